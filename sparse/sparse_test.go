@@ -1,0 +1,226 @@
+package sparse
+
+import (
+	"math"
+	"math/rand/v2"
+	"testing"
+)
+
+// denseMul is the dense reference: y[i][b] = Σ_j A[i][j] x[j][b], in float64.
+func denseMul(a []float32, rows, cols int, x []float32, batch int) []float64 {
+	y := make([]float64, rows*batch)
+	for i := 0; i < rows; i++ {
+		for j := 0; j < cols; j++ {
+			v := float64(a[i*cols+j])
+			if v == 0 {
+				continue
+			}
+			for b := 0; b < batch; b++ {
+				y[i*batch+b] += v * float64(x[j*batch+b])
+			}
+		}
+	}
+	return y
+}
+
+// mulTol is the tolerance of a float32 dot product of up to ~100 terms of
+// magnitude ≤ 1 against a float64 reference (n·eps32 with slack).
+const mulTol = 1e-4
+
+func randVec(rng *rand.Rand, n int) []float32 {
+	v := make([]float32, n)
+	for i := range v {
+		v[i] = float32(2*rng.Float64() - 1)
+	}
+	return v
+}
+
+func TestCOOToCSRSumsDuplicatesDropsZeros(t *testing.T) {
+	c := NewCOO(3, 4, 0)
+	c.Add(2, 1, 1.5)
+	c.Add(0, 3, 2)
+	c.Add(2, 1, 0.5)
+	c.Add(1, 0, 0)    // explicit zero
+	c.Add(0, 0, 1)    // cancels
+	c.Add(0, 0, -1)   // with this one
+	c.Add(0, 2, -3.0) // kept
+	a := c.ToCSR()
+	if err := a.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	if a.NNZ() != 3 {
+		t.Fatalf("nnz = %d, want 3", a.NNZ())
+	}
+	want := map[[2]int]float32{{2, 1}: 2, {0, 3}: 2, {0, 2}: -3}
+	for k, v := range want {
+		if got := a.At(k[0], k[1]); got != v {
+			t.Errorf("At%v = %v, want %v", k, got, v)
+		}
+	}
+	if a.At(1, 0) != 0 || a.At(0, 0) != 0 {
+		t.Error("zeros kept")
+	}
+}
+
+func TestTranspose(t *testing.T) {
+	a := Random(37, 53, 400, 1, 1, nil)
+	at := a.T()
+	if err := at.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i < a.Rows; i++ {
+		for j := 0; j < a.Cols; j++ {
+			if a.At(i, j) != at.At(j, i) {
+				t.Fatalf("T mismatch at (%d, %d)", i, j)
+			}
+		}
+	}
+	if att := at.T(); !equalCSR(att, a) {
+		t.Error("T(T(a)) != a")
+	}
+}
+
+func equalCSR(a, b *CSR) bool {
+	if a.Rows != b.Rows || a.Cols != b.Cols || len(a.Val) != len(b.Val) {
+		return false
+	}
+	for i := range a.RowPtr {
+		if a.RowPtr[i] != b.RowPtr[i] {
+			return false
+		}
+	}
+	for k := range a.Val {
+		if a.ColIdx[k] != b.ColIdx[k] || a.Val[k] != b.Val[k] {
+			return false
+		}
+	}
+	return true
+}
+
+// shapes covers empty rows, a single column, batch 1, batches that are not
+// a multiple of any vector width, and a matrix with no entries.
+var shapes = []struct{ rows, cols, nnz int }{
+	{1, 1, 1}, {5, 1, 3}, {1, 9, 5}, {50, 40, 0}, {100, 80, 30}, {64, 64, 900}, {300, 200, 5000},
+}
+var batches = []int{1, 2, 3, 7, 8, 9, 16, 17, 32}
+
+func TestMulAgainstDense(t *testing.T) {
+	rng := rand.New(rand.NewPCG(2, 3))
+	for _, s := range shapes {
+		a := Random(s.rows, s.cols, s.nnz, 1.5, uint64(s.nnz), nil)
+		d := a.Dense()
+		for _, batch := range batches {
+			x := randVec(rng, s.cols*batch)
+			want := denseMul(d, s.rows, s.cols, x, batch)
+			got := make([]float32, s.rows*batch)
+			MulTo(got, a, x, batch)
+			compare(t, "MulTo", got, want, s.rows, s.cols, batch)
+			for _, workers := range []int{1, 2, 3, 7} {
+				p := NewProduct(a, batch, workers)
+				for i := range got {
+					got[i] = float32(math.NaN())
+				}
+				p.Mul(got, x)
+				compare(t, "Product", got, want, s.rows, s.cols, batch)
+				p.Close()
+			}
+		}
+	}
+}
+
+func compare(t *testing.T, name string, got []float32, want []float64, rows, cols, batch int) {
+	t.Helper()
+	for i := range want {
+		if d := math.Abs(float64(got[i]) - want[i]); !(d <= mulTol) {
+			t.Fatalf("%s %d×%d batch %d: element %d = %v, want %v", name, rows, cols, batch, i, got[i], want[i])
+		}
+	}
+}
+
+func TestMulThenVisitsEveryRowOnce(t *testing.T) {
+	a := Random(1000, 1000, 20000, 2, 5, nil)
+	for _, w := range []int{1, 2, 4} {
+		p := NewProduct(a, 8, w)
+		dst := make([]float32, a.Rows*8)
+		x := make([]float32, a.Cols*8)
+		seen := make([]int32, a.Rows)
+		p.MulThen(dst, x, func(r0, r1 int) {
+			for i := r0; i < r1; i++ {
+				seen[i]++
+			}
+		})
+		p.Close()
+		for i, n := range seen {
+			if n != 1 {
+				t.Fatalf("workers %d: row %d visited %d times", w, i, n)
+			}
+		}
+	}
+}
+
+func TestSplitByNNZBalances(t *testing.T) {
+	a := Random(10000, 10000, 500000, 2, 7, nil)
+	parts := SplitByNNZ(a.RowPtr, 4)
+	for p := 0; p < 4; p++ {
+		n := int(a.RowPtr[parts[p+1]] - a.RowPtr[parts[p]])
+		if n < 500000/4*8/10 || n > 500000/4*12/10 {
+			t.Errorf("part %d has %d nonzeros", p, n)
+		}
+	}
+}
+
+func TestProductAllocatesNothing(t *testing.T) {
+	a := Random(2000, 2000, 40000, 1, 9, nil)
+	p := NewProduct(a, 8, 2)
+	defer p.Close()
+	dst := make([]float32, a.Rows*8)
+	x := make([]float32, a.Cols*8)
+	post := func(r0, r1 int) {}
+	if n := testing.AllocsPerRun(20, func() { p.MulThen(dst, x, post) }); n != 0 {
+		t.Errorf("MulThen allocates %v times per call", n)
+	}
+}
+
+func TestRandomExact(t *testing.T) {
+	a := RandomExact(500, 400, 12345, 1.2, 3, nil)
+	if err := a.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	if a.NNZ() != 12345 {
+		t.Fatalf("nnz %d", a.NNZ())
+	}
+}
+
+func TestIdentity(t *testing.T) {
+	p := Identity(10, []int{3, 3, 0})
+	if p.At(3, 0) != 1 || p.At(3, 1) != 1 || p.At(0, 2) != 1 || p.NNZ() != 3 {
+		t.Fatalf("identity wrong: %+v", p)
+	}
+}
+
+func BenchmarkProduct(b *testing.B) {
+	a := RandomExact(47521, 47521, 4623254, 1, 1234, nil)
+	for _, batch := range []int{1, 8, 32} {
+		b.Run("batch="+itoa(batch), func(b *testing.B) {
+			p := NewProduct(a, batch, 0)
+			defer p.Close()
+			x := make([]float32, a.Cols*batch)
+			dst := make([]float32, a.Rows*batch)
+			b.SetBytes(int64(a.NNZ()) * 8)
+			for b.Loop() {
+				p.Mul(dst, x)
+			}
+		})
+	}
+}
+
+func itoa(n int) string {
+	if n == 0 {
+		return "0"
+	}
+	s := ""
+	for ; n > 0; n /= 10 {
+		s = string(rune('0'+n%10)) + s
+	}
+	return s
+}
