@@ -1,0 +1,15 @@
+// Command neuropil builds, simulates and trains connectome-constrained
+// neural network models. Run "neuropil help" for the list of commands.
+package main
+
+import (
+	"fmt"
+	"os"
+)
+
+func main() {
+	if err := run(os.Args[1:], os.Stdout, os.Stderr); err != nil {
+		fmt.Fprintln(os.Stderr, "neuropil:", err)
+		os.Exit(1)
+	}
+}

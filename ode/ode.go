@@ -1,0 +1,71 @@
+package ode
+
+import (
+	"fmt"
+	"strings"
+)
+
+// Func evaluates the right-hand side dydt = f(t, y). y and dydt are
+// [dim][batch]; t is [batch], the time of each sample. It must not keep y.
+type Func func(dydt, y []float32, t []float64)
+
+// Problem is an initial value problem for a batch of samples.
+type Problem struct {
+	F     Func
+	Dim   int       // number of variables per sample
+	Batch int       // number of samples
+	Y0    []float32 // [dim][batch] state at T0
+	T0    float64   // start time
+	T1    float64   // end time, > T0
+	Times []float64 // output times, ascending, within [T0, T1]
+}
+
+// Settings choose and tune the method. The zero value means dopri5 with
+// the defaults documented on each field.
+type Settings struct {
+	Method string  // "dopri5" (default), "rk4" or "euler"
+	Steps  int     // fixed-step methods: number of steps over [T0, T1]
+	Dt     float64 // fixed-step methods: step size (used when Steps is 0); neither: one step per output interval
+
+	Atol      float64 // dopri5 absolute tolerance, default 1e-6 (torchode, bioplnn)
+	Rtol      float64 // dopri5 relative tolerance, default 1e-3
+	FirstStep float64 // dopri5 initial step; 0: chosen automatically (Hairer, Nørsett & Wanner II.4)
+	MaxSteps  int     // step budget (accepted + rejected, per sample); 0: 100000
+	Shared    bool    // dopri5: one step size for the whole batch instead of one per sample
+
+	Progress func(t float64) // called after each step with the earliest time reached; may be nil
+}
+
+// Stats counts the work a solve did.
+type Stats struct {
+	RHSEvals int   // calls of the right-hand side (each covers the whole batch)
+	Accepted []int // [batch] accepted steps per sample
+	Rejected []int // [batch] rejected steps per sample
+}
+
+// TotalAccepted returns the accepted steps summed over samples.
+func (s Stats) TotalAccepted() int { return sum(s.Accepted) }
+
+// TotalRejected returns the rejected steps summed over samples.
+func (s Stats) TotalRejected() int { return sum(s.Rejected) }
+
+func sum(v []int) int {
+	n := 0
+	for _, x := range v {
+		n += x
+	}
+	return n
+}
+
+// Methods lists the known method names.
+var Methods = []string{"dopri5", "rk4", "euler"}
+
+// CheckMethod returns an error listing the known methods if name is not one.
+func CheckMethod(name string) error {
+	for _, m := range Methods {
+		if strings.EqualFold(name, m) {
+			return nil
+		}
+	}
+	return fmt.Errorf("unknown solver %q (known: %s)", name, strings.Join(Methods, ", "))
+}
