@@ -41,19 +41,21 @@ const (
 )
 
 type dopri5[T Float] struct {
-	p      Problem[T]
-	s      Settings
-	st     Stats
-	n      int
-	y, y1  []T    // [dim][batch] state and candidate
-	k      [7][]T // stages
-	tmp    []T
-	t, h   []float64 // [batch] time and step size of each sample
-	ts     []float64 // [batch] stage times
-	errSum []float64 // [batch] Σ (err/scale)²
-	ratio  []float64 // [batch] RMS error ratios
-	done   []bool    // [batch] sample reached T1
-	next   []int     // [batch] index of the next output time
+	p       Problem[T]
+	s       Settings
+	st      Stats
+	n       int
+	y, y1   []T    // [dim][batch] state and candidate
+	k       [7][]T // stages
+	tmp     []T
+	t, h    []float64 // [batch] time and step size of each sample
+	ts      []float64 // [batch] stage times
+	errSum  []float64 // [batch] Σ (err/scale)²
+	ratio   []float64 // [batch] RMS error ratios
+	done    []bool    // [batch] sample reached T1
+	seg     []int     // [batch] segment between breaks
+	restart []bool    // [batch] crossed a break: k1 must be evaluated anew
+	next    []int     // [batch] index of the next output time
 }
 
 func newDopri5[T Float](p Problem[T], s Settings) *dopri5[T] {
@@ -72,7 +74,8 @@ func newDopri5[T Float](p Problem[T], s Settings) *dopri5[T] {
 		y:  append([]T(nil), p.Y0...), y1: make([]T, n), tmp: make([]T, n),
 		t: make([]float64, p.Batch), h: make([]float64, p.Batch), ts: make([]float64, p.Batch),
 		errSum: make([]float64, p.Batch), ratio: make([]float64, p.Batch),
-		done: make([]bool, p.Batch), next: make([]int, p.Batch)}
+		done: make([]bool, p.Batch), next: make([]int, p.Batch),
+		seg: make([]int, p.Batch), restart: make([]bool, p.Batch)}
 	for i := range d.k {
 		d.k[i] = make([]T, n)
 	}
@@ -97,6 +100,7 @@ func (d *dopri5[T]) solve(out []T) error {
 	}
 	for b := range d.t {
 		d.t[b] = p.T0
+		enter(&d.p, b, 0)
 		d.emit(out, b, nil)
 	}
 	copy(d.ts, d.t)
@@ -128,7 +132,7 @@ func (d *dopri5[T]) solve(out []T) error {
 				if d.st.Accepted[b]+d.st.Rejected[b] >= s.MaxSteps {
 					return fmt.Errorf("dopri5: step budget of %d steps exhausted at t = %g (sample %d)", s.MaxSteps, d.t[b], b)
 				}
-				d.h[b] = min(d.h[b], p.T1-d.t[b])
+				d.h[b] = min(d.h[b], bound(&d.p, d.seg[b])-d.t[b])
 				if d.h[b] <= 16*math.Abs(d.t[b])*0x1p-52 || d.h[b] < 1e-300 {
 					return fmt.Errorf("dopri5: step size %g underflows at t = %g (sample %d)", d.h[b], d.t[b], b)
 				}
@@ -153,6 +157,7 @@ func (d *dopri5[T]) solve(out []T) error {
 			}
 		}
 		d.accept(out)
+		d.restartStages()
 		if s.Progress != nil {
 			tmin := math.Inf(1)
 			for _, t := range d.t {
@@ -247,8 +252,9 @@ func (d *dopri5[T]) accept(out []T) {
 		d.st.Accepted[b]++
 		t0, h := d.t[b], d.h[b]
 		tNew := t0 + h
-		if d.p.T1-tNew <= 16*math.Abs(d.p.T1)*0x1p-52 {
-			tNew = d.p.T1
+		end := bound(&d.p, d.seg[b])
+		if end-tNew <= 16*math.Abs(end)*0x1p-52 {
+			tNew = end
 		}
 		d.emit(out, b, func(t float64) float64 { return (t - t0) / h })
 		// Take the step: y ← y1, k1 ← k7 (first same as last).
@@ -260,6 +266,34 @@ func (d *dopri5[T]) accept(out []T) {
 		d.h[b] = h * factor
 		if tNew >= d.p.T1 {
 			d.done[b] = true
+		} else if tNew == end {
+			d.seg[b]++
+			enter(&d.p, b, d.seg[b])
+			d.restart[b] = true
+		}
+	}
+}
+
+// restartStages evaluates the first stage anew for the samples that have
+// just crossed a break, where the last stage of the previous step (first
+// same as last) belongs to the old piece of F.
+func (d *dopri5[T]) restartStages() {
+	any := false
+	for _, r := range d.restart {
+		any = any || r
+	}
+	if !any {
+		return
+	}
+	copy(d.ts, d.t)
+	d.eval(d.tmp, d.y, d.ts)
+	batch := d.p.Batch
+	for b, r := range d.restart {
+		if r {
+			for j := b; j < d.n; j += batch {
+				d.k[0][j] = d.tmp[j]
+			}
+			d.restart[b] = false
 		}
 	}
 }

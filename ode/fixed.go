@@ -3,6 +3,7 @@ package ode
 import (
 	"fmt"
 	"math"
+	"slices"
 )
 
 // tableau is an explicit Runge–Kutta method: stage i is evaluated at
@@ -58,20 +59,27 @@ func fixed[T Float](out []T, p Problem[T], s Settings, st *Stats, tb *tableau) e
 			putSample(outSlot(out, idx, b, p.Batch, p.Dim), y, b, p.Batch)
 		}
 	}
-	// Marks: output times then T1.
-	marks := append(append([]float64(nil), p.Times...), p.T1)
+	// Marks: output times, breaks and T1, in order.
+	marks := append(append(append([]float64(nil), p.Times...), p.Breaks...), p.T1)
+	slices.Sort(marks)
+	seg := 0
+	for b := 0; b < p.Batch; b++ {
+		enter(&p, b, 0)
+	}
 	next := 0
 	for next < len(p.Times) && p.Times[next] <= t {
 		emit(next)
 		next++
 	}
 	for _, target := range marks[next:] {
+		for seg < len(p.Breaks) && p.Breaks[seg] <= t {
+			seg++
+			for b := 0; b < p.Batch; b++ {
+				enter(&p, b, seg)
+			}
+		}
 		span := target - t
 		if span <= 0 {
-			if next < len(p.Times) {
-				emit(next)
-				next++
-			}
 			continue
 		}
 		steps := 1

@@ -22,6 +22,16 @@ type Problem[T Float] struct {
 	T0    float64   // start time
 	T1    float64   // end time, > T0
 	Times []float64 // output times, ascending, within [T0, T1]
+
+	// Breaks are times inside (T0, T1), ascending, where F is
+	// discontinuous (the frame changes of a piecewise-constant input).
+	// Steps end exactly on them, and Segment(b, k), when not nil, is called
+	// before sample b integrates over segment k (k = 0 from T0 to the first
+	// break), so F can choose its piece by segment rather than by t and use
+	// the same piece at both ends of a step. Without breaks, a step across
+	// a jump of F loses the method's order.
+	Breaks  []float64
+	Segment func(sample, k int)
 }
 
 // Settings choose and tune the method. The zero value means dopri5 with

@@ -57,6 +57,26 @@ func checkProblem[T Float](out []T, p Problem[T]) {
 			panic(fmt.Sprintf("ode: output times must ascend within [%v, %v]; time %d is %v", p.T0, p.T1, k, t))
 		}
 	}
+	for k, t := range p.Breaks {
+		if t <= p.T0 || t >= p.T1 || (k > 0 && t <= p.Breaks[k-1]) {
+			panic(fmt.Sprintf("ode: breaks must ascend strictly inside (%v, %v); break %d is %v", p.T0, p.T1, k, t))
+		}
+	}
+}
+
+// bound returns the end of segment k: the k-th break or T1.
+func bound[T Float](p *Problem[T], k int) float64 {
+	if k < len(p.Breaks) {
+		return p.Breaks[k]
+	}
+	return p.T1
+}
+
+// enter tells the problem that sample b starts segment k.
+func enter[T Float](p *Problem[T], b, k int) {
+	if p.Segment != nil {
+		p.Segment(b, k)
+	}
 }
 
 // Linspace returns n times evenly spaced from t0 to t1, both included (one
