@@ -104,7 +104,7 @@ func randInput(rng *rand.Rand, batch, inputs, classes int) ([]float64, []int) {
 }
 
 // Tolerances of the float64 finite-difference checks: central differences
-// with step fdEps have truncation error ~eps²·f''' (1e-12 here) and
+// with step fdEps have truncation error ~eps²·f”' (1e-12 here) and
 // rounding error ~1e-16/eps; the agreement is limited by the latter.
 const (
 	fdEps = 1e-6

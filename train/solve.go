@@ -61,7 +61,7 @@ var Methods = []string{"euler", "rk4", "dopri5"}
 // resolved is a checked Solve with defaults filled in.
 type resolved struct {
 	Solve
-	tab   *tableau
+	tab    *tableau
 	times  []float64
 	adapt  bool
 	replay bool // take the steps of the previous pass (checks only)
