@@ -19,10 +19,12 @@ type Config struct {
 	InputIndices []int       // [inputs] neuron each input drives (identity W_ih); nil: seeded uniform random neurons
 
 	// Outputs: OutputNeurons lists the neurons read out (nil: Outputs
-	// seeded random distinct neurons). With OutputProjection the readout is
-	// a trainable projection W_ho[k, OutputNeurons[k]] = 1 plus a bias b_ho.
+	// seeded random distinct neurons, or all neurons in order when Outputs
+	// is 0, as the tutorial's output_neurons=None). With OutputProjection
+	// the readout is a trainable projection W_ho[k, OutputNeurons[k]] = 1
+	// plus a bias b_ho.
 	OutputNeurons    []int
-	Outputs          int // number of random output neurons; 0: 512
+	Outputs          int
 	OutputProjection bool
 
 	Hidden  int     // fc1 width; 0: 128
@@ -196,13 +198,17 @@ func New(cfg Config) (*Model, error) {
 	outs := cfg.OutputNeurons
 	if outs == nil {
 		k := cfg.Outputs
-		if k == 0 {
-			k = 512
-		}
-		if k < 1 || k > n {
+		if k < 0 || k > n {
 			return nil, fmt.Errorf("train: %d outputs for %d neurons", k, n)
 		}
-		outs = rng.Perm(n)[:k]
+		if k == 0 || k == n {
+			outs = make([]int, n)
+			for i := range outs {
+				outs[i] = i
+			}
+		} else {
+			outs = rng.Perm(n)[:k]
+		}
 	}
 	if len(outs) == 0 {
 		return nil, fmt.Errorf("train: no output neurons")

@@ -82,7 +82,9 @@ func (r *readout[T]) forward(nt *net[T]) (float64, int) {
 				o[i*b+sm] = acc
 			}
 		}
-		dense(a, nt.p[PFC1], nt.p[PB1], o, m.Hidden, m.Outputs, b)
+		nt.pool.each(evenParts(m.Hidden, nt.pool.workers()), func(r0, r1 int) {
+			dense(a[r0*b:r1*b], nt.p[PFC1][r0*m.Outputs:r1*m.Outputs], nt.p[PB1][r0:r1], o, r1-r0, m.Outputs, b)
+		})
 		var mask []T
 		if nt.mask != nil {
 			mask = nt.mask[e*m.Hidden*b : (e+1)*m.Hidden*b]
@@ -198,7 +200,12 @@ func (r *readout[T]) backward(nt *net[T]) {
 			}
 		}
 		ob := r.obar[e]
-		denseBack(ob, nt.g[PFC1], nt.g[PB1], nt.p[PFC1], gu, o, m.Hidden, m.Outputs, b)
+		nt.pool.each(evenParts(m.Hidden, nt.pool.workers()), func(r0, r1 int) {
+			denseGrad(nt.g[PFC1][r0*m.Outputs:r1*m.Outputs], nt.g[PB1][r0:r1], gu[r0*b:r1*b], o, r1-r0, m.Outputs, b)
+		})
+		nt.pool.each(evenParts(m.Outputs, nt.pool.workers()), func(c0, c1 int) {
+			denseInput(ob, nt.p[PFC1], gu, m.Hidden, m.Outputs, b, c0, c1)
+		})
 		if m.OutputProjection {
 			gw, gb := nt.g[POut], nt.g[POutBias]
 			for i := 0; i < m.Outputs; i++ {
@@ -241,6 +248,59 @@ func denseBack[T ode.Float](gx, gw, gbias, w, g, x []T, out, in, b int) {
 			grow[k] += acc
 		}
 	}
+}
+
+// denseGrad accumulates gw += g xᵀ and gbias += Σ_s g for dst = W x + bias
+// with W [out][in].
+func denseGrad[T ode.Float](gw, gbias, g, x []T, out, in, b int) {
+	for i := 0; i < out; i++ {
+		gi := g[i*b : (i+1)*b]
+		var sb T
+		for _, v := range gi {
+			sb += v
+		}
+		gbias[i] += sb
+		if sb == 0 && allZero(gi) {
+			continue
+		}
+		grow := gw[i*in : (i+1)*in]
+		for k := range grow {
+			xs := x[k*b : (k+1)*b]
+			var acc T
+			for s := range gi {
+				acc += gi[s] * xs[s]
+			}
+			grow[k] += acc
+		}
+	}
+}
+
+// denseInput writes columns [c0, c1) of gx = Wᵀ g for W [out][in].
+func denseInput[T ode.Float](gx, w, g []T, out, in, b, c0, c1 int) {
+	clear(gx[c0*b : c1*b])
+	for i := 0; i < out; i++ {
+		gi := g[i*b : (i+1)*b]
+		if allZero(gi) {
+			continue
+		}
+		row := w[i*in : (i+1)*in]
+		for k := c0; k < c1; k++ {
+			v := row[k]
+			gxs := gx[k*b : (k+1)*b]
+			for s := range gi {
+				gxs[s] += v * gi[s]
+			}
+		}
+	}
+}
+
+func allZero[T ode.Float](v []T) bool {
+	for _, x := range v {
+		if x != 0 {
+			return false
+		}
+	}
+	return true
 }
 
 // inject adds the output adjoints of the outputs taken at checkpoint c to
