@@ -40,10 +40,13 @@ var crcTable = crc32.MakeTable(crc32.Castagnoli)
 // CheckpointError reports a checkpoint file that cannot be read.
 type CheckpointError struct {
 	Path string
-	Msg  string
+	Err  error
 }
 
-func (e *CheckpointError) Error() string { return "checkpoint " + e.Path + ": " + e.Msg }
+func (e *CheckpointError) Error() string { return "checkpoint " + e.Path + ": " + e.Err.Error() }
+
+// Unwrap returns the underlying error.
+func (e *CheckpointError) Unwrap() error { return e.Err }
 
 // ErrCorrupt is wrapped by errors about checkpoints whose checksum or
 // structure is wrong.
@@ -246,7 +249,7 @@ func Load(path string) (*Checkpoint, error) {
 	}
 	c, err := Decode(b)
 	if err != nil {
-		return nil, &CheckpointError{Path: path, Msg: err.Error()}
+		return nil, &CheckpointError{Path: path, Err: err}
 	}
 	return c, nil
 }
