@@ -198,7 +198,7 @@ func LoadMovie(path string) (frames []float32, n, h, w int, err error) {
 	if n > maxValues/h/w {
 		return fail("shape %v is too large", shape)
 	}
-	switch t := r.Header.Descr.Type; strings.TrimLeft(t, "<|=") {
+	switch t := r.Header.Descr.Type; strings.TrimLeft(strings.Trim(t, "'\""), "<|=") {
 	case "f4":
 		err = r.Read(&frames)
 	case "f8":
