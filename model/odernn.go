@@ -56,7 +56,8 @@ type ODERNN struct {
 	postFn     func(r0, r1 int)
 	dh, h      []float32 // per call
 	lastBinsOK bool
-	bySegment  bool // frames chosen by SetSegment, not from t
+	bySegment  bool             // frames chosen by SetSegment, not from t
+	next       func(r0, r1 int) // the caller's post, per call
 }
 
 // maxPrecomputed is the number of drive elements (frames × neurons × batch)
@@ -285,6 +286,16 @@ func (m *ODERNN) RHS(dhdt, h []float32, t []float64) {
 	m.dh, m.h = nil, nil
 }
 
+// RHSThen is RHS that also calls post(r0, r1) on blocks of rows of dhdt as
+// soon as they are final, from the product's workers: the ode.Problem
+// FBlocks hook, through which a solver fuses its elementwise work into the
+// model's pass over the rows.
+func (m *ODERNN) RHSThen(dhdt, h []float32, t []float64, post func(r0, r1 int)) {
+	m.next = post
+	m.RHS(dhdt, h, t)
+	m.next = nil
+}
+
 // post finishes rows [r0, r1) of the right-hand side after the product has
 // written W_hh h there: add drive and bias, apply phi, relax towards it.
 func (m *ODERNN) post(r0, r1 int) {
@@ -326,6 +337,9 @@ func (m *ODERNN) post(r0, r1 int) {
 		for s := range row {
 			row[s] = (row[s] - hr[s]) * it
 		}
+	}
+	if m.next != nil {
+		m.next(r0, r1)
 	}
 }
 

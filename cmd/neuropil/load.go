@@ -3,11 +3,10 @@ package main
 import (
 	"fmt"
 	"io"
-	"os"
 	"time"
 
-	"codeberg.org/sbinet/npyio/npy"
 	"github.com/neuropil/neuropil/connectome"
+	"github.com/neuropil/neuropil/format/npy"
 	"github.com/neuropil/neuropil/sparse"
 )
 
@@ -57,37 +56,33 @@ func loadMatrix(path string) (*sparse.CSR, error) {
 
 // loadArray reads a numeric .npy array as float32 with its shape.
 func loadArray(path string) ([]int, []float32, error) {
-	f, err := os.Open(path)
+	a, err := npy.ReadFile(path)
 	if err != nil {
 		return nil, nil, err
 	}
-	defer f.Close()
-	r, err := npy.NewReader(f)
+	data, err := a.Float32()
 	if err != nil {
 		return nil, nil, fmt.Errorf("%s: %w", path, err)
 	}
-	var data []float32
-	if err := r.Read(&data); err != nil {
-		return nil, nil, fmt.Errorf("%s: %w", path, err)
-	}
-	return r.Header.Descr.Shape, data, nil
+	return a.Shape, data, nil
 }
 
 // loadInts reads a 1-D integer .npy array.
 func loadInts(path string) ([]int, error) {
-	shape, data, err := loadArray(path)
+	a, err := npy.ReadFile(path)
 	if err != nil {
 		return nil, err
 	}
-	if len(shape) != 1 {
-		return nil, fmt.Errorf("%s: shape %v, want a 1-D array", path, shape)
+	if len(a.Shape) != 1 {
+		return nil, fmt.Errorf("%s: shape %v, want a 1-D array", path, a.Shape)
 	}
-	out := make([]int, len(data))
-	for i, v := range data {
-		out[i] = int(v)
-		if float32(out[i]) != v {
-			return nil, fmt.Errorf("%s: element %d is %v, not an integer", path, i, v)
-		}
+	v, err := a.Int64()
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	out := make([]int, len(v))
+	for i, x := range v {
+		out[i] = int(x)
 	}
 	return out, nil
 }

@@ -289,6 +289,10 @@ func simulate(f *simulateFlags, stdout, stderr io.Writer) (err error) {
 			m.RHS(dydt, y, t)
 		},
 		Dim: n, Batch: f.batch, Y0: h0, T0: f.t0, T1: f.t1, Times: times,
+		FBlocks: func(dydt, y []float32, t []float64, post func(r0, r1 int)) {
+			evals++
+			m.RHSThen(dydt, y, t, post)
+		},
 		Breaks: m.Breaks(), Segment: m.SetSegment}
 	if bar != nil {
 		settings.Progress = func(t float64) { bar.Set(t-f.t0, fmt.Sprintf("t = %.3g, %d evaluations", t, evals)) }
