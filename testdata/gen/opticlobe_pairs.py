@@ -79,4 +79,5 @@ def main():
     print(f"# edges {total} excitatory {exc} inhibitory {inh} pairs realised {realised}", file=sys.stderr)
 
 
-main()
+if __name__ == "__main__":
+    main()
