@@ -9,7 +9,8 @@ import (
 	"os"
 	"strings"
 
-	"codeberg.org/sbinet/npyio/npy"
+	"github.com/neuropil/neuropil/format/npy"
+	"github.com/neuropil/neuropil/sparse"
 )
 
 // DefaultKernel is the side of the eye's box filter in pixels (flyvis
@@ -164,67 +165,38 @@ func LoadImage(path string) (img []float32, h, w int, err error) {
 }
 
 // LoadMovie reads a .npy array of shape (h, w) (one frame) or (n, h, w):
-// float32 or float64 values as they are, uint8 divided by 255. It returns
-// the frames, [n][h][w].
+// float values as they are, uint8 divided by 255 (an 8-bit movie). It
+// returns the frames, [n][h][w].
 func LoadMovie(path string) (frames []float32, n, h, w int, err error) {
 	fail := func(format string, a ...any) ([]float32, int, int, int, error) {
 		return nil, 0, 0, 0, fmt.Errorf("opticlobe: %s: "+format, append([]any{path}, a...)...)
 	}
-	f, err := os.Open(path)
+	a, err := npy.ReadFile(path)
 	if err != nil {
 		return nil, 0, 0, 0, fmt.Errorf("opticlobe: %w", err)
 	}
-	defer f.Close()
-	r, err := npy.NewReader(f)
-	if err != nil {
-		return fail("not a .npy file: %v", err)
-	}
-	shape := r.Header.Descr.Shape
-	switch len(shape) {
+	switch len(a.Shape) {
 	case 2:
-		n, h, w = 1, shape[0], shape[1]
+		n, h, w = 1, a.Shape[0], a.Shape[1]
 	case 3:
-		n, h, w = shape[0], shape[1], shape[2]
+		n, h, w = a.Shape[0], a.Shape[1], a.Shape[2]
 	default:
-		return fail("shape %v, want (h, w) or (frames, h, w)", shape)
-	}
-	if r.Header.Descr.Fortran {
-		return fail("Fortran-order arrays are not supported")
+		return fail("shape %v, want (h, w) or (frames, h, w)", a.Shape)
 	}
 	if n < 1 || h < 1 || w < 1 {
-		return fail("empty movie of shape %v", shape)
+		return fail("empty movie of shape %v", a.Shape)
 	}
-	const maxValues = 1 << 30
-	if n > maxValues/h/w {
-		return fail("shape %v is too large", shape)
-	}
-	switch t := r.Header.Descr.Type; strings.TrimLeft(strings.Trim(t, "'\""), "<|=") {
-	case "f4":
-		err = r.Read(&frames)
-	case "f8":
-		var v []float64
-		if err = r.Read(&v); err == nil {
-			frames = make([]float32, len(v))
-			for i, x := range v {
-				frames[i] = float32(x)
-			}
-		}
-	case "u1":
-		var v []uint8
-		if err = r.Read(&v); err == nil {
-			frames = make([]float32, len(v))
-			for i, x := range v {
-				frames[i] = float32(x) / 255
-			}
-		}
-	default:
-		return fail("dtype %q, want float32, float64 or uint8", t)
-	}
+	frames, err = a.Float32()
 	if err != nil {
 		return fail("%v", err)
 	}
-	if len(frames) != n*h*w {
-		return fail("%d values for shape %v", len(frames), shape)
+	if strings.TrimLeft(a.DType, "<>|=") == "u1" {
+		for i := range frames {
+			frames[i] /= 255
+		}
+	}
+	if err := sparse.CheckFinite(frames); err != nil {
+		return fail("%v", err)
 	}
 	return frames, n, h, w, nil
 }

@@ -3,11 +3,16 @@ package opticlobe
 import (
 	"bufio"
 	"fmt"
+	"io"
 	"os"
 	"strconv"
 	"strings"
 
+	"github.com/neuropil/neuropil/format/npy"
+	"github.com/neuropil/neuropil/format/pt"
+	"github.com/neuropil/neuropil/internal/atomic"
 	"github.com/neuropil/neuropil/internal/npz"
+	"github.com/neuropil/neuropil/sparse"
 )
 
 // TableFormats lists the formats WriteTables knows.
@@ -196,19 +201,33 @@ func (net *Network) writeNPZ(prefix string) error {
 	})
 }
 
-// ConnectomeFormats lists the formats SaveConnectome writes, by extension.
-var ConnectomeFormats = []string{".npz"}
+// connectomeEncoders are the connectome formats SaveConnectome writes, by
+// extension.
+var connectomeEncoders = map[string]func(io.Writer, *sparse.CSR) error{
+	".npz": npy.EncodeNPZ, // scipy.sparse.save_npz's CSR layout
+	".pt":  pt.Encode,     // torch.save of a sparse COO tensor, as the tutorial's connectome
+	".npy": npy.EncodeMatrix,
+}
+
+// ConnectomeFormats lists the extensions SaveConnectome knows.
+var ConnectomeFormats = []string{".npz", ".pt", ".npy"}
 
 // SaveConnectome writes W to path in the format its extension names: .npz
-// is scipy.sparse.save_npz's CSR layout. An unknown extension is an error
-// listing the known ones.
+// is scipy.sparse.save_npz's CSR layout (scipy.sparse.load_npz), .pt a
+// sparse COO tensor (torch.load, as bioplnn's tutorial loads its
+// connectome), .npy a dense float32 matrix (only for small extents: the
+// full network would take 8 GB). An unknown extension is an error listing
+// the known ones. The file is replaced atomically.
 func (net *Network) SaveConnectome(path string) error {
 	ext := strings.ToLower(extension(path))
-	switch ext {
-	case ".npz":
-		return create(path, func(w *bufio.Writer) error { return npz.WriteCSR(w, net.Conn.W) })
+	enc, ok := connectomeEncoders[ext]
+	if !ok {
+		return fmt.Errorf("opticlobe: %s: unknown connectome format %q (known: %s)", path, ext, strings.Join(ConnectomeFormats, ", "))
 	}
-	return fmt.Errorf("opticlobe: %s: unknown connectome format %q (known: %s)", path, ext, strings.Join(ConnectomeFormats, ", "))
+	if err := atomic.WriteFile(path, func(w io.Writer) error { return enc(w, net.Conn.W) }); err != nil {
+		return fmt.Errorf("opticlobe: writing %s: %w", path, err)
+	}
+	return nil
 }
 
 // extension returns the extension of path's last element, dot included.

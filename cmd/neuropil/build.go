@@ -69,8 +69,8 @@ func runBuildOpticLobe(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	built := time.Since(start)
-	// TODO(formats): once format.Save exists, write net.Conn with it here so
-	// that every connectome format is available by extension.
+	// SaveConnectome picks the encoder of format/npy or format/pt by
+	// extension; a format registry (format.Save) can replace it here.
 	if err := net.SaveConnectome(*out); err != nil {
 		return err
 	}

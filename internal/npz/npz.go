@@ -7,7 +7,6 @@ import (
 	"strings"
 
 	"github.com/neuropil/neuropil/format/npy"
-	"github.com/neuropil/neuropil/sparse"
 )
 
 // Writer adds arrays to an .npz archive. Close must be called to finish
@@ -69,27 +68,3 @@ func (w *Writer) AddStrings(name string, s []string, scalar bool) error {
 
 // Close finishes the archive.
 func (w *Writer) Close() error { return w.zw.Close() }
-
-// WriteCSR writes a as scipy.sparse.save_npz does for a CSR matrix:
-// entries indices (int32), indptr (int32), format (b"csr"), shape (int64,
-// 2) and data (float32), so that scipy.sparse.load_npz returns a
-// csr_matrix of the same shape and values.
-func WriteCSR(w io.Writer, a *sparse.CSR) error {
-	z := NewWriter(w)
-	if err := z.Add("indices", []int{len(a.ColIdx)}, a.ColIdx); err != nil {
-		return err
-	}
-	if err := z.Add("indptr", []int{len(a.RowPtr)}, a.RowPtr); err != nil {
-		return err
-	}
-	if err := z.AddStrings("format", []string{"csr"}, true); err != nil {
-		return err
-	}
-	if err := z.Add("shape", []int{2}, []int64{int64(a.Rows), int64(a.Cols)}); err != nil {
-		return err
-	}
-	if err := z.Add("data", []int{len(a.Val)}, a.Val); err != nil {
-		return err
-	}
-	return z.Close()
-}
