@@ -56,7 +56,8 @@ type Product struct {
 	Batch int
 
 	parts []int // [workers+1] row boundaries
-	kern  kernel
+	kern  variant
+	tuned []KernelTime // timings of the autotune step, nil without one
 	start []chan struct{}
 	wg    sync.WaitGroup
 
@@ -74,16 +75,58 @@ type kernel func(dst []float32, rowPtr, colIdx []int32, val, x []float32, batch,
 const postBlock = 256
 
 // NewProduct prepares dst = a·x for the given batch with the given number of
-// workers (0 means runtime.GOMAXPROCS).
+// workers (0 means runtime.GOMAXPROCS) and the default kernel for the batch.
+// It panics if a is structurally invalid (see NewProductWith).
 func NewProduct(a *CSR, batch, workers int) *Product {
+	p, err := NewProductWith(a, batch, ProductOptions{Workers: workers})
+	if err != nil {
+		panic("sparse: " + err.Error()) // unreachable: the default options are valid
+	}
+	return p
+}
+
+// ProductOptions are the settings of a Product. The zero value means the
+// defaults: one worker per GOMAXPROCS and the default kernel for the batch.
+type ProductOptions struct {
+	// Workers is the number of goroutines the rows are split among;
+	// 0 means runtime.GOMAXPROCS(0).
+	Workers int
+
+	// Kernel names the kernel: "" or "auto" for the default choice for
+	// the batch on this CPU, "tune" to time every kernel that handles the
+	// batch on the actual matrix once and keep the fastest (the analogue of
+	// torch.compile(mode="max-autotune")), or one of the names listed by
+	// Kernels. An unknown name is an error.
+	Kernel string
+}
+
+// NewProductWith prepares dst = a·x for the given batch with the given
+// options. It returns an error for an unknown or unsuitable kernel name.
+// It panics if a is structurally invalid (row pointers not monotone or not
+// spanning the entries, a column out of range): the product reads memory by
+// those indices, and a matrix from outside the program must pass Validate
+// first.
+func NewProductWith(a *CSR, batch int, opt ProductOptions) (*Product, error) {
 	if batch < 1 {
 		panic(fmt.Sprintf("sparse: batch %d < 1", batch))
 	}
+	checkStructure(a)
+	workers := opt.Workers
 	if workers <= 0 {
 		workers = runtime.GOMAXPROCS(0)
 	}
 	workers = max(1, min(workers, a.Rows))
-	p := &Product{A: a, Batch: batch, parts: SplitByNNZ(a.RowPtr, workers), kern: chooseKernel(batch)}
+	p := &Product{A: a, Batch: batch, parts: SplitByNNZ(a.RowPtr, workers)}
+	switch opt.Kernel {
+	case "", "auto", "tune":
+		p.kern = chooseKernel(batch)
+	default:
+		v, err := kernelNamed(opt.Kernel, batch)
+		if err != nil {
+			return nil, err
+		}
+		p.kern = v
+	}
 	p.start = make([]chan struct{}, workers-1)
 	for w := 1; w < workers; w++ {
 		ch := make(chan struct{})
@@ -95,8 +138,33 @@ func NewProduct(a *CSR, batch, workers int) *Product {
 			}
 		}()
 	}
-	return p
+	if opt.Kernel == "tune" {
+		p.tune()
+	}
+	return p, nil
 }
+
+// checkStructure panics unless a's row pointers and column indices are
+// safe to read by: the kernels index memory with them unchecked.
+func checkStructure(a *CSR) {
+	if a.Rows < 0 || a.Cols < 0 || len(a.RowPtr) != a.Rows+1 || len(a.ColIdx) != len(a.Val) ||
+		a.RowPtr[0] != 0 || int(a.RowPtr[a.Rows]) != len(a.Val) {
+		panic(fmt.Sprintf("sparse: malformed CSR %d×%d (row pointers or entry counts inconsistent; call Validate)", a.Rows, a.Cols))
+	}
+	for i := 0; i < a.Rows; i++ {
+		if a.RowPtr[i+1] < a.RowPtr[i] {
+			panic(fmt.Sprintf("sparse: malformed CSR: row pointer decreases at row %d (call Validate)", i))
+		}
+	}
+	for k, j := range a.ColIdx {
+		if uint32(j) >= uint32(a.Cols) {
+			panic(fmt.Sprintf("sparse: malformed CSR: entry %d has column %d outside [0, %d) (call Validate)", k, j, a.Cols))
+		}
+	}
+}
+
+// Kernel returns the name of the kernel in use.
+func (p *Product) Kernel() string { return p.kern.name }
 
 // Workers returns the number of parts the rows are split into.
 func (p *Product) Workers() int { return len(p.parts) - 1 }
@@ -133,12 +201,12 @@ func (p *Product) work(w int) {
 	a := p.A
 	r0, r1 := p.parts[w], p.parts[w+1]
 	if p.post == nil {
-		p.kern(p.dst, a.RowPtr, a.ColIdx, a.Val, p.x, p.Batch, r0, r1)
+		p.kern.f(p.dst, a.RowPtr, a.ColIdx, a.Val, p.x, p.Batch, r0, r1)
 		return
 	}
 	for lo := r0; lo < r1; lo += postBlock {
 		hi := min(lo+postBlock, r1)
-		p.kern(p.dst, a.RowPtr, a.ColIdx, a.Val, p.x, p.Batch, lo, hi)
+		p.kern.f(p.dst, a.RowPtr, a.ColIdx, a.Val, p.x, p.Batch, lo, hi)
 		p.post(lo, hi)
 	}
 }
