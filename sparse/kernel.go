@@ -25,7 +25,7 @@ var goKernels = []variant{
 // exists on this CPU and handles the batch wins. The order comes from
 // BenchmarkKernels on an AMD Zen 4 (AVX-512) with the default connectome.
 var preference = []string{
-	"avx2-1", "avx512-1", "avx2-8", "avx512-16", "avx512-32", "avx512-n",
+	"avx2-1", "avx512-1", "avx2-8", "avx512-n", "avx512-16", "avx512-32",
 	"avx2-16", "avx2-32", "avx2-n",
 	"go-1", "go-8", "go-n",
 }
