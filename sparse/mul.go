@@ -3,7 +3,6 @@ package sparse
 import (
 	"fmt"
 	"runtime"
-	"sync"
 )
 
 // MulTo computes dst = a·x for a batch of vectors, serially, with the plain
@@ -46,20 +45,24 @@ func mulRowsGeneric(dst []float32, rowPtr, colIdx []int32, val, x []float32, bat
 }
 
 // Product is a prepared, parallel dst = A·x for one matrix and batch size.
-// The rows are split among workers so that each gets about the same number
-// of nonzeros (connectome in-degrees are skewed, so equal row counts would
-// not balance). Workers are started once by NewProduct and reused; Mul and
-// MulThen allocate nothing. A Product must be closed to stop its workers.
-// It is not safe for concurrent use.
+// The rows are split into parts with about the same number of nonzeros
+// (connectome in-degrees are skewed, so equal row counts would not
+// balance), partsPerWorker per worker; the calling goroutine and a shared
+// team of helper goroutines (see team) claim the parts as they go, so a
+// core slowed by another process does not hold the others up. Mul and
+// MulThen allocate nothing. A Product is not safe for concurrent use;
+// distinct Products may be used concurrently (one at a time gets the
+// helpers, the others run on their calling goroutine).
 type Product struct {
 	A     *CSR
 	Batch int
 
-	parts []int // [workers+1] row boundaries
-	kern  variant
-	tuned []KernelTime // timings of the autotune step, nil without one
-	start []chan struct{}
-	wg    sync.WaitGroup
+	workers int
+	parts   []int // [parts+1] row boundaries
+	kern    variant
+	tuned   []KernelTime // timings of the autotune step, nil without one
+	job     teamJob
+	closed  bool
 
 	// per call
 	dst, x []float32
@@ -116,7 +119,11 @@ func NewProductWith(a *CSR, batch int, opt ProductOptions) (*Product, error) {
 		workers = runtime.GOMAXPROCS(0)
 	}
 	workers = max(1, min(workers, a.Rows))
-	p := &Product{A: a, Batch: batch, parts: SplitByNNZ(a.RowPtr, workers)}
+	parts := workers
+	if workers > 1 {
+		parts = min(a.Rows, partsPerWorker*workers)
+	}
+	p := &Product{A: a, Batch: batch, workers: workers, parts: SplitByNNZ(a.RowPtr, parts)}
 	switch opt.Kernel {
 	case "", "auto", "tune":
 		p.kern = chooseKernel(batch)
@@ -127,17 +134,7 @@ func NewProductWith(a *CSR, batch int, opt ProductOptions) (*Product, error) {
 		}
 		p.kern = v
 	}
-	p.start = make([]chan struct{}, workers-1)
-	for w := 1; w < workers; w++ {
-		ch := make(chan struct{})
-		p.start[w-1] = ch
-		go func() {
-			for range ch {
-				p.work(w)
-				p.wg.Done()
-			}
-		}()
-	}
+	p.job.f, p.job.parts = p.work, len(p.parts)-1
 	if opt.Kernel == "tune" {
 		p.tune()
 	}
@@ -166,16 +163,18 @@ func checkStructure(a *CSR) {
 // Kernel returns the name of the kernel in use.
 func (p *Product) Kernel() string { return p.kern.name }
 
-// Workers returns the number of parts the rows are split into.
-func (p *Product) Workers() int { return len(p.parts) - 1 }
+// Workers returns the number of goroutines the product is meant to run on
+// (at most the calling goroutine and the helpers).
+func (p *Product) Workers() int { return min(p.workers, getTeam().helpers+1) }
 
-// Close stops the workers. The Product must not be used afterwards.
-func (p *Product) Close() {
-	for _, ch := range p.start {
-		close(ch)
-	}
-	p.start = nil
-}
+// partsPerWorker is the number of nonzero-balanced parts per worker: enough
+// for the dynamic claims to even out a core slowed by other work, few enough
+// that claiming costs nothing.
+const partsPerWorker = 4
+
+// Close releases the Product, which must not be used afterwards. (The
+// helper goroutines are shared by all Products and stay.)
+func (p *Product) Close() { p.closed = true }
 
 // Mul computes dst = A·x. dst is [Rows][Batch], x is [Cols][Batch], and
 // they must not overlap.
@@ -186,14 +185,12 @@ func (p *Product) Mul(dst, x []float32) { p.MulThen(dst, x, nil) }
 // worker that computed them (so post runs concurrently on disjoint rows and
 // must only touch those rows). post may be nil.
 func (p *Product) MulThen(dst, x []float32, post func(r0, r1 int)) {
+	if p.closed {
+		panic("sparse: Product used after Close")
+	}
 	checkMul(dst, p.A, x, p.Batch)
 	p.dst, p.x, p.post = dst, x, post
-	p.wg.Add(len(p.start))
-	for _, ch := range p.start {
-		ch <- struct{}{}
-	}
-	p.work(0)
-	p.wg.Wait()
+	getTeam().run(&p.job)
 	p.dst, p.x, p.post = nil, nil, nil
 }
 
