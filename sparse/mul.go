@@ -63,6 +63,8 @@ type Product struct {
 	tuned   []KernelTime // timings of the autotune step, nil without one
 	job     teamJob
 	closed  bool
+	enc     encoding
+	nar     *narrow // the narrow form of A, nil for the plain CSR
 
 	// per call
 	dst, x []float32
@@ -99,8 +101,18 @@ type ProductOptions struct {
 	// the batch on this CPU, "tune" to time every kernel that handles the
 	// batch on the actual matrix once and keep the fastest (the analogue of
 	// torch.compile(mode="max-autotune")), or one of the names listed by
-	// Kernels. An unknown name is an error.
+	// Kernels (KernelsNarrow with the options below). An unknown name is
+	// an error.
 	Kernel string
+
+	// Index16 stores columns as 16-bit offsets within row segments (see
+	// narrow), 2 bytes per synapse instead of 4; the result is unchanged.
+	Index16 bool
+
+	// Weights is the weight format the product reads: "" or "f32" (the
+	// CSR's float32 values), "bf16" or "f16" (rounded once, 2 bytes per
+	// synapse; the product then computes with the rounded weights).
+	Weights string
 }
 
 // NewProductWith prepares dst = a·x for the given batch with the given
@@ -124,11 +136,22 @@ func NewProductWith(a *CSR, batch int, opt ProductOptions) (*Product, error) {
 		parts = min(a.Rows, partsPerWorker*workers)
 	}
 	p := &Product{A: a, Batch: batch, workers: workers, parts: SplitByNNZ(a.RowPtr, parts)}
+	if opt.Weights == "" {
+		opt.Weights = WeightsF32
+	}
+	p.enc = encoding{index16: opt.Index16, weights: opt.Weights}
+	if p.enc != plain {
+		m, err := newNarrow(a, opt.Index16, opt.Weights)
+		if err != nil {
+			return nil, err
+		}
+		p.nar = m
+	}
 	switch opt.Kernel {
 	case "", "auto", "tune":
-		p.kern = chooseKernel(batch)
+		p.kern = chooseKernel(batch, p.enc)
 	default:
-		v, err := kernelNamed(opt.Kernel, batch)
+		v, err := kernelNamed(opt.Kernel, batch, p.enc)
 		if err != nil {
 			return nil, err
 		}
@@ -158,6 +181,15 @@ func checkStructure(a *CSR) {
 			panic(fmt.Sprintf("sparse: malformed CSR: entry %d has column %d outside [0, %d) (call Validate)", k, j, a.Cols))
 		}
 	}
+}
+
+// MatrixBytes returns the bytes of matrix data (row pointers, indices,
+// weights, in the encoding in use) that one product reads.
+func (p *Product) MatrixBytes() int64 {
+	if p.nar != nil {
+		return p.nar.bytes(p.A)
+	}
+	return int64(p.A.Rows+1)*4 + int64(p.A.NNZ())*8
 }
 
 // Kernel returns the name of the kernel in use.
@@ -197,14 +229,20 @@ func (p *Product) MulThen(dst, x []float32, post func(r0, r1 int)) {
 func (p *Product) work(w int) {
 	a := p.A
 	r0, r1 := p.parts[w], p.parts[w+1]
-	if p.post == nil {
-		p.kern.f(p.dst, a.RowPtr, a.ColIdx, a.Val, p.x, p.Batch, r0, r1)
-		return
+	step := r1 - r0
+	if p.post != nil {
+		step = postBlock
 	}
-	for lo := r0; lo < r1; lo += postBlock {
-		hi := min(lo+postBlock, r1)
-		p.kern.f(p.dst, a.RowPtr, a.ColIdx, a.Val, p.x, p.Batch, lo, hi)
-		p.post(lo, hi)
+	for lo := r0; lo < r1; lo += step {
+		hi := min(lo+step, r1)
+		if p.nar != nil {
+			p.kern.nf(p.dst, p.nar, a, p.x, p.Batch, lo, hi)
+		} else {
+			p.kern.f(p.dst, a.RowPtr, a.ColIdx, a.Val, p.x, p.Batch, lo, hi)
+		}
+		if p.post != nil {
+			p.post(lo, hi)
+		}
 	}
 }
 

@@ -26,8 +26,8 @@ func (p *Product) tune() {
 	}
 	dst := make([]float32, p.A.Rows*p.Batch)
 	var times []KernelTime
-	for _, name := range Kernels(p.Batch) {
-		v, err := kernelNamed(name, p.Batch)
+	for _, name := range kernelsFor(p.Batch, p.enc) {
+		v, err := kernelNamed(name, p.Batch, p.enc)
 		if err != nil {
 			panic("sparse: " + err.Error()) // Kernels lists only usable kernels
 		}
@@ -43,7 +43,7 @@ func (p *Product) tune() {
 	}
 	slices.SortStableFunc(times, func(a, b KernelTime) int { return int(a.Time - b.Time) })
 	p.tuned = times
-	p.kern, _ = kernelNamed(times[0].Kernel, p.Batch)
+	p.kern, _ = kernelNamed(times[0].Kernel, p.Batch, p.enc)
 }
 
 // Tuned returns the timings of the autotune step, fastest first, or nil if

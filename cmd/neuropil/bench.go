@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"math/rand/v2"
 	"runtime"
 	"slices"
@@ -43,6 +44,10 @@ type benchReport struct {
 	SpMMGBps     float64 `json:"spmm_gbps"`   // SpMMBytes / median time
 	SpMMFraction float64 `json:"spmm_fraction_of_bandwidth"`
 
+	Index16 bool     `json:"index16"`
+	Weights string   `json:"weights"`
+	RelErr  *float64 `json:"rel_err_vs_f32,omitempty"` // ‖y − y_f32‖₂ / ‖y_f32‖₂ of a narrow encoding
+
 	Tuned []benchKernel `json:"autotune,omitempty"` // every kernel's time, fastest first
 
 	SimulateSeconds *float64 `json:"simulate_seconds"` // nil: not measured
@@ -64,6 +69,8 @@ func runBench(args []string, stdout, stderr io.Writer) (err error) {
 	conn := fs.String("connectome", "default", "connectome to multiply: default (the built-in 47,521-neuron connectome)")
 	neurons := fs.Int("neurons", 0, "instead of --connectome, a random connectome with this many neurons (needs --synapses)")
 	synapses := fs.Int("synapses", 0, "synapses of the random connectome of --neurons")
+	index16 := fs.Bool("index16", false, "read 16-bit column offsets (row segments) instead of int32 columns")
+	weights := fs.String("weights", "f32", "weight format the product reads: f32, bf16 or f16 (rounded once)")
 	bandwidth := fs.Bool("bandwidth", true, "measure the memory bandwidth")
 	simulate := fs.Bool("simulate", true, "time a default \"neuropil simulate\" run, if this build has that command")
 	simArgs := fs.String("simulate-args", "", "arguments for the timed simulate run (split at spaces)")
@@ -107,7 +114,8 @@ func runBench(args []string, stdout, stderr io.Writer) (err error) {
 	a := c.W
 	r.Neurons, r.Synapses = c.Neurons(), c.Synapses()
 
-	p, err := sparse.NewProductWith(a, *batch, sparse.ProductOptions{Workers: *workers, Kernel: *kernel})
+	p, err := sparse.NewProductWith(a, *batch, sparse.ProductOptions{Workers: *workers, Kernel: *kernel,
+		Index16: *index16, Weights: *weights})
 	if err != nil {
 		return fmt.Errorf("bench: %w", err)
 	}
@@ -139,10 +147,26 @@ func runBench(args []string, stdout, stderr io.Writer) (err error) {
 	r.SpMMms, r.SpMMMinms = ms(med), ms(times[0])
 	// The formula of shared/bench/spmm_ref.c: the matrix streamed once,
 	// x read once, dst written once.
-	r.SpMMBytes = int64(a.NNZ())*8 + int64(a.Rows+1)*4 + int64(len(x)+len(dst))*4
+	// With a narrow encoding, its own matrix bytes.
+	r.SpMMBytes = p.MatrixBytes() + int64(len(x)+len(dst))*4
 	r.SpMMGBps = float64(r.SpMMBytes) / med.Seconds() / 1e9
 	if r.BandwidthGBps > 0 {
 		r.SpMMFraction = r.SpMMGBps / r.BandwidthGBps
+	}
+	r.Index16, r.Weights = *index16, *weights
+	if *index16 || *weights != "f32" {
+		// Accuracy of the narrow encoding: the same product from the
+		// float32 CSR, in float64 norms.
+		want := make([]float32, len(dst))
+		sparse.MulTo(want, a, x, *batch)
+		var num, den float64
+		for i, w := range want {
+			d := float64(dst[i]) - float64(w)
+			num += d * d
+			den += float64(w) * float64(w)
+		}
+		e := math.Sqrt(num / den)
+		r.RelErr = &e
 	}
 
 	if *simulate {
@@ -191,6 +215,9 @@ func writeBench(w io.Writer, r *benchReport) {
 		fmt.Fprintf(w, " = %.0f%% of the bandwidth", 100*r.SpMMFraction)
 	}
 	fmt.Fprintln(w)
+	if r.RelErr != nil {
+		fmt.Fprintf(w, "encoding     index16 %v, weights %s: relative error %.2e against float32\n", r.Index16, r.Weights, *r.RelErr)
+	}
 	if r.SimulateSeconds != nil {
 		fmt.Fprintf(w, "simulate     %.3f s\n", *r.SimulateSeconds)
 	} else {
