@@ -318,23 +318,31 @@ func id(c *connectome.Connectome, i int) int64 {
 	return int64(i)
 }
 
-// Encode writes c's weights as a CSV edge list "pre,post,weight", one row
-// per nonzero entry W[post, pre] with the neurons' ids (their indices when
-// c has none), rows ordered by post then pre.
-func Encode(w io.Writer, c *connectome.Connectome) error {
+// Encode writes c's weights as an edge list "pre,post,weight" separated
+// by comma (',' or '\t'; 0 means ','), one row per nonzero entry W[post,
+// pre] with the neurons' ids (their indices when c has none), rows ordered
+// by post then pre.
+func Encode(w io.Writer, c *connectome.Connectome, comma rune) error {
 	if err := c.Validate(); err != nil {
 		return fmt.Errorf("edgelist: encode: %w", err)
 	}
+	if comma == 0 {
+		comma = ','
+	}
+	if comma != ',' && comma != '\t' {
+		panic("edgelist: separator must be ',' or '\\t'")
+	}
+	sep := byte(comma)
 	bw := bufio.NewWriterSize(w, 1<<16)
-	bw.WriteString("pre,post,weight\n")
+	bw.WriteString("pre" + string(sep) + "post" + string(sep) + "weight\n")
 	var buf []byte
 	m := c.W
 	for i := 0; i < m.Rows; i++ {
 		for k := m.RowPtr[i]; k < m.RowPtr[i+1]; k++ {
 			buf = strconv.AppendInt(buf[:0], id(c, int(m.ColIdx[k])), 10)
-			buf = append(buf, ',')
+			buf = append(buf, sep)
 			buf = strconv.AppendInt(buf, id(c, i), 10)
-			buf = append(buf, ',')
+			buf = append(buf, sep)
 			buf = strconv.AppendFloat(buf, float64(m.Val[k]), 'g', -1, 32)
 			buf = append(buf, '\n')
 			bw.Write(buf)

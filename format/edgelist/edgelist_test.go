@@ -148,7 +148,7 @@ func TestEncodeRoundTrip(t *testing.T) {
 		c.IDs[i] = 720575940000000000 + int64(i)*3
 	}
 	var buf bytes.Buffer
-	if err := Encode(&buf, c); err != nil {
+	if err := Encode(&buf, c, 0); err != nil {
 		t.Fatal(err)
 	}
 	d, err := Decode(&buf, Options{})
