@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/neuropil/neuropil/connectome"
+	"github.com/neuropil/neuropil/format"
 	"github.com/neuropil/neuropil/format/npy"
 	"github.com/neuropil/neuropil/internal/atomic"
 	"github.com/neuropil/neuropil/internal/progress"
@@ -32,7 +33,7 @@ func init() {
 // simulateFlags are the options of "neuropil simulate".
 type simulateFlags struct {
 	connectome, inputIndices, inputProjection, input, mnistDir, split string
-	bias, tauFile, outputNeurons, h0                                  string
+	bias, tauFile, outputNeurons, h0, key                             string
 	batch, evals, steps, maxSteps, workers                            int
 	t0, t1, dt, rtol, atol, tau                                       float64
 	solver, nonlinearity, out                                         string
@@ -44,6 +45,7 @@ func runSimulate(args []string, stdout, stderr io.Writer) error {
 	var f simulateFlags
 	fs := newFlags("simulate", stderr)
 	fs.StringVar(&f.connectome, "connectome", "", "connectome file (.pt, .npz, .npy, .csv, ...); default: the built-in random connectome of the tutorial's size")
+	fs.StringVar(&f.key, "key", "", "name of the matrix inside a .pt dict/list or a plain .npz (default: the only matrix)")
 	fs.StringVar(&f.inputIndices, "input-indices", "", "int .npy: the neuron each input drives (identity projection); default: uniform random neurons, seeded")
 	fs.StringVar(&f.inputProjection, "input-projection", "", "sparse or dense input projection W_ih [neurons][inputs] (any matrix format)")
 	fs.StringVar(&f.input, "input", "", "float .npy input [batch][inputs] (constant) or [L][batch][inputs] (L frames over [t0, t1]); default: MNIST digits")
@@ -185,7 +187,7 @@ func simulate(f *simulateFlags, stdout, stderr io.Writer) (err error) {
 
 	start := time.Now()
 	rng := rand.New(rand.NewPCG(f.seed, 0x73696d))
-	conn, connName, err := loadConnectome(f.connectome, stderr)
+	conn, connName, err := loadConnectome(f.connectome, format.Options{Key: f.key})
 	if err != nil {
 		return err
 	}
@@ -199,7 +201,7 @@ func simulate(f *simulateFlags, stdout, stderr io.Writer) (err error) {
 	var win *sparse.CSR
 	switch {
 	case f.inputProjection != "":
-		if win, err = loadMatrix(f.inputProjection); err != nil {
+		if win, err = loadMatrix(f.inputProjection, format.Options{}); err != nil {
 			return err
 		}
 		if win.Rows != n {

@@ -130,7 +130,7 @@ func TestSimulateErrors(t *testing.T) {
 	}{
 		{with("--solver", "heun", "--out", filepath.Join(dir, "o1")), "unknown solver"},
 		{with("--nonlinearity", "swish", "--out", filepath.Join(dir, "o2")), "unknown nonlinearity"},
-		{with("--connectome", nonSquare, "--out", filepath.Join(dir, "o3")), "not square"},
+		{with("--connectome", nonSquare, "--out", filepath.Join(dir, "o3")), "must be square"},
 		{with("--connectome", nanConn, "--out", filepath.Join(dir, "o4")), "NaN"},
 		{with("--input", nanX, "--out", filepath.Join(dir, "o5")), "NaN"},
 		{with("--input-indices", badIdx, "--out", filepath.Join(dir, "o6")), "outside"},
