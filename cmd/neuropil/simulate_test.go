@@ -178,3 +178,22 @@ func TestUnknownCommand(t *testing.T) {
 }
 
 var _ = atomic.WriteFile
+
+// TestSimulatePyTorchConnectome runs on a sparse COO tensor written by
+// torch.save (testdata/gen/formats.py), as the tutorial's connectome is.
+func TestSimulatePyTorchConnectome(t *testing.T) {
+	dir := t.TempDir()
+	input := writeNPY(t, filepath.Join(dir, "x.npy"), []int{3, 2, 4}, make([]float32, 24))
+	out := filepath.Join(dir, "out")
+	if _, _, err := runCLI("simulate", "--connectome", "../../format/pt/testdata/coo_f64.pt", "--input", input,
+		"--batch", "2", "--evals", "4", "--out", out, "--no-plots"); err != nil {
+		t.Fatal(err)
+	}
+	shape, _, err := loadArray(filepath.Join(out, "activity.npy"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if shape[2] != 40 {
+		t.Fatalf("activity shape %v", shape)
+	}
+}
