@@ -33,7 +33,7 @@ func init() {
 // simulateFlags are the options of "neuropil simulate".
 type simulateFlags struct {
 	connectome, inputIndices, inputProjection, input, mnistDir, split string
-	bias, tauFile, outputNeurons, h0, key                             string
+	bias, tauFile, tauType, outputNeurons, outputProjection, h0, key  string
 	batch, evals, steps, maxSteps, workers                            int
 	t0, t1, dt, rtol, atol, tau                                       float64
 	solver, nonlinearity, out                                         string
@@ -53,6 +53,8 @@ func runSimulate(args []string, stdout, stderr io.Writer) error {
 	fs.StringVar(&f.split, "split", "train", "MNIST split: train or test")
 	fs.StringVar(&f.bias, "bias", "", "float .npy bias [neurons]")
 	fs.StringVar(&f.tauFile, "tau-file", "", "float .npy time constants [neurons]")
+	fs.StringVar(&f.tauType, "tau-type", "", "float .npy time constants per neuron type [types] (the connectome must carry neuron types)")
+	fs.StringVar(&f.outputProjection, "output-projection", "", "record W_ho·h instead of h: a matrix [outputs][neurons] in any format")
 	fs.StringVar(&f.outputNeurons, "output-neurons", "", "int .npy: record only these neurons")
 	fs.StringVar(&f.h0, "h0", "", "float .npy initial state [batch][neurons]; default zeros")
 	fs.IntVar(&f.batch, "batch", 8, "batch size")
@@ -246,6 +248,27 @@ func simulate(f *simulateFlags, stdout, stderr io.Writer) (err error) {
 			return err
 		}
 	}
+	if f.tauType != "" {
+		if conn.Type == nil {
+			return fmt.Errorf("--tau-type: the connectome %s has no neuron types", connName)
+		}
+		if cfg.TauType, err = loadFloats(f.tauType, len(conn.TypeNames)); err != nil {
+			return err
+		}
+		cfg.NeuronType = conn.Type
+	}
+	var who *sparse.CSR
+	if f.outputProjection != "" {
+		if f.outputNeurons != "" {
+			return errors.New("--output-projection and --output-neurons both given: choose one")
+		}
+		if who, err = loadMatrix(f.outputProjection, format.Options{}); err != nil {
+			return err
+		}
+		if who.Cols != n {
+			return fmt.Errorf("--output-projection %s: %d columns, want one per neuron (%d)", f.outputProjection, who.Cols, n)
+		}
+	}
 	var outIdx []int
 	if f.outputNeurons != "" {
 		if outIdx, err = loadInts(f.outputNeurons); err != nil {
@@ -309,6 +332,15 @@ func simulate(f *simulateFlags, stdout, stderr io.Writer) (err error) {
 
 	// Outputs.
 	rec, recN := act, n
+	if who != nil {
+		// W_ho·h for each output time and sample: h is [neurons] per
+		// sample in act, so multiply with batch 1.
+		recN = who.Rows
+		rec = make([]float32, f.evals*f.batch*recN)
+		for kb := 0; kb < f.evals*f.batch; kb++ {
+			sparse.MulTo(rec[kb*recN:(kb+1)*recN], who, act[kb*n:(kb+1)*n], 1)
+		}
+	}
 	if outIdx != nil {
 		recN = len(outIdx)
 		rec = make([]float32, f.evals*f.batch*recN)

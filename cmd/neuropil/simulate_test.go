@@ -197,3 +197,37 @@ func TestSimulatePyTorchConnectome(t *testing.T) {
 		t.Fatalf("activity shape %v", shape)
 	}
 }
+
+func TestSimulateOutputSelection(t *testing.T) {
+	dir := t.TempDir()
+	conn, input, idx := smallProblem(t, dir)
+	common := []string{"simulate", "--connectome", conn, "--input", input, "--input-indices", idx,
+		"--batch", "2", "--evals", "3", "--solver", "euler", "--steps", "10", "--no-plots"}
+	full := filepath.Join(dir, "full")
+	if _, _, err := runCLI(append(common, "--out", full)...); err != nil {
+		t.Fatal(err)
+	}
+	_, all, _ := loadArray(filepath.Join(full, "activity.npy"))
+	sel := writeNPY(t, filepath.Join(dir, "sel.npy"), []int{2}, []int64{4, 1})
+	proj := writeNPY(t, filepath.Join(dir, "proj.npy"), []int{1, 6}, []float32{1, 0, 0, 0, 0, 2})
+	o1, o2 := filepath.Join(dir, "o1"), filepath.Join(dir, "o2")
+	if _, _, err := runCLI(append(common, "--out", o1, "--output-neurons", sel)...); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := runCLI(append(common, "--out", o2, "--output-projection", proj)...); err != nil {
+		t.Fatal(err)
+	}
+	s1, a1, _ := loadArray(filepath.Join(o1, "activity.npy"))
+	s2, a2, _ := loadArray(filepath.Join(o2, "activity.npy"))
+	if s1[2] != 2 || s2[2] != 1 {
+		t.Fatalf("shapes %v %v", s1, s2)
+	}
+	for kb := 0; kb < 6; kb++ {
+		if a1[kb*2] != all[kb*6+4] || a1[kb*2+1] != all[kb*6+1] {
+			t.Fatal("output neurons not selected")
+		}
+		if want := all[kb*6] + 2*all[kb*6+5]; math.Abs(float64(a2[kb]-want)) > 1e-6 {
+			t.Fatalf("projection %v, want %v", a2[kb], want)
+		}
+	}
+}
