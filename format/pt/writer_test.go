@@ -1,0 +1,142 @@
+package pt
+
+import (
+	"archive/zip"
+	"bytes"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/neuropil/neuropil/format/internal/fixture"
+	"github.com/neuropil/neuropil/sparse"
+)
+
+func python(t testing.TB, dir, script string) (string, error) {
+	t.Helper()
+	cmd := exec.Command(fixture.Python, "-c", script)
+	cmd.Dir = dir
+	out, err := cmd.CombinedOutput()
+	return string(out), err
+}
+
+// replaceRecord returns the zip archive data with record name replaced.
+func replaceRecord(t testing.TB, data []byte, name string, content []byte) []byte {
+	t.Helper()
+	zr, err := zip.NewReader(bytes.NewReader(data), int64(len(data)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var buf bytes.Buffer
+	zw := zip.NewWriter(&buf)
+	for _, f := range zr.File {
+		w, err := zw.CreateHeader(&zip.FileHeader{Name: f.Name, Method: zip.Store})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if f.Name == name {
+			w.Write(content)
+			continue
+		}
+		rc, _ := f.Open()
+		io.Copy(w, rc)
+		rc.Close()
+	}
+	zw.Close()
+	return buf.Bytes()
+}
+
+func testMatrix() *sparse.CSR {
+	c := sparse.NewCOO(50, 30, 0)
+	for k := 0; k < 400; k++ {
+		c.Add((k*7)%50, (k*13)%30, float32(k%11)-5.25)
+	}
+	return c.ToCSR()
+}
+
+func TestEncodeRoundTrip(t *testing.T) {
+	for _, m := range []*sparse.CSR{testMatrix(), sparse.NewCOO(3, 5, 0).ToCSR()} {
+		var buf bytes.Buffer
+		if err := Encode(&buf, m); err != nil {
+			t.Fatal(err)
+		}
+		got, err := Decode(bytes.NewReader(buf.Bytes()), int64(buf.Len()), "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		fixture.Equal(t, "round trip", got, m)
+		// Records start on 64-byte boundaries, as torch writes them.
+		zr, _ := zip.NewReader(bytes.NewReader(buf.Bytes()), int64(buf.Len()))
+		for _, f := range zr.File {
+			if off, _ := f.DataOffset(); off%64 != 0 {
+				t.Errorf("%s starts at %d", f.Name, off)
+			}
+		}
+	}
+}
+
+// Files written by Encode load in PyTorch with weights_only=True and hold
+// the same values; PyTorch's own output loads back here.
+func TestEncodeLoadsInTorch(t *testing.T) {
+	requireTorch(t)
+	dir := t.TempDir()
+	m := testMatrix()
+	var buf bytes.Buffer
+	if err := Encode(&buf, m); err != nil {
+		t.Fatal(err)
+	}
+	in := filepath.Join(dir, "m.pt")
+	os.WriteFile(in, buf.Bytes(), 0o644)
+	out := filepath.Join(dir, "back.pt")
+	script := `
+import torch
+t = torch.load(%q, weights_only=True)
+assert t.layout == torch.sparse_coo and t.dtype == torch.float32, (t.layout, t.dtype)
+t = t.coalesce()
+print(tuple(t.shape), t._nnz())
+torch.save(torch.sparse_coo_tensor(t.indices(), t.values().double(), t.shape), %q)
+`
+	script = strings.Replace(script, "%q", "'"+in+"'", 1)
+	script = strings.Replace(script, "%q", "'"+out+"'", 1)
+	res, err := python(t, dir, script)
+	if err != nil {
+		t.Fatalf("torch.load: %v\n%s", err, res)
+	}
+	if want := fmt.Sprintf("(50, 30) %d", m.NNZ()); !strings.Contains(res, want) {
+		t.Fatalf("torch sees %q, want %q", res, want)
+	}
+	got, err := decodeFile(t, out, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	fixture.Equal(t, "via torch", got, m)
+}
+
+func FuzzDecode(f *testing.F) {
+	paths, _ := filepath.Glob("testdata/*.pt")
+	for _, p := range paths {
+		if data, err := os.ReadFile(p); err == nil {
+			f.Add(data)
+		}
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		r := bytes.NewReader(data)
+		h, herr := DecodeHeader(r, int64(len(data)), "")
+		m, err := Decode(r, int64(len(data)), "")
+		if err != nil {
+			return
+		}
+		if herr != nil {
+			t.Fatalf("Decode succeeded where DecodeHeader failed: %v", herr)
+		}
+		if m.Rows != h.Rows || m.Cols != h.Cols || m.NNZ() > h.NNZ {
+			t.Fatalf("header %+v, matrix %d×%d nnz %d", h, m.Rows, m.Cols, m.NNZ())
+		}
+		if err := m.Validate(); err != nil {
+			t.Fatal(err)
+		}
+	})
+}
