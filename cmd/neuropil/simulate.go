@@ -76,10 +76,16 @@ func runSimulate(args []string, stdout, stderr io.Writer) error {
 	fs.BoolVar(&f.shared, "shared-step", false, "dopri5: one step size for the whole batch (default: one per sample, as torchode)")
 	fs.BoolVar(&f.dale, "dale", false, "dale variant: weights are magnitudes, signs from the connectome's neuron table")
 	fs.BoolVar(&f.noPlots, "no-plots", false, "do not draw connectome.png and traces.png")
+	cpu, mem := profileFlags(fs)
 	if err := parseFlags(fs, args, 0); err != nil {
 		return err
 	}
-	return simulate(&f, stdout, stderr)
+	stop, err := startProfiles(*cpu, *mem)
+	if err != nil {
+		return err
+	}
+	err = simulate(&f, stdout, stderr)
+	return errors.Join(err, stop())
 }
 
 // check validates flag values before any work starts.
