@@ -2,53 +2,35 @@ package main
 
 import (
 	"fmt"
-	"io"
-	"time"
 
 	"github.com/neuropil/neuropil/connectome"
+	"github.com/neuropil/neuropil/format"
 	"github.com/neuropil/neuropil/format/npy"
 	"github.com/neuropil/neuropil/sparse"
 )
 
-// loadConnectome reads a connectome file, or builds the default one when
-// path is empty. It returns the connectome and a description for reports.
-func loadConnectome(path string, stderr io.Writer) (*connectome.Connectome, string, error) {
+// loadConnectome reads a connectome file in any format of package format,
+// or builds the default one when path is empty. It returns the connectome
+// and a description for reports.
+func loadConnectome(path string, opt format.Options) (*connectome.Connectome, string, error) {
 	if path == "" {
-		start := time.Now()
 		c := connectome.Default()
-		_ = start
 		return c, fmt.Sprintf("built-in random (%d neurons, %d synapses, seed %d)", c.Neurons(), c.Synapses(), connectome.DefaultSeed), nil
 	}
-	w, err := loadMatrix(path)
+	c, err := format.Load(path, opt)
 	if err != nil {
 		return nil, "", err
-	}
-	c := &connectome.Connectome{W: w}
-	if err := c.Validate(); err != nil {
-		return nil, "", fmt.Errorf("--connectome %s: %w", path, err)
 	}
 	return c, path, nil
 }
 
-// loadMatrix reads a matrix file (dense .npy for now).
-func loadMatrix(path string) (*sparse.CSR, error) {
-	shape, data, err := loadArray(path)
+// loadMatrix reads a matrix file of any format, square or not.
+func loadMatrix(path string, opt format.Options) (*sparse.CSR, error) {
+	a, err := format.LoadMatrix(path, opt)
 	if err != nil {
 		return nil, err
 	}
-	if len(shape) != 2 {
-		return nil, fmt.Errorf("%s: shape %v is not a matrix", path, shape)
-	}
-	c := sparse.NewCOO(shape[0], shape[1], 0)
-	for i := 0; i < shape[0]; i++ {
-		for j := 0; j < shape[1]; j++ {
-			if v := data[i*shape[1]+j]; v != 0 {
-				c.Add(i, j, v)
-			}
-		}
-	}
-	a := c.ToCSR()
-	if err := sparse.CheckFinite(a.Val); err != nil {
+	if err := a.Validate(); err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
 	return a, nil

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/neuropil/neuropil/connectome"
+	"github.com/neuropil/neuropil/format"
 	"github.com/neuropil/neuropil/format/npy"
 	"github.com/neuropil/neuropil/internal/atomic"
 	"github.com/neuropil/neuropil/internal/progress"
@@ -32,7 +33,7 @@ func init() {
 // simulateFlags are the options of "neuropil simulate".
 type simulateFlags struct {
 	connectome, inputIndices, inputProjection, input, mnistDir, split string
-	bias, tauFile, outputNeurons, h0                                  string
+	bias, tauFile, tauType, outputNeurons, outputProjection, h0, key  string
 	batch, evals, steps, maxSteps, workers                            int
 	t0, t1, dt, rtol, atol, tau                                       float64
 	solver, nonlinearity, out                                         string
@@ -44,6 +45,7 @@ func runSimulate(args []string, stdout, stderr io.Writer) error {
 	var f simulateFlags
 	fs := newFlags("simulate", stderr)
 	fs.StringVar(&f.connectome, "connectome", "", "connectome file (.pt, .npz, .npy, .csv, ...); default: the built-in random connectome of the tutorial's size")
+	fs.StringVar(&f.key, "key", "", "name of the matrix inside a .pt dict/list or a plain .npz (default: the only matrix)")
 	fs.StringVar(&f.inputIndices, "input-indices", "", "int .npy: the neuron each input drives (identity projection); default: uniform random neurons, seeded")
 	fs.StringVar(&f.inputProjection, "input-projection", "", "sparse or dense input projection W_ih [neurons][inputs] (any matrix format)")
 	fs.StringVar(&f.input, "input", "", "float .npy input [batch][inputs] (constant) or [L][batch][inputs] (L frames over [t0, t1]); default: MNIST digits")
@@ -51,6 +53,8 @@ func runSimulate(args []string, stdout, stderr io.Writer) error {
 	fs.StringVar(&f.split, "split", "train", "MNIST split: train or test")
 	fs.StringVar(&f.bias, "bias", "", "float .npy bias [neurons]")
 	fs.StringVar(&f.tauFile, "tau-file", "", "float .npy time constants [neurons]")
+	fs.StringVar(&f.tauType, "tau-type", "", "float .npy time constants per neuron type [types] (the connectome must carry neuron types)")
+	fs.StringVar(&f.outputProjection, "output-projection", "", "record W_ho·h instead of h: a matrix [outputs][neurons] in any format")
 	fs.StringVar(&f.outputNeurons, "output-neurons", "", "int .npy: record only these neurons")
 	fs.StringVar(&f.h0, "h0", "", "float .npy initial state [batch][neurons]; default zeros")
 	fs.IntVar(&f.batch, "batch", 8, "batch size")
@@ -72,10 +76,16 @@ func runSimulate(args []string, stdout, stderr io.Writer) error {
 	fs.BoolVar(&f.shared, "shared-step", false, "dopri5: one step size for the whole batch (default: one per sample, as torchode)")
 	fs.BoolVar(&f.dale, "dale", false, "dale variant: weights are magnitudes, signs from the connectome's neuron table")
 	fs.BoolVar(&f.noPlots, "no-plots", false, "do not draw connectome.png and traces.png")
+	cpu, mem := profileFlags(fs)
 	if err := parseFlags(fs, args, 0); err != nil {
 		return err
 	}
-	return simulate(&f, stdout, stderr)
+	stop, err := startProfiles(*cpu, *mem)
+	if err != nil {
+		return err
+	}
+	err = simulate(&f, stdout, stderr)
+	return errors.Join(err, stop())
 }
 
 // check validates flag values before any work starts.
@@ -185,7 +195,7 @@ func simulate(f *simulateFlags, stdout, stderr io.Writer) (err error) {
 
 	start := time.Now()
 	rng := rand.New(rand.NewPCG(f.seed, 0x73696d))
-	conn, connName, err := loadConnectome(f.connectome, stderr)
+	conn, connName, err := loadConnectome(f.connectome, format.Options{Key: f.key})
 	if err != nil {
 		return err
 	}
@@ -199,7 +209,7 @@ func simulate(f *simulateFlags, stdout, stderr io.Writer) (err error) {
 	var win *sparse.CSR
 	switch {
 	case f.inputProjection != "":
-		if win, err = loadMatrix(f.inputProjection); err != nil {
+		if win, err = loadMatrix(f.inputProjection, format.Options{}); err != nil {
 			return err
 		}
 		if win.Rows != n {
@@ -242,6 +252,27 @@ func simulate(f *simulateFlags, stdout, stderr io.Writer) (err error) {
 	if f.tauFile != "" {
 		if cfg.TauNeuron, err = loadFloats(f.tauFile, n); err != nil {
 			return err
+		}
+	}
+	if f.tauType != "" {
+		if conn.Type == nil {
+			return fmt.Errorf("--tau-type: the connectome %s has no neuron types", connName)
+		}
+		if cfg.TauType, err = loadFloats(f.tauType, len(conn.TypeNames)); err != nil {
+			return err
+		}
+		cfg.NeuronType = conn.Type
+	}
+	var who *sparse.CSR
+	if f.outputProjection != "" {
+		if f.outputNeurons != "" {
+			return errors.New("--output-projection and --output-neurons both given: choose one")
+		}
+		if who, err = loadMatrix(f.outputProjection, format.Options{}); err != nil {
+			return err
+		}
+		if who.Cols != n {
+			return fmt.Errorf("--output-projection %s: %d columns, want one per neuron (%d)", f.outputProjection, who.Cols, n)
 		}
 	}
 	var outIdx []int
@@ -307,6 +338,15 @@ func simulate(f *simulateFlags, stdout, stderr io.Writer) (err error) {
 
 	// Outputs.
 	rec, recN := act, n
+	if who != nil {
+		// W_ho·h for each output time and sample: h is [neurons] per
+		// sample in act, so multiply with batch 1.
+		recN = who.Rows
+		rec = make([]float32, f.evals*f.batch*recN)
+		for kb := 0; kb < f.evals*f.batch; kb++ {
+			sparse.MulTo(rec[kb*recN:(kb+1)*recN], who, act[kb*n:(kb+1)*n], 1)
+		}
+	}
 	if outIdx != nil {
 		recN = len(outIdx)
 		rec = make([]float32, f.evals*f.batch*recN)

@@ -130,7 +130,7 @@ func TestSimulateErrors(t *testing.T) {
 	}{
 		{with("--solver", "heun", "--out", filepath.Join(dir, "o1")), "unknown solver"},
 		{with("--nonlinearity", "swish", "--out", filepath.Join(dir, "o2")), "unknown nonlinearity"},
-		{with("--connectome", nonSquare, "--out", filepath.Join(dir, "o3")), "not square"},
+		{with("--connectome", nonSquare, "--out", filepath.Join(dir, "o3")), "must be square"},
 		{with("--connectome", nanConn, "--out", filepath.Join(dir, "o4")), "NaN"},
 		{with("--input", nanX, "--out", filepath.Join(dir, "o5")), "NaN"},
 		{with("--input-indices", badIdx, "--out", filepath.Join(dir, "o6")), "outside"},
@@ -178,3 +178,56 @@ func TestUnknownCommand(t *testing.T) {
 }
 
 var _ = atomic.WriteFile
+
+// TestSimulatePyTorchConnectome runs on a sparse COO tensor written by
+// torch.save (testdata/gen/formats.py), as the tutorial's connectome is.
+func TestSimulatePyTorchConnectome(t *testing.T) {
+	dir := t.TempDir()
+	input := writeNPY(t, filepath.Join(dir, "x.npy"), []int{3, 2, 4}, make([]float32, 24))
+	out := filepath.Join(dir, "out")
+	if _, _, err := runCLI("simulate", "--connectome", "../../format/pt/testdata/coo_f64.pt", "--input", input,
+		"--batch", "2", "--evals", "4", "--out", out, "--no-plots"); err != nil {
+		t.Fatal(err)
+	}
+	shape, _, err := loadArray(filepath.Join(out, "activity.npy"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if shape[2] != 40 {
+		t.Fatalf("activity shape %v", shape)
+	}
+}
+
+func TestSimulateOutputSelection(t *testing.T) {
+	dir := t.TempDir()
+	conn, input, idx := smallProblem(t, dir)
+	common := []string{"simulate", "--connectome", conn, "--input", input, "--input-indices", idx,
+		"--batch", "2", "--evals", "3", "--solver", "euler", "--steps", "10", "--no-plots"}
+	full := filepath.Join(dir, "full")
+	if _, _, err := runCLI(append(common, "--out", full)...); err != nil {
+		t.Fatal(err)
+	}
+	_, all, _ := loadArray(filepath.Join(full, "activity.npy"))
+	sel := writeNPY(t, filepath.Join(dir, "sel.npy"), []int{2}, []int64{4, 1})
+	proj := writeNPY(t, filepath.Join(dir, "proj.npy"), []int{1, 6}, []float32{1, 0, 0, 0, 0, 2})
+	o1, o2 := filepath.Join(dir, "o1"), filepath.Join(dir, "o2")
+	if _, _, err := runCLI(append(common, "--out", o1, "--output-neurons", sel)...); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := runCLI(append(common, "--out", o2, "--output-projection", proj)...); err != nil {
+		t.Fatal(err)
+	}
+	s1, a1, _ := loadArray(filepath.Join(o1, "activity.npy"))
+	s2, a2, _ := loadArray(filepath.Join(o2, "activity.npy"))
+	if s1[2] != 2 || s2[2] != 1 {
+		t.Fatalf("shapes %v %v", s1, s2)
+	}
+	for kb := 0; kb < 6; kb++ {
+		if a1[kb*2] != all[kb*6+4] || a1[kb*2+1] != all[kb*6+1] {
+			t.Fatal("output neurons not selected")
+		}
+		if want := all[kb*6] + 2*all[kb*6+5]; math.Abs(float64(a2[kb]-want)) > 1e-6 {
+			t.Fatalf("projection %v, want %v", a2[kb], want)
+		}
+	}
+}
