@@ -190,9 +190,7 @@ func (net *Network) neuronSigns(types []int32) []int8 {
 	typeSign := make([]int8, nt)
 	for k, c := range count {
 		switch {
-		case c[0] == 0 && c[1] == 0:
-			typeSign[k] = 0
-		case c[1] >= c[0]:
+		case c[1] >= c[0]: // also a type that sends nothing
 			typeSign[k] = 1
 		default:
 			typeSign[k] = -1

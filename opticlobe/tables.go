@@ -3,16 +3,12 @@ package opticlobe
 import (
 	"bufio"
 	"fmt"
-	"io"
 	"os"
 	"strconv"
 	"strings"
 
-	"github.com/neuropil/neuropil/format/npy"
-	"github.com/neuropil/neuropil/format/pt"
-	"github.com/neuropil/neuropil/internal/atomic"
+	"github.com/neuropil/neuropil/format"
 	"github.com/neuropil/neuropil/internal/npz"
-	"github.com/neuropil/neuropil/sparse"
 )
 
 // TableFormats lists the formats WriteTables knows.
@@ -20,26 +16,27 @@ var TableFormats = []string{"csv", "npz"}
 
 // WriteTables writes the neuron, edge and pair tables beside a connectome
 // file, as <prefix>.neurons.<ext>, <prefix>.edges.<ext> and
-// <prefix>.pairs.<ext> with ext = format ("csv" or "npz").
+// <prefix>.pairs.<ext> with ext = kind ("csv" or "npz").
 //
 // CSV (pandas.read_csv), one row per item with a header:
 //
-//	neurons: index, type (name), u, v
+//	neurons: index, id (= index), sign, type (name), u, v; a superset of
+//	         the NAME.neurons.csv of format.Save
 //	edges:   source, target, sign, n_syn, pair (index into pairs)
 //	pairs:   index, source_type, target_type, sign, offsets, filled, edges,
 //	         mean_n_syn, strength
 //
-// NPZ (numpy.load): the same columns as arrays (int32, float32; sign
-// int32), with type names as byte strings: neurons has type (int32 index)
+// NPZ (numpy.load): the same columns as arrays (int32, float32), with type
+// names as byte strings: neurons has type (int32 index)
 // and type_names; pairs has source_type and target_type as int32 indices.
-func (net *Network) WriteTables(prefix, format string) error {
-	switch strings.ToLower(format) {
+func (net *Network) WriteTables(prefix, kind string) error {
+	switch strings.ToLower(kind) {
 	case "csv":
 		return net.writeCSV(prefix)
 	case "npz":
 		return net.writeNPZ(prefix)
 	}
-	return fmt.Errorf("opticlobe: unknown table format %q (known: %s)", format, strings.Join(TableFormats, ", "))
+	return fmt.Errorf("opticlobe: unknown table format %q (known: %s)", kind, strings.Join(TableFormats, ", "))
 }
 
 // create opens path and calls write with a buffered writer, reporting
@@ -66,10 +63,14 @@ func create(path string, write func(w *bufio.Writer) error) error {
 func (net *Network) writeCSV(prefix string) error {
 	names := net.Conn.TypeNames
 	err := create(prefix+".neurons.csv", func(w *bufio.Writer) error {
-		w.WriteString("index,type,u,v\n")
+		w.WriteString("index,id,sign,type,u,v\n")
 		var b []byte
 		for i := range net.U {
 			b = strconv.AppendInt(b[:0], int64(i), 10)
+			b = append(b, ',')
+			b = strconv.AppendInt(b, int64(i), 10)
+			b = append(b, ',')
+			b = strconv.AppendInt(b, int64(net.Conn.Sign[i]), 10)
 			b = append(b, ',')
 			b = append(b, names[net.Conn.Type[i]]...)
 			b = append(b, ',')
@@ -126,16 +127,16 @@ func (net *Network) writeCSV(prefix string) error {
 
 func (net *Network) writeNPZ(prefix string) error {
 	n := net.Neurons()
-	index := make([]int32, n)
+	index, sign := make([]int32, n), make([]int32, n)
 	for i := range index {
-		index[i] = int32(i)
+		index[i], sign[i] = int32(i), int32(net.Conn.Sign[i])
 	}
 	err := create(prefix+".neurons.npz", func(w *bufio.Writer) error {
 		z := npz.NewWriter(w)
 		for _, a := range []struct {
 			name string
 			data []int32
-		}{{"index", index}, {"type", net.Conn.Type}, {"u", net.U}, {"v", net.V}} {
+		}{{"index", index}, {"id", index}, {"sign", sign}, {"type", net.Conn.Type}, {"u", net.U}, {"v", net.V}} {
 			if err := z.Add(a.name, []int{n}, a.data); err != nil {
 				return err
 			}
@@ -150,16 +151,16 @@ func (net *Network) writeNPZ(prefix string) error {
 	}
 	e := &net.Edges
 	m := e.Len()
-	sign := make([]int32, m)
+	esign := make([]int32, m)
 	for k, s := range e.Sign {
-		sign[k] = int32(s)
+		esign[k] = int32(s)
 	}
 	err = create(prefix+".edges.npz", func(w *bufio.Writer) error {
 		z := npz.NewWriter(w)
 		for _, a := range []struct {
 			name string
 			data any
-		}{{"source", e.Source}, {"target", e.Target}, {"sign", sign}, {"n_syn", e.NSyn}, {"pair", e.Pair}} {
+		}{{"source", e.Source}, {"target", e.Target}, {"sign", esign}, {"n_syn", e.NSyn}, {"pair", e.Pair}} {
 			if err := z.Add(a.name, []int{m}, a.data); err != nil {
 				return err
 			}
@@ -201,47 +202,26 @@ func (net *Network) writeNPZ(prefix string) error {
 	})
 }
 
-// connectomeEncoders are the connectome formats SaveConnectome writes, by
-// extension.
-var connectomeEncoders = map[string]func(io.Writer, *sparse.CSR) error{
-	".npz": npy.EncodeNPZ, // scipy.sparse.save_npz's CSR layout
-	".pt":  pt.Encode,     // torch.save of a sparse COO tensor, as the tutorial's connectome
-	".npy": npy.EncodeMatrix,
-}
+// ConnectomeFormats lists the extensions SaveConnectome knows: those of
+// the format registry.
+var ConnectomeFormats = format.Extensions()
 
-// ConnectomeFormats lists the extensions SaveConnectome knows.
-var ConnectomeFormats = []string{".npz", ".pt", ".npy"}
-
-// SaveConnectome writes W to path in the format its extension names: .npz
-// is scipy.sparse.save_npz's CSR layout (scipy.sparse.load_npz), .pt a
-// sparse COO tensor (torch.load, as bioplnn's tutorial loads its
-// connectome), .npy a dense float32 matrix (only for small extents: the
-// full network would take 8 GB). An unknown extension is an error listing
-// the known ones. The file is replaced atomically.
-func (net *Network) SaveConnectome(path string) error {
-	ext := strings.ToLower(extension(path))
-	enc, ok := connectomeEncoders[ext]
-	if !ok {
-		return fmt.Errorf("opticlobe: %s: unknown connectome format %q (known: %s)", path, ext, strings.Join(ConnectomeFormats, ", "))
-	}
-	if err := atomic.WriteFile(path, func(w io.Writer) error { return enc(w, net.Conn.W) }); err != nil {
-		return fmt.Errorf("opticlobe: writing %s: %w", path, err)
+// SaveConnectome writes the connectome to path with format.Save, in the
+// format its extension names (.pt as the tutorial's connectome, .npz as
+// scipy.sparse.save_npz, .csv edge lists, .npc, dense .npy for small
+// extents only). With tables true it writes no neuron table of its own:
+// WriteTables writes a richer one at the same path. An unknown extension
+// is an error listing the known ones.
+func (net *Network) SaveConnectome(path string, tables bool) error {
+	if err := format.Save(path, net.Conn, format.Options{NoNeuronTable: tables}); err != nil {
+		return fmt.Errorf("opticlobe: %w", err)
 	}
 	return nil
 }
 
-// extension returns the extension of path's last element, dot included.
-func extension(path string) string {
-	for i := len(path) - 1; i >= 0 && path[i] != '/' && path[i] != os.PathSeparator; i-- {
-		if path[i] == '.' {
-			return path[i:]
-		}
-	}
-	return ""
-}
-
 // TablePrefix returns the prefix WriteTables uses beside a connectome file:
-// path without its extension.
+// path without its (possibly double, as .csv.gz) extension, so that the
+// neuron table is the NAME.neurons.csv that format.Save would write.
 func TablePrefix(path string) string {
-	return strings.TrimSuffix(path, extension(path))
+	return strings.TrimSuffix(format.NeuronTablePath(path), ".neurons.csv")
 }

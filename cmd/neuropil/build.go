@@ -3,10 +3,10 @@ package main
 import (
 	"fmt"
 	"io"
-	"path/filepath"
 	"strings"
 	"time"
 
+	"github.com/neuropil/neuropil/format"
 	"github.com/neuropil/neuropil/opticlobe"
 )
 
@@ -56,8 +56,8 @@ func runBuildOpticLobe(args []string, stdout, stderr io.Writer) error {
 	if *tables != "none" && !contains(opticlobe.TableFormats, strings.ToLower(*tables)) {
 		return fmt.Errorf("build optic-lobe: unknown table format %q (known: %s, none)", *tables, strings.Join(opticlobe.TableFormats, ", "))
 	}
-	if ext := strings.ToLower(filepath.Ext(*out)); !contains(opticlobe.ConnectomeFormats, ext) {
-		return fmt.Errorf("build optic-lobe: %s: unknown connectome format %q (known: %s)", *out, ext, strings.Join(opticlobe.ConnectomeFormats, ", "))
+	if _, err := format.Detect(*out); err != nil {
+		return fmt.Errorf("build optic-lobe: --out %w", err)
 	}
 	start := time.Now()
 	s, err := opticlobe.LoadSpec(*spec)
@@ -69,9 +69,7 @@ func runBuildOpticLobe(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	built := time.Since(start)
-	// SaveConnectome picks the encoder of format/npy or format/pt by
-	// extension; a format registry (format.Save) can replace it here.
-	if err := net.SaveConnectome(*out); err != nil {
+	if err := net.SaveConnectome(*out, *tables != "none"); err != nil {
 		return err
 	}
 	if *tables != "none" {

@@ -72,7 +72,7 @@ func TestBuildErrors(t *testing.T) {
 		{[]string{"build", "medulla"}, `unknown network "medulla" (known: optic-lobe)`},
 		{[]string{"build", "optic-lobe", "--out", "x.npz"}, "--spec is required"},
 		{[]string{"build", "optic-lobe", "--spec", bad}, "--out is required"},
-		{[]string{"build", "optic-lobe", "--spec", bad, "--out", "x.mtx"}, `unknown connectome format ".mtx" (known: .npz, .pt, .npy)`},
+		{[]string{"build", "optic-lobe", "--spec", bad, "--out", "x.mtx"}, `unknown file extension ".mtx" (known: .csv, .csv.gz, .npc, .npy, .npz, .pt, .pth, .tsv, .tsv.gz)`},
 		{[]string{"build", "optic-lobe", "--spec", bad, "--out", "x.npz", "--tables", "xls"}, `unknown table format "xls" (known: csv, npz, none)`},
 		{[]string{"build", "optic-lobe", "--spec", bad, "--out", filepath.Join(dir, "x.npz")}, "bad.json: spec: node 0 (A): stride [0 1]"},
 		{[]string{"build", "optic-lobe", "--spec", filepath.Join(dir, "missing.json"), "--out", "x.npz"}, "no such file"},
