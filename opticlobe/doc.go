@@ -51,5 +51,14 @@
 // Eye samples an image onto the lattice's columns like flyvis's BoxEye:
 // a kernel×kernel box filter (13 by default) read at pixel offsets
 // y = trunc(13(u + v/2)), x = 13v from the image centre, after a bilinear
-// resize of images smaller than the 391×391 the lattice spans.
+// resize of images smaller than the 391×391 the lattice spans. LoadImage
+// reads PNG and JPEG files, LoadMovie .npy movies.
+//
+// # Files and plots
+//
+// SaveConnectome writes W with format.Save (any registered format, .pt as
+// the tutorial's connectome, .npz as scipy's); WriteTables writes the
+// neuron, edge and pair tables beside it as CSV or .npz. PlotTypes draws
+// hexagonal activity maps of chosen cell types, PlotCentral the response of
+// the central column of every type over time (package plot/hexplot).
 package opticlobe

@@ -113,11 +113,20 @@ func build(spec *Spec, extent int, rule hullRule) (*Network, error) {
 		net.TypeStart[k+1] = len(net.U)
 	}
 
-	// Edges, pair by pair.
+	// Edges, pair by pair; the completed offsets first, to size the table
+	// (an upper bound: offsets × source neurons).
+	completed := make([][]Offset, len(spec.Pairs))
+	bound := 0
+	for p, ps := range spec.Pairs {
+		completed[p] = completeOffsets(ps.Offsets, rule, fillSynapses)
+		bound += len(completed[p]) * (net.TypeStart[ps.Source+1] - net.TypeStart[ps.Source])
+	}
 	et := &net.Edges
+	et.Source, et.Target = make([]int32, 0, bound), make([]int32, 0, bound)
+	et.Sign, et.NSyn, et.Pair = make([]int8, 0, bound), make([]float32, 0, bound), make([]int32, 0, bound)
 	net.Pairs = make([]Pair, len(spec.Pairs))
 	for p, ps := range spec.Pairs {
-		offs := completeOffsets(ps.Offsets, rule, fillSynapses)
+		offs := completed[p]
 		pr := Pair{Source: ps.Source, Target: ps.Target, Sign: ps.Sign,
 			Offsets: len(offs), Filled: len(offs) - len(ps.Offsets), First: et.Len()}
 		tw := where[ps.Target]
