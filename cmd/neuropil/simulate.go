@@ -336,6 +336,11 @@ func simulate(f *simulateFlags, stdout, stderr io.Writer) (err error) {
 		return fmt.Errorf("simulate: %w", err)
 	}
 
+	// The solver's buffers are garbage now: collect them, so that writing
+	// and plotting reuse their memory instead of raising the peak.
+	p.F, p.FBlocks = nil, nil
+	runtime.GC()
+
 	// Outputs.
 	rec, recN := act, n
 	if who != nil {
