@@ -46,8 +46,8 @@ type dopri5[T Float] struct {
 	s       Settings
 	st      Stats
 	n       int
-	y, y1   []T    // [dim][batch] state and candidate
-	k       [7][]T // stages
+	y, y1   []T          // [dim][batch] state and candidate
+	k       [7][]T       // stages
 	coef    [7][7][]T    // [stage][earlier stage][batch] h·a coefficients
 	ecoef   [7][]float64 // [stage][batch] h·e coefficients of the error
 	mu      sync.Mutex   // guards errSum during fused stages
