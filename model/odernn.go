@@ -26,7 +26,10 @@ type Config struct {
 	Dale bool
 	Sign []int8 // [neurons] ±1, required when Dale
 
-	Workers int // goroutines for the sparse product; 0: GOMAXPROCS
+	// Product chooses the recurrent product's workers, kernel ("tune" to
+	// time every kernel once on this matrix and keep the fastest) and
+	// narrow encodings; the zero value is the default kernel on all cores.
+	Product sparse.ProductOptions
 }
 
 // ODERNN is a connectome ODE RNN prepared for a batch size: the right-hand
@@ -127,7 +130,9 @@ func New(cfg Config, batch int) (*ODERNN, error) {
 			m.w.Val[k] = float32(s) * max(m.w.Val[k], 0)
 		}
 	}
-	m.prod = sparse.NewProduct(m.w, batch, cfg.Workers)
+	if m.prod, err = sparse.NewProductWith(m.w, batch, cfg.Product); err != nil {
+		return nil, fmt.Errorf("model: %w", err)
+	}
 	m.bins = make([]int, batch)
 	m.postFn = m.post
 	return m, nil

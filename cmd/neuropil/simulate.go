@@ -36,9 +36,9 @@ type simulateFlags struct {
 	bias, tauFile, tauType, outputNeurons, outputProjection, h0, key  string
 	batch, evals, steps, maxSteps, workers                            int
 	t0, t1, dt, rtol, atol, tau                                       float64
-	solver, nonlinearity, out                                         string
+	solver, nonlinearity, out, kernel, weights                        string
 	seed                                                              uint64
-	batchFirst, shared, dale, noPlots                                 bool
+	batchFirst, shared, dale, noPlots, index16                        bool
 }
 
 func runSimulate(args []string, stdout, stderr io.Writer) error {
@@ -63,6 +63,9 @@ func runSimulate(args []string, stdout, stderr io.Writer) error {
 	fs.Float64Var(&f.dt, "dt", 0, "fixed-step solvers: step size (instead of --steps)")
 	fs.IntVar(&f.maxSteps, "max-steps", 0, "dopri5 step budget per sample (default 100000)")
 	fs.IntVar(&f.workers, "workers", 0, "goroutines for the sparse product (default: all cores)")
+	fs.StringVar(&f.kernel, "kernel", "auto", "sparse product kernel: auto, tune (time each kernel once on this matrix, keep the fastest) or a name (see neuropil bench)")
+	fs.BoolVar(&f.index16, "index16", false, "store columns as 16-bit offsets within row segments (fewer bytes per synapse, same result)")
+	fs.StringVar(&f.weights, "weights", "f32", "weight format the product reads: f32, bf16 or f16 (rounded once; fewer bytes, less accurate)")
 	fs.Float64Var(&f.t0, "t0", 0, "start time")
 	fs.Float64Var(&f.t1, "t1", 1, "end time")
 	fs.Float64Var(&f.rtol, "rtol", ode.DefaultRtol, "dopri5 relative tolerance")
@@ -240,7 +243,8 @@ func simulate(f *simulateFlags, stdout, stderr io.Writer) (err error) {
 		}
 		win = sparse.Identity(n, idx)
 	}
-	cfg := model.Config{W: conn.W, Input: win, Nonlinearity: phi, Tau: float32(f.tau), Workers: f.workers, Dale: f.dale, Sign: conn.Sign}
+	cfg := model.Config{W: conn.W, Input: win, Nonlinearity: phi, Tau: float32(f.tau),
+		Product: sparse.ProductOptions{Workers: f.workers, Kernel: f.kernel, Index16: f.index16, Weights: f.weights}, Dale: f.dale, Sign: conn.Sign}
 	if f.dale && conn.Sign == nil {
 		return fmt.Errorf("--dale: the connectome %s has no neuron signs", connName)
 	}
