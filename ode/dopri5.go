@@ -46,10 +46,8 @@ type dopri5[T Float] struct {
 	s       Settings
 	st      Stats
 	n       int
-	y, y1   []T    // [dim][batch] state and candidate
-	k       [7][]T // stages
-	tmp     []T
-	arg     [2][]T       // stage arguments, alternating
+	y, y1   []T          // [dim][batch] state and candidate
+	k       [7][]T       // stages
 	coef    [7][7][]T    // [stage][earlier stage][batch] h·a coefficients
 	ecoef   [7][]float64 // [stage][batch] h·e coefficients of the error
 	mu      sync.Mutex   // guards errSum during fused stages
@@ -82,7 +80,7 @@ func newDopri5[T Float](p Problem[T], s Settings) *dopri5[T] {
 	n := p.Dim * p.Batch
 	d := &dopri5[T]{p: p, s: s, n: n,
 		st: Stats{Accepted: make([]int, p.Batch), Rejected: make([]int, p.Batch)},
-		y:  append([]T(nil), p.Y0...), y1: make([]T, n), tmp: make([]T, n),
+		y:  append([]T(nil), p.Y0...), y1: make([]T, n),
 		t: make([]float64, p.Batch), h: make([]float64, p.Batch), ts: make([]float64, p.Batch),
 		errSum: make([]float64, p.Batch), ratio: make([]float64, p.Batch),
 		done: make([]bool, p.Batch), next: make([]int, p.Batch),
@@ -95,7 +93,6 @@ func newDopri5[T Float](p Problem[T], s Settings) *dopri5[T] {
 			d.coef[i][l] = make([]T, p.Batch)
 		}
 	}
-	d.arg[0], d.arg[1] = make([]T, n), make([]T, n)
 	for i := 1; i < 7; i++ {
 		i := i
 		if i < 6 {
@@ -119,12 +116,17 @@ func (d *dopri5[T]) evalThen(k, y []T, ts []float64, post func(r0, r1 int)) {
 	d.st.RHSEvals++
 }
 
-// argOf returns the buffer holding the argument of stage i.
+// argOf returns the buffer holding the argument of stage i. The last
+// stage is evaluated at the fifth-order solution y1. The others alternate
+// between y1 and k7, both free until they are written (y1 by the post of
+// stage 6, k7 by the last stage), so that a stage's post never writes the
+// buffer its own evaluation reads: 1, 3, 5 in k7; 2, 4 in y1. Beyond the
+// state, the solver holds y1 and the seven stages, nothing more.
 func (d *dopri5[T]) argOf(i int) []T {
-	if i == 6 {
-		return d.y1 // the last stage is evaluated at the fifth-order solution
+	if i == 6 || i%2 == 0 {
+		return d.y1
 	}
-	return d.arg[i%2]
+	return d.k[6]
 }
 
 // combine writes rows [r0, r1) of stage i's argument,
@@ -459,12 +461,12 @@ func (d *dopri5[T]) restartStages() {
 		return
 	}
 	copy(d.ts, d.t)
-	d.eval(d.tmp, d.y, d.ts)
+	d.eval(d.k[6], d.y, d.ts)
 	batch := d.p.Batch
 	for b, r := range d.restart {
 		if r {
 			for j := b; j < d.n; j += batch {
-				d.k[0][j] = d.tmp[j]
+				d.k[0][j] = d.k[6][j]
 			}
 			d.restart[b] = false
 		}
@@ -509,14 +511,14 @@ func (d *dopri5[T]) initialStep() {
 	}
 	for j := 0; j < d.n; j += batch {
 		for b := 0; b < batch; b++ {
-			d.tmp[j+b] = d.y[j+b] + T(h0[b])*d.k[0][j+b]
+			d.k[6][j+b] = d.y[j+b] + T(h0[b])*d.k[0][j+b]
 		}
 	}
 	for b := range d.ts {
 		d.ts[b] = p.T0 + h0[b]
 	}
 	f1 := d.k[1]
-	d.eval(f1, d.tmp, d.ts)
+	d.eval(f1, d.k[6], d.ts)
 	d2 := make([]float64, batch)
 	for j := 0; j < d.n; j += batch {
 		for b := 0; b < batch; b++ {

@@ -36,9 +36,9 @@ type simulateFlags struct {
 	bias, tauFile, tauType, outputNeurons, outputProjection, h0, key  string
 	batch, evals, steps, maxSteps, workers                            int
 	t0, t1, dt, rtol, atol, tau                                       float64
-	solver, nonlinearity, out                                         string
+	solver, nonlinearity, out, kernel, weights, model                 string
 	seed                                                              uint64
-	batchFirst, shared, dale, noPlots                                 bool
+	batchFirst, shared, dale, noPlots, index16                        bool
 }
 
 func runSimulate(args []string, stdout, stderr io.Writer) error {
@@ -63,11 +63,15 @@ func runSimulate(args []string, stdout, stderr io.Writer) error {
 	fs.Float64Var(&f.dt, "dt", 0, "fixed-step solvers: step size (instead of --steps)")
 	fs.IntVar(&f.maxSteps, "max-steps", 0, "dopri5 step budget per sample (default 100000)")
 	fs.IntVar(&f.workers, "workers", 0, "goroutines for the sparse product (default: all cores)")
+	fs.StringVar(&f.kernel, "kernel", "auto", "sparse product kernel: auto, tune (time each kernel once on this matrix, keep the fastest) or a name (see neuropil bench)")
+	fs.BoolVar(&f.index16, "index16", false, "store columns as 16-bit offsets within row segments (fewer bytes per synapse, same result)")
+	fs.StringVar(&f.weights, "weights", "f32", "weight format the product reads: f32, bf16 or f16 (rounded once; fewer bytes, less accurate)")
 	fs.Float64Var(&f.t0, "t0", 0, "start time")
 	fs.Float64Var(&f.t1, "t1", 1, "end time")
 	fs.Float64Var(&f.rtol, "rtol", ode.DefaultRtol, "dopri5 relative tolerance")
 	fs.Float64Var(&f.atol, "atol", ode.DefaultAtol, "dopri5 absolute tolerance")
 	fs.Float64Var(&f.tau, "tau", 1, "time constant (all neurons)")
+	fs.StringVar(&f.model, "model", "ode", "model: ode (bioplnn's ConnectomeODERNN) or rnn (its discrete ConnectomeRNN, one step per input frame; --evals must equal the number of frames, times are 1..frames)")
 	fs.StringVar(&f.solver, "solver", "dopri5", "solver: "+strings.Join(ode.Methods, ", "))
 	fs.StringVar(&f.nonlinearity, "nonlinearity", "sigmoid", "nonlinearity or comma-separated chain: identity, sigmoid, tanh, relu, softplus, elu, leakyrelu")
 	fs.StringVar(&f.out, "out", "out", "output directory")
@@ -98,6 +102,9 @@ func (f *simulateFlags) check() error {
 	}
 	if !(f.t1 > f.t0) || math.IsInf(f.t1-f.t0, 0) {
 		return fmt.Errorf("--t0 %v, --t1 %v: need finite t0 < t1", f.t0, f.t1)
+	}
+	if f.model != "ode" && f.model != "rnn" {
+		return fmt.Errorf("--model %q: unknown (known: ode, rnn)", f.model)
 	}
 	if err := ode.CheckMethod(f.solver); err != nil {
 		return fmt.Errorf("--solver: %w", err)
@@ -240,7 +247,8 @@ func simulate(f *simulateFlags, stdout, stderr io.Writer) (err error) {
 		}
 		win = sparse.Identity(n, idx)
 	}
-	cfg := model.Config{W: conn.W, Input: win, Nonlinearity: phi, Tau: float32(f.tau), Workers: f.workers, Dale: f.dale, Sign: conn.Sign}
+	cfg := model.Config{W: conn.W, Input: win, Nonlinearity: phi, Tau: float32(f.tau),
+		Product: sparse.ProductOptions{Workers: f.workers, Kernel: f.kernel, Index16: f.index16, Weights: f.weights}, Dale: f.dale, Sign: conn.Sign}
 	if f.dale && conn.Sign == nil {
 		return fmt.Errorf("--dale: the connectome %s has no neuron signs", connName)
 	}
@@ -309,6 +317,11 @@ func simulate(f *simulateFlags, stdout, stderr io.Writer) (err error) {
 	loadSeconds := time.Since(start).Seconds()
 
 	times := ode.Linspace(f.t0, f.t1, f.evals)
+	if f.model == "rnn" {
+		for k := range times {
+			times[k] = float64(k + 1) // the state after frame k
+		}
+	}
 	act := make([]float32, f.evals*f.batch*n)
 	bar := progress.New(stderr, "simulate", f.t1-f.t0)
 	settings := ode.Settings{Method: f.solver, Steps: f.steps, Dt: f.dt, Atol: f.atol, Rtol: f.rtol,
@@ -329,12 +342,23 @@ func simulate(f *simulateFlags, stdout, stderr io.Writer) (err error) {
 		settings.Progress = func(t float64) { bar.Set(t-f.t0, fmt.Sprintf("t = %.3g, %d evaluations", t, evals)) }
 	}
 	solveStart := time.Now()
-	stats, err := ode.Solve(act, p, settings)
+	var stats ode.Stats
+	if f.model == "rnn" {
+		stats, err = stepRNN(act, m, h0, frames, f.evals)
+		settings.Method = "rnn"
+	} else {
+		stats, err = ode.Solve(act, p, settings)
+	}
 	solveSeconds := time.Since(solveStart).Seconds()
 	bar.Done()
 	if err != nil {
 		return fmt.Errorf("simulate: %w", err)
 	}
+
+	// The solver's buffers are garbage now: collect them, so that writing
+	// and plotting reuse their memory instead of raising the peak.
+	p.F, p.FBlocks = nil, nil
+	runtime.GC()
 
 	// Outputs.
 	rec, recN := act, n
@@ -411,7 +435,7 @@ func simulate(f *simulateFlags, stdout, stderr io.Writer) (err error) {
 		}
 	}
 	s := summary{Neurons: n, Synapses: conn.Synapses(), Inputs: inputs, Batch: f.batch, Evals: f.evals, Frames: frames,
-		T0: f.t0, T1: f.t1, Solver: strings.ToLower(f.solver), SharedStep: f.shared, Nonlinearity: phi.String(),
+		T0: f.t0, T1: f.t1, Solver: strings.ToLower(settings.Method), SharedStep: f.shared, Nonlinearity: phi.String(),
 		RHSEvals: stats.RHSEvals, Accepted: stats.TotalAccepted(), Rejected: stats.TotalRejected(),
 		AcceptedBy: stats.Accepted, RejectedBy: stats.Rejected,
 		LoadSeconds: loadSeconds, SolveSeconds: solveSeconds, PeakRSS: peakRSS(), Layout: layout,
@@ -521,4 +545,31 @@ func drawSimulation(f *simulateFlags, conn *connectome.Connectome, act []float32
 	}
 	*written = append(*written, p)
 	return nil
+}
+
+// stepRNN runs the discrete ConnectomeRNN, one step per input frame, and
+// writes the state after each step into act ([frames][batch][neurons]).
+func stepRNN(act []float32, m *model.ODERNN, h0 []float32, frames, evals int) (ode.Stats, error) {
+	st := ode.Stats{Accepted: make([]int, m.Batch), Rejected: make([]int, m.Batch)}
+	if evals != frames {
+		return st, fmt.Errorf("--model rnn: the input has %d frames, so --evals must be %d, not %d", frames, frames, evals)
+	}
+	n, b := m.Neurons, m.Batch
+	h, next := append([]float32(nil), h0...), make([]float32, len(h0))
+	for k := 0; k < frames; k++ {
+		m.StepFrame(next, h, k)
+		h, next = next, h
+		if err := sparse.CheckFinite(h); err != nil {
+			return st, fmt.Errorf("state after frame %d: %w", k, err)
+		}
+		for s := 0; s < b; s++ {
+			o := act[(k*b+s)*n : (k*b+s+1)*n]
+			for i := range o {
+				o[i] = h[i*b+s]
+			}
+			st.Accepted[s]++
+		}
+		st.RHSEvals++
+	}
+	return st, nil
 }
