@@ -44,7 +44,7 @@ type Result struct {
 	Activity []float32 // [evals][batch][len(Record)] voltages at Times
 	Times    []float64 // [evals] output times, s, from the stimulus onset
 	Record   []int     // neurons of the last axis of Activity
-	Stats    ode.Stats // work of the stimulus solve (not the relaxation)
+	Stats    ode.Stats // work of the stimulus solve, summed over its windows (not the relaxation)
 	Warnings []string  // e.g. a step above 1/50 s
 }
 
@@ -52,8 +52,10 @@ type Result struct {
 // ColumnCount(net.Extent), as Eye.Sample writes), held piecewise constant
 // over [0, Duration], after relaxing every sample from its resting
 // potentials under a grey input. It returns the recorded voltages at the
-// output times. Errors report bad settings or input (with the known solver
-// names for an unknown one) and solver failures.
+// output times. Memory stays bounded when few neurons are recorded: the
+// output times are solved in windows (see maxWindowValues), which leaves a
+// fixed-step solve unchanged. Errors report bad settings or input (with
+// the known solver names for an unknown one) and solver failures.
 func Simulate(net *Network, frames []float32, nframes, batch int, s Settings) (*Result, error) {
 	if batch < 1 {
 		return nil, fmt.Errorf("opticlobe: batch %d < 1", batch)
@@ -150,25 +152,85 @@ func Simulate(net *Network, frames []float32, nframes, batch int, s Settings) (*
 		return nil, err
 	}
 	res.Times = ode.Linspace(0, s.Duration, s.Evals)
-	out := make([]float32, len(res.Times)*batch*n)
-	pr := ode.Problem[float32]{F: d.RHS, Dim: n, Batch: batch, Y0: y0, T0: 0, T1: s.Duration,
-		Times: res.Times, Breaks: d.Breaks(), Segment: d.SetSegment}
-	res.Stats, err = ode.Solve(out, pr, solver)
-	if err != nil {
-		return nil, fmt.Errorf("opticlobe: %w", err)
-	}
 	res.Record = rec
-	if s.Record == nil {
-		res.Activity = out
-		return &res, nil
+	res.Stats = ode.Stats{Accepted: make([]int, batch), Rejected: make([]int, batch)}
+	nr := len(rec)
+	res.Activity = make([]float32, len(res.Times)*batch*nr)
+	// Solve window by window of output times, so that a long run that
+	// records few neurons never holds every neuron at every output time.
+	per := max(1, maxWindowValues/(batch*n))
+	var scratch []float32
+	if s.Record != nil {
+		scratch = make([]float32, min(per, len(res.Times))*batch*n)
 	}
-	res.Activity = make([]float32, len(res.Times)*batch*len(rec))
-	for k := 0; k < len(res.Times)*batch; k++ {
-		src := out[k*n : (k+1)*n]
-		dst := res.Activity[k*len(rec) : (k+1)*len(rec)]
-		for j, i := range rec {
-			dst[j] = src[i]
+	breaks := d.Breaks()
+	t0 := 0.0
+	for i0 := 0; i0 < len(res.Times); i0 += per {
+		i1 := min(i0+per, len(res.Times)) // window: output times [i0, i1)
+		times := res.Times[i0:i1]
+		t1 := times[len(times)-1]
+		out := res.Activity[i0*batch*nr : i1*batch*nr]
+		if s.Record != nil {
+			out = scratch[:len(times)*batch*n]
 		}
+		if t1 > t0 {
+			// Frames are numbered globally: the window starts in the frame
+			// after the breaks at or before t0.
+			first := 0
+			for first < len(breaks) && breaks[first] <= t0 {
+				first++
+			}
+			last := first
+			for last < len(breaks) && breaks[last] < t1 {
+				last++
+			}
+			pr := ode.Problem[float32]{F: d.RHS, Dim: n, Batch: batch, Y0: y0, T0: t0, T1: t1,
+				Times: times, Breaks: breaks[first:last], Segment: func(b, k int) { d.SetSegment(b, first+k) }}
+			st, err := ode.Solve(out, pr, solver)
+			if err != nil {
+				return nil, fmt.Errorf("opticlobe: %w", err)
+			}
+			res.Stats.RHSEvals += st.RHSEvals
+			for b := range st.Accepted {
+				res.Stats.Accepted[b] += st.Accepted[b]
+				res.Stats.Rejected[b] += st.Rejected[b]
+			}
+		} else {
+			// Output times at the start: the state itself.
+			for k := range times {
+				for b := 0; b < batch; b++ {
+					for i := 0; i < n; i++ {
+						out[(k*batch+b)*n+i] = y0[i*batch+b]
+					}
+				}
+			}
+		}
+		// The next window starts from the state at t1, [batch][neurons] in
+		// the output, [neurons][batch] in y0.
+		endState := out[(len(times)-1)*batch*n : len(times)*batch*n]
+		if s.Record != nil {
+			dst := res.Activity[i0*batch*nr : i1*batch*nr]
+			for k := 0; k < len(times)*batch; k++ {
+				src := out[k*n : (k+1)*n]
+				row := dst[k*nr : (k+1)*nr]
+				for j, i := range rec {
+					row[j] = src[i]
+				}
+			}
+		}
+		for b := 0; b < batch; b++ {
+			for i := 0; i < n; i++ {
+				y0[i*batch+b] = endState[b*n+i]
+			}
+		}
+		t0 = t1
 	}
 	return &res, nil
 }
+
+// maxWindowValues bounds the states Simulate holds at once (256 MiB of
+// float32): output times are solved in windows of at most this many
+// neurons × batch × times. A fixed-step solve is the same whatever the
+// windows (steps end on output times anyway); dopri5 restarts its step
+// size control at each window's start.
+var maxWindowValues = 64 << 20

@@ -104,3 +104,45 @@ func TestSimulateSettings(t *testing.T) {
 		}
 	}
 }
+
+// Solving in windows of output times changes nothing for a fixed-step
+// solver, with a movie whose frames change inside and at the windows'
+// edges, recording all neurons or a few.
+func TestSimulateWindows(t *testing.T) {
+	net := smallNet(t)
+	nc := ColumnCount(3)
+	const frames, batch = 5, 2
+	x := make([]float32, frames*batch*nc)
+	for k := range x {
+		x[k] = float32((k*7)%11) / 10
+	}
+	s := Settings{Duration: 0.3, Evals: 16, Relax: 0.1}
+	whole, err := Simulate(net, x, frames, batch, s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func(v int) { maxWindowValues = v }(maxWindowValues)
+	for _, per := range []int{1, 3, 7} {
+		maxWindowValues = per * batch * net.Neurons()
+		for _, rec := range [][]int{nil, {5, 0, net.Neurons() - 1}} {
+			s.Record = rec
+			res, err := Simulate(net, x, frames, batch, s)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if res.Stats.RHSEvals != whole.Stats.RHSEvals {
+				t.Errorf("windows of %d: %d evaluations, whole %d", per, res.Stats.RHSEvals, whole.Stats.RHSEvals)
+			}
+			for k := range res.Times {
+				for b := 0; b < batch; b++ {
+					got, all := res.At(k, b), whole.At(k, b)
+					for j, i := range res.Record {
+						if got[j] != all[i] {
+							t.Fatalf("windows of %d, record %v: neuron %d sample %d at %v: %v, whole %v", per, rec, i, b, res.Times[k], got[j], all[i])
+						}
+					}
+				}
+			}
+		}
+	}
+}
