@@ -140,3 +140,44 @@ func FuzzDecode(f *testing.F) {
 		}
 	})
 }
+
+// FuzzDecodePickle fuzzes the unpickler and the tensor checks behind it:
+// each input is a data.pkl placed in a valid archive beside the storages
+// of testdata/coo_f64.pt (zip checksums would reject most mutations of
+// whole files before the pickle is reached).
+func FuzzDecodePickle(f *testing.F) {
+	base, err := os.ReadFile("testdata/coo_f64.pt")
+	if err != nil {
+		f.Fatal(err)
+	}
+	paths, _ := filepath.Glob("testdata/*.pt")
+	for _, p := range paths {
+		data, err := os.ReadFile(p)
+		if err != nil {
+			continue
+		}
+		zr, err := zip.NewReader(bytes.NewReader(data), int64(len(data)))
+		if err != nil {
+			continue
+		}
+		for _, zf := range zr.File {
+			if strings.HasSuffix(zf.Name, "data.pkl") {
+				rc, _ := zf.Open()
+				pkl, _ := io.ReadAll(rc)
+				rc.Close()
+				f.Add(pkl)
+			}
+		}
+	}
+	f.Fuzz(func(t *testing.T, pkl []byte) {
+		data := replaceRecord(t, base, "coo_f64/data.pkl", pkl)
+		m, err := Decode(bytes.NewReader(data), int64(len(data)), "")
+		if err == nil {
+			if err := m.Validate(); err != nil {
+				t.Fatal(err)
+			}
+		}
+		Decode(bytes.NewReader(data), int64(len(data)), "0")
+		Decode(bytes.NewReader(data), int64(len(data)), "hh.weight")
+	})
+}
