@@ -354,7 +354,7 @@ func FuzzDecodeNPZArrays(f *testing.F) {
 			put("indices", len(b), ints(b))
 		}
 		w, _ := zw.Create("format.npy")
-		encodeRaw(w, "|S3", nil, []byte(format+"   ")[:3])
+		encodeRaw(w, "|S3", nil, []byte(format + "   ")[:3])
 		zw.Close()
 		m, err := DecodeNPZ(bytes.NewReader(buf.Bytes()), int64(buf.Len()), "")
 		if err == nil {
