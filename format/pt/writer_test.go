@@ -11,6 +11,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/neuropil/neuropil/connectome"
 	"github.com/neuropil/neuropil/format/internal/fixture"
 	"github.com/neuropil/neuropil/sparse"
 )
@@ -180,4 +181,23 @@ func FuzzDecodePickle(f *testing.F) {
 		Decode(bytes.NewReader(data), int64(len(data)), "0")
 		Decode(bytes.NewReader(data), int64(len(data)), "hh.weight")
 	})
+}
+
+// BenchmarkDecodeTutorial decodes a tutorial-sized sparse COO tensor
+// (47,521² with 4.6M entries, as Encode writes it: 92 MB).
+func BenchmarkDecodeTutorial(b *testing.B) {
+	m := connectome.Default().W
+	var buf bytes.Buffer
+	if err := Encode(&buf, m); err != nil {
+		b.Fatal(err)
+	}
+	data := buf.Bytes()
+	b.SetBytes(int64(len(data)))
+	b.ResetTimer()
+	for range b.N {
+		got, err := Decode(bytes.NewReader(data), int64(len(data)), "")
+		if err != nil || got.NNZ() != m.NNZ() {
+			b.Fatal(err)
+		}
+	}
 }
