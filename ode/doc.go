@@ -2,7 +2,7 @@
 // dy/dt = f(t, y) for a batch of independent samples, with fixed-step
 // (euler, rk4) and adaptive (dopri5) methods.
 //
-// Layout
+// # Layout
 //
 // The state of a problem is dim variables for each of batch samples, laid
 // out variable-major:

@@ -5,25 +5,48 @@ import (
 	"strings"
 )
 
+// Float is the element type of a state: float32 for simulation (what
+// PyTorch uses), float64 for checks that need more precision.
+type Float interface{ ~float32 | ~float64 }
+
 // Func evaluates the right-hand side dydt = f(t, y). y and dydt are
 // [dim][batch]; t is [batch], the time of each sample. It must not keep y.
-type Func func(dydt, y []float32, t []float64)
+type Func[T Float] func(dydt, y []T, t []float64)
 
 // Problem is an initial value problem for a batch of samples.
-type Problem struct {
-	F     Func
+type Problem[T Float] struct {
+	F     Func[T]
 	Dim   int       // number of variables per sample
 	Batch int       // number of samples
-	Y0    []float32 // [dim][batch] state at T0
+	Y0    []T       // [dim][batch] state at T0
 	T0    float64   // start time
 	T1    float64   // end time, > T0
 	Times []float64 // output times, ascending, within [T0, T1]
+
+	// Breaks are times inside (T0, T1), ascending, where F is
+	// discontinuous (the frame changes of a piecewise-constant input).
+	// Steps end exactly on them, and Segment(b, k), when not nil, is called
+	// before sample b integrates over segment k (k = 0 from T0 to the first
+	// break), so F can choose its piece by segment rather than by t and use
+	// the same piece at both ends of a step. Without breaks, a step across
+	// a jump of F loses the method's order.
+	Breaks  []float64
+	Segment func(sample, k int)
+
+	// FBlocks, when not nil, is called instead of F. It computes the same
+	// dydt and calls post(r0, r1) on consecutive blocks of variables
+	// [r0, r1) as soon as those rows of dydt are final, possibly from several
+	// goroutines at once on disjoint blocks (sparse.Product.MulThen does
+	// this). The solver does the elementwise work of a stage in post, while
+	// the rows are still in cache and in parallel, instead of in extra
+	// passes over the state.
+	FBlocks func(dydt, y []T, t []float64, post func(r0, r1 int))
 }
 
 // Settings choose and tune the method. The zero value means dopri5 with
 // the defaults documented on each field.
 type Settings struct {
-	Method string  // "dopri5" (default), "rk4" or "euler"
+	Method string  // "dopri5" (default), "rk4" or "euler"; dopri5 with Steps or Dt takes fixed steps without error control
 	Steps  int     // fixed-step methods: number of steps over [T0, T1]
 	Dt     float64 // fixed-step methods: step size (used when Steps is 0); neither: one step per output interval
 

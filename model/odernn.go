@@ -1,0 +1,397 @@
+package model
+
+import (
+	"fmt"
+	"math"
+
+	"github.com/neuropil/neuropil/sparse"
+)
+
+// Config describes a connectome ODE RNN. Only W is required; the zero value
+// of every other field means the documented default.
+type Config struct {
+	W     *sparse.CSR // [neurons][neurons] recurrent weights W_hh[post, pre]
+	Input *sparse.CSR // [neurons][inputs] input projection W_ih; nil: none
+
+	Bias         []float32    // [neurons] b; nil: 0
+	Nonlinearity Nonlinearity // phi; nil: sigmoid (bioplnn's default)
+
+	Tau        float32   // scalar time constant; 0: 1 (arbitrary units, bioplnn's default)
+	TauNeuron  []float32 // [neurons] per-neuron time constants; overrides Tau
+	TauType    []float32 // [types] per-type time constants, with NeuronType; overrides Tau
+	NeuronType []int32   // [neurons] type of each neuron, index into TauType
+
+	// Dale: W holds magnitudes (clamped to ≥ 0) and each presynaptic
+	// neuron j has sign Sign[j]; r = relu(phi(z)).
+	Dale bool
+	Sign []int8 // [neurons] ±1, required when Dale
+
+	// Product chooses the recurrent product's workers, kernel ("tune" to
+	// time every kernel once on this matrix and keep the fastest) and
+	// narrow encodings; the zero value is the default kernel on all cores.
+	Product sparse.ProductOptions
+}
+
+// ODERNN is a connectome ODE RNN prepared for a batch size: the right-hand
+// side tau·dh/dt = −h + phi(W_ih x(t) + W_hh h + b) with all derived values
+// (1/tau per neuron, the signed weights of the dale variant, the product's
+// work split) computed once by New. It must be closed after use.
+type ODERNN struct {
+	Neurons, Inputs, Batch int
+
+	w      *sparse.CSR // effective recurrent weights (signs folded in for dale)
+	input  *sparse.CSR // [neurons][inputs] or nil
+	bias   []float32   // [neurons] or nil
+	phi    Nonlinearity
+	dale   bool
+	invTau []float32 // [neurons]
+	prod   *sparse.Product
+
+	// input drive
+	frames     int
+	t0, t1     float64
+	x          []float32 // [frames][batch][inputs] raw input, for on-the-fly drive
+	drive      []float32 // [frames][neurons][batch] W_ih x per frame, or [neurons][batch] scratch
+	precomp    bool
+	bins       []int // [batch] current frame of each sample
+	inProd     *sparse.Product
+	xcur       []float32 // [inputs][batch] scratch for on-the-fly drive
+	postFn     func(r0, r1 int)
+	dh, h      []float32 // per call
+	lastBinsOK bool
+	bySegment  bool             // frames chosen by SetSegment, not from t
+	next       func(r0, r1 int) // the caller's post, per call
+	times      []float64        // [batch] zeros, for StepFrame
+}
+
+// maxPrecomputed is the number of drive elements (frames × neurons × batch)
+// up to which W_ih x is computed once per frame rather than in every
+// right-hand-side evaluation: 256 MiB of float32.
+const maxPrecomputed = 64 << 20
+
+// New prepares the model of cfg for the given batch size. It returns an
+// error for inconsistent data (shapes of the given slices, non-finite
+// parameters, signs that are not ±1) and panics if batch < 1.
+func New(cfg Config, batch int) (*ODERNN, error) {
+	if batch < 1 {
+		panic(fmt.Sprintf("model: batch %d < 1", batch))
+	}
+	w := cfg.W
+	if w == nil {
+		return nil, fmt.Errorf("model: no recurrent connectivity")
+	}
+	if w.Rows != w.Cols {
+		return nil, fmt.Errorf("model: recurrent connectivity is not square: %d×%d", w.Rows, w.Cols)
+	}
+	n := w.Rows
+	if err := sparse.CheckFinite(w.Val); err != nil {
+		return nil, fmt.Errorf("model: recurrent weights: %w", err)
+	}
+	m := &ODERNN{Neurons: n, Batch: batch, bias: cfg.Bias, phi: cfg.Nonlinearity, dale: cfg.Dale}
+	if m.phi == nil {
+		m.phi = Nonlinearity{Sigmoid}
+	}
+	if cfg.Input != nil {
+		if cfg.Input.Rows != n {
+			return nil, fmt.Errorf("model: input projection has %d rows, want one per neuron (%d)", cfg.Input.Rows, n)
+		}
+		if err := sparse.CheckFinite(cfg.Input.Val); err != nil {
+			return nil, fmt.Errorf("model: input projection: %w", err)
+		}
+		m.input = cfg.Input
+		m.Inputs = cfg.Input.Cols
+	}
+	if cfg.Bias != nil {
+		if len(cfg.Bias) != n {
+			return nil, fmt.Errorf("model: bias has %d entries for %d neurons", len(cfg.Bias), n)
+		}
+		if err := sparse.CheckFinite(cfg.Bias); err != nil {
+			return nil, fmt.Errorf("model: bias: %w", err)
+		}
+	}
+	tau, err := expandTau(cfg, n)
+	if err != nil {
+		return nil, err
+	}
+	m.invTau = make([]float32, n)
+	for i, t := range tau {
+		m.invTau[i] = 1 / t
+	}
+	m.w = w
+	if cfg.Dale {
+		if len(cfg.Sign) != n {
+			return nil, fmt.Errorf("model: dale variant needs one sign per neuron, got %d for %d", len(cfg.Sign), n)
+		}
+		m.w = w.Clone()
+		for k, j := range m.w.ColIdx {
+			s := cfg.Sign[j]
+			if s != 1 && s != -1 {
+				return nil, fmt.Errorf("model: sign of neuron %d is %d, want +1 or -1", j, s)
+			}
+			m.w.Val[k] = float32(s) * max(m.w.Val[k], 0)
+		}
+	}
+	if m.prod, err = sparse.NewProductWith(m.w, batch, cfg.Product); err != nil {
+		return nil, fmt.Errorf("model: %w", err)
+	}
+	m.bins = make([]int, batch)
+	m.times = make([]float64, batch)
+	m.postFn = m.post
+	return m, nil
+}
+
+func expandTau(cfg Config, n int) ([]float32, error) {
+	tau := make([]float32, n)
+	switch {
+	case cfg.TauNeuron != nil:
+		if len(cfg.TauNeuron) != n {
+			return nil, fmt.Errorf("model: %d time constants for %d neurons", len(cfg.TauNeuron), n)
+		}
+		copy(tau, cfg.TauNeuron)
+	case cfg.TauType != nil:
+		if len(cfg.NeuronType) != n {
+			return nil, fmt.Errorf("model: per-type time constants need a type for each of %d neurons, got %d", n, len(cfg.NeuronType))
+		}
+		for i, t := range cfg.NeuronType {
+			if t < 0 || int(t) >= len(cfg.TauType) {
+				return nil, fmt.Errorf("model: neuron %d has type %d, but %d per-type time constants", i, t, len(cfg.TauType))
+			}
+			tau[i] = cfg.TauType[t]
+		}
+	default:
+		t := cfg.Tau
+		if t == 0 {
+			t = 1
+		}
+		for i := range tau {
+			tau[i] = t
+		}
+	}
+	for i, t := range tau {
+		if !(t > 0) || math.IsInf(float64(t), 0) {
+			return nil, fmt.Errorf("model: time constant of neuron %d is %v, want a positive finite number", i, t)
+		}
+	}
+	return tau, nil
+}
+
+// Close releases the workers of the model's sparse products.
+func (m *ODERNN) Close() {
+	m.prod.Close()
+	if m.inProd != nil {
+		m.inProd.Close()
+	}
+}
+
+// SetInput sets the input x(t) over [t0, t1]: x is [frames][batch][inputs]
+// (the layout of a time-major PyTorch tensor), held piecewise constant: at
+// time t the frame is floor((t − t0)/(t1 − t0)·frames), and t1 uses the last.
+// One frame is a constant input. x is copied where needed, not kept.
+// It returns an error for a length that disagrees with the shape or for
+// non-finite inputs.
+func (m *ODERNN) SetInput(x []float32, frames int, t0, t1 float64) error {
+	if m.input == nil {
+		return fmt.Errorf("model: input given but the model has no input projection")
+	}
+	if frames < 1 || len(x) != frames*m.Batch*m.Inputs {
+		return fmt.Errorf("model: input has %d values, want frames×batch×inputs = %d×%d×%d", len(x), frames, m.Batch, m.Inputs)
+	}
+	if err := sparse.CheckFinite(x); err != nil {
+		return fmt.Errorf("model: input: %w", err)
+	}
+	if !(t1 > t0) {
+		return fmt.Errorf("model: empty time interval [%v, %v]", t0, t1)
+	}
+	m.frames, m.t0, m.t1 = frames, t0, t1
+	n, b, in := m.Neurons, m.Batch, m.Inputs
+	if m.inProd == nil {
+		m.inProd = sparse.NewProduct(m.input, b, 1)
+	}
+	m.xcur = make([]float32, in*b)
+	m.precomp = frames*n*b <= maxPrecomputed
+	m.lastBinsOK = false
+	m.bySegment = false
+	if !m.precomp {
+		m.x = append([]float32(nil), x...)
+		m.drive = make([]float32, n*b)
+		return nil
+	}
+	m.x = nil
+	m.drive = make([]float32, frames*n*b)
+	for f := 0; f < frames; f++ {
+		frame := x[f*b*in : (f+1)*b*in]
+		for s := 0; s < b; s++ {
+			for k := 0; k < in; k++ {
+				m.xcur[k*b+s] = frame[s*in+k]
+			}
+		}
+		m.inProd.Mul(m.drive[f*n*b:(f+1)*n*b], m.xcur)
+	}
+	return nil
+}
+
+// Breaks returns the times inside (t0, t1) where the input changes frame,
+// for ode.Problem.Breaks: t0 + k(t1 − t0)/frames for k = 1..frames−1.
+func (m *ODERNN) Breaks() []float64 {
+	var br []float64
+	for k := 1; k < m.frames; k++ {
+		br = append(br, m.t0+(m.t1-m.t0)*float64(k)/float64(m.frames))
+	}
+	return br
+}
+
+// SetSegment is the ode.Problem.Segment of the model: sample b is about to
+// integrate over frame k. From the first call on, frames are chosen by
+// segment, so that both ends of a step see the same frame.
+func (m *ODERNN) SetSegment(b, k int) {
+	m.bySegment = true
+	k = max(0, min(k, m.frames-1))
+	if m.bins[b] != k {
+		m.bins[b] = k
+		m.lastBinsOK = false
+	}
+}
+
+// Frame returns the input frame index at time t.
+func (m *ODERNN) Frame(t float64) int {
+	if m.frames <= 1 {
+		return 0
+	}
+	f := int(math.Floor((t - m.t0) / (m.t1 - m.t0) * float64(m.frames)))
+	return max(0, min(f, m.frames-1))
+}
+
+// RHS is the ode.Func of the model: dhdt = (phi(W_ih x(t) + W_hh h + b) − h)/tau
+// for h and dhdt [neurons][batch] and t [batch]. It allocates nothing.
+func (m *ODERNN) RHS(dhdt, h []float32, t []float64) {
+	b := m.Batch
+	if m.frames > 0 {
+		changed := !m.lastBinsOK
+		if !m.bySegment {
+			for s, ts := range t {
+				f := m.Frame(ts)
+				if f != m.bins[s] {
+					changed = true
+				}
+				m.bins[s] = f
+			}
+		}
+		if !m.precomp && changed {
+			in := m.Inputs
+			for s := 0; s < b; s++ {
+				frame := m.x[(m.bins[s]*b+s)*in:]
+				for k := 0; k < in; k++ {
+					m.xcur[k*b+s] = frame[k]
+				}
+			}
+			m.inProd.Mul(m.drive, m.xcur)
+			m.lastBinsOK = true
+		}
+	}
+	m.dh, m.h = dhdt, h
+	m.prod.MulThen(dhdt, h, m.postFn)
+	m.dh, m.h = nil, nil
+}
+
+// RHSThen is RHS that also calls post(r0, r1) on blocks of rows of dhdt as
+// soon as they are final, from the product's workers: the ode.Problem
+// FBlocks hook, through which a solver fuses its elementwise work into the
+// model's pass over the rows.
+func (m *ODERNN) RHSThen(dhdt, h []float32, t []float64, post func(r0, r1 int)) {
+	m.next = post
+	m.RHS(dhdt, h, t)
+	m.next = nil
+}
+
+// post finishes rows [r0, r1) of the right-hand side after the product has
+// written W_hh h there: add drive and bias, apply phi, relax towards it.
+func (m *ODERNN) post(r0, r1 int) {
+	b := m.Batch
+	z := m.dh[r0*b : r1*b]
+	if m.frames > 0 {
+		if !m.precomp || m.frames == 1 {
+			d := m.drive[r0*b : r1*b]
+			for k := range z {
+				z[k] += d[k]
+			}
+		} else {
+			nb := m.Neurons * b
+			for i := r0; i < r1; i++ {
+				for s := 0; s < b; s++ {
+					z[(i-r0)*b+s] += m.drive[m.bins[s]*nb+i*b+s]
+				}
+			}
+		}
+	}
+	if m.bias != nil {
+		for i := r0; i < r1; i++ {
+			bi := m.bias[i]
+			row := z[(i-r0)*b : (i-r0+1)*b]
+			for s := range row {
+				row[s] += bi
+			}
+		}
+	}
+	m.phi.Apply(z)
+	if m.dale {
+		ReLU.apply(z)
+	}
+	h := m.h[r0*b : r1*b]
+	for i := r0; i < r1; i++ {
+		it := m.invTau[i]
+		o := (i - r0) * b
+		row, hr := z[o:o+b], h[o:o+b]
+		for s := range row {
+			row[s] = (row[s] - hr[s]) * it
+		}
+	}
+	if m.next != nil {
+		m.next(r0, r1)
+	}
+}
+
+// Weights returns the effective recurrent matrix the model multiplies by
+// (for dale, magnitudes clamped at 0 with the presynaptic signs applied).
+func (m *ODERNN) Weights() *sparse.CSR { return m.w }
+
+// InvTau returns 1/tau per neuron.
+func (m *ODERNN) InvTau() []float32 { return m.invTau }
+
+// Step advances the discrete ConnectomeRNN of bioplnn by one input frame:
+// hNext = (1/tau)·phi(W_ih x + W_hh h + b) + (1 − 1/tau)·h, with x one frame
+// [batch][inputs] (nil: no input) and h, hNext [neurons][batch]. It reuses
+// the right-hand side: hNext = h + dh/dt with a unit step.
+func (m *ODERNN) Step(hNext, h, x []float32) error {
+	saved := m.frames
+	if x != nil {
+		if err := m.SetInput(x, 1, 0, 1); err != nil {
+			return err
+		}
+	} else {
+		m.frames = 0
+	}
+	m.RHS(hNext, h, m.zeroTimes())
+	for k := range hNext {
+		hNext[k] += h[k]
+	}
+	if x == nil {
+		m.frames = saved
+	}
+	return nil
+}
+
+func (m *ODERNN) zeroTimes() []float64 { return make([]float64, m.Batch) }
+
+// StepFrame is Step with frame k of the input set by SetInput:
+// hNext = (1/tau)·phi(W_ih x_k + W_hh h + b) + (1 − 1/tau)·h. Running it
+// for k = 0..frames−1 is bioplnn's ConnectomeRNN over a sequence. It
+// allocates nothing.
+func (m *ODERNN) StepFrame(hNext, h []float32, k int) {
+	for b := range m.bins {
+		m.SetSegment(b, k)
+	}
+	m.RHS(hNext, h, m.times)
+	for i := range hNext {
+		hNext[i] += h[i]
+	}
+}

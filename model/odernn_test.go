@@ -1,0 +1,244 @@
+package model
+
+import (
+	"encoding/json"
+	"math"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/neuropil/neuropil/ode"
+	"github.com/neuropil/neuropil/sparse"
+)
+
+// fixture is a case written by testdata/gen/odernn.py.
+type fixture struct {
+	Name             string
+	N, Inputs, Batch int
+	Frames           int
+	Nonlinearity     string
+	Dale             bool
+	T0, T1           float64
+	Evals, Steps     int
+	Rows, Cols       []int
+	Vals             []float32
+	Indices          []int
+	X                []float32
+	Bias             []float32
+	Tau              json.RawMessage
+	Sign             []int8
+	RK4, Exact       []float64
+}
+
+func loadFixtures(t *testing.T) []fixture {
+	paths, _ := filepath.Glob("testdata/odernn_*.json")
+	if len(paths) == 0 {
+		t.Fatal("no fixtures; run /usr/bin/python3 testdata/gen/odernn.py")
+	}
+	var fs []fixture
+	for _, p := range paths {
+		b, err := os.ReadFile(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var f fixture
+		if err := json.Unmarshal(b, &f); err != nil {
+			t.Fatal(p, err)
+		}
+		fs = append(fs, f)
+	}
+	return fs
+}
+
+func (f *fixture) model(t *testing.T) *ODERNN {
+	c := sparse.NewCOO(f.N, f.N, len(f.Vals))
+	for k := range f.Vals {
+		c.Add(f.Rows[k], f.Cols[k], f.Vals[k])
+	}
+	phi, err := ParseNonlinearity(f.Nonlinearity)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := Config{W: c.ToCSR(), Input: sparse.Identity(f.N, f.Indices), Bias: f.Bias,
+		Nonlinearity: phi, Dale: f.Dale, Sign: f.Sign}
+	var scalar float32
+	if err := json.Unmarshal(f.Tau, &scalar); err != nil {
+		if err := json.Unmarshal(f.Tau, &cfg.TauNeuron); err != nil {
+			t.Fatal(err)
+		}
+	} else {
+		cfg.Tau = scalar
+	}
+	m, err := New(cfg, f.Batch)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := m.SetInput(f.X, f.Frames, f.T0, f.T1); err != nil {
+		t.Fatal(err)
+	}
+	return m
+}
+
+func (f *fixture) solve(t *testing.T, s ode.Settings) []float32 {
+	m := f.model(t)
+	defer m.Close()
+	out := make([]float32, f.Evals*f.Batch*f.N)
+	p := ode.Problem[float32]{F: m.RHS, Dim: f.N, Batch: f.Batch, Y0: make([]float32, f.N*f.Batch),
+		T0: f.T0, T1: f.T1, Times: ode.Linspace(f.T0, f.T1, f.Evals),
+		Breaks: m.Breaks(), Segment: m.SetSegment}
+	if _, err := ode.Solve(out, p, s); err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+// rk4Tol: the same float32 arithmetic as PyTorch up to the order of sums
+// and the ~2 ulp of exp32, over 20–30 steps of values below 1.5.
+const rk4Tol = 1e-5
+
+func TestODERNNMatchesPyTorchRK4(t *testing.T) {
+	for _, f := range loadFixtures(t) {
+		got := f.solve(t, ode.Settings{Method: "rk4", Steps: f.Steps})
+		worst := 0.0
+		for k := range got {
+			worst = max(worst, math.Abs(float64(got[k])-f.RK4[k]))
+		}
+		t.Logf("%s: max |neuropil − torch| = %.2g", f.Name, worst)
+		if worst > rk4Tol {
+			t.Errorf("%s: rk4 differs from PyTorch by %g > %g", f.Name, worst, rk4Tol)
+		}
+	}
+}
+
+func TestODERNNDopri5WithinTolerance(t *testing.T) {
+	for _, f := range loadFixtures(t) {
+		for _, shared := range []bool{false, true} {
+			got := f.solve(t, ode.Settings{Shared: shared})
+			worst, scale := 0.0, 0.0
+			for k := range got {
+				scale = max(scale, math.Abs(f.Exact[k]))
+				worst = max(worst, math.Abs(float64(got[k])-f.Exact[k]))
+			}
+			t.Logf("%s shared=%v: max abs err %.3g, max |y| %.3g", f.Name, shared, worst, scale)
+			// The controller bounds the RMS local error per step by
+			// rtol·|y| + atol (defaults 1e-3, 1e-6); the global error is a
+			// small multiple of rtol times the solution's scale (up to 2.5×
+			// here, where ELU's kink makes the right-hand side non-smooth).
+			worst /= 5 * (1e-3*scale + 1e-6)
+			t.Logf("%s shared=%v: worst error / bound = %.2g", f.Name, shared, worst)
+			if worst > 1 {
+				t.Errorf("%s shared=%v: dopri5 off the float64 reference by %.2g× the bound", f.Name, shared, worst)
+			}
+		}
+	}
+}
+
+func TestRHSAllocatesNothing(t *testing.T) {
+	f := loadFixtures(t)[0]
+	m := f.model(t)
+	defer m.Close()
+	h := make([]float32, f.N*f.Batch)
+	dh := make([]float32, f.N*f.Batch)
+	ts := make([]float64, f.Batch)
+	if n := testing.AllocsPerRun(10, func() { m.RHS(dh, h, ts) }); n != 0 {
+		t.Errorf("RHS allocates %v times", n)
+	}
+}
+
+func TestNonlinearities(t *testing.T) {
+	ref := map[Activation]func(float64) float64{
+		Sigmoid:   func(x float64) float64 { return 1 / (1 + math.Exp(-x)) },
+		Tanh:      math.Tanh,
+		ReLU:      func(x float64) float64 { return max(x, 0) },
+		Softplus:  func(x float64) float64 { return math.Log1p(math.Exp(x)) },
+		ELU:       func(x float64) float64 { return map[bool]float64{true: x, false: math.Expm1(x)}[x > 0] },
+		LeakyReLU: func(x float64) float64 { return map[bool]float64{true: x, false: 0.01 * x}[x > 0] },
+		Identity:  func(x float64) float64 { return x },
+	}
+	for a, f := range ref {
+		for x := -30.0; x <= 30; x += 0.01 {
+			v := []float32{float32(x)}
+			a.apply(v)
+			want := f(float64(float32(x)))
+			if d := math.Abs(float64(v[0]) - want); d > 4e-7*max(1, math.Abs(want)) {
+				t.Fatalf("%v(%v) = %v, want %v", a, x, v[0], want)
+			}
+		}
+	}
+	for x := -87.0; x < 88; x += 0.001 {
+		got, want := float64(exp32(float32(x))), math.Exp(float64(float32(x)))
+		if math.Abs(got-want) > 3e-7*want {
+			t.Fatalf("exp32(%v) = %v, want %v", x, got, want)
+		}
+	}
+	if _, err := ParseNonlinearity("Sigmoid, ReLU"); err != nil {
+		t.Error(err)
+	}
+	if _, err := ParseNonlinearity("swish"); err == nil {
+		t.Error("unknown nonlinearity accepted")
+	}
+}
+
+func TestNewRejectsBadData(t *testing.T) {
+	w := sparse.Random(10, 10, 30, 0, 1, nil)
+	bad := []Config{
+		{W: sparse.Random(10, 11, 30, 0, 1, nil)},
+		{W: w, Bias: make([]float32, 9)},
+		{W: w, TauNeuron: make([]float32, 10)},
+		{W: w, Dale: true},
+		{W: w, Input: sparse.Identity(9, []int{1})},
+		{W: &sparse.CSR{Rows: 1, Cols: 1, RowPtr: []int32{0, 1}, ColIdx: []int32{0}, Val: []float32{float32(math.NaN())}}},
+	}
+	for i, c := range bad {
+		if m, err := New(c, 2); err == nil {
+			m.Close()
+			t.Errorf("config %d accepted", i)
+		}
+	}
+	m, err := New(Config{W: w, Input: sparse.Identity(10, []int{1, 2})}, 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer m.Close()
+	if err := m.SetInput([]float32{1, 2, 3}, 1, 0, 1); err == nil {
+		t.Error("wrong input length accepted")
+	}
+	if err := m.SetInput([]float32{1, 2, 3, float32(math.NaN())}, 1, 0, 1); err == nil {
+		t.Error("NaN input accepted")
+	}
+}
+
+// TestStepIsUnitEuler checks the discrete ConnectomeRNN step against its
+// definition h' = (1/tau) r + (1 − 1/tau) h.
+func TestStepIsUnitEuler(t *testing.T) {
+	w := sparse.Random(20, 20, 80, 0, 4, nil)
+	m, err := New(Config{W: w, Input: sparse.Identity(20, []int{3, 5}), Tau: 2}, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer m.Close()
+	h := make([]float32, 20)
+	for i := range h {
+		h[i] = float32(i) / 20
+	}
+	x := []float32{1, -1}
+	next := make([]float32, 20)
+	if err := m.Step(next, h, x); err != nil {
+		t.Fatal(err)
+	}
+	wh := make([]float32, 20)
+	sparse.MulTo(wh, w, h, 1)
+	for i := range h {
+		z := float64(wh[i])
+		if i == 3 {
+			z += 1
+		}
+		if i == 5 {
+			z -= 1
+		}
+		want := 0.5/(1+math.Exp(-z)) + 0.5*float64(h[i])
+		if math.Abs(float64(next[i])-want) > 1e-6 {
+			t.Fatalf("neuron %d: %v, want %v", i, next[i], want)
+		}
+	}
+}

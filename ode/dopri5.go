@@ -1,0 +1,540 @@
+package ode
+
+import (
+	"fmt"
+	"math"
+	"sync"
+)
+
+// Dormand–Prince 5(4) coefficients (Dormand & Prince 1980; Hairer, Nørsett
+// & Wanner, Solving ODEs I, table 5.2). The seventh stage is evaluated at
+// the new state (first same as last), so an accepted step costs six
+// right-hand-side evaluations.
+var (
+	dpC = [7]float64{0, 1.0 / 5, 3.0 / 10, 4.0 / 5, 8.0 / 9, 1, 1}
+	dpA = [7][6]float64{
+		{},
+		{1.0 / 5},
+		{3.0 / 40, 9.0 / 40},
+		{44.0 / 45, -56.0 / 15, 32.0 / 9},
+		{19372.0 / 6561, -25360.0 / 2187, 64448.0 / 6561, -212.0 / 729},
+		{9017.0 / 3168, -355.0 / 33, 46732.0 / 5247, 49.0 / 176, -5103.0 / 18656},
+		{35.0 / 384, 0, 500.0 / 1113, 125.0 / 192, -2187.0 / 6784, 11.0 / 84},
+	}
+	// dpE is b − b̂, the difference of the fifth- and fourth-order weights,
+	// which gives the local error estimate.
+	dpE = [7]float64{71.0 / 57600, 0, -71.0 / 16695, 71.0 / 1920, -17253.0 / 339200, 22.0 / 525, -1.0 / 40}
+	// dpD are the coefficients of Hairer's fourth-order continuous
+	// extension (DOPRI5's CONTD5).
+	dpD = [7]float64{-12715105075.0 / 11282082432, 0, 87487479700.0 / 32700410799,
+		-10690763975.0 / 1880347072, 701980252875.0 / 199316789632,
+		-1453857185.0 / 822651844, 69997945.0 / 29380423}
+)
+
+// Step-size controller constants: the integral controller of torchode
+// (IntegralController, from diffrax): factor = safety·err^(−1/5), clipped
+// to [factorMin, factorMax].
+const (
+	safety    = 0.9
+	factorMin = 0.2
+	factorMax = 10.0
+	dpOrder   = 5 // error-estimate order + 1, the exponent's denominator
+)
+
+type dopri5[T Float] struct {
+	p       Problem[T]
+	s       Settings
+	st      Stats
+	n       int
+	y, y1   []T          // [dim][batch] state and candidate
+	k       [7][]T       // stages
+	coef    [7][7][]T    // [stage][earlier stage][batch] h·a coefficients
+	ecoef   [7][]float64 // [stage][batch] h·e coefficients of the error
+	mu      sync.Mutex   // guards errSum during fused stages
+	posts   [7]func(r0, r1 int)
+	took    []bool     // [batch] accepted this step
+	factor  []float64  // [batch] step-size factor of this step
+	pending []denseOut // outputs due from this step
+	group   []denseOut
+	w       []T       // [batch][7] dense-output weights
+	t, h    []float64 // [batch] time and step size of each sample
+	ts      []float64 // [batch] stage times
+	errSum  []float64 // [batch] Σ (err/scale)²
+	ratio   []float64 // [batch] RMS error ratios
+	done    []bool    // [batch] sample reached T1
+	seg     []int     // [batch] segment between breaks
+	restart []bool    // [batch] crossed a break: k1 must be evaluated anew
+	next    []int     // [batch] index of the next output time
+}
+
+func newDopri5[T Float](p Problem[T], s Settings) *dopri5[T] {
+	if s.Atol == 0 {
+		s.Atol = DefaultAtol
+	}
+	if s.Rtol == 0 {
+		s.Rtol = DefaultRtol
+	}
+	if s.MaxSteps == 0 {
+		s.MaxSteps = DefaultMaxSteps
+	}
+	n := p.Dim * p.Batch
+	d := &dopri5[T]{p: p, s: s, n: n,
+		st: Stats{Accepted: make([]int, p.Batch), Rejected: make([]int, p.Batch)},
+		y:  append([]T(nil), p.Y0...), y1: make([]T, n),
+		t: make([]float64, p.Batch), h: make([]float64, p.Batch), ts: make([]float64, p.Batch),
+		errSum: make([]float64, p.Batch), ratio: make([]float64, p.Batch),
+		done: make([]bool, p.Batch), next: make([]int, p.Batch),
+		seg: make([]int, p.Batch), restart: make([]bool, p.Batch),
+		took: make([]bool, p.Batch), factor: make([]float64, p.Batch), w: make([]T, 7*p.Batch)}
+	for i := range d.k {
+		d.k[i] = make([]T, n)
+		d.ecoef[i] = make([]float64, p.Batch)
+		for l := 0; l < i; l++ {
+			d.coef[i][l] = make([]T, p.Batch)
+		}
+	}
+	for i := 1; i < 7; i++ {
+		i := i
+		if i < 6 {
+			d.posts[i] = func(r0, r1 int) { d.combine(i+1, r0, r1) }
+		} else {
+			d.posts[i] = d.errorBlock
+		}
+	}
+	return d
+}
+
+// evalThen evaluates the right-hand side into k and calls post on blocks
+// of finished rows.
+func (d *dopri5[T]) evalThen(k, y []T, ts []float64, post func(r0, r1 int)) {
+	if d.p.FBlocks != nil {
+		d.p.FBlocks(k, y, ts, post)
+	} else {
+		d.p.F(k, y, ts)
+		post(0, d.p.Dim)
+	}
+	d.st.RHSEvals++
+}
+
+// argOf returns the buffer holding the argument of stage i. The last
+// stage is evaluated at the fifth-order solution y1. The others alternate
+// between y1 and k7, both free until they are written (y1 by the post of
+// stage 6, k7 by the last stage), so that a stage's post never writes the
+// buffer its own evaluation reads: 1, 3, 5 in k7; 2, 4 in y1. Beyond the
+// state, the solver holds y1 and the seven stages, nothing more.
+func (d *dopri5[T]) argOf(i int) []T {
+	if i == 6 || i%2 == 0 {
+		return d.y1
+	}
+	return d.k[6]
+}
+
+// combine writes rows [r0, r1) of stage i's argument,
+// y + Σ_{l<i} h·a[i][l]·k_l, with per-sample step sizes.
+func (d *dopri5[T]) combine(i, r0, r1 int) {
+	batch := d.p.Batch
+	lo, hi := r0*batch, r1*batch
+	dst := d.argOf(i)[lo:hi]
+	copy(dst, d.y[lo:hi])
+	for l := 0; l < i; l++ {
+		if dpA[i][l] == 0 {
+			continue
+		}
+		c := d.coef[i][l]
+		k := d.k[l][lo:hi]
+		for j := 0; j < len(dst); j += batch {
+			o, kk := dst[j:j+batch], k[j:j+batch]
+			for b, cb := range c[:len(o)] {
+				o[b] += cb * kk[b]
+			}
+		}
+	}
+}
+
+// errorBlock adds rows [r0, r1) of each sample's squared scaled error
+// (h·Σ e_l k_l / (atol + rtol·max(|y|, |y1|)))² to errSum.
+func (d *dopri5[T]) errorBlock(r0, r1 int) {
+	batch := d.p.Batch
+	var local [64]float64
+	var sums []float64
+	if batch <= len(local) {
+		sums = local[:batch]
+	} else {
+		sums = make([]float64, batch)
+	}
+	atol, rtol := d.s.Atol, d.s.Rtol
+	for j := r0 * batch; j < r1*batch; j += batch {
+		for b := 0; b < batch; b++ {
+			e := 0.0
+			for l := range dpE {
+				if c := d.ecoef[l][b]; c != 0 {
+					e += c * float64(d.k[l][j+b])
+				}
+			}
+			sc := atol + rtol*max(math.Abs(float64(d.y[j+b])), math.Abs(float64(d.y1[j+b])))
+			r := e / sc
+			sums[b] += r * r
+		}
+	}
+	d.mu.Lock()
+	for b, s := range sums {
+		d.errSum[b] += s
+	}
+	d.mu.Unlock()
+}
+
+func (d *dopri5[T]) eval(k, y []T, ts []float64) {
+	d.p.F(k, y, ts)
+	d.st.RHSEvals++
+}
+
+func (d *dopri5[T]) solve(out []T) error {
+	p, s := d.p, d.s
+	if s.Atol < 0 || s.Rtol < 0 || math.IsNaN(s.Atol) || math.IsNaN(s.Rtol) || s.Atol+s.Rtol == 0 {
+		return fmt.Errorf("dopri5: tolerances atol %v, rtol %v must be non-negative and not both zero", s.Atol, s.Rtol)
+	}
+	if s.MaxSteps < 0 || s.FirstStep < 0 || math.IsNaN(s.FirstStep) {
+		return fmt.Errorf("dopri5: bad step budget %d or first step %v", s.MaxSteps, s.FirstStep)
+	}
+	if err := checkFinite(d.y, p.T0); err != nil {
+		return fmt.Errorf("initial state: %w", err)
+	}
+	for b := range d.t {
+		d.t[b] = p.T0
+		enter(&d.p, b, 0)
+		d.emitInitial(out, b)
+	}
+	copy(d.ts, d.t)
+	d.eval(d.k[0], d.y, d.ts)
+	if err := checkFinite(d.k[0], p.T0); err != nil {
+		return fmt.Errorf("right-hand side at the initial state: %w", err)
+	}
+	if s.FirstStep > 0 {
+		for b := range d.h {
+			d.h[b] = s.FirstStep
+		}
+	} else {
+		d.initialStep()
+	}
+	if s.Shared {
+		hmin := math.Inf(1)
+		for _, h := range d.h {
+			hmin = min(hmin, h)
+		}
+		for b := range d.h {
+			d.h[b] = hmin
+		}
+	}
+	for {
+		active := false
+		for b := range d.done {
+			if !d.done[b] {
+				active = true
+				if d.st.Accepted[b]+d.st.Rejected[b] >= s.MaxSteps {
+					return fmt.Errorf("dopri5: step budget of %d steps exhausted at t = %g (sample %d)", s.MaxSteps, d.t[b], b)
+				}
+				d.h[b] = min(d.h[b], bound(&d.p, d.seg[b])-d.t[b])
+				if d.h[b] <= 16*math.Abs(d.t[b])*0x1p-52 || d.h[b] < 1e-300 {
+					return fmt.Errorf("dopri5: step size %g underflows at t = %g (sample %d)", d.h[b], d.t[b], b)
+				}
+			} else {
+				d.h[b] = 0
+			}
+		}
+		if !active {
+			return nil
+		}
+		d.step()
+		if s.Shared {
+			worst := 0.0
+			for b, r := range d.ratio {
+				if !d.done[b] && !(r <= worst) {
+					worst = r
+				}
+			}
+			for b := range d.ratio {
+				d.ratio[b] = worst
+			}
+		}
+		d.accept(out)
+		d.restartStages()
+		if s.Progress != nil {
+			tmin := math.Inf(1)
+			for _, t := range d.t {
+				tmin = min(tmin, t)
+			}
+			s.Progress(tmin)
+		}
+	}
+}
+
+// step computes stages 2..7, the candidate y1 and the error sums for
+// every sample, each with its own h (0 for finished samples). The
+// elementwise work of each stage runs fused into the evaluation of the
+// previous one (see Problem.FBlocks).
+func (d *dopri5[T]) step() {
+	for i := 1; i < 7; i++ {
+		for l := 0; l < i; l++ {
+			if c := d.coef[i][l]; c != nil {
+				for b, h := range d.h {
+					c[b] = T(h * dpA[i][l])
+				}
+			}
+		}
+	}
+	for l, e := range dpE {
+		for b, h := range d.h {
+			d.ecoef[l][b] = h * e
+		}
+	}
+	clear(d.errSum)
+	d.combine(1, 0, d.p.Dim)
+	for i := 1; i < 7; i++ {
+		for b := range d.ts {
+			d.ts[b] = d.t[b] + dpC[i]*d.h[b]
+		}
+		d.evalThen(d.k[i], d.argOf(i), d.ts, d.posts[i])
+	}
+	for b := range d.ratio {
+		if d.p.Dim == 0 {
+			d.ratio[b] = 0
+			continue
+		}
+		d.ratio[b] = math.Sqrt(d.errSum[b] / float64(d.p.Dim))
+	}
+}
+
+// accept takes or rejects each sample's step, writes dense output for the
+// output times it passed, and sets its next step size.
+func (d *dopri5[T]) accept(out []T) {
+	batch := d.p.Batch
+	d.pending = d.pending[:0]
+	all := true // every sample still running accepted its step
+	for b := 0; b < batch; b++ {
+		d.took[b] = false
+		if d.done[b] {
+			continue
+		}
+		r := d.ratio[b]
+		var factor float64
+		switch {
+		case math.IsNaN(r) || math.IsInf(r, 0):
+			factor = factorMin
+		case r == 0:
+			factor = factorMax
+		default:
+			factor = min(factorMax, max(factorMin, safety*math.Pow(r, -1.0/dpOrder)))
+		}
+		if !(r <= 1) {
+			d.st.Rejected[b]++
+			d.h[b] *= min(1, factor)
+			all = false
+			continue
+		}
+		d.st.Accepted[b]++
+		d.took[b] = true
+		t0, h := d.t[b], d.h[b]
+		reachesEnd := t0+h >= d.p.T1
+		for d.next[b] < len(d.p.Times) {
+			t := d.p.Times[d.next[b]]
+			th := (t - t0) / h
+			if th > 1+1e-12 && !reachesEnd {
+				break
+			}
+			d.pending = append(d.pending, denseOut{k: d.next[b], b: b, th: min(th, 1)})
+			d.next[b]++
+		}
+		d.factor[b] = factor
+	}
+	d.flushDense(out)
+	// Take the step: y ← y1, k1 ← k7 (first same as last).
+	if all {
+		d.y, d.y1 = d.y1, d.y
+		d.k[0], d.k[6] = d.k[6], d.k[0]
+	} else {
+		for j := 0; j < d.n; j += batch {
+			for b, ok := range d.took {
+				if ok {
+					d.y[j+b] = d.y1[j+b]
+					d.k[0][j+b] = d.k[6][j+b]
+				}
+			}
+		}
+	}
+	for b, ok := range d.took {
+		if !ok {
+			continue
+		}
+		tNew := d.t[b] + d.h[b]
+		end := bound(&d.p, d.seg[b])
+		if end-tNew <= 16*math.Abs(end)*0x1p-52 {
+			tNew = end
+		}
+		d.t[b] = tNew
+		d.h[b] *= d.factor[b]
+		if tNew >= d.p.T1 {
+			d.done[b] = true
+		} else if tNew == end {
+			d.seg[b]++
+			enter(&d.p, b, d.seg[b])
+			d.restart[b] = true
+		}
+	}
+}
+
+// denseOut is an output due from the current step: time index k of sample
+// b at fraction th of the step.
+type denseOut struct {
+	k, b int
+	th   float64
+}
+
+// flushDense writes the pending outputs from Hairer's continuous extension
+// of the current step, written as y0 + h·Σ w_l(θ)·k_l: with θ' = 1 − θ and
+// the fifth-order weights b_l, w_l = b_l·(θ − θθ' + 2θ²θ') + [l=1]·θθ'²
+// − [l=7]·θ²θ' + d_l·θ²θ'². Outputs due at the same time index are
+// computed in one pass over the rows.
+func (d *dopri5[T]) flushDense(out []T) {
+	dim := d.p.Dim
+	for len(d.pending) > 0 {
+		k := d.pending[0].k
+		group := d.group[:0]
+		rest := d.pending[:0]
+		for _, p := range d.pending {
+			if p.k == k {
+				group = append(group, p)
+			} else {
+				rest = append(rest, p)
+			}
+		}
+		d.pending = rest
+		d.group = group
+		for gi, p := range group {
+			th, h := p.th, d.h[p.b]
+			t1 := 1 - th
+			A := th - th*t1 + 2*th*th*t1
+			B := th * t1 * t1
+			C := -th * th * t1
+			D := th * th * t1 * t1
+			w := d.w[gi*7 : gi*7+7]
+			for l := 0; l < 7; l++ {
+				bl := 0.0 // b_7 = 0
+				if l < 6 {
+					bl = dpA[6][l]
+				}
+				w[l] = T(h * (bl*A + dpD[l]*D))
+			}
+			w[0] += T(h * B)
+			w[6] += T(h * C)
+		}
+		parallel(dim, func(r0, r1 int) { d.denseRows(out, k, group, r0, r1) })
+	}
+}
+
+// denseRows writes rows [r0, r1) of the outputs of a group due at time
+// index k.
+func (d *dopri5[T]) denseRows(out []T, k int, group []denseOut, r0, r1 int) {
+	batch, dim := d.p.Batch, d.p.Dim
+	{
+		for i := r0; i < r1; i++ {
+			j := i * batch
+			for gi, p := range group {
+				w := d.w[gi*7 : gi*7+7]
+				jb := j + p.b
+				v := d.y[jb] + w[0]*d.k[0][jb] + w[2]*d.k[2][jb] + w[3]*d.k[3][jb] +
+					w[4]*d.k[4][jb] + w[5]*d.k[5][jb] + w[6]*d.k[6][jb]
+				out[(k*batch+p.b)*dim+i] = v
+			}
+		}
+	}
+}
+
+// restartStages evaluates the first stage anew for the samples that have
+// just crossed a break, where the last stage of the previous step (first
+// same as last) belongs to the old piece of F.
+func (d *dopri5[T]) restartStages() {
+	any := false
+	for _, r := range d.restart {
+		any = any || r
+	}
+	if !any {
+		return
+	}
+	copy(d.ts, d.t)
+	d.eval(d.k[6], d.y, d.ts)
+	batch := d.p.Batch
+	for b, r := range d.restart {
+		if r {
+			for j := b; j < d.n; j += batch {
+				d.k[0][j] = d.k[6][j]
+			}
+			d.restart[b] = false
+		}
+	}
+}
+
+// emitInitial writes sample b's outputs at times equal to T0.
+func (d *dopri5[T]) emitInitial(out []T, b int) {
+	p := d.p
+	for d.next[b] < len(p.Times) && p.Times[d.next[b]] <= d.t[b] {
+		putSample(outSlot(out, d.next[b], b, p.Batch, p.Dim), d.y, b, p.Batch)
+		d.next[b]++
+	}
+}
+
+// initialStep chooses each sample's first step as in Hairer, Nørsett &
+// Wanner I, II.4 (the algorithm of torchode and SciPy), at the cost of one
+// extra right-hand-side evaluation for the whole batch.
+func (d *dopri5[T]) initialStep() {
+	p, batch := d.p, d.p.Batch
+	atol, rtol := d.s.Atol, d.s.Rtol
+	d0 := make([]float64, batch)
+	d1 := make([]float64, batch)
+	for j := 0; j < d.n; j += batch {
+		for b := 0; b < batch; b++ {
+			sc := atol + rtol*math.Abs(float64(d.y[j+b]))
+			y, f := float64(d.y[j+b])/sc, float64(d.k[0][j+b])/sc
+			d0[b] += y * y
+			d1[b] += f * f
+		}
+	}
+	h0 := make([]float64, batch)
+	dim := float64(max(1, p.Dim))
+	for b := range h0 {
+		d0[b], d1[b] = math.Sqrt(d0[b]/dim), math.Sqrt(d1[b]/dim)
+		if d0[b] < 1e-5 || d1[b] < 1e-5 {
+			h0[b] = 1e-6
+		} else {
+			h0[b] = 0.01 * d0[b] / d1[b]
+		}
+		h0[b] = min(h0[b], p.T1-p.T0)
+	}
+	for j := 0; j < d.n; j += batch {
+		for b := 0; b < batch; b++ {
+			d.k[6][j+b] = d.y[j+b] + T(h0[b])*d.k[0][j+b]
+		}
+	}
+	for b := range d.ts {
+		d.ts[b] = p.T0 + h0[b]
+	}
+	f1 := d.k[1]
+	d.eval(f1, d.k[6], d.ts)
+	d2 := make([]float64, batch)
+	for j := 0; j < d.n; j += batch {
+		for b := 0; b < batch; b++ {
+			sc := atol + rtol*math.Abs(float64(d.y[j+b]))
+			r := (float64(f1[j+b]) - float64(d.k[0][j+b])) / sc
+			d2[b] += r * r
+		}
+	}
+	for b := range d.h {
+		d2[b] = math.Sqrt(d2[b]/dim) / h0[b]
+		var h1 float64
+		if m := max(d1[b], d2[b]); m <= 1e-15 {
+			h1 = max(1e-6, h0[b]*1e-3)
+		} else {
+			h1 = math.Pow(0.01/m, 1.0/dpOrder)
+		}
+		d.h[b] = min(100*h0[b], h1)
+	}
+}

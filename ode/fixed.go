@@ -1,0 +1,146 @@
+package ode
+
+import (
+	"fmt"
+	"math"
+	"slices"
+)
+
+// tableau is an explicit Runge–Kutta method: stage i is evaluated at
+// t + c[i]·h on y + h·Σ_j a[i][j]·k_j, and the step is y + h·Σ_i b[i]·k_i.
+type tableau struct {
+	c []float64
+	a [][]float64
+	b []float64
+}
+
+var eulerTableau = tableau{c: []float64{0}, a: [][]float64{{}}, b: []float64{1}}
+
+// rk4Tableau is the classic fourth-order Runge–Kutta method.
+var rk4Tableau = tableau{
+	c: []float64{0, 0.5, 0.5, 1},
+	a: [][]float64{{}, {0.5}, {0, 0.5}, {0, 0, 1}},
+	b: []float64{1.0 / 6, 1.0 / 3, 1.0 / 3, 1.0 / 6},
+}
+
+// dopri5Tableau is Dormand–Prince's fifth-order solution used with fixed
+// steps (no error control).
+var dopri5Tableau = tableau{
+	c: dpC[:6],
+	a: [][]float64{{}, dpA[1][:1], dpA[2][:2], dpA[3][:3], dpA[4][:4], dpA[5][:5]},
+	b: dpA[6][:6],
+}
+
+// fixed integrates with a fixed-step method. The steps never straddle an
+// output time: each interval between consecutive output times (and from T0
+// to the first, from the last to T1) is cut into equal steps no longer than
+// the requested step, so outputs are exact grid values, not interpolations.
+func fixed[T Float](out []T, p Problem[T], s Settings, st *Stats, tb *tableau) error {
+	dt := 0.0
+	switch {
+	case s.Steps > 0:
+		dt = (p.T1 - p.T0) / float64(s.Steps)
+	case s.Dt > 0:
+		dt = s.Dt
+	case s.Steps < 0 || s.Dt < 0 || math.IsNaN(s.Dt):
+		return fmt.Errorf("fixed-step solver: steps %d and dt %v must be positive", s.Steps, s.Dt)
+	}
+	n := p.Dim * p.Batch
+	y := append([]T(nil), p.Y0...)
+	tmp := make([]T, n)
+	k := make([][]T, len(tb.b))
+	for i := range k {
+		k[i] = make([]T, n)
+	}
+	ts := make([]float64, p.Batch)
+	t := p.T0
+	emit := func(idx int) {
+		for b := 0; b < p.Batch; b++ {
+			putSample(outSlot(out, idx, b, p.Batch, p.Dim), y, b, p.Batch)
+		}
+	}
+	// Marks: output times, breaks and T1, in order.
+	marks := append(append(append([]float64(nil), p.Times...), p.Breaks...), p.T1)
+	slices.Sort(marks)
+	seg := 0
+	for b := 0; b < p.Batch; b++ {
+		enter(&p, b, 0)
+	}
+	next := 0
+	for next < len(p.Times) && p.Times[next] <= t {
+		emit(next)
+		next++
+	}
+	for _, target := range marks[next:] {
+		for seg < len(p.Breaks) && p.Breaks[seg] <= t {
+			seg++
+			for b := 0; b < p.Batch; b++ {
+				enter(&p, b, seg)
+			}
+		}
+		span := target - t
+		if span <= 0 {
+			continue
+		}
+		steps := 1
+		if dt > 0 {
+			steps = int(math.Ceil(span/dt - 1e-9))
+		}
+		h := span / float64(steps)
+		for j := 0; j < steps; j++ {
+			t0 := t
+			rkStep(p.F, y, tmp, k, ts, t0, h, tb)
+			if j == steps-1 {
+				t = target
+			} else {
+				t = t0 + h
+			}
+			st.RHSEvals += len(tb.b)
+			for b := range st.Accepted {
+				st.Accepted[b]++
+			}
+			if err := checkFinite(y, t); err != nil {
+				return err
+			}
+			if s.Progress != nil {
+				s.Progress(t)
+			}
+		}
+		for next < len(p.Times) && p.Times[next] <= t {
+			emit(next)
+			next++
+		}
+	}
+	return nil
+}
+
+// rkStep advances y in place by one step h of the method.
+func rkStep[T Float](f Func[T], y, tmp []T, k [][]T, ts []float64, t, h float64, tb *tableau) {
+	for i := range tb.b {
+		for b := range ts {
+			ts[b] = t + tb.c[i]*h
+		}
+		src := y
+		if i > 0 {
+			copy(tmp, y)
+			for j, a := range tb.a[i] {
+				if a != 0 {
+					axpy(tmp, T(h*a), k[j])
+				}
+			}
+			src = tmp
+		}
+		f(k[i], src, ts)
+	}
+	for i, bi := range tb.b {
+		axpy(y, T(h*bi), k[i])
+	}
+}
+
+// axpy computes y += a·x.
+func axpy[T Float](y []T, a T, x []T) {
+	x = x[:len(y)]
+	for i := range y {
+		y[i] += a * x[i]
+	}
+}

@@ -1,0 +1,145 @@
+package plot
+
+import (
+	"fmt"
+	"image"
+	"image/color"
+	"io"
+	"math"
+	"strconv"
+
+	"github.com/neuropil/neuropil/internal/atomic"
+	gplot "gonum.org/v1/plot"
+	"gonum.org/v1/plot/plotter"
+	"gonum.org/v1/plot/vg"
+	"gonum.org/v1/plot/vg/draw"
+	"gonum.org/v1/plot/vg/vgimg"
+)
+
+// inferno holds eleven evenly spaced colours of matplotlib's "inferno"
+// colour map (van der Walt & Smith), between which Inferno interpolates.
+var inferno = [...][3]uint8{
+	{0x00, 0x00, 0x04}, {0x16, 0x0b, 0x39}, {0x42, 0x0a, 0x68}, {0x6a, 0x17, 0x6e},
+	{0x93, 0x26, 0x67}, {0xbc, 0x37, 0x54}, {0xdd, 0x51, 0x3a}, {0xf3, 0x78, 0x19},
+	{0xfc, 0xa5, 0x0a}, {0xf6, 0xd7, 0x46}, {0xfc, 0xff, 0xa4},
+}
+
+// Inferno returns the inferno colour at v in [0, 1] (clamped).
+func Inferno(v float64) color.RGBA {
+	v = max(0, min(1, v))
+	x := v * float64(len(inferno)-1)
+	i := min(int(x), len(inferno)-2)
+	f := x - float64(i)
+	c := func(k int) uint8 {
+		return uint8(math.Round(float64(inferno[i][k])*(1-f) + float64(inferno[i+1][k])*f))
+	}
+	return color.RGBA{c(0), c(1), c(2), 255}
+}
+
+// Heatmap draws a rows×cols block (row-major) as an image with row 0 at the
+// top, as matplotlib's imshow does, in the inferno colour map scaled from
+// the block's minimum to its maximum, with ticks at the first and last
+// index and a colour bar, and writes it as a size×size-inch PNG.
+func Heatmap(path string, block []float32, rows, cols int, xlabel, ylabel string, size vg.Length) error {
+	if rows < 1 || cols < 1 || len(block) != rows*cols {
+		return fmt.Errorf("plot: heat map of %d values cannot be %d×%d", len(block), rows, cols)
+	}
+	lo, hi := math.Inf(1), math.Inf(-1)
+	for _, v := range block {
+		if math.IsNaN(float64(v)) || math.IsInf(float64(v), 0) {
+			return fmt.Errorf("plot: heat map holds %v", v)
+		}
+		lo, hi = min(lo, float64(v)), max(hi, float64(v))
+	}
+	// Each cell is a square of sc×sc pixels, so that the renderer's
+	// smoothing cannot blur cells into each other.
+	sc := max(1, 600/max(rows, cols))
+	img := image.NewRGBA(image.Rect(0, 0, cols*sc, rows*sc))
+	for i := 0; i < rows*sc; i++ {
+		for j := 0; j < cols*sc; j++ {
+			v := 0.0
+			if hi > lo {
+				v = (float64(block[(i/sc)*cols+j/sc]) - lo) / (hi - lo)
+			}
+			img.SetRGBA(j, i, Inferno(v))
+		}
+	}
+	p := gplot.New()
+	p.X.Label.Text, p.Y.Label.Text = xlabel, ylabel
+	p.X.Label.TextStyle.Font.Size = vg.Points(18)
+	p.Y.Label.TextStyle.Font.Size = vg.Points(18)
+	p.Add(plotter.NewImage(img, -0.5, -0.5, float64(cols)-0.5, float64(rows)-0.5))
+	p.X.Min, p.X.Max = -0.5, float64(cols)-0.5
+	p.Y.Min, p.Y.Max = -0.5, float64(rows)-0.5
+	p.X.Tick.Marker = fixedTicks{{Value: 0, Label: "0"}, {Value: float64(cols - 1), Label: strconv.Itoa(cols - 1)}}
+	// The image's top row is row 0: label y positions from the top.
+	p.Y.Tick.Marker = fixedTicks{{Value: float64(rows - 1), Label: "0"}, {Value: 0, Label: strconv.Itoa(rows - 1)}}
+	return save(path, p, size, size)
+}
+
+type fixedTicks []gplot.Tick
+
+func (t fixedTicks) Ticks(min, max float64) []gplot.Tick { return t }
+
+// Series is one line of a line plot.
+type Series struct {
+	Label string // legend entry; "" for none
+	X, Y  []float64
+}
+
+// tab10 is matplotlib's default colour cycle.
+var tab10 = []color.RGBA{
+	{0x1f, 0x77, 0xb4, 255}, {0xff, 0x7f, 0x0e, 255}, {0x2c, 0xa0, 0x2c, 255}, {0xd6, 0x27, 0x28, 255},
+	{0x94, 0x67, 0xbd, 255}, {0x8c, 0x56, 0x4b, 255}, {0xe3, 0x77, 0xc2, 255}, {0x7f, 0x7f, 0x7f, 255},
+	{0xbc, 0xbd, 0x22, 255}, {0x17, 0xbe, 0xcf, 255},
+}
+
+// Lines draws the series as lines in matplotlib's default colours and
+// writes a width×height PNG.
+func Lines(path, title, xlabel, ylabel string, series []Series, width, height vg.Length) error {
+	if len(series) == 0 {
+		return fmt.Errorf("plot: no series to draw")
+	}
+	p := gplot.New()
+	p.Title.Text = title
+	p.X.Label.Text, p.Y.Label.Text = xlabel, ylabel
+	p.X.Label.TextStyle.Font.Size = vg.Points(18)
+	p.Y.Label.TextStyle.Font.Size = vg.Points(18)
+	legend := false
+	for k, s := range series {
+		if len(s.X) != len(s.Y) || len(s.X) == 0 {
+			return fmt.Errorf("plot: series %d has %d x and %d y values", k, len(s.X), len(s.Y))
+		}
+		xy := make(plotter.XYs, len(s.X))
+		for i := range s.X {
+			if math.IsNaN(s.X[i]) || math.IsNaN(s.Y[i]) || math.IsInf(s.Y[i], 0) {
+				return fmt.Errorf("plot: series %d holds a non-finite value at %d", k, i)
+			}
+			xy[i].X, xy[i].Y = s.X[i], s.Y[i]
+		}
+		l, err := plotter.NewLine(xy)
+		if err != nil {
+			return fmt.Errorf("plot: %w", err)
+		}
+		l.Color = tab10[k%len(tab10)]
+		l.Width = vg.Points(1.5)
+		p.Add(l)
+		if s.Label != "" {
+			p.Legend.Add(s.Label, l)
+			legend = true
+		}
+	}
+	if legend {
+		p.Legend.Top = true
+	}
+	return save(path, p, width, height)
+}
+
+func save(path string, p *gplot.Plot, w, h vg.Length) error {
+	c := vgimg.PngCanvas{Canvas: vgimg.New(w, h)}
+	p.Draw(draw.New(c))
+	return atomic.WriteFile(path, func(wr io.Writer) error {
+		_, err := c.WriteTo(wr)
+		return err
+	})
+}

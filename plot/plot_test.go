@@ -1,0 +1,70 @@
+package plot
+
+import (
+	"image/png"
+	"math"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"gonum.org/v1/plot/vg"
+)
+
+func TestInfernoEnds(t *testing.T) {
+	if c := Inferno(0); c.R != 0 || c.B != 4 {
+		t.Errorf("inferno(0) = %v", c)
+	}
+	if c := Inferno(1); c.R != 0xfc || c.G != 0xff {
+		t.Errorf("inferno(1) = %v", c)
+	}
+}
+
+func TestHeatmapAndLines(t *testing.T) {
+	dir := t.TempDir()
+	block := make([]float32, 20*30)
+	for i := range block {
+		block[i] = float32(i % 7)
+	}
+	hp := filepath.Join(dir, "h.png")
+	if err := Heatmap(hp, block, 20, 30, "Postsynaptic", "Presynaptic", 3*vg.Inch); err != nil {
+		t.Fatal(err)
+	}
+	checkPNG(t, hp)
+	lp := filepath.Join(dir, "l.png")
+	s := []Series{{Label: "a", X: []float64{0, 1, 2}, Y: []float64{0, 1, 0}}, {X: []float64{0, 2}, Y: []float64{1, 1}}}
+	if err := Lines(lp, "", "Time", "Activity", s, 4*vg.Inch, 3*vg.Inch); err != nil {
+		t.Fatal(err)
+	}
+	checkPNG(t, lp)
+}
+
+func checkPNG(t *testing.T, p string) {
+	t.Helper()
+	f, err := os.Open(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if _, err := png.Decode(f); err != nil {
+		t.Fatalf("%s: %v", p, err)
+	}
+}
+
+func TestBadDataIsAnError(t *testing.T) {
+	dir := t.TempDir()
+	if err := Heatmap(filepath.Join(dir, "x.png"), []float32{1, float32(math.NaN())}, 1, 2, "", "", vg.Inch); err == nil {
+		t.Error("NaN heat map drawn")
+	}
+	if err := Heatmap(filepath.Join(dir, "x.png"), []float32{1}, 1, 2, "", "", vg.Inch); err == nil {
+		t.Error("wrong shape drawn")
+	}
+	if err := Lines(filepath.Join(dir, "y.png"), "", "", "", nil, vg.Inch, vg.Inch); err == nil {
+		t.Error("empty plot drawn")
+	}
+	if err := Lines(filepath.Join(dir, "y.png"), "", "", "", []Series{{X: []float64{1}, Y: []float64{math.NaN()}}}, vg.Inch, vg.Inch); err == nil {
+		t.Error("NaN line drawn")
+	}
+	if ents, _ := os.ReadDir(dir); len(ents) != 0 {
+		t.Errorf("files left: %v", ents)
+	}
+}
