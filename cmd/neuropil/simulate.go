@@ -76,10 +76,15 @@ func runSimulate(args []string, stdout, stderr io.Writer) error {
 	fs.BoolVar(&f.shared, "shared-step", false, "dopri5: one step size for the whole batch (default: one per sample, as torchode)")
 	fs.BoolVar(&f.dale, "dale", false, "dale variant: weights are magnitudes, signs from the connectome's neuron table")
 	fs.BoolVar(&f.noPlots, "no-plots", false, "do not draw connectome.png and traces.png")
+	cpuProf, memProf := profileFlags(fs)
 	if err := parseFlags(fs, args, 0); err != nil {
 		return err
 	}
-	return simulate(&f, stdout, stderr)
+	stop, err := startProfiles(*cpuProf, *memProf)
+	if err != nil {
+		return err
+	}
+	return errors.Join(simulate(&f, stdout, stderr), stop())
 }
 
 // check validates flag values before any work starts.
