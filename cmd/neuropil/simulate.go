@@ -42,6 +42,9 @@ type simulateFlags struct {
 }
 
 func runSimulate(args []string, stdout, stderr io.Writer) error {
+	if modelArg(args) == "optic-lobe" {
+		return simulateOpticLobe(args, stdout, stderr)
+	}
 	var f simulateFlags
 	fs := newFlags("simulate", stderr)
 	fs.StringVar(&f.connectome, "connectome", "", "connectome file (.pt, .npz, .npy, .csv, ...); default: the built-in random connectome of the tutorial's size")
@@ -71,7 +74,7 @@ func runSimulate(args []string, stdout, stderr io.Writer) error {
 	fs.Float64Var(&f.rtol, "rtol", ode.DefaultRtol, "dopri5 relative tolerance")
 	fs.Float64Var(&f.atol, "atol", ode.DefaultAtol, "dopri5 absolute tolerance")
 	fs.Float64Var(&f.tau, "tau", 1, "time constant (all neurons)")
-	fs.StringVar(&f.model, "model", "ode", "model: ode (bioplnn's ConnectomeODERNN) or rnn (its discrete ConnectomeRNN, one step per input frame; --evals must equal the number of frames, times are 1..frames)")
+	fs.StringVar(&f.model, "model", "ode", "model: ode (bioplnn's ConnectomeODERNN), optic-lobe (flyvis; see simulate --model optic-lobe -h) or rnn (its discrete ConnectomeRNN, one step per input frame; --evals must equal the number of frames, times are 1..frames)")
 	fs.StringVar(&f.solver, "solver", "dopri5", "solver: "+strings.Join(ode.Methods, ", "))
 	fs.StringVar(&f.nonlinearity, "nonlinearity", "sigmoid", "nonlinearity or comma-separated chain: identity, sigmoid, tanh, relu, softplus, elu, leakyrelu")
 	fs.StringVar(&f.out, "out", "out", "output directory")
@@ -104,7 +107,7 @@ func (f *simulateFlags) check() error {
 		return fmt.Errorf("--t0 %v, --t1 %v: need finite t0 < t1", f.t0, f.t1)
 	}
 	if f.model != "ode" && f.model != "rnn" {
-		return fmt.Errorf("--model %q: unknown (known: ode, rnn)", f.model)
+		return fmt.Errorf("--model %q: unknown (known: ode, rnn, optic-lobe)", f.model)
 	}
 	if err := ode.CheckMethod(f.solver); err != nil {
 		return fmt.Errorf("--solver: %w", err)
