@@ -33,7 +33,8 @@ func init() {
 // simulateFlags are the options of "neuropil simulate".
 type simulateFlags struct {
 	connectome, inputIndices, inputProjection, input, mnistDir, split string
-	bias, tauFile, tauType, outputNeurons, outputProjection, h0, key  string
+	bias, tauFile, tauType, outputNeurons, outputProjection, h0       string
+	load                                                              *loadFlags
 	batch, evals, steps, maxSteps, workers                            int
 	t0, t1, dt, rtol, atol, tau                                       float64
 	solver, nonlinearity, out, kernel, weights, model                 string
@@ -48,7 +49,7 @@ func runSimulate(args []string, stdout, stderr io.Writer) error {
 	var f simulateFlags
 	fs := newFlags("simulate", stderr)
 	fs.StringVar(&f.connectome, "connectome", "", "connectome file (.pt, .npz, .npy, .csv, ...); default: the built-in random connectome of the tutorial's size")
-	fs.StringVar(&f.key, "key", "", "name of the matrix inside a .pt dict/list or a plain .npz (default: the only matrix)")
+	f.load = addLoadFlags(fs)
 	fs.StringVar(&f.inputIndices, "input-indices", "", "int .npy: the neuron each input drives (identity projection); default: uniform random neurons, seeded")
 	fs.StringVar(&f.inputProjection, "input-projection", "", "sparse or dense input projection W_ih [neurons][inputs] (any matrix format)")
 	fs.StringVar(&f.input, "input", "", "float .npy input [batch][inputs] (constant) or [L][batch][inputs] (L frames over [t0, t1]); default: MNIST digits")
@@ -205,7 +206,7 @@ func simulate(f *simulateFlags, stdout, stderr io.Writer) (err error) {
 
 	start := time.Now()
 	rng := rand.New(rand.NewPCG(f.seed, 0x73696d))
-	conn, connName, err := loadConnectome(f.connectome, format.Options{Key: f.key})
+	conn, connName, err := loadConnectome(f.connectome, f.load.options())
 	if err != nil {
 		return err
 	}
