@@ -221,13 +221,14 @@ def main():
     ap.add_argument("--out", default=os.path.join(ROOT, "docs"), help="where to write bench.png and bench-results.json")
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--reps", type=int, default=20)
+    ap.add_argument("--rounds", type=int, default=3, help="turns each tool takes on the default problem (best kept)")
     ap.add_argument("--quick", action="store_true", help="smaller sweeps (for a smoke test)")
     ap.add_argument("--no-plot", action="store_true")
     opt = ap.parse_args()
     if torch is not None:
         torch.set_num_threads(opt.threads)
     tmp = tempfile.mkdtemp(prefix="neuropil-bench-")
-    res = {"threads": opt.threads, "torch": torch.__version__ if torch else None,
+    res = {"threads": opt.threads, "rounds": opt.rounds, "torch": torch.__version__ if torch else None,
            "scipy": __import__("scipy").__version__, "numpy": np.__version__}
     try:
         log("building the C reference from", SHARED)
@@ -240,21 +241,46 @@ def main():
         w = sp.load_npz(os.path.join(tmp, "W_random.npz")).tocsr()
         wbin = os.path.join(tmp, "W_random.bin")
 
-        # The default problem: tutorial size, batch 8.
-        log("stream")
-        res["stream_gbps"] = stream(os.path.join(tmp, "stream"), opt.threads)
-        log("neuropil bench (default problem)")
-        npb = neuropil_bench(["--batch", "8", "--reps", "50"], opt.threads)
-        res["neuropil_default"] = npb
-        log("C reference")
-        res["c_ms"], res["c_variants"] = time_c(spmm_ref, wbin, 8, opt.threads, 30)
-        res["c_ms"] *= 1e3
-        log("PyTorch and SciPy")
-        res["torch_ms"] = (time_torch(w, 8, opt.reps) or float("nan")) * 1e3
-        res["scipy_ms"] = time_scipy(w, 8, opt.reps) * 1e3
-        if torch is not None:
-            log("PyTorch dopri5 simulation")
-            res["torch_simulate_s"], res["torch_simulate_evals"] = torch_dopri5(w, 8)
+        # The default problem: tutorial size, batch 8. The machines are shared and noisy, so the
+        # tools take turns for several rounds and each keeps its best median.
+        res["loadavg_before"] = open("/proc/loadavg").read().split()[:3] if os.path.exists("/proc/loadavg") else None
+        best = {}
+
+        def keep(key, value):
+            if value is not None and (key not in best or value < best[key]):
+                best[key] = value
+
+        c_variants = {}
+        for rnd in range(opt.rounds):
+            log("round", rnd + 1, "of", opt.rounds)
+            keep("stream_gbps_neg", -stream(os.path.join(tmp, "stream"), opt.threads))
+            npb = neuropil_bench(["--batch", "8", "--reps", "50"] + (["--simulate=false"] if rnd else []), opt.threads)
+            if rnd == 0:
+                res["neuropil_default"] = npb  # with the simulation and the autotune table
+            keep("neuropil_ms", npb["spmm_ms"])
+            keep("neuropil_bw_neg", -npb["bandwidth_gbps"])
+            c, variants = time_c(spmm_ref, wbin, 8, opt.threads, 30)
+            keep("c_ms", c * 1e3)
+            for k, v in variants.items():
+                c_variants[k] = min(v, c_variants.get(k, v))
+            keep("torch_ms", time_torch(w, 8, opt.reps) * 1e3 if torch else None)
+            keep("scipy_ms", time_scipy(w, 8, opt.reps) * 1e3)
+            if torch is not None:
+                t, evals = torch_dopri5(w, 8)
+                keep("torch_simulate_s", t)
+                res["torch_simulate_evals"] = evals
+        res.update({k: v for k, v in best.items() if not k.endswith("_neg")})
+        res["stream_gbps"], res["neuropil_bw_gbps"] = -best["stream_gbps_neg"], -best["neuropil_bw_neg"]
+        res["neuropil_ms"] = best["neuropil_ms"]
+        res["c_variants"] = c_variants
+        res.setdefault("torch_ms", float("nan"))
+        log("neuropil narrow encodings")
+        res["narrow"] = []
+        for enc in (["--index16"], ["--weights", "bf16"], ["--weights", "f16"], ["--index16", "--weights", "bf16"],
+                    ["--index16", "--weights", "f16"]):
+            nb = neuropil_bench(["--batch", "8", "--reps", "50", "--bandwidth=false", "--simulate=false"] + enc, opt.threads)
+            res["narrow"].append({"options": " ".join(enc), "ms": nb["spmm_ms"], "kernel": nb["kernel"],
+                                  "mbytes": nb["spmm_bytes"] / 1e6, "rel_err": nb.get("rel_err_vs_f32")})
 
         # Sweeps.
         batches = [1, 8, 64] if opt.quick else [1, 2, 4, 8, 16, 32, 64, 128, 256]
@@ -295,25 +321,40 @@ def main():
 
 def table(r):
     npb = r["neuropil_default"]
-    np_ms = npb["spmm_ms"]
+    np_ms = r["neuropil_ms"]
+    vec1 = r["c_variants"].get("nb8_vec1", float("nan")) * 1e3
     lines = [
         f"Tutorial-sized connectome ({npb['neurons']} neurons, {npb['synapses']} synapses), batch 8, "
-        f"{r['threads']} threads, one run:",
+        f"{r['threads']} threads; each tool's best median over {r.get('rounds', 1)} interleaved rounds of one run "
+        f"(load average before: {' '.join(r.get('loadavg_before') or [])}):",
         "",
-        "| measure | value | neuropil is |",
+        "| measure | value | neuropil |",
         "| --- | --- | --- |",
-        f"| memory bandwidth, STREAM triad (C) | {r['stream_gbps']:.1f} GB/s | in-process triad {npb['bandwidth_gbps']:.1f} GB/s |",
-        f"| neuropil product (kernel {npb['kernel']}) | {np_ms:.2f} ms | {npb['spmm_gbps']:.1f} GB/s moved |",
-        f"| plain C kernel, best of spmm_ref.c | {r['c_ms']:.2f} ms | {r['c_ms'] / np_ms:.2f}× as fast |",
-        f"| plain C kernel nb8_vec1 (the issue's reference) | {r['c_variants']['nb8_vec1'] * 1e3:.2f} ms | {r['c_variants']['nb8_vec1'] * 1e3 / np_ms:.2f}× as fast |",
+        f"| memory bandwidth, STREAM triad (stream.c) | {r['stream_gbps']:.1f} GB/s | in-process triad {r['neuropil_bw_gbps']:.1f} GB/s |",
+        f"| neuropil product, kernel {npb['kernel']} | {np_ms:.2f} ms | {npb['spmm_bytes'] / 1e6 / np_ms:.1f} GB/s moved "
+        f"({npb['spmm_bytes'] / 1e6 / np_ms / r['stream_gbps'] * 100:.0f}% of STREAM) |",
+        f"| plain C kernel nb8_vec1 (spmm_ref.c, the issue's reference) | {vec1:.2f} ms | {vec1 / np_ms:.2f}× as fast |",
+        f"| plain C kernel, best variant of spmm_ref.c | {r['c_ms']:.2f} ms | {r['c_ms'] / np_ms:.2f}× as fast |",
         f"| PyTorch {r['torch']} CSR product | {r['torch_ms']:.1f} ms | {r['torch_ms'] / np_ms:.1f}× as fast |",
         f"| SciPy {r['scipy']} CSR product (1 thread) | {r['scipy_ms']:.1f} ms | {r['scipy_ms'] / np_ms:.1f}× as fast |",
     ]
     if "torch_simulate_s" in r:
         sim = npb.get("simulate_seconds")
-        lines.append(f"| PyTorch dopri5 forward ({r['torch_simulate_evals']} evaluations) | {r['torch_simulate_s']:.3f} s | " +
-                     (f"{r['torch_simulate_s'] / sim:.1f}× as fast ({sim:.3f} s)" if sim else
-                      "not measured: " + npb.get("simulate_note", "")) + " |")
+        ts = r["torch_simulate_s"]
+        if sim:
+            solve = npb.get("simulate_solve_seconds") or float("nan")
+            lines.append(f"| PyTorch dopri5 forward, solve only ({r['torch_simulate_evals']} evaluations) | {ts:.3f} s | "
+                         f"solve {solve:.3f} s ({npb.get('simulate_rhs_evals')} evaluations): {ts / solve:.1f}× as fast |")
+            lines.append(f"| the same, against the whole default `neuropil simulate` (generate, load MNIST, solve, write, plot) | {ts:.3f} s | "
+                         f"{sim:.3f} s: {ts / sim:.1f}× as fast; peak RSS {npb.get('simulate_peak_rss_bytes', 0) / 1e6:.0f} MB |")
+        else:
+            lines.append(f"| PyTorch dopri5 forward ({r['torch_simulate_evals']} evaluations) | {ts:.3f} s | not measured: {npb.get('simulate_note', '')} |")
+    if r.get("narrow"):
+        lines += ["", "Narrow encodings (neuropil, batch 8, same run; error: ‖y − y_f32‖₂ / ‖y_f32‖₂):", "",
+                  "| options | kernel | MB moved | ms | vs f32 | rel. error |", "| --- | --- | --- | --- | --- | --- |",
+                  f"| (none) | {npb['kernel']} | {npb['spmm_bytes'] / 1e6:.1f} | {np_ms:.2f} | 1.00× | 0 |"]
+        for n in r["narrow"]:
+            lines.append(f"| `{n['options']}` | {n['kernel']} | {n['mbytes']:.1f} | {n['ms']:.2f} | {np_ms / n['ms']:.2f}× | {n['rel_err'] or 0:.1e} |")
     lines += ["", "| batch | neuropil ms | C ms | PyTorch ms | SciPy ms | vs C | vs PyTorch | vs SciPy |",
               "| --- | --- | --- | --- | --- | --- | --- | --- |"]
     for s in r["sweep_batch"]:

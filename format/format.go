@@ -158,6 +158,11 @@ func edgeOptions(path string, opt Options) edgelist.Options {
 	return e
 }
 
+// Read reads the matrix in path, square or not, with the neuron table the
+// format holds (edge lists and .npc files), leaving the squareness check
+// of Load to callers that need a connectome; convert uses it.
+func Read(path string, opt Options) (*connectome.Connectome, error) { return load(path, opt) }
+
 // load reads any matrix (square or not) with its neuron table.
 func load(path string, opt Options) (*connectome.Connectome, error) {
 	f, err := Detect(path)

@@ -7,6 +7,8 @@ import (
 	"io"
 	"math"
 	"math/rand/v2"
+	"os"
+	"path/filepath"
 	"runtime"
 	"slices"
 	"strings"
@@ -50,8 +52,11 @@ type benchReport struct {
 
 	Tuned []benchKernel `json:"autotune,omitempty"` // every kernel's time, fastest first
 
-	SimulateSeconds *float64 `json:"simulate_seconds"` // nil: not measured
-	SimulateNote    string   `json:"simulate_note,omitempty"`
+	SimulateSeconds      *float64 `json:"simulate_seconds"`                 // wall time of the whole command; nil: not measured
+	SimulateSolveSeconds float64  `json:"simulate_solve_seconds,omitempty"` // the ODE solve alone (its summary.json)
+	SimulateEvals        int      `json:"simulate_rhs_evals,omitempty"`
+	SimulatePeakRSS      int64    `json:"simulate_peak_rss_bytes,omitempty"`
+	SimulateNote         string   `json:"simulate_note,omitempty"`
 }
 
 type benchKernel struct {
@@ -92,6 +97,15 @@ func runBench(args []string, stdout, stderr io.Writer) (err error) {
 
 	r := benchReport{GoVersion: runtime.Version(), GOMAXPROCS: runtime.GOMAXPROCS(0), CPU: cpuFeatures(),
 		Batch: *batch, Reps: *reps}
+	// The simulation runs first, so that the peak memory it reports is its
+	// own and not that of the bandwidth test's arrays.
+	if *simulate {
+		if err := benchSimulate(&r, strings.Fields(*simArgs)); err != nil {
+			return err
+		}
+	} else {
+		r.SimulateNote = "not requested (--simulate=false)"
+	}
 	if *bandwidth {
 		r.BandwidthGBps = membw.Triad(membw.DefaultElements, *workers, 10).GBps
 	}
@@ -169,27 +183,42 @@ func runBench(args []string, stdout, stderr io.Writer) (err error) {
 		r.RelErr = &e
 	}
 
-	if *simulate {
-		if sim, ok := commands["simulate"]; ok {
-			t0 := time.Now()
-			if err := sim.run(strings.Fields(*simArgs), io.Discard, io.Discard); err != nil {
-				return fmt.Errorf("bench: simulate: %w", err)
-			}
-			s := time.Since(t0).Seconds()
-			r.SimulateSeconds = &s
-		} else {
-			r.SimulateNote = "this build has no simulate command"
-		}
-	} else {
-		r.SimulateNote = "not requested (--simulate=false)"
-	}
-
 	if *asJSON {
 		enc := json.NewEncoder(stdout)
 		enc.SetIndent("", "  ")
 		return enc.Encode(r)
 	}
 	writeBench(stdout, &r)
+	return nil
+}
+
+// benchSimulate times "neuropil simulate" with args, in this process, with
+// its output in a temporary directory (unless args name another --out).
+func benchSimulate(r *benchReport, args []string) error {
+	sim, ok := commands["simulate"]
+	if !ok {
+		r.SimulateNote = "this build has no simulate command"
+		return nil
+	}
+	dir, err := os.MkdirTemp("", "neuropil-bench-")
+	if err != nil {
+		return fmt.Errorf("bench: %w", err)
+	}
+	defer os.RemoveAll(dir)
+	t0 := time.Now()
+	if err := sim.run(append([]string{"--out", dir}, args...), io.Discard, io.Discard); err != nil {
+		return fmt.Errorf("bench: simulate: %w", err)
+	}
+	sec := time.Since(t0).Seconds()
+	r.SimulateSeconds = &sec
+	var sum struct {
+		Solve   float64 `json:"solve_seconds"`
+		Evals   int     `json:"rhs_evals"`
+		PeakRSS int64   `json:"peak_rss_bytes"`
+	}
+	if b, err := os.ReadFile(filepath.Join(dir, "summary.json")); err == nil && json.Unmarshal(b, &sum) == nil {
+		r.SimulateSolveSeconds, r.SimulateEvals, r.SimulatePeakRSS = sum.Solve, sum.Evals, sum.PeakRSS
+	}
 	return nil
 }
 
@@ -219,7 +248,8 @@ func writeBench(w io.Writer, r *benchReport) {
 		fmt.Fprintf(w, "encoding     index16 %v, weights %s: relative error %.2e against float32\n", r.Index16, r.Weights, *r.RelErr)
 	}
 	if r.SimulateSeconds != nil {
-		fmt.Fprintf(w, "simulate     %.3f s\n", *r.SimulateSeconds)
+		fmt.Fprintf(w, "simulate     %.3f s for the whole command; solve %.3f s, %d evaluations; peak RSS %.0f MB\n",
+			*r.SimulateSeconds, r.SimulateSolveSeconds, r.SimulateEvals, float64(r.SimulatePeakRSS)/1e6)
 	} else {
 		fmt.Fprintf(w, "simulate     not measured: %s\n", r.SimulateNote)
 	}

@@ -33,7 +33,8 @@ func init() {
 // simulateFlags are the options of "neuropil simulate".
 type simulateFlags struct {
 	connectome, inputIndices, inputProjection, input, mnistDir, split string
-	bias, tauFile, tauType, outputNeurons, outputProjection, h0, key  string
+	bias, tauFile, tauType, outputNeurons, outputProjection, h0       string
+	load                                                              *loadFlags
 	batch, evals, steps, maxSteps, workers                            int
 	t0, t1, dt, rtol, atol, tau                                       float64
 	solver, nonlinearity, out, kernel, weights, model                 string
@@ -42,10 +43,13 @@ type simulateFlags struct {
 }
 
 func runSimulate(args []string, stdout, stderr io.Writer) error {
+	if modelArg(args) == "optic-lobe" {
+		return simulateOpticLobe(args, stdout, stderr)
+	}
 	var f simulateFlags
 	fs := newFlags("simulate", stderr)
 	fs.StringVar(&f.connectome, "connectome", "", "connectome file (.pt, .npz, .npy, .csv, ...); default: the built-in random connectome of the tutorial's size")
-	fs.StringVar(&f.key, "key", "", "name of the matrix inside a .pt dict/list or a plain .npz (default: the only matrix)")
+	f.load = addLoadFlags(fs)
 	fs.StringVar(&f.inputIndices, "input-indices", "", "int .npy: the neuron each input drives (identity projection); default: uniform random neurons, seeded")
 	fs.StringVar(&f.inputProjection, "input-projection", "", "sparse or dense input projection W_ih [neurons][inputs] (any matrix format)")
 	fs.StringVar(&f.input, "input", "", "float .npy input [batch][inputs] (constant) or [L][batch][inputs] (L frames over [t0, t1]); default: MNIST digits")
@@ -71,7 +75,7 @@ func runSimulate(args []string, stdout, stderr io.Writer) error {
 	fs.Float64Var(&f.rtol, "rtol", ode.DefaultRtol, "dopri5 relative tolerance")
 	fs.Float64Var(&f.atol, "atol", ode.DefaultAtol, "dopri5 absolute tolerance")
 	fs.Float64Var(&f.tau, "tau", 1, "time constant (all neurons)")
-	fs.StringVar(&f.model, "model", "ode", "model: ode (bioplnn's ConnectomeODERNN) or rnn (its discrete ConnectomeRNN, one step per input frame; --evals must equal the number of frames, times are 1..frames)")
+	fs.StringVar(&f.model, "model", "ode", "model: ode (bioplnn's ConnectomeODERNN), optic-lobe (flyvis; see simulate --model optic-lobe -h) or rnn (its discrete ConnectomeRNN, one step per input frame; --evals must equal the number of frames, times are 1..frames)")
 	fs.StringVar(&f.solver, "solver", "dopri5", "solver: "+strings.Join(ode.Methods, ", "))
 	fs.StringVar(&f.nonlinearity, "nonlinearity", "sigmoid", "nonlinearity or comma-separated chain: identity, sigmoid, tanh, relu, softplus, elu, leakyrelu")
 	fs.StringVar(&f.out, "out", "out", "output directory")
@@ -104,7 +108,7 @@ func (f *simulateFlags) check() error {
 		return fmt.Errorf("--t0 %v, --t1 %v: need finite t0 < t1", f.t0, f.t1)
 	}
 	if f.model != "ode" && f.model != "rnn" {
-		return fmt.Errorf("--model %q: unknown (known: ode, rnn)", f.model)
+		return fmt.Errorf("--model %q: unknown (known: ode, rnn, optic-lobe)", f.model)
 	}
 	if err := ode.CheckMethod(f.solver); err != nil {
 		return fmt.Errorf("--solver: %w", err)
@@ -202,7 +206,7 @@ func simulate(f *simulateFlags, stdout, stderr io.Writer) (err error) {
 
 	start := time.Now()
 	rng := rand.New(rand.NewPCG(f.seed, 0x73696d))
-	conn, connName, err := loadConnectome(f.connectome, format.Options{Key: f.key})
+	conn, connName, err := loadConnectome(f.connectome, f.load.options())
 	if err != nil {
 		return err
 	}

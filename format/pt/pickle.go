@@ -1,6 +1,7 @@
 package pt
 
 import (
+	"bytes"
 	"encoding/binary"
 	"fmt"
 	"io"
@@ -157,7 +158,7 @@ func (u *unpickler) read(n int) ([]byte, error) {
 }
 
 func (u *unpickler) readLine() (string, error) {
-	i := strings.IndexByte(string(u.data[u.pos:]), '\n')
+	i := bytes.IndexByte(u.data[u.pos:], '\n')
 	if i < 0 {
 		return "", fmt.Errorf("pickle at byte %d: line without end: %w", u.pos, io.ErrUnexpectedEOF)
 	}

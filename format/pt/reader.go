@@ -24,9 +24,10 @@ type Header struct {
 	Key        string // the dict key or list index chosen; "" for a bare tensor
 }
 
-// maxPickle bounds the size of data.pkl read into memory (256 MiB; the
-// pickle of a large state_dict is a few MB, the tensor data lies apart).
-const maxPickle = 256 << 20
+// maxPickle bounds the size of data.pkl read into memory (32 MiB; the
+// pickle of a large state_dict is a few MB, the tensor data lies apart),
+// and with it the memo and stack a forged pickle can build.
+const maxPickle = 32 << 20
 
 // legacyMagic starts files of the format torch.save wrote before 1.6.
 var legacyMagic = []byte("\x80\x02\x8a\x0a\x6c\xfc\x9c\x46\xf9\x20\x6a\xa8\x50\x19")

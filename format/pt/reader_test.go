@@ -194,6 +194,17 @@ func TestForgedPickles(t *testing.T) {
 			// values view claims 4 elements of a 3-element storage
 			return bytes.Replace(p, []byte("J\x03\x00\x00\x00t(J\x01\x00\x00\x00t"), []byte("J\x04\x00\x00\x00t(J\x01\x00\x00\x00t"), 1)
 		}, "reaches element 3 of storage"},
+		{"values and indices differ", 4, 4, 3, func(p []byte) []byte {
+			// the values view claims 2 of the 3 stored elements
+			return bytes.Replace(p, []byte("J\x00\x00\x00\x00(J\x03\x00\x00\x00t(J\x01"), []byte("J\x00\x00\x00\x00(J\x02\x00\x00\x00t(J\x01"), 1)
+		}, "3 indices but 2 values"},
+		{"NaN size", 4, 4, 3, func(p []byte) []byte {
+			nan := []byte{'G', 0x7f, 0xf8, 0, 0, 0, 0, 0, 0}
+			return bytes.Replace(p, []byte("J\x04\x00\x00\x00J\x04\x00\x00\x00\x86"), append(append([]byte("J\x04\x00\x00\x00"), nan...), 0x86), 1)
+		}, "tensor size holds a float"},
+		{"huge stride", 4, 4, 3, func(p []byte) []byte {
+			return bytes.Replace(p, []byte("(J\x03\x00\x00\x00J\x01\x00\x00\x00t"), []byte("(J\x03\x00\x00\x00J\xff\xff\xff\x7ft"), 1)
+		}, "reaches element"},
 		{"truncated pickle", 4, 4, 3, func(p []byte) []byte { return p[:len(p)-7] }, "unexpected EOF"},
 		{"unknown opcode", 4, 4, 3, func(p []byte) []byte { return append([]byte{0x80, 2, 0xff}, p[2:]...) }, "unknown opcode 0xff"},
 		{"NEWOBJ", 4, 4, 3, func(p []byte) []byte { return append([]byte{0x80, 2, ')', ')', 0x81}, p[2:]...) }, "NEWOBJ"},
