@@ -121,11 +121,11 @@ func ReadHeader(path string, opt Options) (Header, error) {
 		}
 		h.Rows, h.Cols, h.Stored, h.DType, h.Layout = nh.Shape[0], nh.Shape[1], nh.Shape[0]*nh.Shape[1], nh.DType, "dense"
 	case "csv":
-		c, err := edgelist.Decode(file, edgeOptions(path, opt))
+		c, rows, err := edgelist.DecodeCount(file, edgeOptions(path, opt))
 		if err != nil {
 			return h, fmt.Errorf("%s: %w", path, err)
 		}
-		h.Rows, h.Cols, h.Stored, h.DType, h.Layout = c.W.Rows, c.W.Cols, c.W.NNZ(), "text", "edge list"
+		h.Rows, h.Cols, h.Stored, h.DType, h.Layout = c.W.Rows, c.W.Cols, rows, "text", "edge list"
 	case "native":
 		nh, err := native.DecodeHeader(file)
 		if err != nil {
@@ -156,6 +156,38 @@ func edgeOptions(path string, opt Options) edgelist.Options {
 		}
 	}
 	return e
+}
+
+// Inspect reads the matrix in path (square or not) with its neuron table,
+// like Read, and describes the file as ReadHeader does, reading the file
+// once where the format needs a full read for both (edge lists).
+func Inspect(path string, opt Options) (*connectome.Connectome, Header, error) {
+	f, err := Detect(path)
+	if err != nil {
+		return nil, Header{}, err
+	}
+	if f.Name != "csv" {
+		h, err := ReadHeader(path, opt)
+		if err != nil {
+			return nil, h, err
+		}
+		c, err := Read(path, opt)
+		return c, h, err
+	}
+	file, err := os.Open(path)
+	if err != nil {
+		return nil, Header{}, err
+	}
+	defer file.Close()
+	c, rows, err := edgelist.DecodeCount(file, edgeOptions(path, opt))
+	if err != nil {
+		return nil, Header{}, fmt.Errorf("%s: %w", path, err)
+	}
+	if err := c.W.Validate(); err != nil {
+		return nil, Header{}, fmt.Errorf("%s: %w", path, err)
+	}
+	h := Header{Format: f.Name, Rows: c.W.Rows, Cols: c.W.Cols, Stored: rows, DType: "text", Layout: "edge list"}
+	return c, h, nil
 }
 
 // Read reads the matrix in path, square or not, with the neuron table the

@@ -170,6 +170,7 @@ func TestErrors(t *testing.T) {
 		{"legacy", append(append([]byte(nil), legacyMagic...), 0, 0), "legacy torch.save format"},
 		{"truncated", good[:len(good)/2], "truncated"},
 		{"truncated tail", good[:len(good)-10], "zip directory unreadable"},
+		{"big-endian", addRecord(t, good, "coo_f64/byteorder", "big"), `byte order "big"`},
 	} {
 		_, err := Decode(bytes.NewReader(c.data), int64(len(c.data)), "")
 		if err == nil || !strings.Contains(err.Error(), c.want) {
