@@ -15,6 +15,7 @@ import (
 	"github.com/neuropil/neuropil/format/native"
 	"github.com/neuropil/neuropil/format/npy"
 	"github.com/neuropil/neuropil/format/pt"
+	"github.com/neuropil/neuropil/internal/atomic"
 	"github.com/neuropil/neuropil/sparse"
 )
 
@@ -298,7 +299,7 @@ func Save(path string, c *connectome.Connectome, opt Options) error {
 	} else if f.Name == "csv" {
 		return fmt.Errorf("%s: an edge list holds a square connectome, not a %d×%d matrix", path, c.W.Rows, c.W.Cols)
 	}
-	err = writeAtomic(path, func(w io.Writer) error {
+	err = atomic.WriteFile(path, func(w io.Writer) error {
 		switch f.Name {
 		case "pt":
 			return pt.Encode(w, c.W)
@@ -327,7 +328,7 @@ func Save(path string, c *connectome.Connectome, opt Options) error {
 		return err
 	}
 	if !f.Table && !opt.NoNeuronTable && (c.IDs != nil || c.Sign != nil) {
-		return writeAtomic(NeuronTablePath(path), func(w io.Writer) error { return edgelist.EncodeNeurons(w, c) })
+		return atomic.WriteFile(NeuronTablePath(path), func(w io.Writer) error { return edgelist.EncodeNeurons(w, c) })
 	}
 	return nil
 }
@@ -342,37 +343,4 @@ func NeuronTablePath(path string) string {
 		}
 	}
 	return path + ".neurons.csv"
-}
-
-// writeAtomic writes through a temporary file in path's directory that is
-// renamed to path on success and removed on failure.
-func writeAtomic(path string, write func(io.Writer) error) (err error) {
-	dir, base := filepath.Split(path)
-	if dir == "" {
-		dir = "."
-	}
-	tmp, err := os.CreateTemp(dir, "."+base+".*.tmp")
-	if err != nil {
-		return err
-	}
-	defer func() {
-		if err != nil {
-			tmp.Close()
-			os.Remove(tmp.Name())
-			err = fmt.Errorf("%s: %w", path, err)
-		}
-	}()
-	if err = write(tmp); err != nil {
-		return err
-	}
-	if err = tmp.Sync(); err != nil {
-		return err
-	}
-	if err = tmp.Close(); err != nil {
-		return err
-	}
-	if err = os.Chmod(tmp.Name(), 0o644); err != nil {
-		return err
-	}
-	return os.Rename(tmp.Name(), path)
 }

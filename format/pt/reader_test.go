@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/neuropil/neuropil/format/internal/fixture"
@@ -227,9 +228,16 @@ func TestForgedPickles(t *testing.T) {
 	}
 }
 
+var torchOnce struct {
+	sync.Once
+	err error
+}
+
+// requireTorch skips t unless fixture.Python imports torch and scipy.
 func requireTorch(t *testing.T) {
 	t.Helper()
-	if _, err := python(t, "", "import torch, scipy"); err != nil {
-		t.Skipf("%s lacks torch or scipy: %v", fixture.Python, err)
+	torchOnce.Do(func() { _, torchOnce.err = python(t, "", "import torch, scipy") })
+	if torchOnce.err != nil {
+		t.Skipf("%s lacks torch or scipy: %v", fixture.Python, torchOnce.err)
 	}
 }
