@@ -207,6 +207,9 @@ func TestForgedPickles(t *testing.T) {
 		{"huge stride", 4, 4, 3, func(p []byte) []byte {
 			return bytes.Replace(p, []byte("(J\x03\x00\x00\x00J\x01\x00\x00\x00t"), []byte("(J\x03\x00\x00\x00J\xff\xff\xff\x7ft"), 1)
 		}, "reaches element"},
+		{"complex storage", 4, 4, 3, func(p []byte) []byte {
+			return bytes.Replace(p, []byte("FloatStorage"), []byte("ComplexFloatStorage"), 1)
+		}, "storage type torch.ComplexFloatStorage (known: torch.DoubleStorage"},
 		{"truncated pickle", 4, 4, 3, func(p []byte) []byte { return p[:len(p)-7] }, "unexpected EOF"},
 		{"unknown opcode", 4, 4, 3, func(p []byte) []byte { return append([]byte{0x80, 2, 0xff}, p[2:]...) }, "unknown opcode 0xff"},
 		{"NEWOBJ", 4, 4, 3, func(p []byte) []byte { return append([]byte{0x80, 2, ')', ')', 0x81}, p[2:]...) }, "NEWOBJ"},
