@@ -117,11 +117,7 @@ func runInfo(args []string, stdout, stderr io.Writer) error {
 	}
 	path := fs.Arg(0)
 	opt := lf.options()
-	h, err := format.ReadHeader(path, opt)
-	if err != nil {
-		return err
-	}
-	c, err := format.Read(path, opt)
+	c, h, err := format.Inspect(path, opt)
 	if err != nil {
 		return err
 	}

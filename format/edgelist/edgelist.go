@@ -198,13 +198,28 @@ func DecodeHeader(r io.Reader, opt Options) (Header, error) {
 // Decode reads an edge list into a connectome with IDs set (and Sign when
 // opt.Sign names a column).
 func Decode(r io.Reader, opt Options) (*connectome.Connectome, error) {
+	c, _, err := DecodeCount(r, opt)
+	return c, err
+}
+
+// DecodeCount is Decode that also returns the number of data rows read
+// (the entries stored in the file, before rows of one pair are summed).
+func DecodeCount(r io.Reader, opt Options) (*connectome.Connectome, int, error) {
+	c, rows, err := decode(r, opt)
+	if err != nil {
+		return nil, 0, err
+	}
+	return c, rows, nil
+}
+
+func decode(r io.Reader, opt Options) (*connectome.Connectome, int, error) {
 	br, err := open(r)
 	if err != nil {
-		return nil, err
+		return nil, 0, err
 	}
 	cr, h, err := readHeader(br, opt)
 	if err != nil {
-		return nil, err
+		return nil, 0, err
 	}
 	ip, iq := index(h.Columns, h.Pre), index(h.Columns, h.Post)
 	iw, is := -1, -1
@@ -233,24 +248,24 @@ func Decode(r io.Reader, opt Options) (*connectome.Connectome, error) {
 		if err != nil {
 			var pe *csv.ParseError
 			if errors.As(err, &pe) {
-				return nil, FormatError(fmt.Sprintf("line %d: %v", pe.Line, pe.Err))
+				return nil, 0, FormatError(fmt.Sprintf("line %d: %v", pe.Line, pe.Err))
 			}
-			return nil, fmt.Errorf("edgelist: %w", err)
+			return nil, 0, fmt.Errorf("edgelist: %w", err)
 		}
 		line, _ := cr.FieldPos(0)
 		p, err := strconv.ParseInt(strings.TrimSpace(rec[ip]), 10, 64)
 		if err != nil {
-			return nil, FormatError(fmt.Sprintf("line %d: %s %q is not a 64-bit integer id", line, h.Pre, rec[ip]))
+			return nil, 0, FormatError(fmt.Sprintf("line %d: %s %q is not a 64-bit integer id", line, h.Pre, rec[ip]))
 		}
 		q, err := strconv.ParseInt(strings.TrimSpace(rec[iq]), 10, 64)
 		if err != nil {
-			return nil, FormatError(fmt.Sprintf("line %d: %s %q is not a 64-bit integer id", line, h.Post, rec[iq]))
+			return nil, 0, FormatError(fmt.Sprintf("line %d: %s %q is not a 64-bit integer id", line, h.Post, rec[iq]))
 		}
 		v := 1.0
 		if iw >= 0 {
 			v, err = strconv.ParseFloat(strings.TrimSpace(rec[iw]), 64)
 			if err != nil || math.IsNaN(v) || math.IsInf(v, 0) {
-				return nil, FormatError(fmt.Sprintf("line %d: %s %q is not a finite number", line, h.Weight, rec[iw]))
+				return nil, 0, FormatError(fmt.Sprintf("line %d: %s %q is not a finite number", line, h.Weight, rec[iw]))
 			}
 		}
 		pre = append(pre, p)
@@ -268,7 +283,7 @@ func Decode(r io.Reader, opt Options) (*connectome.Connectome, error) {
 	slices.Sort(ids)
 	ids = slices.Compact(ids)
 	if len(ids) > coo.MaxDim {
-		return nil, FormatError(fmt.Sprintf("%d neurons exceed the int32 limit", len(ids)))
+		return nil, 0, FormatError(fmt.Sprintf("%d neurons exceed the int32 limit", len(ids)))
 	}
 	ids = slices.Clip(ids)
 	idx := make(map[int64]int32, len(ids))
@@ -303,11 +318,12 @@ func Decode(r io.Reader, opt Options) (*connectome.Connectome, error) {
 		}
 		b.Add(i, j, v)
 	}
+	rows := len(pre)
 	pre, post, w = nil, nil, nil
 	if c.W, err = b.CSR(); err != nil {
-		return nil, fmt.Errorf("edgelist: %w", err)
+		return nil, 0, fmt.Errorf("edgelist: %w", err)
 	}
-	return c, nil
+	return c, rows, nil
 }
 
 // id returns neuron i's id: c.IDs[i], or i when c has no ids.

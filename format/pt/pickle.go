@@ -689,6 +689,13 @@ func hashable(v any) bool {
 // checkGlobal returns the global if it is on the allow-list.
 func checkGlobal(mod, name string) (global, error) {
 	g := global{mod, name}
+	if !allowedGlobals[g.String()] && mod == "torch" && strings.HasSuffix(name, "Storage") {
+		var known []string
+		for _, d := range dtypes {
+			known = append(known, "torch."+d.storage)
+		}
+		return g, UnsupportedError(fmt.Sprintf("storage type %s (known: %s)", g, strings.Join(known, ", ")))
+	}
 	if !allowedGlobals[g.String()] {
 		return g, UnsupportedError(fmt.Sprintf("pickle names the global %s, which is not allowed in a tensor file (refused without running anything; allowed: %s)", g, allowedList()))
 	}

@@ -68,6 +68,22 @@ func open(r io.ReaderAt, size int64) (*archive, any, error) {
 		}
 		return nil, nil, FormatError("zip archive has no data.pkl: not written by torch.save")
 	}
+	// PyTorch 2 records the byte order of the storages; older files are
+	// little-endian.
+	if bo, ok := a.records[a.prefix+"byteorder"]; ok {
+		rc, err := bo.Open()
+		if err != nil {
+			return nil, nil, FormatError(fmt.Sprintf("byteorder: %v", err))
+		}
+		order, err := io.ReadAll(io.LimitReader(rc, 16))
+		rc.Close()
+		if err != nil {
+			return nil, nil, FormatError(fmt.Sprintf("byteorder: %v", err))
+		}
+		if s := strings.TrimSpace(string(order)); s != "little" {
+			return nil, nil, UnsupportedError(fmt.Sprintf("storages of byte order %q (known: little)", s))
+		}
+	}
 	if pkl.UncompressedSize64 > maxPickle {
 		return nil, nil, UnsupportedError(fmt.Sprintf("data.pkl of %d bytes", pkl.UncompressedSize64))
 	}

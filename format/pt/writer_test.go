@@ -50,6 +50,26 @@ func replaceRecord(t testing.TB, data []byte, name string, content []byte) []byt
 	return buf.Bytes()
 }
 
+// addRecord returns the zip archive data with one more record.
+func addRecord(t testing.TB, data []byte, name, content string) []byte {
+	t.Helper()
+	zr, err := zip.NewReader(bytes.NewReader(data), int64(len(data)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var buf bytes.Buffer
+	zw := zip.NewWriter(&buf)
+	for _, f := range zr.File {
+		if err := zw.Copy(f); err != nil {
+			t.Fatal(err)
+		}
+	}
+	w, _ := zw.Create(name)
+	w.Write([]byte(content))
+	zw.Close()
+	return buf.Bytes()
+}
+
 func testMatrix() *sparse.CSR {
 	c := sparse.NewCOO(50, 30, 0)
 	for k := 0; k < 400; k++ {
