@@ -138,22 +138,25 @@ func (a Activation) Derivative(z, y float32) float32 {
 // expf), and scaling by 2^n through the exponent bits.
 func exp32(x float32) float32 {
 	const (
-		hi    = 88.72283
-		lo    = -103.97208
+		hi    = 88.72283  // exp(hi) is the largest float32 below +Inf
+		lo    = -87.33654 // exp(lo) is the smallest normal float32
 		log2e = 1.44269504088896341
 		c1    = 0.693359375
 		c2    = -2.12194440e-4
+		magic = 12582912 // 1.5·2^23: adding it rounds to an integer in the low mantissa bits
 	)
-	if x > hi {
+	if !(x < hi) { // also NaN
+		if x != x {
+			return x
+		}
 		return float32(math.Inf(1))
 	}
 	if x < lo {
 		return 0
 	}
-	if x != x {
-		return x
-	}
-	n := float32(math.Floor(float64(x*log2e) + 0.5))
+	t := x*log2e + magic
+	n := t - magic
+	ni := int32(math.Float32bits(t)) - 0x4B400000
 	r := x - n*c1
 	r -= n * c2
 	p := float32(1.9875691500e-4)
@@ -163,13 +166,6 @@ func exp32(x float32) float32 {
 	p = p*r + 1.6666665459e-1
 	p = p*r + 5.0000001201e-1
 	p = p*r*r + r + 1
-	ni := int32(n)
-	if ni < -126 { // subnormal result: scale in two steps
-		return p * math.Float32frombits(uint32(ni+126+127)<<23) * math.Float32frombits(1<<23)
-	}
-	if ni > 127 {
-		return p * 2 * math.Float32frombits(uint32(ni-1+127)<<23)
-	}
 	return p * math.Float32frombits(uint32(ni+127)<<23)
 }
 

@@ -26,7 +26,10 @@ type Config struct {
 	Dale bool
 	Sign []int8 // [neurons] ±1, required when Dale
 
-	Workers int // goroutines for the sparse product; 0: GOMAXPROCS
+	// Product chooses the recurrent product's workers, kernel ("tune" to
+	// time every kernel once on this matrix and keep the fastest) and
+	// narrow encodings; the zero value is the default kernel on all cores.
+	Product sparse.ProductOptions
 }
 
 // ODERNN is a connectome ODE RNN prepared for a batch size: the right-hand
@@ -56,7 +59,9 @@ type ODERNN struct {
 	postFn     func(r0, r1 int)
 	dh, h      []float32 // per call
 	lastBinsOK bool
-	bySegment  bool // frames chosen by SetSegment, not from t
+	bySegment  bool             // frames chosen by SetSegment, not from t
+	next       func(r0, r1 int) // the caller's post, per call
+	times      []float64        // [batch] zeros, for StepFrame
 }
 
 // maxPrecomputed is the number of drive elements (frames × neurons × batch)
@@ -126,8 +131,11 @@ func New(cfg Config, batch int) (*ODERNN, error) {
 			m.w.Val[k] = float32(s) * max(m.w.Val[k], 0)
 		}
 	}
-	m.prod = sparse.NewProduct(m.w, batch, cfg.Workers)
+	if m.prod, err = sparse.NewProductWith(m.w, batch, cfg.Product); err != nil {
+		return nil, fmt.Errorf("model: %w", err)
+	}
 	m.bins = make([]int, batch)
+	m.times = make([]float64, batch)
 	m.postFn = m.post
 	return m, nil
 }
@@ -285,6 +293,16 @@ func (m *ODERNN) RHS(dhdt, h []float32, t []float64) {
 	m.dh, m.h = nil, nil
 }
 
+// RHSThen is RHS that also calls post(r0, r1) on blocks of rows of dhdt as
+// soon as they are final, from the product's workers: the ode.Problem
+// FBlocks hook, through which a solver fuses its elementwise work into the
+// model's pass over the rows.
+func (m *ODERNN) RHSThen(dhdt, h []float32, t []float64, post func(r0, r1 int)) {
+	m.next = post
+	m.RHS(dhdt, h, t)
+	m.next = nil
+}
+
 // post finishes rows [r0, r1) of the right-hand side after the product has
 // written W_hh h there: add drive and bias, apply phi, relax towards it.
 func (m *ODERNN) post(r0, r1 int) {
@@ -327,6 +345,9 @@ func (m *ODERNN) post(r0, r1 int) {
 			row[s] = (row[s] - hr[s]) * it
 		}
 	}
+	if m.next != nil {
+		m.next(r0, r1)
+	}
 }
 
 // Weights returns the effective recurrent matrix the model multiplies by
@@ -360,3 +381,17 @@ func (m *ODERNN) Step(hNext, h, x []float32) error {
 }
 
 func (m *ODERNN) zeroTimes() []float64 { return make([]float64, m.Batch) }
+
+// StepFrame is Step with frame k of the input set by SetInput:
+// hNext = (1/tau)·phi(W_ih x_k + W_hh h + b) + (1 − 1/tau)·h. Running it
+// for k = 0..frames−1 is bioplnn's ConnectomeRNN over a sequence. It
+// allocates nothing.
+func (m *ODERNN) StepFrame(hNext, h []float32, k int) {
+	for b := range m.bins {
+		m.SetSegment(b, k)
+	}
+	m.RHS(hNext, h, m.times)
+	for i := range hNext {
+		hNext[i] += h[i]
+	}
+}

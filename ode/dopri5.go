@@ -3,6 +3,7 @@ package ode
 import (
 	"fmt"
 	"math"
+	"sync"
 )
 
 // Dormand–Prince 5(4) coefficients (Dormand & Prince 1980; Hairer, Nørsett
@@ -45,9 +46,17 @@ type dopri5[T Float] struct {
 	s       Settings
 	st      Stats
 	n       int
-	y, y1   []T    // [dim][batch] state and candidate
-	k       [7][]T // stages
-	tmp     []T
+	y, y1   []T          // [dim][batch] state and candidate
+	k       [7][]T       // stages
+	coef    [7][7][]T    // [stage][earlier stage][batch] h·a coefficients
+	ecoef   [7][]float64 // [stage][batch] h·e coefficients of the error
+	mu      sync.Mutex   // guards errSum during fused stages
+	posts   [7]func(r0, r1 int)
+	took    []bool     // [batch] accepted this step
+	factor  []float64  // [batch] step-size factor of this step
+	pending []denseOut // outputs due from this step
+	group   []denseOut
+	w       []T       // [batch][7] dense-output weights
 	t, h    []float64 // [batch] time and step size of each sample
 	ts      []float64 // [batch] stage times
 	errSum  []float64 // [batch] Σ (err/scale)²
@@ -71,15 +80,107 @@ func newDopri5[T Float](p Problem[T], s Settings) *dopri5[T] {
 	n := p.Dim * p.Batch
 	d := &dopri5[T]{p: p, s: s, n: n,
 		st: Stats{Accepted: make([]int, p.Batch), Rejected: make([]int, p.Batch)},
-		y:  append([]T(nil), p.Y0...), y1: make([]T, n), tmp: make([]T, n),
+		y:  append([]T(nil), p.Y0...), y1: make([]T, n),
 		t: make([]float64, p.Batch), h: make([]float64, p.Batch), ts: make([]float64, p.Batch),
 		errSum: make([]float64, p.Batch), ratio: make([]float64, p.Batch),
 		done: make([]bool, p.Batch), next: make([]int, p.Batch),
-		seg: make([]int, p.Batch), restart: make([]bool, p.Batch)}
+		seg: make([]int, p.Batch), restart: make([]bool, p.Batch),
+		took: make([]bool, p.Batch), factor: make([]float64, p.Batch), w: make([]T, 7*p.Batch)}
 	for i := range d.k {
 		d.k[i] = make([]T, n)
+		d.ecoef[i] = make([]float64, p.Batch)
+		for l := 0; l < i; l++ {
+			d.coef[i][l] = make([]T, p.Batch)
+		}
+	}
+	for i := 1; i < 7; i++ {
+		i := i
+		if i < 6 {
+			d.posts[i] = func(r0, r1 int) { d.combine(i+1, r0, r1) }
+		} else {
+			d.posts[i] = d.errorBlock
+		}
 	}
 	return d
+}
+
+// evalThen evaluates the right-hand side into k and calls post on blocks
+// of finished rows.
+func (d *dopri5[T]) evalThen(k, y []T, ts []float64, post func(r0, r1 int)) {
+	if d.p.FBlocks != nil {
+		d.p.FBlocks(k, y, ts, post)
+	} else {
+		d.p.F(k, y, ts)
+		post(0, d.p.Dim)
+	}
+	d.st.RHSEvals++
+}
+
+// argOf returns the buffer holding the argument of stage i. The last
+// stage is evaluated at the fifth-order solution y1. The others alternate
+// between y1 and k7, both free until they are written (y1 by the post of
+// stage 6, k7 by the last stage), so that a stage's post never writes the
+// buffer its own evaluation reads: 1, 3, 5 in k7; 2, 4 in y1. Beyond the
+// state, the solver holds y1 and the seven stages, nothing more.
+func (d *dopri5[T]) argOf(i int) []T {
+	if i == 6 || i%2 == 0 {
+		return d.y1
+	}
+	return d.k[6]
+}
+
+// combine writes rows [r0, r1) of stage i's argument,
+// y + Σ_{l<i} h·a[i][l]·k_l, with per-sample step sizes.
+func (d *dopri5[T]) combine(i, r0, r1 int) {
+	batch := d.p.Batch
+	lo, hi := r0*batch, r1*batch
+	dst := d.argOf(i)[lo:hi]
+	copy(dst, d.y[lo:hi])
+	for l := 0; l < i; l++ {
+		if dpA[i][l] == 0 {
+			continue
+		}
+		c := d.coef[i][l]
+		k := d.k[l][lo:hi]
+		for j := 0; j < len(dst); j += batch {
+			o, kk := dst[j:j+batch], k[j:j+batch]
+			for b, cb := range c[:len(o)] {
+				o[b] += cb * kk[b]
+			}
+		}
+	}
+}
+
+// errorBlock adds rows [r0, r1) of each sample's squared scaled error
+// (h·Σ e_l k_l / (atol + rtol·max(|y|, |y1|)))² to errSum.
+func (d *dopri5[T]) errorBlock(r0, r1 int) {
+	batch := d.p.Batch
+	var local [64]float64
+	var sums []float64
+	if batch <= len(local) {
+		sums = local[:batch]
+	} else {
+		sums = make([]float64, batch)
+	}
+	atol, rtol := d.s.Atol, d.s.Rtol
+	for j := r0 * batch; j < r1*batch; j += batch {
+		for b := 0; b < batch; b++ {
+			e := 0.0
+			for l := range dpE {
+				if c := d.ecoef[l][b]; c != 0 {
+					e += c * float64(d.k[l][j+b])
+				}
+			}
+			sc := atol + rtol*max(math.Abs(float64(d.y[j+b])), math.Abs(float64(d.y1[j+b])))
+			r := e / sc
+			sums[b] += r * r
+		}
+	}
+	d.mu.Lock()
+	for b, s := range sums {
+		d.errSum[b] += s
+	}
+	d.mu.Unlock()
 }
 
 func (d *dopri5[T]) eval(k, y []T, ts []float64) {
@@ -101,7 +202,7 @@ func (d *dopri5[T]) solve(out []T) error {
 	for b := range d.t {
 		d.t[b] = p.T0
 		enter(&d.p, b, 0)
-		d.emit(out, b, nil)
+		d.emitInitial(out, b)
 	}
 	copy(d.ts, d.t)
 	d.eval(d.k[0], d.y, d.ts)
@@ -144,7 +245,6 @@ func (d *dopri5[T]) solve(out []T) error {
 			return nil
 		}
 		d.step()
-		d.errors()
 		if s.Shared {
 			worst := 0.0
 			for b, r := range d.ratio {
@@ -168,54 +268,32 @@ func (d *dopri5[T]) solve(out []T) error {
 	}
 }
 
-// step computes stages 2..7 and the candidate y1 for every sample, each
-// with its own h (0 for finished samples).
+// step computes stages 2..7, the candidate y1 and the error sums for
+// every sample, each with its own h (0 for finished samples). The
+// elementwise work of each stage runs fused into the evaluation of the
+// previous one (see Problem.FBlocks).
 func (d *dopri5[T]) step() {
-	batch := d.p.Batch
+	for i := 1; i < 7; i++ {
+		for l := 0; l < i; l++ {
+			if c := d.coef[i][l]; c != nil {
+				for b, h := range d.h {
+					c[b] = T(h * dpA[i][l])
+				}
+			}
+		}
+	}
+	for l, e := range dpE {
+		for b, h := range d.h {
+			d.ecoef[l][b] = h * e
+		}
+	}
+	clear(d.errSum)
+	d.combine(1, 0, d.p.Dim)
 	for i := 1; i < 7; i++ {
 		for b := range d.ts {
 			d.ts[b] = d.t[b] + dpC[i]*d.h[b]
 		}
-		dst := d.tmp
-		if i == 6 {
-			dst = d.y1 // the seventh stage's argument is the fifth-order solution
-		}
-		for j := 0; j < d.n; j += batch {
-			yy := d.y[j : j+batch]
-			o := dst[j : j+batch]
-			for b := range o {
-				acc := 0.0
-				for l := 0; l < i; l++ {
-					if a := dpA[i][l]; a != 0 {
-						acc += a * float64(d.k[l][j+b])
-					}
-				}
-				o[b] = yy[b] + T(d.h[b]*acc)
-			}
-		}
-		d.eval(d.k[i], dst, d.ts)
-	}
-}
-
-// errors computes each sample's RMS error ratio
-// sqrt(mean((h·Σ e_i k_i / (atol + rtol·max(|y|, |y1|)))²)).
-func (d *dopri5[T]) errors() {
-	batch := d.p.Batch
-	clear(d.errSum)
-	atol, rtol := d.s.Atol, d.s.Rtol
-	for j := 0; j < d.n; j += batch {
-		for b := 0; b < batch; b++ {
-			e := 0.0
-			for l, c := range dpE {
-				if c != 0 {
-					e += c * float64(d.k[l][j+b])
-				}
-			}
-			e *= d.h[b]
-			sc := atol + rtol*max(math.Abs(float64(d.y[j+b])), math.Abs(float64(d.y1[j+b])))
-			r := e / sc
-			d.errSum[b] += r * r
-		}
+		d.evalThen(d.k[i], d.argOf(i), d.ts, d.posts[i])
 	}
 	for b := range d.ratio {
 		if d.p.Dim == 0 {
@@ -230,7 +308,10 @@ func (d *dopri5[T]) errors() {
 // output times it passed, and sets its next step size.
 func (d *dopri5[T]) accept(out []T) {
 	batch := d.p.Batch
+	d.pending = d.pending[:0]
+	all := true // every sample still running accepted its step
 	for b := 0; b < batch; b++ {
+		d.took[b] = false
 		if d.done[b] {
 			continue
 		}
@@ -247,29 +328,123 @@ func (d *dopri5[T]) accept(out []T) {
 		if !(r <= 1) {
 			d.st.Rejected[b]++
 			d.h[b] *= min(1, factor)
+			all = false
 			continue
 		}
 		d.st.Accepted[b]++
+		d.took[b] = true
 		t0, h := d.t[b], d.h[b]
-		tNew := t0 + h
+		reachesEnd := t0+h >= d.p.T1
+		for d.next[b] < len(d.p.Times) {
+			t := d.p.Times[d.next[b]]
+			th := (t - t0) / h
+			if th > 1+1e-12 && !reachesEnd {
+				break
+			}
+			d.pending = append(d.pending, denseOut{k: d.next[b], b: b, th: min(th, 1)})
+			d.next[b]++
+		}
+		d.factor[b] = factor
+	}
+	d.flushDense(out)
+	// Take the step: y ← y1, k1 ← k7 (first same as last).
+	if all {
+		d.y, d.y1 = d.y1, d.y
+		d.k[0], d.k[6] = d.k[6], d.k[0]
+	} else {
+		for j := 0; j < d.n; j += batch {
+			for b, ok := range d.took {
+				if ok {
+					d.y[j+b] = d.y1[j+b]
+					d.k[0][j+b] = d.k[6][j+b]
+				}
+			}
+		}
+	}
+	for b, ok := range d.took {
+		if !ok {
+			continue
+		}
+		tNew := d.t[b] + d.h[b]
 		end := bound(&d.p, d.seg[b])
 		if end-tNew <= 16*math.Abs(end)*0x1p-52 {
 			tNew = end
 		}
-		d.emit(out, b, func(t float64) float64 { return (t - t0) / h })
-		// Take the step: y ← y1, k1 ← k7 (first same as last).
-		for j := b; j < d.n; j += batch {
-			d.y[j] = d.y1[j]
-			d.k[0][j] = d.k[6][j]
-		}
 		d.t[b] = tNew
-		d.h[b] = h * factor
+		d.h[b] *= d.factor[b]
 		if tNew >= d.p.T1 {
 			d.done[b] = true
 		} else if tNew == end {
 			d.seg[b]++
 			enter(&d.p, b, d.seg[b])
 			d.restart[b] = true
+		}
+	}
+}
+
+// denseOut is an output due from the current step: time index k of sample
+// b at fraction th of the step.
+type denseOut struct {
+	k, b int
+	th   float64
+}
+
+// flushDense writes the pending outputs from Hairer's continuous extension
+// of the current step, written as y0 + h·Σ w_l(θ)·k_l: with θ' = 1 − θ and
+// the fifth-order weights b_l, w_l = b_l·(θ − θθ' + 2θ²θ') + [l=1]·θθ'²
+// − [l=7]·θ²θ' + d_l·θ²θ'². Outputs due at the same time index are
+// computed in one pass over the rows.
+func (d *dopri5[T]) flushDense(out []T) {
+	dim := d.p.Dim
+	for len(d.pending) > 0 {
+		k := d.pending[0].k
+		group := d.group[:0]
+		rest := d.pending[:0]
+		for _, p := range d.pending {
+			if p.k == k {
+				group = append(group, p)
+			} else {
+				rest = append(rest, p)
+			}
+		}
+		d.pending = rest
+		d.group = group
+		for gi, p := range group {
+			th, h := p.th, d.h[p.b]
+			t1 := 1 - th
+			A := th - th*t1 + 2*th*th*t1
+			B := th * t1 * t1
+			C := -th * th * t1
+			D := th * th * t1 * t1
+			w := d.w[gi*7 : gi*7+7]
+			for l := 0; l < 7; l++ {
+				bl := 0.0 // b_7 = 0
+				if l < 6 {
+					bl = dpA[6][l]
+				}
+				w[l] = T(h * (bl*A + dpD[l]*D))
+			}
+			w[0] += T(h * B)
+			w[6] += T(h * C)
+		}
+		parallel(dim, func(r0, r1 int) { d.denseRows(out, k, group, r0, r1) })
+	}
+}
+
+// denseRows writes rows [r0, r1) of the outputs of a group due at time
+// index k.
+func (d *dopri5[T]) denseRows(out []T, k int, group []denseOut, r0, r1 int) {
+	batch, dim := d.p.Batch, d.p.Dim
+	{
+		for i := r0; i < r1; i++ {
+			j := i * batch
+			for gi, p := range group {
+				w := d.w[gi*7 : gi*7+7]
+				jb := j + p.b
+				v := d.y[jb] + w[0]*d.k[0][jb] + w[2]*d.k[2][jb] + w[3]*d.k[3][jb] +
+					w[4]*d.k[4][jb] + w[5]*d.k[5][jb] + w[6]*d.k[6][jb]
+				out[(k*batch+p.b)*dim+i] = v
+			}
 		}
 	}
 }
@@ -286,74 +461,24 @@ func (d *dopri5[T]) restartStages() {
 		return
 	}
 	copy(d.ts, d.t)
-	d.eval(d.tmp, d.y, d.ts)
+	d.eval(d.k[6], d.y, d.ts)
 	batch := d.p.Batch
 	for b, r := range d.restart {
 		if r {
 			for j := b; j < d.n; j += batch {
-				d.k[0][j] = d.tmp[j]
+				d.k[0][j] = d.k[6][j]
 			}
 			d.restart[b] = false
 		}
 	}
 }
 
-// emit writes sample b's outputs for every output time up to its current
-// step's end. theta maps a time to its fraction of the step; nil means the
-// sample has not stepped yet (output times equal to T0 take y).
-func (d *dopri5[T]) emit(out []T, b int, theta func(float64) float64) {
+// emitInitial writes sample b's outputs at times equal to T0.
+func (d *dopri5[T]) emitInitial(out []T, b int) {
 	p := d.p
-	batch := p.Batch
-	for d.next[b] < len(p.Times) {
-		t := p.Times[d.next[b]]
-		slot := outSlot(out, d.next[b], b, batch, p.Dim)
-		if theta == nil {
-			if t > d.t[b] {
-				return
-			}
-			putSample(slot, d.y, b, batch)
-			d.next[b]++
-			continue
-		}
-		th := theta(t)
-		if th > 1+1e-12 && !(d.t[b]+d.h[b] >= p.T1) {
-			return
-		}
-		th = min(th, 1)
-		d.dense(slot, b, th)
+	for d.next[b] < len(p.Times) && p.Times[d.next[b]] <= d.t[b] {
+		putSample(outSlot(out, d.next[b], b, p.Batch, p.Dim), d.y, b, p.Batch)
 		d.next[b]++
-	}
-}
-
-// dense evaluates Hairer's continuous extension of the current step of
-// sample b at fraction th of the step into slot ([dim]).
-func (d *dopri5[T]) dense(slot []T, b int, th float64) {
-	batch := d.p.Batch
-	h := d.h[b]
-	if th == 1 {
-		putSample(slot, d.y1, b, batch)
-		return
-	}
-	if th == 0 {
-		putSample(slot, d.y, b, batch)
-		return
-	}
-	t1 := 1 - th
-	for i := range slot {
-		j := i*batch + b
-		y0, y1 := float64(d.y[j]), float64(d.y1[j])
-		k1, k7 := float64(d.k[0][j]), float64(d.k[6][j])
-		diff := y1 - y0
-		bspl := h*k1 - diff
-		r4 := diff - h*k7 - bspl
-		r5 := 0.0
-		for l, c := range dpD {
-			if c != 0 {
-				r5 += c * float64(d.k[l][j])
-			}
-		}
-		r5 *= h
-		slot[i] = T(y0 + th*(diff+t1*(bspl+th*(r4+t1*r5))))
 	}
 }
 
@@ -386,14 +511,14 @@ func (d *dopri5[T]) initialStep() {
 	}
 	for j := 0; j < d.n; j += batch {
 		for b := 0; b < batch; b++ {
-			d.tmp[j+b] = d.y[j+b] + T(h0[b])*d.k[0][j+b]
+			d.k[6][j+b] = d.y[j+b] + T(h0[b])*d.k[0][j+b]
 		}
 	}
 	for b := range d.ts {
 		d.ts[b] = p.T0 + h0[b]
 	}
 	f1 := d.k[1]
-	d.eval(f1, d.tmp, d.ts)
+	d.eval(f1, d.k[6], d.ts)
 	d2 := make([]float64, batch)
 	for j := 0; j < d.n; j += batch {
 		for b := 0; b < batch; b++ {

@@ -84,7 +84,7 @@ func fixed[T Float](out []T, p Problem[T], s Settings, st *Stats, tb *tableau) e
 		}
 		steps := 1
 		if dt > 0 {
-			steps = int(math.Ceil(span/dt - 1e-9))
+			steps = max(1, int(math.Ceil(span/dt-1e-9))) // a sliver shorter than 1e-9 dt still gets its step
 		}
 		h := span / float64(steps)
 		for j := 0; j < steps; j++ {

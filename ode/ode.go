@@ -32,6 +32,15 @@ type Problem[T Float] struct {
 	// a jump of F loses the method's order.
 	Breaks  []float64
 	Segment func(sample, k int)
+
+	// FBlocks, when not nil, is called instead of F. It computes the same
+	// dydt and calls post(r0, r1) on consecutive blocks of variables
+	// [r0, r1) as soon as those rows of dydt are final, possibly from several
+	// goroutines at once on disjoint blocks (sparse.Product.MulThen does
+	// this). The solver does the elementwise work of a stage in post, while
+	// the rows are still in cache and in parallel, instead of in extra
+	// passes over the state.
+	FBlocks func(dydt, y []T, t []float64, post func(r0, r1 int))
 }
 
 // Settings choose and tune the method. The zero value means dopri5 with

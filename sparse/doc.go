@@ -15,6 +15,33 @@
 //
 // so that each synapse touches its batch of presynaptic values contiguously.
 //
+// # Kernels
+//
+// A Product computes rows of dst = A·x with a kernel chosen once, when the
+// Product is made: the plain Go reference (mulRowsGeneric, also MulTo),
+// Go kernels for batch 1 and 8, and on amd64 assembly kernels using AVX2
+// with FMA (batch 1, 8, 16, 32 and any batch, with masked loads for the
+// lanes past a multiple of 8) and AVX-512 (batch 1 with gathers, 16, 32,
+// and any batch under a lane mask), picked at run time from the CPU's
+// features. Kernels(batch) lists the kernels usable here, default first;
+// ProductOptions.Kernel selects one by name or "tune" times them all on
+// the actual matrix and keeps the fastest. Building with the noasm tag
+// leaves only the Go kernels. Every kernel passes the same conformance
+// test against the reference (kernel_test.go), within float32 rounding:
+// the vector kernels sum each row in several partial sums.
+//
+// The rows are split into parts of about equal nonzeros, claimed by the
+// calling goroutine and a process-wide team of helper goroutines that
+// spin briefly between products (see team.go).
+//
+// # Narrow encodings
+//
+// A product reads 8 bytes per synapse (an int32 column, a float32 weight).
+// ProductOptions.Index16 stores columns as 16-bit offsets within row
+// segments, exactly; ProductOptions.Weights "bf16" or "f16" rounds the
+// weights to 16 bits once. Both are off by default. neuropil bench
+// --index16 --weights reports their speed and error.
+//
 // # Errors and panics
 //
 // Shape mismatches passed by a caller panic with a "sparse: " message (a

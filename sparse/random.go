@@ -40,20 +40,18 @@ func RandomExact(rows, cols, nnz int, sigma float64, seed uint64, dist func(*ran
 	deg := rowDegrees(rng, rows, cols, nnz, sigma)
 	a := &CSR{Rows: rows, Cols: cols, RowPtr: make([]int32, rows+1),
 		ColIdx: make([]int32, 0, nnz), Val: make([]float32, 0, nnz)}
-	seen := make(map[int32]struct{})
 	var row []int32
 	for i, d := range deg {
-		clear(seen)
+		// Draw with replacement, then redraw the duplicates: rows are far
+		// sparser than cols, so this converges in a round or two.
 		row = row[:0]
 		for len(row) < d {
-			j := int32(rng.IntN(cols))
-			if _, ok := seen[j]; ok {
-				continue
+			for len(row) < d {
+				row = append(row, int32(rng.IntN(cols)))
 			}
-			seen[j] = struct{}{}
-			row = append(row, j)
+			slices.Sort(row)
+			row = slices.Compact(row)
 		}
-		slices.Sort(row)
 		for _, j := range row {
 			v := dist(rng)
 			for v == 0 {

@@ -171,14 +171,71 @@ func TestSplitByNNZBalances(t *testing.T) {
 
 func TestProductAllocatesNothing(t *testing.T) {
 	a := Random(2000, 2000, 40000, 1, 9, nil)
-	p := NewProduct(a, 8, 2)
-	defer p.Close()
-	dst := make([]float32, a.Rows*8)
-	x := make([]float32, a.Cols*8)
-	post := func(r0, r1 int) {}
-	if n := testing.AllocsPerRun(20, func() { p.MulThen(dst, x, post) }); n != 0 {
-		t.Errorf("MulThen allocates %v times per call", n)
+	for _, opt := range []ProductOptions{{Workers: 2}, {Workers: 2, Index16: true, Weights: WeightsBF16}, {Workers: 1}} {
+		p, err := NewProductWith(a, 8, opt)
+		if err != nil {
+			t.Fatal(err)
+		}
+		dst := make([]float32, a.Rows*8)
+		x := make([]float32, a.Cols*8)
+		post := func(r0, r1 int) {}
+		if n := testing.AllocsPerRun(20, func() { p.MulThen(dst, x, post) }); n != 0 {
+			t.Errorf("%+v: MulThen allocates %v times per call", opt, n)
+		}
+		p.Close()
 	}
+}
+
+func TestProductsConcurrentAndNested(t *testing.T) {
+	a := Random(3000, 3000, 60000, 1, 4, nil)
+	b := Random(3000, 3000, 30000, 1, 5, nil)
+	rng := rand.New(rand.NewPCG(1, 1))
+	x := randVec(rng, 3000*8)
+	wantA, wantB := make([]float32, 3000*8), make([]float32, 3000*8)
+	MulTo(wantA, a, x, 8)
+	MulTo(wantB, b, x, 8)
+	check := func(name string, got, want []float32) {
+		for i := range want {
+			if d := math.Abs(float64(got[i] - want[i])); d > 1e-4 {
+				t.Errorf("%s: element %d = %v, want %v", name, i, got[i], want[i])
+				return
+			}
+		}
+	}
+	// Two goroutines, each with its own Product, at the same time.
+	done := make(chan struct{})
+	for _, c := range []struct {
+		m    *CSR
+		want []float32
+	}{{a, wantA}, {b, wantB}} {
+		go func() {
+			defer func() { done <- struct{}{} }()
+			p := NewProduct(c.m, 8, 2)
+			defer p.Close()
+			got := make([]float32, len(c.want))
+			for range 50 {
+				p.Mul(got, x)
+			}
+			check("concurrent", got, c.want)
+		}()
+	}
+	<-done
+	<-done
+	// A product inside another product's post function.
+	pa, pb := NewProduct(a, 8, 2), NewProduct(b, 8, 2)
+	gotA, gotB := make([]float32, len(wantA)), make([]float32, len(wantB))
+	calls := 0
+	pa.MulThen(gotA, x, func(r0, r1 int) {
+		if r0 == 0 {
+			pb.Mul(gotB, x)
+			calls++
+		}
+	})
+	if calls != 1 {
+		t.Fatalf("post saw row 0 %d times", calls)
+	}
+	check("outer", gotA, wantA)
+	check("nested", gotB, wantB)
 }
 
 func TestRandomExact(t *testing.T) {

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/neuropil/neuropil/connectome"
+	"github.com/neuropil/neuropil/format"
 	"github.com/neuropil/neuropil/format/npy"
 	"github.com/neuropil/neuropil/internal/atomic"
 	"github.com/neuropil/neuropil/internal/progress"
@@ -32,18 +33,23 @@ func init() {
 // simulateFlags are the options of "neuropil simulate".
 type simulateFlags struct {
 	connectome, inputIndices, inputProjection, input, mnistDir, split string
-	bias, tauFile, outputNeurons, h0                                  string
+	bias, tauFile, tauType, outputNeurons, outputProjection, h0       string
+	load                                                              *loadFlags
 	batch, evals, steps, maxSteps, workers                            int
 	t0, t1, dt, rtol, atol, tau                                       float64
-	solver, nonlinearity, out                                         string
+	solver, nonlinearity, out, kernel, weights, model                 string
 	seed                                                              uint64
-	batchFirst, shared, dale, noPlots                                 bool
+	batchFirst, shared, dale, noPlots, index16                        bool
 }
 
 func runSimulate(args []string, stdout, stderr io.Writer) error {
+	if modelArg(args) == "optic-lobe" {
+		return simulateOpticLobe(args, stdout, stderr)
+	}
 	var f simulateFlags
 	fs := newFlags("simulate", stderr)
 	fs.StringVar(&f.connectome, "connectome", "", "connectome file (.pt, .npz, .npy, .csv, ...); default: the built-in random connectome of the tutorial's size")
+	f.load = addLoadFlags(fs)
 	fs.StringVar(&f.inputIndices, "input-indices", "", "int .npy: the neuron each input drives (identity projection); default: uniform random neurons, seeded")
 	fs.StringVar(&f.inputProjection, "input-projection", "", "sparse or dense input projection W_ih [neurons][inputs] (any matrix format)")
 	fs.StringVar(&f.input, "input", "", "float .npy input [batch][inputs] (constant) or [L][batch][inputs] (L frames over [t0, t1]); default: MNIST digits")
@@ -51,6 +57,8 @@ func runSimulate(args []string, stdout, stderr io.Writer) error {
 	fs.StringVar(&f.split, "split", "train", "MNIST split: train or test")
 	fs.StringVar(&f.bias, "bias", "", "float .npy bias [neurons]")
 	fs.StringVar(&f.tauFile, "tau-file", "", "float .npy time constants [neurons]")
+	fs.StringVar(&f.tauType, "tau-type", "", "float .npy time constants per neuron type [types] (the connectome must carry neuron types)")
+	fs.StringVar(&f.outputProjection, "output-projection", "", "record W_ho·h instead of h: a matrix [outputs][neurons] in any format")
 	fs.StringVar(&f.outputNeurons, "output-neurons", "", "int .npy: record only these neurons")
 	fs.StringVar(&f.h0, "h0", "", "float .npy initial state [batch][neurons]; default zeros")
 	fs.IntVar(&f.batch, "batch", 8, "batch size")
@@ -59,11 +67,15 @@ func runSimulate(args []string, stdout, stderr io.Writer) error {
 	fs.Float64Var(&f.dt, "dt", 0, "fixed-step solvers: step size (instead of --steps)")
 	fs.IntVar(&f.maxSteps, "max-steps", 0, "dopri5 step budget per sample (default 100000)")
 	fs.IntVar(&f.workers, "workers", 0, "goroutines for the sparse product (default: all cores)")
+	fs.StringVar(&f.kernel, "kernel", "auto", "sparse product kernel: auto, tune (time each kernel once on this matrix, keep the fastest) or a name (see neuropil bench)")
+	fs.BoolVar(&f.index16, "index16", false, "store columns as 16-bit offsets within row segments (fewer bytes per synapse, same result)")
+	fs.StringVar(&f.weights, "weights", "f32", "weight format the product reads: f32, bf16 or f16 (rounded once; fewer bytes, less accurate)")
 	fs.Float64Var(&f.t0, "t0", 0, "start time")
 	fs.Float64Var(&f.t1, "t1", 1, "end time")
 	fs.Float64Var(&f.rtol, "rtol", ode.DefaultRtol, "dopri5 relative tolerance")
 	fs.Float64Var(&f.atol, "atol", ode.DefaultAtol, "dopri5 absolute tolerance")
 	fs.Float64Var(&f.tau, "tau", 1, "time constant (all neurons)")
+	fs.StringVar(&f.model, "model", "ode", "model: ode (bioplnn's ConnectomeODERNN), optic-lobe (flyvis; see simulate --model optic-lobe -h) or rnn (its discrete ConnectomeRNN, one step per input frame; --evals must equal the number of frames, times are 1..frames)")
 	fs.StringVar(&f.solver, "solver", "dopri5", "solver: "+strings.Join(ode.Methods, ", "))
 	fs.StringVar(&f.nonlinearity, "nonlinearity", "sigmoid", "nonlinearity or comma-separated chain: identity, sigmoid, tanh, relu, softplus, elu, leakyrelu")
 	fs.StringVar(&f.out, "out", "out", "output directory")
@@ -72,10 +84,16 @@ func runSimulate(args []string, stdout, stderr io.Writer) error {
 	fs.BoolVar(&f.shared, "shared-step", false, "dopri5: one step size for the whole batch (default: one per sample, as torchode)")
 	fs.BoolVar(&f.dale, "dale", false, "dale variant: weights are magnitudes, signs from the connectome's neuron table")
 	fs.BoolVar(&f.noPlots, "no-plots", false, "do not draw connectome.png and traces.png")
+	cpu, mem := profileFlags(fs)
 	if err := parseFlags(fs, args, 0); err != nil {
 		return err
 	}
-	return simulate(&f, stdout, stderr)
+	stop, err := startProfiles(*cpu, *mem)
+	if err != nil {
+		return err
+	}
+	err = simulate(&f, stdout, stderr)
+	return errors.Join(err, stop())
 }
 
 // check validates flag values before any work starts.
@@ -88,6 +106,9 @@ func (f *simulateFlags) check() error {
 	}
 	if !(f.t1 > f.t0) || math.IsInf(f.t1-f.t0, 0) {
 		return fmt.Errorf("--t0 %v, --t1 %v: need finite t0 < t1", f.t0, f.t1)
+	}
+	if f.model != "ode" && f.model != "rnn" {
+		return fmt.Errorf("--model %q: unknown (known: ode, rnn, optic-lobe)", f.model)
 	}
 	if err := ode.CheckMethod(f.solver); err != nil {
 		return fmt.Errorf("--solver: %w", err)
@@ -185,7 +206,7 @@ func simulate(f *simulateFlags, stdout, stderr io.Writer) (err error) {
 
 	start := time.Now()
 	rng := rand.New(rand.NewPCG(f.seed, 0x73696d))
-	conn, connName, err := loadConnectome(f.connectome, stderr)
+	conn, connName, err := loadConnectome(f.connectome, f.load.options())
 	if err != nil {
 		return err
 	}
@@ -199,7 +220,7 @@ func simulate(f *simulateFlags, stdout, stderr io.Writer) (err error) {
 	var win *sparse.CSR
 	switch {
 	case f.inputProjection != "":
-		if win, err = loadMatrix(f.inputProjection); err != nil {
+		if win, err = loadMatrix(f.inputProjection, format.Options{}); err != nil {
 			return err
 		}
 		if win.Rows != n {
@@ -230,7 +251,8 @@ func simulate(f *simulateFlags, stdout, stderr io.Writer) (err error) {
 		}
 		win = sparse.Identity(n, idx)
 	}
-	cfg := model.Config{W: conn.W, Input: win, Nonlinearity: phi, Tau: float32(f.tau), Workers: f.workers, Dale: f.dale, Sign: conn.Sign}
+	cfg := model.Config{W: conn.W, Input: win, Nonlinearity: phi, Tau: float32(f.tau),
+		Product: sparse.ProductOptions{Workers: f.workers, Kernel: f.kernel, Index16: f.index16, Weights: f.weights}, Dale: f.dale, Sign: conn.Sign}
 	if f.dale && conn.Sign == nil {
 		return fmt.Errorf("--dale: the connectome %s has no neuron signs", connName)
 	}
@@ -242,6 +264,27 @@ func simulate(f *simulateFlags, stdout, stderr io.Writer) (err error) {
 	if f.tauFile != "" {
 		if cfg.TauNeuron, err = loadFloats(f.tauFile, n); err != nil {
 			return err
+		}
+	}
+	if f.tauType != "" {
+		if conn.Type == nil {
+			return fmt.Errorf("--tau-type: the connectome %s has no neuron types", connName)
+		}
+		if cfg.TauType, err = loadFloats(f.tauType, len(conn.TypeNames)); err != nil {
+			return err
+		}
+		cfg.NeuronType = conn.Type
+	}
+	var who *sparse.CSR
+	if f.outputProjection != "" {
+		if f.outputNeurons != "" {
+			return errors.New("--output-projection and --output-neurons both given: choose one")
+		}
+		if who, err = loadMatrix(f.outputProjection, format.Options{}); err != nil {
+			return err
+		}
+		if who.Cols != n {
+			return fmt.Errorf("--output-projection %s: %d columns, want one per neuron (%d)", f.outputProjection, who.Cols, n)
 		}
 	}
 	var outIdx []int
@@ -278,6 +321,11 @@ func simulate(f *simulateFlags, stdout, stderr io.Writer) (err error) {
 	loadSeconds := time.Since(start).Seconds()
 
 	times := ode.Linspace(f.t0, f.t1, f.evals)
+	if f.model == "rnn" {
+		for k := range times {
+			times[k] = float64(k + 1) // the state after frame k
+		}
+	}
 	act := make([]float32, f.evals*f.batch*n)
 	bar := progress.New(stderr, "simulate", f.t1-f.t0)
 	settings := ode.Settings{Method: f.solver, Steps: f.steps, Dt: f.dt, Atol: f.atol, Rtol: f.rtol,
@@ -289,20 +337,44 @@ func simulate(f *simulateFlags, stdout, stderr io.Writer) (err error) {
 			m.RHS(dydt, y, t)
 		},
 		Dim: n, Batch: f.batch, Y0: h0, T0: f.t0, T1: f.t1, Times: times,
+		FBlocks: func(dydt, y []float32, t []float64, post func(r0, r1 int)) {
+			evals++
+			m.RHSThen(dydt, y, t, post)
+		},
 		Breaks: m.Breaks(), Segment: m.SetSegment}
 	if bar != nil {
 		settings.Progress = func(t float64) { bar.Set(t-f.t0, fmt.Sprintf("t = %.3g, %d evaluations", t, evals)) }
 	}
 	solveStart := time.Now()
-	stats, err := ode.Solve(act, p, settings)
+	var stats ode.Stats
+	if f.model == "rnn" {
+		stats, err = stepRNN(act, m, h0, frames, f.evals)
+		settings.Method = "rnn"
+	} else {
+		stats, err = ode.Solve(act, p, settings)
+	}
 	solveSeconds := time.Since(solveStart).Seconds()
 	bar.Done()
 	if err != nil {
 		return fmt.Errorf("simulate: %w", err)
 	}
 
+	// The solver's buffers are garbage now: collect them, so that writing
+	// and plotting reuse their memory instead of raising the peak.
+	p.F, p.FBlocks = nil, nil
+	runtime.GC()
+
 	// Outputs.
 	rec, recN := act, n
+	if who != nil {
+		// W_ho·h for each output time and sample: h is [neurons] per
+		// sample in act, so multiply with batch 1.
+		recN = who.Rows
+		rec = make([]float32, f.evals*f.batch*recN)
+		for kb := 0; kb < f.evals*f.batch; kb++ {
+			sparse.MulTo(rec[kb*recN:(kb+1)*recN], who, act[kb*n:(kb+1)*n], 1)
+		}
+	}
 	if outIdx != nil {
 		recN = len(outIdx)
 		rec = make([]float32, f.evals*f.batch*recN)
@@ -367,7 +439,7 @@ func simulate(f *simulateFlags, stdout, stderr io.Writer) (err error) {
 		}
 	}
 	s := summary{Neurons: n, Synapses: conn.Synapses(), Inputs: inputs, Batch: f.batch, Evals: f.evals, Frames: frames,
-		T0: f.t0, T1: f.t1, Solver: strings.ToLower(f.solver), SharedStep: f.shared, Nonlinearity: phi.String(),
+		T0: f.t0, T1: f.t1, Solver: strings.ToLower(settings.Method), SharedStep: f.shared, Nonlinearity: phi.String(),
 		RHSEvals: stats.RHSEvals, Accepted: stats.TotalAccepted(), Rejected: stats.TotalRejected(),
 		AcceptedBy: stats.Accepted, RejectedBy: stats.Rejected,
 		LoadSeconds: loadSeconds, SolveSeconds: solveSeconds, PeakRSS: peakRSS(), Layout: layout,
@@ -477,4 +549,31 @@ func drawSimulation(f *simulateFlags, conn *connectome.Connectome, act []float32
 	}
 	*written = append(*written, p)
 	return nil
+}
+
+// stepRNN runs the discrete ConnectomeRNN, one step per input frame, and
+// writes the state after each step into act ([frames][batch][neurons]).
+func stepRNN(act []float32, m *model.ODERNN, h0 []float32, frames, evals int) (ode.Stats, error) {
+	st := ode.Stats{Accepted: make([]int, m.Batch), Rejected: make([]int, m.Batch)}
+	if evals != frames {
+		return st, fmt.Errorf("--model rnn: the input has %d frames, so --evals must be %d, not %d", frames, frames, evals)
+	}
+	n, b := m.Neurons, m.Batch
+	h, next := append([]float32(nil), h0...), make([]float32, len(h0))
+	for k := 0; k < frames; k++ {
+		m.StepFrame(next, h, k)
+		h, next = next, h
+		if err := sparse.CheckFinite(h); err != nil {
+			return st, fmt.Errorf("state after frame %d: %w", k, err)
+		}
+		for s := 0; s < b; s++ {
+			o := act[(k*b+s)*n : (k*b+s+1)*n]
+			for i := range o {
+				o[i] = h[i*b+s]
+			}
+			st.Accepted[s]++
+		}
+		st.RHSEvals++
+	}
+	return st, nil
 }

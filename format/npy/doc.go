@@ -1,9 +1,19 @@
-// Package npy reads and writes NumPy .npy arrays.
+// Package npy reads and writes NumPy .npy arrays and .npz archives,
+// including the sparse matrices of scipy.sparse.save_npz.
 //
-// Byte layout (format version 1.0; 2.0 and 3.0 differ only in a 4-byte
-// header length): the magic "\x93NUMPY", major and minor version bytes, a
-// little-endian uint16 header length, an ASCII Python dict literal with keys
-// 'descr' (dtype, e.g. '<f4'), 'fortran_order' and 'shape', padded with
-// spaces and a final newline so that the data starts on a 64-byte boundary,
-// then the raw array data.
+// Byte layout of .npy (format version 1.0; 2.0 and 3.0 differ only in a
+// 4-byte header length): the magic "\x93NUMPY", major and minor version
+// bytes, a little-endian uint16 header length, an ASCII Python dict literal
+// with keys 'descr' (dtype, e.g. '<f4'), 'fortran_order' and 'shape',
+// padded with spaces and a final newline so that the data starts on a
+// 64-byte boundary, then the raw array data.
+//
+// A .npz is a zip archive of NAME.npy records (np.savez; stored or
+// deflated). scipy.sparse.save_npz writes the records format (a 0-d bytes
+// array: b'csr', b'csc' or b'coo'), shape (int64 [2]) and, for csr and
+// csc, data, indices and indptr; for coo, row, col and data.
+//
+// Read and ReadFile return any array (for inputs and index lists);
+// Decode and DecodeNPZ return a matrix as a sparse.CSR with duplicates
+// summed in float64 and zeros dropped. Object arrays (pickles) are refused.
 package npy

@@ -1,0 +1,271 @@
+package main
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"runtime"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/neuropil/neuropil/connectome"
+	"github.com/neuropil/neuropil/internal/membw"
+	"github.com/neuropil/neuropil/sparse"
+	"golang.org/x/sys/cpu"
+)
+
+func init() {
+	register("bench", "measure memory bandwidth, the sparse product and a default simulation", runBench)
+}
+
+// benchReport is the output of neuropil bench (--json writes it as is).
+type benchReport struct {
+	GoVersion  string `json:"go_version"`
+	GOMAXPROCS int    `json:"gomaxprocs"`
+	CPU        string `json:"cpu_features"`
+
+	BandwidthGBps float64 `json:"bandwidth_gbps"` // STREAM-like triad, 24 bytes per element
+
+	Neurons  int    `json:"neurons"`
+	Synapses int    `json:"synapses"`
+	Source   string `json:"connectome"`
+	Batch    int    `json:"batch"`
+	Workers  int    `json:"workers"`
+	Kernel   string `json:"kernel"`
+	Reps     int    `json:"reps"`
+
+	SpMMms       float64 `json:"spmm_ms"`     // median time of one product
+	SpMMMinms    float64 `json:"spmm_min_ms"` // fastest product
+	SpMMBytes    int64   `json:"spmm_bytes"`  // bytes a product must move at least
+	SpMMGBps     float64 `json:"spmm_gbps"`   // SpMMBytes / median time
+	SpMMFraction float64 `json:"spmm_fraction_of_bandwidth"`
+
+	Index16 bool     `json:"index16"`
+	Weights string   `json:"weights"`
+	RelErr  *float64 `json:"rel_err_vs_f32,omitempty"` // ‖y − y_f32‖₂ / ‖y_f32‖₂ of a narrow encoding
+
+	Tuned []benchKernel `json:"autotune,omitempty"` // every kernel's time, fastest first
+
+	SimulateSeconds      *float64 `json:"simulate_seconds"`                 // wall time of the whole command; nil: not measured
+	SimulateSolveSeconds float64  `json:"simulate_solve_seconds,omitempty"` // the ODE solve alone (its summary.json)
+	SimulateEvals        int      `json:"simulate_rhs_evals,omitempty"`
+	SimulatePeakRSS      int64    `json:"simulate_peak_rss_bytes,omitempty"`
+	SimulateNote         string   `json:"simulate_note,omitempty"`
+}
+
+type benchKernel struct {
+	Kernel string  `json:"kernel"`
+	Ms     float64 `json:"ms"`
+}
+
+func runBench(args []string, stdout, stderr io.Writer) (err error) {
+	fs := newFlags("bench", stderr)
+	batch := fs.Int("batch", 8, "batch size of the product (vectors per synapse)")
+	workers := fs.Int("workers", 0, "goroutines for the product and the bandwidth test (0: GOMAXPROCS)")
+	kernel := fs.String("kernel", "tune", "product kernel: tune (time every kernel, keep the fastest), auto (default choice), or a name")
+	reps := fs.Int("reps", 30, "timed products (after 3 warm-up products); the median is reported")
+	asJSON := fs.Bool("json", false, "write the report as JSON")
+	conn := fs.String("connectome", "default", "connectome to multiply: default (the built-in 47,521-neuron connectome)")
+	neurons := fs.Int("neurons", 0, "instead of --connectome, a random connectome with this many neurons (needs --synapses)")
+	synapses := fs.Int("synapses", 0, "synapses of the random connectome of --neurons")
+	index16 := fs.Bool("index16", false, "read 16-bit column offsets (row segments) instead of int32 columns")
+	weights := fs.String("weights", "f32", "weight format the product reads: f32, bf16 or f16 (rounded once)")
+	bandwidth := fs.Bool("bandwidth", true, "measure the memory bandwidth")
+	simulate := fs.Bool("simulate", true, "time a default \"neuropil simulate\" run, if this build has that command")
+	simArgs := fs.String("simulate-args", "", "arguments for the timed simulate run (split at spaces)")
+	cpuProf, memProf := profileFlags(fs)
+	if err := parseFlags(fs, args, 0); err != nil {
+		return err
+	}
+	if *batch < 1 {
+		return fmt.Errorf("bench: --batch %d < 1", *batch)
+	}
+	if *reps < 1 {
+		return fmt.Errorf("bench: --reps %d < 1", *reps)
+	}
+	stop, err := startProfiles(*cpuProf, *memProf)
+	if err != nil {
+		return err
+	}
+	defer func() { err = errors.Join(err, stop()) }()
+
+	r := benchReport{GoVersion: runtime.Version(), GOMAXPROCS: runtime.GOMAXPROCS(0), CPU: cpuFeatures(),
+		Batch: *batch, Reps: *reps}
+	// The simulation runs first, so that the peak memory it reports is its
+	// own and not that of the bandwidth test's arrays.
+	if *simulate {
+		if err := benchSimulate(&r, strings.Fields(*simArgs)); err != nil {
+			return err
+		}
+	} else {
+		r.SimulateNote = "not requested (--simulate=false)"
+	}
+	if *bandwidth {
+		r.BandwidthGBps = membw.Triad(membw.DefaultElements, *workers, 10).GBps
+	}
+
+	var c *connectome.Connectome
+	switch {
+	case *conn != "default":
+		// TODO: read files once the format registry is merged.
+		return fmt.Errorf("bench: --connectome %q: this build reads no connectome files yet; known: default (or --neurons/--synapses)", *conn)
+	case *neurons != 0 || *synapses != 0:
+		if *neurons < 1 || *synapses < 0 || int64(*synapses) > int64(*neurons)*int64(*neurons) {
+			return fmt.Errorf("bench: cannot make %d synapses among %d neurons", *synapses, *neurons)
+		}
+		c = connectome.Random(*neurons, *synapses, connectome.DefaultSeed)
+		r.Source = fmt.Sprintf("random %d×%d", *neurons, *neurons)
+	default:
+		c = connectome.Default()
+		r.Source = "default"
+	}
+	a := c.W
+	r.Neurons, r.Synapses = c.Neurons(), c.Synapses()
+
+	p, err := sparse.NewProductWith(a, *batch, sparse.ProductOptions{Workers: *workers, Kernel: *kernel,
+		Index16: *index16, Weights: *weights})
+	if err != nil {
+		return fmt.Errorf("bench: %w", err)
+	}
+	defer p.Close()
+	r.Workers, r.Kernel = p.Workers(), p.Kernel()
+	for _, t := range p.Tuned() {
+		r.Tuned = append(r.Tuned, benchKernel{Kernel: t.Kernel, Ms: ms(t.Time)})
+	}
+
+	rng := rand.New(rand.NewPCG(42, 0))
+	x := make([]float32, a.Cols**batch)
+	for i := range x {
+		x[i] = float32(rng.Float64() - 0.5)
+	}
+	dst := make([]float32, a.Rows**batch)
+	times := make([]time.Duration, *reps)
+	for i := -3; i < *reps; i++ {
+		t0 := time.Now()
+		p.Mul(dst, x)
+		if d := time.Since(t0); i >= 0 {
+			times[i] = d
+		}
+	}
+	slices.Sort(times)
+	med := times[len(times)/2]
+	if len(times)%2 == 0 {
+		med = (times[len(times)/2-1] + times[len(times)/2]) / 2
+	}
+	r.SpMMms, r.SpMMMinms = ms(med), ms(times[0])
+	// The formula of shared/bench/spmm_ref.c: the matrix streamed once,
+	// x read once, dst written once.
+	// With a narrow encoding, its own matrix bytes.
+	r.SpMMBytes = p.MatrixBytes() + int64(len(x)+len(dst))*4
+	r.SpMMGBps = float64(r.SpMMBytes) / med.Seconds() / 1e9
+	if r.BandwidthGBps > 0 {
+		r.SpMMFraction = r.SpMMGBps / r.BandwidthGBps
+	}
+	r.Index16, r.Weights = *index16, *weights
+	if *index16 || *weights != "f32" {
+		// Accuracy of the narrow encoding: the same product from the
+		// float32 CSR, in float64 norms.
+		want := make([]float32, len(dst))
+		sparse.MulTo(want, a, x, *batch)
+		var num, den float64
+		for i, w := range want {
+			d := float64(dst[i]) - float64(w)
+			num += d * d
+			den += float64(w) * float64(w)
+		}
+		e := math.Sqrt(num / den)
+		r.RelErr = &e
+	}
+
+	if *asJSON {
+		enc := json.NewEncoder(stdout)
+		enc.SetIndent("", "  ")
+		return enc.Encode(r)
+	}
+	writeBench(stdout, &r)
+	return nil
+}
+
+// benchSimulate times "neuropil simulate" with args, in this process, with
+// its output in a temporary directory (unless args name another --out).
+func benchSimulate(r *benchReport, args []string) error {
+	sim, ok := commands["simulate"]
+	if !ok {
+		r.SimulateNote = "this build has no simulate command"
+		return nil
+	}
+	dir, err := os.MkdirTemp("", "neuropil-bench-")
+	if err != nil {
+		return fmt.Errorf("bench: %w", err)
+	}
+	defer os.RemoveAll(dir)
+	t0 := time.Now()
+	if err := sim.run(append([]string{"--out", dir}, args...), io.Discard, io.Discard); err != nil {
+		return fmt.Errorf("bench: simulate: %w", err)
+	}
+	sec := time.Since(t0).Seconds()
+	r.SimulateSeconds = &sec
+	var sum struct {
+		Solve   float64 `json:"solve_seconds"`
+		Evals   int     `json:"rhs_evals"`
+		PeakRSS int64   `json:"peak_rss_bytes"`
+	}
+	if b, err := os.ReadFile(filepath.Join(dir, "summary.json")); err == nil && json.Unmarshal(b, &sum) == nil {
+		r.SimulateSolveSeconds, r.SimulateEvals, r.SimulatePeakRSS = sum.Solve, sum.Evals, sum.PeakRSS
+	}
+	return nil
+}
+
+func ms(d time.Duration) float64 { return d.Seconds() * 1e3 }
+
+func writeBench(w io.Writer, r *benchReport) {
+	fmt.Fprintf(w, "machine      %s, GOMAXPROCS %d, %s\n", r.CPU, r.GOMAXPROCS, r.GoVersion)
+	if r.BandwidthGBps > 0 {
+		fmt.Fprintf(w, "bandwidth    %.1f GB/s (triad, %d workers)\n", r.BandwidthGBps, r.Workers)
+	}
+	fmt.Fprintf(w, "connectome   %s: %d neurons, %d synapses\n", r.Source, r.Neurons, r.Synapses)
+	if len(r.Tuned) > 0 {
+		fmt.Fprintf(w, "autotune    ")
+		for _, t := range r.Tuned {
+			fmt.Fprintf(w, " %s %.2f ms", t.Kernel, t.Ms)
+		}
+		fmt.Fprintln(w)
+	}
+	fmt.Fprintf(w, "product      batch %d, kernel %s, %d workers: median %.3f ms, min %.3f ms over %d\n",
+		r.Batch, r.Kernel, r.Workers, r.SpMMms, r.SpMMMinms, r.Reps)
+	fmt.Fprintf(w, "             %.1f MB moved, %.1f GB/s", float64(r.SpMMBytes)/1e6, r.SpMMGBps)
+	if r.SpMMFraction > 0 {
+		fmt.Fprintf(w, " = %.0f%% of the bandwidth", 100*r.SpMMFraction)
+	}
+	fmt.Fprintln(w)
+	if r.RelErr != nil {
+		fmt.Fprintf(w, "encoding     index16 %v, weights %s: relative error %.2e against float32\n", r.Index16, r.Weights, *r.RelErr)
+	}
+	if r.SimulateSeconds != nil {
+		fmt.Fprintf(w, "simulate     %.3f s for the whole command; solve %.3f s, %d evaluations; peak RSS %.0f MB\n",
+			*r.SimulateSeconds, r.SimulateSolveSeconds, r.SimulateEvals, float64(r.SimulatePeakRSS)/1e6)
+	} else {
+		fmt.Fprintf(w, "simulate     not measured: %s\n", r.SimulateNote)
+	}
+}
+
+// cpuFeatures names the vector extensions the kernels can use here.
+func cpuFeatures() string {
+	f := []string{runtime.GOARCH}
+	if cpu.X86.HasAVX2 {
+		f = append(f, "avx2")
+	}
+	if cpu.X86.HasFMA {
+		f = append(f, "fma")
+	}
+	if cpu.X86.HasAVX512F {
+		f = append(f, "avx512f")
+	}
+	return strings.Join(f, " ")
+}

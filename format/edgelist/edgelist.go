@@ -1,0 +1,395 @@
+package edgelist
+
+import (
+	"bufio"
+	"compress/gzip"
+	"encoding/csv"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/neuropil/neuropil/connectome"
+	"github.com/neuropil/neuropil/format/internal/coo"
+)
+
+// A FormatError reports that the input is not a valid edge list.
+type FormatError string
+
+func (e FormatError) Error() string { return "edgelist: invalid file: " + string(e) }
+
+// Options selects the columns. The zero value auto-detects them.
+type Options struct {
+	Pre, Post string // id columns; "": the first of PreNames / PostNames present
+	Weight    string // synapse count or weight column; "": the first of WeightNames, or 1 a row if none
+	Sign      string // column giving the presynaptic sign (e.g. "nt_type"); "": no signs
+
+	// Inhibitory lists the Sign values (case-insensitive) that make a
+	// synapse inhibitory; nil means DefaultInhibitory. Numeric values are
+	// inhibitory when negative.
+	Inhibitory []string
+
+	// Signed multiplies each weight by its presynaptic neuron's sign
+	// (requires Sign), for models that take signed weights.
+	Signed bool
+
+	// Comma is the field separator; 0 detects ',' or '\t' from the header.
+	Comma rune
+}
+
+// Column names tried, in order, when Options leaves a column empty
+// (compared case-insensitively).
+var (
+	PreNames    = []string{"pre_root_id", "bodyId_pre", "pre_id", "pre", "source", "src", "from", "presynaptic"}
+	PostNames   = []string{"post_root_id", "bodyId_post", "post_id", "post", "target", "dst", "to", "postsynaptic"}
+	WeightNames = []string{"syn_count", "weight", "count", "n_syn", "synapses", "w"}
+)
+
+// DefaultInhibitory are the transmitters taken as inhibitory: GABA and
+// glutamate (inhibitory through GluCl in the fly).
+var DefaultInhibitory = []string{"GABA", "GLUT"}
+
+// Header describes an edge list: its columns and those chosen.
+type Header struct {
+	Columns                 []string
+	Comma                   rune
+	Pre, Post, Weight, Sign string // chosen column names; Weight "" means 1 a row
+}
+
+// open returns a reader of the text, decompressing gzip.
+func open(r io.Reader) (*bufio.Reader, error) {
+	br := bufio.NewReaderSize(r, 1<<16)
+	magic, err := br.Peek(2)
+	if err == nil && magic[0] == 0x1f && magic[1] == 0x8b {
+		zr, err := gzip.NewReader(br)
+		if err != nil {
+			return nil, FormatError(fmt.Sprintf("gzip: %v", err))
+		}
+		return bufio.NewReaderSize(gzReader{zr}, 1<<16), nil
+	}
+	return br, nil
+}
+
+// gzReader names gzip in the errors of the decompressor.
+type gzReader struct{ r io.Reader }
+
+func (g gzReader) Read(p []byte) (int, error) {
+	n, err := g.r.Read(p)
+	if err != nil && err != io.EOF {
+		err = fmt.Errorf("gzip: %w", err)
+	}
+	return n, err
+}
+
+func find(cols []string, names []string) string {
+	for _, n := range names {
+		for _, c := range cols {
+			if strings.EqualFold(c, n) {
+				return c
+			}
+		}
+	}
+	return ""
+}
+
+func index(cols []string, name string) int {
+	for i, c := range cols {
+		if c == name {
+			return i
+		}
+	}
+	for i, c := range cols {
+		if strings.EqualFold(c, name) {
+			return i
+		}
+	}
+	return -1
+}
+
+// readHeader reads the header row and resolves the columns.
+func readHeader(br *bufio.Reader, opt Options) (*csv.Reader, Header, error) {
+	h := Header{Comma: opt.Comma}
+	if h.Comma == 0 {
+		line, err := br.Peek(min(br.Buffered()+4096, 1<<16))
+		if len(line) == 0 && err != nil {
+			if errors.Is(err, io.EOF) {
+				return nil, h, FormatError("empty file: no header row")
+			}
+			return nil, h, err
+		}
+		if i := strings.IndexByte(string(line), '\n'); i >= 0 {
+			line = line[:i]
+		}
+		h.Comma = ','
+		if strings.Count(string(line), "\t") > strings.Count(string(line), ",") {
+			h.Comma = '\t'
+		}
+	}
+	cr := csv.NewReader(br)
+	cr.Comma = h.Comma
+	cr.ReuseRecord = true
+	cr.TrimLeadingSpace = true
+	cols, err := cr.Read()
+	if err != nil {
+		if errors.Is(err, io.EOF) {
+			return nil, h, FormatError("empty file: no header row")
+		}
+		var pe *csv.ParseError
+		if errors.As(err, &pe) {
+			return nil, h, FormatError(fmt.Sprintf("line %d: %v", pe.Line, pe.Err))
+		}
+		return nil, h, fmt.Errorf("edgelist: %w", err)
+	}
+	h.Columns = slices.Clone(cols)
+	if len(h.Columns) > 0 {
+		h.Columns[0] = strings.TrimPrefix(h.Columns[0], "\ufeff") // a byte-order mark
+	}
+	known := strings.Join(h.Columns, ", ")
+	pick := func(what, given string, names []string, required bool) (string, error) {
+		if given != "" {
+			if i := index(h.Columns, given); i >= 0 {
+				return h.Columns[i], nil
+			}
+			return "", fmt.Errorf("edgelist: no %s column %q (columns: %s)", what, given, known)
+		}
+		c := find(h.Columns, names)
+		if c == "" && required {
+			return "", fmt.Errorf("edgelist: no %s column found among %s; name it with a flag (columns: %s)",
+				what, strings.Join(names, ", "), known)
+		}
+		return c, nil
+	}
+	if h.Pre, err = pick("presynaptic id", opt.Pre, PreNames, true); err != nil {
+		return nil, h, err
+	}
+	if h.Post, err = pick("postsynaptic id", opt.Post, PostNames, true); err != nil {
+		return nil, h, err
+	}
+	if h.Weight, err = pick("weight", opt.Weight, WeightNames, false); err != nil {
+		return nil, h, err
+	}
+	if opt.Sign != "" {
+		if h.Sign, err = pick("sign", opt.Sign, nil, true); err != nil {
+			return nil, h, err
+		}
+	} else if opt.Signed {
+		return nil, h, errors.New("edgelist: signed weights need a sign column")
+	}
+	if h.Pre == h.Post {
+		return nil, h, fmt.Errorf("edgelist: presynaptic and postsynaptic columns are both %q", h.Pre)
+	}
+	return cr, h, nil
+}
+
+// DecodeHeader reads the header row of an edge list and reports the
+// columns that Decode would use.
+func DecodeHeader(r io.Reader, opt Options) (Header, error) {
+	br, err := open(r)
+	if err != nil {
+		return Header{}, err
+	}
+	_, h, err := readHeader(br, opt)
+	return h, err
+}
+
+// Decode reads an edge list into a connectome with IDs set (and Sign when
+// opt.Sign names a column).
+func Decode(r io.Reader, opt Options) (*connectome.Connectome, error) {
+	c, _, err := DecodeCount(r, opt)
+	return c, err
+}
+
+// DecodeCount is Decode that also returns the number of data rows read
+// (the entries stored in the file, before rows of one pair are summed).
+func DecodeCount(r io.Reader, opt Options) (*connectome.Connectome, int, error) {
+	c, rows, err := decode(r, opt)
+	if err != nil {
+		return nil, 0, err
+	}
+	return c, rows, nil
+}
+
+func decode(r io.Reader, opt Options) (*connectome.Connectome, int, error) {
+	br, err := open(r)
+	if err != nil {
+		return nil, 0, err
+	}
+	cr, h, err := readHeader(br, opt)
+	if err != nil {
+		return nil, 0, err
+	}
+	ip, iq := index(h.Columns, h.Pre), index(h.Columns, h.Post)
+	iw, is := -1, -1
+	if h.Weight != "" {
+		iw = index(h.Columns, h.Weight)
+	}
+	if h.Sign != "" {
+		is = index(h.Columns, h.Sign)
+	}
+	inhib := map[string]bool{}
+	names := opt.Inhibitory
+	if names == nil {
+		names = DefaultInhibitory
+	}
+	for _, n := range names {
+		inhib[strings.ToUpper(strings.TrimSpace(n))] = true
+	}
+	var pre, post []int64
+	var w []float64
+	var neg []bool // [rows] the row's sign value is inhibitory
+	for {
+		rec, err := cr.Read()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			var pe *csv.ParseError
+			if errors.As(err, &pe) {
+				return nil, 0, FormatError(fmt.Sprintf("line %d: %v", pe.Line, pe.Err))
+			}
+			return nil, 0, fmt.Errorf("edgelist: %w", err)
+		}
+		line, _ := cr.FieldPos(0)
+		p, err := strconv.ParseInt(strings.TrimSpace(rec[ip]), 10, 64)
+		if err != nil {
+			return nil, 0, FormatError(fmt.Sprintf("line %d: %s %q is not a 64-bit integer id", line, h.Pre, rec[ip]))
+		}
+		q, err := strconv.ParseInt(strings.TrimSpace(rec[iq]), 10, 64)
+		if err != nil {
+			return nil, 0, FormatError(fmt.Sprintf("line %d: %s %q is not a 64-bit integer id", line, h.Post, rec[iq]))
+		}
+		v := 1.0
+		if iw >= 0 {
+			v, err = strconv.ParseFloat(strings.TrimSpace(rec[iw]), 64)
+			if err != nil || math.IsNaN(v) || math.IsInf(v, 0) {
+				return nil, 0, FormatError(fmt.Sprintf("line %d: %s %q is not a finite number", line, h.Weight, rec[iw]))
+			}
+		}
+		pre = append(pre, p)
+		post = append(post, q)
+		w = append(w, v)
+		if is >= 0 {
+			s := strings.TrimSpace(rec[is])
+			x, nerr := strconv.ParseFloat(s, 64)
+			neg = append(neg, inhib[strings.ToUpper(s)] || (nerr == nil && x < 0))
+		}
+	}
+	// Distinct ids, ascending, become neurons 0..N-1.
+	ids := make([]int64, 0, 2*len(pre))
+	ids = append(append(ids, pre...), post...)
+	slices.Sort(ids)
+	ids = slices.Compact(ids)
+	if len(ids) > coo.MaxDim {
+		return nil, 0, FormatError(fmt.Sprintf("%d neurons exceed the int32 limit", len(ids)))
+	}
+	ids = slices.Clip(ids)
+	idx := make(map[int64]int32, len(ids))
+	for i, id := range ids {
+		idx[id] = int32(i)
+	}
+	n := len(ids)
+	c := &connectome.Connectome{IDs: ids}
+	if is >= 0 {
+		var inh, exc []float64 = make([]float64, n), make([]float64, n)
+		for k, p := range pre {
+			if neg[k] {
+				inh[idx[p]] += math.Abs(w[k])
+			} else {
+				exc[idx[p]] += math.Abs(w[k])
+			}
+		}
+		c.Sign = make([]int8, n)
+		for i := range c.Sign {
+			c.Sign[i] = 1
+			if inh[i] > exc[i] {
+				c.Sign[i] = -1
+			}
+		}
+	}
+	b := coo.New(n, n, len(pre))
+	for k := range pre {
+		i, j := idx[post[k]], idx[pre[k]]
+		v := w[k]
+		if opt.Signed {
+			v *= float64(c.Sign[j])
+		}
+		b.Add(i, j, v)
+	}
+	rows := len(pre)
+	pre, post, w = nil, nil, nil
+	if c.W, err = b.CSR(); err != nil {
+		return nil, 0, fmt.Errorf("edgelist: %w", err)
+	}
+	return c, rows, nil
+}
+
+// id returns neuron i's id: c.IDs[i], or i when c has no ids.
+func id(c *connectome.Connectome, i int) int64 {
+	if c.IDs != nil {
+		return c.IDs[i]
+	}
+	return int64(i)
+}
+
+// Encode writes c's weights as an edge list "pre,post,weight" separated
+// by comma (',' or '\t'; 0 means ','), one row per nonzero entry W[post,
+// pre] with the neurons' ids (their indices when c has none), rows ordered
+// by post then pre.
+func Encode(w io.Writer, c *connectome.Connectome, comma rune) error {
+	if err := c.Validate(); err != nil {
+		return fmt.Errorf("edgelist: encode: %w", err)
+	}
+	if comma == 0 {
+		comma = ','
+	}
+	if comma != ',' && comma != '\t' {
+		panic("edgelist: separator must be ',' or '\\t'")
+	}
+	sep := byte(comma)
+	bw := bufio.NewWriterSize(w, 1<<16)
+	bw.WriteString("pre" + string(sep) + "post" + string(sep) + "weight\n")
+	var buf []byte
+	m := c.W
+	for i := 0; i < m.Rows; i++ {
+		for k := m.RowPtr[i]; k < m.RowPtr[i+1]; k++ {
+			buf = strconv.AppendInt(buf[:0], id(c, int(m.ColIdx[k])), 10)
+			buf = append(buf, sep)
+			buf = strconv.AppendInt(buf, id(c, i), 10)
+			buf = append(buf, sep)
+			buf = strconv.AppendFloat(buf, float64(m.Val[k]), 'g', -1, 32)
+			buf = append(buf, '\n')
+			bw.Write(buf)
+		}
+	}
+	return bw.Flush()
+}
+
+// EncodeNeurons writes the neuron table "index,id" (and ",sign" when c
+// has signs), the map from matrix indices back to the original ids.
+func EncodeNeurons(w io.Writer, c *connectome.Connectome) error {
+	if err := c.Validate(); err != nil {
+		return fmt.Errorf("edgelist: encode: %w", err)
+	}
+	bw := bufio.NewWriterSize(w, 1<<16)
+	bw.WriteString("index,id")
+	if c.Sign != nil {
+		bw.WriteString(",sign")
+	}
+	bw.WriteString("\n")
+	var buf []byte
+	for i := 0; i < c.Neurons(); i++ {
+		buf = strconv.AppendInt(buf[:0], int64(i), 10)
+		buf = append(buf, ',')
+		buf = strconv.AppendInt(buf, id(c, i), 10)
+		if c.Sign != nil {
+			buf = append(buf, ',')
+			buf = strconv.AppendInt(buf, int64(c.Sign[i]), 10)
+		}
+		buf = append(buf, '\n')
+		bw.Write(buf)
+	}
+	return bw.Flush()
+}

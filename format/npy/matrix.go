@@ -1,0 +1,455 @@
+package npy
+
+import (
+	"archive/zip"
+	"bufio"
+	"fmt"
+	"hash/crc32"
+	"io"
+	"sort"
+	"strings"
+
+	"github.com/neuropil/neuropil/format/internal/coo"
+	"github.com/neuropil/neuropil/sparse"
+)
+
+// MatrixHeader describes the matrix a .npy or .npz file holds.
+type MatrixHeader struct {
+	Format     string // "dense" (.npy, or an array of np.savez), "csr", "csc" or "coo" (scipy.sparse.save_npz)
+	DType      string // NumPy descr of the values
+	Rows, Cols int
+	NNZ        int    // stored entries, duplicates counted; Rows*Cols when dense
+	Key        string // the array chosen from a plain .npz; "" otherwise
+}
+
+// toBuilder returns the nonzeros of a dense 2-D numeric array.
+func toBuilder(a *Array) (*coo.Builder, error) {
+	if len(a.Shape) != 2 {
+		return nil, FormatError(fmt.Sprintf("array of shape %v, want a 2-D matrix", a.Shape))
+	}
+	if err := coo.CheckShape(int64(a.Shape[0]), int64(a.Shape[1])); err != nil {
+		return nil, FormatError(err.Error())
+	}
+	rows, cols := a.Shape[0], a.Shape[1]
+	b := coo.New(rows, cols, 0)
+	add := func(k int, v float64) {
+		if v != 0 {
+			b.Add(int32(k/cols), int32(k%cols), v)
+		}
+	}
+	switch d := a.Data.(type) {
+	case []float32:
+		for k, v := range d {
+			add(k, float64(v))
+		}
+	case []float64:
+		for k, v := range d {
+			add(k, v)
+		}
+	case []int64:
+		for k, v := range d {
+			add(k, float64(v))
+		}
+	default:
+		return nil, FormatError(fmt.Sprintf("array of dtype %s is not numeric", a.DType))
+	}
+	return b, nil
+}
+
+// Decode reads a dense 2-D .npy array of any float, integer or bool dtype
+// as a sparse matrix (zeros dropped; NaN or infinite values are an error).
+func Decode(r io.Reader) (*sparse.CSR, error) {
+	a, err := Read(r)
+	if err != nil {
+		return nil, err
+	}
+	b, err := toBuilder(a)
+	if err != nil {
+		return nil, err
+	}
+	m, err := b.CSR()
+	if err != nil {
+		return nil, fmt.Errorf("npy: %w", err)
+	}
+	return m, nil
+}
+
+// EncodeMatrix writes m as a dense float32 [rows][cols] .npy array. A
+// matrix of more than 2^30 elements is an error (write .npz instead).
+func EncodeMatrix(w io.Writer, m *sparse.CSR) error {
+	if int64(m.Rows)*int64(m.Cols) > 1<<30 {
+		return fmt.Errorf("npy: %d×%d matrix too large for a dense .npy; write a sparse .npz", m.Rows, m.Cols)
+	}
+	return Encode(w, []int{m.Rows, m.Cols}, m.Dense())
+}
+
+// npz: a zip archive of NAME.npy records, from np.savez or
+// scipy.sparse.save_npz. save_npz writes the records
+//
+//	format.npy  0-d bytes array: b'csr', b'csc' or b'coo'
+//	shape.npy   int64 [2]
+//	csr, csc:   data.npy [nnz], indices.npy [nnz], indptr.npy [rows+1 or cols+1]
+//	coo:        row.npy [nnz], col.npy [nnz], data.npy [nnz]
+
+type npz struct {
+	records map[string]*zip.File // by name without ".npy"
+	names   []string
+}
+
+func openNPZ(r io.ReaderAt, size int64) (*npz, error) {
+	var head [4]byte
+	n, _ := r.ReadAt(head[:], 0)
+	if n < 4 {
+		return nil, fmt.Errorf("npy: npz of %d bytes: %w", n, io.ErrUnexpectedEOF)
+	}
+	if string(head[:]) != "PK\x03\x04" {
+		return nil, FormatError(fmt.Sprintf(".npz is not a zip archive: starts with %q", head[:]))
+	}
+	zr, err := zip.NewReader(r, size)
+	if err != nil {
+		return nil, FormatError(fmt.Sprintf("zip directory unreadable (file truncated?): %v", err))
+	}
+	z := &npz{records: map[string]*zip.File{}}
+	for _, f := range zr.File {
+		name := strings.TrimSuffix(f.Name, ".npy")
+		if _, dup := z.records[name]; !dup {
+			z.names = append(z.names, name)
+		}
+		z.records[name] = f
+	}
+	sort.Strings(z.names)
+	return z, nil
+}
+
+func (z *npz) header(name string) (Header, error) {
+	f, ok := z.records[name]
+	if !ok {
+		return Header{}, FormatError(fmt.Sprintf("npz has no array %q (arrays: %s)", name, strings.Join(z.names, ", ")))
+	}
+	rc, err := f.Open()
+	if err != nil {
+		return Header{}, FormatError(fmt.Sprintf("array %q: %v", name, err))
+	}
+	defer rc.Close()
+	h, err := DecodeHeader(rc)
+	if err != nil {
+		return Header{}, fmt.Errorf("array %q: %w", name, err)
+	}
+	return h, nil
+}
+
+func (z *npz) array(name string) (*Array, error) {
+	f, ok := z.records[name]
+	if !ok {
+		return nil, FormatError(fmt.Sprintf("npz has no array %q (arrays: %s)", name, strings.Join(z.names, ", ")))
+	}
+	rc, err := f.Open()
+	if err != nil {
+		return nil, FormatError(fmt.Sprintf("array %q: %v", name, err))
+	}
+	defer rc.Close()
+	a, err := Read(rc)
+	if err != nil {
+		return nil, fmt.Errorf("array %q: %w", name, err)
+	}
+	// Read to the end so that the zip reader checks the CRC.
+	if _, err := io.Copy(io.Discard, rc); err != nil {
+		return nil, FormatError(fmt.Sprintf("array %q: %v", name, err))
+	}
+	return a, nil
+}
+
+// scipyFormat returns the save_npz format ("csr", "csc", "coo") or "" for
+// a plain np.savez archive.
+func (z *npz) scipyFormat() (string, error) {
+	if _, ok := z.records["format"]; !ok {
+		return "", nil
+	}
+	a, err := z.array("format")
+	if err != nil {
+		return "", err
+	}
+	s, ok := a.Data.([]string)
+	if !ok || len(s) != 1 {
+		return "", FormatError(fmt.Sprintf("scipy format entry is %s %v, want a string", a.DType, a.Shape))
+	}
+	switch s[0] {
+	case "csr", "csc", "coo":
+		return s[0], nil
+	}
+	return "", UnsupportedError(fmt.Sprintf("scipy sparse format %q (known: csr, csc, coo)", s[0]))
+}
+
+func (z *npz) shape() (rows, cols int, err error) {
+	a, err := z.array("shape")
+	if err != nil {
+		return 0, 0, err
+	}
+	s, err := a.Int64()
+	if err != nil || len(s) != 2 {
+		return 0, 0, FormatError(fmt.Sprintf("scipy shape is %s %v, want 2 integers", a.DType, a.Shape))
+	}
+	if err := coo.CheckShape(s[0], s[1]); err != nil {
+		return 0, 0, FormatError(err.Error())
+	}
+	return int(s[0]), int(s[1]), nil
+}
+
+// pick chooses the array of a plain .npz: key, or the only 2-D array.
+func (z *npz) pick(key string) (string, error) {
+	if key != "" {
+		if _, ok := z.records[key]; ok {
+			return key, nil
+		}
+		return "", fmt.Errorf("npy: no array %q in the .npz (arrays: %s)", key, strings.Join(z.names, ", "))
+	}
+	found := ""
+	var desc []string
+	for _, n := range z.names {
+		h, err := z.header(n)
+		if err != nil {
+			return "", err
+		}
+		desc = append(desc, fmt.Sprintf("%q (%s %v)", n, h.DType, h.Shape))
+		if len(h.Shape) == 2 {
+			if found != "" {
+				found = "\x00"
+			} else {
+				found = n
+			}
+		}
+	}
+	if found != "" && found != "\x00" {
+		return found, nil
+	}
+	return "", fmt.Errorf("npy: the .npz holds %d arrays; name the matrix with a key (arrays: %s)", len(z.names), strings.Join(desc, ", "))
+}
+
+// DecodeNPZHeader describes the matrix of the .npz file r of size bytes:
+// a scipy.sparse.save_npz matrix, or the array named key (or the only 2-D
+// array) of an np.savez archive.
+func DecodeNPZHeader(r io.ReaderAt, size int64, key string) (MatrixHeader, error) {
+	z, err := openNPZ(r, size)
+	if err != nil {
+		return MatrixHeader{}, err
+	}
+	format, err := z.scipyFormat()
+	if err != nil {
+		return MatrixHeader{}, err
+	}
+	if format == "" {
+		name, err := z.pick(key)
+		if err != nil {
+			return MatrixHeader{}, err
+		}
+		h, err := z.header(name)
+		if err != nil {
+			return MatrixHeader{}, err
+		}
+		if len(h.Shape) != 2 {
+			return MatrixHeader{}, FormatError(fmt.Sprintf("array %q has shape %v, want a 2-D matrix", name, h.Shape))
+		}
+		return MatrixHeader{Format: "dense", DType: h.DType, Rows: h.Shape[0], Cols: h.Shape[1], NNZ: h.Shape[0] * h.Shape[1], Key: name}, nil
+	}
+	if key != "" {
+		return MatrixHeader{}, fmt.Errorf("npy: a scipy %s .npz holds one matrix: no key %q", format, key)
+	}
+	rows, cols, err := z.shape()
+	if err != nil {
+		return MatrixHeader{}, err
+	}
+	h, err := z.header("data")
+	if err != nil {
+		return MatrixHeader{}, err
+	}
+	if len(h.Shape) != 1 {
+		return MatrixHeader{}, FormatError(fmt.Sprintf("scipy data has shape %v, want 1-D", h.Shape))
+	}
+	return MatrixHeader{Format: format, DType: h.DType, Rows: rows, Cols: cols, NNZ: h.Shape[0]}, nil
+}
+
+// DecodeNPZ reads the matrix described by DecodeNPZHeader. Duplicates
+// (scipy COO keeps them) are summed in float64 and rounded to float32,
+// zeros dropped.
+func DecodeNPZ(r io.ReaderAt, size int64, key string) (*sparse.CSR, error) {
+	h, err := DecodeNPZHeader(r, size, key)
+	if err != nil {
+		return nil, err
+	}
+	z, _ := openNPZ(r, size)
+	var b *coo.Builder
+	if h.Format == "dense" {
+		a, err := z.array(h.Key)
+		if err != nil {
+			return nil, err
+		}
+		if b, err = toBuilder(a); err != nil {
+			return nil, err
+		}
+	} else if b, err = z.sparse(h); err != nil {
+		return nil, err
+	}
+	m, err := b.CSR()
+	if err != nil {
+		return nil, fmt.Errorf("npy: %w", err)
+	}
+	return m, nil
+}
+
+func (z *npz) ints(name string, n int) ([]int64, error) {
+	a, err := z.array(name)
+	if err != nil {
+		return nil, err
+	}
+	v, err := a.Int64()
+	if err != nil {
+		return nil, FormatError(fmt.Sprintf("scipy %s: %v", name, err))
+	}
+	if len(a.Shape) != 1 || (n >= 0 && len(v) != n) {
+		return nil, FormatError(fmt.Sprintf("scipy %s has shape %v, want [%d]", name, a.Shape, n))
+	}
+	return v, nil
+}
+
+func (z *npz) sparse(h MatrixHeader) (*coo.Builder, error) {
+	data, err := z.array("data")
+	if err != nil {
+		return nil, err
+	}
+	if len(data.Shape) != 1 || data.Len() != h.NNZ {
+		return nil, FormatError(fmt.Sprintf("scipy data has shape %v", data.Shape))
+	}
+	vals := make([]float64, h.NNZ)
+	switch d := data.Data.(type) {
+	case []float32:
+		for k, v := range d {
+			vals[k] = float64(v)
+		}
+	case []float64:
+		copy(vals, d)
+	case []int64:
+		for k, v := range d {
+			vals[k] = float64(v)
+		}
+	default:
+		return nil, FormatError(fmt.Sprintf("scipy data of dtype %s is not numeric", data.DType))
+	}
+	data = nil
+	b := coo.New(h.Rows, h.Cols, h.NNZ)
+	check := func(what string, k int, x int64, lim int) error {
+		if x < 0 || x >= int64(lim) {
+			return FormatError(fmt.Sprintf("scipy %s entry %d has %s index %d, outside the shape %d×%d", h.Format, k, what, x, h.Rows, h.Cols))
+		}
+		return nil
+	}
+	switch h.Format {
+	case "coo":
+		row, err := z.ints("row", h.NNZ)
+		if err != nil {
+			return nil, err
+		}
+		col, err := z.ints("col", h.NNZ)
+		if err != nil {
+			return nil, err
+		}
+		for k := range row {
+			if err := check("row", k, row[k], h.Rows); err != nil {
+				return nil, err
+			}
+			if err := check("column", k, col[k], h.Cols); err != nil {
+				return nil, err
+			}
+			b.Add(int32(row[k]), int32(col[k]), vals[k])
+		}
+	case "csr", "csc":
+		major, minor := h.Rows, h.Cols
+		majName, minName := "row", "column"
+		if h.Format == "csc" {
+			major, minor = h.Cols, h.Rows
+			majName, minName = "column", "row"
+		}
+		ptr, err := z.ints("indptr", major+1)
+		if err != nil {
+			return nil, err
+		}
+		idx, err := z.ints("indices", h.NNZ)
+		if err != nil {
+			return nil, err
+		}
+		if ptr[0] != 0 || ptr[major] != int64(h.NNZ) {
+			return nil, FormatError(fmt.Sprintf("scipy indptr spans [%d, %d], want [0, %d]", ptr[0], ptr[major], h.NNZ))
+		}
+		for i := 0; i < major; i++ {
+			if ptr[i+1] < ptr[i] {
+				return nil, FormatError(fmt.Sprintf("scipy indptr decreases at %s %d", majName, i))
+			}
+			for k := ptr[i]; k < ptr[i+1]; k++ {
+				if err := check(minName, int(k), idx[k], minor); err != nil {
+					return nil, err
+				}
+				if h.Format == "csr" {
+					b.Add(int32(i), int32(idx[k]), vals[k])
+				} else {
+					b.Add(int32(idx[k]), int32(i), vals[k])
+				}
+			}
+		}
+	}
+	return b, nil
+}
+
+// EncodeNPZ writes m as scipy.sparse.save_npz writes a csr_matrix
+// (uncompressed): format b'csr', shape int64 [2], data float32 [nnz],
+// indices int32 [nnz], indptr int32 [rows+1]. scipy.sparse.load_npz reads
+// it back.
+func EncodeNPZ(w io.Writer, m *sparse.CSR) error {
+	if err := m.Validate(); err != nil {
+		return fmt.Errorf("npy: encode: %w", err)
+	}
+	zw := zip.NewWriter(w)
+	arrays := []struct {
+		name  string
+		write func(io.Writer) error
+	}{
+		{"indices.npy", func(w io.Writer) error { return Encode(w, []int{len(m.ColIdx)}, m.ColIdx) }},
+		{"indptr.npy", func(w io.Writer) error { return Encode(w, []int{len(m.RowPtr)}, m.RowPtr) }},
+		{"format.npy", func(w io.Writer) error { return encodeRaw(w, "|S3", nil, []byte("csr")) }},
+		{"shape.npy", func(w io.Writer) error { return Encode(w, []int{2}, []int64{int64(m.Rows), int64(m.Cols)}) }},
+		{"data.npy", func(w io.Writer) error { return Encode(w, []int{len(m.Val)}, m.Val) }},
+	}
+	for _, a := range arrays {
+		h := crc32.NewIEEE()
+		cw := &countWriter{w: h}
+		if err := a.write(cw); err != nil {
+			return err
+		}
+		fw, err := zw.CreateRaw(&zip.FileHeader{Name: a.name, Method: zip.Store, CRC32: h.Sum32(),
+			CompressedSize64: uint64(cw.n), UncompressedSize64: uint64(cw.n)})
+		if err != nil {
+			return err
+		}
+		if err := a.write(fw); err != nil {
+			return err
+		}
+	}
+	return zw.Close()
+}
+
+type countWriter struct {
+	w io.Writer
+	n int64
+}
+
+func (c *countWriter) Write(p []byte) (int, error) {
+	n, err := c.w.Write(p)
+	c.n += int64(n)
+	return n, err
+}
+
+// encodeRaw writes raw bytes under a given descr and shape (nil: 0-d).
+func encodeRaw(w io.Writer, descr string, shape []int, raw []byte) error {
+	bw := bufio.NewWriter(w)
+	bw.WriteString(header(descr, shape))
+	bw.Write(raw)
+	return bw.Flush()
+}

@@ -1,0 +1,36 @@
+// Package pt reads and writes PyTorch tensor files in the zip format that
+// torch.save writes since PyTorch 1.6, without Python and without running
+// any code from the file.
+//
+// Byte layout: a zip archive (records usually stored uncompressed, each
+// aligned to 64 bytes by padding in the local header's extra field) with
+// the records, under one directory whose name is free ("archive/" when
+// this package writes):
+//
+//	DIR/data.pkl    a pickle (protocol 2) describing the object graph
+//	DIR/data/KEY    the raw little-endian bytes of the storage named KEY
+//	DIR/version     the format version, "3\n"
+//
+// In data.pkl a tensor is
+// torch._utils._rebuild_tensor_v2(storage, offset, size, stride,
+// requires_grad, hooks), where storage is a persistent id
+// ('storage', torch.FloatStorage, KEY, location, numel): the tensor is the
+// strided view of numel elements of record data/KEY. A sparse COO tensor
+// is torch._utils._rebuild_sparse_tensor(layout, (indices, values, size))
+// with indices [2][nnz] and values [nnz]; a sparse CSR tensor is
+// _rebuild_sparse_csr_tensor(layout, (crow_indices, col_indices, values,
+// size)). A state_dict is a collections.OrderedDict of tensors.
+//
+// Safety: unpickling in Python runs code named by the pickle. This
+// package has its own unpickler that knows only plain data and an
+// allow-list of globals (the tensor rebuild functions, storage classes,
+// dtypes, torch.Size, the layout lookup, OrderedDict), each implemented
+// in Go; a file that names any other global (os.system, builtins.eval, a
+// user class) is refused with an UnsupportedError naming it, and opcodes
+// that build arbitrary objects (INST, OBJ, NEWOBJ, ...) are refused too.
+// Sizes and offsets from the file are checked against the records before
+// anything is allocated.
+//
+// Decode streams contiguous tensors from the archive, so loading a .pt of
+// N stored entries holds about 16·N bytes beside the result.
+package pt

@@ -1,0 +1,786 @@
+package pt
+
+import (
+	"bytes"
+	"encoding/binary"
+	"fmt"
+	"io"
+	"math"
+	"math/big"
+	"sort"
+	"strconv"
+	"strings"
+)
+
+// The restricted unpickler. It interprets the pickle opcodes that
+// torch.save emits (protocols 0 to 5, minus those that build arbitrary
+// objects) as plain data: numbers, strings, tuples, lists and dicts. The
+// only callables are the Go functions of allowedGlobals, which rebuild
+// tensors; a pickle that names any other global (os.system, builtins.eval,
+// a user class) is refused before anything else happens. No Python runs:
+// REDUCE on an allowed global calls its Go twin, nothing else.
+
+// global is a module attribute named by GLOBAL or STACK_GLOBAL.
+type global struct{ module, name string }
+
+func (g global) String() string { return g.module + "." + g.name }
+
+// tuple, list and dict are the unpickled containers. Lists and dicts are
+// pointers because pickles mutate them after creation.
+type (
+	tuple []any
+	list  struct{ items []any }
+	dict  struct {
+		keys  []any
+		vals  []any
+		index map[any]int
+	}
+)
+
+// set sets d[k] = v; k must be hashable.
+func (d *dict) set(k, v any) {
+	if d.index == nil {
+		d.index = map[any]int{}
+	}
+	if i, ok := d.index[k]; ok {
+		d.vals[i] = v
+		return
+	}
+	d.index[k] = len(d.keys)
+	d.keys = append(d.keys, k)
+	d.vals = append(d.vals, v)
+}
+
+// get returns d[k].
+func (d *dict) get(k any) (any, bool) {
+	i, ok := d.index[k]
+	if !ok {
+		return nil, false
+	}
+	return d.vals[i], true
+}
+
+// layout is a torch layout such as "torch.sparse_coo".
+type layout string
+
+// storageRef is a persistent id: a tensor storage kept in the zip record
+// data/<key>.
+type storageRef struct {
+	key      string
+	dtype    dtype
+	numel    int64
+	location string
+}
+
+// dtype describes one element type of torch storages.
+type dtype struct {
+	name    string // torch name: float32, int64, ...
+	storage string // pickle class: FloatStorage, LongStorage, ...
+	size    int    // bytes per element
+	kind    byte   // 'f' float, 'i' signed int, 'u' unsigned int, 'b' bool
+}
+
+var dtypes = []dtype{
+	{"float64", "DoubleStorage", 8, 'f'},
+	{"float32", "FloatStorage", 4, 'f'},
+	{"float16", "HalfStorage", 2, 'f'},
+	{"bfloat16", "BFloat16Storage", 2, 'f'},
+	{"int64", "LongStorage", 8, 'i'},
+	{"int32", "IntStorage", 4, 'i'},
+	{"int16", "ShortStorage", 2, 'i'},
+	{"int8", "CharStorage", 1, 'i'},
+	{"uint8", "ByteStorage", 1, 'u'},
+	{"bool", "BoolStorage", 1, 'b'},
+}
+
+// allowedGlobals lists every global a pickle may name. Storage classes and
+// dtypes (torch.FloatStorage, torch.float32) are markers; the others are
+// callables with a Go implementation in reduce.
+var allowedGlobals = func() map[string]bool {
+	m := map[string]bool{
+		"collections.OrderedDict":                    true,
+		"torch._utils._rebuild_tensor":               true,
+		"torch._utils._rebuild_tensor_v2":            true,
+		"torch._utils._rebuild_parameter":            true,
+		"torch._utils._rebuild_parameter_with_state": true,
+		"torch._utils._rebuild_sparse_tensor":        true,
+		"torch._utils._rebuild_sparse_csr_tensor":    true,
+		"torch.serialization._get_layout":            true,
+		"torch.Size":                                 true,
+	}
+	for _, d := range dtypes {
+		m["torch."+d.storage] = true
+		m["torch."+d.name] = true
+	}
+	return m
+}()
+
+func allowedList() string {
+	names := make([]string, 0, len(allowedGlobals))
+	for n := range allowedGlobals {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	return strings.Join(names, ", ")
+}
+
+// mark is the stack marker pushed by MARK.
+type mark struct{}
+
+// unpickler holds the machine state.
+type unpickler struct {
+	data    []byte
+	pos     int
+	stack   []any
+	marks   []int
+	memo    map[int64]any
+	persist func(pid any) (any, error)
+}
+
+// unpickle runs the pickle program data and returns the object it builds.
+// persist resolves persistent ids (tensor storages).
+func unpickle(data []byte, persist func(pid any) (any, error)) (any, error) {
+	u := &unpickler{data: data, memo: map[int64]any{}, persist: persist}
+	return u.run()
+}
+
+func (u *unpickler) errf(format string, args ...any) error {
+	return FormatError(fmt.Sprintf("pickle at byte %d: %s", u.pos, fmt.Sprintf(format, args...)))
+}
+
+func (u *unpickler) read(n int) ([]byte, error) {
+	if n < 0 || n > len(u.data)-u.pos {
+		return nil, fmt.Errorf("pickle at byte %d: %w", u.pos, io.ErrUnexpectedEOF)
+	}
+	b := u.data[u.pos : u.pos+n]
+	u.pos += n
+	return b, nil
+}
+
+func (u *unpickler) readLine() (string, error) {
+	i := bytes.IndexByte(u.data[u.pos:], '\n')
+	if i < 0 {
+		return "", fmt.Errorf("pickle at byte %d: line without end: %w", u.pos, io.ErrUnexpectedEOF)
+	}
+	s := string(u.data[u.pos : u.pos+i])
+	u.pos += i + 1
+	return s, nil
+}
+
+func (u *unpickler) push(v any) { u.stack = append(u.stack, v) }
+
+func (u *unpickler) pop() (any, error) {
+	n := len(u.stack)
+	if n == 0 || (len(u.marks) > 0 && u.marks[len(u.marks)-1] == n) {
+		return nil, u.errf("stack underflow")
+	}
+	v := u.stack[n-1]
+	u.stack = u.stack[:n-1]
+	return v, nil
+}
+
+func (u *unpickler) top() (any, error) {
+	n := len(u.stack)
+	if n == 0 || (len(u.marks) > 0 && u.marks[len(u.marks)-1] == n) {
+		return nil, u.errf("stack underflow")
+	}
+	return u.stack[n-1], nil
+}
+
+// popMark returns the items pushed since the last MARK and removes them.
+func (u *unpickler) popMark() ([]any, error) {
+	if len(u.marks) == 0 {
+		return nil, u.errf("no mark on the stack")
+	}
+	m := u.marks[len(u.marks)-1]
+	u.marks = u.marks[:len(u.marks)-1]
+	items := append([]any(nil), u.stack[m:]...)
+	u.stack = u.stack[:m]
+	return items, nil
+}
+
+func (u *unpickler) readUint(n int) (uint64, error) {
+	b, err := u.read(n)
+	if err != nil {
+		return 0, err
+	}
+	var x uint64
+	for i := n - 1; i >= 0; i-- {
+		x = x<<8 | uint64(b[i])
+	}
+	return x, nil
+}
+
+func (u *unpickler) readString(lenBytes int) (string, error) {
+	n, err := u.readUint(lenBytes)
+	if err != nil {
+		return "", err
+	}
+	if n > uint64(len(u.data)-u.pos) {
+		return "", fmt.Errorf("pickle at byte %d: string of %d bytes: %w", u.pos, n, io.ErrUnexpectedEOF)
+	}
+	b, _ := u.read(int(n))
+	return string(b), nil
+}
+
+// opNames names the opcodes this unpickler refuses, for error messages.
+var opNames = map[byte]string{
+	'i': "INST", 'o': "OBJ", 0x81: "NEWOBJ", 0x92: "NEWOBJ_EX", 0x82: "EXT1", 0x83: "EXT2", 0x84: "EXT4",
+	0x8f: "EMPTY_SET", 0x90: "ADDITEMS", 0x91: "FROZENSET", 0x96: "BYTEARRAY8", 0x97: "NEXT_BUFFER", 0x98: "READONLY_BUFFER",
+}
+
+func (u *unpickler) run() (any, error) {
+	for {
+		opPos := u.pos
+		ob, err := u.read(1)
+		if err != nil {
+			return nil, err
+		}
+		op := ob[0]
+		switch op {
+		case 0x80: // PROTO
+			v, err := u.read(1)
+			if err != nil {
+				return nil, err
+			}
+			if v[0] > 5 {
+				return nil, UnsupportedError(fmt.Sprintf("pickle protocol %d", v[0]))
+			}
+		case 0x95: // FRAME
+			if _, err := u.read(8); err != nil {
+				return nil, err
+			}
+		case '.': // STOP
+			v, err := u.pop()
+			if err != nil {
+				return nil, err
+			}
+			return v, nil
+		case '(': // MARK
+			u.marks = append(u.marks, len(u.stack))
+		case '0': // POP
+			if _, err := u.pop(); err != nil {
+				return nil, err
+			}
+		case '1': // POP_MARK
+			if _, err := u.popMark(); err != nil {
+				return nil, err
+			}
+		case '2': // DUP
+			v, err := u.top()
+			if err != nil {
+				return nil, err
+			}
+			u.push(v)
+		case 'N':
+			u.push(nil)
+		case 0x88:
+			u.push(true)
+		case 0x89:
+			u.push(false)
+		case 'I': // INT (text); "00" and "01" are False and True
+			s, err := u.readLine()
+			if err != nil {
+				return nil, err
+			}
+			switch s {
+			case "00":
+				u.push(false)
+			case "01":
+				u.push(true)
+			default:
+				x, err := strconv.ParseInt(s, 10, 64)
+				if err != nil {
+					return nil, u.errf("bad INT %q", s)
+				}
+				u.push(x)
+			}
+		case 'L': // LONG (text)
+			s, err := u.readLine()
+			if err != nil {
+				return nil, err
+			}
+			x, err := strconv.ParseInt(strings.TrimSuffix(s, "L"), 10, 64)
+			if err != nil {
+				return nil, u.errf("bad or too large LONG %q", s)
+			}
+			u.push(x)
+		case 'J': // BININT
+			x, err := u.readUint(4)
+			if err != nil {
+				return nil, err
+			}
+			u.push(int64(int32(uint32(x))))
+		case 'K': // BININT1
+			x, err := u.readUint(1)
+			if err != nil {
+				return nil, err
+			}
+			u.push(int64(x))
+		case 'M': // BININT2
+			x, err := u.readUint(2)
+			if err != nil {
+				return nil, err
+			}
+			u.push(int64(x))
+		case 0x8a, 0x8b: // LONG1, LONG4: little-endian two's complement
+			lb := 1
+			if op == 0x8b {
+				lb = 4
+			}
+			n, err := u.readUint(lb)
+			if err != nil {
+				return nil, err
+			}
+			if n > 8 {
+				return nil, UnsupportedError(fmt.Sprintf("pickle integer of %d bytes", n))
+			}
+			b, err := u.read(int(n))
+			if err != nil {
+				return nil, err
+			}
+			var x int64
+			if n > 0 {
+				var buf [8]byte
+				copy(buf[:], b)
+				if b[n-1]&0x80 != 0 {
+					for i := int(n); i < 8; i++ {
+						buf[i] = 0xff
+					}
+				}
+				x = int64(binary.LittleEndian.Uint64(buf[:]))
+			}
+			u.push(x)
+		case 'G': // BINFLOAT, big-endian
+			b, err := u.read(8)
+			if err != nil {
+				return nil, err
+			}
+			u.push(math.Float64frombits(binary.BigEndian.Uint64(b)))
+		case 'F': // FLOAT (text)
+			s, err := u.readLine()
+			if err != nil {
+				return nil, err
+			}
+			x, err := strconv.ParseFloat(s, 64)
+			if err != nil {
+				return nil, u.errf("bad FLOAT %q", s)
+			}
+			u.push(x)
+		case 'X': // BINUNICODE
+			s, err := u.readString(4)
+			if err != nil {
+				return nil, err
+			}
+			u.push(s)
+		case 0x8c: // SHORT_BINUNICODE
+			s, err := u.readString(1)
+			if err != nil {
+				return nil, err
+			}
+			u.push(s)
+		case 0x8d: // BINUNICODE8
+			s, err := u.readString(8)
+			if err != nil {
+				return nil, err
+			}
+			u.push(s)
+		case 'T', 'B': // BINSTRING, BINBYTES
+			s, err := u.readString(4)
+			if err != nil {
+				return nil, err
+			}
+			u.push(s)
+		case 'U', 'C': // SHORT_BINSTRING, SHORT_BINBYTES
+			s, err := u.readString(1)
+			if err != nil {
+				return nil, err
+			}
+			u.push(s)
+		case 0x8e: // BINBYTES8
+			s, err := u.readString(8)
+			if err != nil {
+				return nil, err
+			}
+			u.push(s)
+		case 'V': // UNICODE (raw-unicode-escape text); plain ASCII only
+			s, err := u.readLine()
+			if err != nil {
+				return nil, err
+			}
+			u.push(s)
+		case 'S': // STRING (quoted text)
+			s, err := u.readLine()
+			if err != nil {
+				return nil, err
+			}
+			q, err := strconv.Unquote(s)
+			if err != nil {
+				if len(s) >= 2 && s[0] == '\'' && s[len(s)-1] == '\'' {
+					q = s[1 : len(s)-1]
+				} else {
+					return nil, u.errf("bad STRING %q", s)
+				}
+			}
+			u.push(q)
+		case ')':
+			u.push(tuple{})
+		case 't':
+			items, err := u.popMark()
+			if err != nil {
+				return nil, err
+			}
+			u.push(tuple(items))
+		case 0x85, 0x86, 0x87: // TUPLE1..3
+			n := int(op - 0x84)
+			if len(u.stack) < n || (len(u.marks) > 0 && len(u.stack)-u.marks[len(u.marks)-1] < n) {
+				return nil, u.errf("stack underflow")
+			}
+			t := append(tuple(nil), u.stack[len(u.stack)-n:]...)
+			u.stack = u.stack[:len(u.stack)-n]
+			u.push(t)
+		case ']':
+			u.push(&list{})
+		case 'l':
+			items, err := u.popMark()
+			if err != nil {
+				return nil, err
+			}
+			u.push(&list{items: items})
+		case 'a', 'e': // APPEND, APPENDS
+			var items []any
+			if op == 'a' {
+				v, err := u.pop()
+				if err != nil {
+					return nil, err
+				}
+				items = []any{v}
+			} else if items, err = u.popMark(); err != nil {
+				return nil, err
+			}
+			t, err := u.top()
+			if err != nil {
+				return nil, err
+			}
+			l, ok := t.(*list)
+			if !ok {
+				return nil, u.errf("append to a %s", kindOf(t))
+			}
+			l.items = append(l.items, items...)
+		case '}':
+			u.push(&dict{})
+		case 'd':
+			items, err := u.popMark()
+			if err != nil {
+				return nil, err
+			}
+			d := &dict{}
+			if err := u.setItems(d, items); err != nil {
+				return nil, err
+			}
+			u.push(d)
+		case 's', 'u': // SETITEM, SETITEMS
+			var items []any
+			if op == 's' {
+				v, err := u.pop()
+				if err != nil {
+					return nil, err
+				}
+				k, err := u.pop()
+				if err != nil {
+					return nil, err
+				}
+				items = []any{k, v}
+			} else if items, err = u.popMark(); err != nil {
+				return nil, err
+			}
+			t, err := u.top()
+			if err != nil {
+				return nil, err
+			}
+			d, ok := t.(*dict)
+			if !ok {
+				return nil, u.errf("set item of a %s", kindOf(t))
+			}
+			if err := u.setItems(d, items); err != nil {
+				return nil, err
+			}
+		case 'c': // GLOBAL
+			mod, err := u.readLine()
+			if err != nil {
+				return nil, err
+			}
+			name, err := u.readLine()
+			if err != nil {
+				return nil, err
+			}
+			g, err := checkGlobal(mod, name)
+			if err != nil {
+				return nil, err
+			}
+			u.push(g)
+		case 0x93: // STACK_GLOBAL
+			nv, err := u.pop()
+			if err != nil {
+				return nil, err
+			}
+			mv, err := u.pop()
+			if err != nil {
+				return nil, err
+			}
+			mod, ok1 := mv.(string)
+			name, ok2 := nv.(string)
+			if !ok1 || !ok2 {
+				return nil, u.errf("STACK_GLOBAL of non-strings")
+			}
+			g, err := checkGlobal(mod, name)
+			if err != nil {
+				return nil, err
+			}
+			u.push(g)
+		case 'R': // REDUCE
+			args, err := u.pop()
+			if err != nil {
+				return nil, err
+			}
+			fn, err := u.pop()
+			if err != nil {
+				return nil, err
+			}
+			g, ok := fn.(global)
+			if !ok {
+				return nil, u.errf("REDUCE on a %s", kindOf(fn))
+			}
+			a, ok := args.(tuple)
+			if !ok {
+				return nil, u.errf("REDUCE with %s arguments", kindOf(args))
+			}
+			v, err := reduce(g, a)
+			if err != nil {
+				return nil, err
+			}
+			u.push(v)
+		case 'b': // BUILD: attributes of an OrderedDict or a tensor; ignored
+			if _, err := u.pop(); err != nil {
+				return nil, err
+			}
+			t, err := u.top()
+			if err != nil {
+				return nil, err
+			}
+			switch t.(type) {
+			case *dict, *tensor, *sparseTensor:
+			default:
+				return nil, UnsupportedError(fmt.Sprintf("pickle BUILD of a %s", kindOf(t)))
+			}
+		case 'Q', 'P': // BINPERSID, PERSID
+			var pid any
+			if op == 'Q' {
+				if pid, err = u.pop(); err != nil {
+					return nil, err
+				}
+			} else if pid, err = u.readLine(); err != nil {
+				return nil, err
+			}
+			if u.persist == nil {
+				return nil, u.errf("persistent id without a storage table")
+			}
+			v, err := u.persist(pid)
+			if err != nil {
+				return nil, err
+			}
+			u.push(v)
+		case 'q', 'r', 'p': // BINPUT, LONG_BINPUT, PUT
+			var idx int64
+			switch op {
+			case 'q':
+				x, err := u.readUint(1)
+				if err != nil {
+					return nil, err
+				}
+				idx = int64(x)
+			case 'r':
+				x, err := u.readUint(4)
+				if err != nil {
+					return nil, err
+				}
+				idx = int64(x)
+			default:
+				s, err := u.readLine()
+				if err != nil {
+					return nil, err
+				}
+				if idx, err = strconv.ParseInt(s, 10, 64); err != nil {
+					return nil, u.errf("bad PUT %q", s)
+				}
+			}
+			v, err := u.top()
+			if err != nil {
+				return nil, err
+			}
+			u.memo[idx] = v
+		case 0x94: // MEMOIZE
+			v, err := u.top()
+			if err != nil {
+				return nil, err
+			}
+			u.memo[int64(len(u.memo))] = v
+		case 'h', 'j', 'g': // BINGET, LONG_BINGET, GET
+			var idx int64
+			switch op {
+			case 'h':
+				x, err := u.readUint(1)
+				if err != nil {
+					return nil, err
+				}
+				idx = int64(x)
+			case 'j':
+				x, err := u.readUint(4)
+				if err != nil {
+					return nil, err
+				}
+				idx = int64(x)
+			default:
+				s, err := u.readLine()
+				if err != nil {
+					return nil, err
+				}
+				if idx, err = strconv.ParseInt(s, 10, 64); err != nil {
+					return nil, u.errf("bad GET %q", s)
+				}
+			}
+			v, ok := u.memo[idx]
+			if !ok {
+				return nil, u.errf("memo key %d not set", idx)
+			}
+			u.push(v)
+		default:
+			u.pos = opPos
+			if name, ok := opNames[op]; ok {
+				return nil, UnsupportedError(fmt.Sprintf("pickle opcode %s at byte %d (builds arbitrary objects)", name, opPos))
+			}
+			return nil, u.errf("unknown opcode 0x%02x", op)
+		}
+	}
+}
+
+func (u *unpickler) setItems(d *dict, items []any) error {
+	if len(items)%2 != 0 {
+		return u.errf("odd number of dict items")
+	}
+	for i := 0; i < len(items); i += 2 {
+		if !hashable(items[i]) {
+			return u.errf("dict key is a %s", kindOf(items[i]))
+		}
+		d.set(items[i], items[i+1])
+	}
+	return nil
+}
+
+// hashable reports whether v can be a dict key (and compared with ==).
+func hashable(v any) bool {
+	switch v.(type) {
+	case nil, bool, int64, float64, string, global, layout:
+		return true
+	}
+	return false
+}
+
+// checkGlobal returns the global if it is on the allow-list.
+func checkGlobal(mod, name string) (global, error) {
+	g := global{mod, name}
+	if !allowedGlobals[g.String()] && mod == "torch" && strings.HasSuffix(name, "Storage") {
+		var known []string
+		for _, d := range dtypes {
+			known = append(known, "torch."+d.storage)
+		}
+		return g, UnsupportedError(fmt.Sprintf("storage type %s (known: %s)", g, strings.Join(known, ", ")))
+	}
+	if !allowedGlobals[g.String()] {
+		return g, UnsupportedError(fmt.Sprintf("pickle names the global %s, which is not allowed in a tensor file (refused without running anything; allowed: %s)", g, allowedList()))
+	}
+	return g, nil
+}
+
+func kindOf(v any) string {
+	switch v := v.(type) {
+	case nil:
+		return "None"
+	case bool:
+		return "bool"
+	case int64, *big.Int:
+		return "int"
+	case float64:
+		return "float"
+	case string:
+		return "string"
+	case tuple:
+		return "tuple"
+	case *list:
+		return "list"
+	case *dict:
+		return "dict"
+	case global:
+		return "global " + v.String()
+	case *tensor:
+		return "tensor"
+	case *storageRef:
+		return "storage"
+	case layout:
+		return "layout"
+	}
+	return fmt.Sprintf("%T", v)
+}
+
+// reduce calls the Go twin of an allowed global.
+func reduce(g global, a tuple) (any, error) {
+	bad := func(why string) error {
+		return FormatError(fmt.Sprintf("%s called with %s", g, why))
+	}
+	switch g.String() {
+	case "collections.OrderedDict":
+		if len(a) != 0 {
+			return nil, UnsupportedError("OrderedDict built from arguments")
+		}
+		return &dict{}, nil
+	case "torch.Size":
+		if len(a) != 1 {
+			return nil, bad(fmt.Sprintf("%d arguments", len(a)))
+		}
+		t, ok := a[0].(tuple)
+		if !ok {
+			return nil, bad("a " + kindOf(a[0]))
+		}
+		return t, nil
+	case "torch.serialization._get_layout":
+		if len(a) != 1 {
+			return nil, bad(fmt.Sprintf("%d arguments", len(a)))
+		}
+		s, ok := a[0].(string)
+		if !ok {
+			return nil, bad("a " + kindOf(a[0]))
+		}
+		return layout(s), nil
+	case "torch._utils._rebuild_tensor", "torch._utils._rebuild_tensor_v2":
+		if len(a) < 4 {
+			return nil, bad(fmt.Sprintf("%d arguments", len(a)))
+		}
+		return newTensor(a[0], a[1], a[2], a[3])
+	case "torch._utils._rebuild_parameter", "torch._utils._rebuild_parameter_with_state":
+		if len(a) < 1 {
+			return nil, bad("no arguments")
+		}
+		if _, ok := a[0].(*tensor); !ok {
+			if _, ok := a[0].(*sparseTensor); !ok {
+				return nil, bad("a " + kindOf(a[0]))
+			}
+		}
+		return a[0], nil
+	case "torch._utils._rebuild_sparse_tensor", "torch._utils._rebuild_sparse_csr_tensor":
+		if len(a) != 2 {
+			return nil, bad(fmt.Sprintf("%d arguments", len(a)))
+		}
+		return newSparse(a[0], a[1])
+	}
+	return nil, UnsupportedError(fmt.Sprintf("calling %s", g))
+}
