@@ -9,6 +9,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/neuropil/neuropil/format"
 	"github.com/neuropil/neuropil/format/npy"
 	"github.com/neuropil/neuropil/internal/atomic"
 	"github.com/neuropil/neuropil/model"
@@ -124,7 +125,7 @@ func runBenchTrain(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return fmt.Errorf("--nonlinearity: %w", err)
 	}
-	c, desc, err := loadConnectome(conn, stderr)
+	c, desc, err := loadConnectome(conn, format.Options{})
 	if err != nil {
 		return err
 	}

@@ -12,6 +12,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/neuropil/neuropil/connectome"
+	"github.com/neuropil/neuropil/format"
 	"github.com/neuropil/neuropil/internal/atomic"
 	"github.com/neuropil/neuropil/internal/progress"
 	"github.com/neuropil/neuropil/mnist"
@@ -148,7 +150,7 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	if m == nil {
-		conn, desc, err := loadConnectome(s.Connectome, stderr)
+		conn, desc, err := loadConnectome(s.Connectome, format.Options{})
 		if err != nil {
 			return err
 		}
@@ -342,7 +344,7 @@ func writeMetrics(dir string, hist []train.Epoch) error {
 }
 
 func runEval(args []string, stdout, stderr io.Writer) error {
-	var ckpt, dir, export string
+	var ckpt, dir, export, exportConn string
 	var limit, batch, workers int
 	fs := newFlags("eval", stderr)
 	fs.StringVar(&ckpt, "checkpoint", "", "checkpoint file written by neuropil train (required)")
@@ -351,6 +353,7 @@ func runEval(args []string, stdout, stderr io.Writer) error {
 	fs.IntVar(&batch, "batch", 32, "evaluation batch size")
 	fs.IntVar(&workers, "workers", 0, "goroutines (default: all cores)")
 	fs.StringVar(&export, "export", "", "also write the model's parameters to this .npz file")
+	fs.StringVar(&exportConn, "export-connectome", "", "also write the trained recurrent weights as a connectome file (any format: "+strings.Join(format.Extensions(), ", ")+")")
 	if err := parseFlags(fs, args, 0); err != nil {
 		return err
 	}
@@ -374,6 +377,21 @@ func runEval(args []string, stdout, stderr io.Writer) error {
 			return err
 		}
 		fmt.Fprintf(stdout, "wrote %s\n", export)
+	}
+	if exportConn != "" {
+		m := c.Model
+		w := m.W.Clone()
+		var sign []int8
+		if m.Dale { // the connectome holds the signed weights the model multiplies by
+			sign = m.Sign
+			for k, j := range w.ColIdx {
+				w.Val[k] = float32(m.Sign[j]) * max(w.Val[k], 0)
+			}
+		}
+		if err := format.Save(exportConn, &connectome.Connectome{W: w, Sign: sign}, format.Options{}); err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "wrote %s\n", exportConn)
 	}
 	_, test, err := loadMNIST(dir, 1, limit, c.Model.Inputs)
 	if err != nil {

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/neuropil/neuropil/format"
 	"github.com/neuropil/neuropil/format/npy"
 	"github.com/neuropil/neuropil/train"
 )
@@ -92,11 +93,15 @@ func TestTrainEvalCommands(t *testing.T) {
 	}
 	stdout.Reset()
 	if err := run([]string{"eval", "--checkpoint", filepath.Join(out, "checkpoint.ckpt"), "--mnist", data,
-		"--export", filepath.Join(dir, "m.npz")}, &stdout, &stderr); err != nil {
+		"--export", filepath.Join(dir, "m.npz"), "--export-connectome", filepath.Join(dir, "trained.npz")}, &stdout, &stderr); err != nil {
 		t.Fatal(err)
 	}
 	if !strings.Contains(stdout.String(), "test accuracy:") {
 		t.Errorf("eval output:\n%s", stdout.String())
+	}
+	tc, err := format.Load(filepath.Join(dir, "trained.npz"), format.Options{})
+	if err != nil || tc.Neurons() != 900 {
+		t.Fatalf("exported connectome: %v", err)
 	}
 	c, err := train.Load(filepath.Join(out, "checkpoint.ckpt"))
 	if err != nil || len(c.State.History) != 2 {
@@ -143,7 +148,7 @@ func TestTrainErrors(t *testing.T) {
 	}
 	for _, c := range cases {
 		args := append([]string{"train", "--connectome", conn, "--out", filepath.Join(dir, "o"), "--fresh", "--train-limit", "8", "--test-limit", "8"}, c.args...)
-		if !contains(c.args, "--mnist") {
+		if !hasArg(c.args, "--mnist") {
 			good := filepath.Join(dir, "good")
 			os.Mkdir(good, 0o755)
 			writeIDX(t, good, "train", 8, 28, 28)
@@ -157,7 +162,7 @@ func TestTrainErrors(t *testing.T) {
 	}
 }
 
-func contains(v []string, s string) bool {
+func hasArg(v []string, s string) bool {
 	for _, x := range v {
 		if x == s {
 			return true
