@@ -24,15 +24,20 @@
 // pass, records each sample's accepted step sizes, and the backward pass
 // differentiates through those steps held fixed (the step-size controller is
 // not differentiated). Memory is checkpointed: the forward pass keeps one
-// state [neurons][batch] per step (steps+1 in all); the backward pass
-// recomputes one step's stages at a time from its checkpoint. The bound is
+// state [neurons][batch] per step; the backward pass recomputes one step's
+// stages at a time from its checkpoint (one sparse product per stage). The
+// states held are
 //
-//	(steps + 1 + 3·stages + 4)·neurons·batch values
+//	(steps + 1) + 5·(stages + 1) + 4        states of neurons·batch values
 //
-// (stages: 1 euler, 4 rk4, 6 dopri5). With Solve.StoreZ the forward pass
-// also keeps each stage's pre-activation z, (steps+1)·(1+stages) states, and
-// the backward pass needs no sparse product to recompute the stages: faster,
-// more memory.
+// (stages: 1 euler, 4 rk4, 6 dopri5; the second term is one step's stage
+// inputs, pre-activations, slopes, derivatives and adjoints, the third the
+// drive, two adjoints and a gradient sum), plus three float32 values per
+// synapse (effective weights in both orders and their gradient). With
+// Solve.StoreZ the forward pass also keeps each stage's pre-activation,
+// steps·stages more states, and the backward pass needs no sparse product
+// to recompute the stages: faster, more memory (fixed-step methods only).
+// Runner.StateBytes reports the states held.
 //
 // # Layouts
 //

@@ -41,6 +41,7 @@ type net[T ode.Float] struct {
 	kbar      [][]T // [stages] adjoints of the stages' slopes
 	ybar, tmp []T
 	dp5       *dopri5State[T]
+	prod      *sparse.Product // float32: the package sparse's product (assembly kernels) on wEff
 	rd        readout[T]
 	labels    []int
 	mask      []T // [evals][hidden][batch] dropout scale or nil
@@ -65,6 +66,10 @@ func newNet[T ode.Float](m *Model, p [numParams][]T, batch, workers int) *net[T]
 	nt.tParts = sparse.SplitByNNZ(nt.tRowPtr, w)
 	nt.eParts = evenParts(n, w)
 	nt.wEff = make([]T, len(m.W.ColIdx))
+	if w32, ok := any(nt.wEff).([]float32); ok {
+		a := &sparse.CSR{Rows: n, Cols: n, RowPtr: m.W.RowPtr, ColIdx: m.W.ColIdx, Val: w32}
+		nt.prod = sparse.NewProduct(a, batch, workers)
+	}
 	nt.wT = make([]T, len(m.W.ColIdx))
 	nt.gwT = make([]T, len(m.W.ColIdx))
 	nt.invTau = make([]T, n)
@@ -103,7 +108,12 @@ func transposeMap(a *sparse.CSR) (rowPtr, col, perm []int32) {
 	return rowPtr, col, perm
 }
 
-func (nt *net[T]) close() { nt.pool.close() }
+func (nt *net[T]) close() {
+	nt.pool.close()
+	if nt.prod != nil {
+		nt.prod.Close()
+	}
+}
 
 // sync derives the effective weights and 1/tau from the parameters.
 func (nt *net[T]) sync() {
@@ -200,9 +210,12 @@ func (nt *net[T]) eval(k, z, d, y []T, haveZ bool) {
 	b := nt.batch
 	phi := nt.m.Nonlinearity
 	dale := nt.m.Dale
+	fused := nt.prod != nil && !haveZ
 	post := func(r0, r1 int) {
 		if !haveZ {
-			spmmRows(z, nt.m.W.RowPtr, nt.m.W.ColIdx, nt.wEff, y, b, r0, r1)
+			if !fused {
+				spmmRows(z, nt.m.W.RowPtr, nt.m.W.ColIdx, nt.wEff, y, b, r0, r1)
+			}
 			zz, dr := z[r0*b:r1*b], nt.drive[r0*b:r1*b]
 			for q := range zz {
 				zz[q] += dr[q]
@@ -257,6 +270,10 @@ func (nt *net[T]) eval(k, z, d, y []T, haveZ bool) {
 				kk[o-r0*b+s] = (kk[o-r0*b+s] - y[o+s]) * it
 			}
 		}
+	}
+	if fused {
+		nt.prod.MulThen(any(z).([]float32), any(y).([]float32), post)
+		return
 	}
 	// Blocks of rows keep the product's output in cache for the post work.
 	const block = 256
