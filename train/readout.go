@@ -19,12 +19,15 @@ type readout[T ode.Float] struct {
 	o, a, u, l, obar [][]T
 	w                []float64
 	pred             []int
-	pidx             []int // [batch] scratch: the sample's checkpoint
+	fixed            []T // the output selection's fixed weights (ones) without a projection
 }
 
 func (r *readout[T]) init(m *Model, batch int) {
 	r.pred = make([]int, batch)
-	r.pidx = make([]int, batch)
+	r.fixed = make([]T, m.Out.NNZ())
+	for k, v := range m.Out.Val {
+		r.fixed[k] = T(v)
+	}
 }
 
 func (r *readout[T]) grow(m *Model, batch, evals int) {
@@ -117,11 +120,7 @@ func outWeights[T ode.Float](nt *net[T]) (w, bias []T) {
 	if nt.m.OutputProjection {
 		return nt.p[POut], nt.p[POutBias]
 	}
-	w = make([]T, nt.m.Out.NNZ())
-	for k, v := range nt.m.Out.Val {
-		w[k] = T(v)
-	}
-	return w, nil
+	return nt.rd.fixed, nil
 }
 
 // logSumExp returns log Σ_c exp(l[c][s]) and the arg max over c.
