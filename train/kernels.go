@@ -4,6 +4,7 @@ import (
 	"math"
 	"runtime"
 	"sync"
+	"sync/atomic"
 
 	"github.com/neuropil/neuropil/model"
 	"github.com/neuropil/neuropil/ode"
@@ -48,10 +49,29 @@ func (p *pool) run(fn func(w int)) {
 	p.fn = nil
 }
 
-// each splits [0, parts[len-1]) at parts and calls f on the pieces.
+// each calls f on the pieces [parts[i], parts[i+1]) concurrently. There
+// may be more pieces than workers: each worker claims the next piece until
+// none is left, so a core slowed by other work takes fewer.
 func (p *pool) each(parts []int, f func(r0, r1 int)) {
-	p.run(func(w int) { f(parts[w], parts[w+1]) })
+	if len(parts)-1 == p.workers() {
+		p.run(func(w int) { f(parts[w], parts[w+1]) })
+		return
+	}
+	var next atomic.Int32
+	p.run(func(int) {
+		for {
+			i := int(next.Add(1)) - 1
+			if i >= len(parts)-1 {
+				return
+			}
+			f(parts[i], parts[i+1])
+		}
+	})
 }
+
+// partsPerWorker is the number of pieces per worker for the large row
+// loops: enough for dynamic claims to even out a slowed core.
+const partsPerWorker = 4
 
 func (p *pool) close() {
 	for _, ch := range p.start {

@@ -61,6 +61,10 @@ func newNet[T ode.Float](m *Model, p [numParams][]T, batch, workers int) *net[T]
 		nt.g[i] = make([]T, len(p[i]))
 	}
 	w := nt.pool.workers()
+	if w > 1 {
+		w *= partsPerWorker
+	}
+	w = max(1, min(w, n))
 	nt.wParts = sparse.SplitByNNZ(m.W.RowPtr, w)
 	nt.tRowPtr, nt.tCol, nt.tPerm = transposeMap(m.W)
 	nt.tParts = sparse.SplitByNNZ(nt.tRowPtr, w)
