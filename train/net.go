@@ -502,11 +502,24 @@ func (nt *net[T]) vjp(dst, gz []T, i int) {
 		gw = nt.gwT
 	}
 	nt.pool.each(nt.tParts, func(r0, r1 int) {
-		backRows(dst, gw, nt.tRowPtr, nt.tCol, nt.wT, gz, yi, b, r0, r1)
+		if !nt.fastBack(dst, gw, gz, yi, r0, r1) {
+			backRows(dst, gw, nt.tRowPtr, nt.tCol, nt.wT, gz, yi, b, r0, r1)
+		}
 		for q := r0 * b; q < r1*b; q++ {
 			dst[q] -= kb[q] * nt.invTau[q/b]
 		}
 	})
+}
+
+// fastBack runs rows [r0, r1) of backRows with the assembly kernel when
+// there is one for the element type and batch, and reports whether it did.
+func (nt *net[T]) fastBack(dst, gw, gz, y []T, r0, r1 int) bool {
+	d32, ok := any(dst).([]float32)
+	if !ok || nt.batch != 8 {
+		return false
+	}
+	return backRows8Fast(d32, any(gw).([]float32), nt.tRowPtr, nt.tCol, any(nt.wT).([]float32),
+		any(gz).([]float32), any(y).([]float32), r0, r1)
 }
 
 // finish turns the accumulated sums into parameter gradients.
