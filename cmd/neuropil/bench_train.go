@@ -51,8 +51,6 @@ func benchTrain(w *sparse.CSR, desc string, batch, steps, reps, workers int, phi
 	if err != nil {
 		return nil, err
 	}
-	r := train.NewRunner(m, batch, workers)
-	defer r.Close()
 	rng := rand.New(rand.NewPCG(2, 3))
 	x := make([]float32, batch*784)
 	for i := range x {
@@ -64,7 +62,10 @@ func benchTrain(w *sparse.CSR, desc string, batch, steps, reps, workers int, phi
 	}
 	res := &benchTrainResult{Connectome: desc, Neurons: w.Rows, Synapses: w.NNZ(), Batch: batch, Steps: steps,
 		Nonlinearity: phi.String(), Workers: workers}
+	// Each mode gets its own runner, so that the states it reports are its own.
 	measure := func(s train.Solve) (times, fwd []float64, bytes int64, loss float64, err error) {
+		r := train.NewRunner(m, batch, workers)
+		defer r.Close()
 		for range reps {
 			start := time.Now()
 			out, err := r.Forward(x, labels, nil, s)
@@ -141,7 +142,7 @@ func runBenchTrain(args []string, stdout, stderr io.Writer) error {
 		enc.SetIndent("", "  ")
 		return enc.Encode(res)
 	}
-	fmt.Fprintf(stdout, "connectome: %s (%d neurons, %d synapses)\n", desc, res.Neurons, res.Synapses)
+	fmt.Fprintf(stdout, "connectome: %s\n", desc)
 	fmt.Fprintf(stdout, "one forward+backward pass, %d euler steps, batch %d, loss on the last state:\n", steps, batch)
 	fmt.Fprintf(stdout, "  stored pre-activations: %.3f s (forward %.3f s), %d MiB of states\n", res.TrainStepSeconds, res.ForwardSeconds, res.StateBytes>>20)
 	fmt.Fprintf(stdout, "  checkpointed:           %.3f s, %d MiB of states\n", res.TrainStepSecondsCkpt, res.StateBytesCkpt>>20)
