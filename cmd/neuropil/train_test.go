@@ -170,3 +170,60 @@ func hasArg(v []string, s string) bool {
 	}
 	return false
 }
+
+// A run stopped mid-epoch (as if killed) and started again with the same
+// command ends with the same checkpoint and metrics as an uninterrupted run.
+func TestTrainResumeAfterKill(t *testing.T) {
+	dir := t.TempDir()
+	data := filepath.Join(dir, "mnist")
+	os.Mkdir(data, 0o755)
+	writeIDX(t, data, "train", 40, 28, 28)
+	writeIDX(t, data, "t10k", 8, 28, 28)
+	conn := filepath.Join(dir, "c.npy")
+	writeConnectome(t, conn, 400)
+	args := func(out string) []string {
+		return []string{"train", "--connectome", conn, "--mnist", data, "--epochs", "2", "--batch", "4",
+			"--lr", "0.01", "--steps", "4", "--out", out, "--checkpoint-every", "3", "--seed", "5", "--workers", "2",
+			"--outputs", "100", "--dropout", "0.2"}
+	}
+	var stdout, stderr bytes.Buffer
+	a, b := filepath.Join(dir, "a"), filepath.Join(dir, "b")
+	if err := run(args(a), &stdout, &stderr); err != nil {
+		t.Fatal(err)
+	}
+	// Killed in epoch 2 (10 batches per epoch): after batch 14 of the run,
+	// whose last checkpoint is at batch 3 of epoch 2.
+	if err := run(append(args(b), "--stop-after", "14"), &stdout, &stderr); err == nil || !strings.Contains(err.Error(), "stopped") {
+		t.Fatalf("stop: %v", err)
+	}
+	stdout.Reset()
+	if err := run(args(b), &stdout, &stderr); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(stdout.String(), "resuming") || !strings.Contains(stdout.String(), "at epoch 2, batch 3") {
+		t.Errorf("resume output:\n%s", stdout.String())
+	}
+	ca, err := train.Load(filepath.Join(a, "checkpoint.ckpt"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cb, err := train.Load(filepath.Join(b, "checkpoint.ckpt"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	pa, pb := ca.Model.Params(), cb.Model.Params()
+	for i := range pa {
+		for k := range pa[i] {
+			if pa[i][k] != pb[i][k] {
+				t.Fatalf("%s[%d]: %v uninterrupted, %v resumed", train.ParamNames[i], k, pa[i][k], pb[i][k])
+			}
+		}
+	}
+	for i := range ca.State.History {
+		ea, eb := ca.State.History[i], cb.State.History[i]
+		ea.Seconds, eb.Seconds = 0, 0
+		if ea != eb {
+			t.Errorf("epoch %d metrics: %+v uninterrupted, %+v resumed", i+1, ea, eb)
+		}
+	}
+}
