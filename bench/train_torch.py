@@ -33,6 +33,7 @@ def worker(mode, conn, reps, steps, batch):
     import numpy as np
     import torch
     import torch.nn.functional as F
+    torch.set_num_threads(os.cpu_count())  # neuropil uses every core too
     torch.manual_seed(0)
     z = np.load(conn)
     n = int(z["shape"][0])
@@ -143,6 +144,7 @@ def main():
     print("one forward+backward pass: %d euler steps over [0, 1], batch %d, %d neurons, %d synapses"
           % (a.steps, a.batch, go["neurons"], go["synapses"]))
     print("%-36s %10s %10s %12s" % ("implementation", "seconds", "vs neuropil", "peak RSS MiB"))
+    threads = [results[m]["threads"] for m in modes if "threads" in results[m]]
     print("%-36s %10.3f %10s %12d" % ("neuropil (stored pre-activations)", t_go, "1.0", go["peak_rss_bytes"] >> 20))
     print("%-36s %10.3f %10.1f %12s" % ("neuropil (checkpointed)", go["train_step_seconds_checkpointed"],
                                          go["train_step_seconds_checkpointed"] / t_go, "same process"))
@@ -156,6 +158,7 @@ def main():
         r["median_step_seconds"] = t
         r["ratio_to_neuropil"] = t / t_go
         print("%-36s %10.3f %10.1f %12d" % ("pytorch " + mode, t, t / t_go, r["peak_rss_bytes"] >> 20))
+    print("PyTorch %s threads, neuropil %d workers (0: all cores)" % (threads, go["workers"]))
     if a.json:
         with open(a.json, "w") as f:
             json.dump(results, f, indent=2)
