@@ -161,7 +161,7 @@ type summary struct {
 	Layout        string    `json:"activity_layout"`
 	Connectome    string    `json:"connectome"`
 	Input         string    `json:"input"`
-	Labels        []uint8   `json:"labels,omitempty"`
+	Labels        []int     `json:"labels,omitempty"` // a list of digits, not []uint8 (which JSON writes as base64)
 	Seed          uint64    `json:"seed"`
 	Threads       int       `json:"threads"`
 	ActivityRange []float32 `json:"activity_range"`
@@ -443,7 +443,7 @@ func simulate(f *simulateFlags, stdout, stderr io.Writer) (err error) {
 		RHSEvals: stats.RHSEvals, Accepted: stats.TotalAccepted(), Rejected: stats.TotalRejected(),
 		AcceptedBy: stats.Accepted, RejectedBy: stats.Rejected,
 		LoadSeconds: loadSeconds, SolveSeconds: solveSeconds, PeakRSS: peakRSS(), Layout: layout,
-		Connectome: connName, Input: inputName, Labels: labels, Seed: f.seed, Threads: runtime.GOMAXPROCS(0),
+		Connectome: connName, Input: inputName, Labels: intLabels(labels), Seed: f.seed, Threads: runtime.GOMAXPROCS(0),
 		ActivityRange: []float32{lo, hi}}
 	if s.Solver == "dopri5" && f.steps == 0 && f.dt == 0 {
 		s.Rtol, s.Atol = f.rtol, f.atol
@@ -458,6 +458,18 @@ func simulate(f *simulateFlags, stdout, stderr io.Writer) (err error) {
 	fmt.Fprintf(stdout, "simulated %d neurons, %d synapses, batch %d, %d output times over [%g, %g] with %s: %d evaluations, %d accepted and %d rejected steps in %.3f s\nwrote %s\n",
 		n, conn.Synapses(), f.batch, f.evals, f.t0, f.t1, s.Solver, stats.RHSEvals, s.Accepted, s.Rejected, solveSeconds, f.out)
 	return nil
+}
+
+// intLabels returns the MNIST labels as ints, nil for none.
+func intLabels(l []uint8) []int {
+	if l == nil {
+		return nil
+	}
+	out := make([]int, len(l))
+	for i, v := range l {
+		out[i] = int(v)
+	}
+	return out
 }
 
 // loadInput returns the input as [frames][batch][inputs] with its shape,
