@@ -65,7 +65,7 @@ func runSimulate(args []string, stdout, stderr io.Writer) error {
 	fs.IntVar(&f.evals, "evals", 20, "number of output times, evenly spaced over [t0, t1] with both ends")
 	fs.IntVar(&f.steps, "steps", 0, "fixed-step solvers: number of steps (default: one per output interval)")
 	fs.Float64Var(&f.dt, "dt", 0, "fixed-step solvers: step size (instead of --steps)")
-	fs.IntVar(&f.maxSteps, "max-steps", 0, "dopri5 step budget per sample (default 100000)")
+	fs.IntVar(&f.maxSteps, "max-steps", 0, "step budget per sample, every solver (default 100000)")
 	fs.IntVar(&f.workers, "workers", 0, "goroutines for the sparse product (default: all cores)")
 	fs.StringVar(&f.kernel, "kernel", "auto", "sparse product kernel: auto, tune (time each kernel once on this matrix, keep the fastest) or a name (see neuropil bench)")
 	fs.BoolVar(&f.index16, "index16", false, "store columns as 16-bit offsets within row segments (fewer bytes per synapse, same result)")
@@ -113,11 +113,17 @@ func (f *simulateFlags) check() error {
 	if err := ode.CheckMethod(f.solver); err != nil {
 		return fmt.Errorf("--solver: %w", err)
 	}
-	if f.steps < 0 || f.dt < 0 || math.IsNaN(f.dt) {
-		return fmt.Errorf("--steps %d, --dt %v: must be positive", f.steps, f.dt)
+	if f.steps < 0 || f.dt < 0 || math.IsNaN(f.dt) || math.IsInf(f.dt, 0) {
+		return fmt.Errorf("--steps %d, --dt %v: must be positive and finite", f.steps, f.dt)
 	}
-	if !(f.rtol >= 0) || !(f.atol >= 0) || f.rtol+f.atol == 0 {
-		return fmt.Errorf("--rtol %v, --atol %v: must be non-negative and not both zero", f.rtol, f.atol)
+	if !(f.rtol >= 0) || !(f.atol >= 0) || f.rtol+f.atol == 0 || math.IsInf(f.rtol+f.atol, 0) {
+		return fmt.Errorf("--rtol %v, --atol %v: must be finite, non-negative and not both zero", f.rtol, f.atol)
+	}
+	if f.maxSteps < 0 {
+		return fmt.Errorf("--max-steps %d: must be positive (0: the default)", f.maxSteps)
+	}
+	if f.workers < 0 {
+		return fmt.Errorf("--workers %d: must be positive (0: all cores)", f.workers)
 	}
 	if !(f.tau > 0) || math.IsInf(f.tau, 0) {
 		return fmt.Errorf("--tau %v: must be positive", f.tau)
@@ -211,6 +217,9 @@ func simulate(f *simulateFlags, stdout, stderr io.Writer) (err error) {
 		return err
 	}
 	n := conn.Neurons()
+	if n == 0 {
+		return fmt.Errorf("%s: the connectome has no neurons", connName)
+	}
 
 	// Input data: [frames][batch][inputs].
 	x, frames, inputs, labels, inputName, err := f.loadInput(rng)
@@ -258,12 +267,12 @@ func simulate(f *simulateFlags, stdout, stderr io.Writer) (err error) {
 	}
 	if f.bias != "" {
 		if cfg.Bias, err = loadFloats(f.bias, n); err != nil {
-			return err
+			return fmt.Errorf("--bias %w", err)
 		}
 	}
 	if f.tauFile != "" {
 		if cfg.TauNeuron, err = loadFloats(f.tauFile, n); err != nil {
-			return err
+			return fmt.Errorf("--tau-file %w", err)
 		}
 	}
 	if f.tauType != "" {
@@ -271,7 +280,7 @@ func simulate(f *simulateFlags, stdout, stderr io.Writer) (err error) {
 			return fmt.Errorf("--tau-type: the connectome %s has no neuron types", connName)
 		}
 		if cfg.TauType, err = loadFloats(f.tauType, len(conn.TypeNames)); err != nil {
-			return err
+			return fmt.Errorf("--tau-type %w", err)
 		}
 		cfg.NeuronType = conn.Type
 	}
@@ -308,9 +317,9 @@ func simulate(f *simulateFlags, stdout, stderr io.Writer) (err error) {
 	}
 	h0 := make([]float32, n*f.batch)
 	if f.h0 != "" {
-		v, err := loadFloats(f.h0, f.batch*n)
+		v, err := loadFloats(f.h0, f.batch, n)
 		if err != nil {
-			return err
+			return fmt.Errorf("--h0 %w", err)
 		}
 		for b := 0; b < f.batch; b++ {
 			for i := 0; i < n; i++ {
