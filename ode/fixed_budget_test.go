@@ -42,3 +42,15 @@ func TestFixedStepBudget(t *testing.T) {
 		t.Errorf("y(1) = %v, want 1", out[2])
 	}
 }
+
+// Infinite tolerances or first step would make every step acceptable; they
+// are errors, not a solve that takes one step per interval.
+func TestDopri5InfiniteSettings(t *testing.T) {
+	f := func(dy, y []float64, _ []float64) { dy[0] = -y[0] }
+	p := Problem[float64]{F: f, Dim: 1, Batch: 1, Y0: []float64{1}, T0: 0, T1: 1, Times: []float64{1}}
+	for _, s := range []Settings{{Atol: math.Inf(1)}, {Rtol: math.Inf(1)}, {FirstStep: math.Inf(1)}} {
+		if _, err := Solve(make([]float64, 1), p, s); err == nil {
+			t.Errorf("%+v: no error", s)
+		}
+	}
+}
