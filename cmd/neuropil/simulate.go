@@ -1,14 +1,11 @@
 package main
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"math"
 	"math/rand/v2"
-	"os"
-	"path/filepath"
 	"runtime"
 	"strings"
 	"time"
@@ -16,7 +13,6 @@ import (
 	"github.com/neuropil/neuropil/connectome"
 	"github.com/neuropil/neuropil/format"
 	"github.com/neuropil/neuropil/format/npy"
-	"github.com/neuropil/neuropil/internal/atomic"
 	"github.com/neuropil/neuropil/internal/progress"
 	"github.com/neuropil/neuropil/mnist"
 	"github.com/neuropil/neuropil/model"
@@ -182,33 +178,15 @@ func simulate(f *simulateFlags, stdout, stderr io.Writer) (err error) {
 		return fmt.Errorf("--nonlinearity: %w", err)
 	}
 	// Fail fast on an output directory we cannot write, before any work.
-	if err := os.MkdirAll(f.out, 0o755); err != nil {
-		return fmt.Errorf("--out: %w", err)
-	}
-	probe, err := os.CreateTemp(f.out, ".probe-*")
+	out, err := openOutDir(f.out)
 	if err != nil {
-		return fmt.Errorf("--out %s: not writable: %w", f.out, err)
+		return err
 	}
-	probe.Close()
-	os.Remove(probe.Name())
-	// summary.json from an earlier run would mark this one complete.
-	os.Remove(filepath.Join(f.out, "summary.json"))
-	var written []string
 	defer func() {
 		if err != nil {
-			for _, p := range written {
-				os.Remove(p)
-			}
+			out.discard()
 		}
 	}()
-	write := func(name string, fn func(io.Writer) error) error {
-		p := filepath.Join(f.out, name)
-		if err := atomic.WriteFile(p, fn); err != nil {
-			return err
-		}
-		written = append(written, p)
-		return nil
-	}
 
 	start := time.Now()
 	rng := rand.New(rand.NewPCG(f.seed, 0x73696d))
@@ -219,6 +197,10 @@ func simulate(f *simulateFlags, stdout, stderr io.Writer) (err error) {
 	n := conn.Neurons()
 	if n == 0 {
 		return fmt.Errorf("%s: the connectome has no neurons", connName)
+	}
+	// act holds every neuron at every output time, whatever is recorded.
+	if err := checkMemory(f.evals, f.batch, n, n); err != nil {
+		return err
 	}
 
 	// Input data: [frames][batch][inputs].
@@ -410,7 +392,7 @@ func simulate(f *simulateFlags, stdout, stderr io.Writer) (err error) {
 		}
 		rec = t
 	}
-	if err := write("activity.npy", func(w io.Writer) error { return npy.Encode(w, shape, rec) }); err != nil {
+	if err := out.write("activity.npy", func(w io.Writer) error { return npy.Encode(w, shape, rec) }); err != nil {
 		return err
 	}
 	tt := make([]float32, f.evals*f.batch)
@@ -430,20 +412,14 @@ func simulate(f *simulateFlags, stdout, stderr io.Writer) (err error) {
 		}
 		tt = tb
 	}
-	if err := write("times.npy", func(w io.Writer) error { return npy.Encode(w, tshape, tt) }); err != nil {
+	if err := out.write("times.npy", func(w io.Writer) error { return npy.Encode(w, tshape, tt) }); err != nil {
 		return err
 	}
-	if labels != nil {
-		l := make([]int64, len(labels))
-		for i, v := range labels {
-			l[i] = int64(v)
-		}
-		if err := write("labels.npy", func(w io.Writer) error { return npy.Encode(w, []int{len(l)}, l) }); err != nil {
-			return err
-		}
+	if err := out.writeLabels(labels); err != nil {
+		return err
 	}
 	if !f.noPlots {
-		if err := drawSimulation(f, conn, act, times, n, rng, &written); err != nil {
+		if err := drawSimulation(out, f.batch, conn, act, times, n, rng); err != nil {
 			return err
 		}
 	}
@@ -457,11 +433,7 @@ func simulate(f *simulateFlags, stdout, stderr io.Writer) (err error) {
 	if s.Solver == "dopri5" && f.steps == 0 && f.dt == 0 {
 		s.Rtol, s.Atol = f.rtol, f.atol
 	}
-	if err := write("summary.json", func(w io.Writer) error {
-		enc := json.NewEncoder(w)
-		enc.SetIndent("", "  ")
-		return enc.Encode(s)
-	}); err != nil {
+	if err := out.writeSummary(s); err != nil {
 		return err
 	}
 	fmt.Fprintf(stdout, "simulated %d neurons, %d synapses, batch %d, %d output times over [%g, %g] with %s: %d evaluations, %d accepted and %d rejected steps in %.3f s\nwrote %s\n",
@@ -540,7 +512,7 @@ func (f *simulateFlags) loadInput(rng *rand.Rand) (x []float32, frames, inputs i
 // drawSimulation draws connectome.png (|W| of the first 100×100 block, rows
 // presynaptic as in the tutorial) and traces.png (25 random neurons of the
 // first sample).
-func drawSimulation(f *simulateFlags, conn *connectome.Connectome, act []float32, times []float64, n int, rng *rand.Rand, written *[]string) error {
+func drawSimulation(out *outDir, batch int, conn *connectome.Connectome, act []float32, times []float64, n int, rng *rand.Rand) error {
 	const extent = 100
 	e := min(extent, n)
 	blk := conn.W.Block(e, e) // [post][pre]
@@ -550,25 +522,25 @@ func drawSimulation(f *simulateFlags, conn *connectome.Connectome, act []float32
 			abs[j*e+i] = float32(math.Abs(float64(blk[i*e+j]))) // transpose: rows presynaptic
 		}
 	}
-	p := filepath.Join(f.out, "connectome.png")
+	p := out.path("connectome.png")
 	if err := plot.Heatmap(p, abs, e, e, "Postsynaptic", "Presynaptic", 6*vg.Inch); err != nil {
 		return err
 	}
-	*written = append(*written, p)
+	out.wrote(p)
 	var series []plot.Series
 	for k := 0; k < min(25, n); k++ {
 		i := rng.IntN(n)
 		s := plot.Series{X: times, Y: make([]float64, len(times))}
 		for t := range times {
-			s.Y[t] = float64(act[(t*f.batch+0)*n+i])
+			s.Y[t] = float64(act[(t*batch+0)*n+i])
 		}
 		series = append(series, s)
 	}
-	p = filepath.Join(f.out, "traces.png")
+	p = out.path("traces.png")
 	if err := plot.Lines(p, "", "Time (in a.u.)", "Activity", series, 6*vg.Inch, 6*vg.Inch); err != nil {
 		return err
 	}
-	*written = append(*written, p)
+	out.wrote(p)
 	return nil
 }
 
