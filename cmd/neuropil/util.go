@@ -58,13 +58,23 @@ const stateVectors = 12
 // work has begun. The estimate is in float64 so that it cannot overflow.
 func checkMemory(evals, batch, width, neurons int) error {
 	need := 4 * (float64(evals)*float64(batch)*float64(width) + stateVectors*float64(batch)*float64(neurons))
+	if err := checkFits(fmt.Sprintf("--evals %d × --batch %d × %d values", evals, batch, width), need); err != nil {
+		return fmt.Errorf("%w; lower --evals or --batch", err)
+	}
+	return nil
+}
+
+// checkFits returns an error, beginning with what, if need bytes are more
+// than the machine's memory (or than 1 PiB where that is unknown): better
+// than the runtime's fatal "out of memory" with a stack trace after the
+// work has begun.
+func checkFits(what string, need float64) error {
 	limit := float64(memTotal())
 	if limit == 0 {
-		limit = 1 << 50 // unknown: refuse only what no machine has
+		limit = 1 << 50
 	}
 	if need > limit {
-		return fmt.Errorf("--evals %d × --batch %d × %d values: the run needs about %s, more than this machine's %s of memory; lower --evals or --batch",
-			evals, batch, width, bytesString(need), bytesString(limit))
+		return fmt.Errorf("%s: the run needs about %s, more than this machine's %s of memory", what, bytesString(need), bytesString(limit))
 	}
 	return nil
 }
