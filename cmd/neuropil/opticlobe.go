@@ -152,11 +152,7 @@ func (f *opticLobeFlags) run(stdout, stderr io.Writer) (err error) {
 	if err != nil {
 		return err
 	}
-	defer func() {
-		if err != nil {
-			out.discard()
-		}
-	}()
+	defer out.discardOnError(&err)
 
 	start := time.Now()
 	spec, err := opticlobe.LoadSpec(f.spec)

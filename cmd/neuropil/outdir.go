@@ -83,3 +83,11 @@ func (o *outDir) discard() {
 	}
 	o.written = nil
 }
+
+// discardOnError calls discard if *err is not nil: a command defers it
+// with the address of its named error result.
+func (o *outDir) discardOnError(err *error) {
+	if *err != nil {
+		o.discard()
+	}
+}

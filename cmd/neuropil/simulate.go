@@ -182,11 +182,7 @@ func simulate(f *simulateFlags, stdout, stderr io.Writer) (err error) {
 	if err != nil {
 		return err
 	}
-	defer func() {
-		if err != nil {
-			out.discard()
-		}
-	}()
+	defer out.discardOnError(&err)
 
 	start := time.Now()
 	rng := rand.New(rand.NewPCG(f.seed, 0x73696d))
