@@ -24,15 +24,15 @@ func TestQABenchConnectomeFile(t *testing.T) {
 	trunc := filepath.Join(dir, "trunc.npy")
 	b, _ := os.ReadFile(conn)
 	os.WriteFile(trunc, b[:len(b)-5], 0o644)
-	// --simulate is left on: each error but the truncated data (found when
-	// the file is read, after the simulation) must come before it.
+	// --simulate is left on but for the truncated data (found when the file
+	// is read, after the simulation): each other error must come first.
 	early := []string{"bench", "--bandwidth=false", "--reps", "1"}
 	for _, c := range []struct {
 		args []string
 		want []string
 	}{
 		{[]string{"--connectome", filepath.Join(dir, "missing.npy")}, []string{"--connectome", "missing.npy"}},
-		{[]string{"--connectome", trunc}, []string{"--connectome", "trunc.npy"}},
+		{[]string{"--simulate=false", "--connectome", trunc}, []string{"--connectome", "trunc.npy"}},
 		{[]string{"--connectome", conn, "--neurons", "5", "--synapses", "3"}, []string{"choose one"}},
 		{[]string{"--neurons", "100000000000", "--synapses", "100000000000"}, []string{"--neurons", "memory"}},
 		{[]string{"--workers", "-1"}, []string{"--workers"}},
