@@ -88,6 +88,7 @@ func TestQASimulateBadInput(t *testing.T) {
 		{"bias 2-D", with("--bias", bias2D), []string{"--bias", "bias2d.npy", "[6]"}},
 		{"atol inf", with("--atol", "inf"), []string{"--atol"}},
 		{"rtol inf", with("--rtol", "+Inf"), []string{"--rtol"}},
+		{"atol zero", with("--atol", "0"), []string{"--atol"}},
 		{"max-steps negative", with("--max-steps", "-1"), []string{"--max-steps"}},
 		{"workers negative", with("--workers", "-3"), []string{"--workers"}},
 		{"dt inf", with("--solver", "euler", "--dt", "inf"), []string{"--dt"}},

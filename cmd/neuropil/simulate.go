@@ -112,8 +112,10 @@ func (f *simulateFlags) check() error {
 	if f.steps < 0 || f.dt < 0 || math.IsNaN(f.dt) || math.IsInf(f.dt, 0) {
 		return fmt.Errorf("--steps %d, --dt %v: must be positive and finite", f.steps, f.dt)
 	}
-	if !(f.rtol >= 0) || !(f.atol >= 0) || f.rtol+f.atol == 0 || math.IsInf(f.rtol+f.atol, 0) {
-		return fmt.Errorf("--rtol %v, --atol %v: must be finite, non-negative and not both zero", f.rtol, f.atol)
+	// Package ode reads a zero tolerance as its default, so 0 cannot mean
+	// zero here: it is refused rather than replaced behind the user's back.
+	if !(f.rtol > 0) || !(f.atol > 0) || math.IsInf(f.rtol+f.atol, 0) {
+		return fmt.Errorf("--rtol %v, --atol %v: must be positive and finite", f.rtol, f.atol)
 	}
 	if f.maxSteps < 0 {
 		return fmt.Errorf("--max-steps %d: must be positive (0: the default)", f.maxSteps)
