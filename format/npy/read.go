@@ -185,6 +185,9 @@ func DecodeHeader(r io.Reader) (Header, error) {
 // headerEOF is eof for the header: an empty or truncated file says so,
 // not just "unexpected EOF".
 func headerEOF(err error) error {
+	if !errors.Is(err, io.EOF) && !errors.Is(err, io.ErrUnexpectedEOF) {
+		return err
+	}
 	return fmt.Errorf("npy: file ends inside the header (empty or truncated): %w", eof(err))
 }
 
