@@ -1,7 +1,10 @@
 package main
 
 import (
+	"bytes"
+	"encoding/binary"
 	"fmt"
+	"hash/crc32"
 	"math"
 	"os"
 	"path/filepath"
@@ -84,6 +87,7 @@ func TestQASimulateBadInput(t *testing.T) {
 		{"truncated file", with("--connectome", trunc), []string{"trunc.npy", "EOF"}},
 		{"huge declared shape", with("--connectome", huge), []string{"huge.npy", "too many"}},
 		{"directory as file", with("--input", aDir), []string{"adir.npy", "directory"}},
+		{"directory as indices", with("--input-indices", aDir), []string{"adir.npy", "directory"}},
 		{"h0 transposed", with("--h0", h0T), []string{"--h0", "h0T.npy", "[6 2]", "[2 6]"}},
 		{"bias 2-D", with("--bias", bias2D), []string{"--bias", "bias2d.npy", "[6]"}},
 		{"atol inf", with("--atol", "inf"), []string{"--atol"}},
@@ -137,7 +141,22 @@ func TestQAOpticLobeBadInput(t *testing.T) {
 	base := []string{"simulate", "--model", "optic-lobe", "--spec", spec, "--extent", "2", "--flash", "1",
 		"--duration", "0.04", "--relax", "0.02", "--out", out}
 	with := func(extra ...string) []string { return append(append([]string(nil), base...), extra...) }
+	bomb := filepath.Join(dir, "bomb.png")
+	os.WriteFile(bomb, pngHeader(100000, 100000), 0o644)
+	aDir := filepath.Join(dir, "adir.png")
+	os.Mkdir(aDir, 0o755)
+	noFlash := func(extra ...string) []string {
+		a := with(extra...)
+		for i := range a {
+			if a[i] == "--flash" {
+				return append(a[:i:i], a[i+2:]...)
+			}
+		}
+		return a
+	}
 	checkBadRuns(t, []qaCase{
+		{"image declares 10^10 pixels", noFlash("--image", bomb), []string{"bomb.png", "100000×100000"}},
+		{"image is a directory", noFlash("--image", aDir), []string{"adir.png", "directory"}},
 		{"duration zero", with("--duration", "0"), []string{"--duration"}},
 		{"dt zero", with("--dt", "0"), []string{"--dt"}},
 		{"dt tiny", with("--dt", "1e-300"), []string{"output times"}},
@@ -150,4 +169,19 @@ func TestQAOpticLobeBadInput(t *testing.T) {
 		{"atol inf", with("--solver", "dopri5", "--atol", "inf"), []string{"atol"}},
 		{"out is a file", with("--out", aFile), []string{"--out", "afile"}},
 	}, out)
+}
+
+// pngHeader returns the signature and IHDR chunk of a w×h 8-bit grey PNG:
+// enough for image.DecodeConfig, a few bytes that declare a huge image.
+func pngHeader(w, h uint32) []byte {
+	var b bytes.Buffer
+	b.WriteString("\x89PNG\r\n\x1a\n")
+	data := binary.BigEndian.AppendUint32(nil, w)
+	data = binary.BigEndian.AppendUint32(data, h)
+	data = append(data, 8, 0, 0, 0, 0)
+	chunk := append([]byte("IHDR"), data...)
+	b.Write(binary.BigEndian.AppendUint32(nil, uint32(len(data))))
+	b.Write(chunk)
+	b.Write(binary.BigEndian.AppendUint32(nil, crc32.ChecksumIEEE(chunk)))
+	return b.Bytes()
 }
