@@ -185,3 +185,26 @@ func pngHeader(w, h uint32) []byte {
 	b.Write(binary.BigEndian.AppendUint32(nil, crc32.ChecksumIEEE(chunk)))
 	return b.Bytes()
 }
+
+// TestQARNNSummaryTimes: the discrete RNN's output times are 1..frames,
+// so its summary and report give the interval [0, frames], not the
+// --t0/--t1 it ignores.
+func TestQARNNSummaryTimes(t *testing.T) {
+	dir := t.TempDir()
+	conn, _, idx := smallProblem(t, dir)
+	input := writeNPY(t, filepath.Join(dir, "x3.npy"), []int{4, 2, 3}, make([]float32, 24))
+	out := filepath.Join(dir, "out")
+	stdout, _, err := runCLI("simulate", "--model", "rnn", "--connectome", conn, "--input", input, "--input-indices", idx,
+		"--batch", "2", "--evals", "4", "--no-plots", "--out", out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := readSummary(t, out)
+	if s["t0"] != 0.0 || s["t1"] != 4.0 || !strings.Contains(stdout, "over [0, 4]") {
+		t.Errorf("t0 %v, t1 %v, report %q: want [0, 4]", s["t0"], s["t1"], stdout)
+	}
+	_, times, _ := loadArray(filepath.Join(out, "times.npy"))
+	if times[0] != 1 || times[len(times)-1] != 4 {
+		t.Errorf("times %v, want 1..4", times)
+	}
+}

@@ -428,6 +428,9 @@ func simulate(f *simulateFlags, stdout, stderr io.Writer) (err error) {
 		LoadSeconds: loadSeconds, SolveSeconds: solveSeconds, PeakRSS: peakRSS(), Layout: layout,
 		Connectome: connName, Input: inputName, Labels: intLabels(labels), Seed: f.seed, Threads: runtime.GOMAXPROCS(0),
 		ActivityRange: []float32{lo, hi}}
+	if f.model == "rnn" {
+		s.T0, s.T1 = 0, float64(frames) // time counts frames: h_k is the state after frame k
+	}
 	if s.Solver == "dopri5" && f.steps == 0 && f.dt == 0 {
 		s.Rtol, s.Atol = f.rtol, f.atol
 	}
@@ -435,7 +438,7 @@ func simulate(f *simulateFlags, stdout, stderr io.Writer) (err error) {
 		return err
 	}
 	fmt.Fprintf(stdout, "simulated %d neurons, %d synapses, batch %d, %d output times over [%g, %g] with %s: %d evaluations, %d accepted and %d rejected steps in %.3f s\nwrote %s\n",
-		n, conn.Synapses(), f.batch, f.evals, f.t0, f.t1, s.Solver, stats.RHSEvals, s.Accepted, s.Rejected, solveSeconds, f.out)
+		n, conn.Synapses(), f.batch, f.evals, s.T0, s.T1, s.Solver, stats.RHSEvals, s.Accepted, s.Rejected, solveSeconds, f.out)
 	return nil
 }
 
