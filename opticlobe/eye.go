@@ -1,6 +1,7 @@
 package opticlobe
 
 import (
+	"errors"
 	"fmt"
 	"image"
 	"image/color"
@@ -159,6 +160,9 @@ func LoadImage(path string) (img []float32, h, w int, err error) {
 	// The header first: a small file may declare a huge image, which
 	// Decode would allocate (and the grey levels four times over).
 	cfg, _, err := image.DecodeConfig(f)
+	if errors.Is(err, image.ErrFormat) {
+		return nil, 0, 0, fmt.Errorf("opticlobe: %s: unknown image format (known: png, jpeg)", path)
+	}
 	if err != nil {
 		return nil, 0, 0, fmt.Errorf("opticlobe: %s: %w", path, err)
 	}
