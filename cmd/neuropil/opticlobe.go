@@ -297,6 +297,12 @@ func (f *opticLobeFlags) stimulus(net *opticlobe.Network, rng *rand.Rand) (x []f
 		if err != nil {
 			return nil, 0, nil, "", fmt.Errorf("--movie: %w", err)
 		}
+		// Every sample gets a copy of every frame: a long movie times a
+		// large batch can exceed the memory the output check allowed for.
+		if err := checkFits(fmt.Sprintf("--movie %s of %d frames × --batch %d × %d columns", f.movie, n, f.batch, nc),
+			4*float64(n)*float64(f.batch+1)*float64(nc)); err != nil {
+			return nil, 0, nil, "", err
+		}
 		cols := make([]float32, n*nc)
 		eye.SampleFrames(cols, m, n, h, w)
 		return replicate(cols, n), n, nil, f.movie, nil
