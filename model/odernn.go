@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 
+	"github.com/neuropil/neuropil/ode"
 	"github.com/neuropil/neuropil/sparse"
 )
 
@@ -233,11 +234,7 @@ func (m *ODERNN) SetInput(x []float32, frames int, t0, t1 float64) error {
 // Breaks returns the times inside (t0, t1) where the input changes frame,
 // for ode.Problem.Breaks: t0 + k(t1 − t0)/frames for k = 1..frames−1.
 func (m *ODERNN) Breaks() []float64 {
-	var br []float64
-	for k := 1; k < m.frames; k++ {
-		br = append(br, m.t0+(m.t1-m.t0)*float64(k)/float64(m.frames))
-	}
-	return br
+	return ode.FrameBreaks(m.t0, m.t1, m.frames)
 }
 
 // SetSegment is the ode.Problem.Segment of the model: sample b is about to
@@ -254,11 +251,7 @@ func (m *ODERNN) SetSegment(b, k int) {
 
 // Frame returns the input frame index at time t.
 func (m *ODERNN) Frame(t float64) int {
-	if m.frames <= 1 {
-		return 0
-	}
-	f := int(math.Floor((t - m.t0) / (m.t1 - m.t0) * float64(m.frames)))
-	return max(0, min(f, m.frames-1))
+	return ode.FrameAt(t, m.t0, m.t1, m.frames)
 }
 
 // RHS is the ode.Func of the model: dhdt = (phi(W_ih x(t) + W_hh h + b) − h)/tau
