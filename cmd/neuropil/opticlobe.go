@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"github.com/neuropil/neuropil/format/npy"
-	"github.com/neuropil/neuropil/mnist"
 	"github.com/neuropil/neuropil/ode"
 	"github.com/neuropil/neuropil/opticlobe"
 )
@@ -307,31 +306,9 @@ func (f *opticLobeFlags) stimulus(net *opticlobe.Network, rng *rand.Rand) (x []f
 		eye.SampleFrames(cols, m, n, h, w)
 		return replicate(cols, n), n, nil, f.movie, nil
 	}
-	dir := f.mnistDir
-	if dir == "" {
-		if dir, err = mnist.DefaultDir(); err != nil {
-			return nil, 0, nil, "", err
-		}
-	}
-	split := mnist.Train
-	if f.split == "test" {
-		split = mnist.Test
-	}
-	ip, _, err := mnist.Files(dir, split)
+	im, labels, name, err := loadMNISTBatch(f.mnistDir, f.split, f.batch, rng)
 	if err != nil {
-		return nil, 0, nil, "", fmt.Errorf("--mnist: %w", err)
-	}
-	count, err := mnist.Count(ip)
-	if err != nil {
-		return nil, 0, nil, "", fmt.Errorf("--mnist: %w", err)
-	}
-	if f.batch > count {
-		return nil, 0, nil, "", fmt.Errorf("--batch %d: the MNIST %s split has only %d images", f.batch, f.split, count)
-	}
-	idx := mnist.Shuffle(count, rng.Uint64())[:f.batch]
-	im, labels, err := mnist.Load(dir, split, idx)
-	if err != nil {
-		return nil, 0, nil, "", fmt.Errorf("--mnist: %w", err)
+		return nil, 0, nil, "", err
 	}
 	x = make([]float32, f.batch*nc)
 	img := make([]float32, im.Rows*im.Cols)
@@ -341,7 +318,7 @@ func (f *opticLobeFlags) stimulus(net *opticlobe.Network, rng *rand.Rand) (x []f
 		}
 		eye.Sample(x[b*nc:(b+1)*nc], img, im.Rows, im.Cols)
 	}
-	return x, 1, labels, fmt.Sprintf("MNIST %s images %v from %s", f.split, idx, dir), nil
+	return x, 1, labels, name, nil
 }
 
 // plots draws maps.png (the chosen types at --map-time, sample 0; only

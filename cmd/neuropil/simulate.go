@@ -478,36 +478,47 @@ func (f *simulateFlags) loadInput(rng *rand.Rand) (x []float32, frames, inputs i
 		}
 		return data, frames, inputs, nil, f.input, nil
 	}
-	dir := f.mnistDir
+	im, labels, name, err := loadMNISTBatch(f.mnistDir, f.split, f.batch, rng)
+	if err != nil {
+		return nil, 0, 0, nil, "", err
+	}
+	x = make([]float32, len(im.Pix))
+	mnist.NormalizeTo(x, im.Pix)
+	return x, 1, im.Rows * im.Cols, labels, name, nil
+}
+
+// loadMNISTBatch returns batch images of an MNIST split (train or test)
+// from dir (default: the GoMNIST module's files) with their labels and a
+// description: the first batch of a seeded shuffle, as a shuffled
+// DataLoader's first batch.
+func loadMNISTBatch(dir, splitName string, batch int, rng *rand.Rand) (*mnist.Images, []uint8, string, error) {
+	var err error
 	if dir == "" {
 		if dir, err = mnist.DefaultDir(); err != nil {
-			return nil, 0, 0, nil, "", err
+			return nil, nil, "", err
 		}
 	}
 	split := mnist.Train
-	if f.split == "test" {
+	if splitName == "test" {
 		split = mnist.Test
 	}
 	ip, _, err := mnist.Files(dir, split)
 	if err != nil {
-		return nil, 0, 0, nil, "", fmt.Errorf("--mnist: %w", err)
+		return nil, nil, "", fmt.Errorf("--mnist: %w", err)
 	}
 	count, err := mnist.Count(ip)
 	if err != nil {
-		return nil, 0, 0, nil, "", fmt.Errorf("--mnist: %w", err)
+		return nil, nil, "", fmt.Errorf("--mnist: %w", err)
 	}
-	if f.batch > count {
-		return nil, 0, 0, nil, "", fmt.Errorf("--batch %d: the MNIST %s split has only %d images", f.batch, f.split, count)
+	if batch > count {
+		return nil, nil, "", fmt.Errorf("--batch %d: the MNIST %s split has only %d images", batch, splitName, count)
 	}
-	// A shuffled loader's first batch: the first batch of a seeded permutation.
-	idx := mnist.Shuffle(count, rng.Uint64())[:f.batch]
+	idx := mnist.Shuffle(count, rng.Uint64())[:batch]
 	im, labels, err := mnist.Load(dir, split, idx)
 	if err != nil {
-		return nil, 0, 0, nil, "", fmt.Errorf("--mnist: %w", err)
+		return nil, nil, "", fmt.Errorf("--mnist: %w", err)
 	}
-	x = make([]float32, len(im.Pix))
-	mnist.NormalizeTo(x, im.Pix)
-	return x, 1, im.Rows * im.Cols, labels, fmt.Sprintf("MNIST %s images %v from %s", f.split, idx, dir), nil
+	return im, labels, fmt.Sprintf("MNIST %s images %v from %s", splitName, idx, dir), nil
 }
 
 // drawSimulation draws connectome.png (|W| of the first 100×100 block, rows
