@@ -280,9 +280,9 @@ func TestRHSBatches(t *testing.T) {
 			for _, split := range []bool{false, true} {
 				ts := make([]float64, batch)
 				for s := range ts {
-					ts[s] = 0.25
+					ts[s] = 0.75 // frame 1
 					if split && s%2 == 1 {
-						ts[s] = 0.75
+						ts[s] = 0.25
 					}
 				}
 				dh := make([]float32, n*batch)
