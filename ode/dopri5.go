@@ -4,6 +4,9 @@ import (
 	"fmt"
 	"math"
 	"sync"
+	"unsafe"
+
+	"github.com/neuropil/neuropil/internal/vec"
 )
 
 // Dormand–Prince 5(4) coefficients (Dormand & Prince 1980; Hairer, Nørsett
@@ -142,6 +145,12 @@ func (d *dopri5[T]) combine(i, r0, r1 int) {
 		}
 		c := d.coef[i][l]
 		k := d.k[l][lo:hi]
+		if dst32, ok := as32(dst); ok {
+			k32, _ := as32(k)
+			c32, _ := as32(c)
+			vec.AxpyPattern(dst32, k32, c32)
+			continue
+		}
 		for j := 0; j < len(dst); j += batch {
 			o, kk := dst[j:j+batch], k[j:j+batch]
 			for b, cb := range c[:len(o)] {
@@ -149,6 +158,16 @@ func (d *dopri5[T]) combine(i, r0, r1 int) {
 			}
 		}
 	}
+}
+
+// as32 returns v as []float32 when T is float32 (or a type of its
+// representation), for the kernels of internal/vec.
+func as32[T Float](v []T) ([]float32, bool) {
+	var z T
+	if unsafe.Sizeof(z) != 4 {
+		return nil, false
+	}
+	return unsafe.Slice((*float32)(unsafe.Pointer(unsafe.SliceData(v))), len(v)), true
 }
 
 // errorBlock adds rows [r0, r1) of each sample's squared scaled error
@@ -163,17 +182,33 @@ func (d *dopri5[T]) errorBlock(r0, r1 int) {
 		sums = make([]float64, batch)
 	}
 	atol, rtol := d.s.Atol, d.s.Rtol
-	for j := r0 * batch; j < r1*batch; j += batch {
-		for b := 0; b < batch; b++ {
-			e := 0.0
-			for l := range dpE {
-				if c := d.ecoef[l][b]; c != 0 {
-					e += c * float64(d.k[l][j+b])
-				}
+	lo, hi := r0*batch, r1*batch
+	if y32, ok := as32(d.y[lo:hi]); ok {
+		var ks [len(dpE)][]float32
+		var cs [len(dpE)][]float64
+		terms := 0
+		for l, e := range dpE {
+			if e != 0 {
+				ks[terms], _ = as32(d.k[l][lo:hi])
+				cs[terms] = d.ecoef[l]
+				terms++
 			}
-			sc := atol + rtol*max(math.Abs(float64(d.y[j+b])), math.Abs(float64(d.y1[j+b])))
-			r := e / sc
-			sums[b] += r * r
+		}
+		y132, _ := as32(d.y1[lo:hi])
+		vec.ErrorSq(sums, ks[:terms], cs[:terms], y32, y132, atol, rtol)
+	} else {
+		for j := lo; j < hi; j += batch {
+			for b := 0; b < batch; b++ {
+				e := 0.0
+				for l := range dpE {
+					if c := d.ecoef[l][b]; c != 0 {
+						e += c * float64(d.k[l][j+b])
+					}
+				}
+				sc := atol + rtol*max(math.Abs(float64(d.y[j+b])), math.Abs(float64(d.y1[j+b])))
+				r := e / sc
+				sums[b] += r * r
+			}
 		}
 	}
 	d.mu.Lock()
