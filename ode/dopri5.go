@@ -60,6 +60,7 @@ type dopri5[T Float] struct {
 	pending []denseOut // outputs due from this step
 	group   []denseOut
 	w       []T       // [batch][7] dense-output weights
+	wv      [7][]T    // [stage][batch] the same by stage, 0 for samples outside the group
 	t, h    []float64 // [batch] time and step size of each sample
 	ts      []float64 // [batch] stage times
 	errSum  []float64 // [batch] Σ (err/scale)²
@@ -91,6 +92,7 @@ func newDopri5[T Float](p Problem[T], s Settings) *dopri5[T] {
 		took: make([]bool, p.Batch), factor: make([]float64, p.Batch), w: make([]T, 7*p.Batch)}
 	for i := range d.k {
 		d.k[i] = make([]T, n)
+		d.wv[i] = make([]T, p.Batch)
 		d.ecoef[i] = make([]float64, p.Batch)
 		for l := 0; l < i; l++ {
 			d.coef[i][l] = make([]T, p.Batch)
@@ -462,6 +464,12 @@ func (d *dopri5[T]) flushDense(out []T) {
 			w[0] += T(h * B)
 			w[6] += T(h * C)
 		}
+		for l := range d.wv {
+			clear(d.wv[l])
+			for gi, p := range group {
+				d.wv[l][p.b] = d.w[gi*7+l]
+			}
+		}
 		parallel(dim, func(r0, r1 int) { d.denseRows(out, k, group, r0, r1) })
 	}
 }
@@ -470,15 +478,52 @@ func (d *dopri5[T]) flushDense(out []T) {
 // index k.
 func (d *dopri5[T]) denseRows(out []T, k int, group []denseOut, r0, r1 int) {
 	batch, dim := d.p.Batch, d.p.Dim
-	{
-		for i := r0; i < r1; i++ {
-			j := i * batch
-			for gi, p := range group {
-				w := d.w[gi*7 : gi*7+7]
-				jb := j + p.b
-				v := d.y[jb] + w[0]*d.k[0][jb] + w[2]*d.k[2][jb] + w[3]*d.k[3][jb] +
-					w[4]*d.k[4][jb] + w[5]*d.k[5][jb] + w[6]*d.k[6][jb]
-				out[(k*batch+p.b)*dim+i] = v
+	if y, ok := as32(d.y); ok && batch <= denseBuf {
+		d.denseRows32(out, y, k, group, r0, r1)
+		return
+	}
+	for i := r0; i < r1; i++ {
+		j := i * batch
+		for gi, p := range group {
+			w := d.w[gi*7 : gi*7+7]
+			jb := j + p.b
+			v := d.y[jb] + w[0]*d.k[0][jb] + w[2]*d.k[2][jb] + w[3]*d.k[3][jb] +
+				w[4]*d.k[4][jb] + w[5]*d.k[5][jb] + w[6]*d.k[6][jb]
+			out[(k*batch+p.b)*dim+i] = v
+		}
+	}
+}
+
+// denseBuf is the size in float32 of the block denseRows32 evaluates the
+// continuous extension into before it writes the samples' rows: 8 KiB,
+// in L1.
+const denseBuf = 2048
+
+// denseRows32 is denseRows for float32 states: it evaluates
+// y + Σ_l wv_l ⊙ k_l for all samples on blocks of rows with
+// internal/vec and copies the group's samples out of each block.
+func (d *dopri5[T]) denseRows32(out []T, y []float32, k int, group []denseOut, r0, r1 int) {
+	batch, dim := d.p.Batch, d.p.Dim
+	out32, _ := as32(out)
+	var buf [denseBuf]float32
+	rows := denseBuf / batch
+	for i0 := r0; i0 < r1; i0 += rows {
+		i1 := min(i0+rows, r1)
+		lo, hi := i0*batch, i1*batch
+		v := buf[:hi-lo]
+		copy(v, y[lo:hi])
+		for l, kl := range d.k {
+			if l == 1 { // b_2 = d_2 = 0
+				continue
+			}
+			k32, _ := as32(kl[lo:hi])
+			w32, _ := as32(d.wv[l])
+			vec.AxpyPattern(v, k32, w32)
+		}
+		for _, p := range group {
+			o := out32[(k*batch+p.b)*dim+i0 : (k*batch+p.b)*dim+i1]
+			for i := range o {
+				o[i] = v[i*batch+p.b]
 			}
 		}
 	}
