@@ -83,55 +83,59 @@ var expTab = func() (t [tabRows][8]uint32) {
 // absTab64 is the float64 mask of everything but the sign, 4 lanes.
 var absTab64 = [4]uint64{1<<63 - 1, 1<<63 - 1, 1<<63 - 1, 1<<63 - 1}
 
-// expParts returns 2^n and expm1(r) for y = n·ln2 + r, |r| ≤ ln2/2, so that
-// e^y = s·q + s and e^y − 1 = s·q + (s − 1). y must lie in
-// [expLo, −expLo] (NaN passes through q).
-func expParts(y float32) (s, q float32) {
-	t := y*log2e + magic
+// The exponential: for y = n·ln2 + r with |r| ≤ ln2/2 and s = 2^n,
+// e^y = s·q + s and e^y − 1 = s·q + (s − 1) with q = expm1(r), y within
+// [expLo, −expLo] (NaN passes through q). Its parts are small enough for
+// the compiler to inline.
+
+// exp2n returns 2^n from t = n + magic.
+func exp2n(t float32) float32 { return math.Float32frombits((math.Float32bits(t) - expBias) << 23) }
+
+// expReduce returns t = n + magic, whose low mantissa bits hold n, and
+// r = y − n·ln2.
+func expReduce(y float32) (t, r float32) {
+	t = y*log2e + magic
 	n := t - magic
-	r := y - n*c1
+	r = y - n*c1
 	r -= n * c2
+	return t, r
+}
+
+// expm1Poly returns e^r − 1 = r + r²·P(r) for |r| ≤ ln2/2.
+func expm1Poly(r float32) float32 {
 	p := float32(p0)
 	p = p*r + p1
 	p = p*r + p2
 	p = p*r + p3
 	p = p*r + p4
 	p = p*r + p5
-	q = p*(r*r) + r
-	s = math.Float32frombits((math.Float32bits(t) - expBias) << 23)
-	return s, q
+	return p*(r*r) + r
 }
 
-// sigmoid is the scalar Go twin of Sigmoid.
+// sigmoid is the scalar Go twin of Sigmoid. It selects with bit masks
+// rather than branches on the sign, which random inputs would mispredict.
 func sigmoid(x float32) float32 {
-	y := math.Float32frombits(math.Float32bits(x) | 1<<31) // −|x|
-	yc := y
-	if yc < expLo {
-		yc = expLo
-	}
-	s, q := expParts(yc)
+	bx := math.Float32bits(x)
+	y := math.Float32frombits(bx | 1<<31) // −|x|
+	t, r := expReduce(max(y, expLo))      // max keeps NaN
+	s, q := exp2n(t), expm1Poly(r)
 	e := s*q + s // e^−|x|
 	if y < expLo {
 		e = 0
 	}
-	num := float32(1)
-	if math.Float32bits(x)>>31 != 0 {
-		num = e
-	}
+	neg := uint32(int32(bx) >> 31) // all ones for x < 0
+	num := math.Float32frombits(math.Float32bits(e)&neg | math.Float32bits(1)&^neg)
 	return num / (1 + e)
 }
 
 // tanh is the scalar Go twin of Tanh.
 func tanh(x float32) float32 {
 	y := math.Float32frombits(math.Float32bits(x) | 1<<31)
-	y += y // −2|x|
-	if y < tanhMin {
-		y = tanhMin
-	}
-	s, q := expParts(y)
+	t, r := expReduce(max(y+y, tanhMin)) // −2|x|, NaN kept
+	s, q := exp2n(t), expm1Poly(r)
 	m := s*q + (s - 1) // e^−2|x| − 1
-	t := m / (m + 2)   // −tanh|x|
-	return math.Float32frombits(math.Float32bits(t)&^(1<<31) | math.Float32bits(x)&(1<<31))
+	th := m / (m + 2)  // −tanh|x|
+	return math.Float32frombits(math.Float32bits(th)&^(1<<31) | math.Float32bits(x)&(1<<31))
 }
 
 // Sigmoid sets dst[i] = 1/(1 + e^−x[i]). dst and x have the same length
