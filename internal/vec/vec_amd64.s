@@ -27,8 +27,7 @@
 
 // EXPPARTS: for y in Y0 (within [expLo, −expLo] or NaN), Y1 = 2^n and
 // Y2 = expm1(r) with y = n·ln2 + r, as exp2n, expReduce and expm1Poly in
-// vec.go. R9 points at
-// expTab; clobbers Y3, Y4, Y5.
+// vec.go. R9 points at expTab; clobbers Y3, Y4, Y5.
 #define EXPPARTS \
 	VMOVUPS      LOG2E(R9), Y1   \ // t = y·log2e + magic
 	VFMADD213PS  MAGIC(R9), Y0, Y1 \
