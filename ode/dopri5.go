@@ -1,8 +1,10 @@
 package ode
 
 import (
+	"cmp"
 	"fmt"
 	"math"
+	"slices"
 	"sync"
 	"unsafe"
 
@@ -58,17 +60,17 @@ type dopri5[T Float] struct {
 	took    []bool     // [batch] accepted this step
 	factor  []float64  // [batch] step-size factor of this step
 	pending []denseOut // outputs due from this step
-	group   []denseOut
-	w       []T       // [batch][7] dense-output weights
-	wv      [7][]T    // [stage][batch] the same by stage, 0 for samples outside the group
-	t, h    []float64 // [batch] time and step size of each sample
-	ts      []float64 // [batch] stage times
-	errSum  []float64 // [batch] Σ (err/scale)²
-	ratio   []float64 // [batch] RMS error ratios
-	done    []bool    // [batch] sample reached T1
-	seg     []int     // [batch] segment between breaks
-	restart []bool    // [batch] crossed a break: k1 must be evaluated anew
-	next    []int     // [batch] index of the next output time
+	starts  []int      // where each time index begins in pending, then len(pending)
+	w       []T        // [pending][7] dense-output weights
+	wv      []T        // [time index due][7][batch] the same by stage, 0 for samples not due
+	t, h    []float64  // [batch] time and step size of each sample
+	ts      []float64  // [batch] stage times
+	errSum  []float64  // [batch] Σ (err/scale)²
+	ratio   []float64  // [batch] RMS error ratios
+	done    []bool     // [batch] sample reached T1
+	seg     []int      // [batch] segment between breaks
+	restart []bool     // [batch] crossed a break: k1 must be evaluated anew
+	next    []int      // [batch] index of the next output time
 }
 
 func newDopri5[T Float](p Problem[T], s Settings) *dopri5[T] {
@@ -89,10 +91,9 @@ func newDopri5[T Float](p Problem[T], s Settings) *dopri5[T] {
 		errSum: make([]float64, p.Batch), ratio: make([]float64, p.Batch),
 		done: make([]bool, p.Batch), next: make([]int, p.Batch),
 		seg: make([]int, p.Batch), restart: make([]bool, p.Batch),
-		took: make([]bool, p.Batch), factor: make([]float64, p.Batch), w: make([]T, 7*p.Batch)}
+		took: make([]bool, p.Batch), factor: make([]float64, p.Batch)}
 	for i := range d.k {
 		d.k[i] = make([]T, n)
-		d.wv[i] = make([]T, p.Batch)
 		d.ecoef[i] = make([]float64, p.Batch)
 		for l := 0; l < i; l++ {
 			d.coef[i][l] = make([]T, p.Batch)
@@ -429,67 +430,77 @@ type denseOut struct {
 // flushDense writes the pending outputs from Hairer's continuous extension
 // of the current step, written as y0 + h·Σ w_l(θ)·k_l: with θ' = 1 − θ and
 // the fifth-order weights b_l, w_l = b_l·(θ − θθ' + 2θ²θ') + [l=1]·θθ'²
-// − [l=7]·θ²θ' + d_l·θ²θ'². Outputs due at the same time index are
-// computed in one pass over the rows.
+// − [l=7]·θ²θ' + d_l·θ²θ'². All of them are computed in one pass over the
+// rows, which reads each stage once.
 func (d *dopri5[T]) flushDense(out []T) {
-	dim := d.p.Dim
-	for len(d.pending) > 0 {
-		k := d.pending[0].k
-		group := d.group[:0]
-		rest := d.pending[:0]
-		for _, p := range d.pending {
-			if p.k == k {
-				group = append(group, p)
-			} else {
-				rest = append(rest, p)
-			}
-		}
-		d.pending = rest
-		d.group = group
-		for gi, p := range group {
-			th, h := p.th, d.h[p.b]
-			t1 := 1 - th
-			A := th - th*t1 + 2*th*th*t1
-			B := th * t1 * t1
-			C := -th * th * t1
-			D := th * th * t1 * t1
-			w := d.w[gi*7 : gi*7+7]
-			for l := 0; l < 7; l++ {
-				bl := 0.0 // b_7 = 0
-				if l < 6 {
-					bl = dpA[6][l]
-				}
-				w[l] = T(h * (bl*A + dpD[l]*D))
-			}
-			w[0] += T(h * B)
-			w[6] += T(h * C)
-		}
-		for l := range d.wv {
-			clear(d.wv[l])
-			for gi, p := range group {
-				d.wv[l][p.b] = d.w[gi*7+l]
-			}
-		}
-		parallel(dim, func(r0, r1 int) { d.denseRows(out, k, group, r0, r1) })
+	if len(d.pending) == 0 {
+		return
 	}
+	batch := d.p.Batch
+	// Group the outputs by time index (stable: samples stay in order).
+	slices.SortStableFunc(d.pending, func(a, b denseOut) int { return cmp.Compare(a.k, b.k) })
+	d.w = grow(d.w, 7*len(d.pending))
+	d.starts = d.starts[:0]
+	for i, p := range d.pending {
+		if i == 0 || p.k != d.pending[i-1].k {
+			d.starts = append(d.starts, i)
+		}
+		th, h := p.th, d.h[p.b]
+		t1 := 1 - th
+		A := th - th*t1 + 2*th*th*t1
+		B := th * t1 * t1
+		C := -th * th * t1
+		D := th * th * t1 * t1
+		w := d.w[i*7 : i*7+7]
+		for l := 0; l < 7; l++ {
+			bl := 0.0 // b_7 = 0
+			if l < 6 {
+				bl = dpA[6][l]
+			}
+			w[l] = T(h * (bl*A + dpD[l]*D))
+		}
+		w[0] += T(h * B)
+		w[6] += T(h * C)
+	}
+	groups := len(d.starts)
+	d.starts = append(d.starts, len(d.pending))
+	d.wv = grow(d.wv, groups*7*batch)
+	for g := 0; g < groups; g++ {
+		for i := d.starts[g]; i < d.starts[g+1]; i++ {
+			for l := 0; l < 7; l++ {
+				d.wv[(g*7+l)*batch+d.pending[i].b] = d.w[i*7+l]
+			}
+		}
+	}
+	parallel(d.p.Dim, func(r0, r1 int) { d.denseRows(out, r0, r1) })
+	d.pending = d.pending[:0]
 }
 
-// denseRows writes rows [r0, r1) of the outputs of a group due at time
-// index k.
-func (d *dopri5[T]) denseRows(out []T, k int, group []denseOut, r0, r1 int) {
+// grow returns s with length n, all zero, reusing its array if it can.
+func grow[T any](s []T, n int) []T {
+	if cap(s) < n {
+		return make([]T, n)
+	}
+	s = s[:n]
+	clear(s)
+	return s
+}
+
+// denseRows writes rows [r0, r1) of the pending outputs.
+func (d *dopri5[T]) denseRows(out []T, r0, r1 int) {
 	batch, dim := d.p.Batch, d.p.Dim
 	if y, ok := as32(d.y); ok && batch <= denseBuf {
-		d.denseRows32(out, y, k, group, r0, r1)
+		d.denseRows32(out, y, r0, r1)
 		return
 	}
 	for i := r0; i < r1; i++ {
 		j := i * batch
-		for gi, p := range group {
-			w := d.w[gi*7 : gi*7+7]
+		for pi, p := range d.pending {
+			w := d.w[pi*7 : pi*7+7]
 			jb := j + p.b
 			v := d.y[jb] + w[0]*d.k[0][jb] + w[2]*d.k[2][jb] + w[3]*d.k[3][jb] +
 				w[4]*d.k[4][jb] + w[5]*d.k[5][jb] + w[6]*d.k[6][jb]
-			out[(k*batch+p.b)*dim+i] = v
+			out[(p.k*batch+p.b)*dim+i] = v
 		}
 	}
 }
@@ -499,31 +510,34 @@ func (d *dopri5[T]) denseRows(out []T, k int, group []denseOut, r0, r1 int) {
 // in L1.
 const denseBuf = 2048
 
-// denseRows32 is denseRows for float32 states: it evaluates
-// y + Σ_l wv_l ⊙ k_l for all samples on blocks of rows with
-// internal/vec and copies the group's samples out of each block.
-func (d *dopri5[T]) denseRows32(out []T, y []float32, k int, group []denseOut, r0, r1 int) {
+// denseRows32 is denseRows for float32 states: on each block of rows, for
+// each time index due, it evaluates y + Σ_l wv_l ⊙ k_l for all samples
+// with internal/vec (the stages' blocks stay in cache from one time index
+// to the next) and copies the due samples out.
+func (d *dopri5[T]) denseRows32(out []T, y []float32, r0, r1 int) {
 	batch, dim := d.p.Batch, d.p.Dim
 	out32, _ := as32(out)
+	wv, _ := as32(d.wv)
 	var buf [denseBuf]float32
 	rows := denseBuf / batch
 	for i0 := r0; i0 < r1; i0 += rows {
 		i1 := min(i0+rows, r1)
 		lo, hi := i0*batch, i1*batch
 		v := buf[:hi-lo]
-		copy(v, y[lo:hi])
-		for l, kl := range d.k {
-			if l == 1 { // b_2 = d_2 = 0
-				continue
+		for g := 0; g+1 < len(d.starts); g++ {
+			copy(v, y[lo:hi])
+			for l, kl := range d.k {
+				if l == 1 { // b_2 = d_2 = 0
+					continue
+				}
+				k32, _ := as32(kl[lo:hi])
+				vec.AxpyPattern(v, k32, wv[(g*7+l)*batch:(g*7+l+1)*batch])
 			}
-			k32, _ := as32(kl[lo:hi])
-			w32, _ := as32(d.wv[l])
-			vec.AxpyPattern(v, k32, w32)
-		}
-		for _, p := range group {
-			o := out32[(k*batch+p.b)*dim+i0 : (k*batch+p.b)*dim+i1]
-			for i := range o {
-				o[i] = v[i*batch+p.b]
+			for _, p := range d.pending[d.starts[g]:d.starts[g+1]] {
+				o := out32[(p.k*batch+p.b)*dim+i0 : (p.k*batch+p.b)*dim+i1]
+				for i := range o {
+					o[i] = v[i*batch+p.b]
+				}
 			}
 		}
 	}
