@@ -584,12 +584,23 @@ func (d *dopri5[T]) initialStep() {
 	atol, rtol := d.s.Atol, d.s.Rtol
 	d0 := make([]float64, batch)
 	d1 := make([]float64, batch)
-	for j := 0; j < d.n; j += batch {
-		for b := 0; b < batch; b++ {
-			sc := atol + rtol*math.Abs(float64(d.y[j+b]))
-			y, f := float64(d.y[j+b])/sc, float64(d.k[0][j+b])/sc
-			d0[b] += y * y
-			d1[b] += f * f
+	y32, is32 := as32(d.y)
+	k032, _ := as32(d.k[0])
+	ones, negs := make([]float64, batch), make([]float64, batch)
+	for b := range ones {
+		ones[b], negs[b] = 1, -1
+	}
+	if is32 { // the same sums with internal/vec: max(|y|, |y|) = |y|
+		vec.ErrorSq(d0, [][]float32{y32}, [][]float64{ones}, y32, y32, atol, rtol)
+		vec.ErrorSq(d1, [][]float32{k032}, [][]float64{ones}, y32, y32, atol, rtol)
+	} else {
+		for j := 0; j < d.n; j += batch {
+			for b := 0; b < batch; b++ {
+				sc := atol + rtol*math.Abs(float64(d.y[j+b]))
+				y, f := float64(d.y[j+b])/sc, float64(d.k[0][j+b])/sc
+				d0[b] += y * y
+				d1[b] += f * f
+			}
 		}
 	}
 	h0 := make([]float64, batch)
@@ -603,9 +614,19 @@ func (d *dopri5[T]) initialStep() {
 		}
 		h0[b] = min(h0[b], p.T1-p.T0)
 	}
-	for j := 0; j < d.n; j += batch {
-		for b := 0; b < batch; b++ {
-			d.k[6][j+b] = d.y[j+b] + T(h0[b])*d.k[0][j+b]
+	if is32 {
+		k632, _ := as32(d.k[6])
+		copy(k632, y32)
+		h032 := make([]float32, batch)
+		for b, h := range h0 {
+			h032[b] = float32(h)
+		}
+		vec.AxpyPattern(k632, k032, h032)
+	} else {
+		for j := 0; j < d.n; j += batch {
+			for b := 0; b < batch; b++ {
+				d.k[6][j+b] = d.y[j+b] + T(h0[b])*d.k[0][j+b]
+			}
 		}
 	}
 	for b := range d.ts {
@@ -614,11 +635,16 @@ func (d *dopri5[T]) initialStep() {
 	f1 := d.k[1]
 	d.eval(f1, d.k[6], d.ts)
 	d2 := make([]float64, batch)
-	for j := 0; j < d.n; j += batch {
-		for b := 0; b < batch; b++ {
-			sc := atol + rtol*math.Abs(float64(d.y[j+b]))
-			r := (float64(f1[j+b]) - float64(d.k[0][j+b])) / sc
-			d2[b] += r * r
+	if is32 {
+		f132, _ := as32(f1)
+		vec.ErrorSq(d2, [][]float32{f132, k032}, [][]float64{ones, negs}, y32, y32, atol, rtol)
+	} else {
+		for j := 0; j < d.n; j += batch {
+			for b := 0; b < batch; b++ {
+				sc := atol + rtol*math.Abs(float64(d.y[j+b]))
+				r := (float64(f1[j+b]) - float64(d.k[0][j+b])) / sc
+				d2[b] += r * r
+			}
 		}
 	}
 	for b := range d.h {

@@ -77,3 +77,39 @@ func TestDopri5Float32MatchesFloat64(t *testing.T) {
 		}
 	}
 }
+
+// TestInitialStepFloat32 checks the automatic first step of float32 states
+// (norms through internal/vec) against float64 states (loops), per sample.
+func TestInitialStepFloat32(t *testing.T) {
+	for _, batch := range []int{3, 8} {
+		lam := make([]float64, batch)
+		for b := range lam {
+			lam[b] = -0.5 - 3*float64(b)
+		}
+		l := &linear{dim: 41, lambdas: lam}
+		p32 := l.problem(1, []float64{1})
+		d32 := newDopri5(p32, Settings{})
+		d32.eval(d32.k[0], d32.y, d32.ts)
+		d32.initialStep()
+
+		f64 := func(dydt, y []float64, ts []float64) {
+			for i := 0; i < l.dim; i++ {
+				for b, lb := range lam {
+					dydt[i*batch+b] = lb*y[i*batch+b] + float64(i)
+				}
+			}
+		}
+		y0 := make([]float64, l.dim*batch)
+		for i := range y0 {
+			y0[i] = 1
+		}
+		d64 := newDopri5(Problem[float64]{F: f64, Dim: l.dim, Batch: batch, Y0: y0, T0: 0, T1: 1, Times: []float64{1}}, Settings{})
+		d64.eval(d64.k[0], d64.y, d64.ts)
+		d64.initialStep()
+		for b := range lam {
+			if h32, h64 := d32.h[b], d64.h[b]; !(math.Abs(h32-h64) <= 1e-5*h64) {
+				t.Errorf("batch %d sample %d: first step %v in float32, %v in float64", batch, b, h32, h64)
+			}
+		}
+	}
+}
