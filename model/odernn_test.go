@@ -93,7 +93,7 @@ func (f *fixture) solve(t *testing.T, s ode.Settings) []float32 {
 }
 
 // rk4Tol: the same float32 arithmetic as PyTorch up to the order of sums
-// and the ~2 ulp of exp32, over 20–30 steps of values below 1.5.
+// and the few ulp of vec.Sigmoid and vec.Tanh, over 20–30 steps of values below 1.5.
 const rk4Tol = 1e-5
 
 func TestODERNNMatchesPyTorchRK4(t *testing.T) {
