@@ -74,9 +74,7 @@ func (a Activation) apply(v []float32) {
 	case Tanh:
 		vec.Tanh(v, v)
 	case ReLU:
-		for i, x := range v {
-			v[i] = max(x, 0)
-		}
+		vec.ReLU(v, v)
 	case Softplus:
 		for i, x := range v {
 			if x <= 20 {

@@ -59,6 +59,19 @@ func BenchmarkTanh(b *testing.B) {
 		})
 }
 
+func BenchmarkReLU(b *testing.B) {
+	benchPair(b,
+		func(n int) func() { x, d := benchData(n); return func() { ReLU(d, x) } },
+		func(n int) func() {
+			x, d := benchData(n)
+			return func() {
+				for i, v := range x {
+					d[i] = max(v, 0)
+				}
+			}
+		})
+}
+
 func BenchmarkAdd(b *testing.B) {
 	benchPair(b,
 		func(n int) func() { x, d := benchData(n); return func() { Add(d, x) } },

@@ -1,6 +1,6 @@
 // Package vec holds the vectorised float32 kernels of the elementwise work
 // done in every right-hand-side evaluation: the nonlinearities of the model
-// (Sigmoid, Tanh), its per-row additions and relaxation (Add, AddRows,
+// (Sigmoid, Tanh, ReLU), its per-row additions and relaxation (Add, AddRows,
 // RelaxRows), and the stage combination and error norm of the ode solver
 // over states laid out [rows][batch] (AxpyPattern, ErrorSq).
 //

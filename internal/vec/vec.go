@@ -166,6 +166,20 @@ func Tanh(dst, x []float32) {
 	}
 }
 
+// ReLU sets dst[i] = max(x[i], 0) (NaN stays NaN, −0 becomes 0). dst and x
+// have the same length and may be the same slice.
+//
+//	for i, v := range x {
+//		dst[i] = max(v, 0)
+//	}
+func ReLU(dst, x []float32) {
+	checkLen("ReLU", len(dst), len(x))
+	n := reluArch(dst, x)
+	for i, v := range x[n:] {
+		dst[n+i] = max(v, 0)
+	}
+}
+
 // Add adds x to dst elementwise.
 //
 //	for i, v := range x {

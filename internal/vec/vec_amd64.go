@@ -19,6 +19,9 @@ func sigmoidAVX2(dst, x *float32, n int)
 func tanhAVX2(dst, x *float32, n int)
 
 //go:noescape
+func reluAVX2(dst, x *float32, n int)
+
+//go:noescape
 func addAVX2(dst, x *float32, n int)
 
 //go:noescape
@@ -55,6 +58,15 @@ func tanhArch(dst, x []float32) int {
 		return 0
 	}
 	tanhAVX2(unsafe.SliceData(dst), unsafe.SliceData(x), n)
+	return n
+}
+
+func reluArch(dst, x []float32) int {
+	n := len(x) &^ 7
+	if !useAsm || n == 0 {
+		return 0
+	}
+	reluAVX2(unsafe.SliceData(dst), unsafe.SliceData(x), n)
 	return n
 }
 

@@ -110,6 +110,26 @@ tanhLoop:
 	VZEROUPPER
 	RET
 
+// func reluAVX2(dst, x *float32, n int)
+TEXT ·reluAVX2(SB), NOSPLIT, $0-24
+	MOVQ   dst+0(FP), DI
+	MOVQ   x+8(FP), SI
+	MOVQ   n+16(FP), CX
+	SHLQ   $2, CX
+	XORQ   AX, AX
+	VXORPS Y15, Y15, Y15
+
+reluLoop:
+	VMOVUPS (SI)(AX*1), Y0
+	VMAXPS  Y0, Y15, Y0           // max(0, x): x when either is NaN or both are zero
+	VADDPS  Y15, Y0, Y0           // −0 + 0 = 0, as Go's max(x, 0)
+	VMOVUPS Y0, (DI)(AX*1)
+	ADDQ    $32, AX
+	CMPQ    AX, CX
+	JL      reluLoop
+	VZEROUPPER
+	RET
+
 // func addAVX2(dst, x *float32, n int)
 TEXT ·addAVX2(SB), NOSPLIT, $0-24
 	MOVQ dst+0(FP), DI

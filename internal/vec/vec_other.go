@@ -9,6 +9,7 @@ const useAsm = false
 
 func sigmoidArch(dst, x []float32) int                     { return 0 }
 func tanhArch(dst, x []float32) int                        { return 0 }
+func reluArch(dst, x []float32) int                        { return 0 }
 func addArch(dst, x []float32) int                         { return 0 }
 func addRowsArch(dst, v []float32, batch int) bool         { return false }
 func relaxRowsArch(dst, r, h, w []float32, batch int) bool { return false }

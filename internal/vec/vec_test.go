@@ -139,6 +139,26 @@ func TestNonlinearTails(t *testing.T) {
 	}
 }
 
+// TestReLU checks ReLU bit for bit against Go's max(x, 0), with signed
+// zeros, infinities and NaN, on lengths around the vector width.
+func TestReLU(t *testing.T) {
+	inf, nan := float32(math.Inf(1)), float32(math.NaN())
+	special := []float32{0, float32(math.Copysign(0, -1)), inf, -inf, nan, -nan, 1e-45, -1e-45, 3, -3}
+	for n := 0; n <= 41; n++ {
+		x := make([]float32, n)
+		for i := range x {
+			x[i] = special[(i*7+n)%len(special)]
+		}
+		got := make([]float32, n)
+		ReLU(got, x)
+		for i, v := range x {
+			if w := max(v, 0); math.Float32bits(got[i]) != math.Float32bits(w) && !(w != w && got[i] != got[i]) {
+				t.Fatalf("n=%d: ReLU(%v) = %v (bits %#x), want %v (bits %#x)", n, v, got[i], math.Float32bits(got[i]), w, math.Float32bits(w))
+			}
+		}
+	}
+}
+
 func randSlice(rng *rand.Rand, n int) []float32 {
 	v := make([]float32, n)
 	for i := range v {
@@ -274,6 +294,7 @@ func TestPanics(t *testing.T) {
 		{"Sigmoid", func() { Sigmoid(make([]float32, 3), make([]float32, 4)) }},
 		{"Tanh", func() { Tanh(make([]float32, 3), make([]float32, 4)) }},
 		{"Add", func() { Add(make([]float32, 3), make([]float32, 4)) }},
+		{"ReLU", func() { ReLU(make([]float32, 3), make([]float32, 4)) }},
 		{"AddRows", func() { AddRows(make([]float32, 5), make([]float32, 2)) }},
 		{"AddRows empty", func() { AddRows(make([]float32, 5), nil) }},
 		{"RelaxRows", func() { RelaxRows(make([]float32, 4), make([]float32, 4), make([]float32, 3), make([]float32, 2)) }},
@@ -306,6 +327,7 @@ func TestAllocs(t *testing.T) {
 	if a := testing.AllocsPerRun(10, func() {
 		Sigmoid(d, x)
 		Tanh(d, x)
+		ReLU(d, x)
 		Add(d, x)
 		AddRows(d, w)
 		RelaxRows(d, x, d, w)
