@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 
+	"github.com/neuropil/neuropil/internal/vec"
 	"github.com/neuropil/neuropil/sparse"
 )
 
@@ -310,10 +311,10 @@ func (m *ODERNN) post(r0, r1 int) {
 	z := m.dh[r0*b : r1*b]
 	if m.frames > 0 {
 		if !m.precomp || m.frames == 1 {
-			d := m.drive[r0*b : r1*b]
-			for k := range z {
-				z[k] += d[k]
-			}
+			vec.Add(z, m.drive[r0*b:r1*b])
+		} else if f, same := m.sameBin(); same {
+			nb := m.Neurons * b
+			vec.Add(z, m.drive[f*nb+r0*b:f*nb+r1*b])
 		} else {
 			nb := m.Neurons * b
 			for i := r0; i < r1; i++ {
@@ -324,30 +325,28 @@ func (m *ODERNN) post(r0, r1 int) {
 		}
 	}
 	if m.bias != nil {
-		for i := r0; i < r1; i++ {
-			bi := m.bias[i]
-			row := z[(i-r0)*b : (i-r0+1)*b]
-			for s := range row {
-				row[s] += bi
-			}
-		}
+		vec.AddRows(z, m.bias[r0:r1])
 	}
 	m.phi.Apply(z)
 	if m.dale {
 		ReLU.apply(z)
 	}
-	h := m.h[r0*b : r1*b]
-	for i := r0; i < r1; i++ {
-		it := m.invTau[i]
-		o := (i - r0) * b
-		row, hr := z[o:o+b], h[o:o+b]
-		for s := range row {
-			row[s] = (row[s] - hr[s]) * it
-		}
-	}
+	vec.RelaxRows(z, z, m.h[r0*b:r1*b], m.invTau[r0:r1])
 	if m.next != nil {
 		m.next(r0, r1)
 	}
+}
+
+// sameBin returns the input frame of every sample when they all use the
+// same one.
+func (m *ODERNN) sameBin() (int, bool) {
+	f := m.bins[0]
+	for _, g := range m.bins[1:] {
+		if g != f {
+			return 0, false
+		}
+	}
+	return f, true
 }
 
 // Weights returns the effective recurrent matrix the model multiplies by

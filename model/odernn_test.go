@@ -242,3 +242,79 @@ func TestStepIsUnitEuler(t *testing.T) {
 		}
 	}
 }
+
+// TestRHSBatches checks the right-hand side against a float64 evaluation
+// of its definition at batches that take the vectorised paths of the
+// elementwise work (multiples of 8) and some that do not, with bias,
+// per-neuron time constants and two input frames, the samples in the same
+// frame and in different ones.
+func TestRHSBatches(t *testing.T) {
+	const n, inputs, frames = 300, 5, 2
+	w := sparse.Random(n, n, 3000, 0, 11, nil)
+	win := sparse.Identity(n, []int{0, 7, 99, 150, 299})
+	bias := make([]float32, n)
+	tau := make([]float32, n)
+	for i := range bias {
+		bias[i] = float32(i%7) / 10
+		tau[i] = 0.5 + float32(i%5)/4
+	}
+	for _, phi := range []Nonlinearity{{Sigmoid}, {Tanh}, {Tanh, ReLU}} {
+		for _, batch := range []int{1, 5, 8, 16, 24} {
+			m, err := New(Config{W: w, Input: win, Bias: bias, TauNeuron: tau, Nonlinearity: phi}, batch)
+			if err != nil {
+				t.Fatal(err)
+			}
+			x := make([]float32, frames*batch*inputs)
+			for k := range x {
+				x[k] = float32(k%11) - 5
+			}
+			if err := m.SetInput(x, frames, 0, 1); err != nil {
+				t.Fatal(err)
+			}
+			h := make([]float32, n*batch)
+			for k := range h {
+				h[k] = float32(k%13)/13 - 0.4
+			}
+			wh := make([]float32, n*batch)
+			sparse.MulTo(wh, w, h, batch)
+			for _, split := range []bool{false, true} {
+				ts := make([]float64, batch)
+				for s := range ts {
+					ts[s] = 0.75 // frame 1
+					if split && s%2 == 1 {
+						ts[s] = 0.25
+					}
+				}
+				dh := make([]float32, n*batch)
+				m.RHS(dh, h, ts)
+				for i := 0; i < n; i++ {
+					for s := 0; s < batch; s++ {
+						j := i*batch + s
+						z := float64(wh[j]) + float64(bias[i])
+						f := m.Frame(ts[s])
+						for k, col := range []int{0, 7, 99, 150, 299} {
+							if col == i {
+								z += float64(x[(f*batch+s)*inputs+k])
+							}
+						}
+						for _, a := range phi {
+							switch a {
+							case Sigmoid:
+								z = 1 / (1 + math.Exp(-z))
+							case Tanh:
+								z = math.Tanh(z)
+							case ReLU:
+								z = max(z, 0)
+							}
+						}
+						want := (z - float64(h[j])) / float64(tau[i])
+						if math.Abs(float64(dh[j])-want) > 1e-6*(1+math.Abs(want)) {
+							t.Fatalf("%v batch %d split %v: dh[%d][%d] = %v, want %v", phi, batch, split, i, s, dh[j], want)
+						}
+					}
+				}
+			}
+			m.Close()
+		}
+	}
+}

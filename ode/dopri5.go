@@ -4,6 +4,9 @@ import (
 	"fmt"
 	"math"
 	"sync"
+	"unsafe"
+
+	"github.com/neuropil/neuropil/internal/vec"
 )
 
 // Dormand–Prince 5(4) coefficients (Dormand & Prince 1980; Hairer, Nørsett
@@ -57,6 +60,7 @@ type dopri5[T Float] struct {
 	pending []denseOut // outputs due from this step
 	group   []denseOut
 	w       []T       // [batch][7] dense-output weights
+	wv      [7][]T    // [stage][batch] the same by stage, 0 for samples outside the group
 	t, h    []float64 // [batch] time and step size of each sample
 	ts      []float64 // [batch] stage times
 	errSum  []float64 // [batch] Σ (err/scale)²
@@ -88,6 +92,7 @@ func newDopri5[T Float](p Problem[T], s Settings) *dopri5[T] {
 		took: make([]bool, p.Batch), factor: make([]float64, p.Batch), w: make([]T, 7*p.Batch)}
 	for i := range d.k {
 		d.k[i] = make([]T, n)
+		d.wv[i] = make([]T, p.Batch)
 		d.ecoef[i] = make([]float64, p.Batch)
 		for l := 0; l < i; l++ {
 			d.coef[i][l] = make([]T, p.Batch)
@@ -142,6 +147,12 @@ func (d *dopri5[T]) combine(i, r0, r1 int) {
 		}
 		c := d.coef[i][l]
 		k := d.k[l][lo:hi]
+		if dst32, ok := as32(dst); ok {
+			k32, _ := as32(k)
+			c32, _ := as32(c)
+			vec.AxpyPattern(dst32, k32, c32)
+			continue
+		}
 		for j := 0; j < len(dst); j += batch {
 			o, kk := dst[j:j+batch], k[j:j+batch]
 			for b, cb := range c[:len(o)] {
@@ -149,6 +160,16 @@ func (d *dopri5[T]) combine(i, r0, r1 int) {
 			}
 		}
 	}
+}
+
+// as32 returns v as []float32 when T is float32 (or a type of its
+// representation), for the kernels of internal/vec.
+func as32[T Float](v []T) ([]float32, bool) {
+	var z T
+	if unsafe.Sizeof(z) != 4 {
+		return nil, false
+	}
+	return unsafe.Slice((*float32)(unsafe.Pointer(unsafe.SliceData(v))), len(v)), true
 }
 
 // errorBlock adds rows [r0, r1) of each sample's squared scaled error
@@ -163,17 +184,33 @@ func (d *dopri5[T]) errorBlock(r0, r1 int) {
 		sums = make([]float64, batch)
 	}
 	atol, rtol := d.s.Atol, d.s.Rtol
-	for j := r0 * batch; j < r1*batch; j += batch {
-		for b := 0; b < batch; b++ {
-			e := 0.0
-			for l := range dpE {
-				if c := d.ecoef[l][b]; c != 0 {
-					e += c * float64(d.k[l][j+b])
-				}
+	lo, hi := r0*batch, r1*batch
+	if y32, ok := as32(d.y[lo:hi]); ok {
+		var ks [len(dpE)][]float32
+		var cs [len(dpE)][]float64
+		terms := 0
+		for l, e := range dpE {
+			if e != 0 {
+				ks[terms], _ = as32(d.k[l][lo:hi])
+				cs[terms] = d.ecoef[l]
+				terms++
 			}
-			sc := atol + rtol*max(math.Abs(float64(d.y[j+b])), math.Abs(float64(d.y1[j+b])))
-			r := e / sc
-			sums[b] += r * r
+		}
+		y132, _ := as32(d.y1[lo:hi])
+		vec.ErrorSq(sums, ks[:terms], cs[:terms], y32, y132, atol, rtol)
+	} else {
+		for j := lo; j < hi; j += batch {
+			for b := 0; b < batch; b++ {
+				e := 0.0
+				for l := range dpE {
+					if c := d.ecoef[l][b]; c != 0 {
+						e += c * float64(d.k[l][j+b])
+					}
+				}
+				sc := atol + rtol*max(math.Abs(float64(d.y[j+b])), math.Abs(float64(d.y1[j+b])))
+				r := e / sc
+				sums[b] += r * r
+			}
 		}
 	}
 	d.mu.Lock()
@@ -427,6 +464,12 @@ func (d *dopri5[T]) flushDense(out []T) {
 			w[0] += T(h * B)
 			w[6] += T(h * C)
 		}
+		for l := range d.wv {
+			clear(d.wv[l])
+			for gi, p := range group {
+				d.wv[l][p.b] = d.w[gi*7+l]
+			}
+		}
 		parallel(dim, func(r0, r1 int) { d.denseRows(out, k, group, r0, r1) })
 	}
 }
@@ -435,15 +478,52 @@ func (d *dopri5[T]) flushDense(out []T) {
 // index k.
 func (d *dopri5[T]) denseRows(out []T, k int, group []denseOut, r0, r1 int) {
 	batch, dim := d.p.Batch, d.p.Dim
-	{
-		for i := r0; i < r1; i++ {
-			j := i * batch
-			for gi, p := range group {
-				w := d.w[gi*7 : gi*7+7]
-				jb := j + p.b
-				v := d.y[jb] + w[0]*d.k[0][jb] + w[2]*d.k[2][jb] + w[3]*d.k[3][jb] +
-					w[4]*d.k[4][jb] + w[5]*d.k[5][jb] + w[6]*d.k[6][jb]
-				out[(k*batch+p.b)*dim+i] = v
+	if y, ok := as32(d.y); ok && batch <= denseBuf {
+		d.denseRows32(out, y, k, group, r0, r1)
+		return
+	}
+	for i := r0; i < r1; i++ {
+		j := i * batch
+		for gi, p := range group {
+			w := d.w[gi*7 : gi*7+7]
+			jb := j + p.b
+			v := d.y[jb] + w[0]*d.k[0][jb] + w[2]*d.k[2][jb] + w[3]*d.k[3][jb] +
+				w[4]*d.k[4][jb] + w[5]*d.k[5][jb] + w[6]*d.k[6][jb]
+			out[(k*batch+p.b)*dim+i] = v
+		}
+	}
+}
+
+// denseBuf is the size in float32 of the block denseRows32 evaluates the
+// continuous extension into before it writes the samples' rows: 8 KiB,
+// in L1.
+const denseBuf = 2048
+
+// denseRows32 is denseRows for float32 states: it evaluates
+// y + Σ_l wv_l ⊙ k_l for all samples on blocks of rows with
+// internal/vec and copies the group's samples out of each block.
+func (d *dopri5[T]) denseRows32(out []T, y []float32, k int, group []denseOut, r0, r1 int) {
+	batch, dim := d.p.Batch, d.p.Dim
+	out32, _ := as32(out)
+	var buf [denseBuf]float32
+	rows := denseBuf / batch
+	for i0 := r0; i0 < r1; i0 += rows {
+		i1 := min(i0+rows, r1)
+		lo, hi := i0*batch, i1*batch
+		v := buf[:hi-lo]
+		copy(v, y[lo:hi])
+		for l, kl := range d.k {
+			if l == 1 { // b_2 = d_2 = 0
+				continue
+			}
+			k32, _ := as32(kl[lo:hi])
+			w32, _ := as32(d.wv[l])
+			vec.AxpyPattern(v, k32, w32)
+		}
+		for _, p := range group {
+			o := out32[(k*batch+p.b)*dim+i0 : (k*batch+p.b)*dim+i1]
+			for i := range o {
+				o[i] = v[i*batch+p.b]
 			}
 		}
 	}
