@@ -228,10 +228,10 @@ func (d *dopri5[T]) eval(k, y []T, ts []float64) {
 
 func (d *dopri5[T]) solve(out []T) error {
 	p, s := d.p, d.s
-	if s.Atol < 0 || s.Rtol < 0 || math.IsNaN(s.Atol) || math.IsNaN(s.Rtol) || s.Atol+s.Rtol == 0 {
-		return fmt.Errorf("dopri5: tolerances atol %v, rtol %v must be non-negative and not both zero", s.Atol, s.Rtol)
+	if s.Atol < 0 || s.Rtol < 0 || math.IsNaN(s.Atol) || math.IsNaN(s.Rtol) || s.Atol+s.Rtol == 0 || math.IsInf(s.Atol+s.Rtol, 0) {
+		return fmt.Errorf("dopri5: tolerances atol %v, rtol %v must be finite, non-negative and not both zero", s.Atol, s.Rtol)
 	}
-	if s.MaxSteps < 0 || s.FirstStep < 0 || math.IsNaN(s.FirstStep) {
+	if s.MaxSteps < 0 || s.FirstStep < 0 || math.IsNaN(s.FirstStep) || math.IsInf(s.FirstStep, 0) {
 		return fmt.Errorf("dopri5: bad step budget %d or first step %v", s.MaxSteps, s.FirstStep)
 	}
 	if err := checkFinite(d.y, p.T0); err != nil {

@@ -46,7 +46,7 @@ func TestBenchErrors(t *testing.T) {
 		msg  string
 	}{
 		{[]string{"--kernel", "nope"}, "known"},
-		{[]string{"--connectome", "x.pt"}, "known: default"},
+		{[]string{"--connectome", "x.pt"}, "choose one"},
 		{[]string{"--batch", "0"}, "--batch"},
 		{[]string{"--neurons", "10", "--synapses", "1000"}, "cannot make"},
 		{[]string{"--cpuprofile", "/nonexistent/dir/cpu.pprof"}, "cpu profile"},
