@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"math"
 	"slices"
+
+	"github.com/neuropil/neuropil/internal/vec"
 )
 
 // tableau is an explicit Runge–Kutta method: stage i is evaluated at
@@ -165,6 +167,11 @@ func rkStep[T Float](f Func[T], y, tmp []T, k [][]T, ts []float64, t, h float64,
 // axpy computes y += a·x.
 func axpy[T Float](y []T, a T, x []T) {
 	x = x[:len(y)]
+	if y32, ok := as32(y); ok {
+		x32, _ := as32(x)
+		vec.AxpyPattern(y32, x32, []float32{float32(a)})
+		return
+	}
 	for i := range y {
 		y[i] += a * x[i]
 	}
