@@ -146,7 +146,11 @@ func Simulate(net *Network, frames []float32, nframes, batch int, s Settings) (*
 	defer d.Close()
 	solver := ode.Settings{Method: s.Method, Atol: s.Atol, Rtol: s.Rtol, Shared: s.Shared}
 	if fixed {
+		// The step count of a fixed step is the user's choice (duration/dt,
+		// solved in windows): no budget but the one that keeps the count
+		// an int, which package ode checks before the first step.
 		solver.Dt = s.Dt
+		solver.MaxSteps = math.MaxInt
 	}
 
 	y0 := d.Rest()
