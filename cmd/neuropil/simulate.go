@@ -30,6 +30,7 @@ func init() {
 type simulateFlags struct {
 	connectome, inputIndices, inputProjection, input, mnistDir, split string
 	bias, tauFile, tauType, outputNeurons, outputProjection, h0       string
+	outputBias                                                        string
 	load                                                              *loadFlags
 	batch, evals, steps, maxSteps, workers                            int
 	t0, t1, dt, rtol, atol, tau                                       float64
@@ -55,6 +56,7 @@ func runSimulate(args []string, stdout, stderr io.Writer) error {
 	fs.StringVar(&f.tauFile, "tau-file", "", "float .npy time constants [neurons]")
 	fs.StringVar(&f.tauType, "tau-type", "", "float .npy time constants per neuron type [types] (the connectome must carry neuron types)")
 	fs.StringVar(&f.outputProjection, "output-projection", "", "record W_ho·h instead of h: a matrix [outputs][neurons] in any format")
+	fs.StringVar(&f.outputBias, "output-bias", "", "float .npy bias [outputs] added to W_ho·h (with --output-projection)")
 	fs.StringVar(&f.outputNeurons, "output-neurons", "", "int .npy: record only these neurons")
 	fs.StringVar(&f.h0, "h0", "", "float .npy initial state [batch][neurons]; default zeros")
 	fs.IntVar(&f.batch, "batch", 8, "batch size")
@@ -276,6 +278,15 @@ func simulate(f *simulateFlags, stdout, stderr io.Writer) (err error) {
 			return fmt.Errorf("--output-projection %s: %d columns, want one per neuron (%d)", f.outputProjection, who.Cols, n)
 		}
 	}
+	var whoBias []float32
+	if f.outputBias != "" {
+		if who == nil {
+			return errors.New("--output-bias needs --output-projection")
+		}
+		if whoBias, err = loadFloats(f.outputBias, who.Rows); err != nil {
+			return fmt.Errorf("--output-bias: %w", err)
+		}
+	}
 	var outIdx []int
 	if f.outputNeurons != "" {
 		if outIdx, err = loadInts(f.outputNeurons); err != nil {
@@ -361,7 +372,11 @@ func simulate(f *simulateFlags, stdout, stderr io.Writer) (err error) {
 		recN = who.Rows
 		rec = make([]float32, f.evals*f.batch*recN)
 		for kb := 0; kb < f.evals*f.batch; kb++ {
-			sparse.MulTo(rec[kb*recN:(kb+1)*recN], who, act[kb*n:(kb+1)*n], 1)
+			o := rec[kb*recN : (kb+1)*recN]
+			sparse.MulTo(o, who, act[kb*n:(kb+1)*n], 1)
+			for j, b := range whoBias {
+				o[j] += b
+			}
 		}
 	}
 	if outIdx != nil {
