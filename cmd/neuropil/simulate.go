@@ -319,6 +319,9 @@ func simulate(f *simulateFlags, stdout, stderr io.Writer) (err error) {
 		}
 	}
 	loadSeconds := time.Since(start).Seconds()
+	// Construction garbage (the connectome builder's and the readers' buffers)
+	// is collected now, so the activity and the solver reuse its memory.
+	runtime.GC()
 
 	times := ode.Linspace(f.t0, f.t1, f.evals)
 	if f.model == "rnn" {
