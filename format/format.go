@@ -15,6 +15,7 @@ import (
 	"github.com/neuropil/neuropil/format/native"
 	"github.com/neuropil/neuropil/format/npy"
 	"github.com/neuropil/neuropil/format/pt"
+	"github.com/neuropil/neuropil/internal/atomic"
 	"github.com/neuropil/neuropil/sparse"
 )
 
@@ -121,11 +122,11 @@ func ReadHeader(path string, opt Options) (Header, error) {
 		}
 		h.Rows, h.Cols, h.Stored, h.DType, h.Layout = nh.Shape[0], nh.Shape[1], nh.Shape[0]*nh.Shape[1], nh.DType, "dense"
 	case "csv":
-		c, err := edgelist.Decode(file, edgeOptions(path, opt))
+		c, rows, err := edgelist.DecodeCount(file, edgeOptions(path, opt))
 		if err != nil {
 			return h, fmt.Errorf("%s: %w", path, err)
 		}
-		h.Rows, h.Cols, h.Stored, h.DType, h.Layout = c.W.Rows, c.W.Cols, c.W.NNZ(), "text", "edge list"
+		h.Rows, h.Cols, h.Stored, h.DType, h.Layout = c.W.Rows, c.W.Cols, rows, "text", "edge list"
 	case "native":
 		nh, err := native.DecodeHeader(file)
 		if err != nil {
@@ -157,6 +158,43 @@ func edgeOptions(path string, opt Options) edgelist.Options {
 	}
 	return e
 }
+
+// Inspect reads the matrix in path (square or not) with its neuron table,
+// like Read, and describes the file as ReadHeader does, reading the file
+// once where the format needs a full read for both (edge lists).
+func Inspect(path string, opt Options) (*connectome.Connectome, Header, error) {
+	f, err := Detect(path)
+	if err != nil {
+		return nil, Header{}, err
+	}
+	if f.Name != "csv" {
+		h, err := ReadHeader(path, opt)
+		if err != nil {
+			return nil, h, err
+		}
+		c, err := Read(path, opt)
+		return c, h, err
+	}
+	file, err := os.Open(path)
+	if err != nil {
+		return nil, Header{}, err
+	}
+	defer file.Close()
+	c, rows, err := edgelist.DecodeCount(file, edgeOptions(path, opt))
+	if err != nil {
+		return nil, Header{}, fmt.Errorf("%s: %w", path, err)
+	}
+	if err := c.W.Validate(); err != nil {
+		return nil, Header{}, fmt.Errorf("%s: %w", path, err)
+	}
+	h := Header{Format: f.Name, Rows: c.W.Rows, Cols: c.W.Cols, Stored: rows, DType: "text", Layout: "edge list"}
+	return c, h, nil
+}
+
+// Read reads the matrix in path, square or not, with the neuron table the
+// format holds (edge lists and .npc files), leaving the squareness check
+// of Load to callers that need a connectome; convert uses it.
+func Read(path string, opt Options) (*connectome.Connectome, error) { return load(path, opt) }
 
 // load reads any matrix (square or not) with its neuron table.
 func load(path string, opt Options) (*connectome.Connectome, error) {
@@ -261,7 +299,7 @@ func Save(path string, c *connectome.Connectome, opt Options) error {
 	} else if f.Name == "csv" {
 		return fmt.Errorf("%s: an edge list holds a square connectome, not a %d×%d matrix", path, c.W.Rows, c.W.Cols)
 	}
-	err = writeAtomic(path, func(w io.Writer) error {
+	err = atomic.WriteFile(path, func(w io.Writer) error {
 		switch f.Name {
 		case "pt":
 			return pt.Encode(w, c.W)
@@ -290,7 +328,7 @@ func Save(path string, c *connectome.Connectome, opt Options) error {
 		return err
 	}
 	if !f.Table && !opt.NoNeuronTable && (c.IDs != nil || c.Sign != nil) {
-		return writeAtomic(NeuronTablePath(path), func(w io.Writer) error { return edgelist.EncodeNeurons(w, c) })
+		return atomic.WriteFile(NeuronTablePath(path), func(w io.Writer) error { return edgelist.EncodeNeurons(w, c) })
 	}
 	return nil
 }
@@ -305,37 +343,4 @@ func NeuronTablePath(path string) string {
 		}
 	}
 	return path + ".neurons.csv"
-}
-
-// writeAtomic writes through a temporary file in path's directory that is
-// renamed to path on success and removed on failure.
-func writeAtomic(path string, write func(io.Writer) error) (err error) {
-	dir, base := filepath.Split(path)
-	if dir == "" {
-		dir = "."
-	}
-	tmp, err := os.CreateTemp(dir, "."+base+".*.tmp")
-	if err != nil {
-		return err
-	}
-	defer func() {
-		if err != nil {
-			tmp.Close()
-			os.Remove(tmp.Name())
-			err = fmt.Errorf("%s: %w", path, err)
-		}
-	}()
-	if err = write(tmp); err != nil {
-		return err
-	}
-	if err = tmp.Sync(); err != nil {
-		return err
-	}
-	if err = tmp.Close(); err != nil {
-		return err
-	}
-	if err = os.Chmod(tmp.Name(), 0o644); err != nil {
-		return err
-	}
-	return os.Rename(tmp.Name(), path)
 }

@@ -210,11 +210,12 @@ func TestSimulateOutputSelection(t *testing.T) {
 	_, all, _ := loadArray(filepath.Join(full, "activity.npy"))
 	sel := writeNPY(t, filepath.Join(dir, "sel.npy"), []int{2}, []int64{4, 1})
 	proj := writeNPY(t, filepath.Join(dir, "proj.npy"), []int{1, 6}, []float32{1, 0, 0, 0, 0, 2})
+	ob := writeNPY(t, filepath.Join(dir, "ob.npy"), []int{1}, []float32{0.25})
 	o1, o2 := filepath.Join(dir, "o1"), filepath.Join(dir, "o2")
 	if _, _, err := runCLI(append(common, "--out", o1, "--output-neurons", sel)...); err != nil {
 		t.Fatal(err)
 	}
-	if _, _, err := runCLI(append(common, "--out", o2, "--output-projection", proj)...); err != nil {
+	if _, _, err := runCLI(append(common, "--out", o2, "--output-projection", proj, "--output-bias", ob)...); err != nil {
 		t.Fatal(err)
 	}
 	s1, a1, _ := loadArray(filepath.Join(o1, "activity.npy"))
@@ -226,8 +227,44 @@ func TestSimulateOutputSelection(t *testing.T) {
 		if a1[kb*2] != all[kb*6+4] || a1[kb*2+1] != all[kb*6+1] {
 			t.Fatal("output neurons not selected")
 		}
-		if want := all[kb*6] + 2*all[kb*6+5]; math.Abs(float64(a2[kb]-want)) > 1e-6 {
+		if want := all[kb*6] + 2*all[kb*6+5] + 0.25; math.Abs(float64(a2[kb]-want)) > 1e-6 {
 			t.Fatalf("projection %v, want %v", a2[kb], want)
 		}
+	}
+}
+
+// TestSimulateDiscreteRNN checks --model rnn against the definition
+// h_t = (1/tau)·sigmoid(W_ih x_t + W h_{t−1}) + (1 − 1/tau)·h_{t−1}.
+func TestSimulateDiscreteRNN(t *testing.T) {
+	dir := t.TempDir()
+	w := []float32{0, 0.5, -1, 0}
+	conn := writeNPY(t, filepath.Join(dir, "w.npy"), []int{2, 2}, w)
+	x := []float32{1, -2, 0.5} // 3 frames, batch 1, 1 input
+	input := writeNPY(t, filepath.Join(dir, "x.npy"), []int{3, 1, 1}, x)
+	idx := writeNPY(t, filepath.Join(dir, "i.npy"), []int{1}, []int64{1})
+	out := filepath.Join(dir, "out")
+	if _, _, err := runCLI("simulate", "--model", "rnn", "--connectome", conn, "--input", input, "--input-indices", idx,
+		"--batch", "1", "--evals", "3", "--tau", "2", "--no-plots", "--out", out); err != nil {
+		t.Fatal(err)
+	}
+	_, act, err := loadArray(filepath.Join(out, "activity.npy"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	sig := func(z float64) float64 { return 1 / (1 + math.Exp(-z)) }
+	h := []float64{0, 0}
+	for k := 0; k < 3; k++ {
+		z0 := float64(w[0])*h[0] + float64(w[1])*h[1]
+		z1 := float64(w[2])*h[0] + float64(w[3])*h[1] + float64(x[k])
+		h = []float64{0.5*sig(z0) + 0.5*h[0], 0.5*sig(z1) + 0.5*h[1]}
+		for i := range h {
+			if d := math.Abs(float64(act[k*2+i]) - h[i]); d > 1e-6 {
+				t.Fatalf("frame %d neuron %d: %v, want %v", k, i, act[k*2+i], h[i])
+			}
+		}
+	}
+	if _, _, err := runCLI("simulate", "--model", "rnn", "--connectome", conn, "--input", input, "--input-indices", idx,
+		"--batch", "1", "--evals", "5", "--no-plots", "--out", filepath.Join(dir, "bad")); err == nil {
+		t.Error("--evals different from the frames accepted")
 	}
 }

@@ -14,6 +14,7 @@ import (
 
 	"github.com/neuropil/neuropil/connectome"
 	"github.com/neuropil/neuropil/format/internal/coo"
+	"github.com/neuropil/neuropil/sparse"
 )
 
 // A FormatError reports that the input is not a valid edge list.
@@ -198,13 +199,28 @@ func DecodeHeader(r io.Reader, opt Options) (Header, error) {
 // Decode reads an edge list into a connectome with IDs set (and Sign when
 // opt.Sign names a column).
 func Decode(r io.Reader, opt Options) (*connectome.Connectome, error) {
+	c, _, err := DecodeCount(r, opt)
+	return c, err
+}
+
+// DecodeCount is Decode that also returns the number of data rows read
+// (the entries stored in the file, before rows of one pair are summed).
+func DecodeCount(r io.Reader, opt Options) (*connectome.Connectome, int, error) {
+	c, rows, err := decode(r, opt)
+	if err != nil {
+		return nil, 0, err
+	}
+	return c, rows, nil
+}
+
+func decode(r io.Reader, opt Options) (*connectome.Connectome, int, error) {
 	br, err := open(r)
 	if err != nil {
-		return nil, err
+		return nil, 0, err
 	}
 	cr, h, err := readHeader(br, opt)
 	if err != nil {
-		return nil, err
+		return nil, 0, err
 	}
 	ip, iq := index(h.Columns, h.Pre), index(h.Columns, h.Post)
 	iw, is := -1, -1
@@ -233,24 +249,24 @@ func Decode(r io.Reader, opt Options) (*connectome.Connectome, error) {
 		if err != nil {
 			var pe *csv.ParseError
 			if errors.As(err, &pe) {
-				return nil, FormatError(fmt.Sprintf("line %d: %v", pe.Line, pe.Err))
+				return nil, 0, FormatError(fmt.Sprintf("line %d: %v", pe.Line, pe.Err))
 			}
-			return nil, fmt.Errorf("edgelist: %w", err)
+			return nil, 0, fmt.Errorf("edgelist: %w", err)
 		}
 		line, _ := cr.FieldPos(0)
 		p, err := strconv.ParseInt(strings.TrimSpace(rec[ip]), 10, 64)
 		if err != nil {
-			return nil, FormatError(fmt.Sprintf("line %d: %s %q is not a 64-bit integer id", line, h.Pre, rec[ip]))
+			return nil, 0, FormatError(fmt.Sprintf("line %d: %s %q is not a 64-bit integer id", line, h.Pre, rec[ip]))
 		}
 		q, err := strconv.ParseInt(strings.TrimSpace(rec[iq]), 10, 64)
 		if err != nil {
-			return nil, FormatError(fmt.Sprintf("line %d: %s %q is not a 64-bit integer id", line, h.Post, rec[iq]))
+			return nil, 0, FormatError(fmt.Sprintf("line %d: %s %q is not a 64-bit integer id", line, h.Post, rec[iq]))
 		}
 		v := 1.0
 		if iw >= 0 {
 			v, err = strconv.ParseFloat(strings.TrimSpace(rec[iw]), 64)
 			if err != nil || math.IsNaN(v) || math.IsInf(v, 0) {
-				return nil, FormatError(fmt.Sprintf("line %d: %s %q is not a finite number", line, h.Weight, rec[iw]))
+				return nil, 0, FormatError(fmt.Sprintf("line %d: %s %q is not a finite number", line, h.Weight, rec[iw]))
 			}
 		}
 		pre = append(pre, p)
@@ -268,7 +284,7 @@ func Decode(r io.Reader, opt Options) (*connectome.Connectome, error) {
 	slices.Sort(ids)
 	ids = slices.Compact(ids)
 	if len(ids) > coo.MaxDim {
-		return nil, FormatError(fmt.Sprintf("%d neurons exceed the int32 limit", len(ids)))
+		return nil, 0, FormatError(fmt.Sprintf("%d neurons exceed the int32 limit", len(ids)))
 	}
 	ids = slices.Clip(ids)
 	idx := make(map[int64]int32, len(ids))
@@ -303,11 +319,12 @@ func Decode(r io.Reader, opt Options) (*connectome.Connectome, error) {
 		}
 		b.Add(i, j, v)
 	}
+	rows := len(pre)
 	pre, post, w = nil, nil, nil
 	if c.W, err = b.CSR(); err != nil {
-		return nil, fmt.Errorf("edgelist: %w", err)
+		return nil, 0, fmt.Errorf("edgelist: %w", err)
 	}
-	return c, nil
+	return c, rows, nil
 }
 
 // id returns neuron i's id: c.IDs[i], or i when c has no ids.
@@ -321,7 +338,8 @@ func id(c *connectome.Connectome, i int) int64 {
 // Encode writes c's weights as an edge list "pre,post,weight" separated
 // by comma (',' or '\t'; 0 means ','), one row per nonzero entry W[post,
 // pre] with the neurons' ids (their indices when c has none), rows ordered
-// by post then pre.
+// by post then pre. Without ids, every neuron must have a synapse: the
+// file could not say that a neuron without one exists.
 func Encode(w io.Writer, c *connectome.Connectome, comma rune) error {
 	if err := c.Validate(); err != nil {
 		return fmt.Errorf("edgelist: encode: %w", err)
@@ -332,11 +350,20 @@ func Encode(w io.Writer, c *connectome.Connectome, comma rune) error {
 	if comma != ',' && comma != '\t' {
 		panic("edgelist: separator must be ',' or '\\t'")
 	}
+	// An edge list names only neurons with a synapse: reading one back
+	// drops the others. With ids, the ids still say which neuron is which;
+	// without, the indices are the ids and the rest would be renumbered
+	// into a different network.
+	m := c.W
+	if c.IDs == nil {
+		if err := allLinked(m); err != nil {
+			return err
+		}
+	}
 	sep := byte(comma)
 	bw := bufio.NewWriterSize(w, 1<<16)
 	bw.WriteString("pre" + string(sep) + "post" + string(sep) + "weight\n")
 	var buf []byte
-	m := c.W
 	for i := 0; i < m.Rows; i++ {
 		for k := m.RowPtr[i]; k < m.RowPtr[i+1]; k++ {
 			buf = strconv.AppendInt(buf[:0], id(c, int(m.ColIdx[k])), 10)
@@ -349,6 +376,30 @@ func Encode(w io.Writer, c *connectome.Connectome, comma rune) error {
 		}
 	}
 	return bw.Flush()
+}
+
+// allLinked returns an error if a neuron of m has no synapse in or out.
+func allLinked(m *sparse.CSR) error {
+	linked := make([]bool, m.Rows)
+	for i := 0; i < m.Rows; i++ {
+		if m.RowPtr[i+1] > m.RowPtr[i] {
+			linked[i] = true
+		}
+	}
+	for _, j := range m.ColIdx {
+		linked[j] = true
+	}
+	k := slices.Index(linked, false)
+	if k < 0 {
+		return nil
+	}
+	n := 0
+	for _, l := range linked {
+		if !l {
+			n++
+		}
+	}
+	return fmt.Errorf("edgelist: encode: %d of %d neurons have no synapse (the first: %d) and the neurons have no ids; an edge list cannot hold them, and reading it back would renumber the rest: write .npc, .npz or .pt", n, m.Rows, k)
 }
 
 // EncodeNeurons writes the neuron table "index,id" (and ",sign" when c

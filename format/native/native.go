@@ -171,13 +171,16 @@ var littleEndian = binary.NativeEndian.Uint16([]byte{1, 0}) == 1
 func section[T int8 | int32 | int64 | float32](rd *reader, n int) ([]T, error) {
 	var zero T
 	es := int(unsafe.Sizeof(zero))
-	step := n
+	// With a known input size (checked against the header) allocate all
+	// at once; else start small and double, so that a forged header
+	// cannot make a short stream allocate much.
+	chunk := n
 	if !rd.known {
-		step = min(n, 1<<22)
+		chunk = min(n, 1<<16)
 	}
-	s := make([]T, 0, step)
+	s := make([]T, 0, chunk)
 	for len(s) < n {
-		m := min(n-len(s), max(step, len(s)))
+		m := min(n-len(s), max(chunk, len(s)))
 		s = append(s, make([]T, m)...)
 		b := bytesOf(s[len(s)-m:])
 		if _, err := io.ReadFull(rd.r, b); err != nil {

@@ -1,6 +1,7 @@
 package pt
 
 import (
+	"bytes"
 	"encoding/binary"
 	"fmt"
 	"io"
@@ -157,7 +158,7 @@ func (u *unpickler) read(n int) ([]byte, error) {
 }
 
 func (u *unpickler) readLine() (string, error) {
-	i := strings.IndexByte(string(u.data[u.pos:]), '\n')
+	i := bytes.IndexByte(u.data[u.pos:], '\n')
 	if i < 0 {
 		return "", fmt.Errorf("pickle at byte %d: line without end: %w", u.pos, io.ErrUnexpectedEOF)
 	}
@@ -688,6 +689,13 @@ func hashable(v any) bool {
 // checkGlobal returns the global if it is on the allow-list.
 func checkGlobal(mod, name string) (global, error) {
 	g := global{mod, name}
+	if !allowedGlobals[g.String()] && mod == "torch" && strings.HasSuffix(name, "Storage") {
+		var known []string
+		for _, d := range dtypes {
+			known = append(known, "torch."+d.storage)
+		}
+		return g, UnsupportedError(fmt.Sprintf("storage type %s (known: %s)", g, strings.Join(known, ", ")))
+	}
 	if !allowedGlobals[g.String()] {
 		return g, UnsupportedError(fmt.Sprintf("pickle names the global %s, which is not allowed in a tensor file (refused without running anything; allowed: %s)", g, allowedList()))
 	}

@@ -24,9 +24,10 @@ type Header struct {
 	Key        string // the dict key or list index chosen; "" for a bare tensor
 }
 
-// maxPickle bounds the size of data.pkl read into memory (256 MiB; the
-// pickle of a large state_dict is a few MB, the tensor data lies apart).
-const maxPickle = 256 << 20
+// maxPickle bounds the size of data.pkl read into memory (32 MiB; the
+// pickle of a large state_dict is a few MB, the tensor data lies apart),
+// and with it the memo and stack a forged pickle can build.
+const maxPickle = 32 << 20
 
 // legacyMagic starts files of the format torch.save wrote before 1.6.
 var legacyMagic = []byte("\x80\x02\x8a\x0a\x6c\xfc\x9c\x46\xf9\x20\x6a\xa8\x50\x19")
@@ -66,6 +67,22 @@ func open(r io.ReaderAt, size int64) (*archive, any, error) {
 			return nil, nil, UnsupportedError("TorchScript archive (torch.jit.save); save the tensors with torch.save")
 		}
 		return nil, nil, FormatError("zip archive has no data.pkl: not written by torch.save")
+	}
+	// PyTorch 2 records the byte order of the storages; older files are
+	// little-endian.
+	if bo, ok := a.records[a.prefix+"byteorder"]; ok {
+		rc, err := bo.Open()
+		if err != nil {
+			return nil, nil, FormatError(fmt.Sprintf("byteorder: %v", err))
+		}
+		order, err := io.ReadAll(io.LimitReader(rc, 16))
+		rc.Close()
+		if err != nil {
+			return nil, nil, FormatError(fmt.Sprintf("byteorder: %v", err))
+		}
+		if s := strings.TrimSpace(string(order)); s != "little" {
+			return nil, nil, UnsupportedError(fmt.Sprintf("storages of byte order %q (known: little)", s))
+		}
 	}
 	if pkl.UncompressedSize64 > maxPickle {
 		return nil, nil, UnsupportedError(fmt.Sprintf("data.pkl of %d bytes", pkl.UncompressedSize64))

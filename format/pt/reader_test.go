@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/neuropil/neuropil/format/internal/fixture"
@@ -170,6 +171,7 @@ func TestErrors(t *testing.T) {
 		{"legacy", append(append([]byte(nil), legacyMagic...), 0, 0), "legacy torch.save format"},
 		{"truncated", good[:len(good)/2], "truncated"},
 		{"truncated tail", good[:len(good)-10], "zip directory unreadable"},
+		{"big-endian", addRecord(t, good, "coo_f64/byteorder", "big"), `byte order "big"`},
 	} {
 		_, err := Decode(bytes.NewReader(c.data), int64(len(c.data)), "")
 		if err == nil || !strings.Contains(err.Error(), c.want) {
@@ -194,6 +196,20 @@ func TestForgedPickles(t *testing.T) {
 			// values view claims 4 elements of a 3-element storage
 			return bytes.Replace(p, []byte("J\x03\x00\x00\x00t(J\x01\x00\x00\x00t"), []byte("J\x04\x00\x00\x00t(J\x01\x00\x00\x00t"), 1)
 		}, "reaches element 3 of storage"},
+		{"values and indices differ", 4, 4, 3, func(p []byte) []byte {
+			// the values view claims 2 of the 3 stored elements
+			return bytes.Replace(p, []byte("J\x00\x00\x00\x00(J\x03\x00\x00\x00t(J\x01"), []byte("J\x00\x00\x00\x00(J\x02\x00\x00\x00t(J\x01"), 1)
+		}, "3 indices but 2 values"},
+		{"NaN size", 4, 4, 3, func(p []byte) []byte {
+			nan := []byte{'G', 0x7f, 0xf8, 0, 0, 0, 0, 0, 0}
+			return bytes.Replace(p, []byte("J\x04\x00\x00\x00J\x04\x00\x00\x00\x86"), append(append([]byte("J\x04\x00\x00\x00"), nan...), 0x86), 1)
+		}, "tensor size holds a float"},
+		{"huge stride", 4, 4, 3, func(p []byte) []byte {
+			return bytes.Replace(p, []byte("(J\x03\x00\x00\x00J\x01\x00\x00\x00t"), []byte("(J\x03\x00\x00\x00J\xff\xff\xff\x7ft"), 1)
+		}, "reaches element"},
+		{"complex storage", 4, 4, 3, func(p []byte) []byte {
+			return bytes.Replace(p, []byte("FloatStorage"), []byte("ComplexFloatStorage"), 1)
+		}, "storage type torch.ComplexFloatStorage (known: torch.DoubleStorage"},
 		{"truncated pickle", 4, 4, 3, func(p []byte) []byte { return p[:len(p)-7] }, "unexpected EOF"},
 		{"unknown opcode", 4, 4, 3, func(p []byte) []byte { return append([]byte{0x80, 2, 0xff}, p[2:]...) }, "unknown opcode 0xff"},
 		{"NEWOBJ", 4, 4, 3, func(p []byte) []byte { return append([]byte{0x80, 2, ')', ')', 0x81}, p[2:]...) }, "NEWOBJ"},
@@ -215,9 +231,16 @@ func TestForgedPickles(t *testing.T) {
 	}
 }
 
+var torchOnce struct {
+	sync.Once
+	err error
+}
+
+// requireTorch skips t unless fixture.Python imports torch and scipy.
 func requireTorch(t *testing.T) {
 	t.Helper()
-	if _, err := python(t, "", "import torch, scipy"); err != nil {
-		t.Skipf("%s lacks torch or scipy: %v", fixture.Python, err)
+	torchOnce.Do(func() { _, torchOnce.err = python(t, "", "import torch, scipy") })
+	if torchOnce.err != nil {
+		t.Skipf("%s lacks torch or scipy: %v", fixture.Python, torchOnce.err)
 	}
 }

@@ -107,8 +107,8 @@ func newTensor(storage, offset, size, stride any) (*tensor, error) {
 	// The last element must lie inside the storage.
 	last := off
 	for i, d := range shape {
-		if st[i] < 0 || st[i] > maxElements {
-			return nil, FormatError(fmt.Sprintf("tensor stride %v", st))
+		if st[i] < 0 || st[i] > maxElements || (st[i] > 0 && d-1 > maxElements/st[i]) {
+			return nil, FormatError(fmt.Sprintf("tensor stride %v for size %v", st, shape))
 		}
 		last += (d - 1) * st[i]
 		if last > maxElements {

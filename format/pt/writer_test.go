@@ -11,6 +11,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/neuropil/neuropil/connectome"
 	"github.com/neuropil/neuropil/format/internal/fixture"
 	"github.com/neuropil/neuropil/sparse"
 )
@@ -45,6 +46,26 @@ func replaceRecord(t testing.TB, data []byte, name string, content []byte) []byt
 		io.Copy(w, rc)
 		rc.Close()
 	}
+	zw.Close()
+	return buf.Bytes()
+}
+
+// addRecord returns the zip archive data with one more record.
+func addRecord(t testing.TB, data []byte, name, content string) []byte {
+	t.Helper()
+	zr, err := zip.NewReader(bytes.NewReader(data), int64(len(data)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var buf bytes.Buffer
+	zw := zip.NewWriter(&buf)
+	for _, f := range zr.File {
+		if err := zw.Copy(f); err != nil {
+			t.Fatal(err)
+		}
+	}
+	w, _ := zw.Create(name)
+	w.Write([]byte(content))
 	zw.Close()
 	return buf.Bytes()
 }
@@ -139,4 +160,64 @@ func FuzzDecode(f *testing.F) {
 			t.Fatal(err)
 		}
 	})
+}
+
+// FuzzDecodePickle fuzzes the unpickler and the tensor checks behind it:
+// each input is a data.pkl placed in a valid archive beside the storages
+// of testdata/coo_f64.pt (zip checksums would reject most mutations of
+// whole files before the pickle is reached).
+func FuzzDecodePickle(f *testing.F) {
+	base, err := os.ReadFile("testdata/coo_f64.pt")
+	if err != nil {
+		f.Fatal(err)
+	}
+	paths, _ := filepath.Glob("testdata/*.pt")
+	for _, p := range paths {
+		data, err := os.ReadFile(p)
+		if err != nil {
+			continue
+		}
+		zr, err := zip.NewReader(bytes.NewReader(data), int64(len(data)))
+		if err != nil {
+			continue
+		}
+		for _, zf := range zr.File {
+			if strings.HasSuffix(zf.Name, "data.pkl") {
+				rc, _ := zf.Open()
+				pkl, _ := io.ReadAll(rc)
+				rc.Close()
+				f.Add(pkl)
+			}
+		}
+	}
+	f.Fuzz(func(t *testing.T, pkl []byte) {
+		data := replaceRecord(t, base, "coo_f64/data.pkl", pkl)
+		m, err := Decode(bytes.NewReader(data), int64(len(data)), "")
+		if err == nil {
+			if err := m.Validate(); err != nil {
+				t.Fatal(err)
+			}
+		}
+		Decode(bytes.NewReader(data), int64(len(data)), "0")
+		Decode(bytes.NewReader(data), int64(len(data)), "hh.weight")
+	})
+}
+
+// BenchmarkDecodeTutorial decodes a tutorial-sized sparse COO tensor
+// (47,521² with 4.6M entries, as Encode writes it: 92 MB).
+func BenchmarkDecodeTutorial(b *testing.B) {
+	m := connectome.Default().W
+	var buf bytes.Buffer
+	if err := Encode(&buf, m); err != nil {
+		b.Fatal(err)
+	}
+	data := buf.Bytes()
+	b.SetBytes(int64(len(data)))
+	b.ResetTimer()
+	for range b.N {
+		got, err := Decode(bytes.NewReader(data), int64(len(data)), "")
+		if err != nil || got.NNZ() != m.NNZ() {
+			b.Fatal(err)
+		}
+	}
 }

@@ -85,14 +85,19 @@ def save_pt(name, obj, m):
         expect(path, m)
 
 
-def rewrite_pickle(src, dst, pkl):
-    """Copies the torch zip src to dst with data.pkl replaced by pkl."""
+def rewrite_pickle(src, dst, pkl, records=None):
+    """Copies the torch zip src to dst with data.pkl replaced by pkl and
+    the records named in records (by their name after the archive
+    directory, e.g. "data/0") replaced by their bytes."""
+    records = records or {}
     with zipfile.ZipFile(src) as zin, zipfile.ZipFile(dst, "w", zipfile.ZIP_STORED) as zout:
         for info in zin.infolist():
             data = zin.read(info.filename)
-            if info.filename.endswith("data.pkl"):
+            inner = info.filename.split("/", 1)[1]
+            if inner == "data.pkl":
                 data = pkl
-            zout.writestr(info.filename, data)
+            data = records.get(inner, data)
+            zout.writestr(zipfile.ZipInfo(info.filename, date_time=(1980, 1, 1, 0, 0, 0)), data)
 
 
 def pt_fixtures():
@@ -108,6 +113,16 @@ def pt_fixtures():
     for dt, name in [(torch.float32, "f32"), (torch.float16, "f16"), (torch.bfloat16, "bf16")]:
         u = torch.sparse_coo_tensor(tc.indices(), tc.values().to(dt), (40, 40))
         save_pt("coo_" + name, u, torch_to_scipy(u))
+    # int32 indices: torch itself keeps COO indices int64, so this variant
+    # is torch's coo_f32.pt with the index storage rewritten as IntStorage.
+    src = os.path.join(PT, "coo_f32.pt")
+    with zipfile.ZipFile(src) as z:
+        pkl = z.read("coo_f32/data.pkl")
+        idx = np.frombuffer(z.read("coo_f32/data/0"), dtype="<i8").astype("<i4").tobytes()
+    assert pkl.count(b"ctorch\nLongStorage\n") == 1
+    pkl = pkl.replace(b"ctorch\nLongStorage\n", b"ctorch\nIntStorage\n")
+    rewrite_pickle(src, os.path.join(PT, "coo_idx_i32.pt"), pkl, {"data/0": idx})
+    expect(os.path.join(PT, "coo_idx_i32.pt"), torch_to_scipy(torch.load(src)))
     iv = torch.tensor(rng.integers(-5, 6, len(r)))
     for dt, name in [(torch.int64, "i64"), (torch.int32, "i32"), (torch.int16, "i16"), (torch.int8, "i8"), (torch.uint8, "u8"), (torch.bool, "bool")]:
         vals = iv.abs() if dt in (torch.uint8,) else iv

@@ -32,13 +32,19 @@ func New(rows, cols, capacity int) *Builder {
 		Row: make([]int32, 0, capacity), Col: make([]int32, 0, capacity), Val: make([]float64, 0, capacity)}
 }
 
+// MaxShape is the largest number of rows or columns a decoder accepts
+// from a file's declared shape: 2^27 (134 million neurons, twice the
+// mouse brain). The row pointers alone of a larger matrix take more than
+// 512 MiB, which a forged header must not make a loader allocate.
+const MaxShape = 1 << 27
+
 // CheckShape returns an error unless rows and cols are valid dimensions.
 func CheckShape(rows, cols int64) error {
 	if rows < 0 || cols < 0 {
 		return fmt.Errorf("negative shape %d×%d", rows, cols)
 	}
-	if rows > MaxDim || cols > MaxDim {
-		return fmt.Errorf("shape %d×%d exceeds the int32 index limit", rows, cols)
+	if rows > MaxShape || cols > MaxShape {
+		return fmt.Errorf("shape %d×%d exceeds the supported %d rows or columns", rows, cols, MaxShape)
 	}
 	return nil
 }

@@ -61,3 +61,14 @@ func TestCSRRejectsNonFinite(t *testing.T) {
 		t.Errorf("overflowing sum: err %v", err)
 	}
 }
+
+func TestCheckShape(t *testing.T) {
+	for _, s := range [][2]int64{{-1, 2}, {2, -1}, {MaxShape + 1, 1}, {1, 1 << 40}} {
+		if CheckShape(s[0], s[1]) == nil {
+			t.Errorf("%v accepted", s)
+		}
+	}
+	if err := CheckShape(47521, MaxShape); err != nil {
+		t.Error(err)
+	}
+}

@@ -1,0 +1,100 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"strings"
+	"time"
+
+	"github.com/neuropil/neuropil/format"
+	"github.com/neuropil/neuropil/opticlobe"
+)
+
+func init() {
+	register("build", "build a connectome from a published description (optic-lobe)", runBuild)
+}
+
+// builders are the networks "neuropil build" knows.
+var builders = map[string]func(args []string, stdout, stderr io.Writer) error{
+	"optic-lobe": runBuildOpticLobe,
+}
+
+func runBuild(args []string, stdout, stderr io.Writer) error {
+	names := make([]string, 0, len(builders))
+	for n := range builders {
+		names = append(names, n)
+	}
+	if len(args) == 0 || strings.HasPrefix(args[0], "-") {
+		fmt.Fprintf(stderr, "usage: neuropil build NETWORK [flags]\n\nnetworks: %s\n", strings.Join(names, ", "))
+		if len(args) > 0 && (args[0] == "-h" || args[0] == "--help") {
+			return errHelp
+		}
+		return fmt.Errorf("build: no network named (known: %s)", strings.Join(names, ", "))
+	}
+	b, ok := builders[args[0]]
+	if !ok {
+		return fmt.Errorf("build: unknown network %q (known: %s)", args[0], strings.Join(names, ", "))
+	}
+	return b(args[1:], stdout, stderr)
+}
+
+func runBuildOpticLobe(args []string, stdout, stderr io.Writer) error {
+	fs := newFlags("build optic-lobe", stderr)
+	spec := fs.String("spec", "", "flyvis network description (JSON), e.g. ../shared/data/flyvis/fib25-fib19_v2.2.json")
+	out := fs.String("out", "", "connectome file to write; the extension picks the format ("+strings.Join(opticlobe.ConnectomeFormats, ", ")+")")
+	extent := fs.Int("extent", opticlobe.DefaultExtent, "radius of the hexagonal lattice in columns")
+	tables := fs.String("tables", "csv", "format of the neuron, edge and pair tables written beside --out ("+strings.Join(opticlobe.TableFormats, ", ")+", or none)")
+	if err := parseFlags(fs, args, 0); err != nil {
+		return err
+	}
+	if *spec == "" {
+		return fmt.Errorf("build optic-lobe: --spec is required")
+	}
+	if *out == "" {
+		return fmt.Errorf("build optic-lobe: --out is required")
+	}
+	if *tables != "none" && !contains(opticlobe.TableFormats, strings.ToLower(*tables)) {
+		return fmt.Errorf("build optic-lobe: unknown table format %q (known: %s, none)", *tables, strings.Join(opticlobe.TableFormats, ", "))
+	}
+	if _, err := format.Detect(*out); err != nil {
+		return fmt.Errorf("build optic-lobe: --out %w", err)
+	}
+	start := time.Now()
+	s, err := opticlobe.LoadSpec(*spec)
+	if err != nil {
+		return err
+	}
+	net, err := opticlobe.Build(s, *extent)
+	if err != nil {
+		return err
+	}
+	built := time.Since(start)
+	if err := net.SaveConnectome(*out, *tables != "none"); err != nil {
+		return err
+	}
+	if *tables != "none" {
+		if err := net.WriteTables(opticlobe.TablePrefix(*out), *tables); err != nil {
+			return err
+		}
+	}
+	c := net.Counts()
+	fmt.Fprintf(stdout, "optic lobe, extent %d: %d neurons, %d edges (%d excitatory, %d inhibitory), %d of %d type pairs realised\n",
+		*extent, c.Neurons, c.Edges, c.Excitatory, c.Inhibitory, c.PairsRealised, len(net.Pairs))
+	fmt.Fprintf(stdout, "built in %v; wrote %s", built.Round(time.Millisecond), *out)
+	if *tables != "none" {
+		p := opticlobe.TablePrefix(*out)
+		ext := strings.ToLower(*tables)
+		fmt.Fprintf(stdout, ", %s.neurons.%s, %s.edges.%s, %s.pairs.%s", p, ext, p, ext, p, ext)
+	}
+	fmt.Fprintln(stdout)
+	return nil
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}

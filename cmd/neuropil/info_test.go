@@ -1,0 +1,94 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/neuropil/neuropil/connectome"
+	"github.com/neuropil/neuropil/format"
+	"github.com/neuropil/neuropil/sparse"
+)
+
+const fixtures = "../../format/"
+
+func TestInfoGolden(t *testing.T) {
+	for _, c := range []struct {
+		golden string
+		args   []string
+	}{
+		{"info_pt.golden", []string{"info", fixtures + "pt/testdata/coo_f64.pt"}},
+		{"info_pt_json.golden", []string{"info", "--json", fixtures + "pt/testdata/coo_f64.pt"}},
+		{"info_state_dict.golden", []string{"info", fixtures + "pt/testdata/state_dict.pt", "--key", "ih.weight"}},
+		{"info_npz.golden", []string{"info", fixtures + "npy/testdata/csc_f4.npz"}},
+		{"info_flywire.golden", []string{"info", fixtures + "edgelist/testdata/flywire.csv.gz", "--sign", "nt_type"}},
+		{"info_neuprint_json.golden", []string{"info", fixtures + "edgelist/testdata/neuprint.tsv", "--json"}},
+	} {
+		var out, errb bytes.Buffer
+		if err := run(c.args, &out, &errb); err != nil {
+			t.Fatalf("%v: %v", c.args, err)
+		}
+		golden(t, c.golden, out.String())
+	}
+}
+
+// The JSON counts agree with the matrix: nnz after duplicates are summed.
+func TestInfoJSONCounts(t *testing.T) {
+	dir := t.TempDir()
+	// Duplicates (1,0) twice and an explicit zero: 3 stored, 2 nonzeros.
+	m := &sparse.CSR{Rows: 3, Cols: 3, RowPtr: []int32{0, 1, 2, 2}, ColIdx: []int32{0, 2}, Val: []float32{-2, 5}}
+	path := filepath.Join(dir, "m.npc")
+	if err := format.Save(path, &connectome.Connectome{W: m}, format.Options{}); err != nil {
+		t.Fatal(err)
+	}
+	csv := filepath.Join(dir, "e.csv")
+	os.WriteFile(csv, []byte("pre,post,weight\n7,9,1\n7,9,2\n9,9,0\n"), 0o644)
+	for file, want := range map[string]map[string]float64{
+		path: {"rows": 3, "cols": 3, "nnz": 2, "positive": 1, "negative": 1, "self_loops": 1, "min": -2, "max": 5},
+		csv:  {"rows": 2, "cols": 2, "nnz": 1, "positive": 1, "self_loops": 0, "max": 3},
+	} {
+		var out bytes.Buffer
+		if err := run([]string{"info", "--json", file}, &out, &out); err != nil {
+			t.Fatal(err)
+		}
+		var got map[string]any
+		if err := json.Unmarshal(out.Bytes(), &got); err != nil {
+			t.Fatal(err)
+		}
+		for k, v := range want {
+			if got[k] != v {
+				t.Errorf("%s: %s = %v, want %v", file, k, got[k], v)
+			}
+		}
+	}
+}
+
+func TestInfoErrors(t *testing.T) {
+	dir := t.TempDir()
+	trunc := filepath.Join(dir, "t.pt")
+	data, _ := os.ReadFile(fixtures + "pt/testdata/coo_f64.pt")
+	os.WriteFile(trunc, data[:len(data)/2], 0o644)
+	ragged := filepath.Join(dir, "r.csv")
+	os.WriteFile(ragged, []byte("pre,post\n1,2\n3\n"), 0o644)
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"info"}, "want one FILE"},
+		{[]string{"info", "a.pt", "b.pt"}, "unexpected argument"},
+		{[]string{"info", "x.bin"}, "unknown file extension \".bin\" (known:"},
+		{[]string{"info", trunc}, trunc + ": pt: invalid file: zip directory unreadable"},
+		{[]string{"info", ragged}, ragged + ": edgelist: invalid file: line 3: wrong number of fields"},
+		{[]string{"info", fixtures + "pt/testdata/evil_system.pt"}, "global posix.system"},
+		{[]string{"info", fixtures + "pt/testdata/state_dict.pt"}, `name the matrix with a key (keys: "bias" (dense float32 [40])`},
+	} {
+		var out, errb bytes.Buffer
+		err := run(c.args, &out, &errb)
+		if err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%v: err %v, want %q", c.args, err, c.want)
+		}
+	}
+}

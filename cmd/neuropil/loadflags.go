@@ -1,0 +1,72 @@
+package main
+
+import (
+	"flag"
+	"fmt"
+	"strings"
+
+	"github.com/neuropil/neuropil/format"
+)
+
+// loadFlags are the flags of every command that reads a connectome file:
+// which tensor of a container, which columns of an edge list.
+type loadFlags struct {
+	key, pre, post, weight, sign, inhibitory string
+	signed                                   bool
+}
+
+// addLoadFlags registers the connectome-reading flags on fs.
+func addLoadFlags(fs *flag.FlagSet) *loadFlags {
+	l := &loadFlags{}
+	fs.StringVar(&l.key, "key", "", "tensor to read from a `.pt dict key/list index or .npz array` (default: the only 2-D one)")
+	fs.StringVar(&l.pre, "pre", "", "edge list: presynaptic id `column` (default: detect pre_root_id, bodyId_pre, pre, source, ...)")
+	fs.StringVar(&l.post, "post", "", "edge list: postsynaptic id `column` (default: detect post_root_id, bodyId_post, post, target, ...)")
+	fs.StringVar(&l.weight, "weight", "", "edge list: weight `column` (default: detect syn_count, weight, count, ...; none: 1 per row)")
+	fs.StringVar(&l.sign, "sign", "", "edge list: `column` giving each presynaptic neuron's sign, e.g. nt_type")
+	fs.StringVar(&l.inhibitory, "inhibitory", "GABA,GLUT", "edge list: comma-separated sign-column `values` that are inhibitory (the rest excitatory)")
+	fs.BoolVar(&l.signed, "signed", false, "edge list: multiply weights by the presynaptic sign (needs --sign)")
+	return l
+}
+
+// options returns the format options the flags select.
+func (l *loadFlags) options() format.Options {
+	o := format.Options{Key: l.key}
+	o.Edges.Pre, o.Edges.Post, o.Edges.Weight, o.Edges.Sign = l.pre, l.post, l.weight, l.sign
+	o.Edges.Signed = l.signed
+	o.Edges.Inhibitory = []string{}
+	for _, s := range strings.Split(l.inhibitory, ",") {
+		if s = strings.TrimSpace(s); s != "" {
+			o.Edges.Inhibitory = append(o.Edges.Inhibitory, s)
+		}
+	}
+	return o
+}
+
+// parseFlagsAnywhere is parseFlags for commands whose flags may follow
+// their file arguments ("neuropil info FILE --json"). A "--" ends the
+// flags.
+func parseFlagsAnywhere(fs *flag.FlagSet, args []string, maxArgs int) error {
+	var pos []string
+	for {
+		if err := parseFlags(fs, args, -1); err != nil {
+			return err
+		}
+		rest := fs.Args()
+		if used := len(args) - len(rest); used > 0 && args[used-1] == "--" {
+			pos = append(pos, rest...)
+			break
+		}
+		if len(rest) == 0 {
+			break
+		}
+		pos = append(pos, rest[0])
+		args = rest[1:]
+	}
+	if err := fs.Parse(append([]string{"--"}, pos...)); err != nil {
+		return err
+	}
+	if maxArgs >= 0 && len(pos) > maxArgs {
+		return fmt.Errorf("%s: unexpected argument %q", fs.Name(), pos[maxArgs])
+	}
+	return nil
+}

@@ -1,0 +1,64 @@
+// Package opticlobe builds the fly optic-lobe network of Lappalainen et al.
+// (2024, flyvis) from its compact description, simulates it with the flyvis
+// voltage dynamics, and drives it through a model of the fly's eye.
+//
+// # The description
+//
+// A spec file (flyvis's "fib25-fib19_v2.2.json") lists cell types, each
+// with a pattern saying which columns of a hexagonal lattice it occupies,
+// and (source type, target type) pairs, each with a sign and a list of
+// hexagonal offsets (du, dv) with average synapse counts. ParseSpec and
+// LoadSpec read it; Build expands it into a Network.
+//
+// # The lattice
+//
+// Columns are points (u, v) of a hexagonal lattice in oblique coordinates
+// with |u| <= extent, |v| <= extent and |u+v| <= extent (721 columns for
+// extent 15). The six neighbours of a column are (u±1, v), (u, v±1),
+// (u+1, v-1) and (u-1, v+1). A type with stride (su, sv) keeps the columns
+// with u % su == 0 and v % sv == 0.
+//
+// Neurons are numbered type by type in file order; within a type, by u
+// ascending, then v ascending. Edges of a pair are numbered offset by offset
+// (listed offsets first, then those added by the hull completion, in u then
+// v order), then source neuron by source neuron, which is the order flyvis
+// produces.
+//
+// # Hull completion
+//
+// For a pair with 3 or more offsets, every integer point inside the convex
+// hull of the offsets that is not listed is added with 1 synapse. "Inside"
+// is the half-open crossing rule of matplotlib's Path.contains_points on
+// the hull traversed counter-clockwise (x = du, y = dv): for a convex hull
+// this keeps every boundary point except those at the hull's lowest dv (its
+// bottom edge or bottom vertex). Collinear offsets span no area and get
+// nothing added.
+//
+// # Weights and dynamics
+//
+// W[post, pre] = sign · n_syn · strength, with strength shared per type pair
+// and initialised to 0.01 / mean(n_syn over the pair's edges). The dynamics
+// (flyvis "PPNeuronIGRSynapses") are, per neuron i with type T(i),
+//
+//	tau_T dV_i/dt = -V_i + Vrest_T + Σ_e w_e relu(V_src(e)) + x_i(t)
+//
+// with x the input added to the photoreceptors R1–R8. Dynamics evaluates
+// this right-hand side over a state laid out [neurons][batch]; Simulate
+// integrates it, after relaxing the network to its grey-input steady state.
+//
+// # The eye
+//
+// Eye samples an image onto the lattice's columns like flyvis's BoxEye:
+// a kernel×kernel box filter (13 by default) read at pixel offsets
+// y = trunc(13(u + v/2)), x = 13v from the image centre, after a bilinear
+// resize of images smaller than the 391×391 the lattice spans. LoadImage
+// reads PNG and JPEG files, LoadMovie .npy movies.
+//
+// # Files and plots
+//
+// SaveConnectome writes W with format.Save (any registered format, .pt as
+// the tutorial's connectome, .npz as scipy's); WriteTables writes the
+// neuron, edge and pair tables beside it as CSV or .npz. PlotTypes draws
+// hexagonal activity maps of chosen cell types, PlotCentral the response of
+// the central column of every type over time (package plot/hexplot).
+package opticlobe

@@ -1,0 +1,240 @@
+package opticlobe
+
+import (
+	"bufio"
+	"fmt"
+	"os"
+	"strconv"
+	"strings"
+
+	"github.com/neuropil/neuropil/format"
+	"github.com/neuropil/neuropil/internal/npz"
+)
+
+// TableFormats lists the formats WriteTables knows.
+var TableFormats = []string{"csv", "npz"}
+
+// WriteTables writes the neuron, edge and pair tables beside a connectome
+// file, as <prefix>.neurons.<ext>, <prefix>.edges.<ext> and
+// <prefix>.pairs.<ext> with ext = kind ("csv" or "npz").
+//
+// CSV (pandas.read_csv), one row per item with a header:
+//
+//	neurons: index, id (= index), sign, type (name), u, v; a superset of
+//	         the NAME.neurons.csv of format.Save
+//	edges:   source, target, sign, n_syn, pair (index into pairs)
+//	pairs:   index, source_type, target_type, sign, offsets, filled, edges,
+//	         mean_n_syn, strength
+//
+// NPZ (numpy.load): the same columns as arrays (int32, float32), with type
+// names as byte strings: neurons has type (int32 index)
+// and type_names; pairs has source_type and target_type as int32 indices.
+func (net *Network) WriteTables(prefix, kind string) error {
+	switch strings.ToLower(kind) {
+	case "csv":
+		return net.writeCSV(prefix)
+	case "npz":
+		return net.writeNPZ(prefix)
+	}
+	return fmt.Errorf("opticlobe: unknown table format %q (known: %s)", kind, strings.Join(TableFormats, ", "))
+}
+
+// create opens path and calls write with a buffered writer, reporting
+// errors with the file name.
+func create(path string, write func(w *bufio.Writer) error) error {
+	f, err := os.Create(path)
+	if err != nil {
+		return fmt.Errorf("opticlobe: %w", err)
+	}
+	bw := bufio.NewWriterSize(f, 1<<16)
+	err = write(bw)
+	if err == nil {
+		err = bw.Flush()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return fmt.Errorf("opticlobe: writing %s: %w", path, err)
+	}
+	return nil
+}
+
+func (net *Network) writeCSV(prefix string) error {
+	names := net.Conn.TypeNames
+	err := create(prefix+".neurons.csv", func(w *bufio.Writer) error {
+		w.WriteString("index,id,sign,type,u,v\n")
+		var b []byte
+		for i := range net.U {
+			b = strconv.AppendInt(b[:0], int64(i), 10)
+			b = append(b, ',')
+			b = strconv.AppendInt(b, int64(i), 10)
+			b = append(b, ',')
+			b = strconv.AppendInt(b, int64(net.Conn.Sign[i]), 10)
+			b = append(b, ',')
+			b = append(b, names[net.Conn.Type[i]]...)
+			b = append(b, ',')
+			b = strconv.AppendInt(b, int64(net.U[i]), 10)
+			b = append(b, ',')
+			b = strconv.AppendInt(b, int64(net.V[i]), 10)
+			b = append(b, '\n')
+			if _, err := w.Write(b); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	err = create(prefix+".edges.csv", func(w *bufio.Writer) error {
+		w.WriteString("source,target,sign,n_syn,pair\n")
+		e := &net.Edges
+		var b []byte
+		for k := range e.Source {
+			b = strconv.AppendInt(b[:0], int64(e.Source[k]), 10)
+			b = append(b, ',')
+			b = strconv.AppendInt(b, int64(e.Target[k]), 10)
+			b = append(b, ',')
+			b = strconv.AppendInt(b, int64(e.Sign[k]), 10)
+			b = append(b, ',')
+			b = strconv.AppendFloat(b, float64(e.NSyn[k]), 'g', -1, 32)
+			b = append(b, ',')
+			b = strconv.AppendInt(b, int64(e.Pair[k]), 10)
+			b = append(b, '\n')
+			if _, err := w.Write(b); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	return create(prefix+".pairs.csv", func(w *bufio.Writer) error {
+		w.WriteString("index,source_type,target_type,sign,offsets,filled,edges,mean_n_syn,strength\n")
+		for p, pr := range net.Pairs {
+			_, err := fmt.Fprintf(w, "%d,%s,%s,%d,%d,%d,%d,%s,%s\n", p, names[pr.Source], names[pr.Target],
+				pr.Sign, pr.Offsets, pr.Filled, pr.Edges,
+				strconv.FormatFloat(pr.MeanNSyn, 'g', -1, 64), strconv.FormatFloat(float64(pr.Strength), 'g', -1, 32))
+			if err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+func (net *Network) writeNPZ(prefix string) error {
+	n := net.Neurons()
+	index, sign := make([]int32, n), make([]int32, n)
+	for i := range index {
+		index[i], sign[i] = int32(i), int32(net.Conn.Sign[i])
+	}
+	err := create(prefix+".neurons.npz", func(w *bufio.Writer) error {
+		z := npz.NewWriter(w)
+		for _, a := range []struct {
+			name string
+			data []int32
+		}{{"index", index}, {"id", index}, {"sign", sign}, {"type", net.Conn.Type}, {"u", net.U}, {"v", net.V}} {
+			if err := z.Add(a.name, []int{n}, a.data); err != nil {
+				return err
+			}
+		}
+		if err := z.AddStrings("type_names", net.Conn.TypeNames, false); err != nil {
+			return err
+		}
+		return z.Close()
+	})
+	if err != nil {
+		return err
+	}
+	e := &net.Edges
+	m := e.Len()
+	esign := make([]int32, m)
+	for k, s := range e.Sign {
+		esign[k] = int32(s)
+	}
+	err = create(prefix+".edges.npz", func(w *bufio.Writer) error {
+		z := npz.NewWriter(w)
+		for _, a := range []struct {
+			name string
+			data any
+		}{{"source", e.Source}, {"target", e.Target}, {"sign", esign}, {"n_syn", e.NSyn}, {"pair", e.Pair}} {
+			if err := z.Add(a.name, []int{m}, a.data); err != nil {
+				return err
+			}
+		}
+		return z.Close()
+	})
+	if err != nil {
+		return err
+	}
+	np := len(net.Pairs)
+	cols := make([][]int32, 6)
+	for i := range cols {
+		cols[i] = make([]int32, np)
+	}
+	mean := make([]float64, np)
+	strength := make([]float32, np)
+	for p, pr := range net.Pairs {
+		cols[0][p], cols[1][p], cols[2][p] = int32(pr.Source), int32(pr.Target), int32(pr.Sign)
+		cols[3][p], cols[4][p], cols[5][p] = int32(pr.Offsets), int32(pr.Filled), int32(pr.Edges)
+		mean[p], strength[p] = pr.MeanNSyn, pr.Strength
+	}
+	return create(prefix+".pairs.npz", func(w *bufio.Writer) error {
+		z := npz.NewWriter(w)
+		for i, name := range []string{"source_type", "target_type", "sign", "offsets", "filled", "edges"} {
+			if err := z.Add(name, []int{np}, cols[i]); err != nil {
+				return err
+			}
+		}
+		if err := z.Add("mean_n_syn", []int{np}, mean); err != nil {
+			return err
+		}
+		if err := z.Add("strength", []int{np}, strength); err != nil {
+			return err
+		}
+		if err := z.AddStrings("type_names", net.Conn.TypeNames, false); err != nil {
+			return err
+		}
+		return z.Close()
+	})
+}
+
+// ConnectomeFormats lists the extensions SaveConnectome knows: those of
+// the format registry.
+var ConnectomeFormats = format.Extensions()
+
+// SaveConnectome writes the connectome to path with format.Save, in the
+// format its extension names (.pt as the tutorial's connectome, .npz as
+// scipy.sparse.save_npz, .csv edge lists, .npc, dense .npy for small
+// extents only). With tables true it writes no neuron table of its own:
+// WriteTables writes a richer one at the same path. An unknown extension
+// is an error listing the known ones.
+func (net *Network) SaveConnectome(path string, tables bool) error {
+	c := net.Conn
+	if f, err := format.Detect(path); err == nil && f.Name == "csv" && c.IDs == nil {
+		// An edge list without ids cannot hold the neurons that have no
+		// synapse (package edgelist refuses it): write the ids the tables
+		// define, id = index, so that reading it back keeps each neuron's
+		// identity.
+		cc := *c
+		cc.IDs = make([]int64, c.Neurons())
+		for i := range cc.IDs {
+			cc.IDs[i] = int64(i)
+		}
+		c = &cc
+	}
+	if err := format.Save(path, c, format.Options{NoNeuronTable: tables}); err != nil {
+		return fmt.Errorf("opticlobe: %w", err)
+	}
+	return nil
+}
+
+// TablePrefix returns the prefix WriteTables uses beside a connectome file:
+// path without its (possibly double, as .csv.gz) extension, so that the
+// neuron table is the NAME.neurons.csv that format.Save would write.
+func TablePrefix(path string) string {
+	return strings.TrimSuffix(format.NeuronTablePath(path), ".neurons.csv")
+}
