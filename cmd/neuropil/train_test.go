@@ -1,0 +1,229 @@
+package main
+
+import (
+	"bytes"
+	"encoding/binary"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/neuropil/neuropil/format"
+	"github.com/neuropil/neuropil/format/npy"
+	"github.com/neuropil/neuropil/train"
+)
+
+// writeIDX writes a tiny MNIST-like data set: n images of rows×cols whose
+// label is marked by a bright stripe, so that a model can learn it.
+func writeIDX(t *testing.T, dir string, split string, n, rows, cols int) {
+	t.Helper()
+	rng := rand.New(rand.NewPCG(uint64(n), 1))
+	var im, lb bytes.Buffer
+	binary.Write(&im, binary.BigEndian, []uint32{0x803, uint32(n), uint32(rows), uint32(cols)})
+	binary.Write(&lb, binary.BigEndian, []uint32{0x801, uint32(n)})
+	for i := 0; i < n; i++ {
+		l := rng.IntN(10)
+		lb.WriteByte(byte(l))
+		for r := 0; r < rows; r++ {
+			for c := 0; c < cols; c++ {
+				v := byte(rng.IntN(30))
+				if r == 2*l+3 {
+					v = 255
+				}
+				im.WriteByte(v)
+			}
+		}
+	}
+	os.WriteFile(filepath.Join(dir, split+"-images-idx3-ubyte"), im.Bytes(), 0o644)
+	os.WriteFile(filepath.Join(dir, split+"-labels-idx1-ubyte"), lb.Bytes(), 0o644)
+}
+
+// writeConnectome writes a small random dense connectome as .npy.
+func writeConnectome(t *testing.T, path string, n int) {
+	rng := rand.New(rand.NewPCG(5, 6))
+	w := make([]float32, n*n)
+	for i := range w {
+		if rng.Float64() < 0.05 {
+			w[i] = float32(rng.NormFloat64() * 0.2)
+		}
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if err := npy.Encode(f, []int{n, n}, w); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestTrainEvalCommands(t *testing.T) {
+	dir := t.TempDir()
+	data := filepath.Join(dir, "mnist")
+	os.Mkdir(data, 0o755)
+	writeIDX(t, data, "train", 48, 28, 28)
+	writeIDX(t, data, "t10k", 16, 28, 28)
+	conn := filepath.Join(dir, "c.npy")
+	writeConnectome(t, conn, 900)
+	out := filepath.Join(dir, "run")
+	args := []string{"train", "--connectome", conn, "--mnist", data, "--epochs", "2", "--batch", "8",
+		"--lr", "0.01", "--steps", "5", "--out", out, "--checkpoint-every", "2", "--seed", "3", "--workers", "2", "--outputs", "300"}
+	var stdout, stderr bytes.Buffer
+	if err := run(args, &stdout, &stderr); err != nil {
+		t.Fatalf("%v\n%s", err, stderr.String())
+	}
+	csv, err := os.ReadFile(filepath.Join(out, "metrics.csv"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimSpace(string(csv)), "\n")
+	if len(lines) != 3 || !strings.HasPrefix(lines[0], "epoch,train_loss,train_accuracy,test_loss,test_accuracy") {
+		t.Errorf("metrics.csv:\n%s", csv)
+	}
+	for _, f := range []string{"learning_curves.png", "checkpoint.ckpt", "model.npz"} {
+		if st, err := os.Stat(filepath.Join(out, f)); err != nil || st.Size() == 0 {
+			t.Errorf("%s missing: %v", f, err)
+		}
+	}
+	// A finished run is not trained again; more epochs continue it.
+	stdout.Reset()
+	if err := run(args, &stdout, &stderr); err != nil || !strings.Contains(stdout.String(), "already finished") {
+		t.Errorf("rerun: %v %s", err, stdout.String())
+	}
+	stdout.Reset()
+	if err := run([]string{"eval", "--checkpoint", filepath.Join(out, "checkpoint.ckpt"), "--mnist", data,
+		"--export", filepath.Join(dir, "m.npz"), "--export-connectome", filepath.Join(dir, "trained.npz")}, &stdout, &stderr); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(stdout.String(), "test accuracy:") {
+		t.Errorf("eval output:\n%s", stdout.String())
+	}
+	tc, err := format.Load(filepath.Join(dir, "trained.npz"), format.Options{})
+	if err != nil || tc.Neurons() != 900 {
+		t.Fatalf("exported connectome: %v", err)
+	}
+	c, err := train.Load(filepath.Join(out, "checkpoint.ckpt"))
+	if err != nil || len(c.State.History) != 2 {
+		t.Fatalf("checkpoint: %v", err)
+	}
+	// Corrupt checkpoint: a clear error, for eval and for a resumed train.
+	b, _ := os.ReadFile(filepath.Join(out, "checkpoint.ckpt"))
+	b[len(b)/3] ^= 1
+	bad := filepath.Join(dir, "bad.ckpt")
+	os.WriteFile(bad, b, 0o644)
+	err = run([]string{"eval", "--checkpoint", bad, "--mnist", data}, &stdout, &stderr)
+	if err == nil || !strings.Contains(err.Error(), "checksum mismatch") || !strings.Contains(err.Error(), bad) {
+		t.Errorf("corrupt checkpoint: %v", err)
+	}
+	os.WriteFile(filepath.Join(out, "checkpoint.ckpt"), b, 0o644)
+	err = run(append(args, "--epochs", "3"), &stdout, &stderr)
+	if err == nil || !strings.Contains(err.Error(), "--fresh") {
+		t.Errorf("resume from a corrupt checkpoint: %v", err)
+	}
+	if err := run([]string{"eval", "--checkpoint", filepath.Join(out, "checkpoint.ckpt"), "--export", "x.pickle"}, &stdout, &stderr); err == nil {
+		t.Error("corrupt checkpoint exported")
+	}
+}
+
+func TestTrainErrors(t *testing.T) {
+	dir := t.TempDir()
+	data := filepath.Join(dir, "mnist")
+	os.Mkdir(data, 0o755)
+	writeIDX(t, data, "train", 8, 20, 20)
+	writeIDX(t, data, "t10k", 8, 20, 20)
+	conn := filepath.Join(dir, "c.npy")
+	writeConnectome(t, conn, 100)
+	var stdout, stderr bytes.Buffer
+	cases := []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--mnist", data}, "20×20 = 400 pixels; the model takes 784 inputs"},
+		{[]string{"--solver", "heun"}, "unknown solver \"heun\" (known: euler, rk4, dopri5)"},
+		{[]string{"--optimizer", "lion"}, "unknown optimizer \"lion\" (known: adamw, adam, sgd)"},
+		{[]string{"--freeze", "hh.weights"}, "unknown parameter \"hh.weights\" (known: hh.weight"},
+		{[]string{"--loss", "mean"}, "--loss \"mean\": want last or all"},
+		{[]string{"--nonlinearity", "swish"}, "unknown nonlinearity"},
+	}
+	for _, c := range cases {
+		args := append([]string{"train", "--connectome", conn, "--out", filepath.Join(dir, "o"), "--fresh", "--train-limit", "8", "--test-limit", "8"}, c.args...)
+		if !hasArg(c.args, "--mnist") {
+			good := filepath.Join(dir, "good")
+			os.Mkdir(good, 0o755)
+			writeIDX(t, good, "train", 8, 28, 28)
+			writeIDX(t, good, "t10k", 8, 28, 28)
+			args = append(args, "--mnist", good)
+		}
+		err := run(args, &stdout, &stderr)
+		if err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%v: error %v, want %q", c.args, err, c.want)
+		}
+	}
+}
+
+func hasArg(v []string, s string) bool {
+	for _, x := range v {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+// A run stopped mid-epoch (as if killed) and started again with the same
+// command ends with the same checkpoint and metrics as an uninterrupted run.
+func TestTrainResumeAfterKill(t *testing.T) {
+	dir := t.TempDir()
+	data := filepath.Join(dir, "mnist")
+	os.Mkdir(data, 0o755)
+	writeIDX(t, data, "train", 40, 28, 28)
+	writeIDX(t, data, "t10k", 8, 28, 28)
+	conn := filepath.Join(dir, "c.npy")
+	writeConnectome(t, conn, 400)
+	args := func(out string) []string {
+		return []string{"train", "--connectome", conn, "--mnist", data, "--epochs", "2", "--batch", "4",
+			"--lr", "0.01", "--steps", "4", "--out", out, "--checkpoint-every", "3", "--seed", "5", "--workers", "2",
+			"--outputs", "100", "--dropout", "0.2"}
+	}
+	var stdout, stderr bytes.Buffer
+	a, b := filepath.Join(dir, "a"), filepath.Join(dir, "b")
+	if err := run(args(a), &stdout, &stderr); err != nil {
+		t.Fatal(err)
+	}
+	// Killed in epoch 2 (10 batches per epoch): after batch 14 of the run,
+	// whose last checkpoint is at batch 3 of epoch 2.
+	if err := run(append(args(b), "--stop-after", "14"), &stdout, &stderr); err == nil || !strings.Contains(err.Error(), "stopped") {
+		t.Fatalf("stop: %v", err)
+	}
+	stdout.Reset()
+	if err := run(args(b), &stdout, &stderr); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(stdout.String(), "resuming") || !strings.Contains(stdout.String(), "at epoch 2, batch 3") {
+		t.Errorf("resume output:\n%s", stdout.String())
+	}
+	ca, err := train.Load(filepath.Join(a, "checkpoint.ckpt"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cb, err := train.Load(filepath.Join(b, "checkpoint.ckpt"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	pa, pb := ca.Model.Params(), cb.Model.Params()
+	for i := range pa {
+		for k := range pa[i] {
+			if pa[i][k] != pb[i][k] {
+				t.Fatalf("%s[%d]: %v uninterrupted, %v resumed", train.ParamNames[i], k, pa[i][k], pb[i][k])
+			}
+		}
+	}
+	for i := range ca.State.History {
+		ea, eb := ca.State.History[i], cb.State.History[i]
+		ea.Seconds, eb.Seconds = 0, 0
+		if ea != eb {
+			t.Errorf("epoch %d metrics: %+v uninterrupted, %+v resumed", i+1, ea, eb)
+		}
+	}
+}

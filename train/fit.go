@@ -1,0 +1,250 @@
+package train
+
+import (
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"time"
+)
+
+// Dataset is a labelled set of inputs held in memory.
+type Dataset struct {
+	X      []float32 // [n][inputs] inputs, already normalised
+	Labels []int     // [n] classes
+	Inputs int
+}
+
+// Len returns the number of samples.
+func (d *Dataset) Len() int { return len(d.Labels) }
+
+// Check returns an error if the dataset's shapes disagree with a model.
+func (d *Dataset) Check(m *Model, name string) error {
+	if d.Inputs != m.Inputs {
+		return fmt.Errorf("%s: samples have %d inputs, the model takes %d", name, d.Inputs, m.Inputs)
+	}
+	if len(d.X) != len(d.Labels)*d.Inputs {
+		return fmt.Errorf("%s: %d input values for %d samples of %d", name, len(d.X), len(d.Labels), d.Inputs)
+	}
+	for i, l := range d.Labels {
+		if l < 0 || l >= m.Classes {
+			return fmt.Errorf("%s: sample %d has label %d, outside [0, %d)", name, i, l, m.Classes)
+		}
+	}
+	return nil
+}
+
+// Progress is reported after every training batch.
+type Progress struct {
+	Epoch, Epochs   int // 0-based epoch and the total
+	Batch, Batches  int // batches done in this epoch and per epoch
+	Loss, Accuracy  float64
+	GradNorm, LR    float64
+	BatchSeconds    float64
+	ExamplesPerSec  float64
+	CheckpointSaved bool
+}
+
+// RunConfig sets up a training run.
+type RunConfig struct {
+	Epochs    int
+	Batch     int    // training batch (the last partial batch of an epoch is dropped)
+	EvalBatch int    // evaluation batch; 0: Batch
+	Seed      uint64 // shuffling and dropout; with the same seed a run is reproducible
+	Solve     Solve
+	Frozen    []string // parameter names not trained
+	Workers   int      // goroutines (0: GOMAXPROCS); results are reproducible for a fixed count
+
+	// Checkpoint, when not empty, is written after every CheckpointEvery
+	// batches (0: only at epoch ends) and at the end of every epoch.
+	Checkpoint      string
+	CheckpointEvery int
+	Settings        []byte // the caller's settings, stored in checkpoints
+
+	Progress func(Progress)              // may be nil
+	OnEpoch  func(Epoch, *State) error   // after each epoch's evaluation; may be nil
+	Stop     func(epoch, batch int) bool // test hook: stop (as if killed) before this batch; may be nil
+}
+
+// ErrStopped is returned by Fit when RunConfig.Stop asked it to stop.
+var ErrStopped = errors.New("training stopped")
+
+// Fit trains m with opt on train for rc.Epochs epochs from position st
+// (a zero State starts a new run; a State from a checkpoint resumes it),
+// evaluating on test after every epoch. Each epoch visits a permutation of
+// the training set drawn from (Seed, epoch); dropout masks are drawn from
+// (Seed, epoch, batch); so a resumed run repeats an uninterrupted one
+// exactly. Errors: a non-finite loss or gradient (naming the epoch and
+// batch), a failing solver, or a checkpoint that cannot be written.
+func Fit(m *Model, opt *Optimizer, st *State, train, test *Dataset, rc RunConfig) error {
+	if rc.Batch < 1 || rc.Epochs < 1 {
+		return fmt.Errorf("batch %d and epochs %d must be at least 1", rc.Batch, rc.Epochs)
+	}
+	if err := train.Check(m, "training set"); err != nil {
+		return err
+	}
+	if test != nil {
+		if err := test.Check(m, "test set"); err != nil {
+			return err
+		}
+	}
+	batches := train.Len() / rc.Batch
+	if batches == 0 {
+		return fmt.Errorf("training set of %d samples is smaller than one batch of %d", train.Len(), rc.Batch)
+	}
+	frozen := make([]bool, numParams)
+	for _, n := range rc.Frozen {
+		i, err := ParamIndex(n)
+		if err != nil {
+			return err
+		}
+		frozen[i] = true
+	}
+	if !m.OutputProjection {
+		frozen[POut], frozen[POutBias] = true, true
+	}
+	evals, err := rc.Solve.EvalCount()
+	if err != nil {
+		return err
+	}
+	r := NewRunner(m, rc.Batch, rc.Workers)
+	defer r.Close()
+	if err := r.Freeze(rc.Frozen); err != nil {
+		return err
+	}
+	x := make([]float32, rc.Batch*m.Inputs)
+	labels := make([]int, rc.Batch)
+	var mask []float32
+	if m.Dropout > 0 {
+		mask = make([]float32, evals*m.Hidden*rc.Batch)
+	}
+	params := m.Params()
+	save := func() error {
+		if rc.Checkpoint == "" {
+			return nil
+		}
+		c := &Checkpoint{Model: m, Opt: opt, State: *st, Settings: rc.Settings}
+		return c.Save(rc.Checkpoint)
+	}
+	for st.Epoch < rc.Epochs {
+		perm := rand.New(rand.NewPCG(rc.Seed, uint64(st.Epoch))).Perm(train.Len())
+		for st.Batch < batches {
+			if rc.Stop != nil && rc.Stop(st.Epoch, st.Batch) {
+				return ErrStopped
+			}
+			start := time.Now()
+			idx := perm[st.Batch*rc.Batch : (st.Batch+1)*rc.Batch]
+			for s, i := range idx {
+				copy(x[s*m.Inputs:(s+1)*m.Inputs], train.X[i*m.Inputs:(i+1)*m.Inputs])
+				labels[s] = train.Labels[i]
+			}
+			if mask != nil {
+				DropoutMask(mask, m.Dropout, rand.New(rand.NewPCG(rc.Seed^0x64726f70, uint64(st.Epoch)<<32|uint64(st.Batch))))
+			}
+			res, err := r.Forward(x, labels, mask, rc.Solve)
+			if err != nil {
+				return fmt.Errorf("epoch %d, batch %d: %w", st.Epoch+1, st.Batch+1, err)
+			}
+			r.Backward()
+			norm, lr, err := opt.Update(params, r.Grads, frozen)
+			if err != nil {
+				return fmt.Errorf("epoch %d, batch %d: %w", st.Epoch+1, st.Batch+1, err)
+			}
+			m.Project()
+			sec := time.Since(start).Seconds()
+			st.Batch++
+			st.LossSum += res.Loss * float64(rc.Batch)
+			st.Correct += res.Correct
+			st.Seen += rc.Batch
+			st.Seconds += sec
+			saved := false
+			if rc.CheckpointEvery > 0 && st.Batch%rc.CheckpointEvery == 0 && st.Batch < batches {
+				if err := save(); err != nil {
+					return err
+				}
+				saved = true
+			}
+			if rc.Progress != nil {
+				rc.Progress(Progress{Epoch: st.Epoch, Epochs: rc.Epochs, Batch: st.Batch, Batches: batches,
+					Loss: st.LossSum / float64(st.Seen), Accuracy: float64(st.Correct) / float64(st.Seen),
+					GradNorm: norm, LR: lr, BatchSeconds: sec, ExamplesPerSec: float64(rc.Batch) / sec,
+					CheckpointSaved: saved})
+			}
+		}
+		e := Epoch{Epoch: st.Epoch + 1, TrainLoss: st.LossSum / float64(st.Seen),
+			TrainAccuracy: float64(st.Correct) / float64(st.Seen), Seconds: st.Seconds}
+		if test != nil && test.Len() > 0 {
+			eb := rc.EvalBatch
+			if eb == 0 {
+				eb = rc.Batch
+			}
+			loss, acc, err := Evaluate(m, test, eb, rc.Workers, rc.Solve)
+			if err != nil {
+				return fmt.Errorf("epoch %d, evaluation: %w", st.Epoch+1, err)
+			}
+			e.TestLoss, e.TestAccuracy = loss, acc
+		}
+		st.History = append(st.History, e)
+		st.Epoch++
+		st.Batch, st.LossSum, st.Correct, st.Seen, st.Seconds = 0, 0, 0, 0, 0
+		st.Done = st.Epoch >= rc.Epochs
+		if err := save(); err != nil {
+			return err
+		}
+		if rc.OnEpoch != nil {
+			if err := rc.OnEpoch(e, st); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// DropoutMask fills mask with inverted-dropout scales: 0 with probability
+// p, else 1/(1 − p).
+func DropoutMask(mask []float32, p float64, rng *rand.Rand) {
+	keep := float32(1 / (1 - p))
+	for i := range mask {
+		if rng.Float64() < p {
+			mask[i] = 0
+		} else {
+			mask[i] = keep
+		}
+	}
+}
+
+// Evaluate returns the mean loss and the accuracy of m on d (no dropout),
+// in batches of the given size; a last partial batch runs at its own size.
+func Evaluate(m *Model, d *Dataset, batch, workers int, s Solve) (loss, accuracy float64, err error) {
+	if err := d.Check(m, "evaluation set"); err != nil {
+		return 0, 0, err
+	}
+	n := d.Len()
+	if n == 0 {
+		return 0, 0, fmt.Errorf("evaluation set is empty")
+	}
+	batch = max(1, min(batch, n))
+	var r *Runner
+	defer func() {
+		if r != nil {
+			r.Close()
+		}
+	}()
+	sum, correct := 0.0, 0
+	for lo := 0; lo < n; lo += batch {
+		hi := min(lo+batch, n)
+		if r == nil || r.Batch() != hi-lo {
+			if r != nil {
+				r.Close()
+			}
+			r = NewRunner(m, hi-lo, workers)
+		}
+		labels := d.Labels[lo:hi]
+		res, err := r.Forward(d.X[lo*d.Inputs:hi*d.Inputs], labels, nil, s)
+		if err != nil {
+			return 0, 0, fmt.Errorf("samples %d to %d: %w", lo, hi-1, err)
+		}
+		sum += res.Loss * float64(hi-lo)
+		correct += res.Correct
+	}
+	return sum / float64(n), float64(correct) / float64(n), nil
+}

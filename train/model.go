@@ -1,0 +1,343 @@
+package train
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"strings"
+
+	"github.com/neuropil/neuropil/model"
+	"github.com/neuropil/neuropil/sparse"
+)
+
+// Config describes a classifier to build with New. W and Inputs are
+// required; the zero value of every other field means the documented
+// default.
+type Config struct {
+	W            *sparse.CSR // [neurons][neurons] initial W_hh[post, pre]; copied
+	Inputs       int         // input size (784 for MNIST)
+	InputIndices []int       // [inputs] neuron each input drives (identity W_ih); nil: seeded uniform random neurons
+
+	// Outputs: OutputNeurons lists the neurons read out (nil: Outputs
+	// seeded random distinct neurons, or all neurons in order when Outputs
+	// is 0, as the tutorial's output_neurons=None). With OutputProjection
+	// the readout is a trainable projection W_ho[k, OutputNeurons[k]] = 1
+	// plus a bias b_ho.
+	OutputNeurons    []int
+	Outputs          int
+	OutputProjection bool
+
+	Hidden  int     // fc1 width; 0: 128
+	Classes int     // 0: 10
+	Dropout float64 // dropout probability after fc1's ReLU, in [0, 1)
+
+	Nonlinearity model.Nonlinearity // nil: sigmoid
+	Dale         bool               // W_hh holds magnitudes ≥ 0; Sign gives presynaptic signs
+	Sign         []int8             // [neurons] ±1, required when Dale
+
+	Tau        float32 // initial time constant; 0: 1
+	NeuronType []int32 // [neurons] with TauPerType: one tau per type
+	TauPerType bool    // tau per neuron type (NeuronType) instead of per neuron
+	TauFloor   float32 // tau is kept ≥ TauFloor; 0: 0.01
+
+	Seed uint64 // seed for random indices and the readout's initial weights
+}
+
+// Model is a connectome ODE RNN classifier: its structure and trainable
+// parameters. Params lists the parameters in a fixed order.
+type Model struct {
+	Neurons, Inputs, Outputs, Hidden, Classes int
+
+	W       *sparse.CSR // [neurons][neurons] W_hh; Val trainable (magnitudes with Dale)
+	Input   *sparse.CSR // [neurons][inputs] W_ih; Val trainable
+	Bias    []float32   // [neurons] b
+	Tau     []float32   // [neurons], or [types] with NeuronType
+	Out     *sparse.CSR // [outputs][neurons] W_ho; Val trainable with OutputProjection, else fixed ones
+	OutBias []float32   // [outputs] b_ho with OutputProjection, else empty
+	FC1     []float32   // [hidden][outputs]
+	B1      []float32   // [hidden]
+	FC2     []float32   // [classes][hidden]
+	B2      []float32   // [classes]
+
+	Nonlinearity     model.Nonlinearity
+	Dale             bool
+	Sign             []int8  // [neurons] with Dale
+	NeuronType       []int32 // [neurons] when Tau is per type, else nil
+	TauFloor         float32
+	OutputProjection bool
+	Dropout          float64
+}
+
+// Parameter indices in the order of Model.Params.
+const (
+	PW = iota
+	PInput
+	PBias
+	PTau
+	POut
+	POutBias
+	PFC1
+	PB1
+	PFC2
+	PB2
+	numParams
+)
+
+// ParamNames are the names of the parameters, in the order of Params, as
+// torch state-dict keys of bioplnn's classifier.
+var ParamNames = []string{"hh.weight", "ih.weight", "bias", "tau", "out.weight", "out.bias",
+	"fc1.weight", "fc1.bias", "fc2.weight", "fc2.bias"}
+
+// ParamIndex returns the index of a parameter name; an unknown name is an
+// error listing the known ones.
+func ParamIndex(name string) (int, error) {
+	for i, n := range ParamNames {
+		if strings.EqualFold(name, n) {
+			return i, nil
+		}
+	}
+	return 0, fmt.Errorf("unknown parameter %q (known: %s)", name, strings.Join(ParamNames, ", "))
+}
+
+// Params returns the value slices of the parameters in ParamNames order.
+// Sparse parameters are the Val of their CSR. Empty slices stand for
+// parameters the model does not have (out.weight and out.bias without an
+// output projection).
+func (m *Model) Params() [][]float32 {
+	outW := m.Out.Val
+	if !m.OutputProjection {
+		outW = nil
+	}
+	return [][]float32{m.W.Val, m.Input.Val, m.Bias, m.Tau, outW, m.OutBias, m.FC1, m.B1, m.FC2, m.B2}
+}
+
+// New builds a model from cfg: identity input projection, zero bias, tau
+// everywhere cfg.Tau, and the readout's dense layers initialised as
+// torch.nn.Linear (uniform in ±1/sqrt(fan in)). Errors report inconsistent
+// configuration data.
+func New(cfg Config) (*Model, error) {
+	if cfg.W == nil || cfg.W.Rows != cfg.W.Cols {
+		return nil, fmt.Errorf("train: recurrent connectivity missing or not square")
+	}
+	if err := cfg.W.Validate(); err != nil {
+		return nil, fmt.Errorf("train: recurrent connectivity: %w", err)
+	}
+	n := cfg.W.Rows
+	if cfg.Inputs < 1 {
+		return nil, fmt.Errorf("train: %d inputs, want at least 1", cfg.Inputs)
+	}
+	rng := rand.New(rand.NewPCG(cfg.Seed, 0x747261696e))
+	m := &Model{Neurons: n, Inputs: cfg.Inputs, Nonlinearity: cfg.Nonlinearity, Dale: cfg.Dale,
+		OutputProjection: cfg.OutputProjection, Dropout: cfg.Dropout, TauFloor: cfg.TauFloor}
+	if m.Nonlinearity == nil {
+		m.Nonlinearity = model.Nonlinearity{model.Sigmoid}
+	}
+	if m.TauFloor == 0 {
+		m.TauFloor = 0.01
+	}
+	if !(cfg.Dropout >= 0 && cfg.Dropout < 1) {
+		return nil, fmt.Errorf("train: dropout %v, want a probability in [0, 1)", cfg.Dropout)
+	}
+	m.W = cfg.W.Clone()
+	if cfg.Dale {
+		if len(cfg.Sign) != n {
+			return nil, fmt.Errorf("train: dale variant needs one sign per neuron, got %d for %d", len(cfg.Sign), n)
+		}
+		for j, s := range cfg.Sign {
+			if s != 1 && s != -1 {
+				return nil, fmt.Errorf("train: sign of neuron %d is %d, want +1 or -1", j, s)
+			}
+		}
+		m.Sign = append([]int8(nil), cfg.Sign...)
+		for k, v := range m.W.Val {
+			m.W.Val[k] = max(v, 0)
+		}
+	}
+	in := cfg.InputIndices
+	if in == nil {
+		in = make([]int, cfg.Inputs)
+		for k := range in {
+			in[k] = rng.IntN(n)
+		}
+	}
+	if len(in) != cfg.Inputs {
+		return nil, fmt.Errorf("train: %d input indices for %d inputs", len(in), cfg.Inputs)
+	}
+	for k, i := range in {
+		if i < 0 || i >= n {
+			return nil, fmt.Errorf("train: input %d drives neuron %d, outside [0, %d)", k, i, n)
+		}
+	}
+	m.Input = sparse.Identity(n, in)
+	m.Bias = make([]float32, n)
+	tau := cfg.Tau
+	if tau == 0 {
+		tau = 1
+	}
+	if !(tau >= m.TauFloor) || math.IsInf(float64(tau), 0) {
+		return nil, fmt.Errorf("train: tau %v below the floor %v", tau, m.TauFloor)
+	}
+	nt := n
+	if cfg.TauPerType {
+		if len(cfg.NeuronType) != n {
+			return nil, fmt.Errorf("train: tau per type needs a type for each of %d neurons, got %d", n, len(cfg.NeuronType))
+		}
+		nt = 0
+		for i, t := range cfg.NeuronType {
+			if t < 0 {
+				return nil, fmt.Errorf("train: neuron %d has negative type %d", i, t)
+			}
+			nt = max(nt, int(t)+1)
+		}
+		m.NeuronType = append([]int32(nil), cfg.NeuronType...)
+	}
+	m.Tau = make([]float32, nt)
+	for i := range m.Tau {
+		m.Tau[i] = tau
+	}
+	outs := cfg.OutputNeurons
+	if outs == nil {
+		k := cfg.Outputs
+		if k < 0 || k > n {
+			return nil, fmt.Errorf("train: %d outputs for %d neurons", k, n)
+		}
+		if k == 0 || k == n {
+			outs = make([]int, n)
+			for i := range outs {
+				outs[i] = i
+			}
+		} else {
+			outs = rng.Perm(n)[:k]
+		}
+	}
+	if len(outs) == 0 {
+		return nil, fmt.Errorf("train: no output neurons")
+	}
+	for k, i := range outs {
+		if i < 0 || i >= n {
+			return nil, fmt.Errorf("train: output %d is neuron %d, outside [0, %d)", k, i, n)
+		}
+	}
+	m.Outputs = len(outs)
+	m.Out = sparse.Identity(n, outs).T()
+	if cfg.OutputProjection {
+		m.OutBias = make([]float32, m.Outputs)
+	} else {
+		m.OutBias = []float32{}
+	}
+	m.Hidden, m.Classes = cfg.Hidden, cfg.Classes
+	if m.Hidden == 0 {
+		m.Hidden = 128
+	}
+	if m.Classes == 0 {
+		m.Classes = 10
+	}
+	if m.Hidden < 1 || m.Classes < 2 {
+		return nil, fmt.Errorf("train: hidden size %d and %d classes, want ≥ 1 and ≥ 2", m.Hidden, m.Classes)
+	}
+	linear := func(out, in int) ([]float32, []float32) {
+		w, b := make([]float32, out*in), make([]float32, out)
+		bound := 1 / math.Sqrt(float64(in))
+		for i := range w {
+			w[i] = float32((2*rng.Float64() - 1) * bound)
+		}
+		for i := range b {
+			b[i] = float32((2*rng.Float64() - 1) * bound)
+		}
+		return w, b
+	}
+	m.FC1, m.B1 = linear(m.Hidden, m.Outputs)
+	m.FC2, m.B2 = linear(m.Classes, m.Hidden)
+	return m, nil
+}
+
+// Check validates a model's shapes and values: what a decoded checkpoint
+// must pass before use.
+func (m *Model) Check() error {
+	n := m.Neurons
+	if m.W == nil || m.Input == nil || m.Out == nil {
+		return fmt.Errorf("model lacks a matrix")
+	}
+	for _, c := range []struct {
+		name string
+		a    *sparse.CSR
+		r, k int
+	}{{"hh.weight", m.W, n, n}, {"ih.weight", m.Input, n, m.Inputs}, {"out.weight", m.Out, m.Outputs, n}} {
+		if c.a.Rows != c.r || c.a.Cols != c.k {
+			return fmt.Errorf("%s is %d×%d, want %d×%d", c.name, c.a.Rows, c.a.Cols, c.r, c.k)
+		}
+		if err := c.a.Validate(); err != nil {
+			return fmt.Errorf("%s: %w", c.name, err)
+		}
+	}
+	nOutBias := 0
+	if m.OutputProjection {
+		nOutBias = m.Outputs
+	}
+	nt := n
+	if m.NeuronType != nil {
+		if len(m.NeuronType) != n {
+			return fmt.Errorf("%d neuron types for %d neurons", len(m.NeuronType), n)
+		}
+		nt = len(m.Tau)
+		for i, t := range m.NeuronType {
+			if t < 0 || int(t) >= nt {
+				return fmt.Errorf("neuron %d has type %d of %d", i, t, nt)
+			}
+		}
+	}
+	for _, c := range []struct {
+		name string
+		v    []float32
+		n    int
+	}{{"bias", m.Bias, n}, {"tau", m.Tau, nt}, {"out.bias", m.OutBias, nOutBias},
+		{"fc1.weight", m.FC1, m.Hidden * m.Outputs}, {"fc1.bias", m.B1, m.Hidden},
+		{"fc2.weight", m.FC2, m.Classes * m.Hidden}, {"fc2.bias", m.B2, m.Classes}} {
+		if len(c.v) != c.n {
+			return fmt.Errorf("%s has %d values, want %d", c.name, len(c.v), c.n)
+		}
+		if err := sparse.CheckFinite(c.v); err != nil {
+			return fmt.Errorf("%s: %w", c.name, err)
+		}
+	}
+	for i, t := range m.Tau {
+		if !(t > 0) {
+			return fmt.Errorf("tau %d is %v, want > 0", i, t)
+		}
+	}
+	if m.Dale && len(m.Sign) != n {
+		return fmt.Errorf("dale model has %d signs for %d neurons", len(m.Sign), n)
+	}
+	if m.Hidden < 1 || m.Classes < 2 {
+		return fmt.Errorf("hidden size %d, %d classes", m.Hidden, m.Classes)
+	}
+	return nil
+}
+
+// Project applies the parameter constraints after an update: tau ≥
+// TauFloor, and recurrent magnitudes ≥ 0 in the dale variant.
+func (m *Model) Project() {
+	for i, t := range m.Tau {
+		m.Tau[i] = max(t, m.TauFloor)
+	}
+	if m.Dale {
+		for k, v := range m.W.Val {
+			m.W.Val[k] = max(v, 0)
+		}
+	}
+}
+
+// Clone returns a deep copy of m.
+func (m *Model) Clone() *Model {
+	c := *m
+	c.W, c.Input, c.Out = m.W.Clone(), m.Input.Clone(), m.Out.Clone()
+	cp := func(v []float32) []float32 { return append([]float32{}, v...) }
+	c.Bias, c.Tau, c.OutBias = cp(m.Bias), cp(m.Tau), cp(m.OutBias)
+	c.FC1, c.B1, c.FC2, c.B2 = cp(m.FC1), cp(m.B1), cp(m.FC2), cp(m.B2)
+	c.Sign = append([]int8(nil), m.Sign...)
+	if m.NeuronType != nil {
+		c.NeuronType = append([]int32(nil), m.NeuronType...)
+	}
+	c.Nonlinearity = append(model.Nonlinearity(nil), m.Nonlinearity...)
+	return &c
+}
