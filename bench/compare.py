@@ -314,9 +314,69 @@ def main():
     os.makedirs(opt.out, exist_ok=True)
     with open(os.path.join(opt.out, "bench-results.json"), "w") as f:
         json.dump(res, f, indent=1)
-    print(table(res))
+    tab = table(res)
+    print(tab)
+    with open(os.path.join(opt.out, "bench.md"), "w") as f:
+        f.write(PAGE.format(table=tab, when=time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
+                            cpu=cpu_name(), torch=res["torch"], scipy=res["scipy"]))
     if not opt.no_plot:
         plot(res, os.path.join(opt.out, "bench.png"))
+
+
+PAGE = """# Speed: neuropil against PyTorch, SciPy and plain C
+
+Measured {when} on {cpu}, 2 threads, by `bench/compare.py` (PyTorch {torch}, SciPy {scipy},
+Debian packages; `gcc -O3 -march=native -fopenmp`). To reproduce, from the repository root with
+`../shared/bench` beside it:
+
+```sh
+/usr/bin/python3 bench/compare.py            # about 10 minutes; writes docs/bench.md, docs/bench.png, docs/bench-results.json
+go run ./cmd/neuropil bench                  # this machine alone: bandwidth, autotune, product, default simulation
+go run ./cmd/neuropil bench --json --batch 32 --neurons 200000 --synapses 20000000
+```
+
+The script builds `../shared/bench/stream.c` and `spmm_ref.c`, generates the tutorial-sized
+matrix with `gen_connectome.py`, and then lets stream, neuropil, the C kernels, PyTorch
+(`torch.sparse.mm` on a CSR tensor) and SciPy (`csr_matrix @ ndarray`) take turns on the same
+problem. Each keeps its best median, so that a moment of load from another process on a shared
+machine does not decide a ratio. The PyTorch simulation is the tutorial's model
+(tau dh/dt = -h + sigmoid(W h + W_ih x)) under a hand-written adaptive dopri5 with the same
+tolerances and the same 38 right-hand-side evaluations: a lower bound on what torchode spends.
+The sweeps use matrices with the statistics of `gen_connectome.py` at mean in-degree 100;
+neuropil draws its own with the same statistics (same shape, nonzeros and degree law, not the
+same values).
+
+{table}
+
+![time per product against nonzeros and batch size](bench.png)
+
+## What the kernels are
+
+- `avx2-8`: one 256-bit vector holds the batch of 8 of one presynaptic neuron; each synapse is a
+  broadcast of its weight and one FMA from memory, in four independent accumulators; the row's
+  sum is stored once. `avx512-16`, `avx512-32`, `avx2-16`, `avx2-32` do the same for wider
+  batches; `avx512-n` and `avx2-n` take any batch in 16- or 8-lane chunks, the last one under a
+  lane mask; `avx2-1` is a 4-accumulator SpMV, `avx512-1` gathers 16 synapses at a time.
+- Rows are split into parts of equal nonzeros (in-degrees are skewed), four per thread, claimed
+  dynamically by the caller and a team of helper goroutines that spin for a millisecond between
+  products, so a solver's next product starts in microseconds.
+- `neuropil bench` (and `ProductOptions{{Kernel: "tune"}}`) times every kernel on the actual matrix
+  and batch once and keeps the fastest, the analogue of `torch.compile(mode="max-autotune")`.
+- Narrow encodings, off by default: `--index16` stores columns as 16-bit offsets within row
+  segments (exact), `--weights bf16|f16` rounds the weights once (the error column above).
+  They cut the bytes per synapse from 8 to 4; at this size the product is bound by the latency
+  of the scattered reads of x more than by bandwidth, so the gain is smaller than the bytes.
+"""
+
+
+def cpu_name():
+    try:
+        for line in open("/proc/cpuinfo"):
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return "this machine"
 
 
 def table(r):

@@ -9,6 +9,7 @@ import (
 	"io"
 	"math/rand/v2"
 	"os"
+	"slices"
 )
 
 // Images are n grey images of Rows×Cols bytes, row-major.
@@ -73,6 +74,28 @@ func header(r io.Reader, want int) ([]int, error) {
 	return dims, nil
 }
 
+// maxImage bounds the pixels of one image read to pick a batch (4096×4096;
+// MNIST's are 28×28).
+const maxImage = 1 << 24
+
+// readN reads exactly n bytes. It grows its buffer with the data that
+// arrive, so that a header declaring gigabytes in a file of a few bytes
+// costs a few bytes, not an allocation of the declared size.
+func readN(r io.Reader, n int) ([]uint8, error) {
+	const chunk = 1 << 20
+	b := make([]uint8, 0, min(n, chunk))
+	for len(b) < n {
+		m := min(n-len(b), max(chunk, len(b))) // double, at least a chunk
+		b = slices.Grow(b, m)
+		k, err := io.ReadFull(r, b[len(b):len(b)+m])
+		b = b[:len(b)+k]
+		if err != nil {
+			return nil, eof(err)
+		}
+	}
+	return b, nil
+}
+
 func eof(err error) error {
 	if errors.Is(err, io.EOF) {
 		return io.ErrUnexpectedEOF
@@ -96,9 +119,8 @@ func ReadImages(r io.Reader, keep []int) (*Images, error) {
 	im := &Images{N: dims[0], Rows: dims[1], Cols: dims[2]}
 	size := im.Rows * im.Cols
 	if keep == nil {
-		im.Pix = make([]uint8, im.N*size)
-		if _, err := io.ReadFull(r, im.Pix); err != nil {
-			return nil, eof(err)
+		if im.Pix, err = readN(r, im.N*size); err != nil {
+			return nil, err
 		}
 		return im, nil
 	}
@@ -108,6 +130,9 @@ func ReadImages(r io.Reader, keep []int) (*Images, error) {
 			return nil, fmt.Errorf("mnist: image index %d out of range [0, %d)", i, im.N)
 		}
 		want[i] = append(want[i], pos)
+	}
+	if size > maxImage {
+		return nil, FormatError(fmt.Sprintf("images of %d×%d pixels, more than %d", im.Rows, im.Cols, maxImage))
 	}
 	im.Pix = make([]uint8, len(keep)*size)
 	buf := make([]uint8, size)
@@ -134,11 +159,7 @@ func ReadLabels(r io.Reader) ([]uint8, error) {
 	if err != nil {
 		return nil, err
 	}
-	l := make([]uint8, dims[0])
-	if _, err := io.ReadFull(r, l); err != nil {
-		return nil, eof(err)
-	}
-	return l, nil
+	return readN(r, dims[0])
 }
 
 // Count returns the number of items in an IDX file from its header.

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"math"
 	"strings"
+
+	"github.com/neuropil/neuropil/internal/vec"
 )
 
 // Activation is one elementwise nonlinearity.
@@ -68,17 +70,11 @@ func (a Activation) apply(v []float32) {
 	switch a {
 	case Identity:
 	case Sigmoid:
-		for i, x := range v {
-			v[i] = sigmoid32(x)
-		}
+		vec.Sigmoid(v, v)
 	case Tanh:
-		for i, x := range v {
-			v[i] = tanh32(x)
-		}
+		vec.Tanh(v, v)
 	case ReLU:
-		for i, x := range v {
-			v[i] = max(x, 0)
-		}
+		vec.ReLU(v, v)
 	case Softplus:
 		for i, x := range v {
 			if x <= 20 {
@@ -170,23 +166,3 @@ func exp32(x float32) float32 {
 }
 
 func sigmoid32(x float32) float32 { return 1 / (1 + exp32(-x)) }
-
-// tanh32 is tanh in float32: 1 − 2/(exp(2x) + 1), and an odd Taylor
-// polynomial near 0 where that form would cancel.
-func tanh32(x float32) float32 {
-	ax := x
-	if ax < 0 {
-		ax = -ax
-	}
-	if ax < 0.0625 {
-		x2 := x * x
-		return x * (1 + x2*(-1.0/3+x2*(2.0/15+x2*(-17.0/315))))
-	}
-	if ax > 9.1 { // tanh rounds to ±1 in float32
-		if x > 0 {
-			return 1
-		}
-		return -1
-	}
-	return 1 - 2/(exp32(2*x)+1)
-}

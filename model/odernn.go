@@ -3,7 +3,10 @@ package model
 import (
 	"fmt"
 	"math"
+	"slices"
 
+	"github.com/neuropil/neuropil/internal/vec"
+	"github.com/neuropil/neuropil/ode"
 	"github.com/neuropil/neuropil/sparse"
 )
 
@@ -55,6 +58,7 @@ type ODERNN struct {
 	precomp    bool
 	bins       []int // [batch] current frame of each sample
 	inProd     *sparse.Product
+	driven     []int32   // rows of W_ih with entries, when few; nil: all rows
 	xcur       []float32 // [inputs][batch] scratch for on-the-fly drive
 	postFn     func(r0, r1 int)
 	dh, h      []float32 // per call
@@ -100,6 +104,7 @@ func New(cfg Config, batch int) (*ODERNN, error) {
 		}
 		m.input = cfg.Input
 		m.Inputs = cfg.Input.Cols
+		m.driven = drivenRows(cfg.Input)
 	}
 	if cfg.Bias != nil {
 		if len(cfg.Bias) != n {
@@ -233,11 +238,7 @@ func (m *ODERNN) SetInput(x []float32, frames int, t0, t1 float64) error {
 // Breaks returns the times inside (t0, t1) where the input changes frame,
 // for ode.Problem.Breaks: t0 + k(t1 − t0)/frames for k = 1..frames−1.
 func (m *ODERNN) Breaks() []float64 {
-	var br []float64
-	for k := 1; k < m.frames; k++ {
-		br = append(br, m.t0+(m.t1-m.t0)*float64(k)/float64(m.frames))
-	}
-	return br
+	return ode.FrameBreaks(m.t0, m.t1, m.frames)
 }
 
 // SetSegment is the ode.Problem.Segment of the model: sample b is about to
@@ -254,11 +255,7 @@ func (m *ODERNN) SetSegment(b, k int) {
 
 // Frame returns the input frame index at time t.
 func (m *ODERNN) Frame(t float64) int {
-	if m.frames <= 1 {
-		return 0
-	}
-	f := int(math.Floor((t - m.t0) / (m.t1 - m.t0) * float64(m.frames)))
-	return max(0, min(f, m.frames-1))
+	return ode.FrameAt(t, m.t0, m.t1, m.frames)
 }
 
 // RHS is the ode.Func of the model: dhdt = (phi(W_ih x(t) + W_hh h + b) − h)/tau
@@ -309,45 +306,86 @@ func (m *ODERNN) post(r0, r1 int) {
 	b := m.Batch
 	z := m.dh[r0*b : r1*b]
 	if m.frames > 0 {
-		if !m.precomp || m.frames == 1 {
-			d := m.drive[r0*b : r1*b]
-			for k := range z {
-				z[k] += d[k]
-			}
-		} else {
-			nb := m.Neurons * b
-			for i := r0; i < r1; i++ {
-				for s := 0; s < b; s++ {
-					z[(i-r0)*b+s] += m.drive[m.bins[s]*nb+i*b+s]
-				}
-			}
-		}
+		m.addDrive(z, r0, r1)
 	}
 	if m.bias != nil {
-		for i := r0; i < r1; i++ {
-			bi := m.bias[i]
-			row := z[(i-r0)*b : (i-r0+1)*b]
-			for s := range row {
-				row[s] += bi
-			}
-		}
+		vec.AddRows(z, m.bias[r0:r1])
 	}
 	m.phi.Apply(z)
 	if m.dale {
 		ReLU.apply(z)
 	}
-	h := m.h[r0*b : r1*b]
-	for i := r0; i < r1; i++ {
-		it := m.invTau[i]
-		o := (i - r0) * b
-		row, hr := z[o:o+b], h[o:o+b]
-		for s := range row {
-			row[s] = (row[s] - hr[s]) * it
-		}
-	}
+	vec.RelaxRows(z, z, m.h[r0*b:r1*b], m.invTau[r0:r1])
 	if m.next != nil {
 		m.next(r0, r1)
 	}
+}
+
+// addDrive adds rows [r0, r1) of the input drive W_ih x(t) to z: a
+// vector addition when every sample uses the same frame, per sample
+// otherwise, and only on the driven rows when they are few.
+func (m *ODERNN) addDrive(z []float32, r0, r1 int) {
+	b := m.Batch
+	nb := m.Neurons * b
+	base, same := 0, true // base: offset of the frame every sample uses
+	if m.precomp && m.frames > 1 {
+		var f int
+		f, same = m.sameBin()
+		base = f * nb
+	}
+	add := func(i int) {
+		row := z[(i-r0)*b : (i-r0+1)*b]
+		if same {
+			vec.Add(row, m.drive[base+i*b:base+(i+1)*b])
+			return
+		}
+		for s := range row {
+			row[s] += m.drive[m.bins[s]*nb+i*b+s]
+		}
+	}
+	if m.driven == nil {
+		if same {
+			vec.Add(z, m.drive[base+r0*b:base+r1*b])
+			return
+		}
+		for i := r0; i < r1; i++ {
+			add(i)
+		}
+		return
+	}
+	lo, _ := slices.BinarySearch(m.driven, int32(r0))
+	hi, _ := slices.BinarySearch(m.driven, int32(r1))
+	for _, i := range m.driven[lo:hi] {
+		add(int(i))
+	}
+}
+
+// sameBin returns the input frame of every sample when they all use the
+// same one.
+func (m *ODERNN) sameBin() (int, bool) {
+	f := m.bins[0]
+	for _, g := range m.bins[1:] {
+		if g != f {
+			return 0, false
+		}
+	}
+	return f, true
+}
+
+// drivenRows returns the rows of the input projection that hold entries,
+// when they are at most a quarter of the rows (the drive of every other
+// row is 0); otherwise nil.
+func drivenRows(in *sparse.CSR) []int32 {
+	var rows []int32
+	for i := 0; i < in.Rows; i++ {
+		if in.RowPtr[i+1] > in.RowPtr[i] {
+			if 4*(len(rows)+1) > in.Rows {
+				return nil
+			}
+			rows = append(rows, int32(i))
+		}
+	}
+	return rows
 }
 
 // Weights returns the effective recurrent matrix the model multiplies by

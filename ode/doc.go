@@ -18,4 +18,12 @@
 //	out [len(Times)][batch][dim]
 //
 // The package knows nothing of neurons or sparse matrices.
+//
+// # Elementwise work
+//
+// For float32 states the solvers' own work over the state (dopri5's stage
+// combinations y + Σ h_b·a·k_l with one step size per sample, its error
+// norm and dense output, the fixed-step updates) runs in the vectorised
+// kernels of internal/vec (AVX2+FMA on amd64, plain Go under the noasm
+// tag); float64 states, kept for checks, use plain loops.
 package ode

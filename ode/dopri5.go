@@ -1,9 +1,14 @@
 package ode
 
 import (
+	"cmp"
 	"fmt"
 	"math"
+	"slices"
 	"sync"
+	"unsafe"
+
+	"github.com/neuropil/neuropil/internal/vec"
 )
 
 // Dormand–Prince 5(4) coefficients (Dormand & Prince 1980; Hairer, Nørsett
@@ -55,16 +60,17 @@ type dopri5[T Float] struct {
 	took    []bool     // [batch] accepted this step
 	factor  []float64  // [batch] step-size factor of this step
 	pending []denseOut // outputs due from this step
-	group   []denseOut
-	w       []T       // [batch][7] dense-output weights
-	t, h    []float64 // [batch] time and step size of each sample
-	ts      []float64 // [batch] stage times
-	errSum  []float64 // [batch] Σ (err/scale)²
-	ratio   []float64 // [batch] RMS error ratios
-	done    []bool    // [batch] sample reached T1
-	seg     []int     // [batch] segment between breaks
-	restart []bool    // [batch] crossed a break: k1 must be evaluated anew
-	next    []int     // [batch] index of the next output time
+	starts  []int      // where each time index begins in pending, then len(pending)
+	w       []T        // [pending][7] dense-output weights
+	wv      []T        // [time index due][7][batch] the same by stage, 0 for samples not due
+	t, h    []float64  // [batch] time and step size of each sample
+	ts      []float64  // [batch] stage times
+	errSum  []float64  // [batch] Σ (err/scale)²
+	ratio   []float64  // [batch] RMS error ratios
+	done    []bool     // [batch] sample reached T1
+	seg     []int      // [batch] segment between breaks
+	restart []bool     // [batch] crossed a break: k1 must be evaluated anew
+	next    []int      // [batch] index of the next output time
 }
 
 func newDopri5[T Float](p Problem[T], s Settings) *dopri5[T] {
@@ -85,7 +91,7 @@ func newDopri5[T Float](p Problem[T], s Settings) *dopri5[T] {
 		errSum: make([]float64, p.Batch), ratio: make([]float64, p.Batch),
 		done: make([]bool, p.Batch), next: make([]int, p.Batch),
 		seg: make([]int, p.Batch), restart: make([]bool, p.Batch),
-		took: make([]bool, p.Batch), factor: make([]float64, p.Batch), w: make([]T, 7*p.Batch)}
+		took: make([]bool, p.Batch), factor: make([]float64, p.Batch)}
 	for i := range d.k {
 		d.k[i] = make([]T, n)
 		d.ecoef[i] = make([]float64, p.Batch)
@@ -142,6 +148,12 @@ func (d *dopri5[T]) combine(i, r0, r1 int) {
 		}
 		c := d.coef[i][l]
 		k := d.k[l][lo:hi]
+		if dst32, ok := as32(dst); ok {
+			k32, _ := as32(k)
+			c32, _ := as32(c)
+			vec.AxpyPattern(dst32, k32, c32)
+			continue
+		}
 		for j := 0; j < len(dst); j += batch {
 			o, kk := dst[j:j+batch], k[j:j+batch]
 			for b, cb := range c[:len(o)] {
@@ -149,6 +161,16 @@ func (d *dopri5[T]) combine(i, r0, r1 int) {
 			}
 		}
 	}
+}
+
+// as32 returns v as []float32 when T is float32 (or a type of its
+// representation), for the kernels of internal/vec.
+func as32[T Float](v []T) ([]float32, bool) {
+	var z T
+	if unsafe.Sizeof(z) != 4 {
+		return nil, false
+	}
+	return unsafe.Slice((*float32)(unsafe.Pointer(unsafe.SliceData(v))), len(v)), true
 }
 
 // errorBlock adds rows [r0, r1) of each sample's squared scaled error
@@ -163,17 +185,33 @@ func (d *dopri5[T]) errorBlock(r0, r1 int) {
 		sums = make([]float64, batch)
 	}
 	atol, rtol := d.s.Atol, d.s.Rtol
-	for j := r0 * batch; j < r1*batch; j += batch {
-		for b := 0; b < batch; b++ {
-			e := 0.0
-			for l := range dpE {
-				if c := d.ecoef[l][b]; c != 0 {
-					e += c * float64(d.k[l][j+b])
-				}
+	lo, hi := r0*batch, r1*batch
+	if y32, ok := as32(d.y[lo:hi]); ok {
+		var ks [len(dpE)][]float32
+		var cs [len(dpE)][]float64
+		terms := 0
+		for l, e := range dpE {
+			if e != 0 {
+				ks[terms], _ = as32(d.k[l][lo:hi])
+				cs[terms] = d.ecoef[l]
+				terms++
 			}
-			sc := atol + rtol*max(math.Abs(float64(d.y[j+b])), math.Abs(float64(d.y1[j+b])))
-			r := e / sc
-			sums[b] += r * r
+		}
+		y132, _ := as32(d.y1[lo:hi])
+		vec.ErrorSq(sums, ks[:terms], cs[:terms], y32, y132, atol, rtol)
+	} else {
+		for j := lo; j < hi; j += batch {
+			for b := 0; b < batch; b++ {
+				e := 0.0
+				for l := range dpE {
+					if c := d.ecoef[l][b]; c != 0 {
+						e += c * float64(d.k[l][j+b])
+					}
+				}
+				sc := atol + rtol*max(math.Abs(float64(d.y[j+b])), math.Abs(float64(d.y1[j+b])))
+				r := e / sc
+				sums[b] += r * r
+			}
 		}
 	}
 	d.mu.Lock()
@@ -190,10 +228,10 @@ func (d *dopri5[T]) eval(k, y []T, ts []float64) {
 
 func (d *dopri5[T]) solve(out []T) error {
 	p, s := d.p, d.s
-	if s.Atol < 0 || s.Rtol < 0 || math.IsNaN(s.Atol) || math.IsNaN(s.Rtol) || s.Atol+s.Rtol == 0 {
-		return fmt.Errorf("dopri5: tolerances atol %v, rtol %v must be non-negative and not both zero", s.Atol, s.Rtol)
+	if s.Atol < 0 || s.Rtol < 0 || math.IsNaN(s.Atol) || math.IsNaN(s.Rtol) || s.Atol+s.Rtol == 0 || math.IsInf(s.Atol+s.Rtol, 0) {
+		return fmt.Errorf("dopri5: tolerances atol %v, rtol %v must be finite, non-negative and not both zero", s.Atol, s.Rtol)
 	}
-	if s.MaxSteps < 0 || s.FirstStep < 0 || math.IsNaN(s.FirstStep) {
+	if s.MaxSteps < 0 || s.FirstStep < 0 || math.IsNaN(s.FirstStep) || math.IsInf(s.FirstStep, 0) {
 		return fmt.Errorf("dopri5: bad step budget %d or first step %v", s.MaxSteps, s.FirstStep)
 	}
 	if err := checkFinite(d.y, p.T0); err != nil {
@@ -392,58 +430,114 @@ type denseOut struct {
 // flushDense writes the pending outputs from Hairer's continuous extension
 // of the current step, written as y0 + h·Σ w_l(θ)·k_l: with θ' = 1 − θ and
 // the fifth-order weights b_l, w_l = b_l·(θ − θθ' + 2θ²θ') + [l=1]·θθ'²
-// − [l=7]·θ²θ' + d_l·θ²θ'². Outputs due at the same time index are
-// computed in one pass over the rows.
+// − [l=7]·θ²θ' + d_l·θ²θ'². All of them are computed in one pass over the
+// rows, which reads each stage once.
 func (d *dopri5[T]) flushDense(out []T) {
-	dim := d.p.Dim
-	for len(d.pending) > 0 {
-		k := d.pending[0].k
-		group := d.group[:0]
-		rest := d.pending[:0]
-		for _, p := range d.pending {
-			if p.k == k {
-				group = append(group, p)
-			} else {
-				rest = append(rest, p)
-			}
+	if len(d.pending) == 0 {
+		return
+	}
+	batch := d.p.Batch
+	// Group the outputs by time index (stable: samples stay in order).
+	slices.SortStableFunc(d.pending, func(a, b denseOut) int { return cmp.Compare(a.k, b.k) })
+	d.w = grow(d.w, 7*len(d.pending))
+	d.starts = d.starts[:0]
+	for i, p := range d.pending {
+		if i == 0 || p.k != d.pending[i-1].k {
+			d.starts = append(d.starts, i)
 		}
-		d.pending = rest
-		d.group = group
-		for gi, p := range group {
-			th, h := p.th, d.h[p.b]
-			t1 := 1 - th
-			A := th - th*t1 + 2*th*th*t1
-			B := th * t1 * t1
-			C := -th * th * t1
-			D := th * th * t1 * t1
-			w := d.w[gi*7 : gi*7+7]
+		th, h := p.th, d.h[p.b]
+		t1 := 1 - th
+		A := th - th*t1 + 2*th*th*t1
+		B := th * t1 * t1
+		C := -th * th * t1
+		D := th * th * t1 * t1
+		w := d.w[i*7 : i*7+7]
+		for l := 0; l < 7; l++ {
+			bl := 0.0 // b_7 = 0
+			if l < 6 {
+				bl = dpA[6][l]
+			}
+			w[l] = T(h * (bl*A + dpD[l]*D))
+		}
+		w[0] += T(h * B)
+		w[6] += T(h * C)
+	}
+	groups := len(d.starts)
+	d.starts = append(d.starts, len(d.pending))
+	d.wv = grow(d.wv, groups*7*batch)
+	for g := 0; g < groups; g++ {
+		for i := d.starts[g]; i < d.starts[g+1]; i++ {
 			for l := 0; l < 7; l++ {
-				bl := 0.0 // b_7 = 0
-				if l < 6 {
-					bl = dpA[6][l]
-				}
-				w[l] = T(h * (bl*A + dpD[l]*D))
+				d.wv[(g*7+l)*batch+d.pending[i].b] = d.w[i*7+l]
 			}
-			w[0] += T(h * B)
-			w[6] += T(h * C)
 		}
-		parallel(dim, func(r0, r1 int) { d.denseRows(out, k, group, r0, r1) })
+	}
+	parallel(d.p.Dim, func(r0, r1 int) { d.denseRows(out, r0, r1) })
+	d.pending = d.pending[:0]
+}
+
+// grow returns s with length n, all zero, reusing its array if it can.
+func grow[T any](s []T, n int) []T {
+	if cap(s) < n {
+		return make([]T, n)
+	}
+	s = s[:n]
+	clear(s)
+	return s
+}
+
+// denseRows writes rows [r0, r1) of the pending outputs.
+func (d *dopri5[T]) denseRows(out []T, r0, r1 int) {
+	batch, dim := d.p.Batch, d.p.Dim
+	if y, ok := as32(d.y); ok && batch <= denseBuf {
+		d.denseRows32(out, y, r0, r1)
+		return
+	}
+	for i := r0; i < r1; i++ {
+		j := i * batch
+		for pi, p := range d.pending {
+			w := d.w[pi*7 : pi*7+7]
+			jb := j + p.b
+			v := d.y[jb] + w[0]*d.k[0][jb] + w[2]*d.k[2][jb] + w[3]*d.k[3][jb] +
+				w[4]*d.k[4][jb] + w[5]*d.k[5][jb] + w[6]*d.k[6][jb]
+			out[(p.k*batch+p.b)*dim+i] = v
+		}
 	}
 }
 
-// denseRows writes rows [r0, r1) of the outputs of a group due at time
-// index k.
-func (d *dopri5[T]) denseRows(out []T, k int, group []denseOut, r0, r1 int) {
+// denseBuf is the size in float32 of the block denseRows32 evaluates the
+// continuous extension into before it writes the samples' rows: 8 KiB,
+// in L1.
+const denseBuf = 2048
+
+// denseRows32 is denseRows for float32 states: on each block of rows, for
+// each time index due, it evaluates y + Σ_l wv_l ⊙ k_l for all samples
+// with internal/vec (the stages' blocks stay in cache from one time index
+// to the next) and copies the due samples out.
+func (d *dopri5[T]) denseRows32(out []T, y []float32, r0, r1 int) {
 	batch, dim := d.p.Batch, d.p.Dim
-	{
-		for i := r0; i < r1; i++ {
-			j := i * batch
-			for gi, p := range group {
-				w := d.w[gi*7 : gi*7+7]
-				jb := j + p.b
-				v := d.y[jb] + w[0]*d.k[0][jb] + w[2]*d.k[2][jb] + w[3]*d.k[3][jb] +
-					w[4]*d.k[4][jb] + w[5]*d.k[5][jb] + w[6]*d.k[6][jb]
-				out[(k*batch+p.b)*dim+i] = v
+	out32, _ := as32(out)
+	wv, _ := as32(d.wv)
+	var buf [denseBuf]float32
+	rows := denseBuf / batch
+	for i0 := r0; i0 < r1; i0 += rows {
+		i1 := min(i0+rows, r1)
+		lo, hi := i0*batch, i1*batch
+		v := buf[:hi-lo]
+		for g := 0; g+1 < len(d.starts); g++ {
+			copy(v, y[lo:hi])
+			for l, kl := range d.k {
+				if l == 1 { // b_2 = d_2 = 0
+					continue
+				}
+				k32, _ := as32(kl[lo:hi])
+				vec.AxpyPattern(v, k32, wv[(g*7+l)*batch:(g*7+l+1)*batch])
+			}
+			for _, p := range d.pending[d.starts[g]:d.starts[g+1]] {
+				o := out32[(p.k*batch+p.b)*dim+i0 : (p.k*batch+p.b)*dim+i1]
+				for i := range o {
+					o[i] = v[i*batch+p.b]
+				}
 			}
 		}
 	}
@@ -490,12 +584,23 @@ func (d *dopri5[T]) initialStep() {
 	atol, rtol := d.s.Atol, d.s.Rtol
 	d0 := make([]float64, batch)
 	d1 := make([]float64, batch)
-	for j := 0; j < d.n; j += batch {
-		for b := 0; b < batch; b++ {
-			sc := atol + rtol*math.Abs(float64(d.y[j+b]))
-			y, f := float64(d.y[j+b])/sc, float64(d.k[0][j+b])/sc
-			d0[b] += y * y
-			d1[b] += f * f
+	y32, is32 := as32(d.y)
+	k032, _ := as32(d.k[0])
+	ones, negs := make([]float64, batch), make([]float64, batch)
+	for b := range ones {
+		ones[b], negs[b] = 1, -1
+	}
+	if is32 { // the same sums with internal/vec: max(|y|, |y|) = |y|
+		vec.ErrorSq(d0, [][]float32{y32}, [][]float64{ones}, y32, y32, atol, rtol)
+		vec.ErrorSq(d1, [][]float32{k032}, [][]float64{ones}, y32, y32, atol, rtol)
+	} else {
+		for j := 0; j < d.n; j += batch {
+			for b := 0; b < batch; b++ {
+				sc := atol + rtol*math.Abs(float64(d.y[j+b]))
+				y, f := float64(d.y[j+b])/sc, float64(d.k[0][j+b])/sc
+				d0[b] += y * y
+				d1[b] += f * f
+			}
 		}
 	}
 	h0 := make([]float64, batch)
@@ -509,9 +614,19 @@ func (d *dopri5[T]) initialStep() {
 		}
 		h0[b] = min(h0[b], p.T1-p.T0)
 	}
-	for j := 0; j < d.n; j += batch {
-		for b := 0; b < batch; b++ {
-			d.k[6][j+b] = d.y[j+b] + T(h0[b])*d.k[0][j+b]
+	if is32 {
+		k632, _ := as32(d.k[6])
+		copy(k632, y32)
+		h032 := make([]float32, batch)
+		for b, h := range h0 {
+			h032[b] = float32(h)
+		}
+		vec.AxpyPattern(k632, k032, h032)
+	} else {
+		for j := 0; j < d.n; j += batch {
+			for b := 0; b < batch; b++ {
+				d.k[6][j+b] = d.y[j+b] + T(h0[b])*d.k[0][j+b]
+			}
 		}
 	}
 	for b := range d.ts {
@@ -520,11 +635,16 @@ func (d *dopri5[T]) initialStep() {
 	f1 := d.k[1]
 	d.eval(f1, d.k[6], d.ts)
 	d2 := make([]float64, batch)
-	for j := 0; j < d.n; j += batch {
-		for b := 0; b < batch; b++ {
-			sc := atol + rtol*math.Abs(float64(d.y[j+b]))
-			r := (float64(f1[j+b]) - float64(d.k[0][j+b])) / sc
-			d2[b] += r * r
+	if is32 {
+		f132, _ := as32(f1)
+		vec.ErrorSq(d2, [][]float32{f132, k032}, [][]float64{ones, negs}, y32, y32, atol, rtol)
+	} else {
+		for j := 0; j < d.n; j += batch {
+			for b := 0; b < batch; b++ {
+				sc := atol + rtol*math.Abs(float64(d.y[j+b]))
+				r := (float64(f1[j+b]) - float64(d.k[0][j+b])) / sc
+				d2[b] += r * r
+			}
 		}
 	}
 	for b := range d.h {

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"math"
 	"slices"
+
+	"github.com/neuropil/neuropil/internal/vec"
 )
 
 // tableau is an explicit Runge–Kutta method: stage i is evaluated at
@@ -45,6 +47,9 @@ func fixed[T Float](out []T, p Problem[T], s Settings, st *Stats, tb *tableau) e
 	case s.Steps < 0 || s.Dt < 0 || math.IsNaN(s.Dt):
 		return fmt.Errorf("fixed-step solver: steps %d and dt %v must be positive", s.Steps, s.Dt)
 	}
+	if math.IsInf(dt, 0) || s.MaxSteps < 0 {
+		return fmt.Errorf("fixed-step solver: dt %v must be finite and the step budget %d positive", dt, s.MaxSteps)
+	}
 	n := p.Dim * p.Batch
 	y := append([]T(nil), p.Y0...)
 	tmp := make([]T, n)
@@ -62,6 +67,22 @@ func fixed[T Float](out []T, p Problem[T], s Settings, st *Stats, tb *tableau) e
 	// Marks: output times, breaks and T1, in order.
 	marks := append(append(append([]float64(nil), p.Times...), p.Breaks...), p.T1)
 	slices.Sort(marks)
+	// Count the steps first: a tiny dt must meet the step budget, not
+	// overflow the conversion of the step count to int.
+	budget := s.MaxSteps
+	if budget == 0 {
+		budget = DefaultMaxSteps
+	}
+	total, from := 0.0, p.T0
+	for _, target := range marks {
+		if span := target - from; span > 0 {
+			total += stepsOver(span, dt)
+			from = target
+		}
+	}
+	if total > float64(budget) {
+		return fmt.Errorf("fixed-step solver: step %g needs %.4g steps over [%g, %g], more than the step budget of %d", dt, total, p.T0, p.T1, budget)
+	}
 	seg := 0
 	for b := 0; b < p.Batch; b++ {
 		enter(&p, b, 0)
@@ -82,10 +103,7 @@ func fixed[T Float](out []T, p Problem[T], s Settings, st *Stats, tb *tableau) e
 		if span <= 0 {
 			continue
 		}
-		steps := 1
-		if dt > 0 {
-			steps = max(1, int(math.Ceil(span/dt-1e-9))) // a sliver shorter than 1e-9 dt still gets its step
-		}
+		steps := int(stepsOver(span, dt))
 		h := span / float64(steps)
 		for j := 0; j < steps; j++ {
 			t0 := t
@@ -114,6 +132,15 @@ func fixed[T Float](out []T, p Problem[T], s Settings, st *Stats, tb *tableau) e
 	return nil
 }
 
+// stepsOver returns the number of equal steps no longer than dt that cover
+// span (one when dt is 0), as a float so that it cannot overflow.
+func stepsOver(span, dt float64) float64 {
+	if dt <= 0 {
+		return 1
+	}
+	return max(1, math.Ceil(span/dt-1e-9)) // a sliver shorter than 1e-9 dt still gets its step
+}
+
 // rkStep advances y in place by one step h of the method.
 func rkStep[T Float](f Func[T], y, tmp []T, k [][]T, ts []float64, t, h float64, tb *tableau) {
 	for i := range tb.b {
@@ -140,6 +167,11 @@ func rkStep[T Float](f Func[T], y, tmp []T, k [][]T, ts []float64, t, h float64,
 // axpy computes y += a·x.
 func axpy[T Float](y []T, a T, x []T) {
 	x = x[:len(y)]
+	if y32, ok := as32(y); ok {
+		x32, _ := as32(x)
+		vec.AxpyPattern(y32, x32, []float32{float32(a)})
+		return
+	}
 	for i := range y {
 		y[i] += a * x[i]
 	}

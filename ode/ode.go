@@ -53,7 +53,7 @@ type Settings struct {
 	Atol      float64 // dopri5 absolute tolerance, default 1e-6 (torchode, bioplnn)
 	Rtol      float64 // dopri5 relative tolerance, default 1e-3
 	FirstStep float64 // dopri5 initial step; 0: chosen automatically (Hairer, Nørsett & Wanner II.4)
-	MaxSteps  int     // step budget (accepted + rejected, per sample); 0: 100000
+	MaxSteps  int     // step budget (accepted + rejected, per sample; fixed steps are counted before the first); 0: 100000
 	Shared    bool    // dopri5: one step size for the whole batch instead of one per sample
 
 	Progress func(t float64) // called after each step with the earliest time reached; may be nil

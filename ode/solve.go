@@ -3,9 +3,9 @@ package ode
 import (
 	"fmt"
 	"math"
-	"runtime"
 	"strings"
-	"sync"
+
+	"github.com/neuropil/neuropil/internal/team"
 )
 
 // Defaults of Settings, those of torchode and bioplnn.
@@ -125,21 +125,7 @@ func checkFinite[T Float](y []T, t float64) error {
 }
 
 // parallel runs fn on about equal parts of [0, n) on all cores, for
-// elementwise work outside the right-hand side.
-func parallel(n int, fn func(lo, hi int)) {
-	w := min(runtime.GOMAXPROCS(0), max(1, n/4096))
-	if w <= 1 {
-		fn(0, n)
-		return
-	}
-	var wg sync.WaitGroup
-	for p := 0; p < w; p++ {
-		lo, hi := n*p/w, n*(p+1)/w
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			fn(lo, hi)
-		}()
-	}
-	wg.Wait()
-}
+// elementwise work outside the right-hand side, on the helper goroutines
+// the sparse product uses (internal/team), which are awake between
+// products.
+func parallel(n int, fn func(lo, hi int)) { team.For(n, 4096, fn) }

@@ -5,6 +5,7 @@ import (
 	"math"
 	"math/rand/v2"
 
+	"github.com/neuropil/neuropil/ode"
 	"github.com/neuropil/neuropil/sparse"
 )
 
@@ -178,11 +179,7 @@ func (d *Dynamics) SetInput(x []float32, frames int, t0, t1 float64) error {
 // Breaks returns the times inside (t0, t1) where the input changes frame,
 // for ode.Problem.Breaks.
 func (d *Dynamics) Breaks() []float64 {
-	var br []float64
-	for k := 1; k < d.frames; k++ {
-		br = append(br, d.t0+(d.t1-d.t0)*float64(k)/float64(d.frames))
-	}
-	return br
+	return ode.FrameBreaks(d.t0, d.t1, d.frames)
 }
 
 // SetSegment is the ode.Problem.Segment of the model: sample b is about to
@@ -195,11 +192,7 @@ func (d *Dynamics) SetSegment(b, k int) {
 
 // frame returns the input frame at time t.
 func (d *Dynamics) frame(t float64) int {
-	if d.frames <= 1 {
-		return 0
-	}
-	f := int(math.Floor((t - d.t0) / (d.t1 - d.t0) * float64(d.frames)))
-	return max(0, min(f, d.frames-1))
+	return ode.FrameAt(t, d.t0, d.t1, d.frames)
 }
 
 // RHS is the ode.Func of the model: dvdt = (−V + Vrest + W relu(V) + x(t))/tau

@@ -1,11 +1,13 @@
 package opticlobe
 
 import (
+	"errors"
 	"fmt"
 	"image"
 	"image/color"
 	_ "image/jpeg" // LoadImage reads JPEG too
 	_ "image/png"
+	"io"
 	"os"
 	"strings"
 
@@ -140,6 +142,10 @@ func Resize(img []float32, h, w, oh, ow int) []float32 {
 	return out
 }
 
+// maxImagePixels bounds the images LoadImage reads (8192×8192; the eye
+// samples 391×391 pixels).
+const maxImagePixels = 1 << 26
+
 // LoadImage reads a PNG or JPEG file as grey levels in [0, 1] (luminance,
 // 16-bit precision), row-major h×w.
 func LoadImage(path string) (img []float32, h, w int, err error) {
@@ -148,6 +154,24 @@ func LoadImage(path string) (img []float32, h, w int, err error) {
 		return nil, 0, 0, fmt.Errorf("opticlobe: %w", err)
 	}
 	defer f.Close()
+	if st, err := f.Stat(); err == nil && st.IsDir() {
+		return nil, 0, 0, fmt.Errorf("opticlobe: %s: is a directory", path)
+	}
+	// The header first: a small file may declare a huge image, which
+	// Decode would allocate (and the grey levels four times over).
+	cfg, _, err := image.DecodeConfig(f)
+	if errors.Is(err, image.ErrFormat) {
+		return nil, 0, 0, fmt.Errorf("opticlobe: %s: unknown image format (known: png, jpeg)", path)
+	}
+	if err != nil {
+		return nil, 0, 0, fmt.Errorf("opticlobe: %s: %w", path, err)
+	}
+	if float64(cfg.Width)*float64(cfg.Height) > maxImagePixels {
+		return nil, 0, 0, fmt.Errorf("opticlobe: %s: image of %d×%d pixels, more than %d; scale it down first", path, cfg.Width, cfg.Height, maxImagePixels)
+	}
+	if _, err := f.Seek(0, io.SeekStart); err != nil {
+		return nil, 0, 0, fmt.Errorf("opticlobe: %s: %w", path, err)
+	}
 	m, _, err := image.Decode(f)
 	if err != nil {
 		return nil, 0, 0, fmt.Errorf("opticlobe: %s: %w", path, err)

@@ -39,6 +39,31 @@ type Settings struct {
 	Workers int     // goroutines for the sparse product; 0: GOMAXPROCS
 }
 
+// OutputTimes returns the number of output times Simulate returns for s:
+// Evals, or one per Dt over Duration (both ends) when Evals is 0, with the
+// zero values of Dt and Duration meaning their defaults. It is an error if
+// the number is below 1 or too large to hold in an int32 (a tiny Dt).
+func (s Settings) OutputTimes() (int, error) {
+	if s.Evals != 0 {
+		if s.Evals < 1 || s.Evals > math.MaxInt32 {
+			return 0, fmt.Errorf("opticlobe: %d output times, want 1 to %d", s.Evals, math.MaxInt32)
+		}
+		return s.Evals, nil
+	}
+	dt, dur := s.Dt, s.Duration
+	if dt == 0 {
+		dt = DefaultDt
+	}
+	if dur == 0 {
+		dur = DefaultDuration
+	}
+	n := math.Round(dur/dt) + 1 // a float first: a tiny dt must not overflow an int
+	if !(n >= 1 && n <= math.MaxInt32) {
+		return 0, fmt.Errorf("opticlobe: duration %g s at one output time per dt %g s gives %.4g output times; set the number of output times", dur, dt, n)
+	}
+	return int(n), nil
+}
+
 // Result is what Simulate returns.
 type Result struct {
 	Activity []float32 // [evals][batch][len(Record)] voltages at Times
@@ -83,12 +108,11 @@ func Simulate(net *Network, frames []float32, nframes, batch int, s Settings) (*
 	if !(s.Duration > 0) || math.IsInf(s.Duration, 0) {
 		return nil, fmt.Errorf("opticlobe: duration %v, want a positive number of seconds", s.Duration)
 	}
-	if s.Evals == 0 {
-		s.Evals = int(math.Round(s.Duration/s.Dt)) + 1
+	evals, err := s.OutputTimes()
+	if err != nil {
+		return nil, err
 	}
-	if s.Evals < 1 {
-		return nil, fmt.Errorf("opticlobe: %d output times", s.Evals)
-	}
+	s.Evals = evals
 	if s.Relax == 0 {
 		s.Relax = DefaultRelax
 	}
@@ -122,7 +146,11 @@ func Simulate(net *Network, frames []float32, nframes, batch int, s Settings) (*
 	defer d.Close()
 	solver := ode.Settings{Method: s.Method, Atol: s.Atol, Rtol: s.Rtol, Shared: s.Shared}
 	if fixed {
+		// The step count of a fixed step is the user's choice (duration/dt,
+		// solved in windows): no budget but the one that keeps the count
+		// an int, which package ode checks before the first step.
 		solver.Dt = s.Dt
+		solver.MaxSteps = math.MaxInt
 	}
 
 	y0 := d.Rest()

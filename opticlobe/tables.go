@@ -213,7 +213,20 @@ var ConnectomeFormats = format.Extensions()
 // WriteTables writes a richer one at the same path. An unknown extension
 // is an error listing the known ones.
 func (net *Network) SaveConnectome(path string, tables bool) error {
-	if err := format.Save(path, net.Conn, format.Options{NoNeuronTable: tables}); err != nil {
+	c := net.Conn
+	if f, err := format.Detect(path); err == nil && f.Name == "csv" && c.IDs == nil {
+		// An edge list without ids cannot hold the neurons that have no
+		// synapse (package edgelist refuses it): write the ids the tables
+		// define, id = index, so that reading it back keeps each neuron's
+		// identity.
+		cc := *c
+		cc.IDs = make([]int64, c.Neurons())
+		for i := range cc.IDs {
+			cc.IDs[i] = int64(i)
+		}
+		c = &cc
+	}
+	if err := format.Save(path, c, format.Options{NoNeuronTable: tables}); err != nil {
 		return fmt.Errorf("opticlobe: %w", err)
 	}
 	return nil

@@ -32,7 +32,7 @@
 //
 // The rows are split into parts of about equal nonzeros, claimed by the
 // calling goroutine and a process-wide team of helper goroutines that
-// spin briefly between products (see team.go).
+// spin briefly between products (internal/team).
 //
 // # Narrow encodings
 //

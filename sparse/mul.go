@@ -2,6 +2,7 @@ package sparse
 
 import (
 	"fmt"
+	"github.com/neuropil/neuropil/internal/team"
 	"runtime"
 )
 
@@ -47,8 +48,8 @@ func mulRowsGeneric(dst []float32, rowPtr, colIdx []int32, val, x []float32, bat
 // Product is a prepared, parallel dst = A·x for one matrix and batch size.
 // The rows are split into parts with about the same number of nonzeros
 // (connectome in-degrees are skewed, so equal row counts would not
-// balance), partsPerWorker per worker; the calling goroutine and a shared
-// team of helper goroutines (see team) claim the parts as they go, so a
+// balance), partsPerWorker per worker; the calling goroutine and the shared
+// team of helper goroutines (internal/team) claim the parts as they go, so a
 // core slowed by another process does not hold the others up. Mul and
 // MulThen allocate nothing. A Product is not safe for concurrent use;
 // distinct Products may be used concurrently (one at a time gets the
@@ -61,7 +62,7 @@ type Product struct {
 	parts   []int // [parts+1] row boundaries
 	kern    variant
 	tuned   []KernelTime // timings of the autotune step, nil without one
-	job     teamJob
+	job     team.Job
 	closed  bool
 	enc     encoding
 	nar     *narrow // the narrow form of A, nil for the plain CSR
@@ -157,7 +158,7 @@ func NewProductWith(a *CSR, batch int, opt ProductOptions) (*Product, error) {
 		}
 		p.kern = v
 	}
-	p.job.f, p.job.parts = p.work, len(p.parts)-1
+	p.job.F, p.job.Parts = p.work, len(p.parts)-1
 	if opt.Kernel == "tune" {
 		p.tune()
 	}
@@ -197,7 +198,7 @@ func (p *Product) Kernel() string { return p.kern.name }
 
 // Workers returns the number of goroutines the product is meant to run on
 // (at most the calling goroutine and the helpers).
-func (p *Product) Workers() int { return min(p.workers, getTeam().helpers+1) }
+func (p *Product) Workers() int { return min(p.workers, team.Helpers()+1) }
 
 // partsPerWorker is the number of nonzero-balanced parts per worker: enough
 // for the dynamic claims to even out a core slowed by other work, few enough
@@ -222,7 +223,7 @@ func (p *Product) MulThen(dst, x []float32, post func(r0, r1 int)) {
 	}
 	checkMul(dst, p.A, x, p.Batch)
 	p.dst, p.x, p.post = dst, x, post
-	getTeam().run(&p.job)
+	team.Run(&p.job)
 	p.dst, p.x, p.post = nil, nil, nil
 }
 

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/neuropil/neuropil/connectome"
+	"github.com/neuropil/neuropil/format"
 	"github.com/neuropil/neuropil/internal/membw"
 	"github.com/neuropil/neuropil/sparse"
 	"golang.org/x/sys/cpu"
@@ -71,7 +72,8 @@ func runBench(args []string, stdout, stderr io.Writer) (err error) {
 	kernel := fs.String("kernel", "tune", "product kernel: tune (time every kernel, keep the fastest), auto (default choice), or a name")
 	reps := fs.Int("reps", 30, "timed products (after 3 warm-up products); the median is reported")
 	asJSON := fs.Bool("json", false, "write the report as JSON")
-	conn := fs.String("connectome", "default", "connectome to multiply: default (the built-in 47,521-neuron connectome)")
+	conn := fs.String("connectome", "default", "connectome to multiply: default (the built-in 47,521-neuron connectome) or a file of any format")
+	load := addLoadFlags(fs)
 	neurons := fs.Int("neurons", 0, "instead of --connectome, a random connectome with this many neurons (needs --synapses)")
 	synapses := fs.Int("synapses", 0, "synapses of the random connectome of --neurons")
 	index16 := fs.Bool("index16", false, "read 16-bit column offsets (row segments) instead of int32 columns")
@@ -88,6 +90,29 @@ func runBench(args []string, stdout, stderr io.Writer) (err error) {
 	}
 	if *reps < 1 {
 		return fmt.Errorf("bench: --reps %d < 1", *reps)
+	}
+	if *workers < 0 {
+		return fmt.Errorf("bench: --workers %d < 0", *workers)
+	}
+	// Check the connectome before the minutes of simulation and bandwidth
+	// test: a file by its header, a random one by its size.
+	switch {
+	case *conn != "default":
+		if *neurons != 0 || *synapses != 0 {
+			return errors.New("bench: --connectome and --neurons/--synapses both given: choose one")
+		}
+		if _, err := format.ReadHeader(*conn, load.options()); err != nil {
+			return fmt.Errorf("bench: --connectome: %w", err)
+		}
+	case *neurons != 0 || *synapses != 0:
+		if *neurons < 1 || *synapses < 0 || int64(*synapses) > int64(*neurons)*int64(*neurons) {
+			return fmt.Errorf("bench: cannot make %d synapses among %d neurons", *synapses, *neurons)
+		}
+		// The builder's triplets, the CSR and the product's vectors.
+		need := 24*float64(*synapses) + 8*float64(*neurons)*float64(2**batch+1)
+		if err := checkFits(fmt.Sprintf("bench: --neurons %d --synapses %d", *neurons, *synapses), need); err != nil {
+			return err
+		}
 	}
 	stop, err := startProfiles(*cpuProf, *memProf)
 	if err != nil {
@@ -113,12 +138,10 @@ func runBench(args []string, stdout, stderr io.Writer) (err error) {
 	var c *connectome.Connectome
 	switch {
 	case *conn != "default":
-		// TODO: read files once the format registry is merged.
-		return fmt.Errorf("bench: --connectome %q: this build reads no connectome files yet; known: default (or --neurons/--synapses)", *conn)
-	case *neurons != 0 || *synapses != 0:
-		if *neurons < 1 || *synapses < 0 || int64(*synapses) > int64(*neurons)*int64(*neurons) {
-			return fmt.Errorf("bench: cannot make %d synapses among %d neurons", *synapses, *neurons)
+		if c, r.Source, err = loadConnectome(*conn, load.options()); err != nil {
+			return fmt.Errorf("bench: --connectome: %w", err)
 		}
+	case *neurons != 0 || *synapses != 0:
 		c = connectome.Random(*neurons, *synapses, connectome.DefaultSeed)
 		r.Source = fmt.Sprintf("random %d×%d", *neurons, *neurons)
 	default:

@@ -46,7 +46,9 @@ func TestBenchErrors(t *testing.T) {
 		msg  string
 	}{
 		{[]string{"--kernel", "nope"}, "known"},
-		{[]string{"--connectome", "x.pt"}, "known: default"},
+		{[]string{"--connectome", "x.pt"}, "choose one"}, // the base args give --neurons
+		{[]string{"--weights", "fp8"}, "known: f32, bf16, f16"},
+		{[]string{"--kernel", "go-8", "--weights", "bf16", "--batch", "8"}, "does not read"},
 		{[]string{"--batch", "0"}, "--batch"},
 		{[]string{"--neurons", "10", "--synapses", "1000"}, "cannot make"},
 		{[]string{"--cpuprofile", "/nonexistent/dir/cpu.pprof"}, "cpu profile"},

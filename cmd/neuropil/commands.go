@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"sort"
+	"strings"
 )
 
 // A command is one verb of the CLI. Each lives in its own file and adds
@@ -43,31 +44,23 @@ func run(args []string, stdout, stderr io.Writer) error {
 	return nil
 }
 
-func known() string {
+// known returns the command names, sorted, comma-separated.
+func known() string { return strings.Join(commandNames(), ", ") }
+
+// commandNames returns the registered command names, sorted.
+func commandNames() []string {
 	names := make([]string, 0, len(commands))
 	for n := range commands {
 		names = append(names, n)
 	}
 	sort.Strings(names)
-	s := ""
-	for i, n := range names {
-		if i > 0 {
-			s += ", "
-		}
-		s += n
-	}
-	return s
+	return names
 }
 
 func usage(w io.Writer) {
 	fmt.Fprintln(w, "neuropil: build, simulate and train connectome-constrained neural networks")
 	fmt.Fprintln(w, "\nusage: neuropil COMMAND [flags]\n\ncommands:")
-	names := make([]string, 0, len(commands))
-	for n := range commands {
-		names = append(names, n)
-	}
-	sort.Strings(names)
-	for _, n := range names {
+	for _, n := range commandNames() {
 		fmt.Fprintf(w, "  %-10s %s\n", n, commands[n].summary)
 	}
 	fmt.Fprintln(w, "\nRun \"neuropil COMMAND -h\" for a command's flags.")

@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"slices"
 
 	"github.com/neuropil/neuropil/connectome"
 	"github.com/neuropil/neuropil/format"
@@ -69,14 +70,17 @@ func loadInts(path string) ([]int, error) {
 	return out, nil
 }
 
-// loadFloats reads a float .npy array of exactly n finite values.
-func loadFloats(path string, n int) ([]float32, error) {
+// loadFloats reads a float .npy array of finite values with exactly the
+// shape want ([neurons] for a per-neuron parameter, [batch][neurons] for an
+// initial state): a count alone would take a transposed [neurons][batch]
+// state, PyTorch's other habit, and scramble it.
+func loadFloats(path string, want ...int) ([]float32, error) {
 	shape, data, err := loadArray(path)
 	if err != nil {
 		return nil, err
 	}
-	if len(data) != n {
-		return nil, fmt.Errorf("%s: shape %v holds %d values, want %d", path, shape, len(data), n)
+	if !slices.Equal(shape, want) {
+		return nil, fmt.Errorf("%s: shape %v, want %v", path, shape, want)
 	}
 	if err := sparse.CheckFinite(data); err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)

@@ -1,20 +1,15 @@
 package main
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"math"
 	"math/rand/v2"
-	"os"
-	"path/filepath"
 	"strings"
 	"time"
 
 	"github.com/neuropil/neuropil/format/npy"
-	"github.com/neuropil/neuropil/internal/atomic"
-	"github.com/neuropil/neuropil/mnist"
 	"github.com/neuropil/neuropil/ode"
 	"github.com/neuropil/neuropil/opticlobe"
 )
@@ -124,16 +119,39 @@ func (f *opticLobeFlags) run(stdout, stderr io.Writer) (err error) {
 	if err := ode.CheckMethod(f.solver); err != nil {
 		return fmt.Errorf("--solver: %w", err)
 	}
+	// The flags' zero values are not their defaults, so a zero (which
+	// Settings would read as "the default") is refused, not replaced.
+	for _, c := range []struct {
+		name string
+		v    float64
+	}{{"--duration", f.duration}, {"--dt", f.dt}, {"--grey", f.grey}} {
+		if !(c.v > 0) || math.IsInf(c.v, 0) {
+			return fmt.Errorf("%s %v: must be positive and finite", c.name, c.v)
+		}
+	}
+	if !(f.relax >= 0) || math.IsInf(f.relax, 0) {
+		return fmt.Errorf("--relax %v: must be a finite number of seconds (0: none)", f.relax)
+	}
+	if f.evals < 0 {
+		return fmt.Errorf("--evals %d: must be positive (0: one per --dt)", f.evals)
+	}
+	if !math.IsNaN(f.mapTime) && !(f.mapTime >= 0 && f.mapTime <= f.duration) {
+		return fmt.Errorf("--map-time %v: outside the stimulus [0, %g] s (--duration)", f.mapTime, f.duration)
+	}
+	if !f.noPlots && len(f.types()) == 0 {
+		return fmt.Errorf("--map-types %q: no cell types for maps.png", f.mapTypes)
+	}
+	if f.workers < 0 {
+		return fmt.Errorf("--workers %d: must be positive (0: all cores)", f.workers)
+	}
 	if f.relax == 0 {
 		f.relax = -1 // Settings: negative means none
 	}
-	if !(f.grey > 0) {
-		return fmt.Errorf("--grey %v: must be positive", f.grey)
+	out, err := openOutDir(f.out)
+	if err != nil {
+		return err
 	}
-	if err := os.MkdirAll(f.out, 0o755); err != nil {
-		return fmt.Errorf("--out: %w", err)
-	}
-	os.Remove(filepath.Join(f.out, "summary.json"))
+	defer out.discardOnError(&err)
 
 	start := time.Now()
 	spec, err := opticlobe.LoadSpec(f.spec)
@@ -150,10 +168,6 @@ func (f *opticLobeFlags) run(stdout, stderr io.Writer) (err error) {
 		}
 	}
 	rng := rand.New(rand.NewPCG(f.seed, 0x6f6c))
-	frames, nframes, labels, inputName, err := f.stimulus(net, rng)
-	if err != nil {
-		return err
-	}
 	var record []int
 	if f.record == "central" {
 		for _, i := range net.Central() {
@@ -162,11 +176,27 @@ func (f *opticLobeFlags) run(stdout, stderr io.Writer) (err error) {
 			}
 		}
 	}
+	settings := opticlobe.Settings{
+		Method: f.solver, Dt: f.dt, Atol: f.atol, Rtol: f.rtol, Duration: f.duration, Evals: f.evals,
+		Relax: f.relax, Grey: float32(f.grey), Record: record, Seed: f.seed, Workers: f.workers}
+	evals, err := settings.OutputTimes()
+	if err != nil {
+		return err
+	}
+	width := len(record)
+	if record == nil {
+		width = net.Neurons()
+	}
+	if err := checkMemory(evals, f.batch, width, net.Neurons()); err != nil {
+		return err
+	}
+	frames, nframes, labels, inputName, err := f.stimulus(net, rng)
+	if err != nil {
+		return err
+	}
 	loadSeconds := time.Since(start).Seconds()
 	start = time.Now()
-	res, err := opticlobe.Simulate(net, frames, nframes, f.batch, opticlobe.Settings{
-		Method: f.solver, Dt: f.dt, Atol: f.atol, Rtol: f.rtol, Duration: f.duration, Evals: f.evals,
-		Relax: f.relax, Grey: float32(f.grey), Record: record, Seed: f.seed, Workers: f.workers})
+	res, err := opticlobe.Simulate(net, frames, nframes, f.batch, settings)
 	if err != nil {
 		return err
 	}
@@ -175,24 +205,8 @@ func (f *opticLobeFlags) run(stdout, stderr io.Writer) (err error) {
 		fmt.Fprintln(stderr, "warning:", w)
 	}
 
-	var written []string
-	defer func() {
-		if err != nil {
-			for _, p := range written {
-				os.Remove(p)
-			}
-		}
-	}()
-	write := func(name string, fn func(io.Writer) error) error {
-		p := filepath.Join(f.out, name)
-		if err := atomic.WriteFile(p, fn); err != nil {
-			return err
-		}
-		written = append(written, p)
-		return nil
-	}
 	evals, nrec := len(res.Times), len(res.Record)
-	if err := write("activity.npy", func(w io.Writer) error {
+	if err := out.write("activity.npy", func(w io.Writer) error {
 		return npy.Encode(w, []int{evals, f.batch, nrec}, res.Activity)
 	}); err != nil {
 		return err
@@ -203,27 +217,21 @@ func (f *opticLobeFlags) run(stdout, stderr io.Writer) (err error) {
 			tt[k*f.batch+b] = float32(t)
 		}
 	}
-	if err := write("times.npy", func(w io.Writer) error { return npy.Encode(w, []int{evals, f.batch}, tt) }); err != nil {
+	if err := out.write("times.npy", func(w io.Writer) error { return npy.Encode(w, []int{evals, f.batch}, tt) }); err != nil {
 		return err
 	}
 	rec := make([]int64, nrec)
 	for j, i := range res.Record {
 		rec[j] = int64(i)
 	}
-	if err := write("recorded.npy", func(w io.Writer) error { return npy.Encode(w, []int{nrec}, rec) }); err != nil {
+	if err := out.write("recorded.npy", func(w io.Writer) error { return npy.Encode(w, []int{nrec}, rec) }); err != nil {
 		return err
 	}
-	if labels != nil {
-		l := make([]int64, len(labels))
-		for i, v := range labels {
-			l[i] = int64(v)
-		}
-		if err := write("labels.npy", func(w io.Writer) error { return npy.Encode(w, []int{len(l)}, l) }); err != nil {
-			return err
-		}
+	if err := out.writeLabels(labels); err != nil {
+		return err
 	}
 	if !f.noPlots {
-		if err := f.plots(net, res, &written); err != nil {
+		if err := f.plots(out, net, res); err != nil {
 			return err
 		}
 	}
@@ -242,11 +250,7 @@ func (f *opticLobeFlags) run(stdout, stderr io.Writer) (err error) {
 		"activity_layout": "[evals][batch][recorded]", "recorded": f.record, "input": inputName,
 		"labels": labelList, "seed": f.seed, "warnings": warnings,
 	}
-	if err := write("summary.json", func(w io.Writer) error {
-		enc := json.NewEncoder(w)
-		enc.SetIndent("", "  ")
-		return enc.Encode(s)
-	}); err != nil {
+	if err := out.writeSummary(s); err != nil {
 		return err
 	}
 	fmt.Fprintf(stdout, "simulated the optic lobe (%d neurons, %d synapses), batch %d, %d output times over [0, %g] s with %s after %g s of grey: %d evaluations in %.3f s\nwrote %s\n",
@@ -292,35 +296,19 @@ func (f *opticLobeFlags) stimulus(net *opticlobe.Network, rng *rand.Rand) (x []f
 		if err != nil {
 			return nil, 0, nil, "", fmt.Errorf("--movie: %w", err)
 		}
+		// Every sample gets a copy of every frame: a long movie times a
+		// large batch can exceed the memory the output check allowed for.
+		if err := checkFits(fmt.Sprintf("--movie %s of %d frames × --batch %d × %d columns", f.movie, n, f.batch, nc),
+			4*float64(n)*float64(f.batch+1)*float64(nc)); err != nil {
+			return nil, 0, nil, "", err
+		}
 		cols := make([]float32, n*nc)
 		eye.SampleFrames(cols, m, n, h, w)
 		return replicate(cols, n), n, nil, f.movie, nil
 	}
-	dir := f.mnistDir
-	if dir == "" {
-		if dir, err = mnist.DefaultDir(); err != nil {
-			return nil, 0, nil, "", err
-		}
-	}
-	split := mnist.Train
-	if f.split == "test" {
-		split = mnist.Test
-	}
-	ip, _, err := mnist.Files(dir, split)
+	im, labels, name, err := loadMNISTBatch(f.mnistDir, f.split, f.batch, rng)
 	if err != nil {
-		return nil, 0, nil, "", fmt.Errorf("--mnist: %w", err)
-	}
-	count, err := mnist.Count(ip)
-	if err != nil {
-		return nil, 0, nil, "", fmt.Errorf("--mnist: %w", err)
-	}
-	if f.batch > count {
-		return nil, 0, nil, "", fmt.Errorf("--batch %d: the MNIST %s split has only %d images", f.batch, f.split, count)
-	}
-	idx := mnist.Shuffle(count, rng.Uint64())[:f.batch]
-	im, labels, err := mnist.Load(dir, split, idx)
-	if err != nil {
-		return nil, 0, nil, "", fmt.Errorf("--mnist: %w", err)
+		return nil, 0, nil, "", err
 	}
 	x = make([]float32, f.batch*nc)
 	img := make([]float32, im.Rows*im.Cols)
@@ -330,12 +318,12 @@ func (f *opticLobeFlags) stimulus(net *opticlobe.Network, rng *rand.Rand) (x []f
 		}
 		eye.Sample(x[b*nc:(b+1)*nc], img, im.Rows, im.Cols)
 	}
-	return x, 1, labels, fmt.Sprintf("MNIST %s images %v from %s", f.split, idx, dir), nil
+	return x, 1, labels, name, nil
 }
 
 // plots draws maps.png (the chosen types at --map-time, sample 0; only
 // when every neuron is recorded) and central.png.
-func (f *opticLobeFlags) plots(net *opticlobe.Network, res *opticlobe.Result, written *[]string) error {
+func (f *opticLobeFlags) plots(out *outDir, net *opticlobe.Network, res *opticlobe.Result) error {
 	if f.record == "all" {
 		k := len(res.Times) - 1
 		if !math.IsNaN(f.mapTime) {
@@ -344,17 +332,17 @@ func (f *opticLobeFlags) plots(net *opticlobe.Network, res *opticlobe.Result, wr
 				k = max(0, min(k, int(math.Round((f.mapTime-res.Times[0])/dt))))
 			}
 		}
-		p := filepath.Join(f.out, "maps.png")
+		p := out.path("maps.png")
 		if err := net.PlotTypes(p, fmt.Sprintf("sample 0, t = %.3g s", res.Times[k]), res.At(k, 0), f.types()); err != nil {
 			return fmt.Errorf("--map-types: %w", err)
 		}
-		*written = append(*written, p)
+		out.wrote(p)
 	}
-	p := filepath.Join(f.out, "central.png")
+	p := out.path("central.png")
 	if err := net.PlotCentral(p, "central column, sample 0", res, 0); err != nil {
 		return err
 	}
-	*written = append(*written, p)
+	out.wrote(p)
 	return nil
 }
 

@@ -33,6 +33,18 @@ func startProfiles(cpu, mem string) (stop func() error, err error) {
 			return nil, fmt.Errorf("cpu profile %s: %w", cpu, err)
 		}
 	}
+	// Create the heap profile's file now, so that a path we cannot write
+	// fails before the work rather than after it.
+	var memFile *os.File
+	if mem != "" {
+		if memFile, err = os.Create(mem); err != nil {
+			if cpuFile != nil {
+				pprof.StopCPUProfile()
+				cpuFile.Close()
+			}
+			return nil, fmt.Errorf("memory profile: %w", err)
+		}
+	}
 	stopped := false
 	return func() error {
 		if stopped {
@@ -46,8 +58,8 @@ func startProfiles(cpu, mem string) (stop func() error, err error) {
 				errs = append(errs, fmt.Errorf("cpu profile %s: %w", cpu, err))
 			}
 		}
-		if mem != "" {
-			if err := writeHeapProfile(mem); err != nil {
+		if memFile != nil {
+			if err := writeHeapProfile(memFile); err != nil {
 				errs = append(errs, err)
 			}
 		}
@@ -55,18 +67,14 @@ func startProfiles(cpu, mem string) (stop func() error, err error) {
 	}, nil
 }
 
-func writeHeapProfile(path string) error {
-	f, err := os.Create(path)
-	if err != nil {
-		return fmt.Errorf("memory profile: %w", err)
-	}
+func writeHeapProfile(f *os.File) error {
 	runtime.GC() // up-to-date statistics
 	if err := pprof.Lookup("allocs").WriteTo(f, 0); err != nil {
 		f.Close()
-		return fmt.Errorf("memory profile %s: %w", path, err)
+		return fmt.Errorf("memory profile %s: %w", f.Name(), err)
 	}
 	if err := f.Close(); err != nil {
-		return fmt.Errorf("memory profile %s: %w", path, err)
+		return fmt.Errorf("memory profile %s: %w", f.Name(), err)
 	}
 	return nil
 }

@@ -1,14 +1,11 @@
 package main
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"math"
 	"math/rand/v2"
-	"os"
-	"path/filepath"
 	"runtime"
 	"strings"
 	"time"
@@ -16,7 +13,6 @@ import (
 	"github.com/neuropil/neuropil/connectome"
 	"github.com/neuropil/neuropil/format"
 	"github.com/neuropil/neuropil/format/npy"
-	"github.com/neuropil/neuropil/internal/atomic"
 	"github.com/neuropil/neuropil/internal/progress"
 	"github.com/neuropil/neuropil/mnist"
 	"github.com/neuropil/neuropil/model"
@@ -34,6 +30,7 @@ func init() {
 type simulateFlags struct {
 	connectome, inputIndices, inputProjection, input, mnistDir, split string
 	bias, tauFile, tauType, outputNeurons, outputProjection, h0       string
+	outputBias                                                        string
 	load                                                              *loadFlags
 	batch, evals, steps, maxSteps, workers                            int
 	t0, t1, dt, rtol, atol, tau                                       float64
@@ -59,13 +56,14 @@ func runSimulate(args []string, stdout, stderr io.Writer) error {
 	fs.StringVar(&f.tauFile, "tau-file", "", "float .npy time constants [neurons]")
 	fs.StringVar(&f.tauType, "tau-type", "", "float .npy time constants per neuron type [types] (the connectome must carry neuron types)")
 	fs.StringVar(&f.outputProjection, "output-projection", "", "record W_ho·h instead of h: a matrix [outputs][neurons] in any format")
+	fs.StringVar(&f.outputBias, "output-bias", "", "float .npy bias [outputs] added to W_ho·h (with --output-projection)")
 	fs.StringVar(&f.outputNeurons, "output-neurons", "", "int .npy: record only these neurons")
 	fs.StringVar(&f.h0, "h0", "", "float .npy initial state [batch][neurons]; default zeros")
 	fs.IntVar(&f.batch, "batch", 8, "batch size")
 	fs.IntVar(&f.evals, "evals", 20, "number of output times, evenly spaced over [t0, t1] with both ends")
 	fs.IntVar(&f.steps, "steps", 0, "fixed-step solvers: number of steps (default: one per output interval)")
 	fs.Float64Var(&f.dt, "dt", 0, "fixed-step solvers: step size (instead of --steps)")
-	fs.IntVar(&f.maxSteps, "max-steps", 0, "dopri5 step budget per sample (default 100000)")
+	fs.IntVar(&f.maxSteps, "max-steps", 0, "step budget per sample, every solver (default 100000)")
 	fs.IntVar(&f.workers, "workers", 0, "goroutines for the sparse product (default: all cores)")
 	fs.StringVar(&f.kernel, "kernel", "auto", "sparse product kernel: auto, tune (time each kernel once on this matrix, keep the fastest) or a name (see neuropil bench)")
 	fs.BoolVar(&f.index16, "index16", false, "store columns as 16-bit offsets within row segments (fewer bytes per synapse, same result)")
@@ -113,11 +111,19 @@ func (f *simulateFlags) check() error {
 	if err := ode.CheckMethod(f.solver); err != nil {
 		return fmt.Errorf("--solver: %w", err)
 	}
-	if f.steps < 0 || f.dt < 0 || math.IsNaN(f.dt) {
-		return fmt.Errorf("--steps %d, --dt %v: must be positive", f.steps, f.dt)
+	if f.steps < 0 || f.dt < 0 || math.IsNaN(f.dt) || math.IsInf(f.dt, 0) {
+		return fmt.Errorf("--steps %d, --dt %v: must be positive and finite", f.steps, f.dt)
 	}
-	if !(f.rtol >= 0) || !(f.atol >= 0) || f.rtol+f.atol == 0 {
-		return fmt.Errorf("--rtol %v, --atol %v: must be non-negative and not both zero", f.rtol, f.atol)
+	// Package ode reads a zero tolerance as its default, so 0 cannot mean
+	// zero here: it is refused rather than replaced behind the user's back.
+	if !(f.rtol > 0) || !(f.atol > 0) || math.IsInf(f.rtol+f.atol, 0) {
+		return fmt.Errorf("--rtol %v, --atol %v: must be positive and finite", f.rtol, f.atol)
+	}
+	if f.maxSteps < 0 {
+		return fmt.Errorf("--max-steps %d: must be positive (0: the default)", f.maxSteps)
+	}
+	if f.workers < 0 {
+		return fmt.Errorf("--workers %d: must be positive (0: all cores)", f.workers)
 	}
 	if !(f.tau > 0) || math.IsInf(f.tau, 0) {
 		return fmt.Errorf("--tau %v: must be positive", f.tau)
@@ -161,7 +167,7 @@ type summary struct {
 	Layout        string    `json:"activity_layout"`
 	Connectome    string    `json:"connectome"`
 	Input         string    `json:"input"`
-	Labels        []uint8   `json:"labels,omitempty"`
+	Labels        []int     `json:"labels,omitempty"` // a list of digits, not []uint8 (which JSON writes as base64)
 	Seed          uint64    `json:"seed"`
 	Threads       int       `json:"threads"`
 	ActivityRange []float32 `json:"activity_range"`
@@ -176,33 +182,11 @@ func simulate(f *simulateFlags, stdout, stderr io.Writer) (err error) {
 		return fmt.Errorf("--nonlinearity: %w", err)
 	}
 	// Fail fast on an output directory we cannot write, before any work.
-	if err := os.MkdirAll(f.out, 0o755); err != nil {
-		return fmt.Errorf("--out: %w", err)
-	}
-	probe, err := os.CreateTemp(f.out, ".probe-*")
+	out, err := openOutDir(f.out)
 	if err != nil {
-		return fmt.Errorf("--out %s: not writable: %w", f.out, err)
+		return err
 	}
-	probe.Close()
-	os.Remove(probe.Name())
-	// summary.json from an earlier run would mark this one complete.
-	os.Remove(filepath.Join(f.out, "summary.json"))
-	var written []string
-	defer func() {
-		if err != nil {
-			for _, p := range written {
-				os.Remove(p)
-			}
-		}
-	}()
-	write := func(name string, fn func(io.Writer) error) error {
-		p := filepath.Join(f.out, name)
-		if err := atomic.WriteFile(p, fn); err != nil {
-			return err
-		}
-		written = append(written, p)
-		return nil
-	}
+	defer out.discardOnError(&err)
 
 	start := time.Now()
 	rng := rand.New(rand.NewPCG(f.seed, 0x73696d))
@@ -211,6 +195,13 @@ func simulate(f *simulateFlags, stdout, stderr io.Writer) (err error) {
 		return err
 	}
 	n := conn.Neurons()
+	if n == 0 {
+		return fmt.Errorf("%s: the connectome has no neurons", connName)
+	}
+	// act holds every neuron at every output time, whatever is recorded.
+	if err := checkMemory(f.evals, f.batch, n, n); err != nil {
+		return err
+	}
 
 	// Input data: [frames][batch][inputs].
 	x, frames, inputs, labels, inputName, err := f.loadInput(rng)
@@ -258,12 +249,12 @@ func simulate(f *simulateFlags, stdout, stderr io.Writer) (err error) {
 	}
 	if f.bias != "" {
 		if cfg.Bias, err = loadFloats(f.bias, n); err != nil {
-			return err
+			return fmt.Errorf("--bias %w", err)
 		}
 	}
 	if f.tauFile != "" {
 		if cfg.TauNeuron, err = loadFloats(f.tauFile, n); err != nil {
-			return err
+			return fmt.Errorf("--tau-file %w", err)
 		}
 	}
 	if f.tauType != "" {
@@ -271,7 +262,7 @@ func simulate(f *simulateFlags, stdout, stderr io.Writer) (err error) {
 			return fmt.Errorf("--tau-type: the connectome %s has no neuron types", connName)
 		}
 		if cfg.TauType, err = loadFloats(f.tauType, len(conn.TypeNames)); err != nil {
-			return err
+			return fmt.Errorf("--tau-type %w", err)
 		}
 		cfg.NeuronType = conn.Type
 	}
@@ -285,6 +276,15 @@ func simulate(f *simulateFlags, stdout, stderr io.Writer) (err error) {
 		}
 		if who.Cols != n {
 			return fmt.Errorf("--output-projection %s: %d columns, want one per neuron (%d)", f.outputProjection, who.Cols, n)
+		}
+	}
+	var whoBias []float32
+	if f.outputBias != "" {
+		if who == nil {
+			return errors.New("--output-bias needs --output-projection")
+		}
+		if whoBias, err = loadFloats(f.outputBias, who.Rows); err != nil {
+			return fmt.Errorf("--output-bias: %w", err)
 		}
 	}
 	var outIdx []int
@@ -308,9 +308,9 @@ func simulate(f *simulateFlags, stdout, stderr io.Writer) (err error) {
 	}
 	h0 := make([]float32, n*f.batch)
 	if f.h0 != "" {
-		v, err := loadFloats(f.h0, f.batch*n)
+		v, err := loadFloats(f.h0, f.batch, n)
 		if err != nil {
-			return err
+			return fmt.Errorf("--h0 %w", err)
 		}
 		for b := 0; b < f.batch; b++ {
 			for i := 0; i < n; i++ {
@@ -319,6 +319,9 @@ func simulate(f *simulateFlags, stdout, stderr io.Writer) (err error) {
 		}
 	}
 	loadSeconds := time.Since(start).Seconds()
+	// Construction garbage (the connectome builder's and the readers' buffers)
+	// is collected now, so the activity and the solver reuse its memory.
+	runtime.GC()
 
 	times := ode.Linspace(f.t0, f.t1, f.evals)
 	if f.model == "rnn" {
@@ -372,7 +375,11 @@ func simulate(f *simulateFlags, stdout, stderr io.Writer) (err error) {
 		recN = who.Rows
 		rec = make([]float32, f.evals*f.batch*recN)
 		for kb := 0; kb < f.evals*f.batch; kb++ {
-			sparse.MulTo(rec[kb*recN:(kb+1)*recN], who, act[kb*n:(kb+1)*n], 1)
+			o := rec[kb*recN : (kb+1)*recN]
+			sparse.MulTo(o, who, act[kb*n:(kb+1)*n], 1)
+			for j, b := range whoBias {
+				o[j] += b
+			}
 		}
 	}
 	if outIdx != nil {
@@ -401,7 +408,7 @@ func simulate(f *simulateFlags, stdout, stderr io.Writer) (err error) {
 		}
 		rec = t
 	}
-	if err := write("activity.npy", func(w io.Writer) error { return npy.Encode(w, shape, rec) }); err != nil {
+	if err := out.write("activity.npy", func(w io.Writer) error { return npy.Encode(w, shape, rec) }); err != nil {
 		return err
 	}
 	tt := make([]float32, f.evals*f.batch)
@@ -421,20 +428,14 @@ func simulate(f *simulateFlags, stdout, stderr io.Writer) (err error) {
 		}
 		tt = tb
 	}
-	if err := write("times.npy", func(w io.Writer) error { return npy.Encode(w, tshape, tt) }); err != nil {
+	if err := out.write("times.npy", func(w io.Writer) error { return npy.Encode(w, tshape, tt) }); err != nil {
 		return err
 	}
-	if labels != nil {
-		l := make([]int64, len(labels))
-		for i, v := range labels {
-			l[i] = int64(v)
-		}
-		if err := write("labels.npy", func(w io.Writer) error { return npy.Encode(w, []int{len(l)}, l) }); err != nil {
-			return err
-		}
+	if err := out.writeLabels(labels); err != nil {
+		return err
 	}
 	if !f.noPlots {
-		if err := drawSimulation(f, conn, act, times, n, rng, &written); err != nil {
+		if err := drawSimulation(out, f.batch, conn, act, times, n, rng); err != nil {
 			return err
 		}
 	}
@@ -443,21 +444,32 @@ func simulate(f *simulateFlags, stdout, stderr io.Writer) (err error) {
 		RHSEvals: stats.RHSEvals, Accepted: stats.TotalAccepted(), Rejected: stats.TotalRejected(),
 		AcceptedBy: stats.Accepted, RejectedBy: stats.Rejected,
 		LoadSeconds: loadSeconds, SolveSeconds: solveSeconds, PeakRSS: peakRSS(), Layout: layout,
-		Connectome: connName, Input: inputName, Labels: labels, Seed: f.seed, Threads: runtime.GOMAXPROCS(0),
+		Connectome: connName, Input: inputName, Labels: intLabels(labels), Seed: f.seed, Threads: runtime.GOMAXPROCS(0),
 		ActivityRange: []float32{lo, hi}}
+	if f.model == "rnn" {
+		s.T0, s.T1 = 0, float64(frames) // time counts frames: h_k is the state after frame k
+	}
 	if s.Solver == "dopri5" && f.steps == 0 && f.dt == 0 {
 		s.Rtol, s.Atol = f.rtol, f.atol
 	}
-	if err := write("summary.json", func(w io.Writer) error {
-		enc := json.NewEncoder(w)
-		enc.SetIndent("", "  ")
-		return enc.Encode(s)
-	}); err != nil {
+	if err := out.writeSummary(s); err != nil {
 		return err
 	}
 	fmt.Fprintf(stdout, "simulated %d neurons, %d synapses, batch %d, %d output times over [%g, %g] with %s: %d evaluations, %d accepted and %d rejected steps in %.3f s\nwrote %s\n",
-		n, conn.Synapses(), f.batch, f.evals, f.t0, f.t1, s.Solver, stats.RHSEvals, s.Accepted, s.Rejected, solveSeconds, f.out)
+		n, conn.Synapses(), f.batch, f.evals, s.T0, s.T1, s.Solver, stats.RHSEvals, s.Accepted, s.Rejected, solveSeconds, f.out)
 	return nil
+}
+
+// intLabels returns the MNIST labels as ints, nil for none.
+func intLabels(l []uint8) []int {
+	if l == nil {
+		return nil
+	}
+	out := make([]int, len(l))
+	for i, v := range l {
+		out[i] = int(v)
+	}
+	return out
 }
 
 // loadInput returns the input as [frames][batch][inputs] with its shape,
@@ -484,42 +496,53 @@ func (f *simulateFlags) loadInput(rng *rand.Rand) (x []float32, frames, inputs i
 		}
 		return data, frames, inputs, nil, f.input, nil
 	}
-	dir := f.mnistDir
+	im, labels, name, err := loadMNISTBatch(f.mnistDir, f.split, f.batch, rng)
+	if err != nil {
+		return nil, 0, 0, nil, "", err
+	}
+	x = make([]float32, len(im.Pix))
+	mnist.NormalizeTo(x, im.Pix)
+	return x, 1, im.Rows * im.Cols, labels, name, nil
+}
+
+// loadMNISTBatch returns batch images of an MNIST split (train or test)
+// from dir (default: the GoMNIST module's files) with their labels and a
+// description: the first batch of a seeded shuffle, as a shuffled
+// DataLoader's first batch.
+func loadMNISTBatch(dir, splitName string, batch int, rng *rand.Rand) (*mnist.Images, []uint8, string, error) {
+	var err error
 	if dir == "" {
 		if dir, err = mnist.DefaultDir(); err != nil {
-			return nil, 0, 0, nil, "", err
+			return nil, nil, "", err
 		}
 	}
 	split := mnist.Train
-	if f.split == "test" {
+	if splitName == "test" {
 		split = mnist.Test
 	}
 	ip, _, err := mnist.Files(dir, split)
 	if err != nil {
-		return nil, 0, 0, nil, "", fmt.Errorf("--mnist: %w", err)
+		return nil, nil, "", fmt.Errorf("--mnist: %w", err)
 	}
 	count, err := mnist.Count(ip)
 	if err != nil {
-		return nil, 0, 0, nil, "", fmt.Errorf("--mnist: %w", err)
+		return nil, nil, "", fmt.Errorf("--mnist: %w", err)
 	}
-	if f.batch > count {
-		return nil, 0, 0, nil, "", fmt.Errorf("--batch %d: the MNIST %s split has only %d images", f.batch, f.split, count)
+	if batch > count {
+		return nil, nil, "", fmt.Errorf("--batch %d: the MNIST %s split has only %d images", batch, splitName, count)
 	}
-	// A shuffled loader's first batch: the first batch of a seeded permutation.
-	idx := mnist.Shuffle(count, rng.Uint64())[:f.batch]
+	idx := mnist.Shuffle(count, rng.Uint64())[:batch]
 	im, labels, err := mnist.Load(dir, split, idx)
 	if err != nil {
-		return nil, 0, 0, nil, "", fmt.Errorf("--mnist: %w", err)
+		return nil, nil, "", fmt.Errorf("--mnist: %w", err)
 	}
-	x = make([]float32, len(im.Pix))
-	mnist.NormalizeTo(x, im.Pix)
-	return x, 1, im.Rows * im.Cols, labels, fmt.Sprintf("MNIST %s images %v from %s", f.split, idx, dir), nil
+	return im, labels, fmt.Sprintf("MNIST %s images %v from %s", splitName, idx, dir), nil
 }
 
 // drawSimulation draws connectome.png (|W| of the first 100×100 block, rows
 // presynaptic as in the tutorial) and traces.png (25 random neurons of the
 // first sample).
-func drawSimulation(f *simulateFlags, conn *connectome.Connectome, act []float32, times []float64, n int, rng *rand.Rand, written *[]string) error {
+func drawSimulation(out *outDir, batch int, conn *connectome.Connectome, act []float32, times []float64, n int, rng *rand.Rand) error {
 	const extent = 100
 	e := min(extent, n)
 	blk := conn.W.Block(e, e) // [post][pre]
@@ -529,25 +552,25 @@ func drawSimulation(f *simulateFlags, conn *connectome.Connectome, act []float32
 			abs[j*e+i] = float32(math.Abs(float64(blk[i*e+j]))) // transpose: rows presynaptic
 		}
 	}
-	p := filepath.Join(f.out, "connectome.png")
+	p := out.path("connectome.png")
 	if err := plot.Heatmap(p, abs, e, e, "Postsynaptic", "Presynaptic", 6*vg.Inch); err != nil {
 		return err
 	}
-	*written = append(*written, p)
+	out.wrote(p)
 	var series []plot.Series
 	for k := 0; k < min(25, n); k++ {
 		i := rng.IntN(n)
 		s := plot.Series{X: times, Y: make([]float64, len(times))}
 		for t := range times {
-			s.Y[t] = float64(act[(t*f.batch+0)*n+i])
+			s.Y[t] = float64(act[(t*batch+0)*n+i])
 		}
 		series = append(series, s)
 	}
-	p = filepath.Join(f.out, "traces.png")
+	p = out.path("traces.png")
 	if err := plot.Lines(p, "", "Time (in a.u.)", "Activity", series, 6*vg.Inch, 6*vg.Inch); err != nil {
 		return err
 	}
-	*written = append(*written, p)
+	out.wrote(p)
 	return nil
 }
 

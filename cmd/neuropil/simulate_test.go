@@ -210,11 +210,12 @@ func TestSimulateOutputSelection(t *testing.T) {
 	_, all, _ := loadArray(filepath.Join(full, "activity.npy"))
 	sel := writeNPY(t, filepath.Join(dir, "sel.npy"), []int{2}, []int64{4, 1})
 	proj := writeNPY(t, filepath.Join(dir, "proj.npy"), []int{1, 6}, []float32{1, 0, 0, 0, 0, 2})
+	ob := writeNPY(t, filepath.Join(dir, "ob.npy"), []int{1}, []float32{0.25})
 	o1, o2 := filepath.Join(dir, "o1"), filepath.Join(dir, "o2")
 	if _, _, err := runCLI(append(common, "--out", o1, "--output-neurons", sel)...); err != nil {
 		t.Fatal(err)
 	}
-	if _, _, err := runCLI(append(common, "--out", o2, "--output-projection", proj)...); err != nil {
+	if _, _, err := runCLI(append(common, "--out", o2, "--output-projection", proj, "--output-bias", ob)...); err != nil {
 		t.Fatal(err)
 	}
 	s1, a1, _ := loadArray(filepath.Join(o1, "activity.npy"))
@@ -226,7 +227,7 @@ func TestSimulateOutputSelection(t *testing.T) {
 		if a1[kb*2] != all[kb*6+4] || a1[kb*2+1] != all[kb*6+1] {
 			t.Fatal("output neurons not selected")
 		}
-		if want := all[kb*6] + 2*all[kb*6+5]; math.Abs(float64(a2[kb]-want)) > 1e-6 {
+		if want := all[kb*6] + 2*all[kb*6+5] + 0.25; math.Abs(float64(a2[kb]-want)) > 1e-6 {
 			t.Fatalf("projection %v, want %v", a2[kb], want)
 		}
 	}

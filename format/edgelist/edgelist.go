@@ -14,6 +14,7 @@ import (
 
 	"github.com/neuropil/neuropil/connectome"
 	"github.com/neuropil/neuropil/format/internal/coo"
+	"github.com/neuropil/neuropil/sparse"
 )
 
 // A FormatError reports that the input is not a valid edge list.
@@ -337,7 +338,8 @@ func id(c *connectome.Connectome, i int) int64 {
 // Encode writes c's weights as an edge list "pre,post,weight" separated
 // by comma (',' or '\t'; 0 means ','), one row per nonzero entry W[post,
 // pre] with the neurons' ids (their indices when c has none), rows ordered
-// by post then pre.
+// by post then pre. Without ids, every neuron must have a synapse: the
+// file could not say that a neuron without one exists.
 func Encode(w io.Writer, c *connectome.Connectome, comma rune) error {
 	if err := c.Validate(); err != nil {
 		return fmt.Errorf("edgelist: encode: %w", err)
@@ -348,11 +350,20 @@ func Encode(w io.Writer, c *connectome.Connectome, comma rune) error {
 	if comma != ',' && comma != '\t' {
 		panic("edgelist: separator must be ',' or '\\t'")
 	}
+	// An edge list names only neurons with a synapse: reading one back
+	// drops the others. With ids, the ids still say which neuron is which;
+	// without, the indices are the ids and the rest would be renumbered
+	// into a different network.
+	m := c.W
+	if c.IDs == nil {
+		if err := allLinked(m); err != nil {
+			return err
+		}
+	}
 	sep := byte(comma)
 	bw := bufio.NewWriterSize(w, 1<<16)
 	bw.WriteString("pre" + string(sep) + "post" + string(sep) + "weight\n")
 	var buf []byte
-	m := c.W
 	for i := 0; i < m.Rows; i++ {
 		for k := m.RowPtr[i]; k < m.RowPtr[i+1]; k++ {
 			buf = strconv.AppendInt(buf[:0], id(c, int(m.ColIdx[k])), 10)
@@ -365,6 +376,30 @@ func Encode(w io.Writer, c *connectome.Connectome, comma rune) error {
 		}
 	}
 	return bw.Flush()
+}
+
+// allLinked returns an error if a neuron of m has no synapse in or out.
+func allLinked(m *sparse.CSR) error {
+	linked := make([]bool, m.Rows)
+	for i := 0; i < m.Rows; i++ {
+		if m.RowPtr[i+1] > m.RowPtr[i] {
+			linked[i] = true
+		}
+	}
+	for _, j := range m.ColIdx {
+		linked[j] = true
+	}
+	k := slices.Index(linked, false)
+	if k < 0 {
+		return nil
+	}
+	n := 0
+	for _, l := range linked {
+		if !l {
+			n++
+		}
+	}
+	return fmt.Errorf("edgelist: encode: %d of %d neurons have no synapse (the first: %d) and the neurons have no ids; an edge list cannot hold them, and reading it back would renumber the rest: write .npc, .npz or .pt", n, m.Rows, k)
 }
 
 // EncodeNeurons writes the neuron table "index,id" (and ",sign" when c

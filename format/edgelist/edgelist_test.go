@@ -188,3 +188,20 @@ func FuzzDecode(f *testing.F) {
 		_ = err
 	})
 }
+
+// A matrix without ids whose neuron 1 has no synapse cannot be an edge
+// list: reading it back would make neuron 2 neuron 1. Encode refuses it.
+func TestEncodeRefusesIsolatedNeuronsWithoutIDs(t *testing.T) {
+	a := sparse.NewCOO(3, 3, 2)
+	a.Add(0, 2, 1)
+	a.Add(2, 0, -1)
+	c := &connectome.Connectome{W: a.ToCSR()}
+	err := Encode(&bytes.Buffer{}, c, 0)
+	if err == nil || !strings.Contains(err.Error(), "1 of 3 neurons have no synapse") {
+		t.Fatalf("error %v, want one about the neuron without synapses", err)
+	}
+	c.IDs = []int64{10, 11, 12}
+	if err := Encode(&bytes.Buffer{}, c, 0); err != nil {
+		t.Errorf("with ids: %v", err)
+	}
+}

@@ -379,10 +379,14 @@ func (z *npz) sparse(h MatrixHeader) (*coo.Builder, error) {
 		if ptr[0] != 0 || ptr[major] != int64(h.NNZ) {
 			return nil, FormatError(fmt.Sprintf("scipy indptr spans [%d, %d], want [0, %d]", ptr[0], ptr[major], h.NNZ))
 		}
+		// The whole indptr first: a pointer beyond nnz followed by a
+		// decrease back to nnz would index past the indices.
 		for i := 0; i < major; i++ {
 			if ptr[i+1] < ptr[i] {
 				return nil, FormatError(fmt.Sprintf("scipy indptr decreases at %s %d", majName, i))
 			}
+		}
+		for i := 0; i < major; i++ {
 			for k := ptr[i]; k < ptr[i+1]; k++ {
 				if err := check(minName, int(k), idx[k], minor); err != nil {
 					return nil, err

@@ -154,7 +154,7 @@ func DecodeHeader(r io.Reader) (Header, error) {
 		if n >= 6 && string(pre[:6]) != "\x93NUMPY" || n > 0 && n < 6 && !bytes.HasPrefix([]byte("\x93NUMPY"), pre[:n]) {
 			return Header{}, FormatError(fmt.Sprintf("wrong magic %q, want \"\\x93NUMPY\"", pre[:n]))
 		}
-		return Header{}, eof(err)
+		return Header{}, headerEOF(err)
 	}
 	if string(pre[:6]) != "\x93NUMPY" {
 		return Header{}, FormatError(fmt.Sprintf("wrong magic %q, want \"\\x93NUMPY\"", pre[:6]))
@@ -166,7 +166,7 @@ func DecodeHeader(r io.Reader) (Header, error) {
 	case 2, 3:
 		var more [2]byte
 		if _, err := io.ReadFull(r, more[:]); err != nil {
-			return Header{}, eof(err)
+			return Header{}, headerEOF(err)
 		}
 		hlen = int(binary.LittleEndian.Uint32(append(pre[8:10:10], more[:]...)))
 		if hlen > 1<<20 {
@@ -177,9 +177,18 @@ func DecodeHeader(r io.Reader) (Header, error) {
 	}
 	dict := make([]byte, hlen)
 	if _, err := io.ReadFull(r, dict); err != nil {
-		return Header{}, eof(err)
+		return Header{}, headerEOF(err)
 	}
 	return parseHeader(string(dict))
+}
+
+// headerEOF is eof for the header: an empty or truncated file says so,
+// not just "unexpected EOF".
+func headerEOF(err error) error {
+	if !errors.Is(err, io.EOF) && !errors.Is(err, io.ErrUnexpectedEOF) {
+		return err
+	}
+	return fmt.Errorf("npy: file ends inside the header (empty or truncated): %w", eof(err))
 }
 
 func eof(err error) error {

@@ -1,4 +1,4 @@
-package sparse
+package team
 
 import (
 	"runtime"
@@ -8,36 +8,39 @@ import (
 )
 
 // A team is the process-wide set of helper goroutines that run the parts
-// of a product alongside the calling goroutine, like an OpenMP thread team.
+// of a job (a sparse product, a solver's elementwise loop) alongside the
+// calling goroutine, like an OpenMP thread team.
 // Waking a parked goroutine through a channel costs tens of microseconds
 // and, worse, the woken goroutine is queued on the waker's own P, so two
 // workers often ran one after the other; instead the helpers spin on an
 // atomic generation counter for a while after each job (so back-to-back
 // products, as in an ODE solve, find them awake) and only then sleep.
 //
-// One team serves all Products: only one job runs on it at a time. A job
-// submitted while another is running (another goroutine's product, or a
-// product called from a post function) runs its parts serially on the
-// calling goroutine instead, which is correct, never deadlocks, and only
-// loses the parallelism.
+// One team serves the whole process: only one job runs on it at a time. A
+// job submitted while another is running (from another goroutine, or from
+// inside a part of the running job) runs its parts serially on the calling
+// goroutine instead, which is correct, never deadlocks, and only loses the
+// parallelism.
 type team struct {
 	helpers int
 
 	busy sync.Mutex    // held by the goroutine whose job is on the team
 	gen  atomic.Uint64 // incremented to publish a new job
-	cur  atomic.Pointer[teamJob]
+	cur  atomic.Pointer[Job]
 
 	sleepMu  sync.Mutex
 	wake     *sync.Cond
 	sleeping int
 }
 
-// teamJob is one kind of job: parts calls of f, claimed dynamically. A
-// Product owns one and reuses it for every call, so dispatch allocates
-// nothing.
-type teamJob struct {
-	f       func(part int)
-	parts   int
+// Job is a piece of parallel work: Parts calls of F, with the part numbers
+// 0..Parts-1, claimed dynamically by the participants. A Job may be reused
+// for any number of runs (one at a time), so that a hot loop that keeps
+// its Job allocates nothing.
+type Job struct {
+	F     func(part int)
+	Parts int
+
 	next    atomic.Int64 // next part to claim
 	pending atomic.Int64 // parts not yet finished
 }
@@ -51,6 +54,29 @@ var (
 	teamOnce   sync.Once
 	sharedTeam *team
 )
+
+// Helpers returns the number of helper goroutines (GOMAXPROCS-1 at first
+// use), so that a job can run on Helpers()+1 goroutines at most.
+func Helpers() int { return getTeam().helpers }
+
+// Run calls j.F(0), ..., j.F(j.Parts-1) on the calling goroutine and the
+// helpers and returns when all calls are done. Parts run concurrently and
+// must touch disjoint data.
+func Run(j *Job) { getTeam().run(j) }
+
+// For runs fn on about equal, contiguous ranges [lo, hi) covering [0, n),
+// in parallel when n is at least 2·minChunk. It allocates one small Job;
+// keep a Job and use Run in a loop that must not allocate.
+func For(n, minChunk int, fn func(lo, hi int)) {
+	parts := min(Helpers()+1, n/max(1, minChunk))
+	if parts <= 1 {
+		if n > 0 {
+			fn(0, n)
+		}
+		return
+	}
+	Run(&Job{Parts: parts, F: func(p int) { fn(n*p/parts, n*(p+1)/parts) }})
+}
 
 // getTeam returns the shared team, starting GOMAXPROCS-1 helpers on first
 // use.
@@ -66,16 +92,16 @@ func getTeam() *team {
 	return sharedTeam
 }
 
-// run calls j.f(0), ..., j.f(j.parts-1), spread over the calling goroutine
+// run calls j.f(0), ..., j.f(j.Parts-1), spread over the calling goroutine
 // and the helpers, and returns when all are done.
-func (t *team) run(j *teamJob) {
-	if j.parts <= 1 || t.helpers == 0 || !t.busy.TryLock() {
-		for i := range j.parts {
-			j.f(i)
+func (t *team) run(j *Job) {
+	if j.Parts <= 1 || t.helpers == 0 || !t.busy.TryLock() {
+		for i := range j.Parts {
+			j.F(i)
 		}
 		return
 	}
-	j.pending.Store(int64(j.parts))
+	j.pending.Store(int64(j.Parts))
 	j.next.Store(0)
 	t.cur.Store(j)
 	t.gen.Add(1)
@@ -95,13 +121,13 @@ func (t *team) run(j *teamJob) {
 
 // claim runs parts of j until none is left to claim. A helper that comes
 // late, after its job ended, finds next ≥ parts and returns.
-func (j *teamJob) claim() {
+func (j *Job) claim() {
 	for {
 		i := int(j.next.Add(1)) - 1
-		if i >= j.parts {
+		if i >= j.Parts {
 			return
 		}
-		j.f(i)
+		j.F(i)
 		j.pending.Add(-1)
 	}
 }

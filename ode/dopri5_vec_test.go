@@ -1,0 +1,115 @@
+package ode
+
+import (
+	"fmt"
+	"math"
+	"testing"
+)
+
+// TestDopri5Float32MatchesFloat64 solves the linear test problem in float32
+// (where the stage combinations and the error norm run in internal/vec's
+// kernels, vectorised for batch 8, 16 and 24) and in float64 (the generic
+// loops), with and without fused row blocks of an odd size, and checks the
+// float32 solution against the exact one at the float64 solve's accuracy
+// plus float32 rounding, with about the same number of steps. Several
+// output times fall in one step.
+func TestDopri5Float32MatchesFloat64(t *testing.T) {
+	for _, batch := range []int{1, 5, 8, 16, 24} {
+		lam := make([]float64, batch)
+		for b := range lam {
+			lam[b] = -0.3 - 1.7*float64(b%8) // per-sample steps differ
+		}
+		l := &linear{dim: 37, lambdas: lam}
+		times := Linspace(0, 2, 9)
+		for _, blocks := range []bool{false, true} {
+			name := fmt.Sprintf("batch %d blocks %v", batch, blocks)
+			p32 := l.problem(2, times)
+			if blocks {
+				p32.FBlocks = func(dydt, y []float32, ts []float64, post func(r0, r1 int)) {
+					l.f(dydt, y, ts)
+					for r := 0; r < l.dim; r += 7 {
+						post(r, min(r+7, l.dim))
+					}
+				}
+			}
+			out32 := make([]float32, len(times)*batch*l.dim)
+			st32, err := Solve(out32, p32, Settings{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			f64 := func(dydt, y []float64, ts []float64) {
+				for i := 0; i < l.dim; i++ {
+					for b, lb := range lam {
+						dydt[i*batch+b] = lb*y[i*batch+b] + float64(i)
+					}
+				}
+			}
+			y0 := make([]float64, l.dim*batch)
+			for i := range y0 {
+				y0[i] = 1
+			}
+			out64 := make([]float64, len(out32))
+			st64, err := Solve(out64, Problem[float64]{F: f64, Dim: l.dim, Batch: batch, Y0: y0, T0: 0, T1: 2, Times: times}, Settings{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			err32, err64 := 0.0, 0.0
+			for k, tk := range times {
+				for b := 0; b < batch; b++ {
+					for i := 0; i < l.dim; i++ {
+						j := (k*batch+b)*l.dim + i
+						want := l.exact(i, b, 1, tk)
+						err32 = max(err32, math.Abs(float64(out32[j])-want)/(1+math.Abs(want)))
+						err64 = max(err64, math.Abs(out64[j]-want)/(1+math.Abs(want)))
+					}
+				}
+			}
+			// The global error of a solve at rtol 1e-3 on solutions of scale 1-20.
+			if err64 > 1e-2 {
+				t.Errorf("%s: float64 relative error %.2g", name, err64)
+			}
+			if err32 > 2*err64+1e-5 {
+				t.Errorf("%s: float32 relative error %.2g, float64 %.2g", name, err32, err64)
+			}
+			if d := st32.TotalAccepted() - st64.TotalAccepted(); d*d > batch*batch {
+				t.Errorf("%s: accepted %v in float32, %v in float64", name, st32.Accepted, st64.Accepted)
+			}
+		}
+	}
+}
+
+// TestInitialStepFloat32 checks the automatic first step of float32 states
+// (norms through internal/vec) against float64 states (loops), per sample.
+func TestInitialStepFloat32(t *testing.T) {
+	for _, batch := range []int{3, 8} {
+		lam := make([]float64, batch)
+		for b := range lam {
+			lam[b] = -0.5 - 3*float64(b)
+		}
+		l := &linear{dim: 41, lambdas: lam}
+		p32 := l.problem(1, []float64{1})
+		d32 := newDopri5(p32, Settings{})
+		d32.eval(d32.k[0], d32.y, d32.ts)
+		d32.initialStep()
+
+		f64 := func(dydt, y []float64, ts []float64) {
+			for i := 0; i < l.dim; i++ {
+				for b, lb := range lam {
+					dydt[i*batch+b] = lb*y[i*batch+b] + float64(i)
+				}
+			}
+		}
+		y0 := make([]float64, l.dim*batch)
+		for i := range y0 {
+			y0[i] = 1
+		}
+		d64 := newDopri5(Problem[float64]{F: f64, Dim: l.dim, Batch: batch, Y0: y0, T0: 0, T1: 1, Times: []float64{1}}, Settings{})
+		d64.eval(d64.k[0], d64.y, d64.ts)
+		d64.initialStep()
+		for b := range lam {
+			if h32, h64 := d32.h[b], d64.h[b]; !(math.Abs(h32-h64) <= 1e-5*h64) {
+				t.Errorf("batch %d sample %d: first step %v in float32, %v in float64", batch, b, h32, h64)
+			}
+		}
+	}
+}
