@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"fmt"
 	"encoding/binary"
 	"math/rand/v2"
 	"os"
@@ -225,5 +226,38 @@ func TestTrainResumeAfterKill(t *testing.T) {
 		if ea != eb {
 			t.Errorf("epoch %d metrics: %+v uninterrupted, %+v resumed", i+1, ea, eb)
 		}
+	}
+}
+
+// Every solver and readout option trains end to end.
+func TestTrainSolvers(t *testing.T) {
+	dir := t.TempDir()
+	data := filepath.Join(dir, "mnist")
+	os.Mkdir(data, 0o755)
+	writeIDX(t, data, "train", 16, 28, 28)
+	writeIDX(t, data, "t10k", 8, 28, 28)
+	conn := filepath.Join(dir, "c.npy")
+	writeConnectome(t, conn, 300)
+	for i, extra := range [][]string{
+		{"--solver", "dopri5"},
+		{"--solver", "rk4", "--steps", "4", "--loss", "all", "--output-projection", "--optimizer", "sgd", "--schedule", "step"},
+		{"--solver", "euler", "--store-z=false", "--optimizer", "adam", "--freeze", "hh.weight,tau", "--nonlinearity", "sigmoid,relu"},
+	} {
+		out := filepath.Join(dir, fmt.Sprint("run", i))
+		args := append([]string{"train", "--connectome", conn, "--mnist", data, "--batch", "4", "--steps", "5",
+			"--out", out, "--outputs", "50", "--workers", "2"}, extra...)
+		var stdout, stderr bytes.Buffer
+		if err := run(args, &stdout, &stderr); err != nil {
+			t.Errorf("%v: %v", extra, err)
+			continue
+		}
+		if _, err := os.Stat(filepath.Join(out, "model.npz")); err != nil {
+			t.Errorf("%v: %v", extra, err)
+		}
+	}
+	var stdout, stderr bytes.Buffer
+	err := run([]string{"train", "--connectome", conn, "--mnist", data, "--out", filepath.Join(dir, "d"), "--dale"}, &stdout, &stderr)
+	if err == nil || !strings.Contains(err.Error(), "has no neuron signs") {
+		t.Errorf("--dale without signs: %v", err)
 	}
 }
