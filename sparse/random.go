@@ -1,6 +1,7 @@
 package sparse
 
 import (
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"slices"
@@ -68,6 +69,9 @@ func RandomExact(rows, cols, nnz int, sigma float64, seed uint64, dist func(*ran
 // rowDegrees draws log-normal row lengths that sum to exactly nnz, none
 // above cols.
 func rowDegrees(rng *rand.Rand, rows, cols, nnz int, sigma float64) []int {
+	if int64(nnz) > int64(rows)*int64(cols) {
+		panic(fmt.Sprintf("sparse: %d entries do not fit in a %d×%d matrix", nnz, rows, cols))
+	}
 	deg := make([]int, rows)
 	if rows == 0 {
 		return deg

@@ -281,3 +281,12 @@ func itoa(n int) string {
 	}
 	return s
 }
+
+func TestRandomTooManyEntriesPanics(t *testing.T) {
+	defer func() {
+		if recover() == nil {
+			t.Error("no panic")
+		}
+	}()
+	Random(1, 1, 5, 0, 1, nil)
+}

@@ -3,6 +3,7 @@ package main
 import (
 	"encoding/json"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"math"
@@ -17,6 +18,7 @@ import (
 	"github.com/neuropil/neuropil/connectome"
 	"github.com/neuropil/neuropil/format"
 	"github.com/neuropil/neuropil/internal/membw"
+	"github.com/neuropil/neuropil/model"
 	"github.com/neuropil/neuropil/sparse"
 	"golang.org/x/sys/cpu"
 )
@@ -53,6 +55,9 @@ type benchReport struct {
 
 	Tuned []benchKernel `json:"autotune,omitempty"` // every kernel's time, fastest first
 
+	TrainStepSeconds *float64          `json:"train_step_seconds,omitempty"` // --train: median forward+backward of 20 euler steps
+	Train            *benchTrainResult `json:"train,omitempty"`
+
 	SimulateSeconds      *float64 `json:"simulate_seconds"`                 // wall time of the whole command; nil: not measured
 	SimulateSolveSeconds float64  `json:"simulate_solve_seconds,omitempty"` // the ODE solve alone (its summary.json)
 	SimulateEvals        int      `json:"simulate_rhs_evals,omitempty"`
@@ -81,12 +86,23 @@ func runBench(args []string, stdout, stderr io.Writer) (err error) {
 	bandwidth := fs.Bool("bandwidth", true, "measure the memory bandwidth")
 	simulate := fs.Bool("simulate", true, "time a default \"neuropil simulate\" run, if this build has that command")
 	simArgs := fs.String("simulate-args", "", "arguments for the timed simulate run (split at spaces)")
+	trainStep := fs.Bool("train", false, "also time one training step (forward and backward through 20 euler steps over [0, 1], loss on the last state) on the connectome; skips the simulation and bandwidth runs unless they are asked for")
 	cpuProf, memProf := profileFlags(fs)
 	if err := parseFlags(fs, args, 0); err != nil {
 		return err
 	}
 	if *batch < 1 {
 		return fmt.Errorf("bench: --batch %d < 1", *batch)
+	}
+	if *trainStep {
+		set := map[string]bool{}
+		fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+		if !set["simulate"] {
+			*simulate = false
+		}
+		if !set["bandwidth"] {
+			*bandwidth = false
+		}
 	}
 	if *reps < 1 {
 		return fmt.Errorf("bench: --reps %d < 1", *reps)
@@ -206,6 +222,14 @@ func runBench(args []string, stdout, stderr io.Writer) (err error) {
 		r.RelErr = &e
 	}
 
+	if *trainStep {
+		t, err := benchTrain(a, r.Source, *batch, 20, 3, *workers, model.Nonlinearity{model.Sigmoid})
+		if err != nil {
+			return fmt.Errorf("bench: --train: %w", err)
+		}
+		r.Train, r.TrainStepSeconds = t, &t.TrainStepSeconds
+	}
+
 	if *asJSON {
 		enc := json.NewEncoder(stdout)
 		enc.SetIndent("", "  ")
@@ -275,6 +299,10 @@ func writeBench(w io.Writer, r *benchReport) {
 			*r.SimulateSeconds, r.SimulateSolveSeconds, r.SimulateEvals, float64(r.SimulatePeakRSS)/1e6)
 	} else {
 		fmt.Fprintf(w, "simulate     not measured: %s\n", r.SimulateNote)
+	}
+	if t := r.Train; t != nil {
+		fmt.Fprintf(w, "train step   %.3f s (forward %.3f s) for %d euler steps at batch %d; %.3f s checkpointed\n",
+			t.TrainStepSeconds, t.ForwardSeconds, t.Steps, t.Batch, t.TrainStepSecondsCkpt)
 	}
 }
 

@@ -61,3 +61,21 @@ func TestBenchErrors(t *testing.T) {
 		}
 	}
 }
+
+func TestBenchTrainJSON(t *testing.T) {
+	var out, errb bytes.Buffer
+	args := []string{"bench", "--train", "--json", "--reps", "1", "--neurons", "300", "--synapses", "3000"}
+	if err := run(args, &out, &errb); err != nil {
+		t.Fatal(err)
+	}
+	var r map[string]any
+	if err := json.Unmarshal(out.Bytes(), &r); err != nil {
+		t.Fatal(err)
+	}
+	if v, ok := r["train_step_seconds"].(float64); !ok || !(v > 0) {
+		t.Errorf("train_step_seconds = %v", r["train_step_seconds"])
+	}
+	if r["simulate_seconds"] != nil {
+		t.Error("--train ran the default simulation too")
+	}
+}
