@@ -86,7 +86,7 @@ func newDopri5[T Float](p Problem[T], s Settings) *dopri5[T] {
 	n := p.Dim * p.Batch
 	d := &dopri5[T]{p: p, s: s, n: n,
 		st: Stats{Accepted: make([]int, p.Batch), Rejected: make([]int, p.Batch)},
-		y:  append([]T(nil), p.Y0...), y1: make([]T, n),
+		y:  initialState(p), y1: make([]T, n),
 		t: make([]float64, p.Batch), h: make([]float64, p.Batch), ts: make([]float64, p.Batch),
 		errSum: make([]float64, p.Batch), ratio: make([]float64, p.Batch),
 		done: make([]bool, p.Batch), next: make([]int, p.Batch),

@@ -51,7 +51,7 @@ func fixed[T Float](out []T, p Problem[T], s Settings, st *Stats, tb *tableau) e
 		return fmt.Errorf("fixed-step solver: dt %v must be finite and the step budget %d positive", dt, s.MaxSteps)
 	}
 	n := p.Dim * p.Batch
-	y := append([]T(nil), p.Y0...)
+	y := initialState(p)
 	tmp := make([]T, n)
 	k := make([][]T, len(tb.b))
 	for i := range k {

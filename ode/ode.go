@@ -18,7 +18,7 @@ type Problem[T Float] struct {
 	F     Func[T]
 	Dim   int       // number of variables per sample
 	Batch int       // number of samples
-	Y0    []T       // [dim][batch] state at T0
+	Y0    []T       // [dim][batch] state at T0; nil: zeros
 	T0    float64   // start time
 	T1    float64   // end time, > T0
 	Times []float64 // output times, ascending, within [T0, T1]

@@ -45,7 +45,7 @@ func checkProblem[T Float](out []T, p Problem[T]) {
 	if p.Dim < 0 || p.Batch < 1 {
 		panic(fmt.Sprintf("ode: bad dim %d or batch %d", p.Dim, p.Batch))
 	}
-	if len(p.Y0) != p.Dim*p.Batch {
+	if p.Y0 != nil && len(p.Y0) != p.Dim*p.Batch {
 		panic(fmt.Sprintf("ode: Y0 has %d elements, want dim×batch = %d×%d", len(p.Y0), p.Dim, p.Batch))
 	}
 	if len(out) != len(p.Times)*p.Dim*p.Batch {
@@ -79,6 +79,14 @@ func enter[T Float](p *Problem[T], b, k int) {
 	if p.Segment != nil {
 		p.Segment(b, k)
 	}
+}
+
+// initialState returns the solver's own copy of the initial state (zeros
+// for a nil Y0).
+func initialState[T Float](p Problem[T]) []T {
+	y := make([]T, p.Dim*p.Batch)
+	copy(y, p.Y0)
+	return y
 }
 
 // Linspace returns n times evenly spaced from t0 to t1, both included (one

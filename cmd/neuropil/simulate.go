@@ -7,6 +7,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"runtime"
+	"runtime/debug"
 	"strings"
 	"time"
 
@@ -306,8 +307,9 @@ func simulate(f *simulateFlags, stdout, stderr io.Writer) (err error) {
 	if err := m.SetInput(x, frames, f.t0, f.t1); err != nil {
 		return fmt.Errorf("input %s: %w", inputName, err)
 	}
-	h0 := make([]float32, n*f.batch)
+	var h0 []float32 // [neurons][batch]; nil: zeros
 	if f.h0 != "" {
+		h0 = make([]float32, n*f.batch)
 		v, err := loadFloats(f.h0, f.batch, n)
 		if err != nil {
 			return fmt.Errorf("--h0 %w", err)
@@ -321,7 +323,7 @@ func simulate(f *simulateFlags, stdout, stderr io.Writer) (err error) {
 	loadSeconds := time.Since(start).Seconds()
 	// Construction garbage (the connectome builder's and the readers' buffers)
 	// is collected now, so the activity and the solver reuse its memory.
-	runtime.GC()
+	debug.FreeOSMemory() // a GC that also returns the freed pages
 
 	times := ode.Linspace(f.t0, f.t1, f.evals)
 	if f.model == "rnn" {
@@ -362,10 +364,16 @@ func simulate(f *simulateFlags, stdout, stderr io.Writer) (err error) {
 		return fmt.Errorf("simulate: %w", err)
 	}
 
-	// The solver's buffers are garbage now: collect them, so that writing
-	// and plotting reuse their memory instead of raising the peak.
+	// The solver's buffers are garbage now: collect them and return their
+	// pages, so that writing and plotting do not raise the peak.
 	p.F, p.FBlocks = nil, nil
-	runtime.GC()
+	debug.FreeOSMemory()
+
+	// The figures' data is small: take it before the activity goes.
+	var fig figures
+	if !f.noPlots {
+		fig = figureData(conn, act, times, n, f.batch, rng)
+	}
 
 	// Outputs.
 	rec, recN := act, n
@@ -435,7 +443,11 @@ func simulate(f *simulateFlags, stdout, stderr io.Writer) (err error) {
 		return err
 	}
 	if !f.noPlots {
-		if err := drawSimulation(out, f.batch, conn, act, times, n, rng); err != nil {
+		// The activity is written: return its pages before the plotting
+		// library loads its fonts, so that drawing does not raise the peak.
+		act, rec = nil, nil
+		debug.FreeOSMemory()
+		if err := drawSimulation(out, &fig); err != nil {
 			return err
 		}
 	}
@@ -539,35 +551,45 @@ func loadMNISTBatch(dir, splitName string, batch int, rng *rand.Rand) (*mnist.Im
 	return im, labels, fmt.Sprintf("MNIST %s images %v from %s", splitName, idx, dir), nil
 }
 
-// drawSimulation draws connectome.png (|W| of the first 100×100 block, rows
-// presynaptic as in the tutorial) and traces.png (25 random neurons of the
-// first sample).
-func drawSimulation(out *outDir, batch int, conn *connectome.Connectome, act []float32, times []float64, n int, rng *rand.Rand) error {
-	const extent = 100
-	e := min(extent, n)
+// figures holds what the plots of a simulation show.
+type figures struct {
+	block  []float32 // |W| of the first extent×extent block, rows presynaptic
+	extent int
+	traces []plot.Series
+}
+
+// figureData takes |W| of the first 100×100 block (transposed so that rows
+// are presynaptic, as in the tutorial) and 25 random neurons of the first
+// sample against time.
+func figureData(conn *connectome.Connectome, act []float32, times []float64, n, batch int, rng *rand.Rand) figures {
+	e := min(100, n)
 	blk := conn.W.Block(e, e) // [post][pre]
-	abs := make([]float32, e*e)
+	fig := figures{block: make([]float32, e*e), extent: e}
 	for i := 0; i < e; i++ {
 		for j := 0; j < e; j++ {
-			abs[j*e+i] = float32(math.Abs(float64(blk[i*e+j]))) // transpose: rows presynaptic
+			fig.block[j*e+i] = float32(math.Abs(float64(blk[i*e+j])))
 		}
 	}
-	p := out.path("connectome.png")
-	if err := plot.Heatmap(p, abs, e, e, "Postsynaptic", "Presynaptic", 6*vg.Inch); err != nil {
-		return err
-	}
-	out.wrote(p)
-	var series []plot.Series
 	for k := 0; k < min(25, n); k++ {
 		i := rng.IntN(n)
 		s := plot.Series{X: times, Y: make([]float64, len(times))}
 		for t := range times {
 			s.Y[t] = float64(act[(t*batch+0)*n+i])
 		}
-		series = append(series, s)
+		fig.traces = append(fig.traces, s)
 	}
+	return fig
+}
+
+// drawSimulation draws connectome.png and traces.png.
+func drawSimulation(out *outDir, fig *figures) error {
+	p := out.path("connectome.png")
+	if err := plot.Heatmap(p, fig.block, fig.extent, fig.extent, "Postsynaptic", "Presynaptic", 6*vg.Inch); err != nil {
+		return err
+	}
+	out.wrote(p)
 	p = out.path("traces.png")
-	if err := plot.Lines(p, "", "Time (in a.u.)", "Activity", series, 6*vg.Inch, 6*vg.Inch); err != nil {
+	if err := plot.Lines(p, "", "Time (in a.u.)", "Activity", fig.traces, 6*vg.Inch, 6*vg.Inch); err != nil {
 		return err
 	}
 	out.wrote(p)
@@ -582,7 +604,8 @@ func stepRNN(act []float32, m *model.ODERNN, h0 []float32, frames, evals int) (o
 		return st, fmt.Errorf("--model rnn: the input has %d frames, so --evals must be %d, not %d", frames, frames, evals)
 	}
 	n, b := m.Neurons, m.Batch
-	h, next := append([]float32(nil), h0...), make([]float32, len(h0))
+	h, next := make([]float32, n*b), make([]float32, n*b)
+	copy(h, h0)
 	for k := 0; k < frames; k++ {
 		m.StepFrame(next, h, k)
 		h, next = next, h

@@ -116,6 +116,9 @@ func (t *team) run(j *Job) {
 			runtime.Gosched() // a helper was descheduled: let others run
 		}
 	}
+	// Forget the job, so that the team does not keep what its function
+	// refers to (a solver's buffers, a simulation's output) alive.
+	t.cur.Store(nil)
 	t.busy.Unlock()
 }
 

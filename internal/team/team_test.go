@@ -1,9 +1,11 @@
 package team
 
 import (
+	"runtime"
 	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 )
 
 func TestRunCallsEveryPartOnce(t *testing.T) {
@@ -70,4 +72,24 @@ func TestRunAllocatesNothing(t *testing.T) {
 	if n := testing.AllocsPerRun(50, func() { Run(j) }); n != 0 {
 		t.Errorf("Run allocates %v times", n)
 	}
+}
+
+// TestRunForgetsTheJob checks that the team keeps nothing a finished job's
+// function refers to: a simulation's 30 MB output must not outlive it.
+func TestRunForgetsTheJob(t *testing.T) {
+	done := make(chan struct{})
+	func() {
+		buf := make([]float32, 1<<16)
+		runtime.AddCleanup(&buf[0], func(ch chan struct{}) { close(ch) }, done)
+		Run(&Job{Parts: 8, F: func(p int) { buf[p]++ }})
+	}()
+	for range 20 {
+		runtime.GC()
+		select {
+		case <-done:
+			return
+		case <-time.After(10 * time.Millisecond):
+		}
+	}
+	t.Fatal("a finished job's data is still reachable")
 }
