@@ -46,6 +46,21 @@ const (
 	dpOrder   = 5 // error-estimate order + 1, the exponent's denominator
 )
 
+// StepFactor is dopri5's integral step-size controller (torchode's
+// IntegralController): the factor by which the step size changes after a
+// step with RMS error ratio r, safety·r^(−1/5) clipped to [0.2, 10], the
+// smallest factor for a NaN or infinite ratio. A step is accepted when
+// r ≤ 1.
+func StepFactor(r float64) float64 {
+	switch {
+	case math.IsNaN(r) || math.IsInf(r, 0):
+		return factorMin
+	case r == 0:
+		return factorMax
+	}
+	return min(factorMax, max(factorMin, safety*math.Pow(r, -1.0/dpOrder)))
+}
+
 type dopri5[T Float] struct {
 	p       Problem[T]
 	s       Settings
@@ -354,15 +369,7 @@ func (d *dopri5[T]) accept(out []T) {
 			continue
 		}
 		r := d.ratio[b]
-		var factor float64
-		switch {
-		case math.IsNaN(r) || math.IsInf(r, 0):
-			factor = factorMin
-		case r == 0:
-			factor = factorMax
-		default:
-			factor = min(factorMax, max(factorMin, safety*math.Pow(r, -1.0/dpOrder)))
-		}
+		factor := StepFactor(r)
 		if !(r <= 1) {
 			d.st.Rejected[b]++
 			d.h[b] *= min(1, factor)

@@ -13,13 +13,6 @@ type dopri5State[T ode.Float] struct {
 	next, tries        []int     // [batch] next output time, steps tried
 }
 
-// Controller constants: torchode's integral controller (as package ode).
-const (
-	dpSafety    = 0.9
-	dpFactorMin = 0.2
-	dpFactorMax = 10.0
-)
-
 // adaptive runs Dormand–Prince 5(4) with error control, each sample with
 // its own step size (or one shared step), steps clipped so that they end on
 // the output times. It records every iteration in which some sample took a
@@ -109,15 +102,7 @@ func (nt *net[T]) adaptive() error {
 				continue
 			}
 			r := d.ratio[sm]
-			var factor float64
-			switch {
-			case math.IsNaN(r) || math.IsInf(r, 0):
-				factor = dpFactorMin
-			case r == 0:
-				factor = dpFactorMax
-			default:
-				factor = min(dpFactorMax, max(dpFactorMin, dpSafety*math.Pow(r, -0.2)))
-			}
+			factor := ode.StepFactor(r)
 			if r <= 1 {
 				taken[sm] = d.hstep[sm]
 				anyTaken = true
