@@ -4,6 +4,7 @@ import (
 	"archive/zip"
 	"bufio"
 	"fmt"
+	counting "github.com/neuropil/neuropil/format/internal/count"
 	"hash/crc32"
 	"io"
 	"sort"
@@ -423,12 +424,12 @@ func EncodeNPZ(w io.Writer, m *sparse.CSR) error {
 	}
 	for _, a := range arrays {
 		h := crc32.NewIEEE()
-		cw := &countWriter{w: h}
+		cw := &counting.Writer{W: h}
 		if err := a.write(cw); err != nil {
 			return err
 		}
 		fw, err := zw.CreateRaw(&zip.FileHeader{Name: a.name, Method: zip.Store, CRC32: h.Sum32(),
-			CompressedSize64: uint64(cw.n), UncompressedSize64: uint64(cw.n)})
+			CompressedSize64: uint64(cw.N), UncompressedSize64: uint64(cw.N)})
 		if err != nil {
 			return err
 		}
@@ -437,17 +438,6 @@ func EncodeNPZ(w io.Writer, m *sparse.CSR) error {
 		}
 	}
 	return zw.Close()
-}
-
-type countWriter struct {
-	w io.Writer
-	n int64
-}
-
-func (c *countWriter) Write(p []byte) (int, error) {
-	n, err := c.w.Write(p)
-	c.n += int64(n)
-	return n, err
 }
 
 // encodeRaw writes raw bytes under a given descr and shape (nil: 0-d).

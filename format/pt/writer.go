@@ -5,6 +5,7 @@ import (
 	"bufio"
 	"encoding/binary"
 	"fmt"
+	"github.com/neuropil/neuropil/format/internal/count"
 	"hash/crc32"
 	"io"
 	"math"
@@ -20,7 +21,7 @@ func Encode(w io.Writer, m *sparse.CSR) error {
 	if err := m.Validate(); err != nil {
 		return fmt.Errorf("pt: encode: %w", err)
 	}
-	cw := &countWriter{w: w}
+	cw := &count.Writer{W: w}
 	zw := zip.NewWriter(cw)
 	nnz := m.NNZ()
 	indices := func(w io.Writer) error {
@@ -71,7 +72,7 @@ func Encode(w io.Writer, m *sparse.CSR) error {
 		}
 		// Pad the local header's extra field so the data starts on a
 		// 64-byte boundary: header 30 bytes + name + extra (4 + pad).
-		start := cw.n + 30 + int64(len(r.name)) + 4
+		start := cw.N + 30 + int64(len(r.name)) + 4
 		pad := int((64 - start%64) % 64)
 		extra := make([]byte, 4+pad)
 		binary.LittleEndian.PutUint16(extra, 0x4246) // "FB", torch's padding tag
@@ -88,17 +89,6 @@ func Encode(w io.Writer, m *sparse.CSR) error {
 		}
 	}
 	return zw.Close()
-}
-
-type countWriter struct {
-	w io.Writer
-	n int64
-}
-
-func (c *countWriter) Write(p []byte) (int, error) {
-	n, err := c.w.Write(p)
-	c.n += int64(n)
-	return n, err
 }
 
 // cooPickle returns the protocol-2 pickle that torch 1.13 writes for a

@@ -1,0 +1,17 @@
+// Package count has a writer that counts the bytes written through it, for
+// the zip encoders (.pt, .npz) that size a stored entry before writing it.
+package count
+
+import "io"
+
+// Writer passes writes to W and adds their length to N.
+type Writer struct {
+	W io.Writer
+	N int64
+}
+
+func (c *Writer) Write(p []byte) (int, error) {
+	n, err := c.W.Write(p)
+	c.N += int64(n)
+	return n, err
+}
