@@ -135,42 +135,31 @@ func spmmRows[T ode.Float](dst []T, rowPtr, col []int32, val, x []T, batch, r0, 
 //	dst[j*batch+b] = Σ_kt val[kt] * gz[col[kt]*batch+b]
 //	gw[kt]        += Σ_b gz[col[kt]*batch+b] * y[j*batch+b]     (when gw != nil)
 func backRows[T ode.Float](dst, gw []T, rowPtr, col []int32, val, gz, y []T, batch, r0, r1 int) {
+	if gw == nil { // the transposed product alone
+		spmmRows(dst, rowPtr, col, val, gz, batch, r0, r1)
+		return
+	}
 	if batch == 8 {
 		for j := r0; j < r1; j++ {
 			var s [8]T
 			lo, hi := rowPtr[j], rowPtr[j+1]
 			cols := col[lo:hi]
 			vals := val[lo:hi][:len(cols)]
-			if gw != nil {
-				yj := *(*[8]T)(y[j*8:])
-				g := gw[lo:hi][:len(cols)]
-				for k, i := range cols {
-					v := vals[k]
-					zs := (*[8]T)(gz[int(i)*8:])
-					s[0] += v * zs[0]
-					s[1] += v * zs[1]
-					s[2] += v * zs[2]
-					s[3] += v * zs[3]
-					s[4] += v * zs[4]
-					s[5] += v * zs[5]
-					s[6] += v * zs[6]
-					s[7] += v * zs[7]
-					g[k] += (zs[0]*yj[0] + zs[1]*yj[1] + zs[2]*yj[2] + zs[3]*yj[3]) +
-						(zs[4]*yj[4] + zs[5]*yj[5] + zs[6]*yj[6] + zs[7]*yj[7])
-				}
-			} else {
-				for k, i := range cols {
-					v := vals[k]
-					zs := (*[8]T)(gz[int(i)*8:])
-					s[0] += v * zs[0]
-					s[1] += v * zs[1]
-					s[2] += v * zs[2]
-					s[3] += v * zs[3]
-					s[4] += v * zs[4]
-					s[5] += v * zs[5]
-					s[6] += v * zs[6]
-					s[7] += v * zs[7]
-				}
+			yj := *(*[8]T)(y[j*8:])
+			g := gw[lo:hi][:len(cols)]
+			for k, i := range cols {
+				v := vals[k]
+				zs := (*[8]T)(gz[int(i)*8:])
+				s[0] += v * zs[0]
+				s[1] += v * zs[1]
+				s[2] += v * zs[2]
+				s[3] += v * zs[3]
+				s[4] += v * zs[4]
+				s[5] += v * zs[5]
+				s[6] += v * zs[6]
+				s[7] += v * zs[7]
+				g[k] += (zs[0]*yj[0] + zs[1]*yj[1] + zs[2]*yj[2] + zs[3]*yj[3]) +
+					(zs[4]*yj[4] + zs[5]*yj[5] + zs[6]*yj[6] + zs[7]*yj[7])
 			}
 			*(*[8]T)(dst[j*8:]) = s
 		}
@@ -188,9 +177,7 @@ func backRows[T ode.Float](dst, gw []T, rowPtr, col []int32, val, gz, y []T, bat
 				d[b] += v * z
 				acc += z * yj[b]
 			}
-			if gw != nil {
-				gw[k] += acc
-			}
+			gw[k] += acc
 		}
 	}
 }
