@@ -13,6 +13,14 @@
 // Each row sums its entries into several independent accumulators (to hide
 // the FMA latency) that are added at the end of the row, so results differ
 // from the reference only by float32 rounding.
+//
+// Every main loop prefetches the index and value streams 512 entries
+// ahead. The hardware prefetcher alone does not keep these two streams
+// ahead of the loop, whose random reads of x hold most of the core's
+// outstanding misses: on the default connectome at batch 8 (AMD EPYC,
+// 2 threads) the product took 2.1 ms without and 1.4 ms with. The
+// distance matters little between 256 and 2048 entries, nor the hint
+// (T0, T1 and NTA measured within noise of each other).
 
 // ---------------------------------------------------------------- batch 1
 
@@ -46,6 +54,8 @@ row:
 	JG      tail
 
 loop4:
+	PREFETCHT0 2048(R8)(AX*4)
+	PREFETCHT0 2048(R9)(AX*4)
 	NNZ1(0, X0)
 	NNZ1(4, X1)
 	NNZ1(8, X2)
@@ -106,6 +116,8 @@ row:
 	JG      tail
 
 loop4:
+	PREFETCHT0 2048(R8)(AX*4)
+	PREFETCHT0 2048(R9)(AX*4)
 	NNZ8(0, Y0)
 	NNZ8(4, Y1)
 	NNZ8(8, Y2)
@@ -170,6 +182,8 @@ row:
 	JG      tail
 
 loop2:
+	PREFETCHT0 2048(R8)(AX*4)
+	PREFETCHT0 2048(R9)(AX*4)
 	NNZ16Y(0, Y0, Y1)
 	NNZ16Y(4, Y2, Y3)
 	ADDQ $2, AX
@@ -229,6 +243,8 @@ row:
 	JG      tail
 
 loop4:
+	PREFETCHT0 2048(R8)(AX*4)
+	PREFETCHT0 2048(R9)(AX*4)
 	NNZ16Z(0, Z0)
 	NNZ16Z(4, Z1)
 	NNZ16Z(8, Z2)
@@ -299,6 +315,8 @@ row:
 	JG      tail
 
 loop2:
+	PREFETCHT0 2048(R8)(AX*4)
+	PREFETCHT0 2048(R9)(AX*4)
 	NNZ32Y(0, Y0, Y1, Y2, Y3)
 	NNZ32Y(4, Y4, Y5, Y6, Y7)
 	ADDQ $2, AX
@@ -363,6 +381,8 @@ row:
 	JG      tail
 
 loop2:
+	PREFETCHT0 2048(R8)(AX*4)
+	PREFETCHT0 2048(R9)(AX*4)
 	NNZ32Z(0, Z0, Z1)
 	NNZ32Z(4, Z2, Z3)
 	ADDQ $2, AX
@@ -443,6 +463,8 @@ full:
 	JG      tail
 
 loop4:
+	PREFETCHT0 2048(R8)(AX*4)
+	PREFETCHT0 2048(R9)(AX*4)
 	NNZNZ(0, Z0)
 	NNZNZ(4, Z1)
 	NNZNZ(8, Z2)
@@ -520,6 +542,8 @@ chunk:
 	JG      tail
 
 loop4:
+	PREFETCHT0 2048(R8)(AX*4)
+	PREFETCHT0 2048(R9)(AX*4)
 	NNZNY(0, Y0)
 	NNZNY(4, Y1)
 	NNZNY(8, Y2)
@@ -609,6 +633,8 @@ row:
 	JG      tail
 
 loop16:
+	PREFETCHT0 2048(R8)(AX*4)
+	PREFETCHT0 2048(R9)(AX*4)
 	KMOVW       R13, K2
 	VMOVDQU32   (R8)(AX*4), Z9
 	VGATHERDPS  (R10)(Z9*4), K2, Z10
@@ -681,6 +707,8 @@ row:
 	JG      tail
 
 loop4:
+	PREFETCHT0 2048(R8)(AX*4)
+	PREFETCHT0 1024(R9)(AX*2)
 	MOVL         0(R8)(AX*4), DX
 	SHLQ         $5, DX
 	VPBROADCASTW 0(R9)(AX*2), Y8
@@ -755,6 +783,8 @@ row:
 	JG      tail
 
 loop4:
+	PREFETCHT0 2048(R8)(AX*4)
+	PREFETCHT0 1024(R9)(AX*2)
 	MOVL         0(R8)(AX*4), DX
 	SHLQ         $5, DX
 	VPBROADCASTW 0(R9)(AX*2), X8
@@ -838,6 +868,8 @@ seg:
 	JG      tail
 
 loop4:
+	PREFETCHT0 1024(R8)(AX*2)
+	PREFETCHT0 2048(R9)(AX*4)
 	MOVWLZX      0(R8)(AX*2), DX
 	SHLQ         $5, DX
 	VBROADCASTSS 0(R9)(AX*4), Y8
@@ -920,6 +952,8 @@ seg:
 	JG      tail
 
 loop4:
+	PREFETCHT0 1024(R8)(AX*2)
+	PREFETCHT0 1024(R9)(AX*2)
 	MOVWLZX      0(R8)(AX*2), DX
 	SHLQ         $5, DX
 	VPBROADCASTW 0(R9)(AX*2), Y8
@@ -1007,6 +1041,8 @@ seg:
 	JG      tail
 
 loop4:
+	PREFETCHT0 1024(R8)(AX*2)
+	PREFETCHT0 1024(R9)(AX*2)
 	MOVWLZX      0(R8)(AX*2), DX
 	SHLQ         $5, DX
 	VPBROADCASTW 0(R9)(AX*2), X8

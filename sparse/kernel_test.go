@@ -221,7 +221,7 @@ func BenchmarkNarrow(b *testing.B) {
 					b.Fatal(err)
 				}
 				defer p.Close()
-				x := make([]float32, a.Cols*8)
+				x := benchX(a.Cols * 8)
 				dst := make([]float32, a.Rows*8)
 				b.SetBytes(p.MatrixBytes() + int64(len(x)+len(dst))*4)
 				for b.Loop() {
@@ -245,7 +245,7 @@ func BenchmarkKernels(b *testing.B) {
 					b.Fatal(err)
 				}
 				defer p.Close()
-				x := make([]float32, a.Cols*batch)
+				x := benchX(a.Cols * batch)
 				dst := make([]float32, a.Rows*batch)
 				b.SetBytes(int64(a.NNZ())*8 + int64(a.Rows+1)*4 + int64(len(x)+len(dst))*4)
 				for b.Loop() {
