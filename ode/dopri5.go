@@ -62,30 +62,30 @@ func StepFactor(r float64) float64 {
 }
 
 type dopri5[T Float] struct {
-	p       Problem[T]
-	s       Settings
-	st      Stats
-	n       int
-	y, y1   []T          // [dim][batch] state and candidate
-	k       [7][]T       // stages
-	coef    [7][7][]T    // [stage][earlier stage][batch] h·a coefficients
-	ecoef   [7][]float64 // [stage][batch] h·e coefficients of the error
-	mu      sync.Mutex   // guards errSum during fused stages
-	posts   [7]func(r0, r1 int)
-	took    []bool     // [batch] accepted this step
-	factor  []float64  // [batch] step-size factor of this step
-	pending []denseOut // outputs due from this step
-	starts  []int      // where each time index begins in pending, then len(pending)
-	w       []T        // [pending][7] dense-output weights
-	wv      []T        // [time index due][7][batch] the same by stage, 0 for samples not due
-	t, h    []float64  // [batch] time and step size of each sample
-	ts      []float64  // [batch] stage times
-	errSum  []float64  // [batch] Σ (err/scale)²
-	ratio   []float64  // [batch] RMS error ratios
-	done    []bool     // [batch] sample reached T1
-	seg     []int      // [batch] segment between breaks
-	restart []bool     // [batch] crossed a break: k1 must be evaluated anew
-	next    []int      // [batch] index of the next output time
+	p        Problem[T]
+	s        Settings
+	st       Stats
+	n        int
+	y, y1    []T          // [dim][batch] state and candidate
+	k        [7][]T       // stages
+	coef     [7][7][]T    // [stage][earlier stage][batch] h·a coefficients
+	ecoef    [7][]float64 // [stage][batch] h·e coefficients of the error
+	errParts rowSums      // errorBlock's partial sums, added in row order
+	posts    [7]func(r0, r1 int)
+	took     []bool     // [batch] accepted this step
+	factor   []float64  // [batch] step-size factor of this step
+	pending  []denseOut // outputs due from this step
+	starts   []int      // where each time index begins in pending, then len(pending)
+	w        []T        // [pending][7] dense-output weights
+	wv       []T        // [time index due][7][batch] the same by stage, 0 for samples not due
+	t, h     []float64  // [batch] time and step size of each sample
+	ts       []float64  // [batch] stage times
+	errSum   []float64  // [batch] Σ (err/scale)²
+	ratio    []float64  // [batch] RMS error ratios
+	done     []bool     // [batch] sample reached T1
+	seg      []int      // [batch] segment between breaks
+	restart  []bool     // [batch] crossed a break: k1 must be evaluated anew
+	next     []int      // [batch] index of the next output time
 }
 
 func newDopri5[T Float](p Problem[T], s Settings) *dopri5[T] {
@@ -114,6 +114,7 @@ func newDopri5[T Float](p Problem[T], s Settings) *dopri5[T] {
 			d.coef[i][l] = make([]T, p.Batch)
 		}
 	}
+	d.posts[0] = func(r0, r1 int) { d.combine(1, r0, r1) }
 	for i := 1; i < 7; i++ {
 		i := i
 		if i < 6 {
@@ -132,7 +133,7 @@ func (d *dopri5[T]) evalThen(k, y []T, ts []float64, post func(r0, r1 int)) {
 		d.p.FBlocks(k, y, ts, post)
 	} else {
 		d.p.F(k, y, ts)
-		post(0, d.p.Dim)
+		parallel(d.p.Dim, post)
 	}
 	d.st.RHSEvals++
 }
@@ -189,7 +190,8 @@ func as32[T Float](v []T) ([]float32, bool) {
 }
 
 // errorBlock adds rows [r0, r1) of each sample's squared scaled error
-// (h·Σ e_l k_l / (atol + rtol·max(|y|, |y1|)))² to errSum.
+// (h·Σ e_l k_l / (atol + rtol·max(|y|, |y1|)))² to errSum (through
+// errParts, which step adds up once the last stage is done).
 func (d *dopri5[T]) errorBlock(r0, r1 int) {
 	batch := d.p.Batch
 	var local [64]float64
@@ -229,11 +231,7 @@ func (d *dopri5[T]) errorBlock(r0, r1 int) {
 			}
 		}
 	}
-	d.mu.Lock()
-	for b, s := range sums {
-		d.errSum[b] += s
-	}
-	d.mu.Unlock()
+	d.errParts.add(r0, sums)
 }
 
 func (d *dopri5[T]) eval(k, y []T, ts []float64) {
@@ -341,13 +339,14 @@ func (d *dopri5[T]) step() {
 		}
 	}
 	clear(d.errSum)
-	d.combine(1, 0, d.p.Dim)
+	parallel(d.p.Dim, d.posts[0])
 	for i := 1; i < 7; i++ {
 		for b := range d.ts {
 			d.ts[b] = d.t[b] + dpC[i]*d.h[b]
 		}
 		d.evalThen(d.k[i], d.argOf(i), d.ts, d.posts[i])
 	}
+	d.errParts.addTo(d.errSum)
 	for b := range d.ratio {
 		if d.p.Dim == 0 {
 			d.ratio[b] = 0
@@ -397,14 +396,16 @@ func (d *dopri5[T]) accept(out []T) {
 		d.y, d.y1 = d.y1, d.y
 		d.k[0], d.k[6] = d.k[6], d.k[0]
 	} else {
-		for j := 0; j < d.n; j += batch {
-			for b, ok := range d.took {
-				if ok {
-					d.y[j+b] = d.y1[j+b]
-					d.k[0][j+b] = d.k[6][j+b]
+		parallel(d.p.Dim, func(r0, r1 int) {
+			for j := r0 * batch; j < r1*batch; j += batch {
+				for b, ok := range d.took {
+					if ok {
+						d.y[j+b] = d.y1[j+b]
+						d.k[0][j+b] = d.k[6][j+b]
+					}
 				}
 			}
-		}
+		})
 	}
 	for b, ok := range d.took {
 		if !ok {
@@ -583,6 +584,60 @@ func (d *dopri5[T]) emitInitial(out []T, b int) {
 	}
 }
 
+// errorSq adds vec.ErrorSq of whole [dim][batch] vectors to sums, in
+// parallel over rows.
+func (d *dopri5[T]) errorSq(sums []float64, ks [][]float32, cs [][]float64, y, y1 []float32) {
+	batch := d.p.Batch
+	var parts rowSums
+	parallel(d.p.Dim, func(r0, r1 int) {
+		lo, hi := r0*batch, r1*batch
+		part := make([]float64, batch)
+		kp := make([][]float32, len(ks))
+		for l, k := range ks {
+			kp[l] = k[lo:hi]
+		}
+		vec.ErrorSq(part, kp, cs, y[lo:hi], y1[lo:hi], d.s.Atol, d.s.Rtol)
+		parts.add(r0, part)
+	})
+	parts.addTo(sums)
+}
+
+// rowSums collects per-sample partial sums over blocks of rows from
+// concurrent workers and adds them up in row order, so that a sum does not
+// depend on which worker finished first: the step sizes, and with them the
+// whole solution, are the same from run to run.
+type rowSums struct {
+	mu     sync.Mutex
+	starts []int     // first row of each part
+	vals   []float64 // the parts' sums, one after the other
+	order  []int
+}
+
+// add records the sums of the block of rows starting at r0.
+func (r *rowSums) add(r0 int, sums []float64) {
+	r.mu.Lock()
+	r.starts = append(r.starts, r0)
+	r.vals = append(r.vals, sums...)
+	r.mu.Unlock()
+}
+
+// addTo adds the recorded sums to dst in order of their first rows and
+// forgets them.
+func (r *rowSums) addTo(dst []float64) {
+	r.order = r.order[:0]
+	for i := range r.starts {
+		r.order = append(r.order, i)
+	}
+	slices.SortFunc(r.order, func(a, b int) int { return cmp.Compare(r.starts[a], r.starts[b]) })
+	n := len(dst)
+	for _, i := range r.order {
+		for b, v := range r.vals[i*n : (i+1)*n] {
+			dst[b] += v
+		}
+	}
+	r.starts, r.vals = r.starts[:0], r.vals[:0]
+}
+
 // initialStep chooses each sample's first step as in Hairer, Nørsett &
 // Wanner I, II.4 (the algorithm of torchode and SciPy), at the cost of one
 // extra right-hand-side evaluation for the whole batch.
@@ -598,8 +653,8 @@ func (d *dopri5[T]) initialStep() {
 		ones[b], negs[b] = 1, -1
 	}
 	if is32 { // the same sums with internal/vec: max(|y|, |y|) = |y|
-		vec.ErrorSq(d0, [][]float32{y32}, [][]float64{ones}, y32, y32, atol, rtol)
-		vec.ErrorSq(d1, [][]float32{k032}, [][]float64{ones}, y32, y32, atol, rtol)
+		d.errorSq(d0, [][]float32{y32}, [][]float64{ones}, y32, y32)
+		d.errorSq(d1, [][]float32{k032}, [][]float64{ones}, y32, y32)
 	} else {
 		for j := 0; j < d.n; j += batch {
 			for b := 0; b < batch; b++ {
@@ -623,12 +678,15 @@ func (d *dopri5[T]) initialStep() {
 	}
 	if is32 {
 		k632, _ := as32(d.k[6])
-		copy(k632, y32)
 		h032 := make([]float32, batch)
 		for b, h := range h0 {
 			h032[b] = float32(h)
 		}
-		vec.AxpyPattern(k632, k032, h032)
+		parallel(p.Dim, func(r0, r1 int) {
+			lo, hi := r0*batch, r1*batch
+			copy(k632[lo:hi], y32[lo:hi])
+			vec.AxpyPattern(k632[lo:hi], k032[lo:hi], h032)
+		})
 	} else {
 		for j := 0; j < d.n; j += batch {
 			for b := 0; b < batch; b++ {
@@ -644,7 +702,7 @@ func (d *dopri5[T]) initialStep() {
 	d2 := make([]float64, batch)
 	if is32 {
 		f132, _ := as32(f1)
-		vec.ErrorSq(d2, [][]float32{f132, k032}, [][]float64{ones, negs}, y32, y32, atol, rtol)
+		d.errorSq(d2, [][]float32{f132, k032}, [][]float64{ones, negs}, y32, y32)
 	} else {
 		for j := 0; j < d.n; j += batch {
 			for b := 0; b < batch; b++ {
