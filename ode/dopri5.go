@@ -46,11 +46,15 @@ const (
 	dpOrder   = 5 // error-estimate order + 1, the exponent's denominator
 )
 
+// Accepts reports whether a step with RMS error ratio r is taken: r < 1,
+// strictly, as in torchode and SciPy (false for NaN).
+func Accepts(r float64) bool { return r < 1 }
+
 // StepFactor is dopri5's integral step-size controller (torchode's
 // IntegralController): the factor by which the step size changes after a
 // step with RMS error ratio r, safety·r^(−1/5) clipped to [0.2, 10], the
-// smallest factor for a NaN or infinite ratio. A step is accepted when
-// r ≤ 1.
+// smallest factor for a NaN or infinite ratio. Whether the step is taken
+// is Accepts(r).
 func StepFactor(r float64) float64 {
 	switch {
 	case math.IsNaN(r) || math.IsInf(r, 0):
@@ -369,7 +373,7 @@ func (d *dopri5[T]) accept(out []T) {
 		}
 		r := d.ratio[b]
 		factor := StepFactor(r)
-		if !(r <= 1) {
+		if !Accepts(r) {
 			d.st.Rejected[b]++
 			d.h[b] *= min(1, factor)
 			all = false

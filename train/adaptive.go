@@ -103,7 +103,7 @@ func (nt *net[T]) adaptive() error {
 			}
 			r := d.ratio[sm]
 			factor := ode.StepFactor(r)
-			if r <= 1 {
+			if ode.Accepts(r) {
 				taken[sm] = d.hstep[sm]
 				anyTaken = true
 				d.h[sm] = d.hstep[sm] * factor
