@@ -7,13 +7,16 @@ import (
 )
 
 // A variant is one named kernel: a way to compute rows [r0, r1) of
-// dst = A·x. batch is the only batch size it handles, 0 for any. A kernel
+// dst = A·x. batch is the only batch size it handles, 0 for any; minBatch,
+// if set, is the smallest batch it is offered for (it computes any, but
+// below that it is no different from a general kernel). A kernel
 // for the plain CSR has f; a kernel for a narrow encoding has nf and the
 // encoding it reads (index16, weights), or anyNarrow for every one.
 type variant struct {
-	name  string
-	batch int
-	f     kernel
+	name     string
+	batch    int
+	minBatch int
+	f        kernel
 
 	nf        narrowKernel
 	index16   bool
@@ -53,7 +56,7 @@ var goKernels = []variant{
 // exists on this CPU and handles the batch wins. The order comes from
 // BenchmarkKernels on an AMD Zen 4 (AVX-512) with the default connectome.
 var preference = []string{
-	"avx2-1", "avx512-1", "avx2-8", "avx512-n", "avx512-16", "avx512-32",
+	"avx2-1", "avx512-1", "avx2-8", "avx512-w", "avx512-n", "avx512-16", "avx512-32",
 	"avx2-16", "avx2-32", "avx2-n",
 	"avx2-8-i16", "avx2-8-bf16", "avx2-8-f16", "avx2-8-i16-bf16", "avx2-8-i16-f16",
 	"go-1", "go-8", "go-n", "go-n-narrow",
@@ -82,7 +85,7 @@ func KernelsNarrow(batch int, index16 bool, weights string) []string {
 func kernelsFor(batch int, e encoding) []string {
 	var names []string
 	for _, v := range allKernels() {
-		if (v.batch == 0 || v.batch == batch) && v.reads(e) {
+		if v.handles(batch) && v.reads(e) {
 			names = append(names, v.name)
 		}
 	}
@@ -90,6 +93,11 @@ func kernelsFor(batch int, e encoding) []string {
 		return rank(a) - rank(b)
 	})
 	return names
+}
+
+// handles reports whether the kernel is offered for the batch.
+func (v variant) handles(batch int) bool {
+	return (v.batch == 0 || v.batch == batch) && batch >= v.minBatch
 }
 
 func rank(name string) int {
@@ -116,9 +124,13 @@ func kernelNamed(name string, batch int, e encoding) (variant, error) {
 		if v.name != name {
 			continue
 		}
-		if v.batch != 0 && v.batch != batch {
-			return variant{}, fmt.Errorf("kernel %q handles batch %d only, not %d (kernels for batch %d: %s)",
-				name, v.batch, batch, batch, strings.Join(kernelsFor(batch, e), ", "))
+		if !v.handles(batch) {
+			what := fmt.Sprintf("batch %d only", v.batch)
+			if v.batch == 0 {
+				what = fmt.Sprintf("batches of %d or more", v.minBatch)
+			}
+			return variant{}, fmt.Errorf("kernel %q handles %s, not %d (kernels for batch %d: %s)",
+				name, what, batch, batch, strings.Join(kernelsFor(batch, e), ", "))
 		}
 		if !v.reads(e) {
 			return variant{}, fmt.Errorf("kernel %q does not read this encoding (index16 %v, weights %s; kernels for it: %s)",

@@ -37,7 +37,13 @@ func rows32AVX512(dst *float32, rowPtr *int32, colIdx *int32, val *float32, x *f
 func rowsNAVX2(dst *float32, rowPtr *int32, colIdx *int32, val *float32, x *float32, batch, r0, r1 int, mask *int32)
 
 //go:noescape
-func rowsNAVX512(dst *float32, rowPtr *int32, colIdx *int32, val *float32, x *float32, batch, r0, r1 int, tail uint16)
+func rowsNAVX512(dst *float32, rowPtr *int32, colIdx *int32, val *float32, x *float32, batch, lanes, r0, r1 int, tail uint16)
+
+//go:noescape
+func rows64AVX512(dst *float32, rowPtr *int32, colIdx *int32, val *float32, x *float32, stride, r0, r1 int)
+
+//go:noescape
+func rows128AVX512(dst *float32, rowPtr *int32, colIdx *int32, val *float32, x *float32, stride, r0, r1 int)
 
 //go:noescape
 func rows8BF16AVX2(dst *float32, rowPtr *int32, colIdx *int32, val16 *uint16, x *float32, r0, r1 int)
@@ -92,12 +98,39 @@ func rowsNAVX512Kernel(dst []float32, rowPtr, colIdx []int32, val, x []float32, 
 	if r0 >= r1 {
 		return
 	}
+	lanesNAVX512(dst, rowPtr, colIdx, val, x, batch, 0, batch, r0, r1)
+}
+
+// lanesNAVX512 computes lanes [c0, c0+lanes) of rows [r0, r1) with
+// rowsNAVX512.
+func lanesNAVX512(dst []float32, rowPtr, colIdx []int32, val, x []float32, batch, c0, lanes, r0, r1 int) {
 	tail := uint16(0xffff)
-	if rem := batch % 16; rem != 0 {
+	if rem := lanes % 16; rem != 0 {
 		tail = uint16(1)<<rem - 1
 	}
-	rowsNAVX512(unsafe.SliceData(dst), unsafe.SliceData(rowPtr), unsafe.SliceData(colIdx),
-		unsafe.SliceData(val), unsafe.SliceData(x), batch, r0, r1, tail)
+	rowsNAVX512(&dst[c0], unsafe.SliceData(rowPtr), unsafe.SliceData(colIdx),
+		unsafe.SliceData(val), &x[c0], batch, lanes, r0, r1, tail)
+}
+
+// rowsWideAVX512Kernel walks the batch in passes of 128 lanes with
+// rows128AVX512 and leaves the remaining lanes to rowsNAVX512.
+func rowsWideAVX512Kernel(dst []float32, rowPtr, colIdx []int32, val, x []float32, batch, r0, r1 int) {
+	if r0 >= r1 {
+		return
+	}
+	c0 := 0
+	for ; c0+128 <= batch; c0 += 128 {
+		rows128AVX512(&dst[c0], unsafe.SliceData(rowPtr), unsafe.SliceData(colIdx),
+			unsafe.SliceData(val), &x[c0], batch, r0, r1)
+	}
+	if c0+64 <= batch {
+		rows64AVX512(&dst[c0], unsafe.SliceData(rowPtr), unsafe.SliceData(colIdx),
+			unsafe.SliceData(val), &x[c0], batch, r0, r1)
+		c0 += 64
+	}
+	if c0 < batch {
+		lanesNAVX512(dst, rowPtr, colIdx, val, x, batch, c0, batch-c0, r0, r1)
+	}
 }
 
 // narrowHalf wraps a batch-8 kernel for int32 columns and 16-bit weights.
@@ -136,6 +169,7 @@ func archKernels() []variant {
 			variant{name: "avx512-16", batch: 16, f: asmFixed(rows16AVX512)},
 			variant{name: "avx512-32", batch: 32, f: asmFixed(rows32AVX512)},
 			variant{name: "avx512-n", f: rowsNAVX512Kernel},
+			variant{name: "avx512-w", minBatch: 64, f: rowsWideAVX512Kernel},
 			variant{name: "avx512-1", batch: 1, f: asmFixed(rows1AVX512)},
 		)
 	}

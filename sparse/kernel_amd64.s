@@ -426,8 +426,11 @@ done:
 	VBROADCASTSS off(R9)(AX*4), Z8 \
 	VFMADD231PS  (R13)(DX*1), Z8, K1, acc
 
-// func rowsNAVX512(dst *float32, rowPtr *int32, colIdx *int32, val *float32, x *float32, batch, r0, r1 int, tail uint16)
-TEXT ·rowsNAVX512(SB), NOSPLIT, $0-66
+// func rowsNAVX512(dst *float32, rowPtr *int32, colIdx *int32, val *float32, x *float32, batch, lanes, r0, r1 int, tail uint16)
+//
+// It computes lanes ≤ batch lanes of each row (rows are batch floats apart
+// in dst and x); tail masks the last chunk of lanes.
+TEXT ·rowsNAVX512(SB), NOSPLIT, $0-74
 	MOVQ dst+0(FP), DI
 	MOVQ rowPtr+8(FP), SI
 	MOVQ colIdx+16(FP), R8
@@ -435,13 +438,13 @@ TEXT ·rowsNAVX512(SB), NOSPLIT, $0-66
 	MOVQ x+32(FP), R10
 	MOVQ batch+40(FP), R14
 	SHLQ $2, R14
-	MOVQ r0+48(FP), R11
-	MOVQ r1+56(FP), R12
+	MOVQ r0+56(FP), R11
+	MOVQ r1+64(FP), R12
 	CMPQ R11, R12
 	JGE  done
 
 row:
-	MOVQ batch+40(FP), R15
+	MOVQ lanes+48(FP), R15
 	MOVQ R10, R13
 
 chunk:
@@ -449,7 +452,7 @@ chunk:
 	KMOVW DX, K1
 	CMPQ  R15, $16
 	JGE   full
-	KMOVW tail+64(FP), K1
+	KMOVW tail+72(FP), K1
 
 full:
 	MOVLQSX (SI)(R11*4), AX
@@ -493,6 +496,140 @@ store:
 	ADDQ    $64, R13
 	SUBQ    $16, R15
 	JG      chunk
+	INCQ    R11
+	CMPQ    R11, R12
+	JL      row
+
+done:
+	VZEROUPPER
+	RET
+
+// func rows128AVX512(dst *float32, rowPtr *int32, colIdx *int32, val *float32, x *float32, stride, r0, r1 int)
+//
+// 128 lanes of each row at once, for batches of 64 and more: dst[i][0:128] =
+// Σ val[k]·x[col][0:128] with rows stride floats apart, in eight zmm
+// accumulators. Each entry reads 512 contiguous bytes of x instead of one
+// 64-byte chunk per pass of rowsNAVX512, and a pass over the rows touches
+// only these 128 lanes of x, so that at batch 256 each pass's share of x
+// (24 MB at the default size) stays in L3. Registers: R14 stride in bytes,
+// DX the entry's x row, DI the current dst row.
+TEXT ·rows128AVX512(SB), NOSPLIT, $0-64
+	MOVQ  dst+0(FP), DI
+	MOVQ  rowPtr+8(FP), SI
+	MOVQ  colIdx+16(FP), R8
+	MOVQ  val+24(FP), R9
+	MOVQ  x+32(FP), R10
+	MOVQ  stride+40(FP), R14
+	SHLQ  $2, R14
+	MOVQ  r0+48(FP), R11
+	MOVQ  r1+56(FP), R12
+	CMPQ  R11, R12
+	JGE   done
+	MOVQ  R11, CX
+	IMULQ R14, CX
+	ADDQ  CX, DI
+
+row:
+	MOVLQSX (SI)(R11*4), AX
+	MOVLQSX 4(SI)(R11*4), BX
+	VXORPS  Z0, Z0, Z0
+	VXORPS  Z1, Z1, Z1
+	VXORPS  Z2, Z2, Z2
+	VXORPS  Z3, Z3, Z3
+	VXORPS  Z4, Z4, Z4
+	VXORPS  Z5, Z5, Z5
+	VXORPS  Z6, Z6, Z6
+	VXORPS  Z7, Z7, Z7
+	CMPQ    AX, BX
+	JGE     store
+
+loop1:
+	PREFETCHT0   2048(R8)(AX*4)
+	PREFETCHT0   2048(R9)(AX*4)
+	MOVLQSX      (R8)(AX*4), DX
+	IMULQ        R14, DX
+	ADDQ         R10, DX
+	VBROADCASTSS (R9)(AX*4), Z8
+	VFMADD231PS  (DX), Z8, Z0
+	VFMADD231PS  64(DX), Z8, Z1
+	VFMADD231PS  128(DX), Z8, Z2
+	VFMADD231PS  192(DX), Z8, Z3
+	VFMADD231PS  256(DX), Z8, Z4
+	VFMADD231PS  320(DX), Z8, Z5
+	VFMADD231PS  384(DX), Z8, Z6
+	VFMADD231PS  448(DX), Z8, Z7
+	INCQ         AX
+	CMPQ         AX, BX
+	JL           loop1
+
+store:
+	VMOVUPS Z0, (DI)
+	VMOVUPS Z1, 64(DI)
+	VMOVUPS Z2, 128(DI)
+	VMOVUPS Z3, 192(DI)
+	VMOVUPS Z4, 256(DI)
+	VMOVUPS Z5, 320(DI)
+	VMOVUPS Z6, 384(DI)
+	VMOVUPS Z7, 448(DI)
+	ADDQ    R14, DI
+	INCQ    R11
+	CMPQ    R11, R12
+	JL      row
+
+done:
+	VZEROUPPER
+	RET
+
+// func rows64AVX512(dst *float32, rowPtr *int32, colIdx *int32, val *float32, x *float32, stride, r0, r1 int)
+//
+// rows128AVX512 for 64 lanes, in four zmm accumulators.
+TEXT ·rows64AVX512(SB), NOSPLIT, $0-64
+	MOVQ  dst+0(FP), DI
+	MOVQ  rowPtr+8(FP), SI
+	MOVQ  colIdx+16(FP), R8
+	MOVQ  val+24(FP), R9
+	MOVQ  x+32(FP), R10
+	MOVQ  stride+40(FP), R14
+	SHLQ  $2, R14
+	MOVQ  r0+48(FP), R11
+	MOVQ  r1+56(FP), R12
+	CMPQ  R11, R12
+	JGE   done
+	MOVQ  R11, CX
+	IMULQ R14, CX
+	ADDQ  CX, DI
+
+row:
+	MOVLQSX (SI)(R11*4), AX
+	MOVLQSX 4(SI)(R11*4), BX
+	VXORPS  Z0, Z0, Z0
+	VXORPS  Z1, Z1, Z1
+	VXORPS  Z2, Z2, Z2
+	VXORPS  Z3, Z3, Z3
+	CMPQ    AX, BX
+	JGE     store
+
+loop1:
+	PREFETCHT0   2048(R8)(AX*4)
+	PREFETCHT0   2048(R9)(AX*4)
+	MOVLQSX      (R8)(AX*4), DX
+	IMULQ        R14, DX
+	ADDQ         R10, DX
+	VBROADCASTSS (R9)(AX*4), Z8
+	VFMADD231PS  (DX), Z8, Z0
+	VFMADD231PS  64(DX), Z8, Z1
+	VFMADD231PS  128(DX), Z8, Z2
+	VFMADD231PS  192(DX), Z8, Z3
+	INCQ         AX
+	CMPQ         AX, BX
+	JL           loop1
+
+store:
+	VMOVUPS Z0, (DI)
+	VMOVUPS Z1, 64(DI)
+	VMOVUPS Z2, 128(DI)
+	VMOVUPS Z3, 192(DI)
+	ADDQ    R14, DI
 	INCQ    R11
 	CMPQ    R11, R12
 	JL      row

@@ -89,13 +89,14 @@ type conformanceShape struct {
 // several segments per row, down to one entry per segment.
 var wideShapes = []conformanceShape{{3, 200000, 3000, 0}, {50, 300000, 100, 0}, {20, 70000, 0, 0}}
 
-// allBatches are 1..33 and a few larger ones, for kernels of any batch.
+// allBatches are 1..33 and a few larger ones, for kernels of any batch:
+// the wide kernel's passes of 128 lanes with and without remainders.
 func allBatches() []int {
 	var bs []int
 	for b := 1; b <= 33; b++ {
 		bs = append(bs, b)
 	}
-	return append(bs, 48, 64, 100)
+	return append(bs, 48, 64, 100, 128, 131, 256, 300)
 }
 
 var narrowEncodings = []encoding{
@@ -143,6 +144,12 @@ func TestKernelsListed(t *testing.T) {
 	}
 	if contains(Kernels(5), "go-8") {
 		t.Error("go-8 offered for batch 5")
+	}
+	if contains(Kernels(63), "avx512-w") {
+		t.Error("avx512-w offered for batch 63")
+	}
+	if contains(Kernels(256), "avx512-w") && Kernels(256)[0] != "avx512-w" {
+		t.Errorf("batch 256: default kernel %s, want avx512-w", Kernels(256)[0])
 	}
 }
 
@@ -237,8 +244,11 @@ func BenchmarkNarrow(b *testing.B) {
 // a multiple of any vector width.
 func BenchmarkKernels(b *testing.B) {
 	a := RandomExact(47521, 47521, 4623254, 1, 1234, nil)
-	for _, batch := range []int{1, 8, 16, 32, 13, 64} {
+	for _, batch := range []int{1, 8, 16, 32, 13, 64, 128, 256} {
 		for _, name := range Kernels(batch) {
+			if batch > 64 && strings.HasPrefix(name, "go-") {
+				continue // seconds per product
+			}
 			b.Run("batch="+itoa(batch)+"/"+name, func(b *testing.B) {
 				p, err := NewProductWith(a, batch, ProductOptions{Workers: 2, Kernel: name})
 				if err != nil {
