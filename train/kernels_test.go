@@ -12,8 +12,9 @@ import (
 // the same inputs, including empty rows and rows of every length.
 func TestBackRowsFastMatchesGo(t *testing.T) {
 	rng := rand.New(rand.NewPCG(1, 2))
-	for _, n := range []int{7, 64, 300} {
-		a := sparse.Random(n, n, 3*n, 1, uint64(n), nil)
+	for _, c := range []struct{ n, deg int }{{7, 3}, {64, 3}, {300, 3}, {200, 41}, {50, 50}} {
+		n := c.n // rows of 0 to ~100 entries: blocks of eight and the rest
+		a := sparse.Random(n, n, c.deg*n, 1, uint64(n+c.deg), nil)
 		rowPtr, col, _ := transposeMap(a)
 		val := make([]float32, a.NNZ())
 		for k := range val {
