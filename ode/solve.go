@@ -2,10 +2,10 @@ package ode
 
 import (
 	"fmt"
-	"math"
 	"strings"
 
 	"github.com/neuropil/neuropil/internal/team"
+	"github.com/neuropil/neuropil/internal/vec"
 )
 
 // Defaults of Settings, those of torchode and bioplnn.
@@ -124,10 +124,8 @@ var ErrNotFinite = fmt.Errorf("state is not finite")
 
 // checkFinite returns an error if y holds NaN or Inf.
 func checkFinite[T Float](y []T, t float64) error {
-	for i, v := range y {
-		if math.IsNaN(float64(v)) || math.IsInf(float64(v), 0) {
-			return fmt.Errorf("at t = %g: variable %d is %v: %w", t, i, v, ErrNotFinite)
-		}
+	if i := vec.FirstNonFinite(y); i >= 0 {
+		return fmt.Errorf("at t = %g: variable %d is %v: %w", t, i, y[i], ErrNotFinite)
 	}
 	return nil
 }

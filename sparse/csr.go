@@ -3,7 +3,8 @@ package sparse
 import (
 	"errors"
 	"fmt"
-	"math"
+
+	"github.com/neuropil/neuropil/internal/vec"
 )
 
 // CSR is a matrix in compressed sparse row form. Row i holds the entries
@@ -62,10 +63,8 @@ var ErrNotFinite = errors.New("value is NaN or infinite")
 // CheckFinite returns an error wrapping ErrNotFinite naming the first
 // non-finite element of v.
 func CheckFinite(v []float32) error {
-	for k, x := range v {
-		if math.IsNaN(float64(x)) || math.IsInf(float64(x), 0) {
-			return fmt.Errorf("element %d is %v: %w", k, x, ErrNotFinite)
-		}
+	if k := vec.FirstNonFinite(v); k >= 0 {
+		return fmt.Errorf("element %d is %v: %w", k, v[k], ErrNotFinite)
 	}
 	return nil
 }

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 
+	"github.com/neuropil/neuropil/internal/vec"
 	"github.com/neuropil/neuropil/ode"
 	"github.com/neuropil/neuropil/sparse"
 )
@@ -393,10 +394,8 @@ func (nt *net[T]) fixed(replay bool) error {
 }
 
 func checkFinite[T ode.Float](y []T, t float64) error {
-	for i, v := range y {
-		if math.IsNaN(float64(v)) || math.IsInf(float64(v), 0) {
-			return fmt.Errorf("state of neuron %d is %v at t = %g", i, v, t)
-		}
+	if i := vec.FirstNonFinite(y); i >= 0 {
+		return fmt.Errorf("state of neuron %d is %v at t = %g", i, y[i], t)
 	}
 	return nil
 }

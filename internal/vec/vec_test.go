@@ -338,3 +338,38 @@ func TestAllocs(t *testing.T) {
 		t.Errorf("%v allocations per call", a)
 	}
 }
+
+// FirstNonFinite agrees with math.IsNaN || math.IsInf at every position
+// and length, for the special values and for the largest finite ones.
+func TestFirstNonFinite(t *testing.T) {
+	bad := []float64{math.NaN(), math.Inf(1), math.Inf(-1)}
+	for n := 0; n <= 35; n++ {
+		v32 := make([]float32, n)
+		v64 := make([]float64, n)
+		for i := range v32 {
+			v32[i], v64[i] = math.MaxFloat32*float32(1-2*(i%2)), -math.MaxFloat64*float64(1-2*(i%2))
+		}
+		if got := FirstNonFinite(v32); got != -1 {
+			t.Fatalf("n %d: finite float32 slice: %d", n, got)
+		}
+		if got := FirstNonFinite(v64); got != -1 {
+			t.Fatalf("n %d: finite float64 slice: %d", n, got)
+		}
+		for p := 0; p < n; p++ {
+			for _, b := range bad {
+				w32 := append([]float32(nil), v32...)
+				w64 := append([]float64(nil), v64...)
+				w32[p], w64[p] = float32(b), b
+				if p+1 < n { // a later bad value must not be reported first
+					w32[n-1], w64[n-1] = float32(math.NaN()), math.NaN()
+				}
+				if got := FirstNonFinite(w32); got != p {
+					t.Fatalf("n %d: float32 %v at %d: got %d", n, b, p, got)
+				}
+				if got := FirstNonFinite(w64); got != p {
+					t.Fatalf("n %d: float64 %v at %d: got %d", n, b, p, got)
+				}
+			}
+		}
+	}
+}
