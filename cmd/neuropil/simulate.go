@@ -191,22 +191,39 @@ func simulate(f *simulateFlags, stdout, stderr io.Writer) (err error) {
 
 	start := time.Now()
 	rng := rand.New(rand.NewPCG(f.seed, 0x73696d))
+	// The input (input data: [frames][batch][inputs]) is read while the
+	// connectome is built or read: the two are independent, and the
+	// default run spends about as long gunzipping MNIST on one core as
+	// drawing the connectome on the other. loadInput is the only user of
+	// rng until it returns, so the draws are the same as in sequence.
+	type input struct {
+		x              []float32
+		frames, inputs int
+		labels         []uint8
+		name           string
+		err            error
+	}
+	inputDone := make(chan input, 1)
+	go func() {
+		var in input
+		in.x, in.frames, in.inputs, in.labels, in.name, in.err = f.loadInput(rng)
+		inputDone <- in
+	}()
 	conn, connName, err := loadConnectome(f.connectome, f.load.options())
+	in := <-inputDone
 	if err != nil {
 		return err
 	}
+	if in.err != nil {
+		return in.err
+	}
+	x, frames, inputs, labels, inputName := in.x, in.frames, in.inputs, in.labels, in.name
 	n := conn.Neurons()
 	if n == 0 {
 		return fmt.Errorf("%s: the connectome has no neurons", connName)
 	}
 	// act holds every neuron at every output time, whatever is recorded.
 	if err := checkMemory(f.evals, f.batch, n, n); err != nil {
-		return err
-	}
-
-	// Input data: [frames][batch][inputs].
-	x, frames, inputs, labels, inputName, err := f.loadInput(rng)
-	if err != nil {
 		return err
 	}
 	var win *sparse.CSR
