@@ -1,6 +1,11 @@
 package connectome
 
-import "testing"
+import (
+	"encoding/binary"
+	"hash/fnv"
+	"math"
+	"testing"
+)
 
 func TestDefaultHasTutorialSize(t *testing.T) {
 	if testing.Short() {
@@ -30,6 +35,12 @@ func TestDefaultHasTutorialSize(t *testing.T) {
 	if f := float64(pos) / float64(c.Synapses()); f < 0.45 || f > 0.55 {
 		t.Errorf("fraction positive %v", f)
 	}
+	// The default connectome is part of every default result: it must not
+	// change from one version to the next (a faster generator must draw
+	// exactly the same matrix).
+	if h := csrHash(c); h != defaultHash {
+		t.Errorf("default connectome hash %#x, want %#x: the built-in connectome changed", h, defaultHash)
+	}
 	// Same seed, same connectome.
 	d := Default()
 	for k := range c.W.Val {
@@ -45,4 +56,27 @@ func TestValidateRejectsNonSquare(t *testing.T) {
 	if err := c.Validate(); err == nil {
 		t.Fatal("non-square accepted")
 	}
+}
+
+// defaultHash is csrHash of Default() since the first release.
+const defaultHash uint64 = 0x8b34464955f7b7b0
+
+// csrHash is FNV-64a of the row pointers, columns and weight bits.
+func csrHash(c *Connectome) uint64 {
+	h := fnv.New64a()
+	var b [4]byte
+	put := func(u uint32) {
+		binary.LittleEndian.PutUint32(b[:], u)
+		h.Write(b[:])
+	}
+	for _, v := range c.W.RowPtr {
+		put(uint32(v))
+	}
+	for _, v := range c.W.ColIdx {
+		put(uint32(v))
+	}
+	for _, v := range c.W.Val {
+		put(math.Float32bits(v))
+	}
+	return h.Sum64()
 }

@@ -5,6 +5,8 @@ import (
 	"math"
 	"math/rand/v2"
 	"slices"
+
+	"github.com/neuropil/neuropil/internal/team"
 )
 
 // Random returns a rows×cols matrix with about nnz entries at random
@@ -40,29 +42,43 @@ func RandomExact(rows, cols, nnz int, sigma float64, seed uint64, dist func(*ran
 	}
 	deg := rowDegrees(rng, rows, cols, nnz, sigma)
 	a := &CSR{Rows: rows, Cols: cols, RowPtr: make([]int32, rows+1),
-		ColIdx: make([]int32, 0, nnz), Val: make([]float32, 0, nnz)}
-	var row []int32
+		ColIdx: make([]int32, nnz), Val: make([]float32, nnz)}
+	// The draws are sequential (one random stream). Each row draws its
+	// columns until it has d distinct ones, skipping repeats (seen marks
+	// the columns drawn for the current row), then d weights, which go to
+	// the row's columns in ascending order. Sorting the columns, the costly
+	// part, is left to a parallel pass over the rows; the weights already
+	// sit at their sorted positions.
+	seen := make([]int32, cols)
+	for j := range seen {
+		seen[j] = -1
+	}
+	k := 0
 	for i, d := range deg {
-		// Draw with replacement, then redraw the duplicates: rows are far
-		// sparser than cols, so this converges in a round or two.
-		row = row[:0]
-		for len(row) < d {
-			for len(row) < d {
-				row = append(row, int32(rng.IntN(cols)))
+		row := a.ColIdx[k : k+d]
+		for got := 0; got < d; {
+			j := int32(rng.IntN(cols))
+			if seen[j] != int32(i) {
+				seen[j] = int32(i)
+				row[got] = j
+				got++
 			}
-			slices.Sort(row)
-			row = slices.Compact(row)
 		}
-		for _, j := range row {
+		for m := range row {
 			v := dist(rng)
 			for v == 0 {
 				v = dist(rng)
 			}
-			a.ColIdx = append(a.ColIdx, j)
-			a.Val = append(a.Val, v)
+			a.Val[k+m] = v
 		}
-		a.RowPtr[i+1] = int32(len(a.Val))
+		k += d
+		a.RowPtr[i+1] = int32(k)
 	}
+	team.For(rows, 1024, func(lo, hi int) {
+		for i := lo; i < hi; i++ {
+			slices.Sort(a.ColIdx[a.RowPtr[i]:a.RowPtr[i+1]])
+		}
+	})
 	return a
 }
 
