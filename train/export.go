@@ -5,6 +5,7 @@ import (
 	"io"
 
 	"github.com/neuropil/neuropil/format/npy"
+	"github.com/neuropil/neuropil/format/pt"
 	"github.com/neuropil/neuropil/sparse"
 )
 
@@ -75,4 +76,45 @@ func ExportNPZ(w io.Writer, m *Model) error {
 		}
 	}
 	return zw.Close()
+}
+
+// ExportPT writes the model's parameters as a PyTorch state dict (the zip
+// format of torch.save), an OrderedDict by the names of ParamNames, in
+// that order, with the shapes of ExportNPZ: hh.weight [neurons][neurons],
+// ih.weight [neurons][inputs] and out.weight [outputs][neurons] as
+// coalesced sparse COO float32 tensors, the dense parameters as float32
+// tensors, then sign (int32, with Dale) and neuron_type (int32, when tau
+// is per type). torch.load(f, weights_only=True) reads it.
+func ExportPT(w io.Writer, m *Model) error {
+	return pt.EncodeStateDict(w, stateDict(m))
+}
+
+// stateDict lists the model's parameters as ExportPT writes them.
+func stateDict(m *Model) []pt.Tensor {
+	vec := func(name string, v []float32) pt.Tensor {
+		return pt.Tensor{Name: name, Shape: []int{len(v)}, Data: v}
+	}
+	sd := []pt.Tensor{
+		{Name: ParamNames[PW], Sparse: m.W},
+		{Name: ParamNames[PInput], Sparse: m.Input},
+		vec(ParamNames[PBias], m.Bias),
+		vec(ParamNames[PTau], m.Tau),
+		{Name: ParamNames[POut], Sparse: m.Out},
+		vec(ParamNames[POutBias], m.OutBias),
+		{Name: ParamNames[PFC1], Shape: []int{m.Hidden, m.Outputs}, Data: m.FC1},
+		vec(ParamNames[PB1], m.B1),
+		{Name: ParamNames[PFC2], Shape: []int{m.Classes, m.Hidden}, Data: m.FC2},
+		vec(ParamNames[PB2], m.B2),
+	}
+	if m.Dale {
+		s := make([]int32, len(m.Sign))
+		for i, v := range m.Sign {
+			s[i] = int32(v)
+		}
+		sd = append(sd, pt.Tensor{Name: "sign", Shape: []int{len(s)}, Int: s})
+	}
+	if m.NeuronType != nil {
+		sd = append(sd, pt.Tensor{Name: "neuron_type", Shape: []int{len(m.NeuronType)}, Int: m.NeuronType})
+	}
+	return sd
 }

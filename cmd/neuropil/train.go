@@ -361,7 +361,7 @@ func runEval(args []string, stdout, stderr io.Writer) error {
 	fs.IntVar(&limit, "test-limit", 0, "evaluate on the first N test images (0: all)")
 	fs.IntVar(&batch, "batch", 32, "evaluation batch size")
 	fs.IntVar(&workers, "workers", 0, "goroutines (default: all cores)")
-	fs.StringVar(&export, "export", "", "also write the model's parameters to this .npz file")
+	fs.StringVar(&export, "export", "", "also write the model's parameters to this file: .npz (NumPy) or .pt/.pth (PyTorch state dict)")
 	fs.StringVar(&exportConn, "export-connectome", "", "also write the trained recurrent weights as a connectome file (any format: "+strings.Join(format.Extensions(), ", ")+")")
 	if err := parseFlags(fs, args, 0); err != nil {
 		return err
@@ -415,11 +415,17 @@ func runEval(args []string, stdout, stderr io.Writer) error {
 	return nil
 }
 
-// exportModel writes the parameters to a file chosen by extension.
+// exportExtensions are the extensions exportModel knows.
+var exportExtensions = []string{".npz", ".pt", ".pth"}
+
+// exportModel writes the parameters to a file chosen by extension: a
+// NumPy .npz archive, or a PyTorch state dict (.pt, .pth).
 func exportModel(path string, m *train.Model) error {
 	switch strings.ToLower(filepath.Ext(path)) {
 	case ".npz":
 		return atomic.WriteFile(path, func(w io.Writer) error { return train.ExportNPZ(w, m) })
+	case ".pt", ".pth":
+		return atomic.WriteFile(path, func(w io.Writer) error { return train.ExportPT(w, m) })
 	}
-	return fmt.Errorf("--export %s: unknown format %q (known: .npz)", path, filepath.Ext(path))
+	return fmt.Errorf("--export %s: unknown format %q (known: %s)", path, filepath.Ext(path), strings.Join(exportExtensions, ", "))
 }

@@ -7,11 +7,13 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 
 	"github.com/neuropil/neuropil/format"
 	"github.com/neuropil/neuropil/format/npy"
+	"github.com/neuropil/neuropil/format/pt"
 	"github.com/neuropil/neuropil/train"
 )
 
@@ -94,7 +96,7 @@ func TestTrainEvalCommands(t *testing.T) {
 	}
 	stdout.Reset()
 	if err := run([]string{"eval", "--checkpoint", filepath.Join(out, "checkpoint.ckpt"), "--mnist", data,
-		"--export", filepath.Join(dir, "m.npz"), "--export-connectome", filepath.Join(dir, "trained.npz")}, &stdout, &stderr); err != nil {
+		"--export", filepath.Join(dir, "m.pt"), "--export-connectome", filepath.Join(dir, "trained.npz")}, &stdout, &stderr); err != nil {
 		t.Fatal(err)
 	}
 	if !strings.Contains(stdout.String(), "test accuracy:") {
@@ -108,6 +110,7 @@ func TestTrainEvalCommands(t *testing.T) {
 	if err != nil || len(c.State.History) != 2 {
 		t.Fatalf("checkpoint: %v", err)
 	}
+	checkExports(t, dir, c.Model)
 	// Corrupt checkpoint: a clear error, for eval and for a resumed train.
 	b, _ := os.ReadFile(filepath.Join(out, "checkpoint.ckpt"))
 	b[len(b)/3] ^= 1
@@ -259,5 +262,36 @@ func TestTrainSolvers(t *testing.T) {
 	err := run([]string{"train", "--connectome", conn, "--mnist", data, "--out", filepath.Join(dir, "d"), "--dale"}, &stdout, &stderr)
 	if err == nil || !strings.Contains(err.Error(), "has no neuron signs") {
 		t.Errorf("--dale without signs: %v", err)
+	}
+}
+
+// checkExports checks the state dict that eval --export wrote to
+// dir/m.pt for m, writes the .npz export, and refuses an unknown
+// extension with the known ones.
+func checkExports(t *testing.T, dir string, m *train.Model) {
+	t.Helper()
+	data, err := os.ReadFile(filepath.Join(dir, "m.pt"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	sd, err := pt.DecodeStateDict(bytes.NewReader(data), int64(len(data)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(sd) < len(train.ParamNames) || sd[0].Name != "hh.weight" || !reflect.DeepEqual(sd[0].Sparse, m.W) ||
+		sd[9].Name != "fc2.bias" || !reflect.DeepEqual(sd[9].Data, m.B2) {
+		t.Errorf("m.pt: %d entries, first %q", len(sd), sd[0].Name)
+	}
+	// The matrix readers take the state dict by key, as info and convert do.
+	h, err := pt.DecodeHeader(bytes.NewReader(data), int64(len(data)), "hh.weight")
+	if err != nil || h.Rows != m.Neurons || h.NNZ != m.W.NNZ() {
+		t.Errorf("header of hh.weight: %+v, %v", h, err)
+	}
+	if err := exportModel(filepath.Join(dir, "m.npz"), m); err != nil {
+		t.Error(err)
+	}
+	err = exportModel(filepath.Join(dir, "m.pickle"), m)
+	if err == nil || !strings.Contains(err.Error(), `unknown format ".pickle" (known: .npz, .pt, .pth)`) {
+		t.Errorf("unknown extension: %v", err)
 	}
 }

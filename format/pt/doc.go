@@ -31,6 +31,10 @@
 // Sizes and offsets from the file are checked against the records before
 // anything is allocated.
 //
+// Encode writes one sparse matrix; EncodeStateDict writes an OrderedDict
+// of named sparse and dense tensors (a model's parameters), which
+// DecodeStateDict reads back whole.
+//
 // Decode streams contiguous tensors from the archive, so loading a .pt of
 // N stored entries holds about 16·N bytes beside the result.
 package pt

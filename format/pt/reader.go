@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"fmt"
 	"io"
+	"math"
 	"sort"
 	"strconv"
 	"strings"
@@ -378,4 +379,96 @@ func (a *archive) sparseCSR(t *sparseTensor, h Header) (*coo.Builder, error) {
 		return nil
 	})
 	return b, err
+}
+
+// DecodeStateDict reads every entry of the dict (a state dict: an
+// OrderedDict or dict of tensors by name) in the .pt file r of size
+// bytes, in the file's order. A sparse COO or CSR matrix becomes Sparse,
+// its duplicates summed and its explicit zeros kept (they belong to the
+// parameter's sparsity pattern); a dense tensor of any shape becomes Data
+// (float dtypes, rounded to float32) or Int (integer and bool dtypes,
+// which must fit in an int32). NaN or infinite values are errors, as is
+// an entry that is not a tensor.
+func DecodeStateDict(r io.ReaderAt, size int64) ([]Tensor, error) {
+	a, obj, err := open(r, size)
+	if err != nil {
+		return nil, err
+	}
+	d, ok := obj.(*dict)
+	if !ok {
+		return nil, UnsupportedError(fmt.Sprintf("file holds a %s, not a state dict", kindOf(obj)))
+	}
+	out := make([]Tensor, 0, len(d.keys))
+	for i, k := range d.keys {
+		name, ok := k.(string)
+		if !ok {
+			return nil, UnsupportedError(fmt.Sprintf("state dict key %v is a %s, not a string", k, kindOf(k)))
+		}
+		t, err := a.entry(name, d.vals[i])
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, t)
+	}
+	return out, nil
+}
+
+// entry reads the state dict entry v named name.
+func (a *archive) entry(name string, v any) (Tensor, error) {
+	switch t := v.(type) {
+	case *sparseTensor:
+		h, err := header(t, name)
+		if err != nil {
+			return Tensor{}, err
+		}
+		var b *coo.Builder
+		if t.layout == "sparse_coo" {
+			b, err = a.sparseCOO(t, h)
+		} else {
+			b, err = a.sparseCSR(t, h)
+		}
+		if err != nil {
+			return Tensor{}, err
+		}
+		b.KeepZeros = true
+		m, err := b.CSR()
+		if err != nil {
+			return Tensor{}, fmt.Errorf("pt: %q: %w", name, err)
+		}
+		return Tensor{Name: name, Sparse: m}, nil
+	case *tensor:
+		out := Tensor{Name: name, Shape: make([]int, len(t.shape))}
+		for i, d := range t.shape {
+			out.Shape[i] = int(d)
+		}
+		n := t.numel()
+		if n > coo.MaxDim {
+			return Tensor{}, UnsupportedError(fmt.Sprintf("tensor %q of %d elements", name, n))
+		}
+		dt := t.storage.dtype
+		c := a.capacity(int(n), t)
+		if dt.kind == 'f' {
+			out.Data = make([]float32, 0, c)
+			err := a.each(t, func(k int64, e []byte) error {
+				x := dt.float(e)
+				if math.IsNaN(x) || math.IsInf(x, 0) || math.Abs(x) > math.MaxFloat32 {
+					return fmt.Errorf("pt: tensor %q element %d is %v: %w", name, k, x, sparse.ErrNotFinite)
+				}
+				out.Data = append(out.Data, float32(x))
+				return nil
+			})
+			return out, err
+		}
+		out.Int = make([]int32, 0, c)
+		err := a.each(t, func(k int64, e []byte) error {
+			x, _ := dt.int(e)
+			if x < math.MinInt32 || x > math.MaxInt32 {
+				return UnsupportedError(fmt.Sprintf("tensor %q element %d is %d, outside int32", name, k, x))
+			}
+			out.Int = append(out.Int, int32(x))
+			return nil
+		})
+		return out, err
+	}
+	return Tensor{}, UnsupportedError(fmt.Sprintf("state dict entry %q is a %s, not a tensor", name, kindOf(v)))
 }

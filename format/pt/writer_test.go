@@ -145,6 +145,7 @@ func FuzzDecode(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
 		r := bytes.NewReader(data)
+		fuzzStateDict(t, data)
 		h, herr := DecodeHeader(r, int64(len(data)), "")
 		m, err := Decode(r, int64(len(data)), "")
 		if err != nil {
@@ -200,7 +201,32 @@ func FuzzDecodePickle(f *testing.F) {
 		}
 		Decode(bytes.NewReader(data), int64(len(data)), "0")
 		Decode(bytes.NewReader(data), int64(len(data)), "hh.weight")
+		fuzzStateDict(t, data)
 	})
+}
+
+// fuzzStateDict checks that what DecodeStateDict accepts is consistent:
+// valid matrices, dense values that fill their shapes.
+func fuzzStateDict(t *testing.T, data []byte) {
+	sd, err := DecodeStateDict(bytes.NewReader(data), int64(len(data)))
+	if err != nil {
+		return
+	}
+	for _, e := range sd {
+		if e.Sparse != nil {
+			if err := e.Sparse.Validate(); err != nil {
+				t.Fatalf("%q: %v", e.Name, err)
+			}
+			continue
+		}
+		n := len(e.Data)
+		if e.Int != nil {
+			n = len(e.Int)
+		}
+		if n != e.numel() {
+			t.Fatalf("%q: %d values for shape %v", e.Name, n, e.Shape)
+		}
+	}
 }
 
 // BenchmarkDecodeTutorial decodes a tutorial-sized sparse COO tensor

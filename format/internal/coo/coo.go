@@ -20,6 +20,11 @@ type Builder struct {
 	Rows, Cols int
 	Row, Col   []int32   // [nnz]
 	Val        []float64 // [nnz]
+
+	// KeepZeros keeps entries that are zero (after duplicates are summed)
+	// in the result, as entries of its sparsity pattern: a parameter of a
+	// state dict keeps its structure. The zero value drops them.
+	KeepZeros bool
 }
 
 // New returns a rows×cols builder with room for capacity triplets. It
@@ -61,7 +66,8 @@ func (b *Builder) Add(i, j int32, v float64) {
 }
 
 // CSR returns the matrix with duplicates summed in float64 in the order
-// they were added, rounded to float32, zeros dropped and columns sorted.
+// they were added, rounded to float32, zeros dropped (unless KeepZeros)
+// and columns sorted.
 // A value that is NaN or infinite (or overflows float32) is an error. The
 // builder's slices are released (the builder is empty afterwards) so that
 // their memory can be reused while the result is built.
@@ -87,7 +93,7 @@ func (b *Builder) CSR() (*sparse.CSR, error) {
 		w := 0
 		for k := 0; k < n; k++ {
 			f := float32(val[k])
-			if f == 0 {
+			if f == 0 && !b.KeepZeros {
 				continue
 			}
 			colIdx[w] = colIdx[k]
@@ -105,7 +111,7 @@ func (b *Builder) CSR() (*sparse.CSR, error) {
 		}
 		out.Val = make([]float32, 0, w)
 		for _, v := range val {
-			if f := float32(v); f != 0 {
+			if f := float32(v); f != 0 || b.KeepZeros {
 				out.Val = append(out.Val, f)
 			}
 		}
@@ -158,7 +164,7 @@ func (b *Builder) CSR() (*sparse.CSR, error) {
 				s += rv[k]
 				k++
 			}
-			if f := float32(s); f != 0 {
+			if f := float32(s); f != 0 || b.KeepZeros {
 				col[w] = j
 				outVal[w] = f
 				w++

@@ -3,6 +3,7 @@ package coo
 import (
 	"errors"
 	"math"
+	"slices"
 	"testing"
 
 	"github.com/neuropil/neuropil/sparse"
@@ -70,5 +71,35 @@ func TestCheckShape(t *testing.T) {
 	}
 	if err := CheckShape(47521, MaxShape); err != nil {
 		t.Error(err)
+	}
+}
+
+// With KeepZeros, explicit zeros and duplicates that cancel stay entries,
+// on the sorted fast path and on the sorting path.
+func TestCSRKeepZeros(t *testing.T) {
+	for _, sorted := range []bool{false, true} {
+		b := New(2, 3, 0)
+		b.KeepZeros = true
+		if sorted {
+			b.Add(0, 0, 0)
+			b.Add(0, 2, 1)
+			b.Add(1, 1, 0)
+		} else {
+			b.Add(1, 1, 0.5)
+			b.Add(0, 2, 1)
+			b.Add(0, 0, 0)
+			b.Add(1, 1, -0.5)
+		}
+		m, err := b.CSR()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := m.Validate(); err != nil {
+			t.Fatal(err)
+		}
+		want := &sparse.CSR{Rows: 2, Cols: 3, RowPtr: []int32{0, 2, 3}, ColIdx: []int32{0, 2, 1}, Val: []float32{0, 1, 0}}
+		if !slices.Equal(m.RowPtr, want.RowPtr) || !slices.Equal(m.ColIdx, want.ColIdx) || !slices.Equal(m.Val, want.Val) {
+			t.Errorf("sorted %v: %+v, want %+v", sorted, m, want)
+		}
 	}
 }
