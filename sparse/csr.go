@@ -42,6 +42,9 @@ func (a *CSR) Validate() error {
 		if hi < lo {
 			return fmt.Errorf("row pointer decreases at row %d", i)
 		}
+		if int(hi) > len(a.Val) { // before a later row's decrease would show it
+			return fmt.Errorf("row pointer %d at row %d is past the %d entries", hi, i+1, len(a.Val))
+		}
 		prev := int32(-1)
 		for k := lo; k < hi; k++ {
 			j := a.ColIdx[k]

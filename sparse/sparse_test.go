@@ -295,3 +295,40 @@ func TestRandomTooManyEntriesPanics(t *testing.T) {
 	}()
 	Random(1, 1, 5, 0, 1, nil)
 }
+
+// Validate rejects malformed matrices with an error, never a panic: these
+// are the shapes a corrupt file can take.
+func TestValidateRejectsMalformed(t *testing.T) {
+	ok := func() *CSR {
+		return &CSR{Rows: 2, Cols: 3, RowPtr: []int32{0, 2, 3}, ColIdx: []int32{0, 2, 1}, Val: []float32{1, 2, 3}}
+	}
+	if err := ok().Validate(); err != nil {
+		t.Fatal(err)
+	}
+	for name, mod := range map[string]func(a *CSR){
+		"negative shape":            func(a *CSR) { a.Rows = -1 },
+		"short row pointer":         func(a *CSR) { a.RowPtr = a.RowPtr[:2] },
+		"values and columns differ": func(a *CSR) { a.Val = a.Val[:2] },
+		"first pointer not zero":    func(a *CSR) { a.RowPtr[0] = 1 },
+		"last pointer not nnz":      func(a *CSR) { a.RowPtr[2] = 2 },
+		"middle pointer past nnz":   func(a *CSR) { a.RowPtr[1] = 9; a.ColIdx = []int32{0, 1, 2} }, // then decreases: must not read past the end first
+		"pointer decreases":         func(a *CSR) { a.RowPtr = []int32{0, 3, 2} },
+		"column out of range":       func(a *CSR) { a.ColIdx[2] = 3 },
+		"negative column":           func(a *CSR) { a.ColIdx[0] = -1 },
+		"columns not increasing":    func(a *CSR) { a.ColIdx[1] = 0 },
+		"NaN":                       func(a *CSR) { a.Val[1] = float32(math.NaN()) },
+	} {
+		a := ok()
+		mod(a)
+		func() {
+			defer func() {
+				if r := recover(); r != nil {
+					t.Errorf("%s: Validate panicked: %v", name, r)
+				}
+			}()
+			if err := a.Validate(); err == nil {
+				t.Errorf("%s: accepted", name)
+			}
+		}()
+	}
+}
