@@ -31,32 +31,41 @@ func Encode(w io.Writer, shape []int, data any) error {
 	if _, err := bw.WriteString(header(descr, shape)); err != nil {
 		return err
 	}
-	var buf [8]byte
 	switch d := data.(type) {
 	case []float32:
-		for _, v := range d {
-			binary.LittleEndian.PutUint32(buf[:], math.Float32bits(v))
-			bw.Write(buf[:4])
-		}
+		err = writeLE(bw, d, 4, func(b []byte, v float32) { binary.LittleEndian.PutUint32(b, math.Float32bits(v)) })
 	case []float64:
-		for _, v := range d {
-			binary.LittleEndian.PutUint64(buf[:], math.Float64bits(v))
-			bw.Write(buf[:8])
-		}
+		err = writeLE(bw, d, 8, func(b []byte, v float64) { binary.LittleEndian.PutUint64(b, math.Float64bits(v)) })
 	case []int32:
-		for _, v := range d {
-			binary.LittleEndian.PutUint32(buf[:], uint32(v))
-			bw.Write(buf[:4])
-		}
+		err = writeLE(bw, d, 4, func(b []byte, v int32) { binary.LittleEndian.PutUint32(b, uint32(v)) })
 	case []int64:
-		for _, v := range d {
-			binary.LittleEndian.PutUint64(buf[:], uint64(v))
-			bw.Write(buf[:8])
-		}
+		err = writeLE(bw, d, 8, func(b []byte, v int64) { binary.LittleEndian.PutUint64(b, uint64(v)) })
 	case []uint8:
-		bw.Write(d)
+		_, err = bw.Write(d)
+	}
+	if err != nil {
+		return err
 	}
 	return bw.Flush()
+}
+
+// writeLE writes d little-endian, size bytes per element, converting a
+// block at a time (one Write per 64 KiB rather than one per element: the
+// default simulation's 30 MB activity took 35 ms the other way).
+func writeLE[E any](w io.Writer, d []E, size int, put func([]byte, E)) error {
+	const block = 1 << 16
+	buf := make([]byte, block)
+	for len(d) > 0 {
+		n := min(len(d), block/size)
+		for i, v := range d[:n] {
+			put(buf[i*size:], v)
+		}
+		if _, err := w.Write(buf[:n*size]); err != nil {
+			return err
+		}
+		d = d[n:]
+	}
+	return nil
 }
 
 func describe(data any) (descr string, n int, err error) {
