@@ -307,10 +307,7 @@ func (z *npz) compressed(h MatrixHeader, data *entry, direct bool) (*sparse.CSR,
 			cnt = nil
 			idx = make([]int32, nnz)
 			err := idxE.eachInt(func(k int, v []int64) error {
-				for t, x := range v {
-					idx[k+t] = int32(x)
-				}
-				return nil
+				return reread(idx[k:], v, minor, h, k, minName)
 			})
 			if err != nil {
 				return nil, false, err
@@ -360,6 +357,9 @@ func (z *npz) compressed(h MatrixHeader, data *entry, direct bool) (*sparse.CSR,
 				c++
 			}
 			r := rs[t]
+			if r < 0 || r >= int64(h.Rows) { // checked in the first pass: a file changed since
+				return nil, false, indexError(h, k, "row", r)
+			}
 			f, ok := finite32(v)
 			if !ok {
 				return nil, false, notFinite(k, int(r), c, v)
@@ -448,10 +448,7 @@ func (z *npz) coo(h MatrixHeader, data *entry, direct bool) (*sparse.CSR, bool, 
 		ptr = nil
 		row := make([]int32, nnz)
 		err := rowE.eachInt(func(k int, v []int64) error {
-			for t, x := range v {
-				row[k+t] = int32(x)
-			}
-			return nil
+			return reread(row[k:], v, h.Rows, h, k, "row")
 		})
 		if err != nil {
 			return nil, false, err
@@ -463,6 +460,18 @@ func (z *npz) coo(h MatrixHeader, data *entry, direct bool) (*sparse.CSR, bool, 
 	}
 	m := &sparse.CSR{Rows: h.Rows, Cols: h.Cols, RowPtr: ptr, ColIdx: col}
 	return m, true, values(m, data)
+}
+
+// reread stores the indices v, read a second time, into dst, checking
+// them against lim again in case the file changed since the first pass.
+func reread(dst []int32, v []int64, lim int, h MatrixHeader, k int, what string) error {
+	for t, x := range v {
+		if x < 0 || x >= int64(lim) {
+			return indexError(h, k+t, what, x)
+		}
+		dst[t] = int32(x)
+	}
+	return nil
 }
 
 // build reads the values of data as float64 into b and returns its CSR.
