@@ -88,7 +88,7 @@ func decodeDense(e *elemReader, h Header) (*sparse.CSR, error) {
 	}
 	lines := make([]int32, major+1) // entries of line i at [i+1], then offsets
 	var b blocks
-	buf := make([]float64, chunkElems)
+	buf := make([]float64, e.chunk())
 	i, j := 0, 0 // line and position in it of the next element
 	added := 0   // nonzeros before rounding: the builder's entry count
 	for e.left() > 0 {
@@ -340,7 +340,7 @@ func (z *npz) compressed(h MatrixHeader, data *entry, direct bool) (*sparse.CSR,
 		return nil, false, err
 	}
 	defer vs.close()
-	ib, vb := make([]int64, chunkElems), make([]float64, chunkElems)
+	ib, vb := make([]int64, is.chunk()), make([]float64, is.chunk())
 	zeros, c := 0, 0
 	for k0 := 0; k0 < nnz; {
 		rs, err := is.readInts(ib)
@@ -410,7 +410,7 @@ func (z *npz) coo(h MatrixHeader, data *entry, direct bool) (*sparse.CSR, bool, 
 		return nil, false, err
 	}
 	defer cs.close()
-	rb, cb := make([]int64, chunkElems), make([]int64, chunkElems)
+	rb, cb := make([]int64, rs.chunk()), make([]int64, rs.chunk())
 	pr, pc := int64(-1), int64(-1)
 	for k0 := 0; k0 < nnz; {
 		r, err := rs.readInts(rb)

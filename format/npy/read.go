@@ -398,7 +398,7 @@ func readData(r io.Reader, h Header, avail int64) (*Array, error) {
 	case e.dt.kind == 'f' && e.dt.size == 8:
 		a.Data, err = fill(e, room, e.floats)
 	case e.dt.kind == 'f':
-		scratch := make([]float64, chunkElems)
+		scratch := make([]float64, e.chunk())
 		a.Data, err = fill(e, room, func(dst []float32) (int, error) {
 			m, err := e.floats(scratch[:len(dst)])
 			for i, v := range scratch[:m] {

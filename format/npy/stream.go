@@ -56,6 +56,10 @@ func (e *elemReader) integer() bool {
 	return e.dt.kind == 'i' || e.dt.kind == 'u' || e.dt.kind == 'b'
 }
 
+// chunk returns the length of the scratch slices to decode e through:
+// chunkElems, or fewer for a small array.
+func (e *elemReader) chunk() int { return max(1, min(chunkElems, e.n)) }
+
 // left returns the number of elements not yet decoded.
 func (e *elemReader) left() int { return e.n - e.k }
 
@@ -153,9 +157,9 @@ func (e *elemReader) floats(dst []float64) (int, error) {
 			panic("npy: floats of a " + e.descr + " array")
 		}
 		if e.ibuf == nil {
-			e.ibuf = make([]int64, chunkElems)
+			e.ibuf = make([]int64, e.chunk())
 		}
-		m, err := e.ints(e.ibuf[:min(len(dst), chunkElems)])
+		m, err := e.ints(e.ibuf[:min(len(dst), len(e.ibuf))])
 		for i, v := range e.ibuf[:m] {
 			dst[i] = float64(v)
 		}
@@ -387,7 +391,7 @@ func (e *entry) eachInt(fn func(k int, v []int64) error) error {
 	if err != nil {
 		return err
 	}
-	buf := make([]int64, chunkElems)
+	buf := make([]int64, s.chunk())
 	for s.left() > 0 {
 		k := s.k
 		v, err := s.readInts(buf)
@@ -409,7 +413,7 @@ func (e *entry) eachFloat(fn func(k int, v []float64) error) error {
 	if err != nil {
 		return err
 	}
-	buf := make([]float64, chunkElems)
+	buf := make([]float64, s.chunk())
 	for s.left() > 0 {
 		k := s.k
 		v, err := s.readFloats(buf)
