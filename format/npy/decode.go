@@ -16,8 +16,8 @@ import (
 // whole copy of the file's bytes or of a wider typed array. What the
 // result costs beyond its own size:
 //
-//	canonical csr     nothing (the row pointers, indices and values are the file's)
-//	canonical coo     nothing (row pointers counted from the rows)
+//	canonical csr     nothing: indptr, indices and data decode into the CSR's slices
+//	canonical coo     nothing: the rows are counted into row pointers
 //	canonical csc     the per-row cursors of a counting scatter ([rows] int32)
 //	other sparse      the COO builder: [nnz] int32 rows and columns, float64 values
 //	dense             the nonzeros collected in blocks before they are counted
