@@ -16,4 +16,9 @@
 // Read and ReadFile return any array (for inputs and index lists);
 // Decode and DecodeNPZ return a matrix as a sparse.CSR with duplicates
 // summed in float64 and zeros dropped. Object arrays (pickles) are refused.
+//
+// Every reader streams an array's bytes a chunk (64 KiB) at a time into
+// its final form, never holding the raw data or a wider copy whole; a
+// scipy matrix in canonical form is assembled in place, so that reading
+// it allocates little more than the CSR it returns (see decode.go).
 package npy

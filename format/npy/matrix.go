@@ -23,56 +23,18 @@ type MatrixHeader struct {
 	Key        string // the array chosen from a plain .npz; "" otherwise
 }
 
-// toBuilder returns the nonzeros of a dense 2-D numeric array.
-func toBuilder(a *Array) (*coo.Builder, error) {
-	if len(a.Shape) != 2 {
-		return nil, FormatError(fmt.Sprintf("array of shape %v, want a 2-D matrix", a.Shape))
-	}
-	if err := coo.CheckShape(int64(a.Shape[0]), int64(a.Shape[1])); err != nil {
-		return nil, FormatError(err.Error())
-	}
-	rows, cols := a.Shape[0], a.Shape[1]
-	b := coo.New(rows, cols, 0)
-	add := func(k int, v float64) {
-		if v != 0 {
-			b.Add(int32(k/cols), int32(k%cols), v)
-		}
-	}
-	switch d := a.Data.(type) {
-	case []float32:
-		for k, v := range d {
-			add(k, float64(v))
-		}
-	case []float64:
-		for k, v := range d {
-			add(k, v)
-		}
-	case []int64:
-		for k, v := range d {
-			add(k, float64(v))
-		}
-	default:
-		return nil, FormatError(fmt.Sprintf("array of dtype %s is not numeric", a.DType))
-	}
-	return b, nil
-}
-
 // Decode reads a dense 2-D .npy array of any float, integer or bool dtype
 // as a sparse matrix (zeros dropped; NaN or infinite values are an error).
 func Decode(r io.Reader) (*sparse.CSR, error) {
-	a, err := Read(r)
+	h, err := DecodeHeader(r)
 	if err != nil {
 		return nil, err
 	}
-	b, err := toBuilder(a)
+	e, err := newElemReader(r, h)
 	if err != nil {
 		return nil, err
 	}
-	m, err := b.CSR()
-	if err != nil {
-		return nil, fmt.Errorf("npy: %w", err)
-	}
-	return m, nil
+	return decodeDense(e, h)
 }
 
 // EncodeMatrix writes m as a dense float32 [rows][cols] .npy array. A
@@ -95,6 +57,7 @@ func EncodeMatrix(w io.Writer, m *sparse.CSR) error {
 type npz struct {
 	records map[string]*zip.File // by name without ".npy"
 	names   []string
+	size    int64 // of the archive
 }
 
 func openNPZ(r io.ReaderAt, size int64) (*npz, error) {
@@ -110,7 +73,7 @@ func openNPZ(r io.ReaderAt, size int64) (*npz, error) {
 	if err != nil {
 		return nil, FormatError(fmt.Sprintf("zip directory unreadable (file truncated?): %v", err))
 	}
-	z := &npz{records: map[string]*zip.File{}}
+	z := &npz{records: map[string]*zip.File{}, size: size}
 	for _, f := range zr.File {
 		name := strings.TrimSuffix(f.Name, ".npy")
 		if _, dup := z.records[name]; !dup {
@@ -140,24 +103,11 @@ func (z *npz) header(name string) (Header, error) {
 }
 
 func (z *npz) array(name string) (*Array, error) {
-	f, ok := z.records[name]
-	if !ok {
-		return nil, FormatError(fmt.Sprintf("npz has no array %q (arrays: %s)", name, strings.Join(z.names, ", ")))
-	}
-	rc, err := f.Open()
+	e, err := z.entry(name)
 	if err != nil {
-		return nil, FormatError(fmt.Sprintf("array %q: %v", name, err))
+		return nil, err
 	}
-	defer rc.Close()
-	a, err := Read(rc)
-	if err != nil {
-		return nil, fmt.Errorf("array %q: %w", name, err)
-	}
-	// Read to the end so that the zip reader checks the CRC.
-	if _, err := io.Copy(io.Discard, rc); err != nil {
-		return nil, FormatError(fmt.Sprintf("array %q: %v", name, err))
-	}
-	return a, nil
+	return e.array()
 }
 
 // scipyFormat returns the save_npz format ("csr", "csc", "coo") or "" for
@@ -272,135 +222,36 @@ func DecodeNPZHeader(r io.ReaderAt, size int64, key string) (MatrixHeader, error
 // DecodeNPZ reads the matrix described by DecodeNPZHeader. Duplicates
 // (scipy COO keeps them) are summed in float64 and rounded to float32,
 // zeros dropped.
+//
+// The arrays are streamed from the archive and converted chunk by chunk
+// into the int32 indices and float32 values of the result; a matrix in
+// scipy's canonical form (csr, csc or coo with sorted, duplicate-free
+// indices, as save_npz writes them) is assembled in place, so that
+// decoding it allocates little more than the CSR it returns.
 func DecodeNPZ(r io.ReaderAt, size int64, key string) (*sparse.CSR, error) {
 	h, err := DecodeNPZHeader(r, size, key)
 	if err != nil {
 		return nil, err
 	}
 	z, _ := openNPZ(r, size)
-	var b *coo.Builder
 	if h.Format == "dense" {
-		a, err := z.array(h.Key)
+		e, err := z.entry(h.Key)
 		if err != nil {
 			return nil, err
 		}
-		if b, err = toBuilder(a); err != nil {
-			return nil, err
-		}
-	} else if b, err = z.sparse(h); err != nil {
-		return nil, err
-	}
-	m, err := b.CSR()
-	if err != nil {
-		return nil, fmt.Errorf("npy: %w", err)
-	}
-	return m, nil
-}
-
-func (z *npz) ints(name string, n int) ([]int64, error) {
-	a, err := z.array(name)
-	if err != nil {
-		return nil, err
-	}
-	v, err := a.Int64()
-	if err != nil {
-		return nil, FormatError(fmt.Sprintf("scipy %s: %v", name, err))
-	}
-	if len(a.Shape) != 1 || (n >= 0 && len(v) != n) {
-		return nil, FormatError(fmt.Sprintf("scipy %s has shape %v, want [%d]", name, a.Shape, n))
-	}
-	return v, nil
-}
-
-func (z *npz) sparse(h MatrixHeader) (*coo.Builder, error) {
-	data, err := z.array("data")
-	if err != nil {
-		return nil, err
-	}
-	if len(data.Shape) != 1 || data.Len() != h.NNZ {
-		return nil, FormatError(fmt.Sprintf("scipy data has shape %v", data.Shape))
-	}
-	vals := make([]float64, h.NNZ)
-	switch d := data.Data.(type) {
-	case []float32:
-		for k, v := range d {
-			vals[k] = float64(v)
-		}
-	case []float64:
-		copy(vals, d)
-	case []int64:
-		for k, v := range d {
-			vals[k] = float64(v)
-		}
-	default:
-		return nil, FormatError(fmt.Sprintf("scipy data of dtype %s is not numeric", data.DType))
-	}
-	data = nil
-	b := coo.New(h.Rows, h.Cols, h.NNZ)
-	check := func(what string, k int, x int64, lim int) error {
-		if x < 0 || x >= int64(lim) {
-			return FormatError(fmt.Sprintf("scipy %s entry %d has %s index %d, outside the shape %d×%d", h.Format, k, what, x, h.Rows, h.Cols))
-		}
-		return nil
-	}
-	switch h.Format {
-	case "coo":
-		row, err := z.ints("row", h.NNZ)
+		s, err := e.open()
 		if err != nil {
 			return nil, err
 		}
-		col, err := z.ints("col", h.NNZ)
+		m, err := decodeDense(s.elemReader, e.h)
 		if err != nil {
-			return nil, err
+			s.close()
+			return nil, fmt.Errorf("array %q: %w", h.Key, err)
 		}
-		for k := range row {
-			if err := check("row", k, row[k], h.Rows); err != nil {
-				return nil, err
-			}
-			if err := check("column", k, col[k], h.Cols); err != nil {
-				return nil, err
-			}
-			b.Add(int32(row[k]), int32(col[k]), vals[k])
-		}
-	case "csr", "csc":
-		major, minor := h.Rows, h.Cols
-		majName, minName := "row", "column"
-		if h.Format == "csc" {
-			major, minor = h.Cols, h.Rows
-			majName, minName = "column", "row"
-		}
-		ptr, err := z.ints("indptr", major+1)
-		if err != nil {
-			return nil, err
-		}
-		idx, err := z.ints("indices", h.NNZ)
-		if err != nil {
-			return nil, err
-		}
-		if ptr[0] != 0 || ptr[major] != int64(h.NNZ) {
-			return nil, FormatError(fmt.Sprintf("scipy indptr spans [%d, %d], want [0, %d]", ptr[0], ptr[major], h.NNZ))
-		}
-		// The whole indptr first: a pointer beyond nnz followed by a
-		// decrease back to nnz would index past the indices.
-		for i := 0; i < major; i++ {
-			if ptr[i+1] < ptr[i] {
-				return nil, FormatError(fmt.Sprintf("scipy indptr decreases at %s %d", majName, i))
-			}
-		}
-		for i := 0; i < major; i++ {
-			for k := ptr[i]; k < ptr[i+1]; k++ {
-				if err := check(minName, int(k), idx[k], minor); err != nil {
-					return nil, err
-				}
-				if h.Format == "csr" {
-					b.Add(int32(i), int32(idx[k]), vals[k])
-				} else {
-					b.Add(int32(idx[k]), int32(i), vals[k])
-				}
-			}
-		}
+		return m, s.finish()
 	}
-	return b, nil
+	m, _, err := z.sparse(h, true)
+	return m, err
 }
 
 // EncodeNPZ writes m as scipy.sparse.save_npz writes a csr_matrix

@@ -87,11 +87,27 @@ func ReadFile(path string) (*Array, error) {
 		return nil, err
 	}
 	defer f.Close()
-	a, err := Read(f)
+	a, err := readFile(f)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
 	return a, nil
+}
+
+// readFile reads the .npy file f, allocating the data at once when the
+// file is large enough to hold it.
+func readFile(f *os.File) (*Array, error) {
+	h, err := DecodeHeader(f)
+	if err != nil {
+		return nil, err
+	}
+	avail := int64(-1)
+	fi, err1 := f.Stat()
+	pos, err2 := f.Seek(0, io.SeekCurrent)
+	if err1 == nil && err2 == nil && fi.Mode().IsRegular() {
+		avail = fi.Size() - pos
+	}
+	return readData(f, h, avail)
 }
 
 // dtype is a parsed descr.
@@ -359,156 +375,107 @@ func Read(r io.Reader) (*Array, error) {
 	if err != nil {
 		return nil, err
 	}
-	return readData(r, h)
+	return readData(r, h, -1)
 }
 
-// readBytes reads exactly n bytes, growing its buffer as data arrives so
-// that a header claiming a huge array cannot exhaust memory.
-func readBytes(r io.Reader, n int) ([]byte, error) {
-	const step = 1 << 24
-	buf := make([]byte, 0, min(n, step))
-	for len(buf) < n {
-		m := min(n-len(buf), max(step, len(buf)))
-		if cap(buf)-len(buf) < m {
-			nb := make([]byte, len(buf), len(buf)+m)
-			copy(nb, buf)
-			buf = nb
-		}
-		k, err := io.ReadFull(r, buf[len(buf):len(buf)+m])
-		buf = buf[:len(buf)+k]
-		if err != nil {
-			return nil, eof(err)
-		}
-	}
-	return buf, nil
-}
-
-func readData(r io.Reader, h Header) (*Array, error) {
-	dt, err := parseDType(h.DType)
+// readData reads the elements that follow header h. avail is the number
+// of bytes the input is known to hold after the header, or -1: when the
+// data fits in avail its slice is allocated once, at its size; otherwise
+// it grows as data arrives, so that a header claiming a huge array cannot
+// exhaust memory. The file's bytes are converted a chunk at a time, never
+// held whole.
+func readData(r io.Reader, h Header, avail int64) (*Array, error) {
+	e, err := newElemReader(r, h)
 	if err != nil {
 		return nil, err
 	}
-	n, err := count(h.Shape)
-	if err != nil {
-		return nil, err
-	}
-	if n > maxElements/dt.size {
-		return nil, FormatError(fmt.Sprintf("shape %v of %s is too large", h.Shape, h.DType))
-	}
-	raw, err := readBytes(r, n*dt.size)
-	if err != nil {
-		return nil, fmt.Errorf("npy: data of shape %v %s: %w", h.Shape, h.DType, err)
-	}
-	if h.Fortran && len(h.Shape) > 1 {
-		raw = fortranToC(raw, h.Shape, dt.size)
+	room := 0
+	if avail >= 0 && int64(e.n)*int64(e.dt.size) <= avail {
+		room = e.n
 	}
 	a := &Array{Shape: h.Shape, DType: h.DType}
-	var order binary.ByteOrder = binary.LittleEndian
-	if dt.order == '>' {
-		order = binary.BigEndian
+	switch {
+	case e.dt.kind == 'f' && e.dt.size == 8:
+		a.Data, err = fill(e, room, e.floats)
+	case e.dt.kind == 'f':
+		scratch := make([]float64, e.chunk())
+		a.Data, err = fill(e, room, func(dst []float32) (int, error) {
+			m, err := e.floats(scratch[:len(dst)])
+			for i, v := range scratch[:m] {
+				dst[i] = float32(v)
+			}
+			return m, err
+		})
+	case e.integer():
+		a.Data, err = fill(e, room, e.ints)
+	default:
+		a.Data, err = fill(e, room, func(dst []string) (int, error) {
+			b, m, err := e.raw(len(dst))
+			if err != nil {
+				return 0, err
+			}
+			es := e.dt.size
+			for i := range dst[:m] {
+				dst[i] = decodeString(b[i*es:(i+1)*es], e.dt)
+			}
+			e.k += m
+			return m, nil
+		})
 	}
-	es := dt.size
-	switch dt.kind {
-	case 'f':
-		if es == 8 {
-			d := make([]float64, n)
-			for i := range d {
-				d[i] = math.Float64frombits(order.Uint64(raw[i*8:]))
-			}
-			a.Data = d
-		} else {
-			d := make([]float32, n)
-			for i := range d {
-				if es == 4 {
-					d[i] = math.Float32frombits(order.Uint32(raw[i*4:]))
-				} else {
-					d[i] = halfToFloat32(order.Uint16(raw[i*2:]))
-				}
-			}
-			a.Data = d
+	if err != nil {
+		return nil, err
+	}
+	if h.Fortran && len(h.Shape) > 1 {
+		switch d := a.Data.(type) {
+		case []float64:
+			a.Data = fortranToC(d, h.Shape)
+		case []float32:
+			a.Data = fortranToC(d, h.Shape)
+		case []int64:
+			a.Data = fortranToC(d, h.Shape)
+		case []string:
+			a.Data = fortranToC(d, h.Shape)
 		}
-	case 'i', 'u', 'b':
-		d := make([]int64, n)
-		for i := range d {
-			b := raw[i*es : (i+1)*es]
-			switch {
-			case es == 1 && dt.kind == 'i':
-				d[i] = int64(int8(b[0]))
-			case es == 1:
-				d[i] = int64(b[0])
-			case es == 2 && dt.kind == 'i':
-				d[i] = int64(int16(order.Uint16(b)))
-			case es == 2:
-				d[i] = int64(order.Uint16(b))
-			case es == 4 && dt.kind == 'i':
-				d[i] = int64(int32(order.Uint32(b)))
-			case es == 4:
-				d[i] = int64(order.Uint32(b))
-			case dt.kind == 'i':
-				d[i] = int64(order.Uint64(b))
-			default:
-				u := order.Uint64(b)
-				if u > math.MaxInt64 {
-					return nil, FormatError(fmt.Sprintf("uint64 element %d is %d, beyond int64", i, u))
-				}
-				d[i] = int64(u)
-			}
-			if dt.kind == 'b' && d[i] != 0 {
-				d[i] = 1
-			}
-		}
-		a.Data = d
-	case 'S':
-		d := make([]string, n)
-		for i := range d {
-			d[i] = strings.TrimRight(string(raw[i*es:(i+1)*es]), "\x00")
-		}
-		a.Data = d
-	case 'U':
-		d := make([]string, n)
-		for i := range d {
-			var sb strings.Builder
-			for j := i * es; j < (i+1)*es; j += 4 {
-				c := rune(order.Uint32(raw[j:]))
-				if c == 0 {
-					break
-				}
-				sb.WriteRune(c)
-			}
-			d[i] = sb.String()
-		}
-		a.Data = d
 	}
 	return a, nil
 }
 
-// fortranToC reorders column-major data to row-major.
-func fortranToC(raw []byte, shape []int, es int) []byte {
-	out := make([]byte, len(raw))
-	n := len(raw) / es
-	nd := len(shape)
-	idx := make([]int, nd)
-	// Walk the C order; compute the Fortran position of each element.
-	fstride := make([]int, nd)
-	s := 1
-	for d := 0; d < nd; d++ {
-		fstride[d] = s
-		s *= shape[d]
-	}
-	pos := 0
-	for k := 0; k < n; k++ {
-		copy(out[k*es:(k+1)*es], raw[pos*es:(pos+1)*es])
-		for d := nd - 1; d >= 0; d-- {
-			idx[d]++
-			pos += fstride[d]
-			if idx[d] < shape[d] {
-				break
-			}
-			pos -= fstride[d] * idx[d]
-			idx[d] = 0
+// fill decodes all elements of e with next, which converts up to
+// len(dst) of them into dst and returns how many. With room > 0 the
+// result is allocated once with that capacity.
+func fill[T any](e *elemReader, room int, next func(dst []T) (int, error)) ([]T, error) {
+	s := make([]T, 0, room)
+	for e.left() > 0 {
+		m := min(e.left(), chunkElems)
+		s = grow(s, m, e.n)
+		k, err := next(s[len(s) : len(s)+m])
+		if err != nil {
+			return nil, err
 		}
+		s = s[:len(s)+k]
 	}
-	return out
+	return s, nil
+}
+
+// decodeString decodes one element of a bytes (S) or unicode (U) array,
+// dropping the trailing NULs that pad it.
+func decodeString(b []byte, dt dtype) string {
+	if dt.kind == 'S' {
+		return strings.TrimRight(string(b), "\x00")
+	}
+	var order binary.ByteOrder = binary.LittleEndian
+	if dt.order == '>' {
+		order = binary.BigEndian
+	}
+	var sb strings.Builder
+	for j := 0; j < len(b); j += 4 {
+		c := rune(order.Uint32(b[j:]))
+		if c == 0 {
+			break
+		}
+		sb.WriteRune(c)
+	}
+	return sb.String()
 }
 
 // halfToFloat32 converts an IEEE 754 binary16 value.
