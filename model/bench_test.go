@@ -2,8 +2,10 @@ package model
 
 import (
 	"testing"
+	"time"
 
 	"github.com/neuropil/neuropil/connectome"
+	"github.com/neuropil/neuropil/internal/team"
 	"github.com/neuropil/neuropil/ode"
 	"github.com/neuropil/neuropil/sparse"
 )
@@ -78,4 +80,34 @@ func BenchmarkSolveDefault(b *testing.B) {
 		}
 		b.ReportMetric(float64(st.RHSEvals), "evals")
 	}
+}
+
+// BenchmarkSolveUnfused is BenchmarkSolveDefault with the solver's stage
+// work run as a separate parallel pass after each right-hand side instead
+// of fused into the product's row blocks (ode.Problem.FBlocks), and
+// reports the time of each part: the comparison behind keeping the fused
+// form (about equal on 2 cores, fused faster on 16).
+func BenchmarkSolveUnfused(b *testing.B) {
+	m := defaultModel(b)
+	defer m.Close()
+	n := m.Neurons
+	out := make([]float32, 20*8*n)
+	var rhs, post time.Duration
+	fb := func(k, y []float32, ts []float64, stage func(r0, r1 int)) {
+		t0 := time.Now()
+		m.RHS(k, y, ts)
+		t1 := time.Now()
+		team.For(n, 2048, stage)
+		rhs += t1.Sub(t0)
+		post += time.Since(t1)
+	}
+	p := ode.Problem[float32]{F: m.RHS, FBlocks: fb, Dim: n, Batch: 8, Y0: make([]float32, n*8),
+		T0: 0, T1: 1, Times: ode.Linspace(0, 1, 20)}
+	for b.Loop() {
+		if _, err := ode.Solve(out, p, ode.Settings{}); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(rhs.Microseconds())/float64(b.N)/1000, "rhs-ms")
+	b.ReportMetric(float64(post.Microseconds())/float64(b.N)/1000, "stages-ms")
 }
