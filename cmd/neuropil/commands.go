@@ -60,8 +60,12 @@ func commandNames() []string {
 func usage(w io.Writer) {
 	fmt.Fprintln(w, "neuropil: build, simulate and train connectome-constrained neural networks")
 	fmt.Fprintln(w, "\nusage: neuropil COMMAND [flags]\n\ncommands:")
+	width := 0
 	for _, n := range commandNames() {
-		fmt.Fprintf(w, "  %-10s %s\n", n, commands[n].summary)
+		width = max(width, len(n))
+	}
+	for _, n := range commandNames() {
+		fmt.Fprintf(w, "  %-*s  %s\n", width, n, commands[n].summary)
 	}
 	fmt.Fprintln(w, "\nRun \"neuropil COMMAND -h\" for a command's flags.")
 }
