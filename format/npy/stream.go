@@ -387,36 +387,25 @@ func (s *stream) readFloats(dst []float64) ([]float64, error) {
 // eachInt calls fn with the elements of the integer array e in chunks;
 // k is the index of v[0].
 func (e *entry) eachInt(fn func(k int, v []int64) error) error {
-	s, err := e.open()
-	if err != nil {
-		return err
-	}
-	buf := make([]int64, s.chunk())
-	for s.left() > 0 {
-		k := s.k
-		v, err := s.readInts(buf)
-		if err == nil {
-			err = fn(k, v)
-		}
-		if err != nil {
-			s.close()
-			return err
-		}
-	}
-	return s.finish()
+	return eachChunk(e, (*stream).readInts, fn)
 }
 
 // eachFloat calls fn with the elements of the numeric array e in chunks,
 // as float64; k is the index of v[0].
 func (e *entry) eachFloat(fn func(k int, v []float64) error) error {
+	return eachChunk(e, (*stream).readFloats, fn)
+}
+
+// eachChunk streams e through read, a chunk at a time, into fn.
+func eachChunk[E int64 | float64](e *entry, read func(*stream, []E) ([]E, error), fn func(k int, v []E) error) error {
 	s, err := e.open()
 	if err != nil {
 		return err
 	}
-	buf := make([]float64, s.chunk())
+	buf := make([]E, s.chunk())
 	for s.left() > 0 {
 		k := s.k
-		v, err := s.readFloats(buf)
+		v, err := read(s, buf)
 		if err == nil {
 			err = fn(k, v)
 		}
