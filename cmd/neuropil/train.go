@@ -9,6 +9,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -368,6 +369,22 @@ func runEval(args []string, stdout, stderr io.Writer) error {
 	}
 	if ckpt == "" {
 		return errors.New("eval: --checkpoint is required")
+	}
+	switch {
+	case batch < 1:
+		return fmt.Errorf("--batch %d: must be at least 1", batch)
+	case limit < 0:
+		return fmt.Errorf("--test-limit %d: must not be negative", limit)
+	case workers < 0:
+		return fmt.Errorf("--workers %d: must be positive (0: all cores)", workers)
+	}
+	if export != "" && !slices.Contains(exportExtensions, strings.ToLower(filepath.Ext(export))) {
+		return fmt.Errorf("--export %s: unknown format %q (known: %s)", export, filepath.Ext(export), strings.Join(exportExtensions, ", "))
+	}
+	if exportConn != "" {
+		if _, err := format.Detect(exportConn); err != nil {
+			return fmt.Errorf("--export-connectome: %w", err)
+		}
 	}
 	c, err := train.Load(ckpt)
 	if err != nil {

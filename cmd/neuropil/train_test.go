@@ -295,3 +295,28 @@ func checkExports(t *testing.T, dir string, m *train.Model) {
 		t.Errorf("unknown extension: %v", err)
 	}
 }
+
+// eval checks its flags before it reads anything, as train does: a zero
+// or negative --batch, a negative --test-limit or --workers, or an
+// export format it cannot write is an error naming the flag (--batch 0
+// and --test-limit -5 were silently read as 1 and "all").
+func TestEvalFlagErrors(t *testing.T) {
+	ckpt := filepath.Join(t.TempDir(), "missing.ckpt") // never reached
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--batch", "0"}, "--batch 0: must be at least 1"},
+		{[]string{"--batch", "-3"}, "--batch -3: must be at least 1"},
+		{[]string{"--test-limit", "-5"}, "--test-limit -5: must not be negative"},
+		{[]string{"--workers", "-2"}, "--workers -2: must be positive"},
+		{[]string{"--export", "m.txt"}, `--export m.txt: unknown format ".txt"`},
+		{[]string{"--export-connectome", "w.foo"}, `--export-connectome: w.foo: unknown file extension ".foo"`},
+	} {
+		var stdout, stderr bytes.Buffer
+		err := run(append([]string{"eval", "--checkpoint", ckpt}, c.args...), &stdout, &stderr)
+		if err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("eval %v: %v, want %q", c.args, err, c.want)
+		}
+	}
+}
