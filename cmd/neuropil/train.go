@@ -278,53 +278,57 @@ func (s *trainSettings) solve() (train.Solve, error) {
 // (0: all), normalised as torchvision's tutorial transform, checking that
 // an image has the given number of pixels.
 func loadMNIST(dir string, trainLimit, testLimit, pixels int) (*train.Dataset, *train.Dataset, error) {
-	if dir == "" {
-		d, err := mnist.DefaultDir()
-		if err != nil {
-			return nil, nil, err
-		}
-		dir = d
-	}
-	load := func(split mnist.Split, limit int) (*train.Dataset, error) {
-		var idx []int
-		if limit > 0 {
-			ip, _, err := mnist.Files(dir, split)
-			if err != nil {
-				return nil, err
-			}
-			n, err := mnist.Count(ip)
-			if err != nil {
-				return nil, err
-			}
-			idx = make([]int, min(limit, n))
-			for i := range idx {
-				idx[i] = i
-			}
-		}
-		im, labels, err := mnist.Load(dir, split, idx)
-		if err != nil {
-			return nil, err
-		}
-		if im.Rows*im.Cols != pixels {
-			return nil, fmt.Errorf("MNIST %s images in %s are %d×%d = %d pixels; the model takes %d inputs (28×28)",
-				split, dir, im.Rows, im.Cols, im.Rows*im.Cols, pixels)
-		}
-		d := &train.Dataset{X: make([]float32, len(im.Pix)), Labels: make([]int, len(labels)), Inputs: pixels}
-		mnist.NormalizeTo(d.X, im.Pix)
-		for i, l := range labels {
-			d.Labels[i] = int(l)
-		}
-		return d, nil
-	}
-	tr, err := load(mnist.Train, trainLimit)
+	tr, err := loadMNISTSplit(dir, mnist.Train, trainLimit, pixels)
 	if err != nil {
 		return nil, nil, err
 	}
-	te, err := load(mnist.Test, testLimit)
+	te, err := loadMNISTSplit(dir, mnist.Test, testLimit, pixels)
 	if err != nil {
 		return nil, nil, err
 	}
 	return tr, te, nil
+}
+
+// loadMNISTSplit reads the first limit images (0: all) of one split, as
+// loadMNIST does; eval reads only the test split, so that a directory
+// holding only the t10k files serves.
+func loadMNISTSplit(dir string, split mnist.Split, limit, pixels int) (*train.Dataset, error) {
+	if dir == "" {
+		d, err := mnist.DefaultDir()
+		if err != nil {
+			return nil, err
+		}
+		dir = d
+	}
+	var idx []int
+	if limit > 0 {
+		ip, _, err := mnist.Files(dir, split)
+		if err != nil {
+			return nil, err
+		}
+		n, err := mnist.Count(ip)
+		if err != nil {
+			return nil, err
+		}
+		idx = make([]int, min(limit, n))
+		for i := range idx {
+			idx[i] = i
+		}
+	}
+	im, labels, err := mnist.Load(dir, split, idx)
+	if err != nil {
+		return nil, err
+	}
+	if im.Rows*im.Cols != pixels {
+		return nil, fmt.Errorf("MNIST %s images in %s are %d×%d = %d pixels; the model takes %d inputs (28×28)",
+			split, dir, im.Rows, im.Cols, im.Rows*im.Cols, pixels)
+	}
+	d := &train.Dataset{X: make([]float32, len(im.Pix)), Labels: make([]int, len(labels)), Inputs: pixels}
+	mnist.NormalizeTo(d.X, im.Pix)
+	for i, l := range labels {
+		d.Labels[i] = int(l)
+	}
+	return d, nil
 }
 
 // writeMetrics writes DIR/metrics.csv and DIR/learning_curves.png.
@@ -419,7 +423,7 @@ func runEval(args []string, stdout, stderr io.Writer) error {
 		}
 		fmt.Fprintf(stdout, "wrote %s\n", exportConn)
 	}
-	_, test, err := loadMNIST(dir, 1, limit, c.Model.Inputs)
+	test, err := loadMNISTSplit(dir, mnist.Test, limit, c.Model.Inputs)
 	if err != nil {
 		return err
 	}

@@ -320,3 +320,30 @@ func TestEvalFlagErrors(t *testing.T) {
 		}
 	}
 }
+
+// eval reads only the test split: a --mnist directory holding just the
+// t10k files serves (eval asked for train-images-idx3-ubyte and failed).
+func TestEvalTestSplitOnly(t *testing.T) {
+	dir := t.TempDir()
+	full, testOnly := filepath.Join(dir, "full"), filepath.Join(dir, "t10k")
+	os.Mkdir(full, 0o755)
+	os.Mkdir(testOnly, 0o755)
+	writeIDX(t, full, "train", 16, 28, 28)
+	writeIDX(t, full, "t10k", 8, 28, 28)
+	writeIDX(t, testOnly, "t10k", 8, 28, 28)
+	conn := filepath.Join(dir, "c.npy")
+	writeConnectome(t, conn, 50)
+	out := filepath.Join(dir, "run")
+	var stdout, stderr bytes.Buffer
+	if err := run([]string{"train", "--connectome", conn, "--mnist", full, "--epochs", "1", "--batch", "8",
+		"--steps", "2", "--out", out, "--outputs", "20", "--hidden", "8"}, &stdout, &stderr); err != nil {
+		t.Fatalf("%v\n%s", err, stderr.String())
+	}
+	stdout.Reset()
+	if err := run([]string{"eval", "--checkpoint", filepath.Join(out, "checkpoint.ckpt"), "--mnist", testOnly}, &stdout, &stderr); err != nil {
+		t.Fatalf("eval on a test-only directory: %v", err)
+	}
+	if !strings.Contains(stdout.String(), "test images: 8\n") {
+		t.Errorf("eval output:\n%s", stdout.String())
+	}
+}
