@@ -402,6 +402,11 @@ func runEval(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
+	// The test set before the exports: a bad --mnist leaves no files.
+	test, err := loadMNISTSplit(dir, mnist.Test, limit, c.Model.Inputs)
+	if err != nil {
+		return err
+	}
 	if export != "" {
 		if err := exportModel(export, c.Model); err != nil {
 			return err
@@ -422,10 +427,6 @@ func runEval(args []string, stdout, stderr io.Writer) error {
 			return err
 		}
 		fmt.Fprintf(stdout, "wrote %s\n", exportConn)
-	}
-	test, err := loadMNISTSplit(dir, mnist.Test, limit, c.Model.Inputs)
-	if err != nil {
-		return err
 	}
 	start := time.Now()
 	loss, acc, err := train.Evaluate(c.Model, test, batch, workers, solve)

@@ -321,10 +321,11 @@ func TestEvalFlagErrors(t *testing.T) {
 	}
 }
 
-// eval reads only the test split: a --mnist directory holding just the
-// t10k files serves (eval asked for train-images-idx3-ubyte and failed).
-func TestEvalTestSplitOnly(t *testing.T) {
-	dir := t.TempDir()
+// tinyCheckpoint trains a 50-neuron model for one epoch on 16 synthetic
+// images of dir/full, which also holds 8 test images, as does dir/t10k
+// alone; it returns the checkpoint's path.
+func tinyCheckpoint(t *testing.T, dir string) string {
+	t.Helper()
 	full, testOnly := filepath.Join(dir, "full"), filepath.Join(dir, "t10k")
 	os.Mkdir(full, 0o755)
 	os.Mkdir(testOnly, 0o755)
@@ -339,11 +340,39 @@ func TestEvalTestSplitOnly(t *testing.T) {
 		"--steps", "2", "--out", out, "--outputs", "20", "--hidden", "8"}, &stdout, &stderr); err != nil {
 		t.Fatalf("%v\n%s", err, stderr.String())
 	}
-	stdout.Reset()
-	if err := run([]string{"eval", "--checkpoint", filepath.Join(out, "checkpoint.ckpt"), "--mnist", testOnly}, &stdout, &stderr); err != nil {
+	return filepath.Join(out, "checkpoint.ckpt")
+}
+
+// eval reads only the test split: a --mnist directory holding just the
+// t10k files serves (eval asked for train-images-idx3-ubyte and failed).
+func TestEvalTestSplitOnly(t *testing.T) {
+	dir := t.TempDir()
+	ckpt := tinyCheckpoint(t, dir)
+	var stdout, stderr bytes.Buffer
+	if err := run([]string{"eval", "--checkpoint", ckpt, "--mnist", filepath.Join(dir, "t10k")}, &stdout, &stderr); err != nil {
 		t.Fatalf("eval on a test-only directory: %v", err)
 	}
 	if !strings.Contains(stdout.String(), "test images: 8\n") {
 		t.Errorf("eval output:\n%s", stdout.String())
+	}
+}
+
+// eval reads the test set before it writes --export and
+// --export-connectome: a bad --mnist fails with no file written (the
+// exports were written, then the command failed).
+func TestEvalBadMNISTWritesNothing(t *testing.T) {
+	dir := t.TempDir()
+	ckpt := tinyCheckpoint(t, dir)
+	pt, conn := filepath.Join(dir, "m.pt"), filepath.Join(dir, "w.npz")
+	var stdout, stderr bytes.Buffer
+	err := run([]string{"eval", "--checkpoint", ckpt, "--mnist", filepath.Join(dir, "nowhere"),
+		"--export", pt, "--export-connectome", conn}, &stdout, &stderr)
+	if err == nil || !strings.Contains(err.Error(), "nowhere") {
+		t.Fatalf("eval --mnist nowhere: %v", err)
+	}
+	for _, p := range []string{pt, conn} {
+		if _, err := os.Stat(p); !os.IsNotExist(err) {
+			t.Errorf("%s written by a failed eval (%v)", p, err)
+		}
 	}
 }
