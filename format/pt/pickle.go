@@ -724,6 +724,8 @@ func kindOf(v any) string {
 		return "global " + v.String()
 	case *tensor:
 		return "tensor"
+	case *sparseTensor:
+		return v.layout + " tensor"
 	case *storageRef:
 		return "storage"
 	case layout:

@@ -337,7 +337,7 @@ func TestDecodeStateDictErrors(t *testing.T) {
 		data []byte
 		want string
 	}{
-		{"bare tensor", bare, "file holds a *pt.sparseTensor, not a state dict"},
+		{"bare tensor", bare, "file holds a sparse_coo tensor, not a state dict"},
 		{"list", list, "file holds a list, not a state dict"},
 		{"NaN", nan, `tensor "x" element 1 is NaN`},
 		{"empty", nil, "unexpected EOF"},
