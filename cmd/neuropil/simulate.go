@@ -514,6 +514,9 @@ func (f *simulateFlags) loadInput(rng *rand.Rand) (x []float32, frames, inputs i
 			frames, inputs = 1, shape[1]
 		case 3:
 			frames, inputs = shape[0], shape[2]
+			if frames == 0 {
+				return nil, 0, 0, nil, "", fmt.Errorf("--input %s: shape %v holds no frames", f.input, shape)
+			}
 		default:
 			return nil, 0, 0, nil, "", fmt.Errorf("--input %s: shape %v, want [batch][inputs] or [L][batch][inputs]", f.input, shape)
 		}

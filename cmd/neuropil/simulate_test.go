@@ -118,6 +118,7 @@ func TestSimulateErrors(t *testing.T) {
 	badIdx := writeNPY(t, filepath.Join(dir, "badidx.npy"), []int{3}, []int64{0, 6, 1})
 	shortIdx := writeNPY(t, filepath.Join(dir, "shortidx.npy"), []int{2}, []int64{0, 1})
 	x4d := writeNPY(t, filepath.Join(dir, "x4.npy"), []int{1, 1, 2, 3}, make([]float32, 6))
+	x0 := writeNPY(t, filepath.Join(dir, "x0.npy"), []int{0, 2, 3}, []float32{}) // [L][batch][inputs], L = 0
 	corrupt := filepath.Join(dir, "corrupt.npy")
 	os.WriteFile(corrupt, []byte("\x93NUMPY\x01\x00garbage"), 0o644)
 	readOnly := filepath.Join(dir, "ro")
@@ -137,6 +138,7 @@ func TestSimulateErrors(t *testing.T) {
 		{with("--input-indices", shortIdx, "--out", filepath.Join(dir, "o7")), "2 indices"},
 		{with("--batch", "3", "--out", filepath.Join(dir, "o8")), "batch"},
 		{with("--input", x4d, "--out", filepath.Join(dir, "o9")), "shape"},
+		{with("--input", x0, "--out", filepath.Join(dir, "o9b")), "x0.npy: shape [0 2 3] holds no frames"},
 		{with("--connectome", corrupt, "--out", filepath.Join(dir, "o10")), "corrupt.npy"},
 		{with("--connectome", filepath.Join(dir, "missing.npy"), "--out", filepath.Join(dir, "o11")), "missing.npy"},
 		{with("--bogus", "--out", filepath.Join(dir, "o12")), "bogus"},
