@@ -10,7 +10,9 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/neuropil/neuropil/format/npy"
 	"github.com/neuropil/neuropil/format/pt"
+	"github.com/neuropil/neuropil/sparse"
 )
 
 // ExportPT writes every parameter under its torch name, in ParamNames
@@ -130,4 +132,55 @@ print(type(sd).__name__, ", ".join("%s %s" % (k, tuple(v.shape)) for k, v in sd.
 		t.Fatalf("torch printed %q", out)
 	}
 	t.Logf("torch: %s", strings.TrimSpace(string(out)))
+}
+
+// The matrices of an .npz export can be read back one at a time by prefix
+// (neuropil info --key hh model.npz), each equal to the model's.
+func TestExportNPZMatricesByKey(t *testing.T) {
+	m, _ := trainedSmall(t)
+	var buf bytes.Buffer
+	if err := ExportNPZ(&buf, m); err != nil {
+		t.Fatal(err)
+	}
+	r := bytes.NewReader(buf.Bytes())
+	for _, c := range []struct {
+		key  string
+		want *sparse.CSR
+	}{{"hh", m.W}, {"ih", m.Input}, {"out", m.Out}} {
+		h, err := npy.DecodeNPZHeader(r, int64(buf.Len()), c.key)
+		if err != nil {
+			t.Fatalf("--key %s: %v", c.key, err)
+		}
+		if h.Format != "csr" || h.Rows != c.want.Rows || h.Cols != c.want.Cols {
+			t.Errorf("--key %s: header %+v", c.key, h)
+		}
+		got, err := npy.DecodeNPZ(r, int64(buf.Len()), c.key)
+		if err != nil {
+			t.Fatalf("--key %s: %v", c.key, err)
+		}
+		// The export keeps explicit zeros (a trained weight can be 0);
+		// the reader drops them, as for any connectome.
+		want := withoutZeros(c.want)
+		if !reflect.DeepEqual(got, want) {
+			t.Errorf("--key %s: matrix differs from the model's", c.key)
+		}
+	}
+	if _, err := npy.DecodeNPZ(r, int64(buf.Len()), "nope"); err == nil || !strings.Contains(err.Error(), `no array "nope"`) {
+		t.Errorf("unknown key: %v", err)
+	}
+}
+
+// withoutZeros returns a copy of a without its explicit zeros.
+func withoutZeros(a *sparse.CSR) *sparse.CSR {
+	b := &sparse.CSR{Rows: a.Rows, Cols: a.Cols, RowPtr: make([]int32, a.Rows+1), ColIdx: []int32{}, Val: []float32{}}
+	for i := 0; i < a.Rows; i++ {
+		for k := a.RowPtr[i]; k < a.RowPtr[i+1]; k++ {
+			if a.Val[k] != 0 {
+				b.ColIdx = append(b.ColIdx, a.ColIdx[k])
+				b.Val = append(b.Val, a.Val[k])
+			}
+		}
+		b.RowPtr[i+1] = int32(len(b.Val))
+	}
+	return b
 }

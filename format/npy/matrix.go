@@ -57,7 +57,45 @@ func EncodeMatrix(w io.Writer, m *sparse.CSR) error {
 type npz struct {
 	records map[string]*zip.File // by name without ".npy"
 	names   []string
-	size    int64 // of the archive
+	size    int64  // of the archive
+	implied string // the scipy format of a prefixed matrix that has no format record
+}
+
+// openMatrix opens the archive for the matrix named key. A key that names
+// no array but a prefix of one scipy matrix's arrays (KEY/data,
+// KEY/indices, KEY/indptr, KEY/shape, as neuropil eval --export and other
+// tools write several matrices into one archive) selects that matrix: the
+// returned view holds its arrays under their plain names, and the key
+// left to apply is "".
+func openMatrix(r io.ReaderAt, size int64, key string) (*npz, string, error) {
+	z, err := openNPZ(r, size)
+	if err != nil || key == "" {
+		return z, key, err
+	}
+	if _, ok := z.records[key]; ok {
+		return z, key, nil
+	}
+	prefix := key + "/"
+	sub := &npz{records: map[string]*zip.File{}, size: z.size}
+	for _, n := range z.names {
+		if rest, ok := strings.CutPrefix(n, prefix); ok {
+			sub.records[rest] = z.records[n]
+			sub.names = append(sub.names, rest)
+		}
+	}
+	_, format := sub.records["format"]
+	_, indptr := sub.records["indptr"]
+	_, row := sub.records["row"]
+	switch {
+	case format:
+	case indptr:
+		sub.implied = "csr"
+	case row:
+		sub.implied = "coo"
+	default:
+		return z, key, nil // not a matrix prefix: pick reports the missing key
+	}
+	return sub, "", nil
 }
 
 func openNPZ(r io.ReaderAt, size int64) (*npz, error) {
@@ -114,7 +152,7 @@ func (z *npz) array(name string) (*Array, error) {
 // a plain np.savez archive.
 func (z *npz) scipyFormat() (string, error) {
 	if _, ok := z.records["format"]; !ok {
-		return "", nil
+		return z.implied, nil
 	}
 	a, err := z.array("format")
 	if err != nil {
@@ -173,6 +211,9 @@ func (z *npz) pick(key string) (string, error) {
 	if found != "" && found != "\x00" {
 		return found, nil
 	}
+	if found == "" {
+		return "", fmt.Errorf("npy: the .npz holds no 2-D array and no scipy matrix (arrays: %s)", strings.Join(desc, ", "))
+	}
 	return "", fmt.Errorf("npy: the .npz holds %d arrays; name the matrix with a key (arrays: %s)", len(z.names), strings.Join(desc, ", "))
 }
 
@@ -180,7 +221,7 @@ func (z *npz) pick(key string) (string, error) {
 // a scipy.sparse.save_npz matrix, or the array named key (or the only 2-D
 // array) of an np.savez archive.
 func DecodeNPZHeader(r io.ReaderAt, size int64, key string) (MatrixHeader, error) {
-	z, err := openNPZ(r, size)
+	z, key, err := openMatrix(r, size, key)
 	if err != nil {
 		return MatrixHeader{}, err
 	}
@@ -233,7 +274,7 @@ func DecodeNPZ(r io.ReaderAt, size int64, key string) (*sparse.CSR, error) {
 	if err != nil {
 		return nil, err
 	}
-	z, _ := openNPZ(r, size)
+	z, _, _ := openMatrix(r, size, key)
 	if h.Format == "dense" {
 		e, err := z.entry(h.Key)
 		if err != nil {

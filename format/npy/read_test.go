@@ -198,6 +198,7 @@ func TestNPZErrors(t *testing.T) {
 		{"data and indices differ", csr([]int64{2, 2}, []int32{0, 1, 2}, []int32{1, 0, 1}, []float32{1, 2}), "indices has shape [3], want [2]"},
 		{"negative shape", csr([]int64{-2, 2}, []int32{0, 1, 2}, []int32{1, 0}, []float32{1, 2}), "negative shape"},
 		{"NaN", csr([]int64{2, 2}, []int32{0, 1, 2}, []int32{1, 0}, []float32{1, float32(math.NaN())}), "NaN"},
+		{"no matrix at all", savez(map[string][]float32{"tau": {1, 2}, "bias": {0}}), "holds no 2-D array and no scipy matrix"},
 	} {
 		_, err := DecodeNPZ(bytes.NewReader(c.data), int64(len(c.data)), "")
 		if c.want == "" {
@@ -210,6 +211,18 @@ func TestNPZErrors(t *testing.T) {
 			t.Errorf("%s: err %v, want %q", c.name, err, c.want)
 		}
 	}
+}
+
+// savez writes 1-D float32 arrays as np.savez does.
+func savez(arrays map[string][]float32) []byte {
+	var buf bytes.Buffer
+	zw := zip.NewWriter(&buf)
+	for name, a := range arrays {
+		w, _ := zw.Create(name + ".npy")
+		Encode(w, []int{len(a)}, a)
+	}
+	zw.Close()
+	return buf.Bytes()
 }
 
 func TestEncodeRoundTrip(t *testing.T) {

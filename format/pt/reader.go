@@ -193,6 +193,9 @@ func header(v any, key string) (Header, error) {
 	switch t := v.(type) {
 	case *tensor:
 		if len(t.shape) != 2 {
+			if key != "" { // the file is fine: the chosen entry is not a matrix
+				return Header{}, fmt.Errorf("pt: tensor %q is %d-D (%s), not a matrix", key, len(t.shape), t.describe())
+			}
 			return Header{}, FormatError(fmt.Sprintf("tensor %q is %d-D (%s), want a 2-D matrix", key, len(t.shape), t.describe()))
 		}
 		if err := coo.CheckShape(t.shape[0], t.shape[1]); err != nil {
