@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"sort"
@@ -29,7 +30,8 @@ type Options struct {
 	Edges edgelist.Options
 
 	// NoNeuronTable suppresses the NAME.neurons.csv file that Save
-	// writes beside formats that cannot hold neuron ids or signs.
+	// writes beside formats that cannot hold neuron ids or signs, and
+	// Load's reading of it.
 	NoNeuronTable bool
 }
 
@@ -237,7 +239,35 @@ func load(path string, opt Options) (*connectome.Connectome, error) {
 	if err := c.W.Validate(); err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
+	if m != nil && m.Rows == m.Cols && !opt.NoNeuronTable {
+		if err := readNeuronTable(path, c); err != nil {
+			return nil, err
+		}
+	}
 	return c, nil
+}
+
+// readNeuronTable gives c the ids, signs and types of the NAME.neurons.csv
+// that Save (or neuropil build) wrote beside path, if there is one: a
+// matrix format cannot hold them, and without the table a connectome
+// converted to .pt, .npz or .npy and back would lose its signs (and --dale
+// with them) and its types (--tau-type).
+func readNeuronTable(path string, c *connectome.Connectome) error {
+	tp := NeuronTablePath(path)
+	f, err := os.Open(tp)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	t, err := edgelist.DecodeNeurons(f, c.W.Rows)
+	if err != nil {
+		return fmt.Errorf("%s (the neuron table of %s): %w", tp, path, err)
+	}
+	c.IDs, c.Sign, c.Type, c.TypeNames = t.IDs, t.Sign, t.Type, t.TypeNames
+	return nil
 }
 
 // Load reads the connectome in path, choosing the decoder by extension.
@@ -277,8 +307,9 @@ func LoadArray(path string) (*npy.Array, error) {
 }
 
 // Save writes c to path in the format of its extension, atomically.
-// Formats that cannot hold neuron ids or signs (all but .npc) get them in
-// NAME.neurons.csv beside path ("index,id[,sign]") when c has them,
+// Formats that cannot hold neuron ids, signs or types (all but .npc) get
+// them in NAME.neurons.csv beside path ("index,id[,sign][,type]") when c
+// has them,
 // unless opt.NoNeuronTable. The matrix may be rectangular for every
 // format but edge lists.
 func Save(path string, c *connectome.Connectome, opt Options) error {
@@ -327,7 +358,7 @@ func Save(path string, c *connectome.Connectome, opt Options) error {
 	if err != nil {
 		return err
 	}
-	if !f.Table && !opt.NoNeuronTable && (c.IDs != nil || c.Sign != nil) {
+	if !f.Table && !opt.NoNeuronTable && (c.IDs != nil || c.Sign != nil || c.Type != nil) {
 		return atomic.WriteFile(NeuronTablePath(path), func(w io.Writer) error { return edgelist.EncodeNeurons(w, c) })
 	}
 	return nil

@@ -1,9 +1,11 @@
 package format
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"reflect"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -16,9 +18,12 @@ func tabled() *connectome.Connectome {
 	c := connectome.Random(40, 300, 5)
 	c.IDs = make([]int64, 40)
 	c.Sign = make([]int8, 40)
+	c.Type = make([]int32, 40)
+	c.TypeNames = []string{"T4a", "Mi1", "L1, lamina"} // a comma, quoted in CSV
 	for i := range c.IDs {
 		c.IDs[i] = 720575940000000000 + int64(i)*17
 		c.Sign[i] = int8(1 - 2*(i%2))
+		c.Type[i] = int32(i % 3)
 	}
 	return c
 }
@@ -56,6 +61,9 @@ func TestRoundTripEveryFormat(t *testing.T) {
 			}
 		} else if err != nil {
 			t.Errorf("%s: no neuron table beside: %v", ext, err)
+		} else if f.Name != "csv" && (!reflect.DeepEqual(d.IDs, c.IDs) || !reflect.DeepEqual(d.Sign, c.Sign) ||
+			!reflect.DeepEqual(d.Type, c.Type) || !reflect.DeepEqual(d.TypeNames, c.TypeNames)) {
+			t.Errorf("%s: ids, signs and types not read back from %s", ext, table)
 		}
 		os.Remove(table)
 		h, err := ReadHeader(path, Options{})
@@ -161,4 +169,59 @@ func TestLoadArray(t *testing.T) {
 	if _, err := LoadArray("pt/testdata/dense_f32.pt"); err == nil || !strings.Contains(err.Error(), "known: .npy") {
 		t.Errorf("non-npy: %v", err)
 	}
+}
+
+// A matrix file's neuron table is read back when it is there, ignored with
+// NoNeuronTable, and a damaged one is an error that names it.
+func TestNeuronTableReadBack(t *testing.T) {
+	dir := t.TempDir()
+	c := tabled()
+	path := filepath.Join(dir, "w.npz")
+	if err := Save(path, c, Options{}); err != nil {
+		t.Fatal(err)
+	}
+	d, err := Load(path, Options{NoNeuronTable: true})
+	if err != nil || d.IDs != nil || d.Sign != nil {
+		t.Fatalf("NoNeuronTable: ids %v signs %v, %v", d.IDs != nil, d.Sign != nil, err)
+	}
+	table := NeuronTablePath(path)
+	for name, text := range map[string]string{
+		"bad header":   "id,index\n",
+		"short":        "index,id,sign\n0,5,1\n",
+		"bad sign":     "index,id,sign\n" + strings.Repeat("0,5,2\n", 40),
+		"wrong index":  "index,id\n1,5\n",
+		"too many":     "index,id\n" + rows(41),
+		"id not a num": "index,id\n0,x\n",
+	} {
+		os.WriteFile(table, []byte(text), 0o644)
+		if _, err := Load(path, Options{}); err == nil || !strings.Contains(err.Error(), table) {
+			t.Errorf("%s: %v", name, err)
+		}
+	}
+	// Extra columns are ignored; "type" gives neuron types, as neuropil
+	// build optic-lobe writes them.
+	var b strings.Builder
+	b.WriteString("index,id,sign,type,u,v\n")
+	for i := range 40 {
+		fmt.Fprintf(&b, "%d,%d,%d,T%d,%d,0\n", i, i+100, 1-2*(i%2), i%3, i)
+	}
+	os.WriteFile(table, []byte(b.String()), 0o644)
+	d, err = Load(path, Options{})
+	if err != nil || d.IDs[3] != 103 || d.Sign[3] != -1 || len(d.TypeNames) != 3 || d.TypeNames[d.Type[5]] != "T2" {
+		t.Fatalf("optic-lobe style table: %v", err)
+	}
+	// A table of plain indices (a connectome without ids) leaves IDs nil.
+	os.WriteFile(table, []byte("index,id\n"+rows(40)), 0o644)
+	if d, err := Load(path, Options{}); err != nil || d.IDs != nil || d.Sign != nil {
+		t.Errorf("index table: ids %v, %v", d.IDs, err)
+	}
+}
+
+// rows returns n neuron-table rows "i,i".
+func rows(n int) string {
+	var b strings.Builder
+	for i := range n {
+		b.WriteString(strconv.Itoa(i) + "," + strconv.Itoa(i) + "\n")
+	}
+	return b.String()
 }

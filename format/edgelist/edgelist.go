@@ -402,29 +402,121 @@ func allLinked(m *sparse.CSR) error {
 	return fmt.Errorf("edgelist: encode: %d of %d neurons have no synapse (the first: %d) and the neurons have no ids; an edge list cannot hold them, and reading it back would renumber the rest: write .npc, .npz or .pt", n, m.Rows, k)
 }
 
-// EncodeNeurons writes the neuron table "index,id" (and ",sign" when c
-// has signs), the map from matrix indices back to the original ids.
+// EncodeNeurons writes the neuron table "index,id" (then ",sign" when c
+// has signs and ",type" when it has cell types), the map from matrix
+// indices back to the original ids, which DecodeNeurons reads.
 func EncodeNeurons(w io.Writer, c *connectome.Connectome) error {
 	if err := c.Validate(); err != nil {
 		return fmt.Errorf("edgelist: encode: %w", err)
 	}
 	bw := bufio.NewWriterSize(w, 1<<16)
-	bw.WriteString("index,id")
+	cw := csv.NewWriter(bw)
+	rec := []string{"index", "id"}
 	if c.Sign != nil {
-		bw.WriteString(",sign")
+		rec = append(rec, "sign")
 	}
-	bw.WriteString("\n")
-	var buf []byte
+	if c.Type != nil {
+		rec = append(rec, "type")
+	}
+	cw.Write(rec)
 	for i := 0; i < c.Neurons(); i++ {
-		buf = strconv.AppendInt(buf[:0], int64(i), 10)
-		buf = append(buf, ',')
-		buf = strconv.AppendInt(buf, id(c, i), 10)
+		rec = append(rec[:0], strconv.Itoa(i), strconv.FormatInt(id(c, i), 10))
 		if c.Sign != nil {
-			buf = append(buf, ',')
-			buf = strconv.AppendInt(buf, int64(c.Sign[i]), 10)
+			rec = append(rec, strconv.Itoa(int(c.Sign[i])))
 		}
-		buf = append(buf, '\n')
-		bw.Write(buf)
+		if c.Type != nil {
+			rec = append(rec, c.TypeNames[c.Type[i]])
+		}
+		cw.Write(rec)
+	}
+	cw.Flush()
+	if err := cw.Error(); err != nil {
+		return err
 	}
 	return bw.Flush()
+}
+
+// A NeuronTable is what DecodeNeurons reads: per-neuron ids (nil when
+// every id equals its index), signs and types (nil without those columns).
+type NeuronTable struct {
+	IDs       []int64
+	Sign      []int8
+	Type      []int32 // index into TypeNames
+	TypeNames []string
+}
+
+// DecodeNeurons reads a neuron table for a connectome of n neurons, one
+// row per neuron in index order: the columns "index" and "id" first (as
+// EncodeNeurons writes them), then any others, of which "sign" (1, -1 or
+// 0) and "type" (a name) are kept, as neuropil build optic-lobe writes
+// them. Errors name the line.
+func DecodeNeurons(r io.Reader, n int) (*NeuronTable, error) {
+	cr := csv.NewReader(bufio.NewReader(r))
+	cr.ReuseRecord = true
+	head, err := cr.Read()
+	if err != nil {
+		return nil, fmt.Errorf("neuron table: header: %w", eofUnexpected(err))
+	}
+	if len(head) < 2 || head[0] != "index" || head[1] != "id" {
+		return nil, fmt.Errorf("neuron table: header %q, want it to begin with \"index,id\"", strings.Join(head, ","))
+	}
+	signCol, typeCol := slices.Index(head, "sign"), slices.Index(head, "type")
+	t := &NeuronTable{IDs: make([]int64, n)}
+	if signCol >= 0 {
+		t.Sign = make([]int8, n)
+	}
+	typeIndex := map[string]int32{}
+	if typeCol >= 0 {
+		t.Type = make([]int32, n)
+	}
+	identity := true
+	for i := 0; i < n; i++ {
+		rec, err := cr.Read()
+		if err != nil {
+			return nil, fmt.Errorf("neuron table line %d: %w (the connectome has %d neurons)", i+2, eofUnexpected(err), n)
+		}
+		if k, err := strconv.Atoi(rec[0]); err != nil || k != i {
+			return nil, fmt.Errorf("neuron table line %d: index %q, want %d", i+2, rec[0], i)
+		}
+		if t.IDs[i], err = strconv.ParseInt(rec[1], 10, 64); err != nil {
+			return nil, fmt.Errorf("neuron table line %d: id %q is not an integer", i+2, rec[1])
+		}
+		identity = identity && t.IDs[i] == int64(i)
+		if signCol >= 0 {
+			switch rec[signCol] {
+			case "1":
+				t.Sign[i] = 1
+			case "-1":
+				t.Sign[i] = -1
+			case "0":
+			default:
+				return nil, fmt.Errorf("neuron table line %d: sign %q, want 1, -1 or 0", i+2, rec[signCol])
+			}
+		}
+		if typeCol >= 0 {
+			name := rec[typeCol]
+			k, ok := typeIndex[name]
+			if !ok {
+				k = int32(len(t.TypeNames))
+				typeIndex[name] = k
+				t.TypeNames = append(t.TypeNames, name)
+			}
+			t.Type[i] = k
+		}
+	}
+	if _, err := cr.Read(); err != io.EOF {
+		return nil, fmt.Errorf("neuron table line %d: more rows than the connectome's %d neurons", n+2, n)
+	}
+	if identity {
+		t.IDs = nil
+	}
+	return t, nil
+}
+
+// eofUnexpected turns a premature io.EOF into io.ErrUnexpectedEOF.
+func eofUnexpected(err error) error {
+	if errors.Is(err, io.EOF) {
+		return io.ErrUnexpectedEOF
+	}
+	return err
 }
