@@ -64,6 +64,7 @@ type infoReport struct {
 	IDs         bool        `json:"ids"`
 	Excitatory  int         `json:"excitatory,omitempty"`
 	Inhibitory  int         `json:"inhibitory,omitempty"`
+	Types       int         `json:"cell_types,omitempty"` // distinct cell types in the neuron table
 	SquareNotes string      `json:"-"`
 }
 
@@ -123,6 +124,9 @@ func runInfo(args []string, stdout, stderr io.Writer) error {
 	}
 	r := &infoReport{File: path, Format: h.Format, Layout: h.Layout, DType: h.DType, Stored: h.Stored, IDs: c.IDs != nil}
 	describeMatrix(r, c.W)
+	if c.Type != nil {
+		r.Types = len(c.TypeNames)
+	}
 	for _, s := range c.Sign {
 		if s > 0 {
 			r.Excitatory++
@@ -158,6 +162,9 @@ func runInfo(args []string, stdout, stderr io.Writer) error {
 	fmt.Fprintf(tw, "neuron ids\t%s\n", ids)
 	if c.Sign != nil {
 		fmt.Fprintf(tw, "signs\t%d excitatory, %d inhibitory\n", r.Excitatory, r.Inhibitory)
+	}
+	if r.Types > 0 {
+		fmt.Fprintf(tw, "cell types\t%d\n", r.Types)
 	}
 	return tw.Flush()
 }
