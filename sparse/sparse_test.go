@@ -3,6 +3,7 @@ package sparse
 import (
 	"math"
 	"math/rand/v2"
+	"slices"
 	"testing"
 )
 
@@ -330,5 +331,30 @@ func TestValidateRejectsMalformed(t *testing.T) {
 				t.Errorf("%s: accepted", name)
 			}
 		}()
+	}
+}
+
+// radixSort agrees with slices.Sort for every number of bytes and lengths
+// on both sides of its insertion-sort cutoff.
+func TestRadixSort(t *testing.T) {
+	rng := rand.New(rand.NewPCG(8, 9))
+	var buf []int32
+	for _, passes := range []int{1, 2, 3, 4} {
+		limit := int64(1) << (8 * passes)
+		if passes == 4 {
+			limit = 1 << 31
+		}
+		for _, n := range []int{0, 1, 5, 63, 64, 65, 97, 500, 3000} {
+			v := make([]int32, n)
+			for i := range v {
+				v[i] = int32(rng.Int64N(limit))
+			}
+			want := slices.Clone(v)
+			slices.Sort(want)
+			buf = radixSort(v, buf, passes)
+			if !slices.Equal(v, want) {
+				t.Fatalf("passes %d, n %d: not sorted like slices.Sort", passes, n)
+			}
+		}
 	}
 }
