@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"math"
 	"slices"
+	"unsafe"
 
 	"github.com/neuropil/neuropil/sparse"
 )
@@ -70,7 +71,9 @@ func (b *Builder) Add(i, j int32, v float64) {
 // and columns sorted.
 // A value that is NaN or infinite (or overflows float32) is an error. The
 // builder's slices are released (the builder is empty afterwards) so that
-// their memory can be reused while the result is built.
+// their memory can be reused while the result is built: the result's
+// columns and values may live in the arrays that were Row and Col, which
+// the caller must not use again.
 func (b *Builder) CSR() (*sparse.CSR, error) {
 	rowIdx, colIdx, val := b.Row, b.Col, b.Val
 	b.Row, b.Col, b.Val = nil, nil, nil
@@ -118,7 +121,12 @@ func (b *Builder) CSR() (*sparse.CSR, error) {
 		out.ColIdx = colIdx[:w:w]
 		return out, nil
 	}
-	// Counting sort by row (stable), then sort each row by column.
+	// Counting sort by row (stable), then sort each row by column. To keep
+	// the peak near the input (16 bytes an entry, plus 4 for the
+	// permutation) rather than twice it, the result reuses the input's
+	// slices: the columns in row order go into rowIdx, which is not needed
+	// once the permutation is known, and the float32 values into colIdx,
+	// which is not needed once the columns are permuted.
 	ptr := make([]int32, b.Rows+1)
 	for _, r := range rowIdx {
 		ptr[r+1]++
@@ -127,42 +135,45 @@ func (b *Builder) CSR() (*sparse.CSR, error) {
 		ptr[i+1] += ptr[i]
 	}
 	next := slices.Clone(ptr[:b.Rows])
-	col := make([]int32, n)
-	v64 := make([]float64, n)
+	perm := make([]int32, n) // perm[p]: the entry at slot p of the row order
 	for k, r := range rowIdx {
-		p := next[r]
+		perm[next[r]] = int32(k)
 		next[r]++
+	}
+	next = nil
+	if overlap(rowIdx, colIdx) { // the reuse below needs two arrays
+		colIdx = slices.Clone(colIdx)
+	}
+	col := rowIdx // [slot] column
+	for p, k := range perm {
 		col[p] = colIdx[k]
-		v64[p] = val[k]
 	}
-	rowIdx, colIdx, val = nil, nil, nil // release for the GC
-	type pair struct {
-		c int32
-		v float64
-	}
+	outVal := unsafe.Slice((*float32)(unsafe.Pointer(unsafe.SliceData(colIdx))), n)
+	type pair struct{ c, k int32 }
 	var tmp []pair
-	outVal := make([]float32, n)
 	w := int32(0)
 	for i := 0; i < b.Rows; i++ {
 		lo, hi := ptr[i], ptr[i+1]
-		rc, rv := col[lo:hi], v64[lo:hi]
+		rc, rk := col[lo:hi], perm[lo:hi]
 		if !slices.IsSorted(rc) {
 			tmp = tmp[:0]
-			for k := range rc {
-				tmp = append(tmp, pair{rc[k], rv[k]})
+			for q := range rc {
+				tmp = append(tmp, pair{rc[q], rk[q]})
 			}
 			slices.SortStableFunc(tmp, func(a, b pair) int { return int(a.c) - int(b.c) })
-			for k, p := range tmp {
-				rc[k], rv[k] = p.c, p.v
+			for q, e := range tmp {
+				rc[q], rk[q] = e.c, e.k
 			}
 		}
-		for k := 0; k < len(rc); {
-			j := rc[k]
-			s := rv[k]
-			k++
-			for k < len(rc) && rc[k] == j {
-				s += rv[k]
-				k++
+		// Duplicates, now adjacent in the order they were added, are summed
+		// in float64; w ≤ lo+q, so the writes never overtake the reads.
+		for q := 0; q < len(rc); {
+			j := rc[q]
+			s := val[rk[q]]
+			q++
+			for q < len(rc) && rc[q] == j {
+				s += val[rk[q]]
+				q++
 			}
 			if f := float32(s); f != 0 || b.KeepZeros {
 				col[w] = j
@@ -184,6 +195,15 @@ func (b *Builder) CSR() (*sparse.CSR, error) {
 		out.Val = slices.Clone(out.Val)
 	}
 	return out, nil
+}
+
+// overlap reports whether a and b share memory.
+func overlap(a, b []int32) bool {
+	if len(a) == 0 || len(b) == 0 {
+		return false
+	}
+	a0, b0 := uintptr(unsafe.Pointer(&a[0])), uintptr(unsafe.Pointer(&b[0]))
+	return a0 < b0+uintptr(4*len(b)) && b0 < a0+uintptr(4*len(a))
 }
 
 func sortedUnique(r, c []int32) bool {

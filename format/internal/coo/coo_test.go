@@ -3,6 +3,8 @@ package coo
 import (
 	"errors"
 	"math"
+	"math/rand/v2"
+	"runtime"
 	"slices"
 	"testing"
 
@@ -101,5 +103,95 @@ func TestCSRKeepZeros(t *testing.T) {
 		if !slices.Equal(m.RowPtr, want.RowPtr) || !slices.Equal(m.ColIdx, want.ColIdx) || !slices.Equal(m.Val, want.Val) {
 			t.Errorf("sorted %v: %+v, want %+v", sorted, m, want)
 		}
+	}
+}
+
+// The general path (unsorted, duplicates) equals a plain reference: sums
+// of each position's values in float64 in the order added, rounded once,
+// zeros dropped unless kept, columns sorted; for inputs whose Row and Col
+// share an array too.
+func TestCSRMatchesReference(t *testing.T) {
+	rng := rand.New(rand.NewPCG(5, 6))
+	for trial := 0; trial < 200; trial++ {
+		rows, cols := 1+rng.IntN(30), 1+rng.IntN(30)
+		n := rng.IntN(300)
+		b := New(rows, cols, n)
+		type key struct{ i, j int32 }
+		sums := map[key]float64{}
+		for range n {
+			i, j := int32(rng.IntN(rows)), int32(rng.IntN(cols))
+			v := float64(rng.IntN(7)-3) * math.Pow(10, float64(rng.IntN(17)-8))
+			b.Add(i, j, v)
+			sums[key{i, j}] += v
+		}
+		keep := trial%3 == 0
+		b.KeepZeros = keep
+		m, err := b.CSR()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := m.Validate(); err != nil && !keep {
+			t.Fatal(err)
+		}
+		got := map[key]float32{}
+		for i := 0; i < m.Rows; i++ {
+			for k := m.RowPtr[i]; k < m.RowPtr[i+1]; k++ {
+				got[key{int32(i), m.ColIdx[k]}] = m.Val[k]
+				if k > m.RowPtr[i] && m.ColIdx[k] <= m.ColIdx[k-1] {
+					t.Fatalf("trial %d: row %d not sorted", trial, i)
+				}
+			}
+		}
+		for kk, s := range sums {
+			f := float32(s)
+			g, ok := got[kk]
+			if f == 0 && !keep {
+				if ok {
+					t.Fatalf("trial %d: zero at %v kept", trial, kk)
+				}
+				continue
+			}
+			if !ok || g != f {
+				t.Fatalf("trial %d: %v = %v (present %v), want %v", trial, kk, g, ok, f)
+			}
+		}
+		if len(got) > len(sums) {
+			t.Fatalf("trial %d: %d entries for %d positions", trial, len(got), len(sums))
+		}
+	}
+	// Row and Col in one array (a diagonal written as (k, k)).
+	idx := []int32{2, 0, 1, 2}
+	b := &Builder{Rows: 3, Cols: 3, Row: idx, Col: idx, Val: []float64{1, 2, 3, 4}}
+	m, err := b.CSR()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := []float32{2, 0, 0, 0, 3, 0, 0, 0, 5}; !slices.Equal(m.Dense(), want) {
+		t.Errorf("shared Row/Col: %v, want %v", m.Dense(), want)
+	}
+}
+
+// The general path allocates little beyond its input: the permutation and
+// the row pointers, not a second copy of the entries.
+func TestCSRReusesItsInput(t *testing.T) {
+	const rows, n = 1000, 200000
+	rng := rand.New(rand.NewPCG(7, 8))
+	b := New(rows, rows, n)
+	for range n {
+		b.Add(int32(rng.IntN(rows)), int32(rng.IntN(rows)), 1+rng.Float64())
+	}
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	m, err := b.CSR()
+	runtime.ReadMemStats(&after)
+	if err != nil {
+		t.Fatal(err)
+	}
+	alloc := after.TotalAlloc - before.TotalAlloc
+	if limit := uint64(6*n + 16*rows + 1<<16); alloc > limit {
+		t.Errorf("CSR allocated %d bytes for %d entries (limit %d): it copies the entries", alloc, n, limit)
+	}
+	if m.NNZ() == 0 {
+		t.Fatal("empty result")
 	}
 }
