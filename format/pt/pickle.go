@@ -199,6 +199,29 @@ func (u *unpickler) popMark() ([]any, error) {
 	return items, nil
 }
 
+// memoIndex reads the memo index of a PUT or GET opcode: one byte after
+// BINPUT/BINGET, four after LONG_BINPUT/LONG_BINGET, a decimal line after
+// PUT/GET (what names the opcode in errors).
+func (u *unpickler) memoIndex(op byte, what string) (int64, error) {
+	switch op {
+	case 'q', 'h':
+		x, err := u.readUint(1)
+		return int64(x), err
+	case 'r', 'j':
+		x, err := u.readUint(4)
+		return int64(x), err
+	}
+	s, err := u.readLine()
+	if err != nil {
+		return 0, err
+	}
+	idx, err := strconv.ParseInt(s, 10, 64)
+	if err != nil {
+		return 0, u.errf("bad %s %q", what, s)
+	}
+	return idx, nil
+}
+
 func (u *unpickler) readUint(n int) (uint64, error) {
 	b, err := u.read(n)
 	if err != nil {
@@ -591,28 +614,9 @@ func (u *unpickler) run() (any, error) {
 			}
 			u.push(v)
 		case 'q', 'r', 'p': // BINPUT, LONG_BINPUT, PUT
-			var idx int64
-			switch op {
-			case 'q':
-				x, err := u.readUint(1)
-				if err != nil {
-					return nil, err
-				}
-				idx = int64(x)
-			case 'r':
-				x, err := u.readUint(4)
-				if err != nil {
-					return nil, err
-				}
-				idx = int64(x)
-			default:
-				s, err := u.readLine()
-				if err != nil {
-					return nil, err
-				}
-				if idx, err = strconv.ParseInt(s, 10, 64); err != nil {
-					return nil, u.errf("bad PUT %q", s)
-				}
+			idx, err := u.memoIndex(op, "PUT")
+			if err != nil {
+				return nil, err
 			}
 			v, err := u.top()
 			if err != nil {
@@ -626,28 +630,9 @@ func (u *unpickler) run() (any, error) {
 			}
 			u.memo[int64(len(u.memo))] = v
 		case 'h', 'j', 'g': // BINGET, LONG_BINGET, GET
-			var idx int64
-			switch op {
-			case 'h':
-				x, err := u.readUint(1)
-				if err != nil {
-					return nil, err
-				}
-				idx = int64(x)
-			case 'j':
-				x, err := u.readUint(4)
-				if err != nil {
-					return nil, err
-				}
-				idx = int64(x)
-			default:
-				s, err := u.readLine()
-				if err != nil {
-					return nil, err
-				}
-				if idx, err = strconv.ParseInt(s, 10, 64); err != nil {
-					return nil, u.errf("bad GET %q", s)
-				}
+			idx, err := u.memoIndex(op, "GET")
+			if err != nil {
+				return nil, err
 			}
 			v, ok := u.memo[idx]
 			if !ok {
