@@ -46,9 +46,16 @@ func TestInfoJSONCounts(t *testing.T) {
 	}
 	csv := filepath.Join(dir, "e.csv")
 	os.WriteFile(csv, []byte("pre,post,weight\n7,9,1\n7,9,2\n9,9,0\n"), 0o644)
+	// A .pt beside its neuron table: signs and cell types come from it.
+	typed := filepath.Join(dir, "t.pt")
+	tc := &connectome.Connectome{W: m, Sign: []int8{1, -1, -1}, Type: []int32{0, 1, 0}, TypeNames: []string{"R1", "L1"}}
+	if err := format.Save(typed, tc, format.Options{}); err != nil {
+		t.Fatal(err)
+	}
 	for file, want := range map[string]map[string]float64{
-		path: {"rows": 3, "cols": 3, "nnz": 2, "positive": 1, "negative": 1, "self_loops": 1, "min": -2, "max": 5},
-		csv:  {"rows": 2, "cols": 2, "nnz": 1, "positive": 1, "self_loops": 0, "max": 3},
+		path:  {"rows": 3, "cols": 3, "nnz": 2, "positive": 1, "negative": 1, "self_loops": 1, "min": -2, "max": 5},
+		csv:   {"rows": 2, "cols": 2, "nnz": 1, "positive": 1, "self_loops": 0, "max": 3},
+		typed: {"rows": 3, "excitatory": 1, "inhibitory": 2, "cell_types": 2},
 	} {
 		var out bytes.Buffer
 		if err := run([]string{"info", "--json", file}, &out, &out); err != nil {

@@ -81,10 +81,16 @@ func TestSimulateSmall(t *testing.T) {
 	}
 	// Neuron 1 has no input and no presynaptic partner with a weight in
 	// column... check the closed form for a neuron with z = 0: h = 0.5(1 − e^−t).
+	lo, hi := float32(math.Inf(1)), float32(math.Inf(-1))
 	for _, v := range act {
 		if math.IsNaN(float64(v)) || v < 0 || v > 1 {
 			t.Fatalf("activity %v outside the sigmoid's range", v)
 		}
+		lo, hi = min(lo, v), max(hi, v)
+	}
+	// summary.json's activity_range is the activity's smallest and largest value.
+	if r, ok := s["activity_range"].([]any); !ok || len(r) != 2 || float32(r[0].(float64)) != lo || float32(r[1].(float64)) != hi {
+		t.Errorf("activity_range %v, want [%v %v]", s["activity_range"], lo, hi)
 	}
 	// batch-first gives the transpose.
 	out2 := filepath.Join(dir, "out2")
