@@ -264,7 +264,7 @@ func readNeuronTable(path string, c *connectome.Connectome) error {
 	defer f.Close()
 	t, err := edgelist.DecodeNeurons(f, c.W.Rows)
 	if err != nil {
-		return fmt.Errorf("%s (the neuron table of %s): %w", tp, path, err)
+		return fmt.Errorf("%s (the neuron table of %s; --ignore-neurons reads the matrix without it): %w", tp, path, err)
 	}
 	c.IDs, c.Sign, c.Type, c.TypeNames = t.IDs, t.Sign, t.Type, t.TypeNames
 	return nil

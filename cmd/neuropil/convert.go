@@ -15,7 +15,7 @@ func init() {
 
 func runConvert(args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("convert", stderr)
-	noTable := fs.Bool("no-neurons", false, "do not write OUT's NAME.neurons.csv (index,id[,sign]) for formats that cannot hold ids")
+	noTable := fs.Bool("no-neurons", false, "do not write OUT's NAME.neurons.csv (index,id[,sign][,type]) for formats that cannot hold them")
 	quiet := fs.Bool("q", false, "print nothing on success")
 	lf := addLoadFlags(fs)
 	fs.Usage = func() {

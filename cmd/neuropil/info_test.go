@@ -99,3 +99,28 @@ func TestInfoErrors(t *testing.T) {
 		}
 	}
 }
+
+// A damaged neuron table beside a .pt is an error that names it and the
+// flag that reads the matrix without it.
+func TestIgnoreNeurons(t *testing.T) {
+	dir := t.TempDir()
+	m := &sparse.CSR{Rows: 2, Cols: 2, RowPtr: []int32{0, 1, 1}, ColIdx: []int32{1}, Val: []float32{3}}
+	path := filepath.Join(dir, "w.pt")
+	if err := format.Save(path, &connectome.Connectome{W: m, Sign: []int8{1, -1}}, format.Options{}); err != nil {
+		t.Fatal(err)
+	}
+	table := format.NeuronTablePath(path)
+	os.WriteFile(table, []byte("index,id,sign\n0,0,7\n1,1,1\n"), 0o644)
+	var out bytes.Buffer
+	err := run([]string{"info", path}, &out, &out)
+	if err == nil || !strings.Contains(err.Error(), table) || !strings.Contains(err.Error(), "--ignore-neurons") {
+		t.Fatalf("damaged table: %v", err)
+	}
+	out.Reset()
+	if err := run([]string{"info", "--ignore-neurons", path}, &out, &out); err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(out.String(), "signs") {
+		t.Errorf("--ignore-neurons still read the table:\n%s", out.String())
+	}
+}

@@ -13,6 +13,7 @@ import (
 type loadFlags struct {
 	key, pre, post, weight, sign, inhibitory string
 	signed                                   bool
+	ignoreNeurons                            bool
 }
 
 // addLoadFlags registers the connectome-reading flags on fs.
@@ -25,12 +26,13 @@ func addLoadFlags(fs *flag.FlagSet) *loadFlags {
 	fs.StringVar(&l.sign, "sign", "", "edge list: `column` giving each presynaptic neuron's sign, e.g. nt_type")
 	fs.StringVar(&l.inhibitory, "inhibitory", "GABA,GLUT", "edge list: comma-separated sign-column `values` that are inhibitory (the rest excitatory)")
 	fs.BoolVar(&l.signed, "signed", false, "edge list: multiply weights by the presynaptic sign (needs --sign)")
+	fs.BoolVar(&l.ignoreNeurons, "ignore-neurons", false, "do not read the NAME.neurons.csv (ids, signs, types) beside a .pt, .npz or .npy connectome")
 	return l
 }
 
 // options returns the format options the flags select.
 func (l *loadFlags) options() format.Options {
-	o := format.Options{Key: l.key}
+	o := format.Options{Key: l.key, NoNeuronTable: l.ignoreNeurons}
 	o.Edges.Pre, o.Edges.Post, o.Edges.Weight, o.Edges.Sign = l.pre, l.post, l.weight, l.sign
 	o.Edges.Signed = l.signed
 	o.Edges.Inhibitory = []string{}
