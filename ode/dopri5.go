@@ -8,6 +8,7 @@ import (
 	"sync"
 	"unsafe"
 
+	"github.com/neuropil/neuropil/internal/team"
 	"github.com/neuropil/neuropil/internal/vec"
 )
 
@@ -76,20 +77,24 @@ type dopri5[T Float] struct {
 	ecoef    [7][]float64 // [stage][batch] h·e coefficients of the error
 	errParts rowSums      // errorBlock's partial sums, added in row order
 	posts    [7]func(r0, r1 int)
-	took     []bool     // [batch] accepted this step
-	factor   []float64  // [batch] step-size factor of this step
-	pending  []denseOut // outputs due from this step
-	starts   []int      // where each time index begins in pending, then len(pending)
-	w        []T        // [pending][7] dense-output weights
-	wv       []T        // [time index due][7][batch] the same by stage, 0 for samples not due
-	t, h     []float64  // [batch] time and step size of each sample
-	ts       []float64  // [batch] stage times
-	errSum   []float64  // [batch] Σ (err/scale)²
-	ratio    []float64  // [batch] RMS error ratios
-	done     []bool     // [batch] sample reached T1
-	seg      []int      // [batch] segment between breaks
-	restart  []bool     // [batch] crossed a break: k1 must be evaluated anew
-	next     []int      // [batch] index of the next output time
+	par      team.Ranges      // the per-step parallel loops, without allocating
+	takeFn   func(r0, r1 int) // takeRows, bound once
+	denseFn  func(r0, r1 int) // denseRows into out, bound once
+	out      []T              // the solve's output, for denseFn
+	took     []bool           // [batch] accepted this step
+	factor   []float64        // [batch] step-size factor of this step
+	pending  []denseOut       // outputs due from this step
+	starts   []int            // where each time index begins in pending, then len(pending)
+	w        []T              // [pending][7] dense-output weights
+	wv       []T              // [time index due][7][batch] the same by stage, 0 for samples not due
+	t, h     []float64        // [batch] time and step size of each sample
+	ts       []float64        // [batch] stage times
+	errSum   []float64        // [batch] Σ (err/scale)²
+	ratio    []float64        // [batch] RMS error ratios
+	done     []bool           // [batch] sample reached T1
+	seg      []int            // [batch] segment between breaks
+	restart  []bool           // [batch] crossed a break: k1 must be evaluated anew
+	next     []int            // [batch] index of the next output time
 }
 
 func newDopri5[T Float](p Problem[T], s Settings) *dopri5[T] {
@@ -119,6 +124,8 @@ func newDopri5[T Float](p Problem[T], s Settings) *dopri5[T] {
 		}
 	}
 	d.posts[0] = func(r0, r1 int) { d.combine(1, r0, r1) }
+	d.takeFn = d.takeRows
+	d.denseFn = func(r0, r1 int) { d.denseRows(d.out, r0, r1) }
 	for i := 1; i < 7; i++ {
 		i := i
 		if i < 6 {
@@ -137,7 +144,7 @@ func (d *dopri5[T]) evalThen(k, y []T, ts []float64, post func(r0, r1 int)) {
 		d.p.FBlocks(k, y, ts, post)
 	} else {
 		d.p.F(k, y, ts)
-		parallel(d.p.Dim, post)
+		d.par.For(d.p.Dim, parallelChunk, post)
 	}
 	d.st.RHSEvals++
 }
@@ -343,7 +350,7 @@ func (d *dopri5[T]) step() {
 		}
 	}
 	clear(d.errSum)
-	parallel(d.p.Dim, d.posts[0])
+	d.par.For(d.p.Dim, parallelChunk, d.posts[0])
 	for i := 1; i < 7; i++ {
 		for b := range d.ts {
 			d.ts[b] = d.t[b] + dpC[i]*d.h[b]
@@ -400,16 +407,7 @@ func (d *dopri5[T]) accept(out []T) {
 		d.y, d.y1 = d.y1, d.y
 		d.k[0], d.k[6] = d.k[6], d.k[0]
 	} else {
-		parallel(d.p.Dim, func(r0, r1 int) {
-			for j := r0 * batch; j < r1*batch; j += batch {
-				for b, ok := range d.took {
-					if ok {
-						d.y[j+b] = d.y1[j+b]
-						d.k[0][j+b] = d.k[6][j+b]
-					}
-				}
-			}
-		})
+		d.par.For(d.p.Dim, parallelChunk, d.takeFn)
 	}
 	for b, ok := range d.took {
 		if !ok {
@@ -428,6 +426,20 @@ func (d *dopri5[T]) accept(out []T) {
 			d.seg[b]++
 			enter(&d.p, b, d.seg[b])
 			d.restart[b] = true
+		}
+	}
+}
+
+// takeRows takes the step on rows [r0, r1) for the samples that accepted
+// it: y ← y1, k1 ← k7.
+func (d *dopri5[T]) takeRows(r0, r1 int) {
+	batch := d.p.Batch
+	for j := r0 * batch; j < r1*batch; j += batch {
+		for b, ok := range d.took {
+			if ok {
+				d.y[j+b] = d.y1[j+b]
+				d.k[0][j+b] = d.k[6][j+b]
+			}
 		}
 	}
 }
@@ -484,7 +496,9 @@ func (d *dopri5[T]) flushDense(out []T) {
 			}
 		}
 	}
-	parallel(d.p.Dim, func(r0, r1 int) { d.denseRows(out, r0, r1) })
+	d.out = out
+	d.par.For(d.p.Dim, parallelChunk, d.denseFn)
+	d.out = nil
 	d.pending = d.pending[:0]
 }
 

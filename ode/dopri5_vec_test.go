@@ -159,3 +159,39 @@ func TestDopri5BlockOrderDoesNotMatter(t *testing.T) {
 		}
 	}
 }
+
+// dopri5's steps allocate nothing: a solve with many more steps makes no
+// more allocations than a short one (only set-up allocates), with the
+// stage work fused into the right-hand side's blocks and without.
+func TestDopri5StepsDoNotAllocate(t *testing.T) {
+	for _, fused := range []bool{false, true} {
+		l := &linear{dim: 10000, lambdas: []float64{-1, -2, -3, -4, -5, -6, -7, -8}}
+		allocs := func(t1 float64) float64 {
+			p := l.problem(t1, Linspace(0, t1, 5))
+			if fused {
+				p.FBlocks = func(dydt, y []float32, ts []float64, post func(r0, r1 int)) {
+					l.f(dydt, y, ts)
+					for r := 0; r < l.dim; r += 2500 {
+						post(r, r+2500)
+					}
+				}
+			}
+			out := make([]float32, 5*8*l.dim)
+			var st Stats
+			a := testing.AllocsPerRun(3, func() {
+				var err error
+				if st, err = Solve(out, p, Settings{}); err != nil {
+					t.Fatal(err)
+				}
+			})
+			if st.TotalAccepted() < 8*int(t1) {
+				t.Fatalf("only %d steps", st.TotalAccepted())
+			}
+			return a
+		}
+		short, long := allocs(1), allocs(40)
+		if long > short+16 {
+			t.Errorf("fused %v: %v allocations for a long solve, %v for a short one: the steps allocate", fused, long, short)
+		}
+	}
+}

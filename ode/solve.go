@@ -134,4 +134,7 @@ func checkFinite[T Float](y []T, t float64) error {
 // elementwise work outside the right-hand side, on the helper goroutines
 // the sparse product uses (internal/team), which are awake between
 // products.
-func parallel(n int, fn func(lo, hi int)) { team.For(n, 4096, fn) }
+func parallel(n int, fn func(lo, hi int)) { team.For(n, parallelChunk, fn) }
+
+// parallelChunk is the fewest rows a part of parallel work gets.
+const parallelChunk = 4096

@@ -66,8 +66,22 @@ func Run(j *Job) { getTeam().run(j) }
 
 // For runs fn on about equal, contiguous ranges [lo, hi) covering [0, n),
 // in parallel when n is at least 2·minChunk. It allocates one small Job;
-// keep a Job and use Run in a loop that must not allocate.
+// a loop that must not allocate keeps a Ranges.
 func For(n, minChunk int, fn func(lo, hi int)) {
+	var r Ranges
+	r.For(n, minChunk, fn)
+}
+
+// Ranges is For with its Job kept: after the first call, a Ranges reused
+// in a loop allocates nothing (when fn does not). One call at a time.
+type Ranges struct {
+	job      Job
+	n, parts int
+	fn       func(lo, hi int)
+}
+
+// For is the package's For on r's Job.
+func (r *Ranges) For(n, minChunk int, fn func(lo, hi int)) {
 	parts := min(Helpers()+1, n/max(1, minChunk))
 	if parts <= 1 {
 		if n > 0 {
@@ -75,8 +89,15 @@ func For(n, minChunk int, fn func(lo, hi int)) {
 		}
 		return
 	}
-	Run(&Job{Parts: parts, F: func(p int) { fn(n*p/parts, n*(p+1)/parts) }})
+	if r.job.F == nil {
+		r.job.F = r.part
+	}
+	r.n, r.parts, r.fn, r.job.Parts = n, parts, fn, parts
+	Run(&r.job)
+	r.fn = nil
 }
+
+func (r *Ranges) part(p int) { r.fn(r.n*p/r.parts, r.n*(p+1)/r.parts) }
 
 // getTeam returns the shared team, starting GOMAXPROCS-1 helpers on first
 // use.
