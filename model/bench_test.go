@@ -39,7 +39,7 @@ func defaultModel(b *testing.B) *ODERNN {
 func BenchmarkRHS(b *testing.B) {
 	m := defaultModel(b)
 	defer m.Close()
-	h := make([]float32, m.Neurons*8)
+	h := make([]float32, m.n*8)
 	for i := range h { // written: an unwritten slice reads the shared zero page
 		h[i] = float32(i%13)*0.1 - 0.6
 	}
@@ -69,7 +69,7 @@ func BenchmarkRHS(b *testing.B) {
 func BenchmarkSolveDefault(b *testing.B) {
 	m := defaultModel(b)
 	defer m.Close()
-	n := m.Neurons
+	n := m.n
 	out := make([]float32, 20*8*n)
 	p := ode.Problem[float32]{F: m.RHS, FBlocks: m.RHSThen, Dim: n, Batch: 8, Y0: make([]float32, n*8),
 		T0: 0, T1: 1, Times: ode.Linspace(0, 1, 20)}
@@ -90,7 +90,7 @@ func BenchmarkSolveDefault(b *testing.B) {
 func BenchmarkSolveUnfused(b *testing.B) {
 	m := defaultModel(b)
 	defer m.Close()
-	n := m.Neurons
+	n := m.n
 	out := make([]float32, 20*8*n)
 	var rhs, post time.Duration
 	fb := func(k, y []float32, ts []float64, stage func(r0, r1 int)) {

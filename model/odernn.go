@@ -40,7 +40,7 @@ type Config struct {
 // (1/tau per neuron, the signed weights of the dale variant, the product's
 // work split) computed once by New. It must be closed after use.
 type ODERNN struct {
-	Neurons, Inputs, Batch int
+	n, inputs, batch int // neurons, input values per frame, samples
 
 	w      *sparse.CSR // effective recurrent weights (signs folded in for dale)
 	input  *sparse.CSR // [neurons][inputs] or nil
@@ -91,7 +91,7 @@ func New(cfg Config, batch int) (*ODERNN, error) {
 	if err := sparse.CheckFinite(w.Val); err != nil {
 		return nil, fmt.Errorf("model: recurrent weights: %w", err)
 	}
-	m := &ODERNN{Neurons: n, Batch: batch, bias: cfg.Bias, phi: cfg.Nonlinearity, dale: cfg.Dale}
+	m := &ODERNN{n: n, batch: batch, bias: cfg.Bias, phi: cfg.Nonlinearity, dale: cfg.Dale}
 	if m.phi == nil {
 		m.phi = Nonlinearity{Sigmoid}
 	}
@@ -103,7 +103,7 @@ func New(cfg Config, batch int) (*ODERNN, error) {
 			return nil, fmt.Errorf("model: input projection: %w", err)
 		}
 		m.input = cfg.Input
-		m.Inputs = cfg.Input.Cols
+		m.inputs = cfg.Input.Cols
 		m.driven = drivenRows(cfg.Input)
 	}
 	if cfg.Bias != nil {
@@ -198,8 +198,8 @@ func (m *ODERNN) SetInput(x []float32, frames int, t0, t1 float64) error {
 	if m.input == nil {
 		return fmt.Errorf("model: input given but the model has no input projection")
 	}
-	if frames < 1 || len(x) != frames*m.Batch*m.Inputs {
-		return fmt.Errorf("model: input has %d values, want frames×batch×inputs = %d×%d×%d", len(x), frames, m.Batch, m.Inputs)
+	if frames < 1 || len(x) != frames*m.batch*m.inputs {
+		return fmt.Errorf("model: input has %d values, want frames×batch×inputs = %d×%d×%d", len(x), frames, m.batch, m.inputs)
 	}
 	if err := sparse.CheckFinite(x); err != nil {
 		return fmt.Errorf("model: input: %w", err)
@@ -208,7 +208,7 @@ func (m *ODERNN) SetInput(x []float32, frames int, t0, t1 float64) error {
 		return fmt.Errorf("model: empty time interval [%v, %v]", t0, t1)
 	}
 	m.frames, m.t0, m.t1 = frames, t0, t1
-	n, b, in := m.Neurons, m.Batch, m.Inputs
+	n, b, in := m.n, m.batch, m.inputs
 	if m.inProd == nil {
 		m.inProd = sparse.NewProduct(m.input, b, 1)
 	}
@@ -261,7 +261,7 @@ func (m *ODERNN) Frame(t float64) int {
 // RHS is the ode.Func of the model: dhdt = (phi(W_ih x(t) + W_hh h + b) − h)/tau
 // for h and dhdt [neurons][batch] and t [batch]. It allocates nothing.
 func (m *ODERNN) RHS(dhdt, h []float32, t []float64) {
-	b := m.Batch
+	b := m.batch
 	if m.frames > 0 {
 		changed := !m.lastBinsOK
 		if !m.bySegment {
@@ -274,7 +274,7 @@ func (m *ODERNN) RHS(dhdt, h []float32, t []float64) {
 			}
 		}
 		if !m.precomp && changed {
-			in := m.Inputs
+			in := m.inputs
 			for s := 0; s < b; s++ {
 				frame := m.x[(m.bins[s]*b+s)*in:]
 				for k := 0; k < in; k++ {
@@ -295,15 +295,13 @@ func (m *ODERNN) RHS(dhdt, h []float32, t []float64) {
 // FBlocks hook, through which a solver fuses its elementwise work into the
 // model's pass over the rows.
 func (m *ODERNN) RHSThen(dhdt, h []float32, t []float64, post func(r0, r1 int)) {
-	m.next = post
-	m.RHS(dhdt, h, t)
-	m.next = nil
+	m.Derivative(dhdt, h, t, post)
 }
 
 // post finishes rows [r0, r1) of the right-hand side after the product has
 // written W_hh h there: add drive and bias, apply phi, relax towards it.
 func (m *ODERNN) post(r0, r1 int) {
-	b := m.Batch
+	b := m.batch
 	z := m.dh[r0*b : r1*b]
 	if m.frames > 0 {
 		m.addDrive(z, r0, r1)
@@ -325,8 +323,8 @@ func (m *ODERNN) post(r0, r1 int) {
 // vector addition when every sample uses the same frame, per sample
 // otherwise, and only on the driven rows when they are few.
 func (m *ODERNN) addDrive(z []float32, r0, r1 int) {
-	b := m.Batch
-	nb := m.Neurons * b
+	b := m.batch
+	nb := m.n * b
 	base, same := 0, true // base: offset of the frame every sample uses
 	if m.precomp && m.frames > 1 {
 		var f int
@@ -418,7 +416,7 @@ func (m *ODERNN) Step(hNext, h, x []float32) error {
 	return nil
 }
 
-func (m *ODERNN) zeroTimes() []float64 { return make([]float64, m.Batch) }
+func (m *ODERNN) zeroTimes() []float64 { return make([]float64, m.batch) }
 
 // StepFrame is Step with frame k of the input set by SetInput:
 // hNext = (1/tau)·phi(W_ih x_k + W_hh h + b) + (1 − 1/tau)·h. Running it
@@ -433,3 +431,27 @@ func (m *ODERNN) StepFrame(hNext, h []float32, k int) {
 		hNext[i] += h[i]
 	}
 }
+
+// Dim returns the number of neurons, the state of one sample.
+func (m *ODERNN) Dim() int { return m.n }
+
+// Inputs returns the number of input values per sample and frame (0
+// without an input projection).
+func (m *ODERNN) Inputs() int { return m.inputs }
+
+// Batch returns the batch size the model was prepared for.
+func (m *ODERNN) Batch() int { return m.batch }
+
+// Derivative is RHS with the post hook of RHSThen (model.ODE).
+func (m *ODERNN) Derivative(dhdt, h []float32, t []float64, post func(r0, r1 int)) {
+	m.next = post
+	m.RHS(dhdt, h, t)
+	m.next = nil
+}
+
+// Interfaces the model implements.
+var (
+	_ ODE      = (*ODERNN)(nil)
+	_ Driven   = (*ODERNN)(nil)
+	_ Discrete = (*ODERNN)(nil)
+)

@@ -5,6 +5,7 @@ import (
 	"math"
 	"math/rand/v2"
 
+	"github.com/neuropil/neuropil/model"
 	"github.com/neuropil/neuropil/ode"
 	"github.com/neuropil/neuropil/sparse"
 )
@@ -76,7 +77,7 @@ func (p Params) Validate(net *Network) error {
 // once by NewDynamics. It must be closed after use.
 type Dynamics struct {
 	Net   *Network
-	Batch int
+	batch int
 
 	w      *sparse.CSR // [neurons][neurons] expanded weights
 	invTau []float32   // [neurons]
@@ -93,7 +94,8 @@ type Dynamics struct {
 	bySegment bool
 
 	postFn func(r0, r1 int)
-	dv, v  []float32 // per call
+	next   func(r0, r1 int) // the caller's post, per call
+	dv, v  []float32        // per call
 }
 
 // NewDynamics expands p over net for the given batch size, with workers
@@ -107,7 +109,7 @@ func NewDynamics(net *Network, p Params, batch, workers int) (*Dynamics, error) 
 		return nil, err
 	}
 	n := net.Neurons()
-	d := &Dynamics{Net: net, Batch: batch, w: net.Weights(p.Strength),
+	d := &Dynamics{Net: net, batch: batch, w: net.Weights(p.Strength),
 		invTau: make([]float32, n), vrest: make([]float32, n), inCol: make([]int32, n),
 		act: make([]float32, n*batch), bins: make([]int, batch)}
 	for i, t := range net.Conn.Type {
@@ -138,7 +140,7 @@ func (d *Dynamics) Weights() *sparse.CSR { return d.w }
 // Rest returns the state [neurons][batch] with every neuron at its
 // resting potential, the flyvis initial state.
 func (d *Dynamics) Rest() []float32 {
-	b := d.Batch
+	b := d.batch
 	y := make([]float32, len(d.vrest)*b)
 	for i, v := range d.vrest {
 		for s := 0; s < b; s++ {
@@ -161,8 +163,8 @@ func (d *Dynamics) SetInput(x []float32, frames int, t0, t1 float64) error {
 		return nil
 	}
 	nc := ColumnCount(d.Net.Extent)
-	if frames < 1 || len(x) != frames*d.Batch*nc {
-		return fmt.Errorf("opticlobe: input has %d values, want frames×batch×columns = %d×%d×%d", len(x), frames, d.Batch, nc)
+	if frames < 1 || len(x) != frames*d.batch*nc {
+		return fmt.Errorf("opticlobe: input has %d values, want frames×batch×columns = %d×%d×%d", len(x), frames, d.batch, nc)
 	}
 	if err := sparse.CheckFinite(x); err != nil {
 		return fmt.Errorf("opticlobe: input: %w", err)
@@ -198,8 +200,8 @@ func (d *Dynamics) frame(t float64) int {
 // RHS is the ode.Func of the model: dvdt = (−V + Vrest + W relu(V) + x(t))/tau
 // for v and dvdt [neurons][batch] and t [batch]. It allocates nothing.
 func (d *Dynamics) RHS(dvdt, v []float32, t []float64) {
-	if len(v) != len(d.act) || len(dvdt) != len(d.act) || len(t) != d.Batch {
-		panic(fmt.Sprintf("opticlobe: RHS of %d and %d values at %d times, want %d and %d", len(dvdt), len(v), len(t), len(d.act), d.Batch))
+	if len(v) != len(d.act) || len(dvdt) != len(d.act) || len(t) != d.batch {
+		panic(fmt.Sprintf("opticlobe: RHS of %d and %d values at %d times, want %d and %d", len(dvdt), len(v), len(t), len(d.act), d.batch))
 	}
 	if d.frames > 0 && !d.bySegment {
 		for s, ts := range t {
@@ -216,7 +218,7 @@ func (d *Dynamics) RHS(dvdt, v []float32, t []float64) {
 
 // post finishes rows [r0, r1): the product wrote W relu(V) there.
 func (d *Dynamics) post(r0, r1 int) {
-	b := d.Batch
+	b := d.batch
 	nc := 0
 	if d.frames > 0 {
 		nc = ColumnCount(d.Net.Extent)
@@ -236,4 +238,29 @@ func (d *Dynamics) post(r0, r1 int) {
 			row[s] = (row[s] - vi[s] + rest) * it
 		}
 	}
+	if d.next != nil {
+		d.next(r0, r1)
+	}
 }
+
+// Dim returns the number of neurons, the state of one sample.
+func (d *Dynamics) Dim() int { return len(d.vrest) }
+
+// Batch returns the batch size the dynamics were prepared for.
+func (d *Dynamics) Batch() int { return d.batch }
+
+// Inputs returns the input values per sample and frame: one per column.
+func (d *Dynamics) Inputs() int { return ColumnCount(d.Net.Extent) }
+
+// Derivative is RHS with a post hook on finished blocks of rows (model.ODE).
+func (d *Dynamics) Derivative(dvdt, v []float32, t []float64, post func(r0, r1 int)) {
+	d.next = post
+	d.RHS(dvdt, v, t)
+	d.next = nil
+}
+
+// Interfaces the dynamics implement.
+var (
+	_ model.ODE    = (*Dynamics)(nil)
+	_ model.Driven = (*Dynamics)(nil)
+)

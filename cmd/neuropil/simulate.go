@@ -652,11 +652,11 @@ func drawSimulation(out *outDir, fig *figures) error {
 // stepRNN runs the discrete ConnectomeRNN, one step per input frame, and
 // writes the state after each step into act ([frames][batch][neurons]).
 func stepRNN(act []float32, m *model.ODERNN, h0 []float32, frames, evals int) (ode.Stats, error) {
-	st := ode.Stats{Accepted: make([]int, m.Batch), Rejected: make([]int, m.Batch)}
+	st := ode.Stats{Accepted: make([]int, m.Batch()), Rejected: make([]int, m.Batch())}
 	if evals != frames {
 		return st, fmt.Errorf("--model rnn: the input has %d frames, so --evals must be %d, not %d", frames, frames, evals)
 	}
-	n, b := m.Neurons, m.Batch
+	n, b := m.Dim(), m.Batch()
 	h, next := make([]float32, n*b), make([]float32, n*b)
 	copy(h, h0)
 	for k := 0; k < frames; k++ {
