@@ -2,22 +2,24 @@ package opticlobe
 
 import (
 	"fmt"
+	"math"
 	"strings"
 
 	"github.com/neuropil/neuropil/plot/hexplot"
 	"gonum.org/v1/plot/vg"
 )
 
-// At returns the recorded voltages of sample b at output time k,
-// [len(Record)]. It panics if k or b is out of range.
-func (r *Result) At(k, b int) []float32 {
-	n := len(r.Record)
-	batch := len(r.Activity) / max(1, len(r.Times)*n)
-	if k < 0 || k >= len(r.Times) || b < 0 || b >= batch {
-		panic(fmt.Sprintf("opticlobe: output %d of sample %d out of range %d×%d", k, b, len(r.Times), batch))
+// Nearest returns the index of the output time nearest t on the evenly
+// spaced times of Simulate; the last for NaN.
+func (r *Result) Nearest(t float64) int {
+	k := len(r.Times) - 1
+	if math.IsNaN(t) || k < 1 {
+		return k
 	}
-	o := (k*batch + b) * n
-	return r.Activity[o : o+n]
+	if dt := r.Times[1] - r.Times[0]; dt > 0 {
+		k = max(0, min(k, int(math.Round((t-r.Times[0])/dt))))
+	}
+	return k
 }
 
 // Trace returns the voltage of neuron i (a neuron of the network, which

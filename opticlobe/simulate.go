@@ -3,9 +3,9 @@ package opticlobe
 import (
 	"fmt"
 	"math"
-	"strings"
 
 	"github.com/neuropil/neuropil/ode"
+	"github.com/neuropil/neuropil/sim"
 )
 
 // Defaults of Settings.
@@ -64,13 +64,14 @@ func (s Settings) OutputTimes() (int, error) {
 	return int(n), nil
 }
 
-// Result is what Simulate returns.
+// Result is what Simulate returns: the run of package sim, whose Activity
+// is [evals][batch][len(Record)] voltages at Times (s, from the stimulus
+// onset) and whose Stats are the work of the stimulus solve, summed over
+// its windows (not the relaxation).
 type Result struct {
-	Activity []float32 // [evals][batch][len(Record)] voltages at Times
-	Times    []float64 // [evals] output times, s, from the stimulus onset
-	Record   []int     // neurons of the last axis of Activity
-	Stats    ode.Stats // work of the stimulus solve, summed over its windows (not the relaxation)
-	Warnings []string  // e.g. a step above 1/50 s
+	sim.Result
+	Record   []int    // neurons of the last axis of Activity
+	Warnings []string // e.g. a step above 1/50 s
 }
 
 // Simulate drives net with frames, [nframes][batch][columns] (columns =
@@ -85,55 +86,13 @@ func Simulate(net *Network, frames []float32, nframes, batch int, s Settings) (*
 	if batch < 1 {
 		return nil, fmt.Errorf("opticlobe: batch %d < 1", batch)
 	}
-	if s.Method == "" {
-		s.Method = "euler"
-	}
-	if err := ode.CheckMethod(s.Method); err != nil {
-		return nil, fmt.Errorf("opticlobe: %w", err)
-	}
-	fixed := !strings.EqualFold(s.Method, "dopri5")
-	var res Result
-	if s.Dt == 0 {
-		s.Dt = DefaultDt
-	}
-	if !(s.Dt > 0) || math.IsInf(s.Dt, 0) {
-		return nil, fmt.Errorf("opticlobe: dt %v, want a positive number of seconds", s.Dt)
-	}
-	if fixed && s.Dt > MaxDt {
-		res.Warnings = append(res.Warnings, fmt.Sprintf("dt %g s is above 1/50 s, the step flyvis uses; the model may be inaccurate or unstable", s.Dt))
-	}
-	if s.Duration == 0 {
-		s.Duration = DefaultDuration
-	}
-	if !(s.Duration > 0) || math.IsInf(s.Duration, 0) {
-		return nil, fmt.Errorf("opticlobe: duration %v, want a positive number of seconds", s.Duration)
-	}
-	evals, err := s.OutputTimes()
+	s, warnings, err := s.resolve()
 	if err != nil {
 		return nil, err
 	}
-	s.Evals = evals
-	if s.Relax == 0 {
-		s.Relax = DefaultRelax
-	}
-	if math.IsNaN(s.Relax) || math.IsInf(s.Relax, 0) {
-		return nil, fmt.Errorf("opticlobe: relaxation time %v", s.Relax)
-	}
-	if s.Grey == 0 {
-		s.Grey = DefaultGrey
-	}
-	n := net.Neurons()
-	rec := s.Record
-	if rec == nil {
-		rec = make([]int, n)
-		for i := range rec {
-			rec[i] = i
-		}
-	}
-	for _, i := range rec {
-		if i < 0 || i >= n {
-			return nil, fmt.Errorf("opticlobe: recorded neuron %d outside [0, %d)", i, n)
-		}
+	rec, err := s.recorded(net.Neurons())
+	if err != nil {
+		return nil, err
 	}
 	p := net.DefaultParams(s.Seed)
 	if s.Params != nil {
@@ -144,121 +103,119 @@ func Simulate(net *Network, frames []float32, nframes, batch int, s Settings) (*
 		return nil, err
 	}
 	defer d.Close()
-	solver := ode.Settings{Method: s.Method, Atol: s.Atol, Rtol: s.Rtol, Shared: s.Shared}
-	if fixed {
-		// The step count of a fixed step is the user's choice (duration/dt,
-		// solved in windows): no budget but the one that keeps the count
-		// an int, which package ode checks before the first step.
-		solver.Dt = s.Dt
-		solver.MaxSteps = math.MaxInt
-	}
-
-	y0 := d.Rest()
-	if s.Relax > 0 {
-		nc := ColumnCount(net.Extent)
-		grey := make([]float32, batch*nc)
-		for k := range grey {
-			grey[k] = s.Grey
-		}
-		if err := d.SetInput(grey, 1, 0, s.Relax); err != nil {
-			return nil, err
-		}
-		end := make([]float32, n*batch)
-		_, err := ode.Solve(end, ode.Problem[float32]{F: d.RHS, Dim: n, Batch: batch, Y0: y0,
-			T0: 0, T1: s.Relax, Times: []float64{s.Relax}}, solver)
-		if err != nil {
-			return nil, fmt.Errorf("opticlobe: relaxing to the grey steady state: %w", err)
-		}
-		// end is [1][batch][neurons]; the state is [neurons][batch].
-		for b := 0; b < batch; b++ {
-			for i := 0; i < n; i++ {
-				y0[i*batch+b] = end[b*n+i]
-			}
-		}
-	}
+	// Check the stimulus before the relaxation's work.
 	if err := d.SetInput(frames, nframes, 0, s.Duration); err != nil {
 		return nil, err
 	}
-	res.Times = ode.Linspace(0, s.Duration, s.Evals)
-	res.Record = rec
-	res.Stats = ode.Stats{Accepted: make([]int, batch), Rejected: make([]int, batch)}
-	nr := len(rec)
-	res.Activity = make([]float32, len(res.Times)*batch*nr)
-	// Solve window by window of output times, so that a long run that
-	// records few neurons never holds every neuron at every output time.
-	per := max(1, maxWindowValues/(batch*n))
-	var scratch []float32
+	y0, err := s.relax(d)
+	if err != nil {
+		return nil, err
+	}
+	r, err := sim.Run(d, sim.Input{X: frames, Frames: nframes, T0: 0, T1: s.Duration}, sim.Readout{Neurons: s.Record},
+		sim.Settings{Solver: s.solver(), Times: ode.Linspace(0, s.Duration, s.Evals), Y0: y0, MaxValues: maxWindowValues})
+	if err != nil {
+		return nil, fmt.Errorf("opticlobe: %w", err)
+	}
+	return &Result{Result: *r, Record: rec, Warnings: warnings}, nil
+}
+
+// resolve returns s with its defaults filled in and checked, and the
+// warnings it deserves.
+func (s Settings) resolve() (Settings, []string, error) {
+	if s.Method == "" {
+		s.Method = "euler"
+	}
+	if err := ode.CheckMethod(s.Method); err != nil {
+		return s, nil, fmt.Errorf("opticlobe: %w", err)
+	}
+	if s.Dt == 0 {
+		s.Dt = DefaultDt
+	}
+	if !(s.Dt > 0) || math.IsInf(s.Dt, 0) {
+		return s, nil, fmt.Errorf("opticlobe: dt %v, want a positive number of seconds", s.Dt)
+	}
+	var warnings []string
+	if !s.adaptive() && s.Dt > MaxDt {
+		warnings = append(warnings, fmt.Sprintf("dt %g s is above 1/50 s, the step flyvis uses; the model may be inaccurate or unstable", s.Dt))
+	}
+	if s.Duration == 0 {
+		s.Duration = DefaultDuration
+	}
+	if !(s.Duration > 0) || math.IsInf(s.Duration, 0) {
+		return s, nil, fmt.Errorf("opticlobe: duration %v, want a positive number of seconds", s.Duration)
+	}
+	evals, err := s.OutputTimes()
+	if err != nil {
+		return s, nil, err
+	}
+	s.Evals = evals
+	if s.Relax == 0 {
+		s.Relax = DefaultRelax
+	}
+	if math.IsNaN(s.Relax) || math.IsInf(s.Relax, 0) {
+		return s, nil, fmt.Errorf("opticlobe: relaxation time %v", s.Relax)
+	}
+	if s.Grey == 0 {
+		s.Grey = DefaultGrey
+	}
+	return s, warnings, nil
+}
+
+// adaptive reports whether the method chooses its own steps (then Dt is
+// not used).
+func (s Settings) adaptive() bool { return sim.Adaptive(ode.Settings{Method: s.Method}) }
+
+// recorded returns the recorded neurons of a network of n: Record, or all.
+func (s Settings) recorded(n int) ([]int, error) {
+	for _, i := range s.Record {
+		if i < 0 || i >= n {
+			return nil, fmt.Errorf("opticlobe: recorded neuron %d outside [0, %d)", i, n)
+		}
+	}
 	if s.Record != nil {
-		scratch = make([]float32, min(per, len(res.Times))*batch*n)
+		return s.Record, nil
 	}
-	breaks := d.Breaks()
-	t0 := 0.0
-	for i0 := 0; i0 < len(res.Times); i0 += per {
-		i1 := min(i0+per, len(res.Times)) // window: output times [i0, i1)
-		times := res.Times[i0:i1]
-		t1 := times[len(times)-1]
-		out := res.Activity[i0*batch*nr : i1*batch*nr]
-		if s.Record != nil {
-			out = scratch[:len(times)*batch*n]
-		}
-		if t1 > t0 {
-			// Frames are numbered globally: the window starts in the frame
-			// after the breaks at or before t0.
-			first := 0
-			for first < len(breaks) && breaks[first] <= t0 {
-				first++
-			}
-			last := first
-			for last < len(breaks) && breaks[last] < t1 {
-				last++
-			}
-			pr := ode.Problem[float32]{F: d.RHS, Dim: n, Batch: batch, Y0: y0, T0: t0, T1: t1,
-				Times: times, Breaks: breaks[first:last], Segment: func(b, k int) { d.SetSegment(b, first+k) }}
-			st, err := ode.Solve(out, pr, solver)
-			if err != nil {
-				return nil, fmt.Errorf("opticlobe: %w", err)
-			}
-			res.Stats.RHSEvals += st.RHSEvals
-			for b := range st.Accepted {
-				res.Stats.Accepted[b] += st.Accepted[b]
-				res.Stats.Rejected[b] += st.Rejected[b]
-			}
-		} else {
-			// Output times at the start: the state itself.
-			for k := range times {
-				for b := 0; b < batch; b++ {
-					for i := 0; i < n; i++ {
-						out[(k*batch+b)*n+i] = y0[i*batch+b]
-					}
-				}
-			}
-		}
-		// The next window starts from the state at t1, [batch][neurons] in
-		// the output, [neurons][batch] in y0.
-		endState := out[(len(times)-1)*batch*n : len(times)*batch*n]
-		if s.Record != nil {
-			dst := res.Activity[i0*batch*nr : i1*batch*nr]
-			for k := 0; k < len(times)*batch; k++ {
-				src := out[k*n : (k+1)*n]
-				row := dst[k*nr : (k+1)*nr]
-				for j, i := range rec {
-					row[j] = src[i]
-				}
-			}
-		}
-		for b := 0; b < batch; b++ {
-			for i := 0; i < n; i++ {
-				y0[i*batch+b] = endState[b*n+i]
-			}
-		}
-		t0 = t1
+	rec := make([]int, n)
+	for i := range rec {
+		rec[i] = i
 	}
-	return &res, nil
+	return rec, nil
+}
+
+// solver returns the ode settings of s: a fixed step of Dt (with no
+// budget but the one that keeps the step count an int, which package ode
+// checks: the step count is the user's choice) or the adaptive method's
+// tolerances.
+func (s Settings) solver() ode.Settings {
+	solver := ode.Settings{Method: s.Method, Atol: s.Atol, Rtol: s.Rtol, Shared: s.Shared}
+	if !s.adaptive() {
+		solver.Dt = s.Dt
+		solver.MaxSteps = math.MaxInt
+	}
+	return solver
+}
+
+// relax returns the state [neurons][batch] after Relax seconds of grey
+// input from the resting potentials (the resting potentials for no
+// relaxation).
+func (s Settings) relax(d *Dynamics) ([]float32, error) {
+	y0 := d.Rest()
+	if s.Relax <= 0 {
+		return y0, nil
+	}
+	grey := make([]float32, d.Batch()*d.Inputs())
+	for k := range grey {
+		grey[k] = s.Grey
+	}
+	r, err := sim.Run(d, sim.Input{X: grey, Frames: 1, T0: 0, T1: s.Relax}, sim.Readout{},
+		sim.Settings{Solver: s.solver(), Times: []float64{s.Relax}, Y0: y0})
+	if err != nil {
+		return nil, fmt.Errorf("opticlobe: relaxing to the grey steady state: %w", err)
+	}
+	return r.Last, nil
 }
 
 // maxWindowValues bounds the states Simulate holds at once (256 MiB of
-// float32): output times are solved in windows of at most this many
-// neurons × batch × times. A fixed-step solve is the same whatever the
-// windows (steps end on output times anyway); dopri5 restarts its step
-// size control at each window's start.
+// float32) when it records few neurons: output times are solved in windows
+// of at most this many neurons × batch × times (sim.Settings.MaxValues).
 var maxWindowValues = 64 << 20

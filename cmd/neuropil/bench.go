@@ -19,6 +19,7 @@ import (
 	"github.com/neuropil/neuropil/format"
 	"github.com/neuropil/neuropil/internal/membw"
 	"github.com/neuropil/neuropil/model"
+	"github.com/neuropil/neuropil/sim"
 	"github.com/neuropil/neuropil/sparse"
 	"golang.org/x/sys/cpu"
 )
@@ -70,105 +71,148 @@ type benchKernel struct {
 	Ms     float64 `json:"ms"`
 }
 
-func runBench(args []string, stdout, stderr io.Writer) (err error) {
-	fs := newFlags("bench", stderr)
-	batch := fs.Int("batch", 8, "batch size of the product (vectors per synapse)")
-	workers := fs.Int("workers", 0, "goroutines for the product and the bandwidth test (0: GOMAXPROCS)")
-	kernel := fs.String("kernel", "tune", "product kernel: tune (time every kernel, keep the fastest), auto (default choice), or a name")
-	reps := fs.Int("reps", 30, "timed products (after 3 warm-up products); the median is reported")
-	asJSON := fs.Bool("json", false, "write the report as JSON")
-	conn := fs.String("connectome", "default", "connectome to multiply: default (the built-in 47,521-neuron connectome) or a file of any format")
-	load := addLoadFlags(fs)
-	neurons := fs.Int("neurons", 0, "instead of --connectome, a random connectome with this many neurons (needs --synapses)")
-	synapses := fs.Int("synapses", 0, "synapses of the random connectome of --neurons")
-	index16 := fs.Bool("index16", false, "read 16-bit column offsets (row segments) instead of int32 columns")
-	weights := fs.String("weights", "f32", "weight format the product reads: f32, bf16 or f16 (rounded once)")
-	bandwidth := fs.Bool("bandwidth", true, "measure the memory bandwidth")
-	simulate := fs.Bool("simulate", true, "time a default \"neuropil simulate\" run, if this build has that command")
-	simArgs := fs.String("simulate-args", "", "arguments for the timed simulate run (split at spaces)")
-	trainStep := fs.Bool("train", false, "also time one training step (forward and backward through 20 euler steps over [0, 1], loss on the last state) on the connectome; skips the simulation and bandwidth runs unless they are asked for")
-	cpuProf, memProf := profileFlags(fs)
-	if err := parseFlags(fs, args, 0); err != nil {
-		return err
+// benchFlags are the options of "neuropil bench".
+type benchFlags struct {
+	batch, workers, reps, neurons, synapses     int
+	kernel, conn, weights, simArgs              string
+	asJSON, index16, bandwidth, simulate, train bool
+	load                                        *loadFlags
+	cpu, mem                                    *string
+}
+
+func (b *benchFlags) add(fs *flag.FlagSet) {
+	fs.IntVar(&b.batch, "batch", 8, "batch size of the product (vectors per synapse)")
+	fs.IntVar(&b.workers, "workers", 0, "goroutines for the product and the bandwidth test (0: GOMAXPROCS)")
+	fs.StringVar(&b.kernel, "kernel", "tune", "product kernel: tune (time every kernel, keep the fastest), auto (default choice), or a name")
+	fs.IntVar(&b.reps, "reps", 30, "timed products (after 3 warm-up products); the median is reported")
+	fs.BoolVar(&b.asJSON, "json", false, "write the report as JSON")
+	fs.StringVar(&b.conn, "connectome", "default", "connectome to multiply: default (the built-in 47,521-neuron connectome) or a file of any format")
+	b.load = addLoadFlags(fs)
+	fs.IntVar(&b.neurons, "neurons", 0, "instead of --connectome, a random connectome with this many neurons (needs --synapses)")
+	fs.IntVar(&b.synapses, "synapses", 0, "synapses of the random connectome of --neurons")
+	fs.BoolVar(&b.index16, "index16", false, "read 16-bit column offsets (row segments) instead of int32 columns")
+	fs.StringVar(&b.weights, "weights", "f32", "weight format the product reads: f32, bf16 or f16 (rounded once)")
+	fs.BoolVar(&b.bandwidth, "bandwidth", true, "measure the memory bandwidth")
+	fs.BoolVar(&b.simulate, "simulate", true, "time a default \"neuropil simulate\" run, if this build has that command")
+	fs.StringVar(&b.simArgs, "simulate-args", "", "arguments for the timed simulate run (split at spaces)")
+	fs.BoolVar(&b.train, "train", false, "also time one training step (forward and backward through 20 euler steps over [0, 1], loss on the last state) on the connectome; skips the simulation and bandwidth runs unless they are asked for")
+	b.cpu, b.mem = profileFlags(fs)
+}
+
+// check validates the flags and checks the connectome before the minutes
+// of simulation and bandwidth test: a file by its header, a random one by
+// its size.
+func (b *benchFlags) check(fs *flag.FlagSet) error {
+	if b.batch < 1 {
+		return fmt.Errorf("bench: --batch %d < 1", b.batch)
 	}
-	if *batch < 1 {
-		return fmt.Errorf("bench: --batch %d < 1", *batch)
-	}
-	if *trainStep {
+	if b.train {
 		set := map[string]bool{}
 		fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
-		if !set["simulate"] {
-			*simulate = false
-		}
-		if !set["bandwidth"] {
-			*bandwidth = false
-		}
+		b.simulate = b.simulate && set["simulate"]
+		b.bandwidth = b.bandwidth && set["bandwidth"]
 	}
-	if *reps < 1 {
-		return fmt.Errorf("bench: --reps %d < 1", *reps)
+	if b.reps < 1 {
+		return fmt.Errorf("bench: --reps %d < 1", b.reps)
 	}
-	if *workers < 0 {
-		return fmt.Errorf("bench: --workers %d < 0", *workers)
+	if b.workers < 0 {
+		return fmt.Errorf("bench: --workers %d < 0", b.workers)
 	}
-	// Check the connectome before the minutes of simulation and bandwidth
-	// test: a file by its header, a random one by its size.
 	switch {
-	case *conn != "default":
-		if *neurons != 0 || *synapses != 0 {
+	case b.conn != "default":
+		if b.neurons != 0 || b.synapses != 0 {
 			return errors.New("bench: --connectome and --neurons/--synapses both given: choose one")
 		}
-		if _, err := format.ReadHeader(*conn, load.options()); err != nil {
+		if _, err := format.ReadHeader(b.conn, b.load.options()); err != nil {
 			return fmt.Errorf("bench: --connectome: %w", err)
 		}
-	case *neurons != 0 || *synapses != 0:
-		if *neurons < 1 || *synapses < 0 || int64(*synapses) > int64(*neurons)*int64(*neurons) {
-			return fmt.Errorf("bench: cannot make %d synapses among %d neurons", *synapses, *neurons)
+	case b.neurons != 0 || b.synapses != 0:
+		if b.neurons < 1 || b.synapses < 0 || int64(b.synapses) > int64(b.neurons)*int64(b.neurons) {
+			return fmt.Errorf("bench: cannot make %d synapses among %d neurons", b.synapses, b.neurons)
 		}
 		// The builder's triplets, the CSR and the product's vectors.
-		need := 24*float64(*synapses) + 8*float64(*neurons)*float64(2**batch+1)
-		if err := checkFits(fmt.Sprintf("bench: --neurons %d --synapses %d", *neurons, *synapses), need); err != nil {
+		need := 24*float64(b.synapses) + 8*float64(b.neurons)*float64(2*b.batch+1)
+		if err := sim.Fits(fmt.Sprintf("bench: --neurons %d --synapses %d", b.neurons, b.synapses), need); err != nil {
 			return err
 		}
 	}
-	stop, err := startProfiles(*cpuProf, *memProf)
+	return nil
+}
+
+func runBench(args []string, stdout, stderr io.Writer) (err error) {
+	var b benchFlags
+	fs := newFlags("bench", stderr)
+	b.add(fs)
+	if err := parseFlags(fs, args, 0); err != nil {
+		return err
+	}
+	if err := b.check(fs); err != nil {
+		return err
+	}
+	stop, err := startProfiles(*b.cpu, *b.mem)
 	if err != nil {
 		return err
 	}
 	defer func() { err = errors.Join(err, stop()) }()
 
 	r := benchReport{GoVersion: runtime.Version(), GOMAXPROCS: runtime.GOMAXPROCS(0), CPU: cpuFeatures(),
-		Batch: *batch, Reps: *reps}
+		Batch: b.batch, Reps: b.reps}
 	// The simulation runs first, so that the peak memory it reports is its
 	// own and not that of the bandwidth test's arrays.
-	if *simulate {
-		if err := benchSimulate(&r, strings.Fields(*simArgs)); err != nil {
-			return err
-		}
-	} else {
+	if !b.simulate {
 		r.SimulateNote = "not requested (--simulate=false)"
+	} else if err := benchSimulate(&r, strings.Fields(b.simArgs)); err != nil {
+		return err
 	}
-	if *bandwidth {
-		r.BandwidthGBps = membw.Triad(membw.DefaultElements, *workers, 10).GBps
+	if b.bandwidth {
+		r.BandwidthGBps = membw.Triad(membw.DefaultElements, b.workers, 10).GBps
 	}
-
-	var c *connectome.Connectome
-	switch {
-	case *conn != "default":
-		if c, r.Source, err = loadConnectome(*conn, load.options()); err != nil {
-			return fmt.Errorf("bench: --connectome: %w", err)
+	c, err := b.connectome(&r)
+	if err != nil {
+		return err
+	}
+	if err := b.product(&r, c.W); err != nil {
+		return err
+	}
+	if b.train {
+		t, err := benchTrain(c.W, r.Source, b.batch, 20, 3, b.workers, model.Nonlinearity{model.Sigmoid})
+		if err != nil {
+			return fmt.Errorf("bench: --train: %w", err)
 		}
-	case *neurons != 0 || *synapses != 0:
-		c = connectome.Random(*neurons, *synapses, connectome.DefaultSeed)
-		r.Source = fmt.Sprintf("random %d×%d", *neurons, *neurons)
+		r.Train, r.TrainStepSeconds = t, &t.TrainStepSeconds
+	}
+	if b.asJSON {
+		enc := json.NewEncoder(stdout)
+		enc.SetIndent("", "  ")
+		return enc.Encode(r)
+	}
+	writeBench(stdout, &r)
+	return nil
+}
+
+// connectome returns the connectome to multiply and records its source.
+func (b *benchFlags) connectome(r *benchReport) (c *connectome.Connectome, err error) {
+	switch {
+	case b.conn != "default":
+		if c, r.Source, err = loadConnectome(b.conn, b.load.options()); err != nil {
+			return nil, fmt.Errorf("bench: --connectome: %w", err)
+		}
+	case b.neurons != 0 || b.synapses != 0:
+		c = connectome.Random(b.neurons, b.synapses, connectome.DefaultSeed)
+		r.Source = fmt.Sprintf("random %d×%d", b.neurons, b.neurons)
 	default:
 		c = connectome.Default()
 		r.Source = "default"
 	}
-	a := c.W
 	r.Neurons, r.Synapses = c.Neurons(), c.Synapses()
+	return c, nil
+}
 
-	p, err := sparse.NewProductWith(a, *batch, sparse.ProductOptions{Workers: *workers, Kernel: *kernel,
-		Index16: *index16, Weights: *weights})
+// product times the product with a, and measures the accuracy of a narrow
+// encoding against float32.
+func (b *benchFlags) product(r *benchReport, a *sparse.CSR) error {
+	p, err := sparse.NewProductWith(a, b.batch, sparse.ProductOptions{Workers: b.workers, Kernel: b.kernel,
+		Index16: b.index16, Weights: b.weights})
 	if err != nil {
 		return fmt.Errorf("bench: %w", err)
 	}
@@ -177,15 +221,14 @@ func runBench(args []string, stdout, stderr io.Writer) (err error) {
 	for _, t := range p.Tuned() {
 		r.Tuned = append(r.Tuned, benchKernel{Kernel: t.Kernel, Ms: ms(t.Time)})
 	}
-
 	rng := rand.New(rand.NewPCG(42, 0))
-	x := make([]float32, a.Cols**batch)
+	x := make([]float32, a.Cols*b.batch)
 	for i := range x {
 		x[i] = float32(rng.Float64() - 0.5)
 	}
-	dst := make([]float32, a.Rows**batch)
-	times := make([]time.Duration, *reps)
-	for i := -3; i < *reps; i++ {
+	dst := make([]float32, a.Rows*b.batch)
+	times := make([]time.Duration, b.reps)
+	for i := -3; i < b.reps; i++ {
 		t0 := time.Now()
 		p.Mul(dst, x)
 		if d := time.Since(t0); i >= 0 {
@@ -199,19 +242,19 @@ func runBench(args []string, stdout, stderr io.Writer) (err error) {
 	}
 	r.SpMMms, r.SpMMMinms = ms(med), ms(times[0])
 	// The formula of shared/bench/spmm_ref.c: the matrix streamed once,
-	// x read once, dst written once.
-	// With a narrow encoding, its own matrix bytes.
+	// x read once, dst written once; with a narrow encoding, its own
+	// matrix bytes.
 	r.SpMMBytes = p.MatrixBytes() + int64(len(x)+len(dst))*4
 	r.SpMMGBps = float64(r.SpMMBytes) / med.Seconds() / 1e9
 	if r.BandwidthGBps > 0 {
 		r.SpMMFraction = r.SpMMGBps / r.BandwidthGBps
 	}
-	r.Index16, r.Weights = *index16, *weights
-	if *index16 || *weights != "f32" {
+	r.Index16, r.Weights = b.index16, b.weights
+	if b.index16 || b.weights != "f32" {
 		// Accuracy of the narrow encoding: the same product from the
 		// float32 CSR, in float64 norms.
 		want := make([]float32, len(dst))
-		sparse.MulTo(want, a, x, *batch)
+		sparse.MulTo(want, a, x, b.batch)
 		var num, den float64
 		for i, w := range want {
 			d := float64(dst[i]) - float64(w)
@@ -221,21 +264,6 @@ func runBench(args []string, stdout, stderr io.Writer) (err error) {
 		e := math.Sqrt(num / den)
 		r.RelErr = &e
 	}
-
-	if *trainStep {
-		t, err := benchTrain(a, r.Source, *batch, 20, 3, *workers, model.Nonlinearity{model.Sigmoid})
-		if err != nil {
-			return fmt.Errorf("bench: --train: %w", err)
-		}
-		r.Train, r.TrainStepSeconds = t, &t.TrainStepSeconds
-	}
-
-	if *asJSON {
-		enc := json.NewEncoder(stdout)
-		enc.SetIndent("", "  ")
-		return enc.Encode(r)
-	}
-	writeBench(stdout, &r)
 	return nil
 }
 

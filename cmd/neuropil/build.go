@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"time"
 
@@ -53,7 +54,7 @@ func runBuildOpticLobe(args []string, stdout, stderr io.Writer) error {
 	if *out == "" {
 		return fmt.Errorf("build optic-lobe: --out is required")
 	}
-	if *tables != "none" && !contains(opticlobe.TableFormats, strings.ToLower(*tables)) {
+	if *tables != "none" && !slices.Contains(opticlobe.TableFormats, strings.ToLower(*tables)) {
 		return fmt.Errorf("build optic-lobe: unknown table format %q (known: %s, none)", *tables, strings.Join(opticlobe.TableFormats, ", "))
 	}
 	if _, err := format.Detect(*out); err != nil {
@@ -88,13 +89,4 @@ func runBuildOpticLobe(args []string, stdout, stderr io.Writer) error {
 	}
 	fmt.Fprintln(stdout)
 	return nil
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }

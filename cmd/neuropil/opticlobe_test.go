@@ -6,6 +6,7 @@ import (
 	"image"
 	"image/color"
 	"image/png"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -14,21 +15,9 @@ import (
 	"github.com/neuropil/neuropil/format/npy"
 )
 
-func TestModelArg(t *testing.T) {
-	for _, c := range []struct {
-		args []string
-		want string
-	}{
-		{[]string{"--batch", "2", "--model", "optic-lobe"}, "optic-lobe"},
-		{[]string{"-model=optic-lobe"}, "optic-lobe"},
-		{[]string{"--model=rnn", "--spec", "x"}, "rnn"},
-		{[]string{"--batch", "2"}, ""},
-		{[]string{"--", "--model", "optic-lobe"}, ""},
-	} {
-		if got := modelArg(c.args); got != c.want {
-			t.Errorf("modelArg(%v) = %q, want %q", c.args, got, c.want)
-		}
-	}
+// simulateOpticLobe is "neuropil simulate --model optic-lobe ARGS".
+func simulateOpticLobe(args []string, stdout, stderr io.Writer) error {
+	return runSimulate(append([]string{"--model", "optic-lobe"}, args...), stdout, stderr)
 }
 
 func readSummary(t *testing.T, dir string) map[string]any {
@@ -121,7 +110,7 @@ func TestSimulateOpticLobeErrors(t *testing.T) {
 		want string
 	}{
 		{[]string{"--model", "optic-lobe"}, "--spec is required"},
-		{[]string{"--model", "rnn", "--spec", spec}, `--model "rnn": this command runs optic-lobe`},
+		{[]string{"--model", "rnn", "--spec", spec}, `--spec: a flag of --model optic-lobe, not of --model rnn`},
 		{[]string{"--spec", spec, "--flash", "1", "--image", "x.png"}, "choose one"},
 		{[]string{"--spec", spec, "--flash", "1", "--record", "some"}, `--record "some": want all or central`},
 		{[]string{"--spec", spec, "--flash", "1", "--solver", "heun"}, `unknown solver "heun"`},

@@ -22,10 +22,21 @@ func profileFlags(fs *flag.FlagSet) (cpu, mem *string) {
 // CPU profile and writes the heap profile; call it once, when the work to
 // profile is done (a command defers it and reports its error).
 func startProfiles(cpu, mem string) (stop func() error, err error) {
-	var cpuFile *os.File
+	var cpuFile, memFile *os.File
+	stopCPU := func() error {
+		if cpuFile == nil {
+			return nil
+		}
+		pprof.StopCPUProfile()
+		f := cpuFile
+		cpuFile = nil
+		if err := f.Close(); err != nil {
+			return fmt.Errorf("cpu profile %s: %w", cpu, err)
+		}
+		return nil
+	}
 	if cpu != "" {
-		cpuFile, err = os.Create(cpu)
-		if err != nil {
+		if cpuFile, err = os.Create(cpu); err != nil {
 			return nil, fmt.Errorf("cpu profile: %w", err)
 		}
 		if err := pprof.StartCPUProfile(cpuFile); err != nil {
@@ -35,45 +46,29 @@ func startProfiles(cpu, mem string) (stop func() error, err error) {
 	}
 	// Create the heap profile's file now, so that a path we cannot write
 	// fails before the work rather than after it.
-	var memFile *os.File
 	if mem != "" {
 		if memFile, err = os.Create(mem); err != nil {
-			if cpuFile != nil {
-				pprof.StopCPUProfile()
-				cpuFile.Close()
-			}
+			stopCPU()
 			return nil, fmt.Errorf("memory profile: %w", err)
 		}
 	}
-	stopped := false
 	return func() error {
-		if stopped {
-			return nil
-		}
-		stopped = true
-		var errs []error
-		if cpuFile != nil {
-			pprof.StopCPUProfile()
-			if err := cpuFile.Close(); err != nil {
-				errs = append(errs, fmt.Errorf("cpu profile %s: %w", cpu, err))
-			}
-		}
+		err := stopCPU()
 		if memFile != nil {
-			if err := writeHeapProfile(memFile); err != nil {
-				errs = append(errs, err)
-			}
+			err = errors.Join(err, writeHeapProfile(memFile))
+			memFile = nil
 		}
-		return errors.Join(errs...)
+		return err
 	}, nil
 }
 
 func writeHeapProfile(f *os.File) error {
 	runtime.GC() // up-to-date statistics
-	if err := pprof.Lookup("allocs").WriteTo(f, 0); err != nil {
-		f.Close()
-		return fmt.Errorf("memory profile %s: %w", f.Name(), err)
+	err := pprof.Lookup("allocs").WriteTo(f, 0)
+	if errClose := f.Close(); err == nil {
+		err = errClose
 	}
-	if err := f.Close(); err != nil {
+	if err != nil {
 		return fmt.Errorf("memory profile %s: %w", f.Name(), err)
 	}
 	return nil

@@ -26,15 +26,15 @@ func runNoPanic(t *testing.T, args []string) (err error) {
 	return err
 }
 
-// qaCase is one bad invocation: the error must mention every string of
+// badRun is one bad invocation: the error must mention every string of
 // want, and out must hold no summary.json afterwards.
-type qaCase struct {
+type badRun struct {
 	name string
 	args []string
 	want []string
 }
 
-func checkBadRuns(t *testing.T, cases []qaCase, out string) {
+func checkBadRuns(t *testing.T, cases []badRun, out string) {
 	t.Helper()
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -55,9 +55,9 @@ func checkBadRuns(t *testing.T, cases []qaCase, out string) {
 	}
 }
 
-// TestQASimulateBadInput feeds "neuropil simulate" bad files and flag
+// TestSimulateBadInput feeds "neuropil simulate" bad files and flag
 // values found in review; each must be an error naming the file or flag.
-func TestQASimulateBadInput(t *testing.T) {
+func TestSimulateBadInput(t *testing.T) {
 	dir := t.TempDir()
 	conn, input, idx := smallProblem(t, dir)
 	out := filepath.Join(dir, "out")
@@ -81,7 +81,7 @@ func TestQASimulateBadInput(t *testing.T) {
 	base := []string{"simulate", "--connectome", conn, "--input", input, "--input-indices", idx,
 		"--batch", "2", "--evals", "3", "--no-plots", "--out", out}
 	with := func(extra ...string) []string { return append(append([]string(nil), base...), extra...) }
-	checkBadRuns(t, []qaCase{
+	checkBadRuns(t, []badRun{
 		{"empty connectome", with("--connectome", empty), []string{"w0.npy", "no neurons"}},
 		{"empty file", with("--connectome", emptyFile), []string{"empty.npy"}},
 		{"truncated file", with("--connectome", trunc), []string{"trunc.npy", "EOF"}},
@@ -105,9 +105,9 @@ func TestQASimulateBadInput(t *testing.T) {
 	}, out)
 }
 
-// TestQASimulateLabels checks summary.json's labels: a JSON list of the
+// TestSimulateLabelsInSummary checks summary.json's labels: a JSON list of the
 // digits, the same as labels.npy (a []uint8 field was written as base64).
-func TestQASimulateLabels(t *testing.T) {
+func TestSimulateLabelsInSummary(t *testing.T) {
 	dir := t.TempDir()
 	conn, _, _ := smallProblem(t, dir)
 	out := filepath.Join(dir, "out")
@@ -131,8 +131,8 @@ func TestQASimulateLabels(t *testing.T) {
 	}
 }
 
-// TestQAOpticLobeBadInput does the same for "simulate --model optic-lobe".
-func TestQAOpticLobeBadInput(t *testing.T) {
+// TestOpticLobeBadInput does the same for "simulate --model optic-lobe".
+func TestOpticLobeBadInput(t *testing.T) {
 	spec := flyvisSpec(t)
 	dir := t.TempDir()
 	out := filepath.Join(dir, "out")
@@ -154,7 +154,7 @@ func TestQAOpticLobeBadInput(t *testing.T) {
 		}
 		return a
 	}
-	checkBadRuns(t, []qaCase{
+	checkBadRuns(t, []badRun{
 		{"image declares 10^10 pixels", noFlash("--image", bomb), []string{"bomb.png", "100000×100000"}},
 		{"image is a directory", noFlash("--image", aDir), []string{"adir.png", "directory"}},
 		{"duration zero", with("--duration", "0"), []string{"--duration"}},
@@ -186,10 +186,10 @@ func pngHeader(w, h uint32) []byte {
 	return b.Bytes()
 }
 
-// TestQARNNSummaryTimes: the discrete RNN's output times are 1..frames,
+// TestRNNSummaryTimes: the discrete RNN's output times are 1..frames,
 // so its summary and report give the interval [0, frames], not the
 // --t0/--t1 it ignores.
-func TestQARNNSummaryTimes(t *testing.T) {
+func TestRNNSummaryTimes(t *testing.T) {
 	dir := t.TempDir()
 	conn, _, idx := smallProblem(t, dir)
 	input := writeNPY(t, filepath.Join(dir, "x3.npy"), []int{4, 2, 3}, make([]float32, 24))

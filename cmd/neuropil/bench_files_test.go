@@ -7,10 +7,10 @@ import (
 	"testing"
 )
 
-// TestQABenchConnectomeFile: bench multiplies a connectome file of any
+// TestBenchConnectomeFile: bench multiplies a connectome file of any
 // format (it refused every file as "not yet supported"), and checks the
 // file and the size of a random connectome before its long runs.
-func TestQABenchConnectomeFile(t *testing.T) {
+func TestBenchConnectomeFile(t *testing.T) {
 	dir := t.TempDir()
 	conn, _, _ := smallProblem(t, dir)
 	quick := []string{"bench", "--simulate=false", "--bandwidth=false", "--reps", "1", "--kernel", "auto"}

@@ -7,10 +7,10 @@ import (
 	"testing"
 )
 
-// TestQAInfoConvertBuildBadInput: info, convert and build on bad files and
+// TestInfoConvertBuildBadInput: info, convert and build on bad files and
 // flags. Each must fail with an error that names the file or flag, and
 // convert and build must leave no output file behind.
-func TestQAInfoConvertBuildBadInput(t *testing.T) {
+func TestInfoConvertBuildBadInput(t *testing.T) {
 	dir := t.TempDir()
 	conn, _, _ := smallProblem(t, dir)
 	in := func(name string, b []byte) string {

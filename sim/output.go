@@ -1,0 +1,108 @@
+package sim
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+
+	"github.com/neuropil/neuropil/format/npy"
+	"github.com/neuropil/neuropil/internal/atomic"
+)
+
+// Dir is the output directory of a run. Its files are written atomically
+// and summary.json last, so that its presence marks a complete run;
+// Discard removes what a failed run wrote.
+type Dir struct {
+	path    string
+	written []string // paths written so far
+}
+
+// OpenDir creates the directory at path, checks that it is writable and
+// removes the summary.json of an earlier run, before any work starts.
+func OpenDir(path string) (*Dir, error) {
+	if err := os.MkdirAll(path, 0o755); err != nil {
+		return nil, err
+	}
+	probe, err := os.CreateTemp(path, ".probe-*")
+	if err != nil {
+		return nil, fmt.Errorf("%s: not writable: %w", path, err)
+	}
+	probe.Close()
+	os.Remove(probe.Name())
+	// summary.json from an earlier run would mark this one complete.
+	if err := os.Remove(filepath.Join(path, "summary.json")); err != nil && !os.IsNotExist(err) {
+		return nil, err
+	}
+	return &Dir{path: path}, nil
+}
+
+// Path returns the path of file name in the directory.
+func (d *Dir) Path(name string) string { return filepath.Join(d.path, name) }
+
+// Wrote records a file that another function (a plot) wrote at path p.
+func (d *Dir) Wrote(p string) { d.written = append(d.written, p) }
+
+// Write writes file name atomically with fn.
+func (d *Dir) Write(name string, fn func(io.Writer) error) error {
+	p := d.Path(name)
+	if err := atomic.WriteFile(p, fn); err != nil {
+		return err
+	}
+	d.Wrote(p)
+	return nil
+}
+
+// WriteNPY writes data ([]float32, []int64, ...) with the given shape as
+// the .npy file name.
+func (d *Dir) WriteNPY(name string, shape []int, data any) error {
+	return d.Write(name, func(w io.Writer) error { return npy.Encode(w, shape, data) })
+}
+
+// WriteResult writes activity.npy (Activity in its shape) and times.npy
+// (SampleTimes: [times][batch], or [batch][times] when batch-first).
+func (d *Dir) WriteResult(r *Result) error {
+	if err := d.WriteNPY("activity.npy", r.Shape(), r.Activity); err != nil {
+		return err
+	}
+	return d.WriteNPY("times.npy", r.Shape()[:2], r.SampleTimes())
+}
+
+// WriteLabels writes class labels as labels.npy, int64 [batch]; nothing
+// for nil.
+func (d *Dir) WriteLabels(labels []uint8) error {
+	if labels == nil {
+		return nil
+	}
+	l := make([]int64, len(labels))
+	for i, v := range labels {
+		l[i] = int64(v)
+	}
+	return d.WriteNPY("labels.npy", []int{len(l)}, l)
+}
+
+// WriteSummary writes v as indented JSON to summary.json; call it last.
+func (d *Dir) WriteSummary(v any) error {
+	return d.Write("summary.json", func(w io.Writer) error {
+		enc := json.NewEncoder(w)
+		enc.SetIndent("", "  ")
+		return enc.Encode(v)
+	})
+}
+
+// Discard removes the files written so far, after a failure.
+func (d *Dir) Discard() {
+	for _, p := range d.written {
+		os.Remove(p)
+	}
+	d.written = nil
+}
+
+// DiscardOnError calls Discard if *err is not nil: a command defers it
+// with the address of its named error result.
+func (d *Dir) DiscardOnError(err *error) {
+	if *err != nil {
+		d.Discard()
+	}
+}
