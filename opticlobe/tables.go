@@ -8,7 +8,7 @@ import (
 	"strings"
 
 	"github.com/neuropil/neuropil/format"
-	"github.com/neuropil/neuropil/internal/npz"
+	"github.com/neuropil/neuropil/format/npy"
 )
 
 // TableFormats lists the formats WriteTables knows.
@@ -132,7 +132,7 @@ func (net *Network) writeNPZ(prefix string) error {
 		index[i], sign[i] = int32(i), int32(net.Conn.Sign[i])
 	}
 	err := create(prefix+".neurons.npz", func(w *bufio.Writer) error {
-		z := npz.NewWriter(w)
+		z := npy.NewNPZWriter(w)
 		for _, a := range []struct {
 			name string
 			data []int32
@@ -141,7 +141,7 @@ func (net *Network) writeNPZ(prefix string) error {
 				return err
 			}
 		}
-		if err := z.AddStrings("type_names", net.Conn.TypeNames, false); err != nil {
+		if err := z.Add("type_names", []int{len(net.Conn.TypeNames)}, net.Conn.TypeNames); err != nil {
 			return err
 		}
 		return z.Close()
@@ -156,7 +156,7 @@ func (net *Network) writeNPZ(prefix string) error {
 		esign[k] = int32(s)
 	}
 	err = create(prefix+".edges.npz", func(w *bufio.Writer) error {
-		z := npz.NewWriter(w)
+		z := npy.NewNPZWriter(w)
 		for _, a := range []struct {
 			name string
 			data any
@@ -183,7 +183,7 @@ func (net *Network) writeNPZ(prefix string) error {
 		mean[p], strength[p] = pr.MeanNSyn, pr.Strength
 	}
 	return create(prefix+".pairs.npz", func(w *bufio.Writer) error {
-		z := npz.NewWriter(w)
+		z := npy.NewNPZWriter(w)
 		for i, name := range []string{"source_type", "target_type", "sign", "offsets", "filled", "edges"} {
 			if err := z.Add(name, []int{np}, cols[i]); err != nil {
 				return err
@@ -195,7 +195,7 @@ func (net *Network) writeNPZ(prefix string) error {
 		if err := z.Add("strength", []int{np}, strength); err != nil {
 			return err
 		}
-		if err := z.AddStrings("type_names", net.Conn.TypeNames, false); err != nil {
+		if err := z.Add("type_names", []int{len(net.Conn.TypeNames)}, net.Conn.TypeNames); err != nil {
 			return err
 		}
 		return z.Close()

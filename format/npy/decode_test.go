@@ -36,7 +36,8 @@ func npyOf(data any) []byte {
 // npyRaw returns the .npy bytes of raw data under descr and shape.
 func npyRaw(descr string, shape []int, raw []byte) []byte {
 	var b bytes.Buffer
-	encodeRaw(&b, descr, shape, raw)
+	b.WriteString(header(descr, shape))
+	b.Write(raw)
 	return b.Bytes()
 }
 

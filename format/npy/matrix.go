@@ -2,10 +2,7 @@ package npy
 
 import (
 	"archive/zip"
-	"bufio"
 	"fmt"
-	counting "github.com/neuropil/neuropil/format/internal/count"
-	"hash/crc32"
 	"io"
 	"sort"
 	"strings"
@@ -296,46 +293,45 @@ func DecodeNPZ(r io.ReaderAt, size int64, key string) (*sparse.CSR, error) {
 }
 
 // EncodeNPZ writes m as scipy.sparse.save_npz writes a csr_matrix
-// (uncompressed): format b'csr', shape int64 [2], data float32 [nnz],
-// indices int32 [nnz], indptr int32 [rows+1]. scipy.sparse.load_npz reads
-// it back.
+// (uncompressed; see NPZWriter.AddCSR). scipy.sparse.load_npz reads it
+// back.
 func EncodeNPZ(w io.Writer, m *sparse.CSR) error {
+	z := NewNPZWriter(w)
+	if err := z.AddCSR("", m); err != nil {
+		return err
+	}
+	return z.Close()
+}
+
+// AddCSR stores m in the layout of scipy.sparse.save_npz for a csr_matrix:
+// indices int32 [nnz], indptr int32 [rows+1], format b'csr' (0-d),
+// shape int64 [2] and data float32 [nnz], in scipy's order. With a prefix,
+// the records are PREFIX/indices, PREFIX/indptr, PREFIX/shape and
+// PREFIX/data, without a format record, so that one archive holds several
+// matrices and
+// scipy.sparse.csr_matrix((z["P/data"], z["P/indices"], z["P/indptr"]), shape=z["P/shape"])
+// rebuilds each (DecodeNPZ reads one back by its prefix as the key).
+func (z *NPZWriter) AddCSR(prefix string, m *sparse.CSR) error {
 	if err := m.Validate(); err != nil {
 		return fmt.Errorf("npy: encode: %w", err)
 	}
-	zw := zip.NewWriter(w)
-	arrays := []struct {
-		name  string
-		write func(io.Writer) error
-	}{
-		{"indices.npy", func(w io.Writer) error { return Encode(w, []int{len(m.ColIdx)}, m.ColIdx) }},
-		{"indptr.npy", func(w io.Writer) error { return Encode(w, []int{len(m.RowPtr)}, m.RowPtr) }},
-		{"format.npy", func(w io.Writer) error { return encodeRaw(w, "|S3", nil, []byte("csr")) }},
-		{"shape.npy", func(w io.Writer) error { return Encode(w, []int{2}, []int64{int64(m.Rows), int64(m.Cols)}) }},
-		{"data.npy", func(w io.Writer) error { return Encode(w, []int{len(m.Val)}, m.Val) }},
+	p := ""
+	if prefix != "" {
+		p = prefix + "/"
 	}
-	for _, a := range arrays {
-		h := crc32.NewIEEE()
-		cw := &counting.Writer{W: h}
-		if err := a.write(cw); err != nil {
-			return err
-		}
-		fw, err := zw.CreateRaw(&zip.FileHeader{Name: a.name, Method: zip.Store, CRC32: h.Sum32(),
-			CompressedSize64: uint64(cw.N), UncompressedSize64: uint64(cw.N)})
-		if err != nil {
-			return err
-		}
-		if err := a.write(fw); err != nil {
+	if err := z.Add(p+"indices", []int{len(m.ColIdx)}, m.ColIdx); err != nil {
+		return err
+	}
+	if err := z.Add(p+"indptr", []int{len(m.RowPtr)}, m.RowPtr); err != nil {
+		return err
+	}
+	if prefix == "" {
+		if err := z.Add("format", nil, []string{"csr"}); err != nil {
 			return err
 		}
 	}
-	return zw.Close()
-}
-
-// encodeRaw writes raw bytes under a given descr and shape (nil: 0-d).
-func encodeRaw(w io.Writer, descr string, shape []int, raw []byte) error {
-	bw := bufio.NewWriter(w)
-	bw.WriteString(header(descr, shape))
-	bw.Write(raw)
-	return bw.Flush()
+	if err := z.Add(p+"shape", []int{2}, []int64{int64(m.Rows), int64(m.Cols)}); err != nil {
+		return err
+	}
+	return z.Add(p+"data", []int{len(m.Val)}, m.Val)
 }

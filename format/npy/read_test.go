@@ -179,7 +179,7 @@ func TestNPZErrors(t *testing.T) {
 			Encode(w, []int{arr.n}, arr.d)
 		}
 		w, _ := zw.Create("format.npy")
-		encodeRaw(w, "|S3", nil, []byte("csr"))
+		EncodeStrings(w, nil, []string{"csr"})
 		zw.Close()
 		return buf.Bytes()
 	}
@@ -367,7 +367,7 @@ func FuzzDecodeNPZArrays(f *testing.F) {
 			put("indices", len(b), ints(b))
 		}
 		w, _ := zw.Create("format.npy")
-		encodeRaw(w, "|S3", nil, []byte(format + "   ")[:3])
+		EncodeStrings(w, nil, []string{string([]byte(format + "   ")[:3])})
 		zw.Close()
 		m, err := DecodeNPZ(bytes.NewReader(buf.Bytes()), int64(buf.Len()), "")
 		if err == nil {
