@@ -2,6 +2,7 @@ package npy
 
 import (
 	"bytes"
+	"io"
 	"reflect"
 	"strings"
 	"testing"
@@ -119,5 +120,20 @@ func TestWriterErrors(t *testing.T) {
 	}
 	if err := w.Write([]int32{3, 4}); err == nil || !strings.Contains(err.Error(), "1 more elements than the shape holds") {
 		t.Errorf("overfilling Write: %v", err)
+	}
+}
+
+// BenchmarkEncode writes an activity-sized float32 array (the default
+// simulation's 30 MB) to io.Discard.
+func BenchmarkEncode(b *testing.B) {
+	data := make([]float32, 30<<20/4)
+	for i := range data {
+		data[i] = float32(i)
+	}
+	b.SetBytes(int64(4 * len(data)))
+	for b.Loop() {
+		if err := Encode(io.Discard, []int{len(data)}, data); err != nil {
+			b.Fatal(err)
+		}
 	}
 }
