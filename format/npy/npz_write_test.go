@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -12,26 +11,6 @@ import (
 	"github.com/neuropil/neuropil/format/internal/fixture"
 	"github.com/neuropil/neuropil/sparse"
 )
-
-// numpy runs script with /usr/bin/python3 in dir and returns its output,
-// skipping the test when NumPy (and SciPy, with scipy true) is missing.
-func numpy(t *testing.T, dir, script string, scipy bool) string {
-	t.Helper()
-	imports := "import numpy"
-	if scipy {
-		imports += ", scipy"
-	}
-	if err := exec.Command(fixture.Python, "-c", imports).Run(); err != nil {
-		t.Skipf("%s lacks numpy or scipy: %v", fixture.Python, err)
-	}
-	cmd := exec.Command(fixture.Python, "-c", script)
-	cmd.Dir = dir
-	out, err := cmd.CombinedOutput()
-	if err != nil {
-		t.Fatalf("%s: %v\n%s", fixture.Python, err, out)
-	}
-	return strings.TrimSpace(string(out))
-}
 
 // Every element type, byte strings and a 0-d array written into one
 // archive load in NumPy with their dtypes, shapes and values.

@@ -2,13 +2,57 @@ package npy
 
 import (
 	"fmt"
-	"math"
+	"io"
 	"slices"
 	"sort"
 
 	"github.com/neuropil/neuropil/format/internal/coo"
 	"github.com/neuropil/neuropil/sparse"
 )
+
+// EncodeNPZ writes m as scipy.sparse.save_npz writes a csr_matrix
+// (uncompressed; see NPZWriter.AddCSR). scipy.sparse.load_npz reads it
+// back.
+func EncodeNPZ(w io.Writer, m *sparse.CSR) error {
+	z := NewNPZWriter(w)
+	if err := z.AddCSR("", m); err != nil {
+		return err
+	}
+	return z.Close()
+}
+
+// AddCSR stores m in the layout of scipy.sparse.save_npz for a csr_matrix:
+// indices int32 [nnz], indptr int32 [rows+1], format b'csr' (0-d),
+// shape int64 [2] and data float32 [nnz], in scipy's order. With a prefix,
+// the records are PREFIX/indices, PREFIX/indptr, PREFIX/shape and
+// PREFIX/data, without a format record, so that one archive holds several
+// matrices and
+// scipy.sparse.csr_matrix((z["P/data"], z["P/indices"], z["P/indptr"]), shape=z["P/shape"])
+// rebuilds each (DecodeNPZ reads one back by its prefix as the key).
+func (z *NPZWriter) AddCSR(prefix string, m *sparse.CSR) error {
+	if err := m.Validate(); err != nil {
+		return fmt.Errorf("npy: encode: %w", err)
+	}
+	p := ""
+	if prefix != "" {
+		p = prefix + "/"
+	}
+	if err := z.Add(p+"indices", []int{len(m.ColIdx)}, m.ColIdx); err != nil {
+		return err
+	}
+	if err := z.Add(p+"indptr", []int{len(m.RowPtr)}, m.RowPtr); err != nil {
+		return err
+	}
+	if prefix == "" {
+		if err := z.Add("format", nil, []string{"csr"}); err != nil {
+			return err
+		}
+	}
+	if err := z.Add(p+"shape", []int{2}, []int64{int64(m.Rows), int64(m.Cols)}); err != nil {
+		return err
+	}
+	return z.Add(p+"data", []int{len(m.Val)}, m.Val)
+}
 
 // Matrices are decoded straight into their CSR: the elements of each
 // array are converted a chunk at a time (elemReader) into int32 indices,
@@ -26,156 +70,40 @@ import (
 // increasing within each row (csr) or column (csc), coo sorted by row and
 // column without duplicates; the decoders check it as they read.
 
-// finite32 rounds v to float32 as the COO builder does: false for NaN,
-// infinite and beyond-float32 values.
-func finite32(v float64) (float32, bool) {
-	if math.IsNaN(v) || math.IsInf(v, 0) || math.Abs(v) > math.MaxFloat32 {
-		return 0, false
+// scipyFormat returns the save_npz format ("csr", "csc", "coo") or "" for
+// a plain np.savez archive.
+func (z *npz) scipyFormat() (string, error) {
+	if _, ok := z.records["format"]; !ok {
+		return z.implied, nil
 	}
-	return float32(v), true
-}
-
-// notFinite is the error for entry k at (i, j); the COO builder words it
-// the same way.
-func notFinite(k, i, j int, v float64) error {
-	return fmt.Errorf("npy: entry %d at (%d, %d) is %v: %w", k, i, j, v, sparse.ErrNotFinite)
-}
-
-// tooMany reports a matrix of more entries than int32 indices reach.
-func tooMany(n int) error {
-	return UnsupportedError(fmt.Sprintf("matrix of %d entries (a CSR with int32 offsets holds at most %d)", n, coo.MaxDim))
-}
-
-// blockLen is the number of entries in each block of a dense decode.
-const blockLen = 1 << 16
-
-// blocks collects entries of unknown count in fixed-size blocks, so that
-// gathering them costs their size once, not the doubling of append.
-type blocks struct {
-	idx [][]int32
-	val [][]float32
-	n   int
-}
-
-func (b *blocks) add(j int32, v float32) {
-	if b.n%blockLen == 0 {
-		b.idx = append(b.idx, make([]int32, 0, blockLen))
-		b.val = append(b.val, make([]float32, 0, blockLen))
-	}
-	last := len(b.idx) - 1
-	b.idx[last] = append(b.idx[last], j)
-	b.val[last] = append(b.val[last], v)
-	b.n++
-}
-
-// decodeDense reads the elements of the 2-D numeric array of header h
-// from e as a CSR, zeros dropped. A Fortran-order array arrives column by
-// column and is scattered into rows.
-func decodeDense(e *elemReader, h Header) (*sparse.CSR, error) {
-	if len(h.Shape) != 2 {
-		return nil, FormatError(fmt.Sprintf("array of shape %v, want a 2-D matrix", h.Shape))
-	}
-	if err := coo.CheckShape(int64(h.Shape[0]), int64(h.Shape[1])); err != nil {
-		return nil, FormatError(err.Error())
-	}
-	if !e.numeric() {
-		return nil, FormatError(fmt.Sprintf("array of dtype %s is not numeric", h.DType))
-	}
-	rows, cols := h.Shape[0], h.Shape[1]
-	major, minor := rows, cols
-	if h.Fortran {
-		major, minor = cols, rows
-	}
-	lines := make([]int32, major+1) // entries of line i at [i+1], then offsets
-	var b blocks
-	buf := make([]float64, e.chunk())
-	i, j := 0, 0 // line and position in it of the next element
-	added := 0   // nonzeros before rounding: the builder's entry count
-	for e.left() > 0 {
-		m, err := e.floats(buf)
-		if err != nil {
-			return nil, err
-		}
-		for _, v := range buf[:m] {
-			if v != 0 {
-				f, ok := finite32(v)
-				if !ok {
-					r, c := i, j
-					if h.Fortran {
-						r, c = j, i
-					}
-					return nil, notFinite(added, r, c, v)
-				}
-				added++
-				if f != 0 {
-					if b.n == coo.MaxDim {
-						return nil, tooMany(b.n + 1)
-					}
-					b.add(int32(j), f)
-					lines[i+1]++
-				}
-			}
-			if j++; j == minor {
-				i, j = i+1, 0
-			}
-		}
-	}
-	for i := 0; i < major; i++ {
-		lines[i+1] += lines[i]
-	}
-	m := &sparse.CSR{Rows: rows, Cols: cols, ColIdx: make([]int32, b.n), Val: make([]float32, b.n)}
-	if !h.Fortran {
-		m.RowPtr = lines
-		p := 0
-		for k := range b.idx {
-			copy(m.ColIdx[p:], b.idx[k])
-			p += copy(m.Val[p:], b.val[k])
-			b.idx[k], b.val[k] = nil, nil
-		}
-		return m, nil
-	}
-	// Column-major: count the rows, then scatter column by column, which
-	// leaves every row's columns in increasing order.
-	m.RowPtr = make([]int32, rows+1)
-	for _, blk := range b.idx {
-		for _, r := range blk {
-			m.RowPtr[r+1]++
-		}
-	}
-	for r := 0; r < rows; r++ {
-		m.RowPtr[r+1] += m.RowPtr[r]
-	}
-	next := slices.Clone(m.RowPtr[:rows])
-	c, k := 0, int32(0)
-	for bi := range b.idx {
-		for t, r := range b.idx[bi] {
-			for lines[c+1] <= k {
-				c++
-			}
-			p := next[r]
-			next[r]++
-			m.ColIdx[p], m.Val[p] = int32(c), b.val[bi][t]
-			k++
-		}
-		b.idx[bi], b.val[bi] = nil, nil
-	}
-	return m, nil
-}
-
-// ints returns the entry name, checked to be a 1-D integer array of n
-// elements.
-func (z *npz) ints(name string, n int) (*entry, error) {
-	e, err := z.entry(name)
+	a, err := z.array("format")
 	if err != nil {
-		return nil, err
+		return "", err
 	}
-	if e.dt.kind != 'i' && e.dt.kind != 'u' && e.dt.kind != 'b' {
-		return nil, FormatError(fmt.Sprintf("scipy %s: npy: array of dtype %s, want integers", name, e.h.DType))
+	s, ok := a.Data.([]string)
+	if !ok || len(s) != 1 {
+		return "", FormatError(fmt.Sprintf("scipy format entry is %s %v, want a string", a.DType, a.Shape))
 	}
-	if len(e.h.Shape) != 1 || e.n != n {
-		return nil, FormatError(fmt.Sprintf("scipy %s has shape %v, want [%d]", name, e.h.Shape, n))
+	switch s[0] {
+	case "csr", "csc", "coo":
+		return s[0], nil
 	}
-	return e, nil
+	return "", UnsupportedError(fmt.Sprintf("scipy sparse format %q (known: csr, csc, coo)", s[0]))
+}
+
+func (z *npz) shape() (rows, cols int, err error) {
+	a, err := z.array("shape")
+	if err != nil {
+		return 0, 0, err
+	}
+	s, err := a.Int64()
+	if err != nil || len(s) != 2 {
+		return 0, 0, FormatError(fmt.Sprintf("scipy shape is %s %v, want 2 integers", a.DType, a.Shape))
+	}
+	if err := coo.CheckShape(s[0], s[1]); err != nil {
+		return 0, 0, FormatError(err.Error())
+	}
+	return int(s[0]), int(s[1]), nil
 }
 
 // sparse decodes the scipy csr, csc or coo matrix of header h. A matrix
@@ -200,6 +128,22 @@ func (z *npz) sparse(h MatrixHeader, direct bool) (*sparse.CSR, bool, error) {
 		return z.coo(h, data, direct)
 	}
 	return z.compressed(h, data, direct)
+}
+
+// ints returns the entry name, checked to be a 1-D integer array of n
+// elements.
+func (z *npz) ints(name string, n int) (*entry, error) {
+	e, err := z.entry(name)
+	if err != nil {
+		return nil, err
+	}
+	if e.dt.kind != 'i' && e.dt.kind != 'u' && e.dt.kind != 'b' {
+		return nil, FormatError(fmt.Sprintf("scipy %s: npy: array of dtype %s, want integers", name, e.h.DType))
+	}
+	if len(e.h.Shape) != 1 || e.n != n {
+		return nil, FormatError(fmt.Sprintf("scipy %s has shape %v, want [%d]", name, e.h.Shape, n))
+	}
+	return e, nil
 }
 
 // indexError reports entry k's index x outside the shape.
