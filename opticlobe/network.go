@@ -180,7 +180,7 @@ func (net *Network) Weights(strength []float32) *sparse.CSR {
 	n := net.Neurons()
 	coo := sparse.NewCOO(n, n, e.Len())
 	for k := range e.Source {
-		coo.Add(int(e.Target[k]), int(e.Source[k]), float32(e.Sign[k])*e.NSyn[k]*strength[e.Pair[k]])
+		coo.Add(int(e.Target[k]), int(e.Source[k]), float64(float32(e.Sign[k])*e.NSyn[k]*strength[e.Pair[k]]))
 	}
 	return coo.ToCSR()
 }

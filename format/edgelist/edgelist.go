@@ -13,7 +13,7 @@ import (
 	"strings"
 
 	"github.com/neuropil/neuropil/connectome"
-	"github.com/neuropil/neuropil/format/internal/coo"
+	"github.com/neuropil/neuropil/format/internal/check"
 	"github.com/neuropil/neuropil/sparse"
 )
 
@@ -283,7 +283,7 @@ func decode(r io.Reader, opt Options) (*connectome.Connectome, int, error) {
 	ids = append(append(ids, pre...), post...)
 	slices.Sort(ids)
 	ids = slices.Compact(ids)
-	if len(ids) > coo.MaxDim {
+	if len(ids) > check.MaxEntries {
 		return nil, 0, FormatError(fmt.Sprintf("%d neurons exceed the int32 limit", len(ids)))
 	}
 	ids = slices.Clip(ids)
@@ -310,18 +310,18 @@ func decode(r io.Reader, opt Options) (*connectome.Connectome, int, error) {
 			}
 		}
 	}
-	b := coo.New(n, n, len(pre))
+	b := sparse.NewCOO(n, n, len(pre))
 	for k := range pre {
 		i, j := idx[post[k]], idx[pre[k]]
 		v := w[k]
 		if opt.Signed {
 			v *= float64(c.Sign[j])
 		}
-		b.Add(i, j, v)
+		b.Add(int(i), int(j), v)
 	}
 	rows := len(pre)
 	pre, post, w = nil, nil, nil
-	if c.W, err = b.CSR(); err != nil {
+	if c.W, err = check.CSR(b); err != nil {
 		return nil, 0, fmt.Errorf("edgelist: %w", err)
 	}
 	return c, rows, nil

@@ -3,10 +3,9 @@ package npy
 import (
 	"fmt"
 	"io"
-	"math"
 	"slices"
 
-	"github.com/neuropil/neuropil/format/internal/coo"
+	"github.com/neuropil/neuropil/format/internal/check"
 	"github.com/neuropil/neuropil/sparse"
 )
 
@@ -33,24 +32,15 @@ func EncodeMatrix(w io.Writer, m *sparse.CSR) error {
 	return Encode(w, []int{m.Rows, m.Cols}, m.Dense())
 }
 
-// finite32 rounds v to float32 as the COO builder does: false for NaN,
-// infinite and beyond-float32 values.
-func finite32(v float64) (float32, bool) {
-	if math.IsNaN(v) || math.IsInf(v, 0) || math.Abs(v) > math.MaxFloat32 {
-		return 0, false
-	}
-	return float32(v), true
-}
-
-// notFinite is the error for entry k at (i, j); the COO builder words it
-// the same way.
+// notFinite is the error for entry k at (i, j), worded as check.CSR
+// words it for the entries that go through the builder.
 func notFinite(k, i, j int, v float64) error {
-	return fmt.Errorf("npy: entry %d at (%d, %d) is %v: %w", k, i, j, v, sparse.ErrNotFinite)
+	return fmt.Errorf("npy: %w", check.NotFinite(k, i, j, v))
 }
 
 // tooMany reports a matrix of more entries than int32 indices reach.
 func tooMany(n int) error {
-	return UnsupportedError(fmt.Sprintf("matrix of %d entries (a CSR with int32 offsets holds at most %d)", n, coo.MaxDim))
+	return UnsupportedError(fmt.Sprintf("matrix of %d entries (a CSR with int32 offsets holds at most %d)", n, check.MaxEntries))
 }
 
 // blockLen is the number of entries in each block of a dense decode.
@@ -82,7 +72,7 @@ func decodeDense(e *elemReader, h Header) (*sparse.CSR, error) {
 	if len(h.Shape) != 2 {
 		return nil, FormatError(fmt.Sprintf("array of shape %v, want a 2-D matrix", h.Shape))
 	}
-	if err := coo.CheckShape(int64(h.Shape[0]), int64(h.Shape[1])); err != nil {
+	if err := check.Shape(int64(h.Shape[0]), int64(h.Shape[1])); err != nil {
 		return nil, FormatError(err.Error())
 	}
 	if !e.numeric() {
@@ -105,7 +95,7 @@ func decodeDense(e *elemReader, h Header) (*sparse.CSR, error) {
 		}
 		for _, v := range buf[:m] {
 			if v != 0 {
-				f, ok := finite32(v)
+				f, ok := check.Float32(v)
 				if !ok {
 					r, c := i, j
 					if h.Fortran {
@@ -115,7 +105,7 @@ func decodeDense(e *elemReader, h Header) (*sparse.CSR, error) {
 				}
 				added++
 				if f != 0 {
-					if b.n == coo.MaxDim {
+					if b.n == check.MaxEntries {
 						return nil, tooMany(b.n + 1)
 					}
 					b.add(int32(j), f)

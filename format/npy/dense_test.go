@@ -63,7 +63,7 @@ func TestDecodeDenseStream(t *testing.T) {
 				v := float64(rng.IntN(100)) - 50
 				d[i*cols+j], fo[j*rows+i] = v, v
 				if v != 0 {
-					c.Add(i, j, float32(v))
+					c.Add(i, j, v)
 				}
 			}
 		}

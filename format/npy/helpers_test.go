@@ -112,7 +112,7 @@ func withoutZeros(m *sparse.CSR) *sparse.CSR {
 	for i := 0; i < m.Rows; i++ {
 		for k := m.RowPtr[i]; k < m.RowPtr[i+1]; k++ {
 			if m.Val[k] != 0 {
-				c.Add(i, int(m.ColIdx[k]), m.Val[k])
+				c.Add(i, int(m.ColIdx[k]), float64(m.Val[k]))
 			}
 		}
 	}

@@ -6,7 +6,7 @@ import (
 	"slices"
 	"sort"
 
-	"github.com/neuropil/neuropil/format/internal/coo"
+	"github.com/neuropil/neuropil/format/internal/check"
 	"github.com/neuropil/neuropil/sparse"
 )
 
@@ -63,7 +63,7 @@ func (z *NPZWriter) AddCSR(prefix string, m *sparse.CSR) error {
 //	canonical csr     nothing: indptr, indices and data decode into the CSR's slices
 //	canonical coo     nothing: the rows are counted into row pointers
 //	canonical csc     the per-row cursors of a counting scatter ([rows] int32)
-//	other sparse      the COO builder: [nnz] int32 rows and columns, float64 values
+//	other sparse      a sparse.COO: [nnz] int32 rows and columns, float64 values
 //	dense             the nonzeros collected in blocks before they are counted
 //
 // Canonical means scipy's has_canonical_format: indices strictly
@@ -100,7 +100,7 @@ func (z *npz) shape() (rows, cols int, err error) {
 	if err != nil || len(s) != 2 {
 		return 0, 0, FormatError(fmt.Sprintf("scipy shape is %s %v, want 2 integers", a.DType, a.Shape))
 	}
-	if err := coo.CheckShape(s[0], s[1]); err != nil {
+	if err := check.Shape(s[0], s[1]); err != nil {
 		return 0, 0, FormatError(err.Error())
 	}
 	return int(s[0]), int(s[1]), nil
@@ -108,7 +108,7 @@ func (z *npz) shape() (rows, cols int, err error) {
 
 // sparse decodes the scipy csr, csc or coo matrix of header h. A matrix
 // in canonical form is assembled directly when direct is true; any other
-// goes through the COO builder, which sorts and sums duplicates. It
+// goes through sparse.COO (check.CSR), which sorts and sums duplicates. It
 // reports whether it took the direct path.
 func (z *npz) sparse(h MatrixHeader, direct bool) (*sparse.CSR, bool, error) {
 	data, err := z.entry("data")
@@ -121,7 +121,7 @@ func (z *npz) sparse(h MatrixHeader, direct bool) (*sparse.CSR, bool, error) {
 	if data.dt.kind == 'S' || data.dt.kind == 'U' {
 		return nil, false, FormatError(fmt.Sprintf("scipy data of dtype %s is not numeric", data.h.DType))
 	}
-	if h.NNZ > coo.MaxDim {
+	if h.NNZ > check.MaxEntries {
 		return nil, false, tooMany(h.NNZ)
 	}
 	if h.Format == "coo" {
@@ -257,7 +257,7 @@ func (z *npz) compressed(h MatrixHeader, data *entry, direct bool) (*sparse.CSR,
 				return nil, false, err
 			}
 		}
-		b := &coo.Builder{Rows: h.Rows, Cols: h.Cols, Row: lines, Col: idx}
+		b := &sparse.COO{Rows: h.Rows, Cols: h.Cols, Row: lines, Col: idx}
 		if !csr {
 			b.Row, b.Col = idx, lines
 		}
@@ -304,7 +304,7 @@ func (z *npz) compressed(h MatrixHeader, data *entry, direct bool) (*sparse.CSR,
 			if r < 0 || r >= int64(h.Rows) { // checked in the first pass: a file changed since
 				return nil, false, indexError(h, k, "row", r)
 			}
-			f, ok := finite32(v)
+			f, ok := check.Float32(v)
 			if !ok {
 				return nil, false, notFinite(k, int(r), c, v)
 			}
@@ -397,7 +397,7 @@ func (z *npz) coo(h MatrixHeader, data *entry, direct bool) (*sparse.CSR, bool, 
 		if err != nil {
 			return nil, false, err
 		}
-		return build(&coo.Builder{Rows: h.Rows, Cols: h.Cols, Row: row, Col: col}, data)
+		return build(&sparse.COO{Rows: h.Rows, Cols: h.Cols, Row: row, Col: col}, data)
 	}
 	for i := 0; i < h.Rows; i++ {
 		ptr[i+1] += ptr[i]
@@ -419,7 +419,7 @@ func reread(dst []int32, v []int64, lim int, h MatrixHeader, k int, what string)
 }
 
 // build reads the values of data as float64 into b and returns its CSR.
-func build(b *coo.Builder, data *entry) (*sparse.CSR, bool, error) {
+func build(b *sparse.COO, data *entry) (*sparse.CSR, bool, error) {
 	b.Val = make([]float64, data.n)
 	err := data.eachFloat(func(k int, v []float64) error {
 		copy(b.Val[k:], v)
@@ -428,7 +428,7 @@ func build(b *coo.Builder, data *entry) (*sparse.CSR, bool, error) {
 	if err != nil {
 		return nil, false, err
 	}
-	m, err := b.CSR()
+	m, err := check.CSR(b)
 	if err != nil {
 		return nil, false, fmt.Errorf("npy: %w", err)
 	}
@@ -442,7 +442,7 @@ func values(m *sparse.CSR, data *entry) error {
 	zeros := 0
 	err := data.eachFloat(func(k int, v []float64) error {
 		for t, x := range v {
-			f, ok := finite32(x)
+			f, ok := check.Float32(x)
 			if !ok {
 				i := sort.Search(m.Rows, func(i int) bool { return int(m.RowPtr[i+1]) > k+t })
 				return notFinite(k+t, i, int(m.ColIdx[k+t]), x)
@@ -463,7 +463,7 @@ func values(m *sparse.CSR, data *entry) error {
 	return nil
 }
 
-// compact drops the zero values of m in place; like the COO builder it
+// compact drops the zero values of m in place; like sparse.COO.ToCSR it
 // copies the slices when they would waste more than half their room.
 func compact(m *sparse.CSR) {
 	n := len(m.Val)

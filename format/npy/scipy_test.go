@@ -457,7 +457,7 @@ func TestDecodeNPZAllocs(t *testing.T) {
 func TestEncodeRoundTrip(t *testing.T) {
 	c := sparse.NewCOO(40, 25, 0)
 	for k := 0; k < 300; k++ {
-		c.Add((k*7)%40, (k*11)%25, float32(k%9)-4.5)
+		c.Add((k*7)%40, (k*11)%25, float64(k%9)-4.5)
 	}
 	m := c.ToCSR()
 	var buf bytes.Buffer
@@ -487,7 +487,7 @@ func TestEncodeLoadsInSciPy(t *testing.T) {
 	dir := t.TempDir()
 	c := sparse.NewCOO(30, 20, 0)
 	for k := 0; k < 200; k++ {
-		c.Add((k*7)%30, (k*3)%20, float32(k)/7)
+		c.Add((k*7)%30, (k*3)%20, float64(float32(k)/7))
 	}
 	m := c.ToCSR()
 	var z, d bytes.Buffer
