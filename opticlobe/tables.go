@@ -11,8 +11,8 @@ import (
 	"github.com/neuropil/neuropil/format/npy"
 )
 
-// TableFormats lists the formats WriteTables knows.
-var TableFormats = []string{"csv", "npz"}
+// TableFormats returns the formats WriteTables knows: csv and npz.
+func TableFormats() []string { return []string{"csv", "npz"} }
 
 // WriteTables writes the neuron, edge and pair tables beside a connectome
 // file, as <prefix>.neurons.<ext>, <prefix>.edges.<ext> and
@@ -36,7 +36,7 @@ func (net *Network) WriteTables(prefix, kind string) error {
 	case "npz":
 		return net.writeNPZ(prefix)
 	}
-	return fmt.Errorf("opticlobe: unknown table format %q (known: %s)", kind, strings.Join(TableFormats, ", "))
+	return fmt.Errorf("opticlobe: unknown table format %q (known: %s)", kind, strings.Join(TableFormats(), ", "))
 }
 
 // create opens path and calls write with a buffered writer, reporting
@@ -202,16 +202,12 @@ func (net *Network) writeNPZ(prefix string) error {
 	})
 }
 
-// ConnectomeFormats lists the extensions SaveConnectome knows: those of
-// the format registry.
-var ConnectomeFormats = format.Extensions()
-
 // SaveConnectome writes the connectome to path with format.Save, in the
 // format its extension names (.pt as the tutorial's connectome, .npz as
 // scipy.sparse.save_npz, .csv edge lists, .npc, dense .npy for small
-// extents only). With tables true it writes no neuron table of its own:
-// WriteTables writes a richer one at the same path. An unknown extension
-// is an error listing the known ones.
+// extents only; format.Extensions lists them). With tables true it
+// writes no neuron table of its own: WriteTables writes a richer one at
+// the same path. An unknown extension is an error listing the known ones.
 func (net *Network) SaveConnectome(path string, tables bool) error {
 	c := net.Conn
 	if f, err := format.Detect(path); err == nil && f.Name == "csv" && c.IDs == nil {
