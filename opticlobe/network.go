@@ -19,7 +19,7 @@ const MaxExtent = 200
 const fillSynapses = 1
 
 // initialStrengthScale is the numerator of the initial per-pair strength,
-// 0.01 / mean(n_syn) (SPEC.md; flyvis SynapseCountScaling).
+// 0.01 / mean(n_syn over the pair's edges) (flyvis SynapseCountScaling).
 const initialStrengthScale = 0.01
 
 // Network is the optic-lobe network expanded from a Spec on a lattice.

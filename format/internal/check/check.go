@@ -1,7 +1,3 @@
-// Package check holds the limits the decoders put on what a file
-// declares, and the checked build of a matrix from triplets read from a
-// file: sparse.COO sums and sorts, check refuses values that are not
-// finite float32s.
 package check
 
 import (

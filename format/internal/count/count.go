@@ -1,5 +1,3 @@
-// Package count has a writer that counts the bytes written through it, for
-// the zip encoders (.pt, .npz) that size a stored entry before writing it.
 package count
 
 import "io"
