@@ -151,33 +151,65 @@ func indexError(h MatrixHeader, k int, what string, x int64) error {
 	return FormatError(fmt.Sprintf("scipy %s entry %d has %s index %d, outside the shape %d×%d", h.Format, k, what, x, h.Rows, h.Cols))
 }
 
+// axes names the dimensions of a csr or csc matrix: the major one, which
+// indptr indexes (rows of a csr, columns of a csc), and the minor one,
+// which indices holds.
+type axes struct {
+	csr              bool
+	major, minor     int
+	majName, minName string
+}
+
+func axesOf(h MatrixHeader) axes {
+	if h.Format == "csr" {
+		return axes{true, h.Rows, h.Cols, "row", "column"}
+	}
+	return axes{false, h.Cols, h.Rows, "column", "row"}
+}
+
 // compressed decodes a csr or csc matrix: indptr [major+1] into row (or
 // column) offsets, indices [nnz] checked against the minor dimension and
 // for order, then the values.
 func (z *npz) compressed(h MatrixHeader, data *entry, direct bool) (*sparse.CSR, bool, error) {
-	csr := h.Format == "csr"
-	major, minor := h.Rows, h.Cols
-	majName, minName := "row", "column"
-	if !csr {
-		major, minor = h.Cols, h.Rows
-		majName, minName = "column", "row"
-	}
-	nnz := h.NNZ
-	ptrE, err := z.ints("indptr", major+1)
+	a := axesOf(h)
+	ptrE, err := z.ints("indptr", a.major+1)
 	if err != nil {
 		return nil, false, err
 	}
-	idxE, err := z.ints("indices", nnz)
+	idxE, err := z.ints("indices", h.NNZ)
 	if err != nil {
 		return nil, false, err
 	}
-	// The whole indptr first: its span, then its order, as a pointer
-	// beyond nnz followed by a decrease back to nnz would index past the
-	// indices. A value outside [0, nnz] breaks one or the other.
-	ptr := make([]int32, major+1)
+	ptr, err := readIndptr(ptrE, a, h.NNZ)
+	if err != nil {
+		return nil, false, err
+	}
+	idx, cnt, canonical, err := readIndices(idxE, ptr, a, h)
+	if err != nil {
+		return nil, false, err
+	}
+	if !direct || !canonical {
+		return buildCompressed(idxE, data, ptr, idx, a, h)
+	}
+	if a.csr {
+		m := &sparse.CSR{Rows: h.Rows, Cols: h.Cols, RowPtr: ptr, ColIdx: idx}
+		return m, true, values(m, data)
+	}
+	m, err := scatterCSC(idxE, data, ptr, cnt, h)
+	if err != nil {
+		return nil, false, err
+	}
+	return m, true, nil
+}
+
+// readIndptr reads the whole indptr first: its span, then its order, as a
+// pointer beyond nnz followed by a decrease back to nnz would index past
+// the indices. A value outside [0, nnz] breaks one or the other.
+func readIndptr(ptrE *entry, a axes, nnz int) ([]int32, error) {
+	ptr := make([]int32, a.major+1)
 	var first, last, prev int64
 	dec := -1
-	err = ptrE.eachInt(func(k int, v []int64) error {
+	err := ptrE.eachInt(func(k int, v []int64) error {
 		for t, x := range v {
 			p := k + t
 			if p == 0 {
@@ -193,30 +225,35 @@ func (z *npz) compressed(h MatrixHeader, data *entry, direct bool) (*sparse.CSR,
 		return nil
 	})
 	if err != nil {
-		return nil, false, err
+		return nil, err
 	}
 	last = prev
 	if first != 0 || last != int64(nnz) {
-		return nil, false, FormatError(fmt.Sprintf("scipy indptr spans [%d, %d], want [0, %d]", first, last, nnz))
+		return nil, FormatError(fmt.Sprintf("scipy indptr spans [%d, %d], want [0, %d]", first, last, nnz))
 	}
 	if dec >= 0 {
-		return nil, false, FormatError(fmt.Sprintf("scipy indptr decreases at %s %d", majName, dec))
+		return nil, FormatError(fmt.Sprintf("scipy indptr decreases at %s %d", a.majName, dec))
 	}
-	// The indices: into the column indices of a csr; counted by row for
-	// a csc, whose second pass scatters them.
-	var idx, cnt []int32
-	if csr {
-		idx = make([]int32, nnz)
+	return ptr, nil
+}
+
+// readIndices reads the indices, checked against the minor dimension:
+// into the column indices of a csr (idx); counted by row for a csc (cnt
+// [rows+1]), whose second pass scatters them. canonical reports whether
+// they increase strictly within each line.
+func readIndices(idxE *entry, ptr []int32, a axes, h MatrixHeader) (idx, cnt []int32, canonical bool, err error) {
+	if a.csr {
+		idx = make([]int32, h.NNZ)
 	} else {
-		cnt = make([]int32, minor+1)
+		cnt = make([]int32, a.minor+1)
 	}
-	canonical := true
+	canonical = true
 	line, prevX := 0, int64(-1)
 	err = idxE.eachInt(func(k0 int, v []int64) error {
 		for t, x := range v {
 			k := k0 + t
-			if x < 0 || x >= int64(minor) {
-				return indexError(h, k, minName, x)
+			if x < 0 || x >= int64(a.minor) {
+				return indexError(h, k, a.minName, x)
 			}
 			if int(ptr[line+1]) <= k {
 				for int(ptr[line+1]) <= k {
@@ -228,7 +265,7 @@ func (z *npz) compressed(h MatrixHeader, data *entry, direct bool) (*sparse.CSR,
 				canonical = false
 			}
 			prevX = x
-			if csr {
+			if a.csr {
 				idx[k] = int32(x)
 			} else {
 				cnt[x+1]++
@@ -236,52 +273,53 @@ func (z *npz) compressed(h MatrixHeader, data *entry, direct bool) (*sparse.CSR,
 		}
 		return nil
 	})
-	if err != nil {
-		return nil, false, err
-	}
-	if !direct || !canonical {
-		// The builder's triplets: the line of each entry and its index.
-		lines := make([]int32, nnz)
-		for i := 0; i < major; i++ {
-			for k := ptr[i]; k < ptr[i+1]; k++ {
-				lines[k] = int32(i)
-			}
+	return idx, cnt, canonical, err
+}
+
+// buildCompressed hands a csr or csc that is not canonical (or when the
+// direct path is off) to the builder: the line of each entry and its
+// index, read again for a csc.
+func buildCompressed(idxE, data *entry, ptr, idx []int32, a axes, h MatrixHeader) (*sparse.CSR, bool, error) {
+	lines := make([]int32, h.NNZ)
+	for i := 0; i < a.major; i++ {
+		for k := ptr[i]; k < ptr[i+1]; k++ {
+			lines[k] = int32(i)
 		}
-		if !csr {
-			cnt = nil
-			idx = make([]int32, nnz)
-			err := idxE.eachInt(func(k int, v []int64) error {
-				return reread(idx[k:], v, minor, h, k, minName)
-			})
-			if err != nil {
-				return nil, false, err
-			}
-		}
-		b := &sparse.COO{Rows: h.Rows, Cols: h.Cols, Row: lines, Col: idx}
-		if !csr {
-			b.Row, b.Col = idx, lines
-		}
-		return build(b, data)
 	}
-	m := &sparse.CSR{Rows: h.Rows, Cols: h.Cols}
-	if csr {
-		m.RowPtr, m.ColIdx = ptr, idx
-		return m, true, values(m, data)
+	if !a.csr {
+		idx = make([]int32, h.NNZ)
+		err := idxE.eachInt(func(k int, v []int64) error {
+			return reread(idx[k:], v, a.minor, h, k, a.minName)
+		})
+		if err != nil {
+			return nil, false, err
+		}
 	}
-	// csc: scatter column by column into the rows counted above.
+	b := &sparse.COO{Rows: h.Rows, Cols: h.Cols, Row: lines, Col: idx}
+	if !a.csr {
+		b.Row, b.Col = idx, lines
+	}
+	return build(b, data)
+}
+
+// scatterCSC assembles a canonical csc as a CSR: column by column, each
+// entry into the next slot of its row, whose counts (cnt [rows+1]) the
+// first pass over the indices took.
+func scatterCSC(idxE, data *entry, ptr, cnt []int32, h MatrixHeader) (*sparse.CSR, error) {
+	nnz := h.NNZ
 	for r := 0; r < h.Rows; r++ {
 		cnt[r+1] += cnt[r]
 	}
-	m.RowPtr, m.ColIdx, m.Val = cnt, make([]int32, nnz), make([]float32, nnz)
+	m := &sparse.CSR{Rows: h.Rows, Cols: h.Cols, RowPtr: cnt, ColIdx: make([]int32, nnz), Val: make([]float32, nnz)}
 	next := slices.Clone(m.RowPtr[:h.Rows])
 	is, err := idxE.open()
 	if err != nil {
-		return nil, false, err
+		return nil, err
 	}
 	defer is.close()
 	vs, err := data.open()
 	if err != nil {
-		return nil, false, err
+		return nil, err
 	}
 	defer vs.close()
 	ib, vb := make([]int64, is.chunk()), make([]float64, is.chunk())
@@ -289,11 +327,11 @@ func (z *npz) compressed(h MatrixHeader, data *entry, direct bool) (*sparse.CSR,
 	for k0 := 0; k0 < nnz; {
 		rs, err := is.readInts(ib)
 		if err != nil {
-			return nil, false, err
+			return nil, err
 		}
 		vals, err := vs.readFloats(vb[:len(rs)])
 		if err != nil {
-			return nil, false, err
+			return nil, err
 		}
 		for t, v := range vals {
 			k := k0 + t
@@ -302,11 +340,11 @@ func (z *npz) compressed(h MatrixHeader, data *entry, direct bool) (*sparse.CSR,
 			}
 			r := rs[t]
 			if r < 0 || r >= int64(h.Rows) { // checked in the first pass: a file changed since
-				return nil, false, indexError(h, k, "row", r)
+				return nil, indexError(h, k, "row", r)
 			}
 			f, ok := check.Float32(v)
 			if !ok {
-				return nil, false, notFinite(k, int(r), c, v)
+				return nil, notFinite(k, int(r), c, v)
 			}
 			if f == 0 {
 				zeros++
@@ -318,15 +356,15 @@ func (z *npz) compressed(h MatrixHeader, data *entry, direct bool) (*sparse.CSR,
 		k0 += len(rs)
 	}
 	if err := is.finish(); err != nil {
-		return nil, false, err
+		return nil, err
 	}
 	if err := vs.finish(); err != nil {
-		return nil, false, err
+		return nil, err
 	}
 	if zeros > 0 {
 		compact(m)
 	}
-	return m, true, nil
+	return m, nil
 }
 
 // coo decodes a coo matrix: row and col [nnz] checked against the shape
