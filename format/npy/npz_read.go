@@ -7,6 +7,7 @@ import (
 	"sort"
 	"strings"
 
+	counting "github.com/neuropil/neuropil/format/internal/count"
 	"github.com/neuropil/neuropil/sparse"
 )
 
@@ -277,12 +278,12 @@ func (z *npz) entry(name string) (*entry, error) {
 		return nil, FormatError(fmt.Sprintf("array %q: %v", name, err))
 	}
 	defer rc.Close()
-	cr := &countReader{r: rc}
+	cr := &counting.Reader{R: rc}
 	h, err := DecodeHeader(cr)
 	if err != nil {
 		return nil, fmt.Errorf("array %q: %w", name, err)
 	}
-	e := &entry{name: name, f: f, h: h, hlen: cr.n}
+	e := &entry{name: name, f: f, h: h, hlen: cr.N}
 	e.dt, _ = parseDType(h.DType) // checked by DecodeHeader
 	e.n, _ = count(h.Shape)
 	if e.n > maxElements/e.dt.size {
@@ -292,18 +293,6 @@ func (z *npz) entry(name string) (*entry, error) {
 		return nil, fmt.Errorf("array %q: npy: data of shape %v %s: %w", name, h.Shape, h.DType, io.ErrUnexpectedEOF)
 	}
 	return e, nil
-}
-
-// countReader counts the bytes read through it.
-type countReader struct {
-	r io.Reader
-	n int64
-}
-
-func (c *countReader) Read(p []byte) (int, error) {
-	n, err := c.r.Read(p)
-	c.n += int64(n)
-	return n, err
 }
 
 // array reads the whole of e as an Array.
@@ -360,24 +349,18 @@ func (s *stream) finish() error {
 
 // readInts decodes the next min(len(dst), left) elements of an integer
 // array into dst and returns them.
-func (s *stream) readInts(dst []int64) ([]int64, error) {
-	m := min(len(dst), s.left())
-	for k := 0; k < m; {
-		j, err := s.ints(dst[k:m])
-		if err != nil {
-			return nil, fmt.Errorf("array %q: %w", s.name, err)
-		}
-		k += j
-	}
-	return dst[:m], nil
-}
+func (s *stream) readInts(dst []int64) ([]int64, error) { return readNext(s, dst, s.ints) }
 
 // readFloats decodes the next min(len(dst), left) elements of a numeric
 // array into dst and returns them.
-func (s *stream) readFloats(dst []float64) ([]float64, error) {
+func (s *stream) readFloats(dst []float64) ([]float64, error) { return readNext(s, dst, s.floats) }
+
+// readNext fills dst[:min(len(dst), left)] through decode, which may
+// return fewer elements than asked, and returns it.
+func readNext[E int64 | float64](s *stream, dst []E, decode func([]E) (int, error)) ([]E, error) {
 	m := min(len(dst), s.left())
 	for k := 0; k < m; {
-		j, err := s.floats(dst[k:m])
+		j, err := decode(dst[k:m])
 		if err != nil {
 			return nil, fmt.Errorf("array %q: %w", s.name, err)
 		}

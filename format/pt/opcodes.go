@@ -197,13 +197,26 @@ func (u *unpickler) popMarkOp(byte) error {
 	return err
 }
 
-func (u *unpickler) dup(byte) error {
-	v, err := u.top()
+func (u *unpickler) dup(byte) error { return u.pushResult(u.top()) }
+
+// pushResult pushes v, the result of a read, unless the read failed.
+func (u *unpickler) pushResult(v any, err error) error {
 	if err != nil {
 		return err
 	}
 	u.push(v)
 	return nil
+}
+
+// pop2 pops the top two items: a below b.
+func (u *unpickler) pop2() (a, b any, err error) {
+	if b, err = u.pop(); err != nil {
+		return nil, nil, err
+	}
+	if a, err = u.pop(); err != nil {
+		return nil, nil, err
+	}
+	return a, b, nil
 }
 
 // Constants and numbers.
@@ -335,23 +348,9 @@ var stringLenBytes = map[byte]int{
 	opBinString: 4, opBinBytes: 4, opShortBinString: 1, opShortBinBytes: 1, opBinBytes8: 8,
 }
 
-func (u *unpickler) binString(op byte) error {
-	s, err := u.readString(stringLenBytes[op])
-	if err != nil {
-		return err
-	}
-	u.push(s)
-	return nil
-}
+func (u *unpickler) binString(op byte) error { return u.pushResult(u.readString(stringLenBytes[op])) }
 
-func (u *unpickler) unicodeLine(byte) error {
-	s, err := u.readLine()
-	if err != nil {
-		return err
-	}
-	u.push(s)
-	return nil
-}
+func (u *unpickler) unicodeLine(byte) error { return u.pushResult(u.readLine()) }
 
 func (u *unpickler) stringLine(byte) error {
 	s, err := u.readLine()
@@ -461,11 +460,7 @@ func (u *unpickler) dictMark(byte) error {
 func (u *unpickler) setItemsOp(op byte) error {
 	var items []any
 	if op == opSetItem {
-		v, err := u.pop()
-		if err != nil {
-			return err
-		}
-		k, err := u.pop()
+		k, v, err := u.pop2()
 		if err != nil {
 			return err
 		}
@@ -498,20 +493,11 @@ func (u *unpickler) globalLines(byte) error {
 	if err != nil {
 		return err
 	}
-	g, err := checkGlobal(mod, name)
-	if err != nil {
-		return err
-	}
-	u.push(g)
-	return nil
+	return u.pushResult(checkGlobal(mod, name))
 }
 
 func (u *unpickler) stackGlobal(byte) error {
-	nv, err := u.pop()
-	if err != nil {
-		return err
-	}
-	mv, err := u.pop()
+	mv, nv, err := u.pop2()
 	if err != nil {
 		return err
 	}
@@ -520,20 +506,11 @@ func (u *unpickler) stackGlobal(byte) error {
 	if !ok1 || !ok2 {
 		return u.errf("STACK_GLOBAL of non-strings")
 	}
-	g, err := checkGlobal(mod, name)
-	if err != nil {
-		return err
-	}
-	u.push(g)
-	return nil
+	return u.pushResult(checkGlobal(mod, name))
 }
 
 func (u *unpickler) reduceOp(byte) error {
-	args, err := u.pop()
-	if err != nil {
-		return err
-	}
-	fn, err := u.pop()
+	fn, args, err := u.pop2()
 	if err != nil {
 		return err
 	}
@@ -545,12 +522,7 @@ func (u *unpickler) reduceOp(byte) error {
 	if !ok {
 		return u.errf("REDUCE with %s arguments", kindOf(args))
 	}
-	v, err := reduce(g, a)
-	if err != nil {
-		return err
-	}
-	u.push(v)
-	return nil
+	return u.pushResult(reduce(g, a))
 }
 
 // build runs BUILD: the attributes of an OrderedDict or a tensor are
@@ -584,12 +556,7 @@ func (u *unpickler) persID(op byte) error {
 	if u.persist == nil {
 		return u.errf("persistent id without a storage table")
 	}
-	v, err := u.persist(pid)
-	if err != nil {
-		return err
-	}
-	u.push(v)
-	return nil
+	return u.pushResult(u.persist(pid))
 }
 
 // The memo.

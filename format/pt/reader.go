@@ -333,12 +333,16 @@ func (a *archive) sparseCOO(t *sparseTensor, h Header) (*sparse.COO, error) {
 	if err != nil {
 		return nil, err
 	}
-	vt := t.values.storage.dtype
-	err = a.each(t.values, func(k int64, e []byte) error {
+	return b, a.appendValues(b, t.values)
+}
+
+// appendValues appends the elements of values, as float64, to b.Val.
+func (a *archive) appendValues(b *sparse.COO, values *tensor) error {
+	vt := values.storage.dtype
+	return a.each(values, func(k int64, e []byte) error {
 		b.Val = append(b.Val, vt.float(e))
 		return nil
 	})
-	return b, err
 }
 
 func (a *archive) sparseCSR(t *sparseTensor, h Header) (*sparse.COO, error) {
@@ -376,12 +380,7 @@ func (a *archive) sparseCSR(t *sparseTensor, h Header) (*sparse.COO, error) {
 	if err != nil {
 		return nil, err
 	}
-	vt := t.values.storage.dtype
-	err = a.each(t.values, func(k int64, e []byte) error {
-		b.Val = append(b.Val, vt.float(e))
-		return nil
-	})
-	return b, err
+	return b, a.appendValues(b, t.values)
 }
 
 // DecodeStateDict reads every entry of the dict (a state dict: an

@@ -13,3 +13,15 @@ func (c *Writer) Write(p []byte) (int, error) {
 	c.N += int64(n)
 	return n, err
 }
+
+// Reader passes reads from R and adds their length to N.
+type Reader struct {
+	R io.Reader
+	N int64
+}
+
+func (c *Reader) Read(p []byte) (int, error) {
+	n, err := c.R.Read(p)
+	c.N += int64(n)
+	return n, err
+}

@@ -1,5 +1,6 @@
-// Package count has a writer that counts the bytes written through it, for
-// the zip encoders (.pt, .npz) that size a stored entry before writing it.
+// Package count has a writer and a reader that count the bytes passed
+// through them: for the zip encoders (.pt, .npz) that size a stored entry
+// before writing it, and for the decoders that measure a header.
 //
 // Convention: the zip encoders write each stored entry with its size and
 // CRC-32 in the local header (no data descriptor), encoding it twice:
