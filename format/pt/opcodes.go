@@ -413,20 +413,7 @@ func (u *unpickler) listMark(byte) error {
 
 // appendItems runs APPEND (one item) and APPENDS (the items since MARK).
 func (u *unpickler) appendItems(op byte) error {
-	var items []any
-	if op == opAppend {
-		v, err := u.pop()
-		if err != nil {
-			return err
-		}
-		items = []any{v}
-	} else {
-		var err error
-		if items, err = u.popMark(); err != nil {
-			return err
-		}
-	}
-	t, err := u.top()
+	items, t, err := u.itemsFor(1, op == opAppends)
 	if err != nil {
 		return err
 	}
@@ -436,6 +423,25 @@ func (u *unpickler) appendItems(op byte) error {
 	}
 	l.items = append(l.items, items...)
 	return nil
+}
+
+// itemsFor pops the items that APPEND(S) or SETITEM(S) add to the
+// container below them: the n on top of the stack, or with marked those
+// since MARK. It returns them in stack order and the container.
+func (u *unpickler) itemsFor(n int, marked bool) (items []any, container any, err error) {
+	if marked {
+		items, err = u.popMark()
+	} else {
+		items = make([]any, n)
+		for i := n - 1; i >= 0 && err == nil; i-- {
+			items[i], err = u.pop()
+		}
+	}
+	if err != nil {
+		return nil, nil, err
+	}
+	container, err = u.top()
+	return items, container, err
 }
 
 func (u *unpickler) emptyDict(byte) error {
@@ -458,20 +464,7 @@ func (u *unpickler) dictMark(byte) error {
 
 // setItemsOp runs SETITEM (one pair) and SETITEMS (the pairs since MARK).
 func (u *unpickler) setItemsOp(op byte) error {
-	var items []any
-	if op == opSetItem {
-		k, v, err := u.pop2()
-		if err != nil {
-			return err
-		}
-		items = []any{k, v}
-	} else {
-		var err error
-		if items, err = u.popMark(); err != nil {
-			return err
-		}
-	}
-	t, err := u.top()
+	items, t, err := u.itemsFor(2, op == opSetItems)
 	if err != nil {
 		return err
 	}
