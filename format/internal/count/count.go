@@ -8,6 +8,7 @@ type Writer struct {
 	N int64
 }
 
+// Write writes p to W and counts what was written.
 func (c *Writer) Write(p []byte) (int, error) {
 	n, err := c.W.Write(p)
 	c.N += int64(n)
@@ -20,6 +21,7 @@ type Reader struct {
 	N int64
 }
 
+// Read reads from R into p and counts what was read.
 func (c *Reader) Read(p []byte) (int, error) {
 	n, err := c.R.Read(p)
 	c.N += int64(n)
