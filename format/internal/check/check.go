@@ -39,7 +39,11 @@ func CSR(b *sparse.COO) (*sparse.CSR, error) {
 			return nil, NotFinite(k, int(b.Row[k]), int(b.Col[k]), v)
 		}
 	}
+	n := b.Len()
 	m := b.ToCSR()
+	if m.NNZ() == n {
+		return m, nil // no duplicates were summed: nothing could overflow
+	}
 	for _, v := range m.Val {
 		if math.IsInf(float64(v), 0) {
 			return nil, fmt.Errorf("a sum of duplicates overflows float32: %w", sparse.ErrNotFinite)
