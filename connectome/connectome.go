@@ -67,15 +67,17 @@ const (
 	TutorialSynapses = 4623254
 )
 
-// DefaultSeed is the seed of the built-in default connectome (the seed of
-// shared/bench/gen_connectome.py).
+// DefaultSeed is the seed of the built-in default connectome (1234, the
+// seed of the reference benchmark's random connectome generator).
 const DefaultSeed = 1234
 
 // Random returns a seeded random connectome with exactly the given numbers
 // of neurons and synapses: in-degrees log-normal with shape 1 (skewed, as
 // in real connectomes), presynaptic partners uniform and distinct, weights
 // Normal(0, 0.1) so that each neuron receives excitation and inhibition.
-// The statistics follow shared/bench/gen_connectome.py; the draws differ.
+// These are the statistics of the reference benchmark's generator (NumPy:
+// lognormal row degrees with sigma 1, normal(0, 0.1) float32 weights);
+// the draws differ.
 func Random(neurons, synapses int, seed uint64) *Connectome {
 	w := sparse.RandomExact(neurons, neurons, synapses, 1.0, seed,
 		func(r *rand.Rand) float32 { return float32(0.1 * r.NormFloat64()) })

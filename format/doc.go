@@ -7,6 +7,15 @@
 //	.csv .tsv (.gz)          edge lists with a header row, FlyWire and neuPrint layouts (package edgelist)
 //	.npc                     neuropil's native format, the fastest to load (package native)
 //
+// Formats live in a registry, as image.RegisterFormat has them: a Format
+// is a value with its name, extensions and its Header, Decode, Encode (and
+// optional Inspect) functions. This package registers the five above;
+// Register adds another, which Load, Save, ReadHeader, Inspect,
+// NeuronTablePath and the commands' extension lists then know. Formats,
+// Names and Extensions return fresh slices. A path's format is the
+// longest registered extension it ends with, ignoring case; an unknown one
+// is an error that lists the known extensions.
+//
 // Loaders return float32 weights W[post, pre] with duplicates summed,
 // zeros dropped and Validate passing; every error names the file. Save
 // writes atomically: a temporary file in the target's directory renamed

@@ -1,21 +1,16 @@
 package format
 
 import (
-	"compress/gzip"
 	"errors"
 	"fmt"
 	"io"
 	"io/fs"
 	"os"
-	"path/filepath"
-	"sort"
 	"strings"
 
 	"github.com/neuropil/neuropil/connectome"
 	"github.com/neuropil/neuropil/format/edgelist"
-	"github.com/neuropil/neuropil/format/native"
 	"github.com/neuropil/neuropil/format/npy"
-	"github.com/neuropil/neuropil/format/pt"
 	"github.com/neuropil/neuropil/internal/atomic"
 	"github.com/neuropil/neuropil/sparse"
 )
@@ -35,46 +30,6 @@ type Options struct {
 	NoNeuronTable bool
 }
 
-// A Format is one file format of the registry.
-type Format struct {
-	Name       string   // "pt", "npz", "npy", "csv", "native"
-	Extensions []string // lower-case, with the dot
-	Table      bool     // stores neuron ids and signs itself
-}
-
-// Formats lists the known formats.
-var Formats = []Format{
-	{Name: "pt", Extensions: []string{".pt", ".pth"}},
-	{Name: "npz", Extensions: []string{".npz"}},
-	{Name: "npy", Extensions: []string{".npy"}},
-	{Name: "csv", Extensions: []string{".csv", ".tsv", ".csv.gz", ".tsv.gz"}},
-	{Name: "native", Extensions: []string{native.Extension}, Table: true},
-}
-
-// Extensions returns every known extension, sorted.
-func Extensions() []string {
-	var e []string
-	for _, f := range Formats {
-		e = append(e, f.Extensions...)
-	}
-	sort.Strings(e)
-	return e
-}
-
-// Detect returns the format of path from its extension, or an error that
-// lists the known extensions.
-func Detect(path string) (Format, error) {
-	lower := strings.ToLower(path)
-	for _, f := range Formats {
-		for _, e := range f.Extensions {
-			if strings.HasSuffix(lower, e) {
-				return f, nil
-			}
-		}
-	}
-	return Format{}, fmt.Errorf("%s: unknown file extension %q (known: %s)", path, filepath.Ext(path), strings.Join(Extensions(), ", "))
-}
-
 // Header describes the matrix of a file, read cheaply where the format
 // allows (all but edge lists and dense .npy read only their headers).
 type Header struct {
@@ -91,52 +46,30 @@ func ReadHeader(path string, opt Options) (Header, error) {
 	if err != nil {
 		return Header{}, err
 	}
+	var h Header
+	err = open(path, func(src Source) error {
+		h, err = f.Header(src, opt)
+		return err
+	})
+	h.Format = f.Name
+	return h, err
+}
+
+// open opens path as a Source for fn, naming the file in fn's error.
+func open(path string, fn func(Source) error) error {
 	file, err := os.Open(path)
 	if err != nil {
-		return Header{}, err
+		return err
 	}
 	defer file.Close()
 	size, err := fileSize(file)
 	if err != nil {
-		return Header{}, fmt.Errorf("%s: %w", path, err)
+		return fmt.Errorf("%s: %w", path, err)
 	}
-	h := Header{Format: f.Name}
-	switch f.Name {
-	case "pt":
-		ph, err := pt.DecodeHeader(file, size, opt.Key)
-		if err != nil {
-			return h, fmt.Errorf("%s: %w", path, err)
-		}
-		h.Rows, h.Cols, h.Stored, h.DType, h.Layout = ph.Rows, ph.Cols, ph.NNZ, ph.DType, ph.Layout
-	case "npz":
-		nh, err := npy.DecodeNPZHeader(file, size, opt.Key)
-		if err != nil {
-			return h, fmt.Errorf("%s: %w", path, err)
-		}
-		h.Rows, h.Cols, h.Stored, h.DType, h.Layout = nh.Rows, nh.Cols, nh.NNZ, nh.DType, nh.Format
-	case "npy":
-		nh, err := npy.DecodeHeader(file)
-		if err != nil {
-			return h, fmt.Errorf("%s: %w", path, err)
-		}
-		if len(nh.Shape) != 2 {
-			return h, fmt.Errorf("%s: array of shape %v, want a 2-D matrix", path, nh.Shape)
-		}
-		h.Rows, h.Cols, h.Stored, h.DType, h.Layout = nh.Shape[0], nh.Shape[1], nh.Shape[0]*nh.Shape[1], nh.DType, "dense"
-	case "csv":
-		c, rows, err := edgelist.DecodeCount(file, edgeOptions(path, opt))
-		if err != nil {
-			return h, fmt.Errorf("%s: %w", path, err)
-		}
-		h.Rows, h.Cols, h.Stored, h.DType, h.Layout = c.W.Rows, c.W.Cols, rows, "text", "edge list"
-	case "native":
-		nh, err := native.DecodeHeader(file)
-		if err != nil {
-			return h, fmt.Errorf("%s: %w", path, err)
-		}
-		h.Rows, h.Cols, h.Stored, h.DType, h.Layout = nh.Rows, nh.Cols, nh.NNZ, "float32", "csr"
+	if err := fn(Source{Path: path, File: file, Size: size}); err != nil {
+		return fmt.Errorf("%s: %w", path, err)
 	}
-	return h, nil
+	return nil
 }
 
 func fileSize(f *os.File) (int64, error) {
@@ -150,26 +83,15 @@ func fileSize(f *os.File) (int64, error) {
 	return fi.Size(), nil
 }
 
-func edgeOptions(path string, opt Options) edgelist.Options {
-	e := opt.Edges
-	if e.Comma == 0 {
-		l := strings.ToLower(path)
-		if strings.HasSuffix(l, ".tsv") || strings.HasSuffix(l, ".tsv.gz") {
-			e.Comma = '\t'
-		}
-	}
-	return e
-}
-
 // Inspect reads the matrix in path (square or not) with its neuron table,
 // like Read, and describes the file as ReadHeader does, reading the file
-// once where the format needs a full read for both (edge lists).
+// once where the format needs a full read for both (Format.Inspect).
 func Inspect(path string, opt Options) (*connectome.Connectome, Header, error) {
 	f, err := Detect(path)
 	if err != nil {
 		return nil, Header{}, err
 	}
-	if f.Name != "csv" {
+	if f.Inspect == nil {
 		h, err := ReadHeader(path, opt)
 		if err != nil {
 			return nil, h, err
@@ -177,19 +99,18 @@ func Inspect(path string, opt Options) (*connectome.Connectome, Header, error) {
 		c, err := Read(path, opt)
 		return c, h, err
 	}
-	file, err := os.Open(path)
+	var c *connectome.Connectome
+	var h Header
+	err = open(path, func(src Source) error {
+		if c, h, err = f.Inspect(src, opt); err != nil {
+			return err
+		}
+		return c.W.Validate()
+	})
 	if err != nil {
 		return nil, Header{}, err
 	}
-	defer file.Close()
-	c, rows, err := edgelist.DecodeCount(file, edgeOptions(path, opt))
-	if err != nil {
-		return nil, Header{}, fmt.Errorf("%s: %w", path, err)
-	}
-	if err := c.W.Validate(); err != nil {
-		return nil, Header{}, fmt.Errorf("%s: %w", path, err)
-	}
-	h := Header{Format: f.Name, Rows: c.W.Rows, Cols: c.W.Cols, Stored: rows, DType: "text", Layout: "edge list"}
+	h.Format = f.Name
 	return c, h, nil
 }
 
@@ -204,42 +125,20 @@ func load(path string, opt Options) (*connectome.Connectome, error) {
 	if err != nil {
 		return nil, err
 	}
-	if opt.Key != "" && f.Name != "pt" && f.Name != "npz" {
-		return nil, fmt.Errorf("%s: a key selects a tensor in .pt or .npz files; %s files hold one matrix", path, f.Name)
+	if opt.Key != "" && !f.Keyed {
+		return nil, fmt.Errorf("%s: a key selects a tensor in %s files; %s files hold one matrix", path, keyedExtensions(), f.Name)
 	}
-	file, err := os.Open(path)
+	var c *connectome.Connectome
+	err = open(path, func(src Source) error {
+		if c, err = f.Decode(src, opt); err != nil {
+			return err
+		}
+		return c.W.Validate()
+	})
 	if err != nil {
 		return nil, err
 	}
-	defer file.Close()
-	size, err := fileSize(file)
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", path, err)
-	}
-	var c *connectome.Connectome
-	var m *sparse.CSR
-	switch f.Name {
-	case "pt":
-		m, err = pt.Decode(file, size, opt.Key)
-	case "npz":
-		m, err = npy.DecodeNPZ(file, size, opt.Key)
-	case "npy":
-		m, err = npy.Decode(file)
-	case "csv":
-		c, err = edgelist.Decode(file, edgeOptions(path, opt))
-	case "native":
-		c, err = native.Decode(file)
-	}
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", path, err)
-	}
-	if c == nil {
-		c = &connectome.Connectome{W: m}
-	}
-	if err := c.W.Validate(); err != nil {
-		return nil, fmt.Errorf("%s: %w", path, err)
-	}
-	if m != nil && m.Rows == m.Cols && !opt.NoNeuronTable {
+	if f.Matrix && c.W.Rows == c.W.Cols && !opt.NoNeuronTable {
 		if err := readNeuronTable(path, c); err != nil {
 			return nil, err
 		}
@@ -309,9 +208,8 @@ func LoadArray(path string) (*npy.Array, error) {
 // Save writes c to path in the format of its extension, atomically.
 // Formats that cannot hold neuron ids, signs or types (all but .npc) get
 // them in NAME.neurons.csv beside path ("index,id[,sign][,type]") when c
-// has them,
-// unless opt.NoNeuronTable. The matrix may be rectangular for every
-// format but edge lists.
+// has them, unless opt.NoNeuronTable. The matrix may be rectangular for
+// every format but edge lists.
 func Save(path string, c *connectome.Connectome, opt Options) error {
 	f, err := Detect(path)
 	if err != nil {
@@ -327,34 +225,8 @@ func Save(path string, c *connectome.Connectome, opt Options) error {
 		if err := c.Validate(); err != nil {
 			return fmt.Errorf("%s: %w", path, err)
 		}
-	} else if f.Name == "csv" {
-		return fmt.Errorf("%s: an edge list holds a square connectome, not a %d×%d matrix", path, c.W.Rows, c.W.Cols)
 	}
-	err = atomic.WriteFile(path, func(w io.Writer) error {
-		switch f.Name {
-		case "pt":
-			return pt.Encode(w, c.W)
-		case "npz":
-			return npy.EncodeNPZ(w, c.W)
-		case "npy":
-			return npy.EncodeMatrix(w, c.W)
-		case "native":
-			return native.Encode(w, c)
-		}
-		l := strings.ToLower(path)
-		comma := ','
-		if strings.HasSuffix(l, ".tsv") || strings.HasSuffix(l, ".tsv.gz") {
-			comma = '\t'
-		}
-		if strings.HasSuffix(l, ".gz") {
-			zw := gzip.NewWriter(w)
-			if err := edgelist.Encode(zw, c, comma); err != nil {
-				return err
-			}
-			return zw.Close()
-		}
-		return edgelist.Encode(w, c, comma)
-	})
+	err = atomic.WriteFile(path, func(w io.Writer) error { return f.Encode(w, c, path) })
 	if err != nil {
 		return err
 	}
@@ -365,13 +237,11 @@ func Save(path string, c *connectome.Connectome, opt Options) error {
 }
 
 // NeuronTablePath returns the path of the neuron table Save writes beside
-// path: the name without its extension, plus ".neurons.csv".
+// path: the name without its extension (the longest registered one it
+// ends with), plus ".neurons.csv".
 func NeuronTablePath(path string) string {
-	lower := strings.ToLower(path)
-	for _, e := range Extensions() {
-		if strings.HasSuffix(lower, e) {
-			return path[:len(path)-len(e)] + ".neurons.csv"
-		}
+	if _, ext, ok := lookup(path); ok {
+		return path[:len(path)-len(ext)] + ".neurons.csv"
 	}
 	return path + ".neurons.csv"
 }

@@ -6,9 +6,18 @@
 // [neurons][batch], an input frame is [inputs][batch]. The model computes
 // derivatives; package ode integrates them.
 //
-// Dynamics (shared/SPEC.md):
+// Dynamics of the connectome ODE RNN (bioplnn's ConnectomeODERNN):
 //
-//	z = W_ih x(t) + W_hh h + b
-//	r = phi(z)                      (dale: r = relu(phi(z)), W_hh ≥ 0 times presynaptic signs)
-//	tau dh/dt = −h + r
+//	z = W_ih x(t) + W_hh h + b      b: per-neuron bias, default 0
+//	r = phi(z)                      phi: the nonlinearity, default sigmoid
+//	tau dh/dt = −h + r              tau: scalar, per neuron or per neuron type, default 1
+//
+// With Dale's law each presynaptic neuron has a fixed sign s = ±1 and the
+// stored weights are magnitudes clamped to ≥ 0: z = W_ih x + W_hh (s ⊙ h) + b
+// and r = relu(phi(z)). The discrete twin (bioplnn's ConnectomeRNN) steps
+// h_t = (1/tau) r_t + (1 − 1/tau) h_{t−1}.
+//
+// Nonlinearities are named case-insensitively (sigmoid, tanh, relu,
+// softplus, elu, leakyrelu, identity); a comma list chains them
+// ("sigmoid,relu"); an unknown name is an error that lists the known ones.
 package model

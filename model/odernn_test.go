@@ -53,7 +53,7 @@ func loadFixtures(t *testing.T) []fixture {
 func (f *fixture) model(t *testing.T) *ODERNN {
 	c := sparse.NewCOO(f.N, f.N, len(f.Vals))
 	for k := range f.Vals {
-		c.Add(f.Rows[k], f.Cols[k], f.Vals[k])
+		c.Add(f.Rows[k], f.Cols[k], float64(f.Vals[k]))
 	}
 	phi, err := ParseNonlinearity(f.Nonlinearity)
 	if err != nil {

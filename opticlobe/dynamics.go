@@ -10,7 +10,7 @@ import (
 	"github.com/neuropil/neuropil/sparse"
 )
 
-// Defaults of the flyvis dynamics (SPEC.md; flyvis PPNeuronIGRSynapses).
+// Defaults of the flyvis dynamics (flyvis PPNeuronIGRSynapses).
 const (
 	DefaultTau       = 0.05 // s: flyvis time constant, shared by every cell type
 	DefaultVrestMean = 0.5  // flyvis resting potential: Normal(0.5, 0.05) per type

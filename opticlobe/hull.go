@@ -9,7 +9,8 @@ import (
 type hullRule int
 
 const (
-	// halfOpen is matplotlib's Path.contains_points (SPEC.md's rule).
+	// halfOpen is matplotlib's Path.contains_points, the rule flyvis's
+	// hull completion uses: the boundary counts on some sides only.
 	halfOpen hullRule = iota
 	// closed counts every boundary point.
 	closed

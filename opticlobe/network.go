@@ -19,7 +19,7 @@ const MaxExtent = 200
 const fillSynapses = 1
 
 // initialStrengthScale is the numerator of the initial per-pair strength,
-// 0.01 / mean(n_syn) (SPEC.md; flyvis SynapseCountScaling).
+// 0.01 / mean(n_syn over the pair's edges) (flyvis SynapseCountScaling).
 const initialStrengthScale = 0.01
 
 // Network is the optic-lobe network expanded from a Spec on a lattice.
@@ -180,7 +180,7 @@ func (net *Network) Weights(strength []float32) *sparse.CSR {
 	n := net.Neurons()
 	coo := sparse.NewCOO(n, n, e.Len())
 	for k := range e.Source {
-		coo.Add(int(e.Target[k]), int(e.Source[k]), float32(e.Sign[k])*e.NSyn[k]*strength[e.Pair[k]])
+		coo.Add(int(e.Target[k]), int(e.Source[k]), float64(float32(e.Sign[k])*e.NSyn[k]*strength[e.Pair[k]]))
 	}
 	return coo.ToCSR()
 }

@@ -71,7 +71,7 @@ func (s *Spec) TypeNames() []string {
 //
 // Patterns are ["stride", [su, sv]], ["tile", n] (stride (n, n)) or
 // ["single", null]. Other fields (bias, time constants, references) are
-// ignored: SPEC.md fixes the parameters.
+// ignored: the parameters are flyvis's defaults (see Params).
 type jsonSpec struct {
 	Nodes       *[]jsonNode `json:"nodes"`
 	Edges       *[]jsonEdge `json:"edges"`

@@ -1,18 +1,18 @@
 package opticlobe
 
 import (
-	"bufio"
 	"fmt"
-	"os"
+	"io"
 	"strconv"
 	"strings"
 
 	"github.com/neuropil/neuropil/format"
-	"github.com/neuropil/neuropil/internal/npz"
+	"github.com/neuropil/neuropil/format/npy"
+	"github.com/neuropil/neuropil/internal/atomic"
 )
 
-// TableFormats lists the formats WriteTables knows.
-var TableFormats = []string{"csv", "npz"}
+// TableFormats returns the formats WriteTables knows: csv and npz.
+func TableFormats() []string { return []string{"csv", "npz"} }
 
 // WriteTables writes the neuron, edge and pair tables beside a connectome
 // file, as <prefix>.neurons.<ext>, <prefix>.edges.<ext> and
@@ -36,92 +36,105 @@ func (net *Network) WriteTables(prefix, kind string) error {
 	case "npz":
 		return net.writeNPZ(prefix)
 	}
-	return fmt.Errorf("opticlobe: unknown table format %q (known: %s)", kind, strings.Join(TableFormats, ", "))
+	return fmt.Errorf("opticlobe: unknown table format %q (known: %s)", kind, strings.Join(TableFormats(), ", "))
 }
 
-// create opens path and calls write with a buffered writer, reporting
-// errors with the file name.
-func create(path string, write func(w *bufio.Writer) error) error {
-	f, err := os.Create(path)
-	if err != nil {
+// create writes path atomically (internal/atomic) with what write
+// produces, reporting errors with the file name.
+func create(path string, write func(w io.Writer) error) error {
+	if err := atomic.WriteFile(path, write); err != nil {
 		return fmt.Errorf("opticlobe: %w", err)
-	}
-	bw := bufio.NewWriterSize(f, 1<<16)
-	err = write(bw)
-	if err == nil {
-		err = bw.Flush()
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err != nil {
-		return fmt.Errorf("opticlobe: writing %s: %w", path, err)
 	}
 	return nil
 }
 
+// A column is one column of a CSV table: its header and the function
+// that appends row i's field to b.
+type column struct {
+	name string
+	put  func(b []byte, i int) []byte
+}
+
+func intColumn(name string, x func(i int) int64) column {
+	return column{name, func(b []byte, i int) []byte { return strconv.AppendInt(b, x(i), 10) }}
+}
+
+func floatColumn(name string, x func(i int) float64, bitSize int) column {
+	return column{name, func(b []byte, i int) []byte { return strconv.AppendFloat(b, x(i), 'g', -1, bitSize) }}
+}
+
+func stringColumn(name string, x func(i int) string) column {
+	return column{name, func(b []byte, i int) []byte { return append(b, x(i)...) }}
+}
+
+// writeCSV writes a header and n rows of cols to path.
+func writeCSV(path string, n int, cols []column) error {
+	return create(path, func(w io.Writer) error {
+		var b []byte
+		for c, col := range cols {
+			if c > 0 {
+				b = append(b, ',')
+			}
+			b = append(b, col.name...)
+		}
+		b = append(b, '\n')
+		for i := 0; i < n; i++ {
+			for c, col := range cols {
+				if c > 0 {
+					b = append(b, ',')
+				}
+				b = col.put(b, i)
+			}
+			b = append(b, '\n')
+			if len(b) >= 1<<15 || i == n-1 {
+				if _, err := w.Write(b); err != nil {
+					return err
+				}
+				b = b[:0]
+			}
+		}
+		if n == 0 {
+			_, err := w.Write(b)
+			return err
+		}
+		return nil
+	})
+}
+
 func (net *Network) writeCSV(prefix string) error {
-	names := net.Conn.TypeNames
-	err := create(prefix+".neurons.csv", func(w *bufio.Writer) error {
-		w.WriteString("index,id,sign,type,u,v\n")
-		var b []byte
-		for i := range net.U {
-			b = strconv.AppendInt(b[:0], int64(i), 10)
-			b = append(b, ',')
-			b = strconv.AppendInt(b, int64(i), 10)
-			b = append(b, ',')
-			b = strconv.AppendInt(b, int64(net.Conn.Sign[i]), 10)
-			b = append(b, ',')
-			b = append(b, names[net.Conn.Type[i]]...)
-			b = append(b, ',')
-			b = strconv.AppendInt(b, int64(net.U[i]), 10)
-			b = append(b, ',')
-			b = strconv.AppendInt(b, int64(net.V[i]), 10)
-			b = append(b, '\n')
-			if _, err := w.Write(b); err != nil {
-				return err
-			}
-		}
-		return nil
+	names, c, e := net.Conn.TypeNames, net.Conn, &net.Edges
+	err := writeCSV(prefix+".neurons.csv", len(net.U), []column{
+		intColumn("index", func(i int) int64 { return int64(i) }),
+		intColumn("id", func(i int) int64 { return int64(i) }),
+		intColumn("sign", func(i int) int64 { return int64(c.Sign[i]) }),
+		stringColumn("type", func(i int) string { return names[c.Type[i]] }),
+		intColumn("u", func(i int) int64 { return int64(net.U[i]) }),
+		intColumn("v", func(i int) int64 { return int64(net.V[i]) }),
 	})
 	if err != nil {
 		return err
 	}
-	err = create(prefix+".edges.csv", func(w *bufio.Writer) error {
-		w.WriteString("source,target,sign,n_syn,pair\n")
-		e := &net.Edges
-		var b []byte
-		for k := range e.Source {
-			b = strconv.AppendInt(b[:0], int64(e.Source[k]), 10)
-			b = append(b, ',')
-			b = strconv.AppendInt(b, int64(e.Target[k]), 10)
-			b = append(b, ',')
-			b = strconv.AppendInt(b, int64(e.Sign[k]), 10)
-			b = append(b, ',')
-			b = strconv.AppendFloat(b, float64(e.NSyn[k]), 'g', -1, 32)
-			b = append(b, ',')
-			b = strconv.AppendInt(b, int64(e.Pair[k]), 10)
-			b = append(b, '\n')
-			if _, err := w.Write(b); err != nil {
-				return err
-			}
-		}
-		return nil
+	err = writeCSV(prefix+".edges.csv", len(e.Source), []column{
+		intColumn("source", func(k int) int64 { return int64(e.Source[k]) }),
+		intColumn("target", func(k int) int64 { return int64(e.Target[k]) }),
+		intColumn("sign", func(k int) int64 { return int64(e.Sign[k]) }),
+		floatColumn("n_syn", func(k int) float64 { return float64(e.NSyn[k]) }, 32),
+		intColumn("pair", func(k int) int64 { return int64(e.Pair[k]) }),
 	})
 	if err != nil {
 		return err
 	}
-	return create(prefix+".pairs.csv", func(w *bufio.Writer) error {
-		w.WriteString("index,source_type,target_type,sign,offsets,filled,edges,mean_n_syn,strength\n")
-		for p, pr := range net.Pairs {
-			_, err := fmt.Fprintf(w, "%d,%s,%s,%d,%d,%d,%d,%s,%s\n", p, names[pr.Source], names[pr.Target],
-				pr.Sign, pr.Offsets, pr.Filled, pr.Edges,
-				strconv.FormatFloat(pr.MeanNSyn, 'g', -1, 64), strconv.FormatFloat(float64(pr.Strength), 'g', -1, 32))
-			if err != nil {
-				return err
-			}
-		}
-		return nil
+	p := net.Pairs
+	return writeCSV(prefix+".pairs.csv", len(p), []column{
+		intColumn("index", func(k int) int64 { return int64(k) }),
+		stringColumn("source_type", func(k int) string { return names[p[k].Source] }),
+		stringColumn("target_type", func(k int) string { return names[p[k].Target] }),
+		intColumn("sign", func(k int) int64 { return int64(p[k].Sign) }),
+		intColumn("offsets", func(k int) int64 { return int64(p[k].Offsets) }),
+		intColumn("filled", func(k int) int64 { return int64(p[k].Filled) }),
+		intColumn("edges", func(k int) int64 { return int64(p[k].Edges) }),
+		floatColumn("mean_n_syn", func(k int) float64 { return p[k].MeanNSyn }, 64),
+		floatColumn("strength", func(k int) float64 { return float64(p[k].Strength) }, 32),
 	})
 }
 
@@ -131,8 +144,8 @@ func (net *Network) writeNPZ(prefix string) error {
 	for i := range index {
 		index[i], sign[i] = int32(i), int32(net.Conn.Sign[i])
 	}
-	err := create(prefix+".neurons.npz", func(w *bufio.Writer) error {
-		z := npz.NewWriter(w)
+	err := create(prefix+".neurons.npz", func(w io.Writer) error {
+		z := npy.NewNPZWriter(w)
 		for _, a := range []struct {
 			name string
 			data []int32
@@ -141,7 +154,7 @@ func (net *Network) writeNPZ(prefix string) error {
 				return err
 			}
 		}
-		if err := z.AddStrings("type_names", net.Conn.TypeNames, false); err != nil {
+		if err := z.Add("type_names", []int{len(net.Conn.TypeNames)}, net.Conn.TypeNames); err != nil {
 			return err
 		}
 		return z.Close()
@@ -155,8 +168,8 @@ func (net *Network) writeNPZ(prefix string) error {
 	for k, s := range e.Sign {
 		esign[k] = int32(s)
 	}
-	err = create(prefix+".edges.npz", func(w *bufio.Writer) error {
-		z := npz.NewWriter(w)
+	err = create(prefix+".edges.npz", func(w io.Writer) error {
+		z := npy.NewNPZWriter(w)
 		for _, a := range []struct {
 			name string
 			data any
@@ -182,8 +195,8 @@ func (net *Network) writeNPZ(prefix string) error {
 		cols[3][p], cols[4][p], cols[5][p] = int32(pr.Offsets), int32(pr.Filled), int32(pr.Edges)
 		mean[p], strength[p] = pr.MeanNSyn, pr.Strength
 	}
-	return create(prefix+".pairs.npz", func(w *bufio.Writer) error {
-		z := npz.NewWriter(w)
+	return create(prefix+".pairs.npz", func(w io.Writer) error {
+		z := npy.NewNPZWriter(w)
 		for i, name := range []string{"source_type", "target_type", "sign", "offsets", "filled", "edges"} {
 			if err := z.Add(name, []int{np}, cols[i]); err != nil {
 				return err
@@ -195,23 +208,19 @@ func (net *Network) writeNPZ(prefix string) error {
 		if err := z.Add("strength", []int{np}, strength); err != nil {
 			return err
 		}
-		if err := z.AddStrings("type_names", net.Conn.TypeNames, false); err != nil {
+		if err := z.Add("type_names", []int{len(net.Conn.TypeNames)}, net.Conn.TypeNames); err != nil {
 			return err
 		}
 		return z.Close()
 	})
 }
 
-// ConnectomeFormats lists the extensions SaveConnectome knows: those of
-// the format registry.
-var ConnectomeFormats = format.Extensions()
-
 // SaveConnectome writes the connectome to path with format.Save, in the
 // format its extension names (.pt as the tutorial's connectome, .npz as
 // scipy.sparse.save_npz, .csv edge lists, .npc, dense .npy for small
-// extents only). With tables true it writes no neuron table of its own:
-// WriteTables writes a richer one at the same path. An unknown extension
-// is an error listing the known ones.
+// extents only; format.Extensions lists them). With tables true it
+// writes no neuron table of its own: WriteTables writes a richer one at
+// the same path. An unknown extension is an error listing the known ones.
 func (net *Network) SaveConnectome(path string, tables bool) error {
 	c := net.Conn
 	if f, err := format.Detect(path); err == nil && f.Name == "csv" && c.IDs == nil {

@@ -17,7 +17,7 @@ import (
 func TestSaveConnectome(t *testing.T) {
 	net := smallNet(t)
 	dir := t.TempDir()
-	for _, ext := range ConnectomeFormats {
+	for _, ext := range format.Extensions() {
 		p := filepath.Join(dir, "ol"+ext)
 		if err := net.SaveConnectome(p, false); err != nil {
 			t.Fatal(err)

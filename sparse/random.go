@@ -24,7 +24,7 @@ func Random(rows, cols, nnz int, sigma float64, seed uint64, dist func(*rand.Ran
 	c := NewCOO(rows, cols, nnz)
 	for i, d := range deg {
 		for range d {
-			c.Add(i, rng.IntN(cols), dist(rng))
+			c.Add(i, rng.IntN(cols), float64(dist(rng)))
 		}
 	}
 	return c.ToCSR()

@@ -36,33 +36,6 @@ func randVec(rng *rand.Rand, n int) []float32 {
 	return v
 }
 
-func TestCOOToCSRSumsDuplicatesDropsZeros(t *testing.T) {
-	c := NewCOO(3, 4, 0)
-	c.Add(2, 1, 1.5)
-	c.Add(0, 3, 2)
-	c.Add(2, 1, 0.5)
-	c.Add(1, 0, 0)    // explicit zero
-	c.Add(0, 0, 1)    // cancels
-	c.Add(0, 0, -1)   // with this one
-	c.Add(0, 2, -3.0) // kept
-	a := c.ToCSR()
-	if err := a.Validate(); err != nil {
-		t.Fatal(err)
-	}
-	if a.NNZ() != 3 {
-		t.Fatalf("nnz = %d, want 3", a.NNZ())
-	}
-	want := map[[2]int]float32{{2, 1}: 2, {0, 3}: 2, {0, 2}: -3}
-	for k, v := range want {
-		if got := a.At(k[0], k[1]); got != v {
-			t.Errorf("At%v = %v, want %v", k, got, v)
-		}
-	}
-	if a.At(1, 0) != 0 || a.At(0, 0) != 0 {
-		t.Error("zeros kept")
-	}
-}
-
 func TestTranspose(t *testing.T) {
 	a := Random(37, 53, 400, 1, 1, nil)
 	at := a.T()

@@ -1,12 +1,10 @@
 package train
 
 import (
-	"archive/zip"
 	"io"
 
 	"github.com/neuropil/neuropil/format/npy"
 	"github.com/neuropil/neuropil/format/pt"
-	"github.com/neuropil/neuropil/sparse"
 )
 
 // ExportNPZ writes the model's parameters as a NumPy .npz archive: dense
@@ -17,33 +15,14 @@ import (
 // scipy.sparse.csr_matrix((z["hh/data"], z["hh/indices"], z["hh/indptr"]), shape=z["hh/shape"])
 // rebuilds it. tau is per neuron (or per type, with "neuron_type").
 func ExportNPZ(w io.Writer, m *Model) error {
-	zw := zip.NewWriter(w)
-	add := func(name string, shape []int, data any) error {
-		f, err := zw.CreateHeader(&zip.FileHeader{Name: name + ".npy", Method: zip.Store})
-		if err != nil {
-			return err
-		}
-		return npy.Encode(f, shape, data)
-	}
-	csr := func(prefix string, a *sparse.CSR) error {
-		if err := add(prefix+"/data", []int{len(a.Val)}, a.Val); err != nil {
-			return err
-		}
-		if err := add(prefix+"/indices", []int{len(a.ColIdx)}, a.ColIdx); err != nil {
-			return err
-		}
-		if err := add(prefix+"/indptr", []int{len(a.RowPtr)}, a.RowPtr); err != nil {
-			return err
-		}
-		return add(prefix+"/shape", []int{2}, []int64{int64(a.Rows), int64(a.Cols)})
-	}
-	if err := csr("hh", m.W); err != nil {
+	z := npy.NewNPZWriter(w)
+	if err := z.AddCSR("hh", m.W); err != nil {
 		return err
 	}
-	if err := csr("ih", m.Input); err != nil {
+	if err := z.AddCSR("ih", m.Input); err != nil {
 		return err
 	}
-	if err := csr("out", m.Out); err != nil {
+	if err := z.AddCSR("out", m.Out); err != nil {
 		return err
 	}
 	dense := []struct {
@@ -57,7 +36,7 @@ func ExportNPZ(w io.Writer, m *Model) error {
 		{"fc2.weight", []int{m.Classes, m.Hidden}, m.FC2}, {"fc2.bias", []int{m.Classes}, m.B2},
 	}
 	for _, d := range dense {
-		if err := add(d.name, d.shape, d.v); err != nil {
+		if err := z.Add(d.name, d.shape, d.v); err != nil {
 			return err
 		}
 	}
@@ -66,16 +45,16 @@ func ExportNPZ(w io.Writer, m *Model) error {
 		for i, v := range m.Sign {
 			s[i] = int32(v)
 		}
-		if err := add("sign", []int{len(s)}, s); err != nil {
+		if err := z.Add("sign", []int{len(s)}, s); err != nil {
 			return err
 		}
 	}
 	if m.NeuronType != nil {
-		if err := add("neuron_type", []int{len(m.NeuronType)}, m.NeuronType); err != nil {
+		if err := z.Add("neuron_type", []int{len(m.NeuronType)}, m.NeuronType); err != nil {
 			return err
 		}
 	}
-	return zw.Close()
+	return z.Close()
 }
 
 // ExportPT writes the model's parameters as a PyTorch state dict (the zip

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"archive/zip"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -115,7 +114,7 @@ func runBenchTrain(args []string, stdout, stderr io.Writer) error {
 	fs.IntVar(&workers, "workers", 0, "goroutines (default: all cores)")
 	fs.StringVar(&nonlin, "nonlinearity", "sigmoid", "nonlinearity")
 	fs.BoolVar(&asJSON, "json", false, "print the result as JSON")
-	fs.StringVar(&writeConn, "write-connectome", "", "write the connectome as an .npz of CSR arrays (data, indices, indptr, shape) and exit, for bench/train_torch.py")
+	fs.StringVar(&writeConn, "write-connectome", "", "write the connectome as scipy.sparse.save_npz does (csr: data, indices, indptr, shape) and exit, for bench/train_torch.py")
 	if err := parseFlags(fs, args, 0); err != nil {
 		return err
 	}
@@ -131,7 +130,7 @@ func runBenchTrain(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	if writeConn != "" {
-		return atomic.WriteFile(writeConn, func(w io.Writer) error { return writeScipyCSR(w, c.W) })
+		return atomic.WriteFile(writeConn, func(w io.Writer) error { return npy.EncodeNPZ(w, c.W) })
 	}
 	res, err := benchTrain(c.W, desc, batch, steps, reps, workers, phi)
 	if err != nil {
@@ -148,32 +147,4 @@ func runBenchTrain(args []string, stdout, stderr io.Writer) error {
 	fmt.Fprintf(stdout, "  checkpointed:           %.3f s, %d MiB of states\n", res.TrainStepSecondsCkpt, res.StateBytesCkpt>>20)
 	fmt.Fprintf(stdout, "  peak RSS: %d MiB\n", res.PeakRSSBytes>>20)
 	return nil
-}
-
-// writeScipyCSR writes the arrays of a as an .npz archive with the names
-// of scipy.sparse.save_npz (data, indices, indptr, shape), so that
-// scipy.sparse.csr_matrix((z["data"], z["indices"], z["indptr"]), shape=z["shape"])
-// rebuilds it.
-func writeScipyCSR(w io.Writer, a *sparse.CSR) error {
-	zw := zip.NewWriter(w)
-	add := func(name string, shape []int, data any) error {
-		f, err := zw.CreateHeader(&zip.FileHeader{Name: name + ".npy", Method: zip.Store})
-		if err != nil {
-			return err
-		}
-		return npy.Encode(f, shape, data)
-	}
-	if err := add("indices", []int{a.NNZ()}, a.ColIdx); err != nil {
-		return err
-	}
-	if err := add("indptr", []int{len(a.RowPtr)}, a.RowPtr); err != nil {
-		return err
-	}
-	if err := add("shape", []int{2}, []int64{int64(a.Rows), int64(a.Cols)}); err != nil {
-		return err
-	}
-	if err := add("data", []int{a.NNZ()}, a.Val); err != nil {
-		return err
-	}
-	return zw.Close()
 }

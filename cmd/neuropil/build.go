@@ -42,9 +42,9 @@ func runBuild(args []string, stdout, stderr io.Writer) error {
 func runBuildOpticLobe(args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("build optic-lobe", stderr)
 	spec := fs.String("spec", "", "flyvis network description (JSON), e.g. ../shared/data/flyvis/fib25-fib19_v2.2.json")
-	out := fs.String("out", "", "connectome file to write; the extension picks the format ("+strings.Join(opticlobe.ConnectomeFormats, ", ")+")")
+	out := fs.String("out", "", "connectome file to write; the extension picks the format ("+strings.Join(format.Extensions(), ", ")+")")
 	extent := fs.Int("extent", opticlobe.DefaultExtent, "radius of the hexagonal lattice in columns")
-	tables := fs.String("tables", "csv", "format of the neuron, edge and pair tables written beside --out ("+strings.Join(opticlobe.TableFormats, ", ")+", or none)")
+	tables := fs.String("tables", "csv", "format of the neuron, edge and pair tables written beside --out ("+strings.Join(opticlobe.TableFormats(), ", ")+", or none)")
 	if err := parseFlags(fs, args, 0); err != nil {
 		return err
 	}
@@ -54,8 +54,8 @@ func runBuildOpticLobe(args []string, stdout, stderr io.Writer) error {
 	if *out == "" {
 		return fmt.Errorf("build optic-lobe: --out is required")
 	}
-	if *tables != "none" && !slices.Contains(opticlobe.TableFormats, strings.ToLower(*tables)) {
-		return fmt.Errorf("build optic-lobe: unknown table format %q (known: %s, none)", *tables, strings.Join(opticlobe.TableFormats, ", "))
+	if *tables != "none" && !slices.Contains(opticlobe.TableFormats(), strings.ToLower(*tables)) {
+		return fmt.Errorf("build optic-lobe: unknown table format %q (known: %s, none)", *tables, strings.Join(opticlobe.TableFormats(), ", "))
 	}
 	if _, err := format.Detect(*out); err != nil {
 		return fmt.Errorf("build optic-lobe: --out %w", err)

@@ -1,5 +1,3 @@
-// Command neuropil builds, simulates and trains connectome-constrained
-// neural network models. Run "neuropil help" for the list of commands.
 package main
 
 import (

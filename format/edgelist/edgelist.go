@@ -13,7 +13,7 @@ import (
 	"strings"
 
 	"github.com/neuropil/neuropil/connectome"
-	"github.com/neuropil/neuropil/format/internal/coo"
+	"github.com/neuropil/neuropil/format/internal/check"
 	"github.com/neuropil/neuropil/sparse"
 )
 
@@ -24,13 +24,14 @@ func (e FormatError) Error() string { return "edgelist: invalid file: " + string
 
 // Options selects the columns. The zero value auto-detects them.
 type Options struct {
-	Pre, Post string // id columns; "": the first of PreNames / PostNames present
-	Weight    string // synapse count or weight column; "": the first of WeightNames, or 1 a row if none
+	Pre, Post string // id columns; "": the first of the usual names present (see below)
+	Weight    string // synapse count or weight column; "": the first of the usual names, or 1 a row if none
 	Sign      string // column giving the presynaptic sign (e.g. "nt_type"); "": no signs
 
 	// Inhibitory lists the Sign values (case-insensitive) that make a
-	// synapse inhibitory; nil means DefaultInhibitory. Numeric values are
-	// inhibitory when negative.
+	// synapse inhibitory; nil means GABA and GLUT (glutamate, inhibitory
+	// through GluCl in the fly). Numeric values are inhibitory when
+	// negative.
 	Inhibitory []string
 
 	// Signed multiplies each weight by its presynaptic neuron's sign
@@ -42,16 +43,20 @@ type Options struct {
 }
 
 // Column names tried, in order, when Options leaves a column empty
-// (compared case-insensitively).
+// (compared case-insensitively):
+//
+//	presynaptic id   pre_root_id (FlyWire), bodyId_pre (neuPrint), pre_id, pre, source, src, from, presynaptic
+//	postsynaptic id  post_root_id, bodyId_post, post_id, post, target, dst, to, postsynaptic
+//	weight           syn_count, weight, count, n_syn, synapses, w
 var (
-	PreNames    = []string{"pre_root_id", "bodyId_pre", "pre_id", "pre", "source", "src", "from", "presynaptic"}
-	PostNames   = []string{"post_root_id", "bodyId_post", "post_id", "post", "target", "dst", "to", "postsynaptic"}
-	WeightNames = []string{"syn_count", "weight", "count", "n_syn", "synapses", "w"}
+	preNames    = []string{"pre_root_id", "bodyId_pre", "pre_id", "pre", "source", "src", "from", "presynaptic"}
+	postNames   = []string{"post_root_id", "bodyId_post", "post_id", "post", "target", "dst", "to", "postsynaptic"}
+	weightNames = []string{"syn_count", "weight", "count", "n_syn", "synapses", "w"}
 )
 
-// DefaultInhibitory are the transmitters taken as inhibitory: GABA and
+// defaultInhibitory are the transmitters taken as inhibitory: GABA and
 // glutamate (inhibitory through GluCl in the fly).
-var DefaultInhibitory = []string{"GABA", "GLUT"}
+var defaultInhibitory = []string{"GABA", "GLUT"}
 
 // Header describes an edge list: its columns and those chosen.
 type Header struct {
@@ -163,13 +168,13 @@ func readHeader(br *bufio.Reader, opt Options) (*csv.Reader, Header, error) {
 		}
 		return c, nil
 	}
-	if h.Pre, err = pick("presynaptic id", opt.Pre, PreNames, true); err != nil {
+	if h.Pre, err = pick("presynaptic id", opt.Pre, preNames, true); err != nil {
 		return nil, h, err
 	}
-	if h.Post, err = pick("postsynaptic id", opt.Post, PostNames, true); err != nil {
+	if h.Post, err = pick("postsynaptic id", opt.Post, postNames, true); err != nil {
 		return nil, h, err
 	}
-	if h.Weight, err = pick("weight", opt.Weight, WeightNames, false); err != nil {
+	if h.Weight, err = pick("weight", opt.Weight, weightNames, false); err != nil {
 		return nil, h, err
 	}
 	if opt.Sign != "" {
@@ -233,7 +238,7 @@ func decode(r io.Reader, opt Options) (*connectome.Connectome, int, error) {
 	inhib := map[string]bool{}
 	names := opt.Inhibitory
 	if names == nil {
-		names = DefaultInhibitory
+		names = defaultInhibitory
 	}
 	for _, n := range names {
 		inhib[strings.ToUpper(strings.TrimSpace(n))] = true
@@ -283,7 +288,7 @@ func decode(r io.Reader, opt Options) (*connectome.Connectome, int, error) {
 	ids = append(append(ids, pre...), post...)
 	slices.Sort(ids)
 	ids = slices.Compact(ids)
-	if len(ids) > coo.MaxDim {
+	if len(ids) > check.MaxEntries {
 		return nil, 0, FormatError(fmt.Sprintf("%d neurons exceed the int32 limit", len(ids)))
 	}
 	ids = slices.Clip(ids)
@@ -310,18 +315,18 @@ func decode(r io.Reader, opt Options) (*connectome.Connectome, int, error) {
 			}
 		}
 	}
-	b := coo.New(n, n, len(pre))
+	b := sparse.NewCOO(n, n, len(pre))
 	for k := range pre {
 		i, j := idx[post[k]], idx[pre[k]]
 		v := w[k]
 		if opt.Signed {
 			v *= float64(c.Sign[j])
 		}
-		b.Add(i, j, v)
+		b.Add(int(i), int(j), v)
 	}
 	rows := len(pre)
 	pre, post, w = nil, nil, nil
-	if c.W, err = b.CSR(); err != nil {
+	if c.W, err = check.CSR(b); err != nil {
 		return nil, 0, fmt.Errorf("edgelist: %w", err)
 	}
 	return c, rows, nil

@@ -163,7 +163,7 @@ func TestEncodeRoundTrip(t *testing.T) {
 	want := sparse.NewCOO(d.Neurons(), d.Neurons(), 0)
 	for i := 0; i < c.W.Rows; i++ {
 		for k := c.W.RowPtr[i]; k < c.W.RowPtr[i+1]; k++ {
-			want.Add(pos[c.IDs[i]], pos[c.IDs[c.W.ColIdx[k]]], c.W.Val[k])
+			want.Add(pos[c.IDs[i]], pos[c.IDs[c.W.ColIdx[k]]], float64(c.W.Val[k]))
 		}
 	}
 	fixture.Equal(t, "round trip", d.W, want.ToCSR())

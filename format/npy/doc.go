@@ -20,5 +20,16 @@
 // Every reader streams an array's bytes a chunk (64 KiB) at a time into
 // its final form, never holding the raw data or a wider copy whole; a
 // scipy matrix in canonical form is assembled in place, so that reading
-// it allocates little more than the CSR it returns (see decode.go).
+// it allocates little more than the CSR it returns (see scipy.go).
+//
+// Every .npy and .npz this module writes goes through this package:
+// Writer streams one array of an Elem type (Encode and EncodeStrings
+// write a whole one), NPZWriter adds named arrays and scipy csr matrices
+// to an archive, EncodeNPZ and EncodeMatrix write a connectome's matrix.
+// Arrays are written little-endian in C order, format version 1.0.
+//
+// Files: npy_header.go (the .npy header), npy_read.go and npy_write.go
+// (arrays), npz_read.go and npz_write.go (archives), scipy.go
+// (scipy.sparse matrices in an archive), dense.go (a dense 2-D array as a
+// matrix).
 package npy

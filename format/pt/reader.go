@@ -10,7 +10,7 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/neuropil/neuropil/format/internal/coo"
+	"github.com/neuropil/neuropil/format/internal/check"
 	"github.com/neuropil/neuropil/sparse"
 )
 
@@ -198,13 +198,13 @@ func header(v any, key string) (Header, error) {
 			}
 			return Header{}, FormatError(fmt.Sprintf("tensor %q is %d-D (%s), want a 2-D matrix", key, len(t.shape), t.describe()))
 		}
-		if err := coo.CheckShape(t.shape[0], t.shape[1]); err != nil {
+		if err := check.Shape(t.shape[0], t.shape[1]); err != nil {
 			return Header{}, FormatError(err.Error())
 		}
 		return Header{Layout: "strided", DType: t.storage.dtype.name, Rows: int(t.shape[0]), Cols: int(t.shape[1]),
 			NNZ: int(t.numel()), Key: key}, nil
 	case *sparseTensor:
-		if err := coo.CheckShape(t.size[0], t.size[1]); err != nil {
+		if err := check.Shape(t.size[0], t.size[1]); err != nil {
 			return Header{}, FormatError(err.Error())
 		}
 		h := Header{Layout: t.layout, DType: t.values.storage.dtype.name, Rows: int(t.size[0]), Cols: int(t.size[1]),
@@ -220,7 +220,7 @@ func header(v any, key string) (Header, error) {
 		if idx.storage.dtype.kind != 'i' {
 			return Header{}, FormatError("sparse indices of dtype " + h.IndexDType)
 		}
-		if h.NNZ > coo.MaxDim {
+		if h.NNZ > check.MaxEntries {
 			return Header{}, UnsupportedError(fmt.Sprintf("%d entries exceed the int32 limit", h.NNZ))
 		}
 		return h, nil
@@ -262,7 +262,7 @@ func Decode(r io.ReaderAt, size int64, key string) (*sparse.CSR, error) {
 	if err != nil {
 		return nil, err
 	}
-	var b *coo.Builder
+	var b *sparse.COO
 	switch t := v.(type) {
 	case *tensor:
 		b, err = a.dense(t, h)
@@ -276,7 +276,7 @@ func Decode(r io.ReaderAt, size int64, key string) (*sparse.CSR, error) {
 	if err != nil {
 		return nil, err
 	}
-	m, err := b.CSR()
+	m, err := check.CSR(b)
 	if err != nil {
 		return nil, fmt.Errorf("pt: %w", err)
 	}
@@ -296,22 +296,22 @@ func (a *archive) capacity(nnz int, ts ...*tensor) int {
 	return nnz
 }
 
-func (a *archive) dense(t *tensor, h Header) (*coo.Builder, error) {
-	b := coo.New(h.Rows, h.Cols, 0)
+func (a *archive) dense(t *tensor, h Header) (*sparse.COO, error) {
+	b := sparse.NewCOO(h.Rows, h.Cols, 0)
 	dt := t.storage.dtype
 	cols := int64(h.Cols)
 	err := a.each(t, func(k int64, e []byte) error {
 		if v := dt.float(e); v != 0 {
-			b.Add(int32(k/cols), int32(k%cols), v)
+			b.Add(int(k/cols), int(k%cols), v)
 		}
 		return nil
 	})
 	return b, err
 }
 
-func (a *archive) sparseCOO(t *sparseTensor, h Header) (*coo.Builder, error) {
+func (a *archive) sparseCOO(t *sparseTensor, h Header) (*sparse.COO, error) {
 	nnz := int64(h.NNZ)
-	b := coo.New(h.Rows, h.Cols, a.capacity(h.NNZ, t.indices, t.values))
+	b := sparse.NewCOO(h.Rows, h.Cols, a.capacity(h.NNZ, t.indices, t.values))
 	it := t.indices.storage.dtype
 	rows, cols := int64(h.Rows), int64(h.Cols)
 	// Elements come in row-major order: all row indices, then all columns.
@@ -333,15 +333,19 @@ func (a *archive) sparseCOO(t *sparseTensor, h Header) (*coo.Builder, error) {
 	if err != nil {
 		return nil, err
 	}
-	vt := t.values.storage.dtype
-	err = a.each(t.values, func(k int64, e []byte) error {
+	return b, a.appendValues(b, t.values)
+}
+
+// appendValues appends the elements of values, as float64, to b.Val.
+func (a *archive) appendValues(b *sparse.COO, values *tensor) error {
+	vt := values.storage.dtype
+	return a.each(values, func(k int64, e []byte) error {
 		b.Val = append(b.Val, vt.float(e))
 		return nil
 	})
-	return b, err
 }
 
-func (a *archive) sparseCSR(t *sparseTensor, h Header) (*coo.Builder, error) {
+func (a *archive) sparseCSR(t *sparseTensor, h Header) (*sparse.COO, error) {
 	crow := make([]int64, 0, h.Rows+1)
 	ct := t.crow.storage.dtype
 	err := a.each(t.crow, func(k int64, e []byte) error {
@@ -358,7 +362,7 @@ func (a *archive) sparseCSR(t *sparseTensor, h Header) (*coo.Builder, error) {
 	if crow[h.Rows] != int64(h.NNZ) {
 		return nil, FormatError(fmt.Sprintf("sparse CSR row pointers end at %d, want nnz = %d", crow[h.Rows], h.NNZ))
 	}
-	b := coo.New(h.Rows, h.Cols, a.capacity(h.NNZ, t.col, t.values))
+	b := sparse.NewCOO(h.Rows, h.Cols, a.capacity(h.NNZ, t.col, t.values))
 	for i := 0; i < h.Rows; i++ {
 		for k := crow[i]; k < crow[i+1]; k++ {
 			b.Row = append(b.Row, int32(i))
@@ -376,12 +380,7 @@ func (a *archive) sparseCSR(t *sparseTensor, h Header) (*coo.Builder, error) {
 	if err != nil {
 		return nil, err
 	}
-	vt := t.values.storage.dtype
-	err = a.each(t.values, func(k int64, e []byte) error {
-		b.Val = append(b.Val, vt.float(e))
-		return nil
-	})
-	return b, err
+	return b, a.appendValues(b, t.values)
 }
 
 // DecodeStateDict reads every entry of the dict (a state dict: an
@@ -424,7 +423,7 @@ func (a *archive) entry(name string, v any) (Tensor, error) {
 		if err != nil {
 			return Tensor{}, err
 		}
-		var b *coo.Builder
+		var b *sparse.COO
 		if t.layout == "sparse_coo" {
 			b, err = a.sparseCOO(t, h)
 		} else {
@@ -434,7 +433,7 @@ func (a *archive) entry(name string, v any) (Tensor, error) {
 			return Tensor{}, err
 		}
 		b.KeepZeros = true
-		m, err := b.CSR()
+		m, err := check.CSR(b)
 		if err != nil {
 			return Tensor{}, fmt.Errorf("pt: %q: %w", name, err)
 		}
@@ -445,7 +444,7 @@ func (a *archive) entry(name string, v any) (Tensor, error) {
 			out.Shape[i] = int(d)
 		}
 		n := t.numel()
-		if n > coo.MaxDim {
+		if n > check.MaxEntries {
 			return Tensor{}, UnsupportedError(fmt.Sprintf("tensor %q of %d elements", name, n))
 		}
 		dt := t.storage.dtype

@@ -73,7 +73,7 @@ func addRecord(t testing.TB, data []byte, name, content string) []byte {
 func testMatrix() *sparse.CSR {
 	c := sparse.NewCOO(50, 30, 0)
 	for k := 0; k < 400; k++ {
-		c.Add((k*7)%50, (k*13)%30, float32(k%11)-5.25)
+		c.Add((k*7)%50, (k*13)%30, float64(float32(k%11)-5.25))
 	}
 	return c.ToCSR()
 }

@@ -1,6 +1,3 @@
-// Package atomic writes files so that a reader never sees a half-written
-// one: the content goes to a temporary file in the same directory, which is
-// renamed over the destination only once it is complete and synced.
 package atomic
 
 import (

@@ -4,6 +4,6 @@
 //
 // The figure counts 24 bytes per element (two reads and one write), the
 // STREAM convention (McCalpin, https://www.cs.virginia.edu/stream/), so it
-// is comparable with shared/bench/stream.c. It is the floor for a sparse
+// is comparable with STREAM's own triad. It is the floor for a sparse
 // product that streams its matrix: a kernel cannot read the matrix faster.
 package membw

@@ -1,5 +1,3 @@
-// Package progress reports the progress of long work on a terminal and
-// stays quiet when the output is piped or redirected.
 package progress
 
 import (

@@ -94,12 +94,7 @@ func Maps(path, title string, panels []Panel, cols int, size vg.Length) error {
 	if len(panels) == 0 {
 		return fmt.Errorf("hexplot: no panels")
 	}
-	cols = max(1, min(cols, len(panels)))
-	rows := (len(panels) + cols - 1) / cols
-	grid := make([][]*gplot.Plot, rows)
-	for r := range grid {
-		grid[r] = make([]*gplot.Plot, cols)
-	}
+	grid, cols := newGrid(len(panels), cols)
 	for k, pn := range panels {
 		if len(pn.U) != len(pn.Values) || len(pn.V) != len(pn.Values) || len(pn.Values) == 0 {
 			return fmt.Errorf("hexplot: panel %q has %d u, %d v and %d values", pn.Title, len(pn.U), len(pn.V), len(pn.Values))
@@ -123,28 +118,9 @@ func Maps(path, title string, panels []Panel, cols int, size vg.Length) error {
 		p.Add(cells)
 		grid[k/cols][k%cols] = p
 	}
-	head := vg.Length(0)
-	if title != "" {
-		head = vg.Inch / 2
-	}
-	w, h := size*vg.Length(cols), size*vg.Length(rows)+head
-	img := vgimg.New(w, h)
-	dc := draw.New(img)
-	if title != "" {
-		drawTitle(&dc, title, w/2, h-head/2)
-		dc.Max.Y -= head
-	}
-	tiles := draw.Tiles{Rows: rows, Cols: cols, PadX: vg.Millimeter, PadY: vg.Millimeter,
+	tiles := draw.Tiles{PadX: vg.Millimeter, PadY: vg.Millimeter,
 		PadTop: vg.Millimeter, PadBottom: vg.Millimeter, PadLeft: vg.Millimeter, PadRight: vg.Millimeter}
-	canvases := gplot.Align(grid, tiles, dc)
-	for r := range grid {
-		for c := range grid[r] {
-			if grid[r][c] != nil {
-				grid[r][c].Draw(canvases[r][c])
-			}
-		}
-	}
-	return writePNG(path, img)
+	return saveGrid(path, title, grid, size, 1, tiles)
 }
 
 // minSpan is the smallest y span of a panel of Traces that is not shared.
@@ -180,12 +156,8 @@ func Traces(path, title string, times []float64, traces []Trace, cols int, xlabe
 		lo, hi = lo-0.5, hi+0.5
 	}
 	pad := 0.05 * (hi - lo)
-	cols = max(1, min(cols, len(traces)))
-	rows := (len(traces) + cols - 1) / cols
-	grid := make([][]*gplot.Plot, rows)
-	for r := range grid {
-		grid[r] = make([]*gplot.Plot, cols)
-	}
+	grid, cols := newGrid(len(traces), cols)
+	rows := len(grid)
 	for k, tr := range traces {
 		p := gplot.New()
 		p.Title.Text = tr.Title
@@ -221,19 +193,39 @@ func Traces(path, title string, times []float64, traces []Trace, cols int, xlabe
 		}
 		grid[r][c] = p
 	}
+	tiles := draw.Tiles{PadX: vg.Millimeter * 2, PadY: vg.Millimeter * 2,
+		PadTop: vg.Millimeter, PadBottom: vg.Millimeter, PadLeft: vg.Millimeter, PadRight: vg.Millimeter * 2}
+	return saveGrid(path, title, grid, size, 0.75, tiles)
+}
+
+// newGrid returns an empty grid for n panels in at most cols columns (at
+// least one), and the number of columns it has.
+func newGrid(n, cols int) ([][]*gplot.Plot, int) {
+	cols = max(1, min(cols, n))
+	grid := make([][]*gplot.Plot, (n+cols-1)/cols)
+	for r := range grid {
+		grid[r] = make([]*gplot.Plot, cols)
+	}
+	return grid, cols
+}
+
+// saveGrid draws the plots of grid, each in a panel size wide and
+// size·aspect high laid out with the paddings of tiles, under title (none
+// when ""), and writes the image to path as a PNG.
+func saveGrid(path, title string, grid [][]*gplot.Plot, size vg.Length, aspect float64, tiles draw.Tiles) error {
+	rows, cols := len(grid), len(grid[0])
 	head := vg.Length(0)
 	if title != "" {
 		head = vg.Inch / 2
 	}
-	w, h := size*vg.Length(cols), size*vg.Length(rows)*0.75+head
+	w, h := size*vg.Length(cols), size*vg.Length(rows)*vg.Length(aspect)+head
 	img := vgimg.New(w, h)
 	dc := draw.New(img)
 	if title != "" {
 		drawTitle(&dc, title, w/2, h-head/2)
 		dc.Max.Y -= head
 	}
-	tiles := draw.Tiles{Rows: rows, Cols: cols, PadX: vg.Millimeter * 2, PadY: vg.Millimeter * 2,
-		PadTop: vg.Millimeter, PadBottom: vg.Millimeter, PadLeft: vg.Millimeter, PadRight: vg.Millimeter * 2}
+	tiles.Rows, tiles.Cols = rows, cols
 	canvases := gplot.Align(grid, tiles, dc)
 	for r := range grid {
 		for c := range grid[r] {

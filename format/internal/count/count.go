@@ -1,5 +1,3 @@
-// Package count has a writer that counts the bytes written through it, for
-// the zip encoders (.pt, .npz) that size a stored entry before writing it.
 package count
 
 import "io"
@@ -10,8 +8,22 @@ type Writer struct {
 	N int64
 }
 
+// Write writes p to W and counts what was written.
 func (c *Writer) Write(p []byte) (int, error) {
 	n, err := c.W.Write(p)
+	c.N += int64(n)
+	return n, err
+}
+
+// Reader passes reads from R and adds their length to N.
+type Reader struct {
+	R io.Reader
+	N int64
+}
+
+// Read reads from R into p and counts what was read.
+func (c *Reader) Read(p []byte) (int, error) {
+	n, err := c.R.Read(p)
 	c.N += int64(n)
 	return n, err
 }

@@ -2,13 +2,57 @@ package npy
 
 import (
 	"fmt"
-	"math"
+	"io"
 	"slices"
 	"sort"
 
-	"github.com/neuropil/neuropil/format/internal/coo"
+	"github.com/neuropil/neuropil/format/internal/check"
 	"github.com/neuropil/neuropil/sparse"
 )
+
+// EncodeNPZ writes m as scipy.sparse.save_npz writes a csr_matrix
+// (uncompressed; see NPZWriter.AddCSR). scipy.sparse.load_npz reads it
+// back.
+func EncodeNPZ(w io.Writer, m *sparse.CSR) error {
+	z := NewNPZWriter(w)
+	if err := z.AddCSR("", m); err != nil {
+		return err
+	}
+	return z.Close()
+}
+
+// AddCSR stores m in the layout of scipy.sparse.save_npz for a csr_matrix:
+// indices int32 [nnz], indptr int32 [rows+1], format b'csr' (0-d),
+// shape int64 [2] and data float32 [nnz], in scipy's order. With a prefix,
+// the records are PREFIX/indices, PREFIX/indptr, PREFIX/shape and
+// PREFIX/data, without a format record, so that one archive holds several
+// matrices and
+// scipy.sparse.csr_matrix((z["P/data"], z["P/indices"], z["P/indptr"]), shape=z["P/shape"])
+// rebuilds each (DecodeNPZ reads one back by its prefix as the key).
+func (z *NPZWriter) AddCSR(prefix string, m *sparse.CSR) error {
+	if err := m.Validate(); err != nil {
+		return fmt.Errorf("npy: encode: %w", err)
+	}
+	p := ""
+	if prefix != "" {
+		p = prefix + "/"
+	}
+	if err := z.Add(p+"indices", []int{len(m.ColIdx)}, m.ColIdx); err != nil {
+		return err
+	}
+	if err := z.Add(p+"indptr", []int{len(m.RowPtr)}, m.RowPtr); err != nil {
+		return err
+	}
+	if prefix == "" {
+		if err := z.Add("format", nil, []string{"csr"}); err != nil {
+			return err
+		}
+	}
+	if err := z.Add(p+"shape", []int{2}, []int64{int64(m.Rows), int64(m.Cols)}); err != nil {
+		return err
+	}
+	return z.Add(p+"data", []int{len(m.Val)}, m.Val)
+}
 
 // Matrices are decoded straight into their CSR: the elements of each
 // array are converted a chunk at a time (elemReader) into int32 indices,
@@ -19,147 +63,71 @@ import (
 //	canonical csr     nothing: indptr, indices and data decode into the CSR's slices
 //	canonical coo     nothing: the rows are counted into row pointers
 //	canonical csc     the per-row cursors of a counting scatter ([rows] int32)
-//	other sparse      the COO builder: [nnz] int32 rows and columns, float64 values
+//	other sparse      a sparse.COO: [nnz] int32 rows and columns, float64 values
 //	dense             the nonzeros collected in blocks before they are counted
 //
 // Canonical means scipy's has_canonical_format: indices strictly
 // increasing within each row (csr) or column (csc), coo sorted by row and
 // column without duplicates; the decoders check it as they read.
 
-// finite32 rounds v to float32 as the COO builder does: false for NaN,
-// infinite and beyond-float32 values.
-func finite32(v float64) (float32, bool) {
-	if math.IsNaN(v) || math.IsInf(v, 0) || math.Abs(v) > math.MaxFloat32 {
-		return 0, false
+// scipyFormat returns the save_npz format ("csr", "csc", "coo") or "" for
+// a plain np.savez archive.
+func (z *npz) scipyFormat() (string, error) {
+	if _, ok := z.records["format"]; !ok {
+		return z.implied, nil
 	}
-	return float32(v), true
+	a, err := z.array("format")
+	if err != nil {
+		return "", err
+	}
+	s, ok := a.Data.([]string)
+	if !ok || len(s) != 1 {
+		return "", FormatError(fmt.Sprintf("scipy format entry is %s %v, want a string", a.DType, a.Shape))
+	}
+	switch s[0] {
+	case "csr", "csc", "coo":
+		return s[0], nil
+	}
+	return "", UnsupportedError(fmt.Sprintf("scipy sparse format %q (known: csr, csc, coo)", s[0]))
 }
 
-// notFinite is the error for entry k at (i, j); the COO builder words it
-// the same way.
-func notFinite(k, i, j int, v float64) error {
-	return fmt.Errorf("npy: entry %d at (%d, %d) is %v: %w", k, i, j, v, sparse.ErrNotFinite)
+func (z *npz) shape() (rows, cols int, err error) {
+	a, err := z.array("shape")
+	if err != nil {
+		return 0, 0, err
+	}
+	s, err := a.Int64()
+	if err != nil || len(s) != 2 {
+		return 0, 0, FormatError(fmt.Sprintf("scipy shape is %s %v, want 2 integers", a.DType, a.Shape))
+	}
+	if err := check.Shape(s[0], s[1]); err != nil {
+		return 0, 0, FormatError(err.Error())
+	}
+	return int(s[0]), int(s[1]), nil
 }
 
-// tooMany reports a matrix of more entries than int32 indices reach.
-func tooMany(n int) error {
-	return UnsupportedError(fmt.Sprintf("matrix of %d entries (a CSR with int32 offsets holds at most %d)", n, coo.MaxDim))
-}
-
-// blockLen is the number of entries in each block of a dense decode.
-const blockLen = 1 << 16
-
-// blocks collects entries of unknown count in fixed-size blocks, so that
-// gathering them costs their size once, not the doubling of append.
-type blocks struct {
-	idx [][]int32
-	val [][]float32
-	n   int
-}
-
-func (b *blocks) add(j int32, v float32) {
-	if b.n%blockLen == 0 {
-		b.idx = append(b.idx, make([]int32, 0, blockLen))
-		b.val = append(b.val, make([]float32, 0, blockLen))
+// sparse decodes the scipy csr, csc or coo matrix of header h. A matrix
+// in canonical form is assembled directly when direct is true; any other
+// goes through sparse.COO (check.CSR), which sorts and sums duplicates. It
+// reports whether it took the direct path.
+func (z *npz) sparse(h MatrixHeader, direct bool) (*sparse.CSR, bool, error) {
+	data, err := z.entry("data")
+	if err != nil {
+		return nil, false, err
 	}
-	last := len(b.idx) - 1
-	b.idx[last] = append(b.idx[last], j)
-	b.val[last] = append(b.val[last], v)
-	b.n++
-}
-
-// decodeDense reads the elements of the 2-D numeric array of header h
-// from e as a CSR, zeros dropped. A Fortran-order array arrives column by
-// column and is scattered into rows.
-func decodeDense(e *elemReader, h Header) (*sparse.CSR, error) {
-	if len(h.Shape) != 2 {
-		return nil, FormatError(fmt.Sprintf("array of shape %v, want a 2-D matrix", h.Shape))
+	if len(data.h.Shape) != 1 || data.n != h.NNZ {
+		return nil, false, FormatError(fmt.Sprintf("scipy data has shape %v", data.h.Shape))
 	}
-	if err := coo.CheckShape(int64(h.Shape[0]), int64(h.Shape[1])); err != nil {
-		return nil, FormatError(err.Error())
+	if data.dt.kind == 'S' || data.dt.kind == 'U' {
+		return nil, false, FormatError(fmt.Sprintf("scipy data of dtype %s is not numeric", data.h.DType))
 	}
-	if !e.numeric() {
-		return nil, FormatError(fmt.Sprintf("array of dtype %s is not numeric", h.DType))
+	if h.NNZ > check.MaxEntries {
+		return nil, false, tooMany(h.NNZ)
 	}
-	rows, cols := h.Shape[0], h.Shape[1]
-	major, minor := rows, cols
-	if h.Fortran {
-		major, minor = cols, rows
+	if h.Format == "coo" {
+		return z.coo(h, data, direct)
 	}
-	lines := make([]int32, major+1) // entries of line i at [i+1], then offsets
-	var b blocks
-	buf := make([]float64, e.chunk())
-	i, j := 0, 0 // line and position in it of the next element
-	added := 0   // nonzeros before rounding: the builder's entry count
-	for e.left() > 0 {
-		m, err := e.floats(buf)
-		if err != nil {
-			return nil, err
-		}
-		for _, v := range buf[:m] {
-			if v != 0 {
-				f, ok := finite32(v)
-				if !ok {
-					r, c := i, j
-					if h.Fortran {
-						r, c = j, i
-					}
-					return nil, notFinite(added, r, c, v)
-				}
-				added++
-				if f != 0 {
-					if b.n == coo.MaxDim {
-						return nil, tooMany(b.n + 1)
-					}
-					b.add(int32(j), f)
-					lines[i+1]++
-				}
-			}
-			if j++; j == minor {
-				i, j = i+1, 0
-			}
-		}
-	}
-	for i := 0; i < major; i++ {
-		lines[i+1] += lines[i]
-	}
-	m := &sparse.CSR{Rows: rows, Cols: cols, ColIdx: make([]int32, b.n), Val: make([]float32, b.n)}
-	if !h.Fortran {
-		m.RowPtr = lines
-		p := 0
-		for k := range b.idx {
-			copy(m.ColIdx[p:], b.idx[k])
-			p += copy(m.Val[p:], b.val[k])
-			b.idx[k], b.val[k] = nil, nil
-		}
-		return m, nil
-	}
-	// Column-major: count the rows, then scatter column by column, which
-	// leaves every row's columns in increasing order.
-	m.RowPtr = make([]int32, rows+1)
-	for _, blk := range b.idx {
-		for _, r := range blk {
-			m.RowPtr[r+1]++
-		}
-	}
-	for r := 0; r < rows; r++ {
-		m.RowPtr[r+1] += m.RowPtr[r]
-	}
-	next := slices.Clone(m.RowPtr[:rows])
-	c, k := 0, int32(0)
-	for bi := range b.idx {
-		for t, r := range b.idx[bi] {
-			for lines[c+1] <= k {
-				c++
-			}
-			p := next[r]
-			next[r]++
-			m.ColIdx[p], m.Val[p] = int32(c), b.val[bi][t]
-			k++
-		}
-		b.idx[bi], b.val[bi] = nil, nil
-	}
-	return m, nil
+	return z.compressed(h, data, direct)
 }
 
 // ints returns the entry name, checked to be a 1-D integer array of n
@@ -178,62 +146,70 @@ func (z *npz) ints(name string, n int) (*entry, error) {
 	return e, nil
 }
 
-// sparse decodes the scipy csr, csc or coo matrix of header h. A matrix
-// in canonical form is assembled directly when direct is true; any other
-// goes through the COO builder, which sorts and sums duplicates. It
-// reports whether it took the direct path.
-func (z *npz) sparse(h MatrixHeader, direct bool) (*sparse.CSR, bool, error) {
-	data, err := z.entry("data")
-	if err != nil {
-		return nil, false, err
-	}
-	if len(data.h.Shape) != 1 || data.n != h.NNZ {
-		return nil, false, FormatError(fmt.Sprintf("scipy data has shape %v", data.h.Shape))
-	}
-	if data.dt.kind == 'S' || data.dt.kind == 'U' {
-		return nil, false, FormatError(fmt.Sprintf("scipy data of dtype %s is not numeric", data.h.DType))
-	}
-	if h.NNZ > coo.MaxDim {
-		return nil, false, tooMany(h.NNZ)
-	}
-	if h.Format == "coo" {
-		return z.coo(h, data, direct)
-	}
-	return z.compressed(h, data, direct)
-}
-
 // indexError reports entry k's index x outside the shape.
 func indexError(h MatrixHeader, k int, what string, x int64) error {
 	return FormatError(fmt.Sprintf("scipy %s entry %d has %s index %d, outside the shape %d×%d", h.Format, k, what, x, h.Rows, h.Cols))
+}
+
+// axes names the dimensions of a csr or csc matrix: the major one, which
+// indptr indexes (rows of a csr, columns of a csc), and the minor one,
+// which indices holds.
+type axes struct {
+	csr              bool
+	major, minor     int
+	majName, minName string
+}
+
+func axesOf(h MatrixHeader) axes {
+	if h.Format == "csr" {
+		return axes{true, h.Rows, h.Cols, "row", "column"}
+	}
+	return axes{false, h.Cols, h.Rows, "column", "row"}
 }
 
 // compressed decodes a csr or csc matrix: indptr [major+1] into row (or
 // column) offsets, indices [nnz] checked against the minor dimension and
 // for order, then the values.
 func (z *npz) compressed(h MatrixHeader, data *entry, direct bool) (*sparse.CSR, bool, error) {
-	csr := h.Format == "csr"
-	major, minor := h.Rows, h.Cols
-	majName, minName := "row", "column"
-	if !csr {
-		major, minor = h.Cols, h.Rows
-		majName, minName = "column", "row"
-	}
-	nnz := h.NNZ
-	ptrE, err := z.ints("indptr", major+1)
+	a := axesOf(h)
+	ptrE, err := z.ints("indptr", a.major+1)
 	if err != nil {
 		return nil, false, err
 	}
-	idxE, err := z.ints("indices", nnz)
+	idxE, err := z.ints("indices", h.NNZ)
 	if err != nil {
 		return nil, false, err
 	}
-	// The whole indptr first: its span, then its order, as a pointer
-	// beyond nnz followed by a decrease back to nnz would index past the
-	// indices. A value outside [0, nnz] breaks one or the other.
-	ptr := make([]int32, major+1)
+	ptr, err := readIndptr(ptrE, a, h.NNZ)
+	if err != nil {
+		return nil, false, err
+	}
+	idx, cnt, canonical, err := readIndices(idxE, ptr, a, h)
+	if err != nil {
+		return nil, false, err
+	}
+	if !direct || !canonical {
+		return buildCompressed(idxE, data, ptr, idx, a, h)
+	}
+	if a.csr {
+		m := &sparse.CSR{Rows: h.Rows, Cols: h.Cols, RowPtr: ptr, ColIdx: idx}
+		return m, true, values(m, data)
+	}
+	m, err := scatterCSC(idxE, data, ptr, cnt, h)
+	if err != nil {
+		return nil, false, err
+	}
+	return m, true, nil
+}
+
+// readIndptr reads the whole indptr first: its span, then its order, as a
+// pointer beyond nnz followed by a decrease back to nnz would index past
+// the indices. A value outside [0, nnz] breaks one or the other.
+func readIndptr(ptrE *entry, a axes, nnz int) ([]int32, error) {
+	ptr := make([]int32, a.major+1)
 	var first, last, prev int64
 	dec := -1
-	err = ptrE.eachInt(func(k int, v []int64) error {
+	err := ptrE.eachInt(func(k int, v []int64) error {
 		for t, x := range v {
 			p := k + t
 			if p == 0 {
@@ -249,30 +225,35 @@ func (z *npz) compressed(h MatrixHeader, data *entry, direct bool) (*sparse.CSR,
 		return nil
 	})
 	if err != nil {
-		return nil, false, err
+		return nil, err
 	}
 	last = prev
 	if first != 0 || last != int64(nnz) {
-		return nil, false, FormatError(fmt.Sprintf("scipy indptr spans [%d, %d], want [0, %d]", first, last, nnz))
+		return nil, FormatError(fmt.Sprintf("scipy indptr spans [%d, %d], want [0, %d]", first, last, nnz))
 	}
 	if dec >= 0 {
-		return nil, false, FormatError(fmt.Sprintf("scipy indptr decreases at %s %d", majName, dec))
+		return nil, FormatError(fmt.Sprintf("scipy indptr decreases at %s %d", a.majName, dec))
 	}
-	// The indices: into the column indices of a csr; counted by row for
-	// a csc, whose second pass scatters them.
-	var idx, cnt []int32
-	if csr {
-		idx = make([]int32, nnz)
+	return ptr, nil
+}
+
+// readIndices reads the indices, checked against the minor dimension:
+// into the column indices of a csr (idx); counted by row for a csc (cnt
+// [rows+1]), whose second pass scatters them. canonical reports whether
+// they increase strictly within each line.
+func readIndices(idxE *entry, ptr []int32, a axes, h MatrixHeader) (idx, cnt []int32, canonical bool, err error) {
+	if a.csr {
+		idx = make([]int32, h.NNZ)
 	} else {
-		cnt = make([]int32, minor+1)
+		cnt = make([]int32, a.minor+1)
 	}
-	canonical := true
+	canonical = true
 	line, prevX := 0, int64(-1)
 	err = idxE.eachInt(func(k0 int, v []int64) error {
 		for t, x := range v {
 			k := k0 + t
-			if x < 0 || x >= int64(minor) {
-				return indexError(h, k, minName, x)
+			if x < 0 || x >= int64(a.minor) {
+				return indexError(h, k, a.minName, x)
 			}
 			if int(ptr[line+1]) <= k {
 				for int(ptr[line+1]) <= k {
@@ -284,7 +265,7 @@ func (z *npz) compressed(h MatrixHeader, data *entry, direct bool) (*sparse.CSR,
 				canonical = false
 			}
 			prevX = x
-			if csr {
+			if a.csr {
 				idx[k] = int32(x)
 			} else {
 				cnt[x+1]++
@@ -292,52 +273,53 @@ func (z *npz) compressed(h MatrixHeader, data *entry, direct bool) (*sparse.CSR,
 		}
 		return nil
 	})
-	if err != nil {
-		return nil, false, err
-	}
-	if !direct || !canonical {
-		// The builder's triplets: the line of each entry and its index.
-		lines := make([]int32, nnz)
-		for i := 0; i < major; i++ {
-			for k := ptr[i]; k < ptr[i+1]; k++ {
-				lines[k] = int32(i)
-			}
+	return idx, cnt, canonical, err
+}
+
+// buildCompressed hands a csr or csc that is not canonical (or when the
+// direct path is off) to the builder: the line of each entry and its
+// index, read again for a csc.
+func buildCompressed(idxE, data *entry, ptr, idx []int32, a axes, h MatrixHeader) (*sparse.CSR, bool, error) {
+	lines := make([]int32, h.NNZ)
+	for i := 0; i < a.major; i++ {
+		for k := ptr[i]; k < ptr[i+1]; k++ {
+			lines[k] = int32(i)
 		}
-		if !csr {
-			cnt = nil
-			idx = make([]int32, nnz)
-			err := idxE.eachInt(func(k int, v []int64) error {
-				return reread(idx[k:], v, minor, h, k, minName)
-			})
-			if err != nil {
-				return nil, false, err
-			}
-		}
-		b := &coo.Builder{Rows: h.Rows, Cols: h.Cols, Row: lines, Col: idx}
-		if !csr {
-			b.Row, b.Col = idx, lines
-		}
-		return build(b, data)
 	}
-	m := &sparse.CSR{Rows: h.Rows, Cols: h.Cols}
-	if csr {
-		m.RowPtr, m.ColIdx = ptr, idx
-		return m, true, values(m, data)
+	if !a.csr {
+		idx = make([]int32, h.NNZ)
+		err := idxE.eachInt(func(k int, v []int64) error {
+			return reread(idx[k:], v, a.minor, h, k, a.minName)
+		})
+		if err != nil {
+			return nil, false, err
+		}
 	}
-	// csc: scatter column by column into the rows counted above.
+	b := &sparse.COO{Rows: h.Rows, Cols: h.Cols, Row: lines, Col: idx}
+	if !a.csr {
+		b.Row, b.Col = idx, lines
+	}
+	return build(b, data)
+}
+
+// scatterCSC assembles a canonical csc as a CSR: column by column, each
+// entry into the next slot of its row, whose counts (cnt [rows+1]) the
+// first pass over the indices took.
+func scatterCSC(idxE, data *entry, ptr, cnt []int32, h MatrixHeader) (*sparse.CSR, error) {
+	nnz := h.NNZ
 	for r := 0; r < h.Rows; r++ {
 		cnt[r+1] += cnt[r]
 	}
-	m.RowPtr, m.ColIdx, m.Val = cnt, make([]int32, nnz), make([]float32, nnz)
+	m := &sparse.CSR{Rows: h.Rows, Cols: h.Cols, RowPtr: cnt, ColIdx: make([]int32, nnz), Val: make([]float32, nnz)}
 	next := slices.Clone(m.RowPtr[:h.Rows])
 	is, err := idxE.open()
 	if err != nil {
-		return nil, false, err
+		return nil, err
 	}
 	defer is.close()
 	vs, err := data.open()
 	if err != nil {
-		return nil, false, err
+		return nil, err
 	}
 	defer vs.close()
 	ib, vb := make([]int64, is.chunk()), make([]float64, is.chunk())
@@ -345,11 +327,11 @@ func (z *npz) compressed(h MatrixHeader, data *entry, direct bool) (*sparse.CSR,
 	for k0 := 0; k0 < nnz; {
 		rs, err := is.readInts(ib)
 		if err != nil {
-			return nil, false, err
+			return nil, err
 		}
 		vals, err := vs.readFloats(vb[:len(rs)])
 		if err != nil {
-			return nil, false, err
+			return nil, err
 		}
 		for t, v := range vals {
 			k := k0 + t
@@ -358,11 +340,11 @@ func (z *npz) compressed(h MatrixHeader, data *entry, direct bool) (*sparse.CSR,
 			}
 			r := rs[t]
 			if r < 0 || r >= int64(h.Rows) { // checked in the first pass: a file changed since
-				return nil, false, indexError(h, k, "row", r)
+				return nil, indexError(h, k, "row", r)
 			}
-			f, ok := finite32(v)
+			f, ok := check.Float32(v)
 			if !ok {
-				return nil, false, notFinite(k, int(r), c, v)
+				return nil, notFinite(k, int(r), c, v)
 			}
 			if f == 0 {
 				zeros++
@@ -374,15 +356,15 @@ func (z *npz) compressed(h MatrixHeader, data *entry, direct bool) (*sparse.CSR,
 		k0 += len(rs)
 	}
 	if err := is.finish(); err != nil {
-		return nil, false, err
+		return nil, err
 	}
 	if err := vs.finish(); err != nil {
-		return nil, false, err
+		return nil, err
 	}
 	if zeros > 0 {
 		compact(m)
 	}
-	return m, true, nil
+	return m, nil
 }
 
 // coo decodes a coo matrix: row and col [nnz] checked against the shape
@@ -453,7 +435,7 @@ func (z *npz) coo(h MatrixHeader, data *entry, direct bool) (*sparse.CSR, bool, 
 		if err != nil {
 			return nil, false, err
 		}
-		return build(&coo.Builder{Rows: h.Rows, Cols: h.Cols, Row: row, Col: col}, data)
+		return build(&sparse.COO{Rows: h.Rows, Cols: h.Cols, Row: row, Col: col}, data)
 	}
 	for i := 0; i < h.Rows; i++ {
 		ptr[i+1] += ptr[i]
@@ -475,7 +457,7 @@ func reread(dst []int32, v []int64, lim int, h MatrixHeader, k int, what string)
 }
 
 // build reads the values of data as float64 into b and returns its CSR.
-func build(b *coo.Builder, data *entry) (*sparse.CSR, bool, error) {
+func build(b *sparse.COO, data *entry) (*sparse.CSR, bool, error) {
 	b.Val = make([]float64, data.n)
 	err := data.eachFloat(func(k int, v []float64) error {
 		copy(b.Val[k:], v)
@@ -484,7 +466,7 @@ func build(b *coo.Builder, data *entry) (*sparse.CSR, bool, error) {
 	if err != nil {
 		return nil, false, err
 	}
-	m, err := b.CSR()
+	m, err := check.CSR(b)
 	if err != nil {
 		return nil, false, fmt.Errorf("npy: %w", err)
 	}
@@ -498,7 +480,7 @@ func values(m *sparse.CSR, data *entry) error {
 	zeros := 0
 	err := data.eachFloat(func(k int, v []float64) error {
 		for t, x := range v {
-			f, ok := finite32(x)
+			f, ok := check.Float32(x)
 			if !ok {
 				i := sort.Search(m.Rows, func(i int) bool { return int(m.RowPtr[i+1]) > k+t })
 				return notFinite(k+t, i, int(m.ColIdx[k+t]), x)
@@ -519,7 +501,7 @@ func values(m *sparse.CSR, data *entry) error {
 	return nil
 }
 
-// compact drops the zero values of m in place; like the COO builder it
+// compact drops the zero values of m in place; like sparse.COO.ToCSR it
 // copies the slices when they would waste more than half their room.
 func compact(m *sparse.CSR) {
 	n := len(m.Val)

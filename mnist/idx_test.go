@@ -6,6 +6,7 @@ import (
 	"errors"
 	"io"
 	"math"
+	"runtime"
 	"testing"
 )
 
@@ -69,6 +70,39 @@ func TestReadErrors(t *testing.T) {
 	}
 }
 
+// A header that declares gigabytes in a file of a few bytes is an early
+// end of input, found without allocating the declared size (the fuzzer
+// found a 16-byte file that made ReadImages allocate 2 GB).
+func TestDeclaredSizeNotAllocated(t *testing.T) {
+	b := []byte("\x00\x00\x08\x03\x00\x30\x30\x30\x00\x00\x00\x0f\x00\x00\x00\x30")
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	_, err := ReadImages(bytes.NewReader(b), nil)
+	runtime.ReadMemStats(&after)
+	if !errors.Is(err, io.ErrUnexpectedEOF) {
+		t.Fatalf("error %v, want io.ErrUnexpectedEOF", err)
+	}
+	if d := after.TotalAlloc - before.TotalAlloc; d > 16<<20 {
+		t.Errorf("allocated %d bytes for a 16-byte file", d)
+	}
+	if _, err := ReadLabels(bytes.NewReader([]byte("\x00\x00\x08\x01\x0f\xff\xff\xff"))); !errors.Is(err, io.ErrUnexpectedEOF) {
+		t.Errorf("labels: error %v, want io.ErrUnexpectedEOF", err)
+	}
+}
+
+func FuzzReadImages(f *testing.F) {
+	f.Add(idx([]uint32{2, 2, 2}, make([]byte, 8)))
+	f.Add(gz(idx([]uint32{1, 3, 1}, []byte{1, 2, 3})))
+	f.Add(idx([]uint32{3}, []byte{1, 2, 3}))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		im, err := ReadImages(bytes.NewReader(b), nil)
+		if err == nil && len(im.Pix) != im.N*im.Rows*im.Cols {
+			t.Fatal("inconsistent image set")
+		}
+		ReadLabels(bytes.NewReader(b))
+	})
+}
+
 func TestNormalizeAndBatches(t *testing.T) {
 	d := make([]float32, 2)
 	NormalizeTo(d, []uint8{0, 255})
@@ -91,35 +125,4 @@ func TestNormalizeAndBatches(t *testing.T) {
 	if c := Batches(10, 4, 1); c[0][0] != b[0][0] || c[1][1] != b[1][1] {
 		t.Error("not reproducible")
 	}
-}
-
-// TestRealMNIST reads the files the GoMNIST module ships.
-func TestRealMNIST(t *testing.T) {
-	dir, err := DefaultDir()
-	if err != nil {
-		t.Skip(err)
-	}
-	im, labels, err := Load(dir, Test, []int{0, 1, 9999})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if im.Rows != 28 || im.Cols != 28 || im.N != 3 {
-		t.Fatalf("shape %d×%d×%d", im.N, im.Rows, im.Cols)
-	}
-	// The first test digits of MNIST are 7, 2; the last is 6.
-	if labels[0] != 7 || labels[1] != 2 || labels[2] != 6 {
-		t.Errorf("labels %v", labels)
-	}
-	n, err := Count(mustFiles(t, dir, Train))
-	if err != nil || n != 60000 {
-		t.Errorf("train count %d, %v", n, err)
-	}
-}
-
-func mustFiles(t *testing.T, dir string, s Split) string {
-	p, _, err := Files(dir, s)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return p
 }

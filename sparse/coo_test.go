@@ -1,19 +1,16 @@
-package coo
+package sparse
 
 import (
-	"errors"
 	"math"
 	"math/rand/v2"
 	"runtime"
 	"slices"
 	"testing"
-
-	"github.com/neuropil/neuropil/sparse"
 )
 
-func TestCSRSumsInFloat64(t *testing.T) {
+func TestCOOSumsInFloat64(t *testing.T) {
 	for _, sorted := range []bool{false, true} {
-		b := New(3, 4, 0)
+		b := NewCOO(3, 4, 0)
 		if sorted {
 			b.Add(0, 1, 1)
 			b.Add(1, 0, 2)
@@ -29,10 +26,7 @@ func TestCSRSumsInFloat64(t *testing.T) {
 			b.Add(1, 3, 0.5)
 			b.Add(1, 3, -0.5)
 		}
-		m, err := b.CSR()
-		if err != nil {
-			t.Fatal(err)
-		}
+		m := b.ToCSR()
 		if err := m.Validate(); err != nil {
 			t.Fatal(err)
 		}
@@ -48,39 +42,11 @@ func TestCSRSumsInFloat64(t *testing.T) {
 	}
 }
 
-func TestCSRRejectsNonFinite(t *testing.T) {
-	for _, v := range []float64{math.NaN(), math.Inf(1), 1e39} {
-		b := New(2, 2, 0)
-		b.Add(0, 0, v)
-		if _, err := b.CSR(); !errors.Is(err, sparse.ErrNotFinite) {
-			t.Errorf("%v: err %v", v, err)
-		}
-	}
-	b := New(2, 2, 0)
-	b.Add(0, 1, 3e38)
-	b.Add(0, 1, 3e38)
-	b.Add(0, 0, 1)
-	if _, err := b.CSR(); !errors.Is(err, sparse.ErrNotFinite) {
-		t.Errorf("overflowing sum: err %v", err)
-	}
-}
-
-func TestCheckShape(t *testing.T) {
-	for _, s := range [][2]int64{{-1, 2}, {2, -1}, {MaxShape + 1, 1}, {1, 1 << 40}} {
-		if CheckShape(s[0], s[1]) == nil {
-			t.Errorf("%v accepted", s)
-		}
-	}
-	if err := CheckShape(47521, MaxShape); err != nil {
-		t.Error(err)
-	}
-}
-
 // With KeepZeros, explicit zeros and duplicates that cancel stay entries,
 // on the sorted fast path and on the sorting path.
-func TestCSRKeepZeros(t *testing.T) {
+func TestCOOKeepZeros(t *testing.T) {
 	for _, sorted := range []bool{false, true} {
-		b := New(2, 3, 0)
+		b := NewCOO(2, 3, 0)
 		b.KeepZeros = true
 		if sorted {
 			b.Add(0, 0, 0)
@@ -92,14 +58,11 @@ func TestCSRKeepZeros(t *testing.T) {
 			b.Add(0, 0, 0)
 			b.Add(1, 1, -0.5)
 		}
-		m, err := b.CSR()
-		if err != nil {
-			t.Fatal(err)
-		}
+		m := b.ToCSR()
 		if err := m.Validate(); err != nil {
 			t.Fatal(err)
 		}
-		want := &sparse.CSR{Rows: 2, Cols: 3, RowPtr: []int32{0, 2, 3}, ColIdx: []int32{0, 2, 1}, Val: []float32{0, 1, 0}}
+		want := &CSR{Rows: 2, Cols: 3, RowPtr: []int32{0, 2, 3}, ColIdx: []int32{0, 2, 1}, Val: []float32{0, 1, 0}}
 		if !slices.Equal(m.RowPtr, want.RowPtr) || !slices.Equal(m.ColIdx, want.ColIdx) || !slices.Equal(m.Val, want.Val) {
 			t.Errorf("sorted %v: %+v, want %+v", sorted, m, want)
 		}
@@ -110,26 +73,23 @@ func TestCSRKeepZeros(t *testing.T) {
 // of each position's values in float64 in the order added, rounded once,
 // zeros dropped unless kept, columns sorted; for inputs whose Row and Col
 // share an array too.
-func TestCSRMatchesReference(t *testing.T) {
+func TestCOOMatchesReference(t *testing.T) {
 	rng := rand.New(rand.NewPCG(5, 6))
 	for trial := 0; trial < 200; trial++ {
 		rows, cols := 1+rng.IntN(30), 1+rng.IntN(30)
 		n := rng.IntN(300)
-		b := New(rows, cols, n)
+		b := NewCOO(rows, cols, n)
 		type key struct{ i, j int32 }
 		sums := map[key]float64{}
 		for range n {
 			i, j := int32(rng.IntN(rows)), int32(rng.IntN(cols))
 			v := float64(rng.IntN(7)-3) * math.Pow(10, float64(rng.IntN(17)-8))
-			b.Add(i, j, v)
+			b.Add(int(i), int(j), v)
 			sums[key{i, j}] += v
 		}
 		keep := trial%3 == 0
 		b.KeepZeros = keep
-		m, err := b.CSR()
-		if err != nil {
-			t.Fatal(err)
-		}
+		m := b.ToCSR()
 		if err := m.Validate(); err != nil && !keep {
 			t.Fatal(err)
 		}
@@ -161,11 +121,8 @@ func TestCSRMatchesReference(t *testing.T) {
 	}
 	// Row and Col in one array (a diagonal written as (k, k)).
 	idx := []int32{2, 0, 1, 2}
-	b := &Builder{Rows: 3, Cols: 3, Row: idx, Col: idx, Val: []float64{1, 2, 3, 4}}
-	m, err := b.CSR()
-	if err != nil {
-		t.Fatal(err)
-	}
+	b := &COO{Rows: 3, Cols: 3, Row: idx, Col: idx, Val: []float64{1, 2, 3, 4}}
+	m := b.ToCSR()
 	if want := []float32{2, 0, 0, 0, 3, 0, 0, 0, 5}; !slices.Equal(m.Dense(), want) {
 		t.Errorf("shared Row/Col: %v, want %v", m.Dense(), want)
 	}
@@ -173,25 +130,76 @@ func TestCSRMatchesReference(t *testing.T) {
 
 // The general path allocates little beyond its input: the permutation and
 // the row pointers, not a second copy of the entries.
-func TestCSRReusesItsInput(t *testing.T) {
+func TestCOOReusesItsInput(t *testing.T) {
 	const rows, n = 1000, 200000
 	rng := rand.New(rand.NewPCG(7, 8))
-	b := New(rows, rows, n)
+	b := NewCOO(rows, rows, n)
 	for range n {
-		b.Add(int32(rng.IntN(rows)), int32(rng.IntN(rows)), 1+rng.Float64())
+		b.Add(rng.IntN(rows), rng.IntN(rows), 1+rng.Float64())
 	}
 	var before, after runtime.MemStats
 	runtime.ReadMemStats(&before)
-	m, err := b.CSR()
+	m := b.ToCSR()
 	runtime.ReadMemStats(&after)
-	if err != nil {
-		t.Fatal(err)
-	}
 	alloc := after.TotalAlloc - before.TotalAlloc
 	if limit := uint64(6*n + 16*rows + 1<<16); alloc > limit {
-		t.Errorf("CSR allocated %d bytes for %d entries (limit %d): it copies the entries", alloc, n, limit)
+		t.Errorf("ToCSR allocated %d bytes for %d entries (limit %d): it copies the entries", alloc, n, limit)
 	}
 	if m.NNZ() == 0 {
 		t.Fatal("empty result")
+	}
+}
+
+func TestCOOToCSRSumsDuplicatesDropsZeros(t *testing.T) {
+	c := NewCOO(3, 4, 0)
+	c.Add(2, 1, 1.5)
+	c.Add(0, 3, 2)
+	c.Add(2, 1, 0.5)
+	c.Add(1, 0, 0)    // explicit zero
+	c.Add(0, 0, 1)    // cancels
+	c.Add(0, 0, -1)   // with this one
+	c.Add(0, 2, -3.0) // kept
+	a := c.ToCSR()
+	if err := a.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	if a.NNZ() != 3 {
+		t.Fatalf("nnz = %d, want 3", a.NNZ())
+	}
+	want := map[[2]int]float32{{2, 1}: 2, {0, 3}: 2, {0, 2}: -3}
+	for k, v := range want {
+		if got := a.At(k[0], k[1]); got != v {
+			t.Errorf("At%v = %v, want %v", k, got, v)
+		}
+	}
+	if a.At(1, 0) != 0 || a.At(0, 0) != 0 {
+		t.Error("zeros kept")
+	}
+}
+
+// ToCSR does not check values: a NaN stays NaN and a sum of duplicates
+// beyond float32 becomes +Inf, on both paths (the decoders' checks in
+// format/internal/check rely on this).
+func TestCOONonFinitePassThrough(t *testing.T) {
+	for _, sorted := range []bool{false, true} {
+		c := NewCOO(2, 2, 0)
+		if sorted {
+			c.Add(0, 0, math.NaN())
+			c.Add(1, 1, math.Inf(1))
+		} else {
+			c.Add(1, 1, 3e38)
+			c.Add(0, 0, math.NaN())
+			c.Add(1, 1, 3e38)
+		}
+		a := c.ToCSR()
+		if v := a.At(0, 0); !math.IsNaN(float64(v)) {
+			t.Errorf("sorted %v: NaN became %v", sorted, v)
+		}
+		if v := a.At(1, 1); !math.IsInf(float64(v), 1) {
+			t.Errorf("sorted %v: %v, want +Inf", sorted, v)
+		}
+		if c.Len() != 0 {
+			t.Errorf("sorted %v: builder holds %d triplets after ToCSR", sorted, c.Len())
+		}
 	}
 }
