@@ -59,7 +59,7 @@ func (f *fixture) config(t *testing.T) model.Config {
 	t.Helper()
 	c := sparse.NewCOO(f.N, f.N, len(f.Vals))
 	for k := range f.Vals {
-		c.Add(f.Rows[k], f.Cols[k], f.Vals[k])
+		c.Add(f.Rows[k], f.Cols[k], float64(f.Vals[k]))
 	}
 	phi, err := model.ParseNonlinearity(f.Nonlinearity)
 	if err != nil {
