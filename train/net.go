@@ -67,7 +67,7 @@ func newNet[T ode.Float](m *Model, p [numParams][]T, batch, workers int) *net[T]
 	}
 	w = max(1, min(w, n))
 	nt.wParts = sparse.SplitByNNZ(m.W.RowPtr, w)
-	nt.tRowPtr, nt.tCol, nt.tPerm = transposeMap(m.W)
+	nt.tRowPtr, nt.tCol, nt.tPerm = m.W.TransposeMap()
 	nt.tParts = sparse.SplitByNNZ(nt.tRowPtr, w)
 	nt.eParts = evenParts(n, w)
 	nt.wEff = make([]T, len(m.W.ColIdx))
@@ -86,31 +86,6 @@ func newNet[T ode.Float](m *Model, p [numParams][]T, batch, workers int) *net[T]
 	nt.tmp = make([]T, n*batch)
 	nt.rd.init(m, batch)
 	return nt
-}
-
-// transposeMap returns the structure of aᵀ: row pointers, column indices
-// (rows of a) and for each transposed entry the index of its entry in a.
-func transposeMap(a *sparse.CSR) (rowPtr, col, perm []int32) {
-	rowPtr = make([]int32, a.Cols+1)
-	col = make([]int32, len(a.ColIdx))
-	perm = make([]int32, len(a.ColIdx))
-	for _, j := range a.ColIdx {
-		rowPtr[j+1]++
-	}
-	for j := 0; j < a.Cols; j++ {
-		rowPtr[j+1] += rowPtr[j]
-	}
-	next := append([]int32(nil), rowPtr[:a.Cols]...)
-	for i := 0; i < a.Rows; i++ {
-		for k := a.RowPtr[i]; k < a.RowPtr[i+1]; k++ {
-			j := a.ColIdx[k]
-			q := next[j]
-			next[j]++
-			col[q] = int32(i)
-			perm[q] = k
-		}
-	}
-	return rowPtr, col, perm
 }
 
 func (nt *net[T]) close() {
@@ -161,7 +136,7 @@ func (nt *net[T]) setInput(x []T) {
 		}
 	}
 	inp := nt.m.Input
-	spmmRows(nt.drive, inp.RowPtr, inp.ColIdx, nt.p[PInput], nt.x, b, 0, nt.n)
+	sparse.MulRowsTo(nt.drive, inp.RowPtr, inp.ColIdx, nt.p[PInput], nt.x, b, 0, nt.n)
 	bias := nt.p[PBias]
 	for i := 0; i < nt.n; i++ {
 		for s := 0; s < b; s++ {
@@ -219,7 +194,7 @@ func (nt *net[T]) eval(k, z, d, y []T, haveZ bool) {
 	post := func(r0, r1 int) {
 		if !haveZ {
 			if !fused {
-				spmmRows(z, nt.m.W.RowPtr, nt.m.W.ColIdx, nt.wEff, y, b, r0, r1)
+				sparse.MulRowsTo(z, nt.m.W.RowPtr, nt.m.W.ColIdx, nt.wEff, y, b, r0, r1)
 			}
 			zz, dr := z[r0*b:r1*b], nt.drive[r0*b:r1*b]
 			for q := range zz {
@@ -501,24 +476,11 @@ func (nt *net[T]) vjp(dst, gz []T, i int) {
 		gw = nt.gwT
 	}
 	nt.pool.each(nt.tParts, func(r0, r1 int) {
-		if !nt.fastBack(dst, gw, gz, yi, r0, r1) {
-			backRows(dst, gw, nt.tRowPtr, nt.tCol, nt.wT, gz, yi, b, r0, r1)
-		}
+		sparse.MulGradRowsTo(dst, gw, nt.tRowPtr, nt.tCol, nt.wT, gz, yi, b, r0, r1)
 		for q := r0 * b; q < r1*b; q++ {
 			dst[q] -= kb[q] * nt.invTau[q/b]
 		}
 	})
-}
-
-// fastBack runs rows [r0, r1) of backRows with the assembly kernel when
-// there is one for the element type and batch, and reports whether it did.
-func (nt *net[T]) fastBack(dst, gw, gz, y []T, r0, r1 int) bool {
-	d32, ok := any(dst).([]float32)
-	if !ok || nt.batch != 8 {
-		return false
-	}
-	return backRows8Fast(d32, any(gw).([]float32), nt.tRowPtr, nt.tCol, any(nt.wT).([]float32),
-		any(gz).([]float32), any(y).([]float32), r0, r1)
 }
 
 // finish turns the accumulated sums into parameter gradients.
