@@ -3,7 +3,6 @@ package opticlobe
 import (
 	"fmt"
 	"math"
-	"strings"
 
 	"github.com/neuropil/neuropil/ode"
 )
@@ -22,7 +21,7 @@ const (
 // 1 s, output at every step, after 1 s of relaxation under grey 0.5, with
 // the default parameters.
 type Settings struct {
-	Method string  // ode method: "euler" (default), "rk4" or "dopri5"
+	Method string  // ode method (see ode.Names): "euler" (default), "rk4", "dopri5", "bosh3"
 	Dt     float64 // fixed-step methods: step, s; 0: 0.02; above 1/50 s a warning (flyvis trains at 1/50 s)
 	Atol   float64 // dopri5 tolerances; 0: the ode defaults
 	Rtol   float64
@@ -88,10 +87,11 @@ func Simulate(net *Network, frames []float32, nframes, batch int, s Settings) (*
 	if s.Method == "" {
 		s.Method = "euler"
 	}
-	if err := ode.CheckMethod(s.Method); err != nil {
+	m, err := ode.Lookup(s.Method)
+	if err != nil {
 		return nil, fmt.Errorf("opticlobe: %w", err)
 	}
-	fixed := !strings.EqualFold(s.Method, "dopri5")
+	fixed := !m.Adaptive()
 	var res Result
 	if s.Dt == 0 {
 		s.Dt = DefaultDt

@@ -63,7 +63,7 @@ func simulateOpticLobe(args []string, stdout, stderr io.Writer) error {
 	fs.IntVar(&f.batch, "batch", 0, "batch size (default: 8 MNIST digits, or 1 for --image, --movie, --flash)")
 	fs.Float64Var(&f.duration, "duration", opticlobe.DefaultDuration, "seconds of stimulus")
 	fs.Float64Var(&f.dt, "dt", opticlobe.DefaultDt, "fixed-step solvers: step in seconds (flyvis: 0.02; a warning above)")
-	fs.StringVar(&f.solver, "solver", "euler", "solver: "+strings.Join(ode.Methods, ", ")+" (euler is the flyvis integrator)")
+	fs.StringVar(&f.solver, "solver", "euler", "solver: "+strings.Join(ode.Names(), ", ")+" (euler is the flyvis integrator)")
 	fs.Float64Var(&f.rtol, "rtol", 0, "dopri5 relative tolerance (default 1e-3)")
 	fs.Float64Var(&f.atol, "atol", 0, "dopri5 absolute tolerance (default 1e-6)")
 	fs.IntVar(&f.evals, "evals", 0, "output times evenly spaced over [0, duration] (default: one per dt)")

@@ -76,7 +76,7 @@ func runSimulate(args []string, stdout, stderr io.Writer) error {
 	fs.Float64Var(&f.atol, "atol", ode.DefaultAtol, "dopri5 absolute tolerance")
 	fs.Float64Var(&f.tau, "tau", 1, "time constant (all neurons)")
 	fs.StringVar(&f.model, "model", "ode", "model: ode (bioplnn's ConnectomeODERNN), optic-lobe (flyvis; see simulate --model optic-lobe -h) or rnn (its discrete ConnectomeRNN, one step per input frame; --evals must equal the number of frames, times are 1..frames)")
-	fs.StringVar(&f.solver, "solver", "dopri5", "solver: "+strings.Join(ode.Methods, ", "))
+	fs.StringVar(&f.solver, "solver", "dopri5", "solver: "+strings.Join(ode.Names(), ", "))
 	fs.StringVar(&f.nonlinearity, "nonlinearity", "sigmoid", "nonlinearity or comma-separated chain: identity, sigmoid, tanh, relu, softplus, elu, leakyrelu")
 	fs.StringVar(&f.out, "out", "out", "output directory")
 	fs.Uint64Var(&f.seed, "seed", 0, "seed for the MNIST batch, input neurons and traced neurons")
@@ -476,7 +476,7 @@ func simulate(f *simulateFlags, stdout, stderr io.Writer) (err error) {
 	if f.model == "rnn" {
 		s.T0, s.T1 = 0, float64(frames) // time counts frames: h_k is the state after frame k
 	}
-	if s.Solver == "dopri5" && f.steps == 0 && f.dt == 0 {
+	if m, err := ode.Lookup(s.Solver); err == nil && m.Adaptive() && f.steps == 0 && f.dt == 0 {
 		s.Rtol, s.Atol = f.rtol, f.atol
 	}
 	if err := out.writeSummary(s); err != nil {
