@@ -71,9 +71,9 @@ type TrainableRNN[T ode.Float] struct {
 	x, drive, gzSum      []T     // [inputs][batch] input; [neurons][batch] W_ih x + b, Σ ∂L/∂z
 	prod                 *sparse.Product
 
-	z     [][]T // [slots][neurons][batch]
-	ys    [][]T // [slots] the state each slot was linearised at (the caller's)
-	ks    [][]T // [slots] its slope (the caller's)
+	z  [][]T // [slots][neurons][batch]
+	ys [][]T // [slots] the state each slot was linearised at (the caller's)
+	ks [][]T // [slots] its slope (the caller's)
 }
 
 // NewTrainable prepares the model of cfg for the given batch size. It

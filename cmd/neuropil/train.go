@@ -19,6 +19,7 @@ import (
 	"github.com/neuropil/neuropil/internal/progress"
 	"github.com/neuropil/neuropil/mnist"
 	"github.com/neuropil/neuropil/model"
+	"github.com/neuropil/neuropil/ode"
 	"github.com/neuropil/neuropil/plot"
 	"github.com/neuropil/neuropil/train"
 	"gonum.org/v1/plot/vg"
@@ -79,7 +80,7 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 	fs.Uint64Var(&s.Seed, "seed", 0, "seed: model initialisation, shuffling, dropout")
 	fs.IntVar(&s.TrainLimit, "train-limit", 0, "use the first N training images (0: all 60000)")
 	fs.IntVar(&s.TestLimit, "test-limit", 0, "evaluate on the first N test images (0: all 10000)")
-	fs.StringVar(&s.Solver, "solver", "euler", "solver: "+strings.Join(train.Methods, ", "))
+	fs.StringVar(&s.Solver, "solver", "euler", "solver: "+strings.Join(ode.Names(), ", "))
 	fs.IntVar(&s.Steps, "steps", 20, "fixed-step solvers: steps over [0, t1]")
 	fs.Float64Var(&s.T1, "t1", 1, "end time of the integration")
 	fs.StringVar(&s.Loss, "loss", "last", "loss on the last output time (last) or averaged over every step's end (all)")
@@ -265,8 +266,8 @@ func (s *trainSettings) check() error {
 
 func (s *trainSettings) solve() (train.Solve, error) {
 	sv := train.Solve{Method: s.Solver, Steps: s.Steps, T1: s.T1, LossAll: s.Loss == "all", StoreZ: s.StoreZ}
-	if strings.EqualFold(s.Solver, "dopri5") {
-		sv.Steps = 0
+	if m, err := ode.Lookup(s.Solver); err == nil && m.Adaptive() {
+		sv.Steps = 0 // --steps is for fixed-step methods
 	}
 	if _, err := sv.EvalCount(); err != nil {
 		return sv, fmt.Errorf("--solver/--steps/--t1: %w", err)
