@@ -126,14 +126,9 @@ func (c *TrainableConfig[T]) check() error {
 	n := c.W.Rows
 	nt := n
 	if c.NeuronType != nil {
-		if len(c.NeuronType) != n {
-			return fmt.Errorf("model: %d neuron types for %d neurons", len(c.NeuronType), n)
-		}
 		nt = len(c.Tau)
-		for i, t := range c.NeuronType {
-			if t < 0 || int(t) >= nt {
-				return fmt.Errorf("model: neuron %d has type %d of %d", i, t, nt)
-			}
+		if err := CheckTypes(c.NeuronType, n, nt); err != nil {
+			return fmt.Errorf("model: %w", err)
 		}
 	}
 	if len(c.HH) != c.W.NNZ() || len(c.IH) != c.Input.NNZ() || len(c.Bias) != n || len(c.Tau) != nt {
@@ -142,6 +137,20 @@ func (c *TrainableConfig[T]) check() error {
 	}
 	if c.Dale && len(c.Sign) != n {
 		return fmt.Errorf("model: dale variant needs one sign per neuron, got %d for %d", len(c.Sign), n)
+	}
+	return nil
+}
+
+// CheckTypes returns an error unless types holds one type in [0, nTypes)
+// for each of n neurons.
+func CheckTypes(types []int32, n, nTypes int) error {
+	if len(types) != n {
+		return fmt.Errorf("%d neuron types for %d neurons", len(types), n)
+	}
+	for i, t := range types {
+		if t < 0 || int(t) >= nTypes {
+			return fmt.Errorf("neuron %d has type %d of %d", i, t, nTypes)
+		}
 	}
 	return nil
 }
