@@ -54,5 +54,6 @@
 // []float32 aligned with its CSR Val: the sparsity pattern never changes.
 //
 // The engine is generic over float32 and float64: float32 with parallel
-// kernels (package sparse, on the team of internal/team) for training, float64 for finite-difference checks.
+// kernels (package sparse, on the team of internal/team) for training,
+// float64 for finite-difference checks.
 package train
