@@ -97,36 +97,8 @@ func (a Activation) apply(v []float32) {
 }
 
 // Derivative returns d phi/dz given z and phi(z) for one activation: what
-// backpropagation needs.
-func (a Activation) Derivative(z, y float32) float32 {
-	switch a {
-	case Sigmoid:
-		return y * (1 - y)
-	case Tanh:
-		return 1 - y*y
-	case ReLU:
-		if z > 0 {
-			return 1
-		}
-		return 0
-	case Softplus:
-		if z > 20 {
-			return 1
-		}
-		return sigmoid32(z)
-	case ELU:
-		if z < 0 {
-			return y + 1
-		}
-		return 1
-	case LeakyReLU:
-		if z < 0 {
-			return 0.01
-		}
-		return 1
-	}
-	return 1
-}
+// backpropagation needs (Slope in float32).
+func (a Activation) Derivative(z, y float32) float32 { return Slope(a, z, y) }
 
 // exp32 is exp for float32 with a relative error of about 2 ulp: range
 // reduction x = n·ln2 + r with ln2 split in two parts (Cody & Waite), a

@@ -1,10 +1,5 @@
 package ode
 
-import (
-	"fmt"
-	"strings"
-)
-
 // Float is the element type of a state: float32 for simulation (what
 // PyTorch uses), float64 for checks that need more precision.
 type Float interface{ ~float32 | ~float64 }
@@ -41,20 +36,33 @@ type Problem[T Float] struct {
 	// the rows are still in cache and in parallel, instead of in extra
 	// passes over the state.
 	FBlocks func(dydt, y []T, t []float64, post func(r0, r1 int))
+
+	// Record, when not nil, is called after every iteration of an adaptive
+	// solve (every step of a fixed one) in which some sample took a step,
+	// with the state after it ([dim][batch], valid only during the call),
+	// each sample's time after it, and the step each sample took (0 for a
+	// sample that rejected its step or had finished). Training keeps these
+	// to replay the accepted steps backwards.
+	Record func(y []T, t, h []float64)
 }
 
 // Settings choose and tune the method. The zero value means dopri5 with
 // the defaults documented on each field.
 type Settings struct {
-	Method string  // "dopri5" (default), "rk4" or "euler"; dopri5 with Steps or Dt takes fixed steps without error control
-	Steps  int     // fixed-step methods: number of steps over [T0, T1]
-	Dt     float64 // fixed-step methods: step size (used when Steps is 0); neither: one step per output interval
+	Method string  // a registered method (see Names), "" for dopri5; an adaptive method with Steps or Dt takes fixed steps without error control
+	Steps  int     // fixed steps: number of steps over [T0, T1]
+	Dt     float64 // fixed steps: step size (used when Steps is 0); neither, for a fixed-step method: one step per output interval
 
-	Atol      float64 // dopri5 absolute tolerance, default 1e-6 (torchode, bioplnn)
-	Rtol      float64 // dopri5 relative tolerance, default 1e-3
-	FirstStep float64 // dopri5 initial step; 0: chosen automatically (Hairer, Nørsett & Wanner II.4)
+	Atol      float64 // adaptive: absolute tolerance, default 1e-6 (torchode, bioplnn)
+	Rtol      float64 // adaptive: relative tolerance, default 1e-3
+	FirstStep float64 // adaptive: initial step; 0: chosen automatically (Hairer, Nørsett & Wanner II.4)
 	MaxSteps  int     // step budget (accepted + rejected, per sample; fixed steps are counted before the first); 0: 100000
-	Shared    bool    // dopri5: one step size for the whole batch instead of one per sample
+	Shared    bool    // adaptive: one step size for the whole batch instead of one per sample
+
+	// StepToOutputs makes steps end on every output time, and the outputs
+	// those step ends, not interpolations (training uses this: no gradient
+	// through the interpolation). Fixed steps always do.
+	StepToOutputs bool
 
 	Progress func(t float64) // called after each step with the earliest time reached; may be nil
 }
@@ -78,17 +86,4 @@ func sum(v []int) int {
 		n += x
 	}
 	return n
-}
-
-// Methods lists the known method names.
-var Methods = []string{"dopri5", "rk4", "euler"}
-
-// CheckMethod returns an error listing the known methods if name is not one.
-func CheckMethod(name string) error {
-	for _, m := range Methods {
-		if strings.EqualFold(name, m) {
-			return nil
-		}
-	}
-	return fmt.Errorf("unknown solver %q (known: %s)", name, strings.Join(Methods, ", "))
 }

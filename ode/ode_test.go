@@ -168,7 +168,7 @@ func TestErrors(t *testing.T) {
 		}
 	}
 	p := Problem[float32]{F: blow, Dim: 1, Batch: 1, Y0: []float32{1}, T0: 0, T1: 1, Times: []float64{1}}
-	for _, m := range Methods {
+	for _, m := range Names() {
 		if _, err := Solve(out, p, Settings{Method: m, Steps: 10}); err == nil {
 			t.Errorf("%s: blow-up not reported", m)
 		}
@@ -195,4 +195,13 @@ func TestTimeVaryingRHSSeesSampleTimes(t *testing.T) {
 			t.Errorf("%s: %v, want 0.5", m, out)
 		}
 	}
+}
+
+// dopri5 returns the registered Dormand–Prince method.
+func dopri5() *Method {
+	m, err := Lookup("dopri5")
+	if err != nil {
+		panic(err)
+	}
+	return m
 }

@@ -2,7 +2,6 @@ package ode
 
 import (
 	"fmt"
-	"strings"
 
 	"github.com/neuropil/neuropil/internal/team"
 	"github.com/neuropil/neuropil/internal/vec"
@@ -13,6 +12,7 @@ const (
 	DefaultAtol     = 1e-6
 	DefaultRtol     = 1e-3
 	DefaultMaxSteps = 100000
+	DefaultMethod   = "dopri5"
 )
 
 // Solve integrates p with the method of s and writes the state of every
@@ -23,19 +23,19 @@ const (
 func Solve[T Float](out []T, p Problem[T], s Settings) (Stats, error) {
 	checkProblem(out, p)
 	st := Stats{Accepted: make([]int, p.Batch), Rejected: make([]int, p.Batch)}
-	switch strings.ToLower(s.Method) {
-	case "", "dopri5":
-		if s.Steps > 0 || s.Dt > 0 {
-			return st, fixed(out, p, s, &st, &dopri5Tableau)
-		}
-		d := newDopri5(p, s)
-		return d.st, d.solve(out)
-	case "rk4":
-		return st, fixed(out, p, s, &st, &rk4Tableau)
-	case "euler":
-		return st, fixed(out, p, s, &st, &eulerTableau)
+	name := s.Method
+	if name == "" {
+		name = DefaultMethod
 	}
-	return st, CheckMethod(s.Method)
+	m, err := Lookup(name)
+	if err != nil {
+		return st, err
+	}
+	if !m.Adaptive() || s.Steps > 0 || s.Dt > 0 {
+		return st, fixed(out, p, s, &st, m)
+	}
+	d := newAdaptive(p, s, m)
+	return d.st, d.solve(out)
 }
 
 func checkProblem[T Float](out []T, p Problem[T]) {

@@ -22,7 +22,7 @@ const (
 // 1 s, output at every step, after 1 s of relaxation under grey 0.5, with
 // the default parameters.
 type Settings struct {
-	Method string  // ode method: "euler" (default), "rk4" or "dopri5"
+	Method string  // ode method (ode.Names): "euler" (default, the flyvis integrator), "rk4", "dopri5", ...
 	Dt     float64 // fixed-step methods: step, s; 0: 0.02; above 1/50 s a warning (flyvis trains at 1/50 s)
 	Atol   float64 // dopri5 tolerances; 0: the ode defaults
 	Rtol   float64

@@ -91,7 +91,7 @@ func TestSimulateSettings(t *testing.T) {
 		x    []float32
 		want string
 	}{
-		{Settings{Method: "leapfrog"}, grey, `unknown solver "leapfrog" (known: dopri5, rk4, euler)`},
+		{Settings{Method: "leapfrog"}, grey, `unknown solver "leapfrog" (known: bosh3, dopri5, euler, rk4)`},
 		{Settings{Dt: -1}, grey, "dt -1"},
 		{Settings{Duration: math.NaN()}, grey, "duration NaN"},
 		{Settings{Record: []int{net.Neurons()}}, grey, "recorded neuron"},

@@ -3,7 +3,6 @@ package sim
 import (
 	"fmt"
 	"math"
-	"strings"
 	"time"
 
 	"github.com/neuropil/neuropil/model"
@@ -64,12 +63,16 @@ type Result struct {
 	Seconds float64
 }
 
-// Adaptive reports whether s takes adaptive steps: an adaptive method
-// (dopri5, the default) with neither Steps nor Dt. It is the one place that
-// knows which methods adapt, until package ode says so of each method.
+// Adaptive reports whether s takes adaptive steps: a method with an error
+// estimate (ode.Method.Adaptive; "" is ode.DefaultMethod) given neither
+// Steps nor Dt. An unknown method is not adaptive (ode.Solve reports it).
 func Adaptive(s ode.Settings) bool {
-	m := strings.ToLower(s.Method)
-	return (m == "" || m == "dopri5") && s.Steps == 0 && s.Dt == 0
+	name := s.Method
+	if name == "" {
+		name = ode.DefaultMethod
+	}
+	m, err := ode.Lookup(name)
+	return err == nil && m.Adaptive() && s.Steps == 0 && s.Dt == 0
 }
 
 // Run runs model m: it integrates a model.ODE with ode.Solve or steps a

@@ -94,24 +94,10 @@ func (a *CSR) At(i, j int) float32 {
 
 // T returns the transpose of a as a new CSR (equivalently, a in CSC form).
 func (a *CSR) T() *CSR {
-	t := &CSR{Rows: a.Cols, Cols: a.Rows, RowPtr: make([]int32, a.Cols+1),
-		ColIdx: make([]int32, len(a.ColIdx)), Val: make([]float32, len(a.Val))}
-	for _, j := range a.ColIdx {
-		t.RowPtr[j+1]++
-	}
-	for j := 0; j < a.Cols; j++ {
-		t.RowPtr[j+1] += t.RowPtr[j]
-	}
-	next := make([]int32, a.Cols)
-	copy(next, t.RowPtr[:a.Cols])
-	for i := 0; i < a.Rows; i++ {
-		for k := a.RowPtr[i]; k < a.RowPtr[i+1]; k++ {
-			j := a.ColIdx[k]
-			p := next[j]
-			next[j]++
-			t.ColIdx[p] = int32(i)
-			t.Val[p] = a.Val[k]
-		}
+	rowPtr, colIdx, perm := a.TransposeMap()
+	t := &CSR{Rows: a.Cols, Cols: a.Rows, RowPtr: rowPtr, ColIdx: colIdx, Val: make([]float32, len(a.Val))}
+	for q, k := range perm {
+		t.Val[q] = a.Val[k]
 	}
 	return t
 }

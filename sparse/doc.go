@@ -35,6 +35,16 @@
 // test against the reference (kernel_test.go), within float32 rounding:
 // the vector kernels sum each row in several partial sums.
 //
+// Training needs two more kernels, generic over float32 and float64
+// (Float): MulRowsTo, rows of a product whose values are not a CSR's
+// float32 Val, and MulGradRowsTo, the transposed product fused with the
+// per-synapse gradient Σ_b gz·y (with TransposeMap giving the transposed
+// structure and where each of its entries sits in the matrix). Each has
+// one plain Go reference (mulRowsGeneric, which is also the product's
+// reference, and mulGradRowsGeneric); MulGradRowsTo runs an AVX2 kernel
+// for float32 at batch 8 (grad_amd64.s), tested against the reference on
+// the conformance shapes (grad_test.go).
+//
 // The rows are split into parts of about equal nonzeros, claimed by the
 // calling goroutine and a process-wide team of helper goroutines that
 // spin briefly between products (internal/team).

@@ -48,7 +48,7 @@ func (v variant) reads(e encoding) bool {
 var goKernels = []variant{
 	{name: "go-1", batch: 1, f: mulRows1},
 	{name: "go-8", batch: 8, f: mulRows8},
-	{name: "go-n", f: mulRowsGeneric},
+	{name: "go-n", f: mulRowsGeneric[float32]},
 	{name: "go-n-narrow", nf: mulNarrowGeneric, anyNarrow: true},
 }
 

@@ -30,21 +30,6 @@ func checkMul(dst []float32, a *CSR, x []float32, batch int) {
 	}
 }
 
-// mulRowsGeneric is the reference kernel on rows [r0, r1).
-func mulRowsGeneric(dst []float32, rowPtr, colIdx []int32, val, x []float32, batch, r0, r1 int) {
-	for i := r0; i < r1; i++ {
-		d := dst[i*batch : (i+1)*batch]
-		clear(d)
-		for k := rowPtr[i]; k < rowPtr[i+1]; k++ {
-			v := val[k]
-			xs := x[int(colIdx[k])*batch:][:batch]
-			for b, xv := range xs {
-				d[b] += v * xv
-			}
-		}
-	}
-}
-
 // Product is a prepared, parallel dst = A·x for one matrix and batch size.
 // The rows are split into parts with about the same number of nonzeros
 // (connectome in-degrees are skewed, so equal row counts would not

@@ -4,8 +4,10 @@
 //
 // # Model
 //
-// The recurrent part is the connectome ODE RNN of package model (bioplnn's
-// ConnectomeODERNN) with a constant input over [T0, T1]:
+// A classifier is a Differentiable recurrent model of package model, read
+// out by a classifier head. The MNIST classifier's recurrent part is the
+// connectome ODE RNN (model.TrainableRNN, bioplnn's ConnectomeODERNN) with
+// a constant input over [T0, T1]:
 //
 //	z  = W_ih x + W_hh h + b                     (dale: W_hh (s ⊙ h), W_hh ≥ 0)
 //	r  = phi(z)                                  (dale: relu(phi(z)))
@@ -14,29 +16,34 @@
 // The readout is bioplnn's classifier head: o = W_ho h + b_ho (an output
 // projection) or o = h[output neurons]; then fc1 → ReLU → dropout → fc2 →
 // logits, and a cross-entropy loss on the last output time or averaged over
-// all output times.
+// all output times. The parameters are the model's (by their torch names)
+// followed by the readout's.
 //
 // # Gradients
 //
 // Gradients are discretise-then-optimise (as torchode's AutoDiffAdjoint):
-// the exact derivative of the computed loss through the solver's own steps.
-// euler and rk4 take fixed steps; dopri5 runs adaptively in the forward
-// pass, records each sample's accepted step sizes, and the backward pass
-// differentiates through those steps held fixed (the step-size controller is
-// not differentiated). Memory is checkpointed: the forward pass keeps one
-// state [neurons][batch] per step; the backward pass recomputes one step's
-// stages at a time from its checkpoint (one sparse product per stage). The
-// states held are
+// the exact derivative of the computed loss through the solver's own steps,
+// for any method registered in package ode. Fixed steps come from
+// ode.FixedGrid and are taken by an ode.Stepper; an adaptive method runs
+// ode.Solve with steps ending on the output times, and the states and step
+// sizes it records (Problem.Record) are the checkpoints; the backward pass
+// differentiates through those steps held fixed (the step-size controller
+// is not differentiated), replaying each through Stepper.Step with the
+// model linearised at every stage and running it back with
+// Stepper.Adjoint and the model's vector–Jacobian products. Memory is
+// checkpointed: the forward pass keeps one state [neurons][batch] per step;
+// the backward pass recomputes one step's stages at a time from its
+// checkpoint (one sparse product per stage). The states held are
 //
-//	(steps + 1) + 5·(stages + 1) + 4        states of neurons·batch values
+//	(steps + 1) + 2·stages + stages                states of neurons·batch values
 //
-// (stages: 1 euler, 4 rk4, 6 dopri5; the second term is one step's stage
-// inputs, pre-activations, slopes, derivatives and adjoints, the third the
-// drive, two adjoints and a gradient sum), plus three float32 values per
-// synapse (effective weights in both orders and their gradient). With
-// Solve.StoreZ the forward pass also keeps each stage's pre-activation,
-// steps·stages more states, and the backward pass needs no sparse product
-// to recompute the stages: faster, more memory (fixed-step methods only).
+// (stages: 1 euler, 3 bosh3, 4 rk4, 6 dopri5 evaluated; the Stepper's
+// stage inputs and slopes, and the model's one record per stage), plus
+// the Stepper's adjoints and three float32 values per synapse (effective
+// weights in both orders and their gradient). With Solve.StoreZ the
+// forward pass keeps each stage's pre-activation as its record,
+// steps·stages states, and the backward pass needs no sparse product to
+// recompute the stages: faster, more memory (fixed steps only).
 // Runner.StateBytes reports the states held.
 //
 // # Layouts
@@ -47,5 +54,6 @@
 // []float32 aligned with its CSR Val: the sparsity pattern never changes.
 //
 // The engine is generic over float32 and float64: float32 with parallel
-// kernels for training, float64 for finite-difference checks.
+// kernels (package sparse, on the team of internal/team) for training,
+// float64 for finite-difference checks.
 package train

@@ -200,6 +200,9 @@ func TestGradientFiniteDifferences(t *testing.T) {
 		{Method: "dopri5", Shared: true, LossAll: true, Evals: 4},
 		{Method: "euler", Dt: 0.15, LossAll: true, StoreZ: true},
 		{Method: "rk4", Steps: 3, StoreZ: true},
+		{Method: "bosh3", Rtol: 1e-4, Atol: 1e-6, T1: 2},
+		{Method: "bosh3", Shared: true, LossAll: true, Evals: 3},
+		{Method: "bosh3", Steps: 4, StoreZ: true},
 	}
 	for oi, o := range opts {
 		for si, s := range solves {

@@ -276,14 +276,9 @@ func (m *Model) Check() error {
 	}
 	nt := n
 	if m.NeuronType != nil {
-		if len(m.NeuronType) != n {
-			return fmt.Errorf("%d neuron types for %d neurons", len(m.NeuronType), n)
-		}
 		nt = len(m.Tau)
-		for i, t := range m.NeuronType {
-			if t < 0 || int(t) >= nt {
-				return fmt.Errorf("neuron %d has type %d of %d", i, t, nt)
-			}
+		if err := model.CheckTypes(m.NeuronType, n, nt); err != nil {
+			return err
 		}
 	}
 	for _, c := range []struct {

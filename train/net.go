@@ -5,48 +5,33 @@ import (
 	"math"
 
 	"github.com/neuropil/neuropil/internal/vec"
+	"github.com/neuropil/neuropil/model"
 	"github.com/neuropil/neuropil/ode"
-	"github.com/neuropil/neuropil/sparse"
 )
 
-// net is the differentiable forward and backward pass of a Model for one
-// batch size, generic over the element type. Parameters live in p (for
-// float32 they alias the Model's slices); gradients are written to g.
+// net is the differentiable forward and backward pass of a classifier for
+// one batch size, generic over the element type: a Differentiable
+// recurrent model (its parameters first in p and g) integrated by package
+// ode, then the readout (its parameters after the model's, from ro on).
 type net[T ode.Float] struct {
-	m         *Model
-	n, batch  int
-	inputs    int
-	p, g      [numParams][]T
-	wantGrad  [numParams]bool
-	pool      *pool
-	wParts    []int // row split of W by nonzeros
-	tParts    []int // row split of Wᵀ by nonzeros
-	eParts    []int // even row split of [neurons]
-	tRowPtr   []int32
-	tCol      []int32 // postsynaptic neuron of each transposed entry
-	tPerm     []int32 // W entry of each transposed entry
-	wEff, wT  []T     // effective recurrent values (dale: signs, clamp) in W and Wᵀ order
-	gwT       []T     // gradient of the effective values, Wᵀ order
-	invTau    []T     // [neurons]
-	tauN      []T     // [neurons] gradient of tau per neuron
-	x         []T     // [inputs][batch]
-	drive     []T     // [neurons][batch] W_ih x + b
-	gzSum     []T     // [neurons][batch] Σ over stages of ∂L/∂z
-	ys        [][]T   // checkpoints [steps+1][neurons][batch]
-	zs        [][][]T // StoreZ: [steps][stages][neurons][batch]
-	hs        [][]float64
-	outAt     [][]int // [evals][batch] checkpoint of each output
-	sol       resolved
-	Y, Z, K   [][]T // [stages][neurons][batch] one step's stages
-	D         [][]T // [stages] phi'(z)
-	kbar      [][]T // [stages] adjoints of the stages' slopes
-	ybar, tmp []T
-	dp5       *dopri5State[T]
-	prod      *sparse.Product // float32: the package sparse's product (assembly kernels) on wEff
-	rd        readout[T]
-	labels    []int
-	mask      []T // [evals][hidden][batch] dropout scale or nil
-	ran       bool
+	m        *Model
+	rnn      model.Differentiable[T]
+	n, batch int
+	ro       int   // index of the readout's first parameter in p and g
+	p, g     [][]T // parameters and gradients: the model's, then the readout's
+	frozen   []bool
+	st       *ode.Stepper[T]
+	ys       [][]T // checkpoints [steps+1][neurons][batch]
+	hs       [][]float64
+	outAt    [][]int // [evals][batch] checkpoint of each output
+	sol      resolved
+	ybar, y1 []T
+	out      []T // adaptive: ode.Solve's outputs (unused: the checkpoints are kept)
+	ts, tb   []float64
+	rd       readout[T]
+	labels   []int
+	mask     []T // [evals][hidden][batch] dropout scale or nil
+	ran      bool
 }
 
 // newNet prepares the pass for m with parameter values p (converted to T
@@ -55,131 +40,60 @@ func newNet[T ode.Float](m *Model, p [numParams][]T, batch, workers int) *net[T]
 	if batch < 1 {
 		panic(fmt.Sprintf("train: batch %d < 1", batch))
 	}
-	n := m.Neurons
-	nt := &net[T]{m: m, n: n, batch: batch, inputs: m.Inputs, p: p, pool: newPool(workers)}
-	for i := range nt.wantGrad {
-		nt.wantGrad[i] = true
-		nt.g[i] = make([]T, len(p[i]))
+	rnn, err := model.NewTrainable(model.TrainableConfig[T]{W: m.W, Input: m.Input,
+		HH: p[PW], IH: p[PInput], Bias: p[PBias], Tau: p[PTau], NeuronType: m.NeuronType,
+		Nonlinearity: m.Nonlinearity, Dale: m.Dale, Sign: m.Sign, Workers: workers}, batch)
+	if err != nil {
+		panic("train: " + err.Error()) // Model.Check passed: a programmer mistake
 	}
-	w := nt.pool.workers()
-	if w > 1 {
-		w *= partsPerWorker
+	return newNetFor(m, rnn, p[POut:])
+}
+
+// newNetFor prepares the pass of the classifier m with rnn as its
+// recurrent model and the readout's parameters ro (out.weight, out.bias,
+// fc1.weight, fc1.bias, fc2.weight, fc2.bias).
+func newNetFor[T ode.Float](m *Model, rnn model.Differentiable[T], ro [][]T) *net[T] {
+	batch, n := rnn.Batch(), rnn.Dim()
+	nt := &net[T]{m: m, rnn: rnn, n: n, batch: batch}
+	for _, q := range rnn.Params() {
+		nt.p = append(nt.p, q.Value)
+		nt.g = append(nt.g, q.Grad)
 	}
-	w = max(1, min(w, n))
-	nt.wParts = sparse.SplitByNNZ(m.W.RowPtr, w)
-	nt.tRowPtr, nt.tCol, nt.tPerm = transposeMap(m.W)
-	nt.tParts = sparse.SplitByNNZ(nt.tRowPtr, w)
-	nt.eParts = evenParts(n, w)
-	nt.wEff = make([]T, len(m.W.ColIdx))
-	if w32, ok := any(nt.wEff).([]float32); ok {
-		a := &sparse.CSR{Rows: n, Cols: n, RowPtr: m.W.RowPtr, ColIdx: m.W.ColIdx, Val: w32}
-		nt.prod = sparse.NewProduct(a, batch, workers)
+	nt.ro = len(nt.p)
+	for _, v := range ro {
+		nt.p = append(nt.p, v)
+		nt.g = append(nt.g, make([]T, len(v)))
 	}
-	nt.wT = make([]T, len(m.W.ColIdx))
-	nt.gwT = make([]T, len(m.W.ColIdx))
-	nt.invTau = make([]T, n)
-	nt.tauN = make([]T, n)
-	nt.x = make([]T, m.Inputs*batch)
-	nt.drive = make([]T, n*batch)
-	nt.gzSum = make([]T, n*batch)
-	nt.ybar = make([]T, n*batch)
-	nt.tmp = make([]T, n*batch)
+	nt.frozen = make([]bool, len(nt.p))
+	nt.ybar, nt.y1 = make([]T, n*batch), make([]T, n*batch)
+	nt.ts, nt.tb = make([]float64, batch), make([]float64, batch)
 	nt.rd.init(m, batch)
 	return nt
 }
 
-// transposeMap returns the structure of aᵀ: row pointers, column indices
-// (rows of a) and for each transposed entry the index of its entry in a.
-func transposeMap(a *sparse.CSR) (rowPtr, col, perm []int32) {
-	rowPtr = make([]int32, a.Cols+1)
-	col = make([]int32, len(a.ColIdx))
-	perm = make([]int32, len(a.ColIdx))
-	for _, j := range a.ColIdx {
-		rowPtr[j+1]++
+// names returns the parameter names in the order of p.
+func (nt *net[T]) names() []string {
+	var s []string
+	for _, q := range nt.rnn.Params() {
+		s = append(s, q.Name)
 	}
-	for j := 0; j < a.Cols; j++ {
-		rowPtr[j+1] += rowPtr[j]
-	}
-	next := append([]int32(nil), rowPtr[:a.Cols]...)
-	for i := 0; i < a.Rows; i++ {
-		for k := a.RowPtr[i]; k < a.RowPtr[i+1]; k++ {
-			j := a.ColIdx[k]
-			q := next[j]
-			next[j]++
-			col[q] = int32(i)
-			perm[q] = k
-		}
-	}
-	return rowPtr, col, perm
+	return append(s, readoutNames...)
 }
 
-func (nt *net[T]) close() {
-	nt.pool.close()
-	if nt.prod != nil {
-		nt.prod.Close()
-	}
-}
+// readoutNames are the readout's parameters, in the order of net.p from
+// net.ro on.
+var readoutNames = []string{"out.weight", "out.bias", "fc1.weight", "fc1.bias", "fc2.weight", "fc2.bias"}
 
-// sync derives the effective weights and 1/tau from the parameters.
-func (nt *net[T]) sync() {
-	m := nt.m
-	w := nt.p[PW]
-	nt.pool.each(evenParts(len(w), nt.pool.workers()), func(k0, k1 int) {
-		for k := k0; k < k1; k++ {
-			v := w[k]
-			if m.Dale {
-				v = T(m.Sign[m.W.ColIdx[k]]) * max(v, 0)
-			}
-			nt.wEff[k] = v
-		}
-	})
-	nt.pool.each(evenParts(len(w), nt.pool.workers()), func(k0, k1 int) {
-		for k := k0; k < k1; k++ {
-			nt.wT[k] = nt.wEff[nt.tPerm[k]]
-		}
-	})
-	tau := nt.p[PTau]
-	for i := range nt.invTau {
-		t := i
-		if m.NeuronType != nil {
-			t = int(m.NeuronType[i])
-		}
-		nt.invTau[i] = 1 / tau[t]
-	}
-}
+// rp and rg return the readout parameter or gradient i (POut..PB2).
+func (nt *net[T]) rp(i int) []T { return nt.p[nt.ro+i-POut] }
+func (nt *net[T]) rg(i int) []T { return nt.g[nt.ro+i-POut] }
 
-// setInput stores x ([batch][inputs]) transposed and computes the drive
-// W_ih x + b.
-func (nt *net[T]) setInput(x []T) {
-	b, in := nt.batch, nt.inputs
-	if len(x) != b*in {
-		panic(fmt.Sprintf("train: input has %d values, want batch×inputs = %d×%d", len(x), b, in))
-	}
-	for s := 0; s < b; s++ {
-		for k := 0; k < in; k++ {
-			nt.x[k*b+s] = x[s*in+k]
-		}
-	}
-	inp := nt.m.Input
-	spmmRows(nt.drive, inp.RowPtr, inp.ColIdx, nt.p[PInput], nt.x, b, 0, nt.n)
-	bias := nt.p[PBias]
-	for i := 0; i < nt.n; i++ {
-		for s := 0; s < b; s++ {
-			nt.drive[i*b+s] += bias[i]
-		}
-	}
-}
+func (nt *net[T]) close() { nt.rnn.Close() }
 
-// stageBuffers makes sure there are buffers for s stages.
-func (nt *net[T]) stageBuffers(s int) {
-	nb := nt.n * nt.batch
-	for len(nt.Z) < s+1 {
-		nt.Y = append(nt.Y, make([]T, nb))
-		nt.Z = append(nt.Z, make([]T, nb))
-		nt.K = append(nt.K, make([]T, nb))
-		nt.D = append(nt.D, make([]T, nb))
-		nt.kbar = append(nt.kbar, make([]T, nb))
-	}
+// setFrozen marks the parameters (aligned with p) whose gradients stay 0.
+func (nt *net[T]) setFrozen(frozen []bool) {
+	copy(nt.frozen, frozen)
+	nt.rnn.SetFrozen(nt.frozen[:nt.ro])
 }
 
 // checkpoint returns buffer c for a state, growing the list.
@@ -190,103 +104,24 @@ func (nt *net[T]) checkpoint(c int) []T {
 	return nt.ys[c]
 }
 
-// combine writes dst = y + h_b Σ_l coef[l]·k[l] (per sample step h).
-func (nt *net[T]) combine(dst, y []T, k [][]T, coef []float64, h []float64) {
-	b := nt.batch
-	nt.pool.each(nt.eParts, func(r0, r1 int) {
-		for o := r0 * b; o < r1*b; o += b {
-			for s := 0; s < b; s++ {
-				acc := 0.0
-				for l, c := range coef {
-					if c != 0 {
-						acc += c * float64(k[l][o+s])
-					}
-				}
-				dst[o+s] = y[o+s] + T(h[s]*acc)
-			}
-		}
-	})
+// evaluated returns the number of stages a step of the method evaluates
+// (an FSAL method's last stage is the next step's first).
+func (nt *net[T]) evaluated() int {
+	m := nt.sol.method
+	if m.FSAL {
+		return m.Stages() - 1
+	}
+	return m.Stages()
 }
 
-// eval computes the slope k = (phi(z) − y)/tau at y. z = W_eff y + drive is
-// computed unless haveZ (then z holds it already); d receives phi'(z) when
-// not nil.
-func (nt *net[T]) eval(k, z, d, y []T, haveZ bool) {
-	b := nt.batch
-	phi := nt.m.Nonlinearity
-	dale := nt.m.Dale
-	fused := nt.prod != nil && !haveZ
-	post := func(r0, r1 int) {
-		if !haveZ {
-			if !fused {
-				spmmRows(z, nt.m.W.RowPtr, nt.m.W.ColIdx, nt.wEff, y, b, r0, r1)
-			}
-			zz, dr := z[r0*b:r1*b], nt.drive[r0*b:r1*b]
-			for q := range zz {
-				zz[q] += dr[q]
-			}
-		}
-		kk := k[r0*b : r1*b]
-		copy(kk, z[r0*b:r1*b])
-		var dd []T
-		if d != nil {
-			dd = d[r0*b : r1*b]
-			for q := range dd {
-				dd[q] = 1
-			}
-		}
-		for ai, a := range phi {
-			if dd == nil {
-				applyAct(a, kk)
-				continue
-			}
-			if ai == 0 && len(phi) == 1 {
-				applyAct(a, kk)
-				zz := z[r0*b : r1*b]
-				for q := range dd {
-					dd[q] = actDeriv(a, zz[q], kk[q])
-				}
-				continue
-			}
-			// chains: the pre-activation of this link is kept in the
-			// slope buffer of the stage before applying
-			for q := range kk {
-				pre := kk[q]
-				one := []T{pre}
-				applyAct(a, one)
-				kk[q] = one[0]
-				dd[q] *= actDeriv(a, pre, one[0])
-			}
-		}
-		if dale {
-			for q, v := range kk {
-				if v <= 0 {
-					kk[q] = 0
-					if dd != nil {
-						dd[q] = 0
-					}
-				}
-			}
-		}
-		for i := r0; i < r1; i++ {
-			it := nt.invTau[i]
-			o := i * b
-			for s := 0; s < b; s++ {
-				kk[o-r0*b+s] = (kk[o-r0*b+s] - y[o+s]) * it
-			}
-		}
+// slot returns the model's record slot of stage i of step c: one per stage
+// of every step with StoreZ (the backward pass replays them), else one per
+// stage.
+func (nt *net[T]) slot(c, i int) int {
+	if nt.sol.StoreZ {
+		return c*nt.evaluated() + i
 	}
-	if fused {
-		nt.prod.MulThen(any(z).([]float32), any(y).([]float32), post)
-		return
-	}
-	// Blocks of rows keep the product's output in cache for the post work.
-	const block = 256
-	nt.pool.each(nt.wParts, func(r0, r1 int) {
-		for lo := r0; lo < r1; lo += block {
-			post(lo, min(lo+block, r1))
-		}
-	})
+	return i
 }
 
 // forward integrates the batch x ([batch][inputs]) and evaluates the loss
@@ -309,10 +144,11 @@ func (nt *net[T]) forward(x []T, labels []int, mask []T, s resolved) (float64, i
 	if mask != nil && len(mask) != s.Evals*nt.m.Hidden*nt.batch {
 		panic(fmt.Sprintf("train: dropout mask has %d values, want evals×hidden×batch = %d×%d×%d", len(mask), s.Evals, nt.m.Hidden, nt.batch))
 	}
-	nt.sync()
-	nt.setInput(x)
-	stages := len(nt.sol.tab.b)
-	nt.stageBuffers(stages + 1)
+	nt.rnn.Sync()
+	nt.rnn.SetInput(x)
+	if nt.st == nil || nt.st.M != s.method {
+		nt.st = ode.NewStepper[T](s.method, nt.n, nt.batch)
+	}
 	clear(nt.checkpoint(0))
 	var err error
 	switch {
@@ -334,63 +170,83 @@ func (nt *net[T]) forward(x []T, labels []int, mask []T, s resolved) (float64, i
 	return loss, correct, nil
 }
 
-// fixed runs a fixed-step method, keeping a checkpoint per step. With
-// replay it takes the steps already in hs and outAt (those of an earlier
-// adaptive pass) instead of the uniform grid.
+// fixed takes the steps of ode.FixedGrid through the Stepper, keeping a
+// checkpoint per step. With replay it takes the steps already in hs and
+// outAt (those of an earlier adaptive pass) instead.
 func (nt *net[T]) fixed(replay bool) error {
 	if !replay {
-		hs, at := nt.sol.fixedGrid()
+		hs, at, err := nt.sol.fixedGrid()
+		if err != nil {
+			return err
+		}
 		nt.hs = nt.hs[:0]
 		nt.outAt = nt.outAt[:0]
 		for _, c := range at {
-			row := make([]int, nt.batch)
-			for b := range row {
-				row[b] = c
-			}
-			nt.outAt = append(nt.outAt, row)
+			nt.outAt = append(nt.outAt, fill(make([]int, nt.batch), c))
 		}
 		for _, h := range hs {
-			hv := make([]float64, nt.batch)
-			for b := range hv {
-				hv[b] = h
-			}
-			nt.hs = append(nt.hs, hv)
+			nt.hs = append(nt.hs, fill(make([]float64, nt.batch), h))
 		}
 	}
-	tab := nt.sol.tab
-	t := nt.sol.T0
+	fill(nt.tb, nt.sol.T0)
 	for c, hv := range nt.hs {
-		y := nt.ys[c]
-		var zs [][]T
-		if nt.sol.StoreZ {
-			for len(nt.zs) <= c {
-				nt.zs = append(nt.zs, nil)
-			}
-			for len(nt.zs[c]) < len(tab.b) {
-				nt.zs[c] = append(nt.zs[c], make([]T, nt.n*nt.batch))
-			}
-			zs = nt.zs[c]
-		}
-		for i := range tab.b {
-			yi := y
-			if i > 0 {
-				yi = nt.Y[i]
-				nt.combine(yi, y, nt.K, tab.a[i], hv)
-			}
-			z := nt.Z[i]
-			if zs != nil {
-				z = zs[i]
-			}
-			nt.eval(nt.K[i], z, nil, yi, false)
-		}
 		next := nt.checkpoint(c + 1)
-		nt.combine(next, y, nt.K, tab.b, hv)
-		t += hv[0]
-		if err := checkFinite(next, t); err != nil {
+		nt.st.Step(next, nt.ys[c], nt.tb, hv, func(i int, k, y []T, t []float64) {
+			nt.rnn.Eval(nt.slot(c, i), k, y, t, model.Forward)
+		})
+		for b, h := range hv {
+			nt.tb[b] += h
+		}
+		if err := checkFinite(next, nt.tb[0]); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+func fill[E any](v []E, x E) []E {
+	for i := range v {
+		v[i] = x
+	}
+	return v
+}
+
+// adaptive runs ode.Solve with an adaptive method, steps ending on the
+// output times, and keeps what it records: the state after every
+// iteration in which some sample took a step, and each sample's step (0
+// for a sample that rejected its step or had finished), which the backward
+// pass replays.
+func (nt *net[T]) adaptive() error {
+	s, b := nt.sol, nt.batch
+	nt.hs, nt.outAt = nt.hs[:0], nt.outAt[:0]
+	next := make([]int, b) // each sample's next output time
+	for e := range s.times {
+		nt.outAt = append(nt.outAt, make([]int, b))
+		if s.times[e] <= s.T0 {
+			for sm := range next {
+				next[sm] = e + 1
+			}
+		}
+	}
+	record := func(y []T, t, h []float64) {
+		c := len(nt.hs) + 1
+		copy(nt.checkpoint(c), y)
+		nt.hs = append(nt.hs, append([]float64(nil), h...))
+		for sm, hs := range h {
+			for hs > 0 && next[sm] < len(s.times) && s.times[next[sm]] <= t[sm] {
+				nt.outAt[next[sm]][sm] = c
+				next[sm]++
+			}
+		}
+	}
+	p := ode.Problem[T]{Dim: nt.n, Batch: b, Y0: nt.ys[0], T0: s.T0, T1: s.T1, Times: s.times, Record: record,
+		F: func(dydt, y []T, t []float64) { nt.rnn.Eval(0, dydt, y, t, model.Forward) }}
+	if len(nt.out) != len(s.times)*nt.n*b {
+		nt.out = make([]T, len(s.times)*nt.n*b)
+	}
+	_, err := ode.Solve(nt.out, p, ode.Settings{Method: s.method.Name, Atol: s.Atol, Rtol: s.Rtol,
+		MaxSteps: s.MaxSteps, Shared: s.Shared, StepToOutputs: true})
+	return err
 }
 
 func checkFinite[T ode.Float](y []T, t float64) error {
@@ -400,183 +256,56 @@ func checkFinite[T ode.Float](y []T, t float64) error {
 	return nil
 }
 
-// backward computes the gradients of the last forward pass's loss into g.
+// backward computes the gradients of the last forward pass's loss into g:
+// the readout's, then each step from the last replayed through the
+// Stepper (its stages linearised, or replayed from their records with
+// StoreZ) and run backwards with the model's vector–Jacobian products.
 func (nt *net[T]) backward() {
 	if !nt.ran {
 		panic("train: backward without a successful forward pass")
 	}
-	for i := range nt.g {
-		clear(nt.g[i])
+	nt.rnn.ZeroGrad()
+	for _, g := range nt.g[nt.ro:] {
+		clear(g)
 	}
-	clear(nt.gwT)
-	clear(nt.tauN)
-	clear(nt.gzSum)
 	clear(nt.ybar)
 	nt.rd.backward(nt)
-	tab := nt.sol.tab
-	stages := len(tab.b)
-	b := nt.batch
-	for c := len(nt.hs); c >= 1; c-- {
-		nt.rd.inject(nt, c)
-		h := nt.hs[c-1]
-		y := nt.ys[c-1]
-		// Recompute the step's stages.
-		for i := 0; i < stages; i++ {
-			yi := y
-			if i > 0 {
-				yi = nt.Y[i]
-				nt.combine(yi, y, nt.K, tab.a[i], h)
-			} else {
-				copy(nt.Y[0], y)
-			}
-			if nt.sol.StoreZ {
-				nt.eval(nt.K[i], nt.zs[c-1][i], nt.D[i], yi, true)
-			} else {
-				nt.eval(nt.K[i], nt.Z[i], nt.D[i], yi, false)
-			}
-		}
-		// Adjoints of the slopes from the step's output.
-		for i := 0; i < stages; i++ {
-			kb := nt.kbar[i]
-			bi := tab.b[i]
-			nt.pool.each(nt.eParts, func(r0, r1 int) {
-				for o := r0 * b; o < r1*b; o += b {
-					for s := 0; s < b; s++ {
-						kb[o+s] = T(h[s] * bi * float64(nt.ybar[o+s]))
-					}
-				}
-			})
-		}
-		for i := stages - 1; i >= 0; i-- {
-			gz := nt.Z[i]
-			if nt.sol.StoreZ {
-				gz = nt.zs[c-1][i]
-			}
-			nt.vjp(nt.tmp, gz, i)
-			ai := tab.a[i]
-			nt.pool.each(nt.eParts, func(r0, r1 int) {
-				for o := r0 * b; o < r1*b; o += b {
-					for s := 0; s < b; s++ {
-						v := nt.tmp[o+s]
-						nt.ybar[o+s] += v
-						for l, a := range ai {
-							if a != 0 {
-								nt.kbar[l][o+s] += T(h[s] * a * float64(v))
-							}
-						}
-					}
-				}
-			})
+	mode := model.Linearize
+	if nt.sol.StoreZ && !nt.sol.adapt {
+		mode = model.Replay
+	}
+	// each step's start time, per sample
+	starts := make([][]float64, len(nt.hs))
+	fill(nt.tb, nt.sol.T0)
+	for c, hv := range nt.hs {
+		starts[c] = append([]float64(nil), nt.tb...)
+		for b, h := range hv {
+			nt.tb[b] += h
 		}
 	}
-	nt.finish()
-}
-
-// vjp writes into dst the adjoint of stage i's input given the adjoint
-// kbar[i] of its slope, and accumulates the parameter gradients.
-// gz receives ∂L/∂z (the stage's z buffer, no longer needed).
-func (nt *net[T]) vjp(dst, gz []T, i int) {
-	b := nt.batch
-	kb, d, k, yi := nt.kbar[i], nt.D[i], nt.K[i], nt.Y[i]
-	wantTau := nt.wantGrad[PTau]
-	nt.pool.each(nt.eParts, func(r0, r1 int) {
-		for j := r0; j < r1; j++ {
-			it := nt.invTau[j]
-			var tg T
-			for s := 0; s < b; s++ {
-				q := j*b + s
-				u := kb[q] * it
-				g := u * d[q]
-				gz[q] = g
-				nt.gzSum[q] += g
-				tg -= kb[q] * k[q]
-			}
-			if wantTau {
-				nt.tauN[j] += tg * it
-			}
-		}
-	})
-	var gw []T
-	if nt.wantGrad[PW] {
-		gw = nt.gwT
-	}
-	nt.pool.each(nt.tParts, func(r0, r1 int) {
-		if !nt.fastBack(dst, gw, gz, yi, r0, r1) {
-			backRows(dst, gw, nt.tRowPtr, nt.tCol, nt.wT, gz, yi, b, r0, r1)
-		}
-		for q := r0 * b; q < r1*b; q++ {
-			dst[q] -= kb[q] * nt.invTau[q/b]
-		}
-	})
-}
-
-// fastBack runs rows [r0, r1) of backRows with the assembly kernel when
-// there is one for the element type and batch, and reports whether it did.
-func (nt *net[T]) fastBack(dst, gw, gz, y []T, r0, r1 int) bool {
-	d32, ok := any(dst).([]float32)
-	if !ok || nt.batch != 8 {
-		return false
-	}
-	return backRows8Fast(d32, any(gw).([]float32), nt.tRowPtr, nt.tCol, any(nt.wT).([]float32),
-		any(gz).([]float32), any(y).([]float32), r0, r1)
-}
-
-// finish turns the accumulated sums into parameter gradients.
-func (nt *net[T]) finish() {
-	m := nt.m
-	b := nt.batch
-	if nt.wantGrad[PW] {
-		g := nt.g[PW]
-		w := nt.p[PW]
-		nt.pool.each(nt.tParts, func(r0, r1 int) {
-			for j := r0; j < r1; j++ {
-				for kt := nt.tRowPtr[j]; kt < nt.tRowPtr[j+1]; kt++ {
-					k := nt.tPerm[kt]
-					v := nt.gwT[kt]
-					if m.Dale {
-						if w[k] < 0 {
-							v = 0
-						} else {
-							v *= T(m.Sign[j])
-						}
-					}
-					g[k] = v
-				}
-			}
+	for c := len(nt.hs) - 1; c >= 0; c-- {
+		nt.rd.inject(nt, c+1)
+		h := nt.hs[c]
+		nt.st.Step(nt.y1, nt.ys[c], starts[c], h, func(i int, k, y []T, t []float64) {
+			nt.rnn.Eval(nt.slot(c, i), k, y, t, mode)
+		})
+		nt.st.Adjoint(nt.ybar, h, func(i int, dst, kbar []T) {
+			nt.rnn.VJP(nt.slot(c, i), dst, kbar)
 		})
 	}
-	gb := nt.g[PBias]
-	for i := 0; i < nt.n; i++ {
-		var acc T
-		for s := 0; s < b; s++ {
-			acc += nt.gzSum[i*b+s]
-		}
-		gb[i] = acc
-	}
-	inp := m.Input
-	gi := nt.g[PInput]
-	for i := 0; i < nt.n; i++ {
-		for k := inp.RowPtr[i]; k < inp.RowPtr[i+1]; k++ {
-			c := int(inp.ColIdx[k])
-			var acc T
-			for s := 0; s < b; s++ {
-				acc += nt.gzSum[i*b+s] * nt.x[c*b+s]
-			}
-			gi[k] = acc
+	nt.rnn.FinishGrad()
+	for i, f := range nt.frozen[nt.ro:] {
+		if f {
+			clear(nt.g[nt.ro+i])
 		}
 	}
-	gt := nt.g[PTau]
-	clear(gt)
-	for i, v := range nt.tauN {
-		t := i
-		if m.NeuronType != nil {
-			t = int(m.NeuronType[i])
-		}
-		gt[t] += v
+}
+
+// recordBytes returns the bytes of the model's evaluation records, when
+// it reports them.
+func (nt *net[T]) recordBytes() int64 {
+	if r, ok := nt.rnn.(interface{ RecordBytes() int64 }); ok {
+		return r.RecordBytes()
 	}
-	for i := range nt.g {
-		if !nt.wantGrad[i] {
-			clear(nt.g[i])
-		}
-	}
+	return 0
 }

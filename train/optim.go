@@ -4,7 +4,8 @@ import (
 	"fmt"
 	"math"
 	"strings"
-	"sync"
+
+	"github.com/neuropil/neuropil/internal/team"
 )
 
 // OptimConfig chooses an optimiser, its learning-rate schedule and
@@ -170,7 +171,6 @@ func (o *Optimizer) Update(params, grads [][]float32, frozen []bool) (norm, lr f
 	t := float64(o.Step)
 	bc1 := 1 - math.Pow(c.Beta1, t)
 	bc2 := 1 - math.Pow(c.Beta2, t)
-	var wg sync.WaitGroup
 	for i, p := range params {
 		if i < len(frozen) && frozen[i] {
 			continue
@@ -178,21 +178,11 @@ func (o *Optimizer) Update(params, grads [][]float32, frozen []bool) (norm, lr f
 		if len(p) != len(grads[i]) || len(p) != len(o.M[i]) {
 			panic(fmt.Sprintf("train: parameter %d has %d values, gradient %d, state %d", i, len(p), len(grads[i]), len(o.M[i])))
 		}
-		// Large parameters are updated in two halves concurrently.
-		parts := 1
-		if len(p) > 1<<16 {
-			parts = 2
-		}
-		for h := 0; h < parts; h++ {
-			lo, hi := len(p)*h/parts, len(p)*(h+1)/parts
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				o.update(i, p[lo:hi], grads[i][lo:hi], lo, scale, lr, bc1, bc2)
-			}()
-		}
+		// Large parameters are updated in parallel pieces.
+		team.For(len(p), 1<<15, func(lo, hi int) {
+			o.update(i, p[lo:hi], grads[i][lo:hi], lo, scale, lr, bc1, bc2)
+		})
 	}
-	wg.Wait()
 	return norm, lr, nil
 }
 

@@ -3,6 +3,8 @@ package train
 import (
 	"math"
 
+	"github.com/neuropil/neuropil/internal/team"
+
 	"github.com/neuropil/neuropil/ode"
 )
 
@@ -85,8 +87,8 @@ func (r *readout[T]) forward(nt *net[T]) (float64, int) {
 				o[i*b+sm] = acc
 			}
 		}
-		nt.pool.each(evenParts(m.Hidden, nt.pool.workers()), func(r0, r1 int) {
-			dense(a[r0*b:r1*b], nt.p[PFC1][r0*m.Outputs:r1*m.Outputs], nt.p[PB1][r0:r1], o, r1-r0, m.Outputs, b)
+		team.For(m.Hidden, 1, func(r0, r1 int) {
+			dense(a[r0*b:r1*b], nt.rp(PFC1)[r0*m.Outputs:r1*m.Outputs], nt.rp(PB1)[r0:r1], o, r1-r0, m.Outputs, b)
 		})
 		var mask []T
 		if nt.mask != nil {
@@ -99,7 +101,7 @@ func (r *readout[T]) forward(nt *net[T]) (float64, int) {
 			}
 			u[q] = v
 		}
-		dense(l, nt.p[PFC2], nt.p[PB2], u, m.Classes, m.Hidden, b)
+		dense(l, nt.rp(PFC2), nt.rp(PB2), u, m.Classes, m.Hidden, b)
 		for sm := 0; sm < b; sm++ {
 			lse, best := logSumExp(l, sm, b, m.Classes)
 			if e == evals-1 {
@@ -118,7 +120,7 @@ func (r *readout[T]) forward(nt *net[T]) (float64, int) {
 // trainable parameters, or fixed ones and no bias.
 func outWeights[T ode.Float](nt *net[T]) (w, bias []T) {
 	if nt.m.OutputProjection {
-		return nt.p[POut], nt.p[POutBias]
+		return nt.rp(POut), nt.rp(POutBias)
 	}
 	return nt.rd.fixed, nil
 }
@@ -186,7 +188,7 @@ func (r *readout[T]) backward(nt *net[T]) {
 			}
 		}
 		// fc2
-		denseBack(gu, nt.g[PFC2], nt.g[PB2], nt.p[PFC2], gl, u, m.Classes, m.Hidden, b)
+		denseBack(gu, nt.rg(PFC2), nt.rg(PB2), nt.rp(PFC2), gl, u, m.Classes, m.Hidden, b)
 		var mask []T
 		if nt.mask != nil {
 			mask = nt.mask[e*m.Hidden*b : (e+1)*m.Hidden*b]
@@ -199,14 +201,14 @@ func (r *readout[T]) backward(nt *net[T]) {
 			}
 		}
 		ob := r.obar[e]
-		nt.pool.each(evenParts(m.Hidden, nt.pool.workers()), func(r0, r1 int) {
-			denseGrad(nt.g[PFC1][r0*m.Outputs:r1*m.Outputs], nt.g[PB1][r0:r1], gu[r0*b:r1*b], o, r1-r0, m.Outputs, b)
+		team.For(m.Hidden, 1, func(r0, r1 int) {
+			denseGrad(nt.rg(PFC1)[r0*m.Outputs:r1*m.Outputs], nt.rg(PB1)[r0:r1], gu[r0*b:r1*b], o, r1-r0, m.Outputs, b)
 		})
-		nt.pool.each(evenParts(m.Outputs, nt.pool.workers()), func(c0, c1 int) {
-			denseInput(ob, nt.p[PFC1], gu, m.Hidden, m.Outputs, b, c0, c1)
+		team.For(m.Outputs, 1, func(c0, c1 int) {
+			denseInput(ob, nt.rp(PFC1), gu, m.Hidden, m.Outputs, b, c0, c1)
 		})
 		if m.OutputProjection {
-			gw, gb := nt.g[POut], nt.g[POutBias]
+			gw, gb := nt.rg(POut), nt.rg(POutBias)
 			for i := 0; i < m.Outputs; i++ {
 				for s := 0; s < b; s++ {
 					g := ob[i*b+s]

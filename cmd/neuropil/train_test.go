@@ -14,6 +14,7 @@ import (
 	"github.com/neuropil/neuropil/format"
 	"github.com/neuropil/neuropil/format/npy"
 	"github.com/neuropil/neuropil/format/pt"
+	"github.com/neuropil/neuropil/ode"
 	"github.com/neuropil/neuropil/train"
 )
 
@@ -144,7 +145,7 @@ func TestTrainErrors(t *testing.T) {
 		want string
 	}{
 		{[]string{"--mnist", data}, "20×20 = 400 pixels; the model takes 784 inputs"},
-		{[]string{"--solver", "heun"}, "unknown solver \"heun\" (known: euler, rk4, dopri5)"},
+		{[]string{"--solver", "heun"}, "unknown solver \"heun\" (known: " + strings.Join(ode.Names(), ", ") + ")"},
 		{[]string{"--optimizer", "lion"}, "unknown optimizer \"lion\" (known: adamw, adam, sgd)"},
 		{[]string{"--freeze", "hh.weights"}, "unknown parameter \"hh.weights\" (known: hh.weight"},
 		{[]string{"--loss", "mean"}, "--loss \"mean\": want last or all"},
@@ -243,6 +244,7 @@ func TestTrainSolvers(t *testing.T) {
 	writeConnectome(t, conn, 300)
 	for i, extra := range [][]string{
 		{"--solver", "dopri5"},
+		{"--solver", "bosh3", "--loss", "all"},
 		{"--solver", "rk4", "--steps", "4", "--loss", "all", "--output-projection", "--optimizer", "sgd", "--schedule", "step"},
 		{"--solver", "euler", "--store-z=false", "--optimizer", "adam", "--freeze", "hh.weight,tau", "--nonlinearity", "sigmoid,relu"},
 	} {
@@ -287,10 +289,10 @@ func checkExports(t *testing.T, dir string, m *train.Model) {
 	if err != nil || h.Rows != m.Neurons || h.NNZ != m.W.NNZ() {
 		t.Errorf("header of hh.weight: %+v, %v", h, err)
 	}
-	if err := exportModel(filepath.Join(dir, "m.npz"), m); err != nil {
+	if err := train.ExportFile(filepath.Join(dir, "m.npz"), m); err != nil {
 		t.Error(err)
 	}
-	err = exportModel(filepath.Join(dir, "m.pickle"), m)
+	err = train.ExportFile(filepath.Join(dir, "m.pickle"), m)
 	if err == nil || !strings.Contains(err.Error(), `unknown format ".pickle" (known: .npz, .pt, .pth)`) {
 		t.Errorf("unknown extension: %v", err)
 	}

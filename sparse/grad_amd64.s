@@ -2,11 +2,11 @@
 
 #include "textflag.h"
 
-// func back8AVX2(dst *float32, gw *float32, rowPtr *int32, col *int32, val *float32, gz *float32, y *float32, r0, r1 int)
+// func grad8AVX2(dst *float32, gw *float32, rowPtr *int32, col *int32, val *float32, gz *float32, y *float32, r0, r1 int)
 //
-// Rows [r0, r1) of the fused backward kernel backRows (kernels.go) for
-// batch 8: for each row j of Aᵀ (a presynaptic neuron) and each entry kt
-// (synapse j → i = col[kt]):
+// Rows [r0, r1) of the fused kernel MulGradRowsTo (grad.go) for batch 8:
+// for each row j of Aᵀ (a presynaptic neuron) and each entry kt (synapse
+// j → i = col[kt]):
 //
 //	dst[j][0:8] = Σ_kt val[kt] * gz[i][0:8]
 //	gw[kt]     += Σ_b gz[i][b] * y[j][b]
@@ -16,7 +16,7 @@
 // one vector of eight sums added to gw[kt:kt+8], instead of a horizontal
 // sum and a scalar read-modify-write per entry; the rest of a row goes one
 // entry at a time. The streams (col, val, gw) are prefetched 512 entries
-// ahead, as in package sparse's kernels.
+// ahead, as in the product's kernels (kernel_amd64.s).
 //
 // Registers: DI dst, R13 gw, SI rowPtr, R8 col, R9 val, R10 gz, CX y,
 // R11 row, R12 r1, AX entry, BX end of row, R15 last start of a block of
@@ -33,7 +33,7 @@
 	VFMADD231PS  Y2, Y3, acc \
 	VMULPS       Y2, Y1, p
 
-TEXT ·back8AVX2(SB), NOSPLIT, $0-72
+TEXT ·grad8AVX2(SB), NOSPLIT, $0-72
 	MOVQ dst+0(FP), DI
 	MOVQ gw+8(FP), R13
 	MOVQ rowPtr+16(FP), SI

@@ -12,82 +12,40 @@ import (
 	"github.com/neuropil/neuropil/internal/vec"
 )
 
-// Dormand–Prince 5(4) coefficients (Dormand & Prince 1980; Hairer, Nørsett
-// & Wanner, Solving ODEs I, table 5.2). The seventh stage is evaluated at
-// the new state (first same as last), so an accepted step costs six
-// right-hand-side evaluations.
-var (
-	dpC = [7]float64{0, 1.0 / 5, 3.0 / 10, 4.0 / 5, 8.0 / 9, 1, 1}
-	dpA = [7][6]float64{
-		{},
-		{1.0 / 5},
-		{3.0 / 40, 9.0 / 40},
-		{44.0 / 45, -56.0 / 15, 32.0 / 9},
-		{19372.0 / 6561, -25360.0 / 2187, 64448.0 / 6561, -212.0 / 729},
-		{9017.0 / 3168, -355.0 / 33, 46732.0 / 5247, 49.0 / 176, -5103.0 / 18656},
-		{35.0 / 384, 0, 500.0 / 1113, 125.0 / 192, -2187.0 / 6784, 11.0 / 84},
-	}
-	// dpE is b − b̂, the difference of the fifth- and fourth-order weights,
-	// which gives the local error estimate.
-	dpE = [7]float64{71.0 / 57600, 0, -71.0 / 16695, 71.0 / 1920, -17253.0 / 339200, 22.0 / 525, -1.0 / 40}
-	// dpD are the coefficients of Hairer's fourth-order continuous
-	// extension (DOPRI5's CONTD5).
-	dpD = [7]float64{-12715105075.0 / 11282082432, 0, 87487479700.0 / 32700410799,
-		-10690763975.0 / 1880347072, 701980252875.0 / 199316789632,
-		-1453857185.0 / 822651844, 69997945.0 / 29380423}
-)
-
-// Step-size controller constants: the integral controller of torchode
-// (IntegralController, from diffrax): factor = safety·err^(−1/5), clipped
-// to [factorMin, factorMax].
-const (
-	safety    = 0.9
-	factorMin = 0.2
-	factorMax = 10.0
-	dpOrder   = 5 // error-estimate order + 1, the exponent's denominator
-)
-
-// Accepts reports whether a step with RMS error ratio r is taken: r < 1,
-// strictly, as in torchode and SciPy (false for NaN).
-func Accepts(r float64) bool { return r < 1 }
-
-// StepFactor is dopri5's integral step-size controller (torchode's
-// IntegralController): the factor by which the step size changes after a
-// step with RMS error ratio r, safety·r^(−1/5) clipped to [0.2, 10], the
-// smallest factor for a NaN or infinite ratio. Whether the step is taken
-// is Accepts(r).
-func StepFactor(r float64) float64 {
-	switch {
-	case math.IsNaN(r) || math.IsInf(r, 0):
-		return factorMin
-	case r == 0:
-		return factorMax
-	}
-	return min(factorMax, max(factorMin, safety*math.Pow(r, -1.0/dpOrder)))
-}
-
-type dopri5[T Float] struct {
+// adaptive is the solver of an adaptive FSAL method with error control
+// per sample: the stages of a step, the error norm, the step-size
+// controller, Hairer's first step and the dense output, all read from the
+// method's table.
+type adaptive[T Float] struct {
 	p        Problem[T]
 	s        Settings
+	m        *Method
 	st       Stats
 	n        int
-	y, y1    []T          // [dim][batch] state and candidate
-	k        [7][]T       // stages
-	coef     [7][7][]T    // [stage][earlier stage][batch] h·a coefficients
-	ecoef    [7][]float64 // [stage][batch] h·e coefficients of the error
-	errParts rowSums      // errorBlock's partial sums, added in row order
-	posts    [7]func(r0, r1 int)
+	last     int         // index of the last stage, f(y1)
+	onto     bool        // steps end on output times, which are the step ends
+	y, y1    []T         // [dim][batch] state and candidate
+	k        [][]T       // [stages][dim][batch] stages
+	coef     [][][]T     // [stage][earlier stage][batch] h·a coefficients (nil where a = 0)
+	ecoef    [][]float64 // [stage][batch] h·e coefficients of the error
+	eterms   []int       // the stages with an error weight
+	dterms   []int       // the stages with a dense-output weight
+	errParts rowSums     // errorBlock's partial sums, added in row order
+	posts    []func(r0, r1 int)
 	par      team.Ranges      // the per-step parallel loops, without allocating
 	takeFn   func(r0, r1 int) // takeRows, bound once
 	denseFn  func(r0, r1 int) // denseRows into out, bound once
 	out      []T              // the solve's output, for denseFn
 	took     []bool           // [batch] accepted this step
 	factor   []float64        // [batch] step-size factor of this step
+	taken    []float64        // [batch] step taken this iteration, 0 if none (for Record)
 	pending  []denseOut       // outputs due from this step
 	starts   []int            // where each time index begins in pending, then len(pending)
-	w        []T              // [pending][7] dense-output weights
-	wv       []T              // [time index due][7][batch] the same by stage, 0 for samples not due
+	wf       []float64        // [stages] dense weights w_l(θ) of one output
+	w        []T              // [pending][stages] h·w_l(θ) of each output
+	wv       []T              // [time index due][stages][batch] the same by stage, 0 for samples not due
 	t, h     []float64        // [batch] time and step size of each sample
+	stop     []float64        // [batch] where this step of each sample must end at the latest
 	ts       []float64        // [batch] stage times
 	errSum   []float64        // [batch] Σ (err/scale)²
 	ratio    []float64        // [batch] RMS error ratios
@@ -97,7 +55,7 @@ type dopri5[T Float] struct {
 	next     []int            // [batch] index of the next output time
 }
 
-func newDopri5[T Float](p Problem[T], s Settings) *dopri5[T] {
+func newAdaptive[T Float](p Problem[T], s Settings, m *Method) *adaptive[T] {
 	if s.Atol == 0 {
 		s.Atol = DefaultAtol
 	}
@@ -107,39 +65,46 @@ func newDopri5[T Float](p Problem[T], s Settings) *dopri5[T] {
 	if s.MaxSteps == 0 {
 		s.MaxSteps = DefaultMaxSteps
 	}
-	n := p.Dim * p.Batch
-	d := &dopri5[T]{p: p, s: s, n: n,
-		st: Stats{Accepted: make([]int, p.Batch), Rejected: make([]int, p.Batch)},
-		y:  initialState(p), y1: make([]T, n),
-		t: make([]float64, p.Batch), h: make([]float64, p.Batch), ts: make([]float64, p.Batch),
-		errSum: make([]float64, p.Batch), ratio: make([]float64, p.Batch),
+	n, stages := p.Dim*p.Batch, m.Stages()
+	batch := func() []float64 { return make([]float64, p.Batch) }
+	d := &adaptive[T]{p: p, s: s, m: m, n: n, last: stages - 1,
+		onto: s.StepToOutputs || m.Dense == nil,
+		st:   Stats{Accepted: make([]int, p.Batch), Rejected: make([]int, p.Batch)},
+		y:    initialState(p), y1: make([]T, n),
+		k: make([][]T, stages), coef: make([][][]T, stages), ecoef: make([][]float64, stages),
+		posts: make([]func(r0, r1 int), stages), wf: make([]float64, stages),
+		t: batch(), h: batch(), stop: batch(), ts: batch(), errSum: batch(), ratio: batch(),
+		factor: batch(), taken: batch(),
 		done: make([]bool, p.Batch), next: make([]int, p.Batch),
-		seg: make([]int, p.Batch), restart: make([]bool, p.Batch),
-		took: make([]bool, p.Batch), factor: make([]float64, p.Batch)}
+		seg: make([]int, p.Batch), restart: make([]bool, p.Batch), took: make([]bool, p.Batch)}
 	for i := range d.k {
 		d.k[i] = make([]T, n)
-		d.ecoef[i] = make([]float64, p.Batch)
-		for l := 0; l < i; l++ {
-			d.coef[i][l] = make([]T, p.Batch)
+		d.coef[i] = make([][]T, i)
+		for l, a := range m.A[i] {
+			if a != 0 {
+				d.coef[i][l] = make([]T, p.Batch)
+			}
+		}
+		if m.E[i] != 0 {
+			d.eterms = append(d.eterms, i)
+			d.ecoef[i] = batch()
+		}
+		if m.Dense != nil && slices.ContainsFunc(m.Dense[i], func(c float64) bool { return c != 0 }) {
+			d.dterms = append(d.dterms, i)
 		}
 	}
-	d.posts[0] = func(r0, r1 int) { d.combine(1, r0, r1) }
 	d.takeFn = d.takeRows
 	d.denseFn = func(r0, r1 int) { d.denseRows(d.out, r0, r1) }
-	for i := 1; i < 7; i++ {
-		i := i
-		if i < 6 {
-			d.posts[i] = func(r0, r1 int) { d.combine(i+1, r0, r1) }
-		} else {
-			d.posts[i] = d.errorBlock
-		}
+	for i := range d.last {
+		d.posts[i] = func(r0, r1 int) { d.combine(i+1, r0, r1) }
 	}
+	d.posts[d.last] = d.errorBlock
 	return d
 }
 
 // evalThen evaluates the right-hand side into k and calls post on blocks
 // of finished rows.
-func (d *dopri5[T]) evalThen(k, y []T, ts []float64, post func(r0, r1 int)) {
+func (d *adaptive[T]) evalThen(k, y []T, ts []float64, post func(r0, r1 int)) {
 	if d.p.FBlocks != nil {
 		d.p.FBlocks(k, y, ts, post)
 	} else {
@@ -149,43 +114,30 @@ func (d *dopri5[T]) evalThen(k, y []T, ts []float64, post func(r0, r1 int)) {
 	d.st.RHSEvals++
 }
 
-// argOf returns the buffer holding the argument of stage i. The last
-// stage is evaluated at the fifth-order solution y1. The others alternate
-// between y1 and k7, both free until they are written (y1 by the post of
-// stage 6, k7 by the last stage), so that a stage's post never writes the
-// buffer its own evaluation reads: 1, 3, 5 in k7; 2, 4 in y1. Beyond the
-// state, the solver holds y1 and the seven stages, nothing more.
-func (d *dopri5[T]) argOf(i int) []T {
-	if i == 6 || i%2 == 0 {
+// argOf returns the buffer holding the argument of stage i ≥ 1. The last
+// stage is evaluated at the new solution y1. The others alternate between
+// y1 and the last stage's buffer, both free until they are written (y1 by
+// the post of the stage before last, the last stage by its evaluation), so
+// that a stage's post never writes the buffer its own evaluation reads
+// (dopri5: stages 1, 3, 5 in k[6]; 2, 4 in y1). Beyond the state, the
+// solver holds y1 and the stages, nothing more.
+func (d *adaptive[T]) argOf(i int) []T {
+	if (d.last-i)%2 == 0 {
 		return d.y1
 	}
-	return d.k[6]
+	return d.k[d.last]
 }
 
 // combine writes rows [r0, r1) of stage i's argument,
 // y + Σ_{l<i} h·a[i][l]·k_l, with per-sample step sizes.
-func (d *dopri5[T]) combine(i, r0, r1 int) {
+func (d *adaptive[T]) combine(i, r0, r1 int) {
 	batch := d.p.Batch
 	lo, hi := r0*batch, r1*batch
 	dst := d.argOf(i)[lo:hi]
 	copy(dst, d.y[lo:hi])
-	for l := 0; l < i; l++ {
-		if dpA[i][l] == 0 {
-			continue
-		}
-		c := d.coef[i][l]
-		k := d.k[l][lo:hi]
-		if dst32, ok := as32(dst); ok {
-			k32, _ := as32(k)
-			c32, _ := as32(c)
-			vec.AxpyPattern(dst32, k32, c32)
-			continue
-		}
-		for j := 0; j < len(dst); j += batch {
-			o, kk := dst[j:j+batch], k[j:j+batch]
-			for b, cb := range c[:len(o)] {
-				o[b] += cb * kk[b]
-			}
+	for l, c := range d.coef[i] {
+		if c != nil {
+			axpyRows(dst, d.k[l][lo:hi], c)
 		}
 	}
 }
@@ -203,7 +155,7 @@ func as32[T Float](v []T) ([]float32, bool) {
 // errorBlock adds rows [r0, r1) of each sample's squared scaled error
 // (h·Σ e_l k_l / (atol + rtol·max(|y|, |y1|)))² to errSum (through
 // errParts, which step adds up once the last stage is done).
-func (d *dopri5[T]) errorBlock(r0, r1 int) {
+func (d *adaptive[T]) errorBlock(r0, r1 int) {
 	batch := d.p.Batch
 	var local [64]float64
 	var sums []float64
@@ -214,24 +166,21 @@ func (d *dopri5[T]) errorBlock(r0, r1 int) {
 	}
 	atol, rtol := d.s.Atol, d.s.Rtol
 	lo, hi := r0*batch, r1*batch
-	if y32, ok := as32(d.y[lo:hi]); ok {
-		var ks [len(dpE)][]float32
-		var cs [len(dpE)][]float64
-		terms := 0
-		for l, e := range dpE {
-			if e != 0 {
-				ks[terms], _ = as32(d.k[l][lo:hi])
-				cs[terms] = d.ecoef[l]
-				terms++
-			}
+	if y32, ok := as32(d.y[lo:hi]); ok && len(d.eterms) <= vec.MaxTerms {
+		var ks [vec.MaxTerms][]float32
+		var cs [vec.MaxTerms][]float64
+		for t, l := range d.eterms {
+			ks[t], _ = as32(d.k[l][lo:hi])
+			cs[t] = d.ecoef[l]
 		}
 		y132, _ := as32(d.y1[lo:hi])
+		terms := len(d.eterms)
 		vec.ErrorSq(sums, ks[:terms], cs[:terms], y32, y132, atol, rtol)
 	} else {
 		for j := lo; j < hi; j += batch {
 			for b := 0; b < batch; b++ {
 				e := 0.0
-				for l := range dpE {
+				for _, l := range d.eterms {
 					if c := d.ecoef[l][b]; c != 0 {
 						e += c * float64(d.k[l][j+b])
 					}
@@ -245,18 +194,18 @@ func (d *dopri5[T]) errorBlock(r0, r1 int) {
 	d.errParts.add(r0, sums)
 }
 
-func (d *dopri5[T]) eval(k, y []T, ts []float64) {
+func (d *adaptive[T]) eval(k, y []T, ts []float64) {
 	d.p.F(k, y, ts)
 	d.st.RHSEvals++
 }
 
-func (d *dopri5[T]) solve(out []T) error {
+func (d *adaptive[T]) solve(out []T) error {
 	p, s := d.p, d.s
 	if s.Atol < 0 || s.Rtol < 0 || math.IsNaN(s.Atol) || math.IsNaN(s.Rtol) || s.Atol+s.Rtol == 0 || math.IsInf(s.Atol+s.Rtol, 0) {
-		return fmt.Errorf("dopri5: tolerances atol %v, rtol %v must be finite, non-negative and not both zero", s.Atol, s.Rtol)
+		return fmt.Errorf("%s: tolerances atol %v, rtol %v must be finite, non-negative and not both zero", d.m.Name, s.Atol, s.Rtol)
 	}
 	if s.MaxSteps < 0 || s.FirstStep < 0 || math.IsNaN(s.FirstStep) || math.IsInf(s.FirstStep, 0) {
-		return fmt.Errorf("dopri5: bad step budget %d or first step %v", s.MaxSteps, s.FirstStep)
+		return fmt.Errorf("%s: bad step budget %d or first step %v", d.m.Name, s.MaxSteps, s.FirstStep)
 	}
 	if err := checkFinite(d.y, p.T0); err != nil {
 		return fmt.Errorf("initial state: %w", err)
@@ -288,23 +237,8 @@ func (d *dopri5[T]) solve(out []T) error {
 		}
 	}
 	for {
-		active := false
-		for b := range d.done {
-			if !d.done[b] {
-				active = true
-				if d.st.Accepted[b]+d.st.Rejected[b] >= s.MaxSteps {
-					return fmt.Errorf("dopri5: step budget of %d steps exhausted at t = %g (sample %d)", s.MaxSteps, d.t[b], b)
-				}
-				d.h[b] = min(d.h[b], bound(&d.p, d.seg[b])-d.t[b])
-				if d.h[b] <= 16*math.Abs(d.t[b])*0x1p-52 || d.h[b] < 1e-300 {
-					return fmt.Errorf("dopri5: step size %g underflows at t = %g (sample %d)", d.h[b], d.t[b], b)
-				}
-			} else {
-				d.h[b] = 0
-			}
-		}
-		if !active {
-			return nil
+		if active, err := d.limitSteps(); !active || err != nil {
+			return err
 		}
 		d.step()
 		if s.Shared {
@@ -318,7 +252,9 @@ func (d *dopri5[T]) solve(out []T) error {
 				d.ratio[b] = worst
 			}
 		}
-		d.accept(out)
+		if d.accept(out) && p.Record != nil {
+			p.Record(d.y, d.t, d.taken)
+		}
 		d.restartStages()
 		if s.Progress != nil {
 			tmin := math.Inf(1)
@@ -330,30 +266,57 @@ func (d *dopri5[T]) solve(out []T) error {
 	}
 }
 
-// step computes stages 2..7, the candidate y1 and the error sums for
+// limitSteps sets the step size of each sample for the next iteration:
+// cut to end on the next break (or output time, when steps end on them),
+// 0 for finished samples. It reports whether any sample is still running,
+// and errors for an exhausted step budget or a step size that underflows.
+func (d *adaptive[T]) limitSteps() (active bool, err error) {
+	for b := range d.done {
+		if d.done[b] {
+			d.h[b] = 0
+			continue
+		}
+		active = true
+		if d.st.Accepted[b]+d.st.Rejected[b] >= d.s.MaxSteps {
+			return true, fmt.Errorf("%s: step budget of %d steps exhausted at t = %g (sample %d)", d.m.Name, d.s.MaxSteps, d.t[b], b)
+		}
+		d.stop[b] = bound(&d.p, d.seg[b])
+		if d.onto && d.next[b] < len(d.p.Times) {
+			d.stop[b] = min(d.stop[b], d.p.Times[d.next[b]])
+		}
+		d.h[b] = min(d.h[b], d.stop[b]-d.t[b])
+		if d.h[b] <= 16*math.Abs(d.t[b])*0x1p-52 || d.h[b] < 1e-300 {
+			return true, fmt.Errorf("%s: step size %g underflows at t = %g (sample %d)", d.m.Name, d.h[b], d.t[b], b)
+		}
+	}
+	return active, nil
+}
+
+// step computes stages 2..s, the candidate y1 and the error sums for
 // every sample, each with its own h (0 for finished samples). The
 // elementwise work of each stage runs fused into the evaluation of the
 // previous one (see Problem.FBlocks).
-func (d *dopri5[T]) step() {
-	for i := 1; i < 7; i++ {
-		for l := 0; l < i; l++ {
-			if c := d.coef[i][l]; c != nil {
+func (d *adaptive[T]) step() {
+	m := d.m
+	for i, row := range d.coef {
+		for l, c := range row {
+			if c != nil {
 				for b, h := range d.h {
-					c[b] = T(h * dpA[i][l])
+					c[b] = T(h * m.A[i][l])
 				}
 			}
 		}
 	}
-	for l, e := range dpE {
+	for _, l := range d.eterms {
 		for b, h := range d.h {
-			d.ecoef[l][b] = h * e
+			d.ecoef[l][b] = h * m.E[l]
 		}
 	}
 	clear(d.errSum)
 	d.par.For(d.p.Dim, parallelChunk, d.posts[0])
-	for i := 1; i < 7; i++ {
+	for i := 1; i <= d.last; i++ {
 		for b := range d.ts {
-			d.ts[b] = d.t[b] + dpC[i]*d.h[b]
+			d.ts[b] = d.t[b] + m.C[i]*d.h[b]
 		}
 		d.evalThen(d.k[i], d.argOf(i), d.ts, d.posts[i])
 	}
@@ -367,19 +330,21 @@ func (d *dopri5[T]) step() {
 	}
 }
 
-// accept takes or rejects each sample's step, writes dense output for the
-// output times it passed, and sets its next step size.
-func (d *dopri5[T]) accept(out []T) {
+// accept takes or rejects each sample's step, writes the outputs it
+// passed (from the dense output, or the step's end when steps end on
+// outputs), and sets its next step size. It reports whether any sample
+// took its step.
+func (d *adaptive[T]) accept(out []T) bool {
 	batch := d.p.Batch
 	d.pending = d.pending[:0]
-	all := true // every sample still running accepted its step
+	all, any := true, false // every sample still running accepted its step; some did
 	for b := 0; b < batch; b++ {
-		d.took[b] = false
+		d.took[b], d.taken[b] = false, 0
 		if d.done[b] {
 			continue
 		}
 		r := d.ratio[b]
-		factor := StepFactor(r)
+		factor := d.m.StepFactor(r)
 		if !Accepts(r) {
 			d.st.Rejected[b]++
 			d.h[b] *= min(1, factor)
@@ -387,7 +352,12 @@ func (d *dopri5[T]) accept(out []T) {
 			continue
 		}
 		d.st.Accepted[b]++
-		d.took[b] = true
+		d.took[b], d.taken[b], any = true, d.h[b], true
+		d.factor[b] = factor
+		if d.onto {
+			d.emitEnd(out, b, d.stepEnd(b))
+			continue
+		}
 		t0, h := d.t[b], d.h[b]
 		reachesEnd := t0+h >= d.p.T1
 		for d.next[b] < len(d.p.Times) {
@@ -399,13 +369,12 @@ func (d *dopri5[T]) accept(out []T) {
 			d.pending = append(d.pending, denseOut{k: d.next[b], b: b, th: min(th, 1)})
 			d.next[b]++
 		}
-		d.factor[b] = factor
 	}
 	d.flushDense(out)
-	// Take the step: y ← y1, k1 ← k7 (first same as last).
+	// Take the step: y ← y1, k1 ← k_s (first same as last).
 	if all {
 		d.y, d.y1 = d.y1, d.y
-		d.k[0], d.k[6] = d.k[6], d.k[0]
+		d.k[0], d.k[d.last] = d.k[d.last], d.k[0]
 	} else {
 		d.par.For(d.p.Dim, parallelChunk, d.takeFn)
 	}
@@ -413,32 +382,51 @@ func (d *dopri5[T]) accept(out []T) {
 		if !ok {
 			continue
 		}
-		tNew := d.t[b] + d.h[b]
-		end := bound(&d.p, d.seg[b])
-		if end-tNew <= 16*math.Abs(end)*0x1p-52 {
-			tNew = end
-		}
+		tNew := d.stepEnd(b)
 		d.t[b] = tNew
 		d.h[b] *= d.factor[b]
 		if tNew >= d.p.T1 {
 			d.done[b] = true
-		} else if tNew == end {
+		} else if tNew == bound(&d.p, d.seg[b]) {
 			d.seg[b]++
 			enter(&d.p, b, d.seg[b])
 			d.restart[b] = true
 		}
 	}
+	return any
+}
+
+// stepEnd returns the time at the end of sample b's step: t + h, or the
+// step's stop (a break, an output time, T1) when it is within rounding of
+// it.
+func (d *adaptive[T]) stepEnd(b int) float64 {
+	tNew, end := d.t[b]+d.h[b], d.stop[b]
+	if end-tNew <= 16*math.Abs(end)*0x1p-52 {
+		tNew = end
+	}
+	return tNew
+}
+
+// emitEnd writes the new state y1 of sample b, whose step ends at tNew, to
+// the outputs due by then.
+func (d *adaptive[T]) emitEnd(out []T, b int, tNew float64) {
+	p := &d.p
+	for d.next[b] < len(p.Times) && p.Times[d.next[b]] <= tNew {
+		putSample(outSlot(out, d.next[b], b, p.Batch, p.Dim), d.y1, b, p.Batch)
+		d.next[b]++
+	}
 }
 
 // takeRows takes the step on rows [r0, r1) for the samples that accepted
-// it: y ← y1, k1 ← k7.
-func (d *dopri5[T]) takeRows(r0, r1 int) {
+// it: y ← y1, k1 ← k_s.
+func (d *adaptive[T]) takeRows(r0, r1 int) {
 	batch := d.p.Batch
+	k0, ks := d.k[0], d.k[d.last]
 	for j := r0 * batch; j < r1*batch; j += batch {
 		for b, ok := range d.took {
 			if ok {
 				d.y[j+b] = d.y1[j+b]
-				d.k[0][j+b] = d.k[6][j+b]
+				k0[j+b] = ks[j+b]
 			}
 		}
 	}
@@ -451,48 +439,36 @@ type denseOut struct {
 	th   float64
 }
 
-// flushDense writes the pending outputs from Hairer's continuous extension
-// of the current step, written as y0 + h·Σ w_l(θ)·k_l: with θ' = 1 − θ and
-// the fifth-order weights b_l, w_l = b_l·(θ − θθ' + 2θ²θ') + [l=1]·θθ'²
-// − [l=7]·θ²θ' + d_l·θ²θ'². All of them are computed in one pass over the
-// rows, which reads each stage once.
-func (d *dopri5[T]) flushDense(out []T) {
+// flushDense writes the pending outputs from the method's continuous
+// extension of the current step, y0 + h·Σ w_l(θ)·k_l. All of them are
+// computed in one pass over the rows, which reads each stage once.
+func (d *adaptive[T]) flushDense(out []T) {
 	if len(d.pending) == 0 {
 		return
 	}
-	batch := d.p.Batch
+	batch, stages := d.p.Batch, len(d.k)
 	// Group the outputs by time index (stable: samples stay in order).
 	slices.SortStableFunc(d.pending, func(a, b denseOut) int { return cmp.Compare(a.k, b.k) })
-	d.w = grow(d.w, 7*len(d.pending))
+	d.w = grow(d.w, stages*len(d.pending))
 	d.starts = d.starts[:0]
 	for i, p := range d.pending {
 		if i == 0 || p.k != d.pending[i-1].k {
 			d.starts = append(d.starts, i)
 		}
-		th, h := p.th, d.h[p.b]
-		t1 := 1 - th
-		A := th - th*t1 + 2*th*th*t1
-		B := th * t1 * t1
-		C := -th * th * t1
-		D := th * th * t1 * t1
-		w := d.w[i*7 : i*7+7]
-		for l := 0; l < 7; l++ {
-			bl := 0.0 // b_7 = 0
-			if l < 6 {
-				bl = dpA[6][l]
-			}
-			w[l] = T(h * (bl*A + dpD[l]*D))
+		h := d.h[p.b]
+		d.m.denseWeights(d.wf, p.th)
+		w := d.w[i*stages : (i+1)*stages]
+		for l, wl := range d.wf {
+			w[l] = T(h * wl)
 		}
-		w[0] += T(h * B)
-		w[6] += T(h * C)
 	}
 	groups := len(d.starts)
 	d.starts = append(d.starts, len(d.pending))
-	d.wv = grow(d.wv, groups*7*batch)
-	for g := 0; g < groups; g++ {
+	d.wv = grow(d.wv, groups*stages*batch)
+	for g := range groups {
 		for i := d.starts[g]; i < d.starts[g+1]; i++ {
-			for l := 0; l < 7; l++ {
-				d.wv[(g*7+l)*batch+d.pending[i].b] = d.w[i*7+l]
+			for l := range stages {
+				d.wv[(g*stages+l)*batch+d.pending[i].b] = d.w[i*stages+l]
 			}
 		}
 	}
@@ -513,8 +489,8 @@ func grow[T any](s []T, n int) []T {
 }
 
 // denseRows writes rows [r0, r1) of the pending outputs.
-func (d *dopri5[T]) denseRows(out []T, r0, r1 int) {
-	batch, dim := d.p.Batch, d.p.Dim
+func (d *adaptive[T]) denseRows(out []T, r0, r1 int) {
+	batch, dim, stages := d.p.Batch, d.p.Dim, len(d.k)
 	if y, ok := as32(d.y); ok && batch <= denseBuf {
 		d.denseRows32(out, y, r0, r1)
 		return
@@ -522,10 +498,12 @@ func (d *dopri5[T]) denseRows(out []T, r0, r1 int) {
 	for i := r0; i < r1; i++ {
 		j := i * batch
 		for pi, p := range d.pending {
-			w := d.w[pi*7 : pi*7+7]
+			w := d.w[pi*stages : (pi+1)*stages]
 			jb := j + p.b
-			v := d.y[jb] + w[0]*d.k[0][jb] + w[2]*d.k[2][jb] + w[3]*d.k[3][jb] +
-				w[4]*d.k[4][jb] + w[5]*d.k[5][jb] + w[6]*d.k[6][jb]
+			v := d.y[jb]
+			for _, l := range d.dterms {
+				v += w[l] * d.k[l][jb]
+			}
 			out[(p.k*batch+p.b)*dim+i] = v
 		}
 	}
@@ -540,8 +518,8 @@ const denseBuf = 2048
 // each time index due, it evaluates y + Σ_l wv_l ⊙ k_l for all samples
 // with internal/vec (the stages' blocks stay in cache from one time index
 // to the next) and copies the due samples out.
-func (d *dopri5[T]) denseRows32(out []T, y []float32, r0, r1 int) {
-	batch, dim := d.p.Batch, d.p.Dim
+func (d *adaptive[T]) denseRows32(out []T, y []float32, r0, r1 int) {
+	batch, dim, stages := d.p.Batch, d.p.Dim, len(d.k)
 	out32, _ := as32(out)
 	wv, _ := as32(d.wv)
 	var buf [denseBuf]float32
@@ -552,12 +530,9 @@ func (d *dopri5[T]) denseRows32(out []T, y []float32, r0, r1 int) {
 		v := buf[:hi-lo]
 		for g := 0; g+1 < len(d.starts); g++ {
 			copy(v, y[lo:hi])
-			for l, kl := range d.k {
-				if l == 1 { // b_2 = d_2 = 0
-					continue
-				}
-				k32, _ := as32(kl[lo:hi])
-				vec.AxpyPattern(v, k32, wv[(g*7+l)*batch:(g*7+l+1)*batch])
+			for _, l := range d.dterms {
+				k32, _ := as32(d.k[l][lo:hi])
+				vec.AxpyPattern(v, k32, wv[(g*stages+l)*batch:(g*stages+l+1)*batch])
 			}
 			for _, p := range d.pending[d.starts[g]:d.starts[g+1]] {
 				o := out32[(p.k*batch+p.b)*dim+i0 : (p.k*batch+p.b)*dim+i1]
@@ -572,7 +547,7 @@ func (d *dopri5[T]) denseRows32(out []T, y []float32, r0, r1 int) {
 // restartStages evaluates the first stage anew for the samples that have
 // just crossed a break, where the last stage of the previous step (first
 // same as last) belongs to the old piece of F.
-func (d *dopri5[T]) restartStages() {
+func (d *adaptive[T]) restartStages() {
 	any := false
 	for _, r := range d.restart {
 		any = any || r
@@ -581,12 +556,12 @@ func (d *dopri5[T]) restartStages() {
 		return
 	}
 	copy(d.ts, d.t)
-	d.eval(d.k[6], d.y, d.ts)
+	d.eval(d.k[d.last], d.y, d.ts)
 	batch := d.p.Batch
 	for b, r := range d.restart {
 		if r {
 			for j := b; j < d.n; j += batch {
-				d.k[0][j] = d.k[6][j]
+				d.k[0][j] = d.k[d.last][j]
 			}
 			d.restart[b] = false
 		}
@@ -594,7 +569,7 @@ func (d *dopri5[T]) restartStages() {
 }
 
 // emitInitial writes sample b's outputs at times equal to T0.
-func (d *dopri5[T]) emitInitial(out []T, b int) {
+func (d *adaptive[T]) emitInitial(out []T, b int) {
 	p := d.p
 	for d.next[b] < len(p.Times) && p.Times[d.next[b]] <= d.t[b] {
 		putSample(outSlot(out, d.next[b], b, p.Batch, p.Dim), d.y, b, p.Batch)
@@ -604,7 +579,7 @@ func (d *dopri5[T]) emitInitial(out []T, b int) {
 
 // errorSq adds vec.ErrorSq of whole [dim][batch] vectors to sums, in
 // parallel over rows.
-func (d *dopri5[T]) errorSq(sums []float64, ks [][]float32, cs [][]float64, y, y1 []float32) {
+func (d *adaptive[T]) errorSq(sums []float64, ks [][]float32, cs [][]float64, y, y1 []float32) {
 	batch := d.p.Batch
 	var parts rowSums
 	parallel(d.p.Dim, func(r0, r1 int) {
@@ -659,7 +634,7 @@ func (r *rowSums) addTo(dst []float64) {
 // initialStep chooses each sample's first step as in Hairer, Nørsett &
 // Wanner I, II.4 (the algorithm of torchode and SciPy), at the cost of one
 // extra right-hand-side evaluation for the whole batch.
-func (d *dopri5[T]) initialStep() {
+func (d *adaptive[T]) initialStep() {
 	p, batch := d.p, d.p.Batch
 	atol, rtol := d.s.Atol, d.s.Rtol
 	d0 := make([]float64, batch)
@@ -695,7 +670,7 @@ func (d *dopri5[T]) initialStep() {
 		h0[b] = min(h0[b], p.T1-p.T0)
 	}
 	if is32 {
-		k632, _ := as32(d.k[6])
+		k632, _ := as32(d.k[d.last])
 		h032 := make([]float32, batch)
 		for b, h := range h0 {
 			h032[b] = float32(h)
@@ -708,7 +683,7 @@ func (d *dopri5[T]) initialStep() {
 	} else {
 		for j := 0; j < d.n; j += batch {
 			for b := 0; b < batch; b++ {
-				d.k[6][j+b] = d.y[j+b] + T(h0[b])*d.k[0][j+b]
+				d.k[d.last][j+b] = d.y[j+b] + T(h0[b])*d.k[0][j+b]
 			}
 		}
 	}
@@ -716,7 +691,7 @@ func (d *dopri5[T]) initialStep() {
 		d.ts[b] = p.T0 + h0[b]
 	}
 	f1 := d.k[1]
-	d.eval(f1, d.k[6], d.ts)
+	d.eval(f1, d.k[d.last], d.ts)
 	d2 := make([]float64, batch)
 	if is32 {
 		f132, _ := as32(f1)
@@ -736,7 +711,7 @@ func (d *dopri5[T]) initialStep() {
 		if m := max(d1[b], d2[b]); m <= 1e-15 {
 			h1 = max(1e-6, h0[b]*1e-3)
 		} else {
-			h1 = math.Pow(0.01/m, 1.0/dpOrder)
+			h1 = math.Pow(0.01/m, 1/float64(d.m.ErrorOrder))
 		}
 		d.h[b] = min(100*h0[b], h1)
 	}

@@ -89,7 +89,7 @@ func TestInitialStepFloat32(t *testing.T) {
 		}
 		l := &linear{dim: 41, lambdas: lam}
 		p32 := l.problem(1, []float64{1})
-		d32 := newDopri5(p32, Settings{})
+		d32 := newAdaptive(p32, Settings{}, dopri5())
 		d32.eval(d32.k[0], d32.y, d32.ts)
 		d32.initialStep()
 
@@ -104,7 +104,7 @@ func TestInitialStepFloat32(t *testing.T) {
 		for i := range y0 {
 			y0[i] = 1
 		}
-		d64 := newDopri5(Problem[float64]{F: f64, Dim: l.dim, Batch: batch, Y0: y0, T0: 0, T1: 1, Times: []float64{1}}, Settings{})
+		d64 := newAdaptive(Problem[float64]{F: f64, Dim: l.dim, Batch: batch, Y0: y0, T0: 0, T1: 1, Times: []float64{1}}, Settings{}, dopri5())
 		d64.eval(d64.k[0], d64.y, d64.ts)
 		d64.initialStep()
 		for b := range lam {

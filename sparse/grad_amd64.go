@@ -1,0 +1,25 @@
+//go:build !noasm
+
+package sparse
+
+import "unsafe"
+
+// grad8AVX2 is MulGradRowsTo for float32 at batch 8 with a gradient, in
+// AVX2 and FMA (grad_amd64.s); the pointers are the first elements of
+// slices whose lengths the caller checked.
+//
+//go:noescape
+func grad8AVX2(dst *float32, gw *float32, rowPtr *int32, col *int32, val *float32, gz *float32, y *float32, r0, r1 int)
+
+// mulGrad8Fast runs rows [r0, r1) of MulGradRowsTo for float32 at batch 8
+// with the assembly kernel and reports whether it could.
+func mulGrad8Fast(dst, gw []float32, rowPtr, col []int32, val, gz, y []float32, r0, r1 int) bool {
+	if !hasAVX2 {
+		return false
+	}
+	grad8AVX2(unsafe.SliceData(dst), unsafe.SliceData(gw), unsafe.SliceData(rowPtr), unsafe.SliceData(col),
+		unsafe.SliceData(val), unsafe.SliceData(gz), unsafe.SliceData(y), r0, r1)
+	return true
+}
+
+func hasAVX2Grad() bool { return hasAVX2 }

@@ -1,0 +1,124 @@
+package sparse
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"testing"
+)
+
+// The fused transposed product and gradient (the assembly kernel where
+// there is one, else the Go reference) agree with the float64 reference
+// on matrices with empty rows, rows of every length around the kernel's
+// blocks of eight, and batches that are not eight (which take the Go
+// loop), computed in uneven row blocks as the workers call it.
+func TestMulGradRowsConform(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	for _, s := range conformanceShapes {
+		for _, batch := range []int{1, 3, 8, 9} {
+			t.Run(fmt.Sprintf("%dx%d/nnz%d/batch%d", s.rows, s.cols, s.nnz, batch), func(t *testing.T) {
+				a := Random(s.rows, s.cols, s.nnz, s.sigma, uint64(s.nnz+s.rows), nil)
+				checkMulGrad(t, rng, a, batch)
+			})
+		}
+	}
+}
+
+func checkMulGrad(t *testing.T, rng *rand.Rand, a *CSR, batch int) {
+	// B = a: rows of B are a's rows (the transposed matrix's, in training).
+	gz := randVec(rng, a.Cols*batch)
+	y := randVec(rng, a.Rows*batch)
+	gw0 := randVec(rng, a.NNZ())
+	got, gw := make([]float32, a.Rows*batch), append([]float32(nil), gw0...)
+	for r0 := 0; r0 < a.Rows; {
+		r1 := min(a.Rows, r0+1+rng.IntN(40))
+		MulGradRowsTo(got, gw, a.RowPtr, a.ColIdx, a.Val, gz, y, batch, r0, r1)
+		r0 = r1
+	}
+	want, gwWant := make([]float64, a.Rows*batch), toF64(gw0)
+	mulGradRowsGeneric(want, gwWant, a.RowPtr, a.ColIdx, toF64(a.Val), toF64(gz), toF64(y), batch, 0, a.Rows)
+	for j := 0; j < a.Rows; j++ {
+		n := int(a.RowPtr[j+1] - a.RowPtr[j])
+		for b := 0; b < batch; b++ {
+			abs := 0.0
+			for k := a.RowPtr[j]; k < a.RowPtr[j+1]; k++ {
+				abs += math.Abs(float64(a.Val[k]) * float64(gz[int(a.ColIdx[k])*batch+b]))
+			}
+			q := j*batch + b
+			if d := math.Abs(float64(got[q]) - want[q]); !(d <= roundingBound(n, abs)) {
+				t.Fatalf("dst (%d, %d) = %v, reference %v", j, b, got[q], want[q])
+			}
+		}
+		for k := a.RowPtr[j]; k < a.RowPtr[j+1]; k++ {
+			abs := math.Abs(float64(gw0[k]))
+			for b := 0; b < batch; b++ {
+				abs += math.Abs(float64(gz[int(a.ColIdx[k])*batch+b]) * float64(y[j*batch+b]))
+			}
+			if d := math.Abs(float64(gw[k]) - gwWant[k]); !(d <= roundingBound(batch+1, abs)) {
+				t.Fatalf("gw[%d] = %v, reference %v", k, gw[k], gwWant[k])
+			}
+		}
+	}
+}
+
+// The assembly kernel runs where the CPU has it: the conformance test
+// above would otherwise only check the reference against itself.
+func TestMulGradAssemblyRuns(t *testing.T) {
+	if len(archKernels()) == 0 || !hasAVX2Grad() {
+		t.Skip("no assembly kernels in this build or on this CPU")
+	}
+	a := Random(20, 20, 100, 1, 1, nil)
+	dst := make([]float32, 20*8)
+	gw := make([]float32, a.NNZ())
+	x := make([]float32, 20*8)
+	if !mulGrad8Fast(dst, gw, a.RowPtr, a.ColIdx, a.Val, x, x, 0, 20) {
+		t.Fatal("the AVX2 kernel did not run")
+	}
+}
+
+func TestMulRowsToMatchesMulTo(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	a := Random(300, 200, 5000, 1.5, 9, nil)
+	for _, batch := range []int{1, 5, 8, 16} {
+		x := randVec(rng, a.Cols*batch)
+		want := make([]float32, a.Rows*batch)
+		MulTo(want, a, x, batch)
+		got := make([]float32, a.Rows*batch)
+		MulRowsTo(got, a.RowPtr, a.ColIdx, a.Val, x, batch, 0, 150)
+		MulRowsTo(got, a.RowPtr, a.ColIdx, a.Val, x, batch, 150, a.Rows)
+		for i := range want {
+			if d := math.Abs(float64(got[i] - want[i])); d > 1e-4 {
+				t.Fatalf("batch %d: element %d = %v, MulTo %v", batch, i, got[i], want[i])
+			}
+		}
+		g64 := make([]float64, a.Rows*batch)
+		MulRowsTo(g64, a.RowPtr, a.ColIdx, toF64(a.Val), toF64(x), batch, 0, a.Rows)
+		for i := range want {
+			if d := math.Abs(g64[i] - float64(want[i])); d > 1e-4 {
+				t.Fatalf("float64 batch %d: element %d = %v, MulTo %v", batch, i, g64[i], want[i])
+			}
+		}
+	}
+}
+
+func toF64(v []float32) []float64 {
+	w := make([]float64, len(v))
+	for i, x := range v {
+		w[i] = float64(x)
+	}
+	return w
+}
+
+func TestTransposeMap(t *testing.T) {
+	a := Random(30, 40, 200, 1, 5, nil)
+	rowPtr, col, perm := a.TransposeMap()
+	at := a.T()
+	for j := 0; j < a.Cols; j++ {
+		for q := rowPtr[j]; q < rowPtr[j+1]; q++ {
+			i := int(col[q])
+			if got := a.Val[perm[q]]; got != a.At(i, j) || at.Val[q] != got || at.ColIdx[q] != col[q] {
+				t.Fatalf("entry %d of row %d of the transpose: %v, want a(%d, %d) = %v", q, j, got, i, j, a.At(i, j))
+			}
+		}
+	}
+}
