@@ -42,19 +42,8 @@ func float32MatchesFloat64(t *testing.T, method string) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			f64 := func(dydt, y []float64, ts []float64) {
-				for i := 0; i < l.dim; i++ {
-					for b, lb := range lam {
-						dydt[i*batch+b] = lb*y[i*batch+b] + float64(i)
-					}
-				}
-			}
-			y0 := make([]float64, l.dim*batch)
-			for i := range y0 {
-				y0[i] = 1
-			}
 			out64 := make([]float64, len(out32))
-			st64, err := Solve(out64, Problem[float64]{F: f64, Dim: l.dim, Batch: batch, Y0: y0, T0: 0, T1: 2, Times: times}, Settings{Method: method})
+			st64, err := Solve(out64, l.problem64(2, times), Settings{Method: method})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -97,18 +86,7 @@ func TestInitialStepFloat32(t *testing.T) {
 		d32.eval(d32.k[0], d32.y, d32.ts)
 		d32.initialStep()
 
-		f64 := func(dydt, y []float64, ts []float64) {
-			for i := 0; i < l.dim; i++ {
-				for b, lb := range lam {
-					dydt[i*batch+b] = lb*y[i*batch+b] + float64(i)
-				}
-			}
-		}
-		y0 := make([]float64, l.dim*batch)
-		for i := range y0 {
-			y0[i] = 1
-		}
-		d64 := newAdaptive(Problem[float64]{F: f64, Dim: l.dim, Batch: batch, Y0: y0, T0: 0, T1: 1, Times: []float64{1}}, Settings{}, dopri5())
+		d64 := newAdaptive(l.problem64(1, []float64{1}), Settings{}, dopri5())
 		d64.eval(d64.k[0], d64.y, d64.ts)
 		d64.initialStep()
 		for b := range lam {

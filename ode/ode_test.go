@@ -39,6 +39,23 @@ func (l *linear) problem(t1 float64, times []float64) Problem[float32] {
 	return Problem[float32]{F: l.f, Dim: l.dim, Batch: batch, Y0: y0, T0: 0, T1: t1, Times: times}
 }
 
+// problem64 is problem in float64.
+func (l *linear) problem64(t1 float64, times []float64) Problem[float64] {
+	batch := len(l.lambdas)
+	f := func(dydt, y []float64, _ []float64) {
+		for i := 0; i < l.dim; i++ {
+			for b, lam := range l.lambdas {
+				dydt[i*batch+b] = lam*y[i*batch+b] + float64(i)
+			}
+		}
+	}
+	y0 := make([]float64, l.dim*batch)
+	for i := range y0 {
+		y0[i] = 1
+	}
+	return Problem[float64]{F: f, Dim: l.dim, Batch: batch, Y0: y0, T0: 0, T1: t1, Times: times}
+}
+
 // maxErr returns the largest error of out against the exact solution.
 func (l *linear) maxErr(out []float32, times []float64) float64 {
 	batch := len(l.lambdas)
