@@ -81,7 +81,6 @@ func solveLinear(t *testing.T, l *linear, t1 float64, times []float64, s Setting
 	return out, st
 }
 
-
 // TestDopri5WithinTolerance checks the adaptive solver and its dense output
 // at many times between steps against the exact solution.
 func TestDopri5WithinTolerance(t *testing.T) {
