@@ -7,14 +7,18 @@ import (
 	"testing"
 )
 
-// TestDopri5Float32MatchesFloat64 solves the linear test problem in float32
+// TestAdaptiveFloat32MatchesFloat64 solves, for every adaptive method, the linear test problem in float32
 // (where the stage combinations and the error norm run in internal/vec's
 // kernels, vectorised for batch 8, 16 and 24) and in float64 (the generic
 // loops), with and without fused row blocks of an odd size, and checks the
 // float32 solution against the exact one at the float64 solve's accuracy
 // plus float32 rounding, with about the same number of steps. Several
 // output times fall in one step.
-func TestDopri5Float32MatchesFloat64(t *testing.T) {
+func TestAdaptiveFloat32MatchesFloat64(t *testing.T) {
+	forEachMethod(t, true, func(t *testing.T, m *Method) { float32MatchesFloat64(t, m.Name) })
+}
+
+func float32MatchesFloat64(t *testing.T, method string) {
 	for _, batch := range []int{1, 5, 8, 16, 24} {
 		lam := make([]float64, batch)
 		for b := range lam {
@@ -34,23 +38,12 @@ func TestDopri5Float32MatchesFloat64(t *testing.T) {
 				}
 			}
 			out32 := make([]float32, len(times)*batch*l.dim)
-			st32, err := Solve(out32, p32, Settings{})
+			st32, err := Solve(out32, p32, Settings{Method: method})
 			if err != nil {
 				t.Fatal(err)
 			}
-			f64 := func(dydt, y []float64, ts []float64) {
-				for i := 0; i < l.dim; i++ {
-					for b, lb := range lam {
-						dydt[i*batch+b] = lb*y[i*batch+b] + float64(i)
-					}
-				}
-			}
-			y0 := make([]float64, l.dim*batch)
-			for i := range y0 {
-				y0[i] = 1
-			}
 			out64 := make([]float64, len(out32))
-			st64, err := Solve(out64, Problem[float64]{F: f64, Dim: l.dim, Batch: batch, Y0: y0, T0: 0, T1: 2, Times: times}, Settings{})
+			st64, err := Solve(out64, l.problem64(2, times), Settings{Method: method})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -93,18 +86,7 @@ func TestInitialStepFloat32(t *testing.T) {
 		d32.eval(d32.k[0], d32.y, d32.ts)
 		d32.initialStep()
 
-		f64 := func(dydt, y []float64, ts []float64) {
-			for i := 0; i < l.dim; i++ {
-				for b, lb := range lam {
-					dydt[i*batch+b] = lb*y[i*batch+b] + float64(i)
-				}
-			}
-		}
-		y0 := make([]float64, l.dim*batch)
-		for i := range y0 {
-			y0[i] = 1
-		}
-		d64 := newAdaptive(Problem[float64]{F: f64, Dim: l.dim, Batch: batch, Y0: y0, T0: 0, T1: 1, Times: []float64{1}}, Settings{}, dopri5())
+		d64 := newAdaptive(l.problem64(1, []float64{1}), Settings{}, dopri5())
 		d64.eval(d64.k[0], d64.y, d64.ts)
 		d64.initialStep()
 		for b := range lam {
@@ -131,7 +113,7 @@ func TestDopri5BlockOrderDoesNotMatter(t *testing.T) {
 			}
 		}
 	}
-	solve := func(backwards bool) []float64 {
+	solve := func(method string, backwards bool) []float64 {
 		p := Problem[float64]{F: f, Dim: dim, Batch: batch, T0: 0, T1: 3, Times: Linspace(0, 3, 7),
 			FBlocks: func(dydt, y []float64, ts []float64, post func(r0, r1 int)) {
 				f(dydt, y, ts)
@@ -147,24 +129,38 @@ func TestDopri5BlockOrderDoesNotMatter(t *testing.T) {
 				}
 			}}
 		out := make([]float64, 7*batch*dim)
-		if _, err := Solve(out, p, Settings{Rtol: 1e-6, Atol: 1e-9}); err != nil {
+		if _, err := Solve(out, p, Settings{Method: method, Rtol: 1e-6, Atol: 1e-9}); err != nil {
 			t.Fatal(err)
 		}
 		return out
 	}
-	a, b := solve(false), solve(true)
-	for k := range a {
-		if a[k] != b[k] {
-			t.Fatalf("element %d: %v forwards, %v backwards", k, a[k], b[k])
+	forEachMethod(t, true, func(t *testing.T, m *Method) {
+		a, b := solve(m.Name, false), solve(m.Name, true)
+		for k := range a {
+			if a[k] != b[k] {
+				t.Fatalf("element %d: %v forwards, %v backwards", k, a[k], b[k])
+			}
 		}
-	}
+	})
 }
 
-// dopri5's steps allocate nothing: a solve with many more steps makes no
-// more allocations than a short one (only set-up allocates), with the
-// stage work fused into the right-hand side's blocks and without.
+// The adaptive solver's steps allocate nothing: a solve with many more
+// steps makes no more allocations than a short one (only set-up
+// allocates), with the stage work fused into the right-hand side's blocks
+// and without, with dense output and with steps onto the output times, for
+// every adaptive method.
 func TestDopri5StepsDoNotAllocate(t *testing.T) {
-	for _, fused := range []bool{false, true} {
+	forEachMethod(t, true, func(t *testing.T, m *Method) {
+		for _, fused := range []bool{false, true} {
+			for _, onto := range []bool{false, true} {
+				stepsDoNotAllocate(t, Settings{Method: m.Name, StepToOutputs: onto}, fused)
+			}
+		}
+	})
+}
+
+func stepsDoNotAllocate(t *testing.T, s Settings, fused bool) {
+	{
 		l := &linear{dim: 10000, lambdas: []float64{-1, -2, -3, -4, -5, -6, -7, -8}}
 		allocs := func(t1 float64) float64 {
 			p := l.problem(t1, Linspace(0, t1, 5))
@@ -180,7 +176,7 @@ func TestDopri5StepsDoNotAllocate(t *testing.T) {
 			var st Stats
 			a := testing.AllocsPerRun(3, func() {
 				var err error
-				if st, err = Solve(out, p, Settings{}); err != nil {
+				if st, err = Solve(out, p, s); err != nil {
 					t.Fatal(err)
 				}
 			})
@@ -191,7 +187,7 @@ func TestDopri5StepsDoNotAllocate(t *testing.T) {
 		}
 		short, long := allocs(1), allocs(40)
 		if long > short+16 {
-			t.Errorf("fused %v: %v allocations for a long solve, %v for a short one: the steps allocate", fused, long, short)
+			t.Errorf("%+v fused %v: %v allocations for a long solve, %v for a short one: the steps allocate", s, fused, long, short)
 		}
 	}
 }

@@ -25,4 +25,15 @@ func TestAcceptsAndStepFactor(t *testing.T) {
 			t.Errorf("StepFactor(%v) = %v, want %v", c.r, got, c.want)
 		}
 	}
+	// Each method's exponent is −1/ErrorOrder.
+	for _, name := range []string{"dopri5", "bosh3"} {
+		m, _ := Lookup(name)
+		want := 0.9 * math.Pow(0.5, -1/float64(m.ErrorOrder))
+		if got := m.StepFactor(0.5); math.Abs(got-want) > 1e-15 {
+			t.Errorf("%s: StepFactor(0.5) = %v, want %v", name, got, want)
+		}
+	}
+	if m, _ := Lookup("dopri5"); m.StepFactor(0.3) != StepFactor(0.3) {
+		t.Error("dopri5's StepFactor differs from the free function's")
+	}
 }

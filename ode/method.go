@@ -21,6 +21,11 @@ type Method struct {
 	E    []float64   // [stages] error weights b − b̂; nil: no embedded estimate (fixed steps only)
 	FSAL bool        // last stage is f(t+h, y1), i.e. row A[s−1] equals B; reused as the next first stage
 
+	// Order is the order of the propagated solution (euler 1, rk4 4,
+	// dopri5 5, bosh3 3): halving a fixed step divides the global error by
+	// about 2^Order. The conformance tests hold every method to it.
+	Order int
+
 	// ErrorOrder is the order of the error estimate plus one, the
 	// controller exponent's denominator: the step changes by
 	// safety·r^(−1/ErrorOrder) (dopri5 5, bosh3 3); 0 for fixed-only.
@@ -158,6 +163,8 @@ func (m *Method) check() error {
 		return fmt.Errorf("name must be non-empty and lower case")
 	case s == 0 || len(m.C) != s || len(m.A) != s:
 		return fmt.Errorf("%d weights, %d nodes and %d rows of A: want equal and non-zero", s, len(m.C), len(m.A))
+	case m.Order < 1:
+		return fmt.Errorf("order %d: want at least 1", m.Order)
 	case m.E != nil && len(m.E) != s:
 		return fmt.Errorf("%d error weights for %d stages", len(m.E), s)
 	case (m.E != nil) != (m.ErrorOrder > 0):

@@ -39,7 +39,7 @@ func TestRegistry(t *testing.T) {
 // Register refuses duplicates and malformed tables with a panic.
 func TestRegisterPanics(t *testing.T) {
 	good := func() *Method {
-		return &Method{Name: "heun2", C: []float64{0, 1}, A: [][]float64{{}, {1}}, B: []float64{0.5, 0.5}}
+		return &Method{Name: "heun2", C: []float64{0, 1}, A: [][]float64{{}, {1}}, B: []float64{0.5, 0.5}, Order: 2}
 	}
 	for _, c := range []struct {
 		name string
@@ -48,6 +48,7 @@ func TestRegisterPanics(t *testing.T) {
 	}{
 		{"duplicate", func(m *Method) { m.Name = "rk4" }, "twice"},
 		{"upper case", func(m *Method) { m.Name = "Heun" }, "lower case"},
+		{"order", func(m *Method) { m.Order = 0 }, "order 0"},
 		{"row length", func(m *Method) { m.A[1] = []float64{0.5, 0.5} }, "row 1"},
 		{"node", func(m *Method) { m.C[1] = 0.5 }, "row sum"},
 		{"weights", func(m *Method) { m.B[1] = 0.6 }, "sum to"},

@@ -6,13 +6,14 @@ package ode
 func init() {
 	Register(&Method{
 		Name: "euler", Doc: "explicit Euler, first order, fixed steps",
-		C: []float64{0}, A: [][]float64{{}}, B: []float64{1},
+		C: []float64{0}, A: [][]float64{{}}, B: []float64{1}, Order: 1,
 	})
 	Register(&Method{
 		Name: "rk4", Doc: "classic Runge–Kutta, fourth order, fixed steps",
-		C: []float64{0, 0.5, 0.5, 1},
-		A: [][]float64{{}, {0.5}, {0, 0.5}, {0, 0, 1}},
-		B: []float64{1.0 / 6, 1.0 / 3, 1.0 / 3, 1.0 / 6},
+		C:     []float64{0, 0.5, 0.5, 1},
+		A:     [][]float64{{}, {0.5}, {0, 0.5}, {0, 0, 1}},
+		B:     []float64{1.0 / 6, 1.0 / 3, 1.0 / 3, 1.0 / 6},
+		Order: 4,
 	})
 	Register(dopri5Method())
 	// Bogacki & Shampine, "A 3(2) pair of Runge–Kutta formulas", Appl.
@@ -27,7 +28,7 @@ func init() {
 		A:    [][]float64{{}, {0.5}, {0, 0.75}, {2.0 / 9, 1.0 / 3, 4.0 / 9}},
 		B:    []float64{2.0 / 9, 1.0 / 3, 4.0 / 9, 0},
 		E:    []float64{2.0/9 - 7.0/24, 1.0/3 - 1.0/4, 4.0/9 - 1.0/3, -1.0 / 8},
-		FSAL: true, ErrorOrder: 3,
+		FSAL: true, Order: 3, ErrorOrder: 3,
 		Dense: [][]float64{
 			{1, 3*2.0/9 - 2, 1 - 2*2.0/9},
 			{0, 3 * 1.0 / 3, -2 * 1.0 / 3},
@@ -75,7 +76,7 @@ func dopri5Method() *Method {
 		},
 		B:    b,
 		E:    []float64{71.0 / 57600, 0, -71.0 / 16695, 71.0 / 1920, -17253.0 / 339200, 22.0 / 525, -1.0 / 40},
-		FSAL: true, ErrorOrder: 5,
+		FSAL: true, Order: 5, ErrorOrder: 5,
 		Dense: dense,
 	}
 }

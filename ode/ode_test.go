@@ -39,6 +39,23 @@ func (l *linear) problem(t1 float64, times []float64) Problem[float32] {
 	return Problem[float32]{F: l.f, Dim: l.dim, Batch: batch, Y0: y0, T0: 0, T1: t1, Times: times}
 }
 
+// problem64 is problem in float64.
+func (l *linear) problem64(t1 float64, times []float64) Problem[float64] {
+	batch := len(l.lambdas)
+	f := func(dydt, y []float64, _ []float64) {
+		for i := 0; i < l.dim; i++ {
+			for b, lam := range l.lambdas {
+				dydt[i*batch+b] = lam*y[i*batch+b] + float64(i)
+			}
+		}
+	}
+	y0 := make([]float64, l.dim*batch)
+	for i := range y0 {
+		y0[i] = 1
+	}
+	return Problem[float64]{F: f, Dim: l.dim, Batch: batch, Y0: y0, T0: 0, T1: t1, Times: times}
+}
+
 // maxErr returns the largest error of out against the exact solution.
 func (l *linear) maxErr(out []float32, times []float64) float64 {
 	batch := len(l.lambdas)
@@ -63,40 +80,6 @@ func solveLinear(t *testing.T, l *linear, t1 float64, times []float64, s Setting
 	}
 	return out, st
 }
-
-// TestOrders checks the convergence order of each method in float64 on
-// dy/dt = −2t·y², y(0) = 1, whose solution is y = 1/(1 + t²): halving the
-// step divides the error at t = 3 by 2^order. (In float32 the fifth-order
-// error reaches rounding before the asymptotic regime.)
-func TestOrders(t *testing.T) {
-	f := func(dydt, y []float64, ts []float64) {
-		for b := range ts {
-			dydt[b] = -2 * ts[b] * y[b] * y[b]
-		}
-	}
-	solve := func(method string, steps int) float64 {
-		out := make([]float64, 1)
-		p := Problem[float64]{F: f, Dim: 1, Batch: 1, Y0: []float64{1}, T0: 0, T1: 3, Times: []float64{3}}
-		if _, err := Solve(out, p, Settings{Method: method, Steps: steps}); err != nil {
-			t.Fatal(err)
-		}
-		return math.Abs(out[0] - 0.1)
-	}
-	for _, c := range []struct {
-		method string
-		order  float64
-		steps  int
-	}{{"euler", 1, 256}, {"rk4", 4, 64}, {"dopri5", 5, 128}} {
-		e1, e2 := solve(c.method, c.steps), solve(c.method, 2*c.steps)
-		got := math.Log2(e1 / e2)
-		t.Logf("%s: errors %.3g, %.3g: observed order %.2f", c.method, e1, e2, got)
-		if math.Abs(got-c.order) > 0.3 {
-			t.Errorf("%s: observed order %.2f, want %v", c.method, got, c.order)
-		}
-	}
-}
-
-func first(out []float32, _ Stats) []float32 { return out }
 
 // TestDopri5WithinTolerance checks the adaptive solver and its dense output
 // at many times between steps against the exact solution.

@@ -33,10 +33,10 @@ type Stepper[T Float] struct {
 }
 
 // NewStepper returns a Stepper of m for states of dim variables and batch
-// samples. It panics on a negative dim or a batch below one.
+// samples. It panics on a nil method, a negative dim or a batch below one.
 func NewStepper[T Float](m *Method, dim, batch int) *Stepper[T] {
-	if dim < 0 || batch < 1 {
-		panic(fmt.Sprintf("ode: NewStepper: bad dim %d or batch %d", dim, batch))
+	if m == nil || dim < 0 || batch < 1 {
+		panic(fmt.Sprintf("ode: NewStepper: method %v, dim %d, batch %d: want a method, dim ≥ 0, batch ≥ 1", m != nil, dim, batch))
 	}
 	s := &Stepper[T]{M: m, Dim: dim, Batch: batch, ts: make([]float64, batch)}
 	n := dim * batch
@@ -56,7 +56,9 @@ func NewStepper[T Float](m *Method, dim, batch int) *Stepper[T] {
 // k_i = f(Y_i) at Y_i = y + h_b Σ_{j<i} A_ij k_j and time t_b + C_i h_b.
 // eval(i, k, y, t) must write stage i's slope into k (it may record what a
 // later vector–Jacobian product needs). y1 may alias nothing else. For an
-// FSAL method the last stage (whose B weight is 0) is not evaluated.
+// FSAL method the last stage (whose B weight is 0) is not evaluated: Y
+// and K of the last stage are left as they were (free for the caller,
+// e.g. for f(y1)).
 func (s *Stepper[T]) Step(y1, y []T, t, h []float64, eval func(i int, k, y []T, t []float64)) {
 	s.check("Step", y, h)
 	if len(y1) != len(y) || len(t) != s.Batch {
