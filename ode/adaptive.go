@@ -68,7 +68,7 @@ func newAdaptive[T Float](p Problem[T], s Settings, m *Method) *adaptive[T] {
 	n, stages := p.Dim*p.Batch, m.Stages()
 	batch := func() []float64 { return make([]float64, p.Batch) }
 	d := &adaptive[T]{p: p, s: s, m: m, n: n, last: stages - 1,
-		onto: s.StepToOutputs || m.Dense == nil,
+		onto: s.StepToOutputs || m.Dense == nil || p.Events != nil,
 		st:   Stats{Accepted: make([]int, p.Batch), Rejected: make([]int, p.Batch)},
 		y:    initialState(p), y1: make([]T, n),
 		k: make([][]T, stages), coef: make([][][]T, stages), ecoef: make([][]float64, stages),
@@ -252,8 +252,13 @@ func (d *adaptive[T]) solve(out []T) error {
 				d.ratio[b] = worst
 			}
 		}
-		if d.accept(out) && p.Record != nil {
-			p.Record(d.y, d.t, d.taken)
+		if d.accept(out) {
+			if err := d.events(out); err != nil {
+				return err
+			}
+			if p.Record != nil {
+				p.Record(d.y, d.t, d.taken)
+			}
 		}
 		d.restartStages()
 		if s.Progress != nil {
@@ -355,7 +360,9 @@ func (d *adaptive[T]) accept(out []T) bool {
 		d.took[b], d.taken[b], any = true, d.h[b], true
 		d.factor[b] = factor
 		if d.onto {
-			d.emitEnd(out, b, d.stepEnd(b))
+			if d.p.Events == nil { // else after the events (see events)
+				d.emitEnd(out, b, d.stepEnd(b), d.y1)
+			}
 			continue
 		}
 		t0, h := d.t[b], d.h[b]
@@ -407,14 +414,38 @@ func (d *adaptive[T]) stepEnd(b int) float64 {
 	return tNew
 }
 
-// emitEnd writes the new state y1 of sample b, whose step ends at tNew, to
-// the outputs due by then.
-func (d *adaptive[T]) emitEnd(out []T, b int, tNew float64) {
+// emitEnd writes sample b's state in y ([dim][batch]) at the end of its
+// step, tNew, to the outputs due by then.
+func (d *adaptive[T]) emitEnd(out []T, b int, tNew float64, y []T) {
 	p := &d.p
 	for d.next[b] < len(p.Times) && p.Times[d.next[b]] <= tNew {
-		putSample(outSlot(out, d.next[b], b, p.Batch, p.Dim), d.y1, b, p.Batch)
+		putSample(outSlot(out, d.next[b], b, p.Batch, p.Dim), y, b, p.Batch)
 		d.next[b]++
 	}
+}
+
+// events applies the problem's Events, if any, to the state after the
+// steps just taken, marks every running sample for a fresh first stage
+// when they changed it, and writes the outputs due at the ends of the
+// steps taken (withheld by accept until the events were applied).
+func (d *adaptive[T]) events(out []T) error {
+	if d.p.Events == nil {
+		return nil
+	}
+	if d.p.Events(d.y, d.t) {
+		for b, done := range d.done {
+			d.restart[b] = !done
+		}
+		if err := checkFinite(d.y, d.t[0]); err != nil {
+			return fmt.Errorf("after events: %w", err)
+		}
+	}
+	for b, ok := range d.took {
+		if ok {
+			d.emitEnd(out, b, d.t[b], d.y)
+		}
+	}
+	return nil
 }
 
 // takeRows takes the step on rows [r0, r1) for the samples that accepted

@@ -117,10 +117,15 @@ func fixed[T Float](out []T, p Problem[T], s Settings, st *Stats, m *Method) err
 			if err := checkFinite(y, t); err != nil {
 				return err
 			}
-			if p.Record != nil {
-				for b := range ts {
-					ts[b] = t
+			for b := range ts {
+				ts[b] = t
+			}
+			if p.Events != nil && p.Events(y, ts) {
+				if err := checkFinite(y, t); err != nil {
+					return fmt.Errorf("after events: %w", err)
 				}
+			}
+			if p.Record != nil {
 				p.Record(y, ts, hb)
 			}
 			if s.Progress != nil {

@@ -44,6 +44,18 @@ type Problem[T Float] struct {
 	// sample that rejected its step or had finished). Training keeps these
 	// to replay the accepted steps backwards.
 	Record func(y []T, t, h []float64)
+
+	// Events, when not nil, is called after every step (every iteration
+	// of an adaptive solve in which some sample took a step) with the state
+	// ([dim][batch]) and each sample's time, before the outputs due by then
+	// are written and before Record. It applies discrete events in place —
+	// threshold crossings and resets, refractory clamps, delayed spikes due
+	// — and reports whether it changed the state, in which case an
+	// adaptive method evaluates its first stage anew rather than reusing
+	// the last one (first same as last). With Events an adaptive solve steps
+	// onto the output times (as with Settings.StepToOutputs), so an output
+	// holds the state after the events of its time, as with fixed steps.
+	Events func(y []T, t []float64) (changed bool)
 }
 
 // Settings choose and tune the method. The zero value means dopri5 with

@@ -133,9 +133,8 @@ var (
 	_ model.Events   = (*stepper)(nil)
 )
 
-// TestEvents: the hook runs after every fixed step and every discrete
-// frame, and what it changes carries on; adaptive solves refuse a model
-// with events.
+// TestEvents: the hook runs after every step, fixed or adaptive, and
+// every discrete frame, and what it changes carries on.
 func TestEvents(t *testing.T) {
 	c := &counter{batch: 2}
 	res, err := Run(c, Input{T0: 0, T1: 1}, Readout{}, Settings{Times: ode.Linspace(0, 1, 6),
@@ -154,8 +153,20 @@ func TestEvents(t *testing.T) {
 			t.Errorf("y(%v) = %v, want %v", res.Times[k], got, v)
 		}
 	}
-	if _, err := Run(c, Input{T0: 0, T1: 1}, Readout{}, Settings{}); err == nil || !strings.Contains(err.Error(), "adaptive") {
-		t.Errorf("adaptive solve with events: error %v", err)
+	// Adaptive: steps end on the output times, so the reset lands at t = 1
+	// and the last output holds the state after it.
+	a := &counter{batch: 2}
+	res, err = Run(a, Input{T0: 0, T1: 1}, Readout{}, Settings{Times: ode.Linspace(0, 1, 6)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a.spikes != 2 || a.times[len(a.times)-1] != 1 {
+		t.Errorf("adaptive: %d spikes, events at %v; want one spike a sample at t = 1", a.spikes, a.times)
+	}
+	for k, v := range want {
+		if got := res.At(k, 0)[0]; math.Abs(float64(got-v)) > 1e-6 {
+			t.Errorf("adaptive: y(%v) = %v, want %v", res.Times[k], got, v)
+		}
 	}
 	if _, err := Run(c, Input{T0: 0, T1: 1}, Readout{}, Settings{Solver: ode.Settings{Method: "euler", Dt: 1e-9}}); err == nil || !strings.Contains(err.Error(), "budget") {
 		t.Errorf("tiny dt: error %v, want the step budget", err)
@@ -181,9 +192,9 @@ type quiet struct {
 
 func (q *quiet) Events(y []float32, t []float64) bool { q.calls++; return false }
 
-// TestEventsTakeOdesSteps: stepping a fixed-step solve one ode.Solve at a
-// time for the events takes the steps ode takes on its own (breaks of a
-// three-frame input and output times included) and gives its values.
+// TestEventsTakeOdesSteps: a model with events that change nothing gets
+// them after each of the steps ode takes without them (breaks of a
+// three-frame input and output times included), with the same values.
 func TestEventsTakeOdesSteps(t *testing.T) {
 	var f fixture
 	for _, g := range loadFixtures(t) {

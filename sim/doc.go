@@ -28,12 +28,11 @@
 // # Events
 //
 // Events(y, t) is called after every step with the state and each
-// sample's time: after every frame of a discrete model and after every
-// step of a fixed-step solve, which then runs step by step (each step one
-// ode.Solve) so that the state between steps is in hand. Adaptive solves
-// cannot apply events yet: package ode has no hook between its steps that
-// may change the state, so Run returns an error for a model with Events
-// and an adaptive solver rather than silently skipping them.
+// sample's time: after every frame of a discrete model, and for an ODE
+// through ode.Problem.Events after every step of a fixed-step or adaptive
+// solve (an adaptive one then steps onto the output times, and evaluates
+// its first stage anew after events that changed the state). An output
+// holds the state after the events of its time.
 //
 // # Memory
 //

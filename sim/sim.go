@@ -193,9 +193,6 @@ func (ru *runner) runODE(m model.ODE) error {
 			return fmt.Errorf("sim: output time %d is %v: times must ascend within [%v, %v]", k, t, in.T0, in.T1)
 		}
 	}
-	if ru.events != nil && Adaptive(s.Solver) {
-		return fmt.Errorf("sim: %T has discrete events, which adaptive solvers cannot apply yet: choose a fixed step (steps or dt) or a fixed-step method", m)
-	}
 	if err := ru.setInput(in.T0, in.T1); err != nil {
 		return err
 	}
@@ -280,16 +277,14 @@ func shifted(segment func(b, k int), first int) func(b, k int) {
 	return func(b, k int) { segment(b, first+k) }
 }
 
-// solve runs one window of the ODE, step by step when the model has events.
+// solve runs one window of the ODE, with the model's events after every
+// step when it has them.
 func (ru *runner) solve(out []float32, p ode.Problem[float32], set ode.Settings) error {
 	start := time.Now()
-	var st ode.Stats
-	var err error
 	if ru.events != nil {
-		st, err = stepEvents(out, p, set, ru.events)
-	} else {
-		st, err = ode.Solve(out, p, set)
+		p.Events = ru.events.Events
 	}
+	st, err := ode.Solve(out, p, set)
 	ru.res.Seconds += time.Since(start).Seconds()
 	ru.res.Stats.RHSEvals += st.RHSEvals
 	for b := range st.Accepted {
