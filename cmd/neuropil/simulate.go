@@ -5,11 +5,9 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"math/rand/v2"
 	"slices"
 	"strings"
 
-	"github.com/neuropil/neuropil/mnist"
 	"github.com/neuropil/neuropil/ode"
 	"github.com/neuropil/neuropil/sim"
 )
@@ -166,63 +164,5 @@ func openOut(dir string) (*sim.Dir, error) {
 	return d, nil
 }
 
-// checkMemory returns an error, naming the flags that size the run, when
-// a run of evals output times of width recorded values per sample over
-// neurons×batch states would need more than the machine's memory.
-func checkMemory(evals, batch, width, neurons int) error {
-	what := fmt.Sprintf("--evals %d × --batch %d × %d values", evals, batch, width)
-	if err := sim.Fits(what, sim.Bytes(evals, batch, width, neurons)); err != nil {
-		return fmt.Errorf("%w; lower --evals or --batch", err)
-	}
-	return nil
-}
-
 // peakRSS returns the peak resident set size of this process in bytes.
 func peakRSS() int64 { return sim.PeakRSS() }
-
-// loadMNISTBatch returns batch images of an MNIST split (train or test)
-// from dir (default: the GoMNIST module's files) with their labels and a
-// description: the first batch of a seeded shuffle, as a shuffled
-// DataLoader's first batch.
-func loadMNISTBatch(dir, splitName string, batch int, rng *rand.Rand) (*mnist.Images, []uint8, string, error) {
-	var err error
-	if dir == "" {
-		if dir, err = mnist.DefaultDir(); err != nil {
-			return nil, nil, "", err
-		}
-	}
-	split := mnist.Train
-	if splitName == "test" {
-		split = mnist.Test
-	}
-	ip, _, err := mnist.Files(dir, split)
-	if err != nil {
-		return nil, nil, "", fmt.Errorf("--mnist: %w", err)
-	}
-	count, err := mnist.Count(ip)
-	if err != nil {
-		return nil, nil, "", fmt.Errorf("--mnist: %w", err)
-	}
-	if batch > count {
-		return nil, nil, "", fmt.Errorf("--batch %d: the MNIST %s split has only %d images", batch, splitName, count)
-	}
-	idx := mnist.Shuffle(count, rng.Uint64())[:batch]
-	im, labels, err := mnist.Load(dir, split, idx)
-	if err != nil {
-		return nil, nil, "", fmt.Errorf("--mnist: %w", err)
-	}
-	return im, labels, fmt.Sprintf("MNIST %s images %v from %s", splitName, idx, dir), nil
-}
-
-// intLabels returns the MNIST labels as ints (JSON writes []uint8 as
-// base64), nil for none.
-func intLabels(l []uint8) []int {
-	if l == nil {
-		return nil
-	}
-	out := make([]int, len(l))
-	for i, v := range l {
-		out[i] = int(v)
-	}
-	return out
-}

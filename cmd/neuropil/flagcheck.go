@@ -1,0 +1,51 @@
+package main
+
+import (
+	"fmt"
+	"strings"
+	"unicode"
+)
+
+// need returns nil when ok, else an error of format and a: one check of
+// flag values, for firstError.
+func need(ok bool, format string, a ...any) error {
+	if ok {
+		return nil
+	}
+	return fmt.Errorf(format, a...)
+}
+
+// firstError returns the first of errs that is not nil.
+func firstError(errs ...error) error {
+	for _, err := range errs {
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// flagName returns the flag of a field of a library's settings, its name
+// in kebab case: "InputIndices" is --input-indices, "H0" --h0, "MNIST"
+// --mnist. It is the sim.Namer of every command.
+func flagName(field string) string {
+	var b strings.Builder
+	b.WriteString("--")
+	prev := rune(0)
+	for _, r := range field {
+		if unicode.IsUpper(r) && unicode.IsLower(prev) {
+			b.WriteByte('-')
+		}
+		b.WriteRune(unicode.ToLower(r))
+		prev = r
+	}
+	return b.String()
+}
+
+// wrap returns err prefixed with the flag that led to it; nil for nil.
+func wrap(flag string, err error) error {
+	if err == nil {
+		return nil
+	}
+	return fmt.Errorf("%s: %w", flag, err)
+}
