@@ -15,6 +15,7 @@ import (
 	"github.com/neuropil/neuropil/format"
 	"github.com/neuropil/neuropil/internal/benchmark"
 	"github.com/neuropil/neuropil/internal/membw"
+	"github.com/neuropil/neuropil/internal/profile"
 	"github.com/neuropil/neuropil/model"
 	"github.com/neuropil/neuropil/sim"
 	"github.com/neuropil/neuropil/sparse"
@@ -93,7 +94,7 @@ func runBench(args []string, stdout, stderr io.Writer) (err error) {
 	if err := b.check(fs); err != nil {
 		return err
 	}
-	stop, err := startProfiles(*b.cpu, *b.mem)
+	stop, err := profile.Start(*b.cpu, *b.mem)
 	if err != nil {
 		return err
 	}

@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/neuropil/neuropil/internal/profile"
 	"github.com/neuropil/neuropil/ode"
 	"github.com/neuropil/neuropil/sim"
 )
@@ -136,7 +137,7 @@ func runSimulate(args []string, stdout, stderr io.Writer) error {
 	if err := c.check(); err != nil {
 		return err
 	}
-	stop, err := startProfiles(*c.cpu, *c.mem)
+	stop, err := profile.Start(*c.cpu, *c.mem)
 	if err != nil {
 		return err
 	}
