@@ -1,6 +1,7 @@
 package opticlobe
 
 import (
+	"encoding/json"
 	"image"
 	"image/png"
 	"math"
@@ -143,11 +144,73 @@ func TestRunOutputs(t *testing.T) {
 		if len(got) != len(res.Record) || int(got[len(got)-1]) != res.Record[len(res.Record)-1] {
 			t.Errorf("recorded.npy %v, want %v", got, res.Record)
 		}
+		s := res.Summary(net, in, Settings{Duration: 0.04, Relax: -1, Record: rec})
+		if s.Grey != DefaultGrey || s.Dt != DefaultDt || s.T1 != 0.04 || s.Solver != "euler" || s.RelaxSeconds != 0 ||
+			s.Evals != 3 || s.Batch != 1 || s.Neurons != net.Neurons() || s.Warnings == nil || s.Input != in.Name || s.Labels != nil {
+			t.Errorf("summary %+v", s)
+		}
+		j, _ := json.Marshal(s)
+		var keys []string
+		for _, kv := range strings.Split(strings.Trim(string(j), "{}"), ",\"") {
+			keys = append(keys, strings.Trim(strings.SplitN(kv, ":", 2)[0], `"`))
+		}
+		if !slices.IsSorted(keys) {
+			t.Errorf("summary keys %v, want them sorted (as a map's)", keys)
+		}
 		for name, want := range map[string]bool{"activity.npy": true, "times.npy": true, "labels.npy": true,
 			"central.png": true, "maps.png": rec == nil} {
 			if _, err := os.Stat(d.Path(name)); (err == nil) != want {
 				t.Errorf("record %d neurons: %s written %v, want %v", len(res.Record), name, err == nil, want)
 			}
 		}
+	}
+}
+
+func TestStimulus(t *testing.T) {
+	level := 0.5
+	flag := func(f string) string { return "--" + strings.ToLower(f) }
+	in, err := (&Stimulus{Flash: &level}).Input(2, 3)
+	want, _ := FlashInput(2, 0.5, 3)
+	if err != nil || !slices.Equal(in.X, want.X) || in.Name != want.Name {
+		t.Errorf("flash stimulus: %v", err)
+	}
+	for _, c := range []struct {
+		s    Stimulus
+		want string
+	}{
+		{Stimulus{Flash: &level, Image: "a.png", Names: flag}, "--image, --movie and --flash: choose one"},
+		{Stimulus{Image: "none.png", Names: flag}, "--image: opticlobe:"},
+		{Stimulus{Movie: "none.npy"}, "Movie: opticlobe:"},
+		{Stimulus{MNIST: t.TempDir(), Split: "test", Names: flag}, "--mnist: mnist: no t10k images file"},
+	} {
+		if _, err := c.s.Input(2, 1); err == nil || !strings.HasPrefix(err.Error(), c.want) {
+			t.Errorf("%+v: error %v, want %q", c.s, err, c.want)
+		}
+	}
+	// Digits: the first batch of a shuffle seeded from Seed.
+	dir := t.TempDir()
+	pix := make([]byte, 4*28*28)
+	for i := range pix {
+		pix[i] = byte(i / (28 * 28) * 60)
+	}
+	idx := func(dims []uint32, data []byte) []byte {
+		b := []byte{0, 0, 8, byte(len(dims))}
+		for _, d := range dims {
+			b = append(b, byte(d>>24), byte(d>>16), byte(d>>8), byte(d))
+		}
+		return append(b, data...)
+	}
+	os.WriteFile(filepath.Join(dir, "train-images-idx3-ubyte"), idx([]uint32{4, 28, 28}, pix), 0o644)
+	os.WriteFile(filepath.Join(dir, "train-labels-idx1-ubyte"), idx([]uint32{4}, []byte{0, 1, 2, 3}), 0o644)
+	in, err = (&Stimulus{MNIST: dir, Seed: 5}).Input(2, 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(in.Labels) != 2 || in.Labels[0] == in.Labels[1] || !strings.HasPrefix(in.Name, "MNIST train images [") {
+		t.Errorf("digits: labels %v, name %q", in.Labels, in.Name)
+	}
+	again, _ := (&Stimulus{MNIST: dir, Seed: 5}).Input(2, 2)
+	if !slices.Equal(in.X, again.X) {
+		t.Error("digits: not the same for one seed")
 	}
 }

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io"
 	"math"
-	"math/rand/v2"
 	"strings"
 	"time"
 
@@ -104,7 +103,11 @@ func (f *opticLobe) run(_ string, c *common, stdout, stderr io.Writer) (err erro
 	if err != nil {
 		return err
 	}
-	in, err := f.stimulus(net)
+	stim := opticlobe.Stimulus{Image: f.image, Movie: f.movie, MNIST: c.mnistDir, Split: c.split, Seed: c.seed, Names: flagName}
+	if !math.IsNaN(f.flash) {
+		stim.Flash = &f.flash
+	}
+	in, err := stim.Input(net.Extent, c.batch)
 	if err != nil {
 		return err
 	}
@@ -124,21 +127,13 @@ func (f *opticLobe) run(_ string, c *common, stdout, stderr io.Writer) (err erro
 			return err
 		}
 	}
-	cn, relax, solver := net.Counts(), max(f.relax, 0), strings.ToLower(c.solver)
-	s := map[string]any{
-		"model": "optic-lobe", "spec": f.spec, "extent": f.extent, "neurons": cn.Neurons, "synapses": cn.Edges,
-		"columns": opticlobe.ColumnCount(f.extent), "batch": c.batch, "evals": len(res.Times), "frames": in.Frames,
-		"t0": 0.0, "t1": f.duration, "solver": solver, "dt": c.dt, "relax_seconds": relax,
-		"grey": f.grey, "rhs_evals": res.Stats.RHSEvals, "accepted_steps": res.Stats.TotalAccepted(),
-		"rejected_steps": res.Stats.TotalRejected(), "load_seconds": loadSeconds, "solve_seconds": res.Seconds,
-		"activity_layout": "[evals][batch][recorded]", "recorded": f.record, "input": in.Name,
-		"labels": sim.IntLabels(in.Labels), "seed": c.seed, "warnings": append([]string{}, res.Warnings...),
-	}
+	s := res.Summary(net, in, settings)
+	s.Spec, s.Recorded, s.LoadSeconds = f.spec, f.record, loadSeconds
 	if err := out.WriteSummary(s); err != nil {
 		return err
 	}
 	fmt.Fprintf(stdout, "simulated the optic lobe (%d neurons, %d synapses), batch %d, %d output times over [0, %g] s with %s after %g s of grey: %d evaluations in %.3f s\nwrote %s\n",
-		cn.Neurons, cn.Edges, c.batch, len(res.Times), f.duration, solver, relax, res.Stats.RHSEvals, res.Seconds, c.out)
+		s.Neurons, s.Synapses, s.Batch, s.Evals, s.T1, s.Solver, s.RelaxSeconds, s.RHSEvals, s.SolveSeconds, c.out)
 	return nil
 }
 
@@ -174,28 +169,6 @@ func (f *opticLobe) build() (*opticlobe.Network, opticlobe.Settings, error) {
 		return nil, s, err
 	}
 	return net, s, sim.CheckSize(flagName, evals, c.batch, width, net.Neurons())
-}
-
-// stimulus returns the input of --flash, --image, --movie or, by default,
-// a batch of MNIST digits.
-func (f *opticLobe) stimulus(net *opticlobe.Network) (*opticlobe.Input, error) {
-	c := f.c
-	switch {
-	case !math.IsNaN(f.flash):
-		return opticlobe.FlashInput(net.Extent, f.flash, c.batch)
-	case f.image != "":
-		in, err := opticlobe.ImageInput(f.image, net.Extent, c.batch)
-		return in, wrap("--image", err)
-	case f.movie != "":
-		in, err := opticlobe.MovieInput(f.movie, net.Extent, c.batch)
-		return in, wrap("--movie", err)
-	}
-	seed := rand.New(rand.NewPCG(c.seed, 0x6f6c)).Uint64()
-	im, labels, name, err := sim.LoadDigits(c.mnistDir, c.split, c.batch, seed, flagName)
-	if err != nil {
-		return nil, err
-	}
-	return opticlobe.DigitsInput(im, labels, name, net.Extent), nil
 }
 
 // types returns the cell types of --map-types.
