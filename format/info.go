@@ -63,3 +63,22 @@ func (i *Info) WriteText(w io.Writer) error {
 	}
 	return tw.Flush()
 }
+
+// SavedNeuronTable returns the neuron table that Save(path, c, opt)
+// writes beside path, with its columns ("index,id[,sign][,type]"); "", ""
+// when it writes none (a format that holds the table, a connectome
+// without one, or opt.NoNeuronTable).
+func SavedNeuronTable(path string, c *connectome.Connectome, opt Options) (table, columns string) {
+	f, err := Detect(path)
+	if err != nil || f.Table || opt.NoNeuronTable || (c.IDs == nil && c.Sign == nil && c.Type == nil) {
+		return "", ""
+	}
+	columns = "index,id"
+	if c.Sign != nil {
+		columns += ",sign"
+	}
+	if c.Type != nil {
+		columns += ",type"
+	}
+	return NeuronTablePath(path), columns
+}

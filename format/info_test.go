@@ -6,6 +6,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/neuropil/neuropil/connectome"
 )
 
 func TestDescribe(t *testing.T) {
@@ -37,5 +39,26 @@ func TestDescribe(t *testing.T) {
 	}
 	if _, err := Describe(filepath.Join(t.TempDir(), "none.npz"), Options{}); err == nil {
 		t.Error("a missing file described")
+	}
+}
+
+func TestSavedNeuronTable(t *testing.T) {
+	c := tabled()
+	for _, tc := range []struct {
+		path          string
+		c             *connectome.Connectome
+		opt           Options
+		table, column string
+	}{
+		{"a.npz", c, Options{}, "a.neurons.csv", "index,id,sign,type"},
+		{"a.npz", c, Options{NoNeuronTable: true}, "", ""},
+		{"a.npc", c, Options{}, "", ""},
+		{"a.pt", &connectome.Connectome{W: c.W, Sign: c.Sign}, Options{}, "a.neurons.csv", "index,id,sign"},
+		{"a.pt", &connectome.Connectome{W: c.W}, Options{}, "", ""},
+	} {
+		table, cols := SavedNeuronTable(tc.path, tc.c, tc.opt)
+		if table != tc.table || cols != tc.column {
+			t.Errorf("%s %+v: %q %q, want %q %q", tc.path, tc.opt, table, cols, tc.table, tc.column)
+		}
 	}
 }

@@ -27,25 +27,26 @@ func init() {
 
 // benchFlags are the options of "neuropil bench".
 type benchFlags struct {
-	batch, workers, reps, neurons, synapses     int
-	kernel, conn, weights, simArgs              string
-	asJSON, index16, bandwidth, simulate, train bool
-	load                                        *loadFlags
-	cpu, mem                                    *string
+	batch, reps, neurons, synapses     int
+	conn, simArgs                      string
+	asJSON, bandwidth, simulate, train bool
+	opt                                sparse.ProductOptions
+	load                               *loadFlags
+	cpu, mem                           *string
 }
 
 func (b *benchFlags) add(fs *flag.FlagSet) {
 	fs.IntVar(&b.batch, "batch", 8, "batch size of the product (vectors per synapse)")
-	fs.IntVar(&b.workers, "workers", 0, "goroutines for the product and the bandwidth test (0: GOMAXPROCS)")
-	fs.StringVar(&b.kernel, "kernel", "tune", "product kernel: tune (time every kernel, keep the fastest), auto (default choice), or a name")
+	fs.IntVar(&b.opt.Workers, "workers", 0, "goroutines for the product and the bandwidth test (0: GOMAXPROCS)")
+	fs.StringVar(&b.opt.Kernel, "kernel", "tune", "product kernel: tune (time every kernel, keep the fastest), auto (default choice), or a name")
 	fs.IntVar(&b.reps, "reps", 30, "timed products (after 3 warm-up products); the median is reported")
 	fs.BoolVar(&b.asJSON, "json", false, "write the report as JSON")
 	fs.StringVar(&b.conn, "connectome", "default", "connectome to multiply: default (the built-in 47,521-neuron connectome) or a file of any format")
 	b.load = addLoadFlags(fs)
 	fs.IntVar(&b.neurons, "neurons", 0, "instead of --connectome, a random connectome with this many neurons (needs --synapses)")
 	fs.IntVar(&b.synapses, "synapses", 0, "synapses of the random connectome of --neurons")
-	fs.BoolVar(&b.index16, "index16", false, "read 16-bit column offsets (row segments) instead of int32 columns")
-	fs.StringVar(&b.weights, "weights", "f32", "weight format the product reads: f32, bf16 or f16 (rounded once)")
+	fs.BoolVar(&b.opt.Index16, "index16", false, "read 16-bit column offsets (row segments) instead of int32 columns")
+	fs.StringVar(&b.opt.Weights, "weights", "f32", "weight format the product reads: f32, bf16 or f16 (rounded once)")
 	fs.BoolVar(&b.bandwidth, "bandwidth", true, "measure the memory bandwidth")
 	fs.BoolVar(&b.simulate, "simulate", true, "time a default \"neuropil simulate\" run, if this build has that command")
 	fs.StringVar(&b.simArgs, "simulate-args", "", "arguments for the timed simulate run (split at spaces)")
@@ -67,7 +68,7 @@ func (b *benchFlags) check(fs *flag.FlagSet) error {
 	err := firstError(
 		need(b.batch >= 1, "bench: --batch %d < 1", b.batch),
 		need(b.reps >= 1, "bench: --reps %d < 1", b.reps),
-		need(b.workers >= 0, "bench: --workers %d < 0", b.workers),
+		need(b.opt.Workers >= 0, "bench: --workers %d < 0", b.opt.Workers),
 		need(b.conn == "default" || !random, "bench: --connectome and --neurons/--synapses both given: choose one"),
 		need(!random || b.neurons >= 1 && b.synapses >= 0 && int64(b.synapses) <= int64(b.neurons)*int64(b.neurons),
 			"bench: cannot make %d synapses among %d neurons", b.synapses, b.neurons))
@@ -109,19 +110,18 @@ func runBench(args []string, stdout, stderr io.Writer) (err error) {
 		return err
 	}
 	if b.bandwidth {
-		r.BandwidthGBps = membw.Triad(membw.DefaultElements, b.workers, 10).GBps
+		r.BandwidthGBps = membw.Triad(membw.DefaultElements, b.opt.Workers, 10).GBps
 	}
 	c, err := b.connectome(r)
 	if err != nil {
 		return err
 	}
-	opt := sparse.ProductOptions{Workers: b.workers, Kernel: b.kernel, Index16: b.index16, Weights: b.weights}
-	if err := r.TimeProduct(c.W, opt); err != nil {
+	if err := r.TimeProduct(c.W, b.opt); err != nil {
 		return fmt.Errorf("bench: %w", err)
 	}
 	var t *benchTrainResult
 	if b.train {
-		if t, err = benchTrain(c.W, r.Source, b.batch, 20, 3, b.workers, model.Nonlinearity{model.Sigmoid}); err != nil {
+		if t, err = benchTrain(c.W, r.Source, b.batch, 20, 3, b.opt.Workers, model.Nonlinearity{model.Sigmoid}); err != nil {
 			return fmt.Errorf("bench: --train: %w", err)
 		}
 		r.Train, r.TrainStepSeconds = t, &t.TrainStepSeconds
@@ -160,7 +160,7 @@ func (b *benchFlags) connectome(r *benchmark.Report) (c *connectome.Connectome, 
 // benchSimulate times "neuropil simulate" with args, in this process, with
 // its output in a temporary directory (unless args name another --out).
 func benchSimulate(r *benchmark.Report, args []string) error {
-	sim, ok := commands["simulate"]
+	simulate, ok := commands["simulate"]
 	if !ok {
 		r.SimulateNote = "this build has no simulate command"
 		return nil
@@ -171,18 +171,14 @@ func benchSimulate(r *benchmark.Report, args []string) error {
 	}
 	defer os.RemoveAll(dir)
 	t0 := time.Now()
-	if err := sim.run(append([]string{"--out", dir}, args...), io.Discard, io.Discard); err != nil {
+	if err := simulate.run(append([]string{"--out", dir}, args...), io.Discard, io.Discard); err != nil {
 		return fmt.Errorf("bench: simulate: %w", err)
 	}
 	sec := time.Since(t0).Seconds()
 	r.SimulateSeconds = &sec
-	var sum struct {
-		Solve   float64 `json:"solve_seconds"`
-		Evals   int     `json:"rhs_evals"`
-		PeakRSS int64   `json:"peak_rss_bytes"`
-	}
-	if b, err := os.ReadFile(filepath.Join(dir, "summary.json")); err == nil && json.Unmarshal(b, &sum) == nil {
-		r.SimulateSolveSeconds, r.SimulateEvals, r.SimulatePeakRSS = sum.Solve, sum.Evals, sum.PeakRSS
+	var s sim.NetworkSummary
+	if b, err := os.ReadFile(filepath.Join(dir, "summary.json")); err == nil && json.Unmarshal(b, &s) == nil {
+		r.SimulateSolveSeconds, r.SimulateEvals, r.SimulatePeakRSS = s.SolveSeconds, s.RHSEvals, s.PeakRSS
 	}
 	return nil
 }

@@ -5,7 +5,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"sort"
 	"strings"
 )
 
@@ -45,26 +44,16 @@ func run(args []string, stdout, stderr io.Writer) error {
 }
 
 // known returns the command names, sorted, comma-separated.
-func known() string { return strings.Join(commandNames(), ", ") }
-
-// commandNames returns the registered command names, sorted.
-func commandNames() []string {
-	names := make([]string, 0, len(commands))
-	for n := range commands {
-		names = append(names, n)
-	}
-	sort.Strings(names)
-	return names
-}
+func known() string { return strings.Join(sortedKeys(commands), ", ") }
 
 func usage(w io.Writer) {
 	fmt.Fprintln(w, "neuropil: build, simulate and train connectome-constrained neural networks")
 	fmt.Fprintln(w, "\nusage: neuropil COMMAND [flags]\n\ncommands:")
 	width := 0
-	for _, n := range commandNames() {
+	for _, n := range sortedKeys(commands) {
 		width = max(width, len(n))
 	}
-	for _, n := range commandNames() {
+	for _, n := range sortedKeys(commands) {
 		fmt.Fprintf(w, "  %-*s  %s\n", width, n, commands[n].summary)
 	}
 	fmt.Fprintln(w, "\nRun \"neuropil COMMAND -h\" for a command's flags.")

@@ -47,16 +47,8 @@ func runConvert(args []string, stdout, stderr io.Writer) error {
 	}
 	if !*quiet {
 		fmt.Fprintf(stdout, "%s: %d×%d, %d entries\n", out, c.W.Rows, c.W.Cols, c.W.NNZ())
-		f, _ := format.Detect(out)
-		if !f.Table && !*noTable && (c.IDs != nil || c.Sign != nil || c.Type != nil) {
-			cols := "index,id"
-			if c.Sign != nil {
-				cols += ",sign"
-			}
-			if c.Type != nil {
-				cols += ",type"
-			}
-			fmt.Fprintf(stdout, "%s: neuron table (%s)\n", format.NeuronTablePath(out), cols)
+		if table, cols := format.SavedNeuronTable(out, c, opt); table != "" {
+			fmt.Fprintf(stdout, "%s: neuron table (%s)\n", table, cols)
 		}
 	}
 	return nil

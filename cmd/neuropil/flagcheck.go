@@ -49,3 +49,15 @@ func wrap(flag string, err error) error {
 	}
 	return fmt.Errorf("%s: %w", flag, err)
 }
+
+// splitList returns the items of a comma-separated list, trimmed, without
+// empty ones.
+func splitList(s string) []string {
+	var items []string
+	for _, it := range strings.Split(s, ",") {
+		if it = strings.TrimSpace(it); it != "" {
+			items = append(items, it)
+		}
+	}
+	return items
+}

@@ -3,7 +3,6 @@ package main
 import (
 	"flag"
 	"fmt"
-	"strings"
 
 	"github.com/neuropil/neuropil/format"
 )
@@ -35,12 +34,7 @@ func (l *loadFlags) options() format.Options {
 	o := format.Options{Key: l.key, NoNeuronTable: l.ignoreNeurons}
 	o.Edges.Pre, o.Edges.Post, o.Edges.Weight, o.Edges.Sign = l.pre, l.post, l.weight, l.sign
 	o.Edges.Signed = l.signed
-	o.Edges.Inhibitory = []string{}
-	for _, s := range strings.Split(l.inhibitory, ",") {
-		if s = strings.TrimSpace(s); s != "" {
-			o.Edges.Inhibitory = append(o.Edges.Inhibitory, s)
-		}
-	}
+	o.Edges.Inhibitory = append([]string{}, splitList(l.inhibitory)...) // none given: none inhibitory
 	return o
 }
 

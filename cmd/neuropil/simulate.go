@@ -5,6 +5,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"maps"
 	"slices"
 	"strings"
 
@@ -63,21 +64,15 @@ func (c *common) addFlags(fs *flag.FlagSet, models []string) {
 
 // check validates the flags every model reads the same way.
 func (c *common) check() error {
-	if c.workers < 0 {
-		return fmt.Errorf("--workers %d: must be positive (0: all cores)", c.workers)
-	}
-	if c.split != "train" && c.split != "test" {
-		return fmt.Errorf("--split %q: want train or test", c.split)
-	}
+	var err error
 	if c.solver != "" {
-		if err := ode.CheckMethod(c.solver); err != nil {
-			return fmt.Errorf("--solver: %w", err)
-		}
+		err = wrap("--solver", ode.CheckMethod(c.solver))
 	}
-	return nil
+	return firstError(need(c.workers >= 0, "--workers %d: must be positive (0: all cores)", c.workers),
+		need(c.split == "train" || c.split == "test", "--split %q: want train or test", c.split), err)
 }
 
-// orDefault returns the solver given, or def.
+// solverOr returns the solver given, or def.
 func (c *common) solverOr(def string) string {
 	if c.solver == "" {
 		return def
@@ -146,14 +141,7 @@ func runSimulate(args []string, stdout, stderr io.Writer) error {
 }
 
 // sortedKeys returns the keys of m, sorted.
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	return keys
-}
+func sortedKeys[V any](m map[string]V) []string { return slices.Sorted(maps.Keys(m)) }
 
 // openOut opens the output directory of --out, before any work, so that
 // one we cannot write fails fast.

@@ -18,11 +18,9 @@ func init() { families = append(families, func() family { return &network{} }) }
 // ode) and its discrete twin (--model rnn): package sim reads their files
 // and runs them (sim.NetworkConfig), named by flags here.
 type network struct {
-	cfg                  sim.NetworkConfig
-	load                 *loadFlags
-	kernel, nonlinearity string
-	steps, maxSteps      int
-	t0, t1, tau          float64
+	cfg          sim.NetworkConfig
+	load         *loadFlags
+	nonlinearity string
 }
 
 func (f *network) title() string {
@@ -50,14 +48,14 @@ func (f *network) addFlags(fs *flag.FlagSet) {
 	fs.StringVar(&c.OutputBias, "output-bias", "", "float .npy bias [outputs] added to W_ho·h (with --output-projection)")
 	fs.StringVar(&c.OutputNeurons, "output-neurons", "", "int .npy: record only these neurons")
 	fs.StringVar(&c.H0, "h0", "", "float .npy initial state [batch][neurons]; default zeros")
-	fs.IntVar(&f.steps, "steps", 0, "fixed-step solvers: number of steps (default: one per output interval)")
-	fs.IntVar(&f.maxSteps, "max-steps", 0, "step budget per sample, every solver (default 100000)")
-	fs.StringVar(&f.kernel, "kernel", "auto", "sparse product kernel: auto, tune (time each kernel once on this matrix, keep the fastest) or a name (see neuropil bench)")
+	fs.IntVar(&c.Solver.Steps, "steps", 0, "fixed-step solvers: number of steps (default: one per output interval)")
+	fs.IntVar(&c.Solver.MaxSteps, "max-steps", 0, "step budget per sample, every solver (default 100000)")
+	fs.StringVar(&c.Product.Kernel, "kernel", "auto", "sparse product kernel: auto, tune (time each kernel once on this matrix, keep the fastest) or a name (see neuropil bench)")
 	fs.BoolVar(&c.Product.Index16, "index16", false, "store columns as 16-bit offsets within row segments (fewer bytes per synapse, same result)")
 	fs.StringVar(&c.Product.Weights, "weights", "f32", "weight format the product reads: f32, bf16 or f16 (rounded once; fewer bytes, less accurate)")
-	fs.Float64Var(&f.t0, "t0", 0, "start time")
-	fs.Float64Var(&f.t1, "t1", 1, "end time")
-	fs.Float64Var(&f.tau, "tau", 1, "time constant (all neurons)")
+	fs.Float64Var(&c.T0, "t0", 0, "start time")
+	fs.Float64Var(&c.T1, "t1", 1, "end time")
+	fs.Float64Var(&c.Tau, "tau", 1, "time constant (all neurons)")
 	fs.StringVar(&f.nonlinearity, "nonlinearity", "sigmoid", "nonlinearity or comma-separated chain: identity, sigmoid, tanh, relu, softplus, elu, leakyrelu")
 	fs.BoolVar(&c.BatchFirst, "batch-first", false, "write activity as [batch][evals][neurons] instead of [evals][batch][neurons]")
 	fs.BoolVar(&c.Solver.Shared, "shared-step", false, "dopri5: one step size for the whole batch (default: one per sample, as torchode)")
@@ -68,24 +66,23 @@ func (f *network) addFlags(fs *flag.FlagSet) {
 // its default (a --tau 0 is refused, not replaced) and fills the settings
 // from the flags; sim checks the rest before any work starts.
 func (f *network) check(name string, c *common) error {
+	s := &f.cfg
 	err := firstError(
 		need(c.batch >= 1 || !c.set["batch"], "--batch %d: must be at least 1", c.batch),
 		need(c.evals >= 1 || !c.set["evals"], "--evals %d: must be at least 1", c.evals),
-		need(f.t1 > f.t0 && !math.IsInf(f.t1-f.t0, 0), "--t0 %v, --t1 %v: need finite t0 < t1", f.t0, f.t1),
-		need(f.steps >= 0 && c.dt >= 0 && !math.IsInf(c.dt, 0), "--steps %d, --dt %v: must be positive and finite", f.steps, c.dt),
+		need(s.T1 > s.T0 && !math.IsInf(s.T1-s.T0, 0), "--t0 %v, --t1 %v: need finite t0 < t1", s.T0, s.T1),
+		need(s.Solver.Steps >= 0 && c.dt >= 0 && !math.IsInf(c.dt, 0), "--steps %d, --dt %v: must be positive and finite", s.Solver.Steps, c.dt),
 		// Package ode reads a zero tolerance as its default, so 0 cannot
 		// mean zero here: it is refused rather than replaced.
 		need(c.rtol > 0 && c.atol > 0 && !math.IsInf(c.rtol+c.atol, 0), "--rtol %v, --atol %v: must be positive and finite", c.rtol, c.atol),
-		need(f.maxSteps >= 0, "--max-steps %d: must be positive (0: the default)", f.maxSteps),
-		need(f.tau > 0 && !math.IsInf(f.tau, 0), "--tau %v: must be positive", f.tau))
+		need(s.Solver.MaxSteps >= 0, "--max-steps %d: must be positive (0: the default)", s.Solver.MaxSteps),
+		need(s.Tau > 0 && !math.IsInf(s.Tau, 0), "--tau %v: must be positive", s.Tau))
 	if err != nil {
 		return err
 	}
-	s := &f.cfg
 	s.Load, s.MNIST, s.Split, s.Batch, s.Evals, s.Seed = f.load.options(), c.mnistDir, c.split, c.batch, c.evals, c.seed
-	s.Product.Workers, s.Product.Kernel, s.T0, s.T1, s.Tau, s.Discrete = c.workers, f.kernel, f.t0, f.t1, f.tau, name == "rnn"
-	s.Solver.Method, s.Solver.Steps, s.Solver.Dt, s.Solver.MaxSteps = c.solverOr("dopri5"), f.steps, c.dt, f.maxSteps
-	s.Solver.Rtol, s.Solver.Atol, s.Names = c.rtol, c.atol, flagName
+	s.Product.Workers, s.Discrete, s.Names = c.workers, name == "rnn", flagName
+	s.Solver.Method, s.Solver.Dt, s.Solver.Rtol, s.Solver.Atol = c.solverOr("dopri5"), c.dt, c.rtol, c.atol
 	if s.Nonlinearity, err = model.ParseNonlinearity(f.nonlinearity); err != nil {
 		return fmt.Errorf("--nonlinearity: %w", err)
 	}

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io"
 	"math"
-	"strings"
 	"time"
 
 	"github.com/neuropil/neuropil/opticlobe"
@@ -172,12 +171,4 @@ func (f *opticLobe) build() (*opticlobe.Network, opticlobe.Settings, error) {
 }
 
 // types returns the cell types of --map-types.
-func (f *opticLobe) types() []string {
-	var types []string
-	for _, t := range strings.Split(f.mapTypes, ",") {
-		if t = strings.TrimSpace(t); t != "" {
-			types = append(types, t)
-		}
-	}
-	return types
-}
+func (f *opticLobe) types() []string { return splitList(f.mapTypes) }
