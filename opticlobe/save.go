@@ -23,3 +23,13 @@ func (net *Network) Save(path, tables string) ([]string, error) {
 	}
 	return written, nil
 }
+
+// BuildFile reads the description in path (LoadSpec) and expands it on
+// the lattice of the given extent (Build).
+func BuildFile(path string, extent int) (*Network, error) {
+	spec, err := LoadSpec(path)
+	if err != nil {
+		return nil, err
+	}
+	return Build(spec, extent)
+}

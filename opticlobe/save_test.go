@@ -8,7 +8,13 @@ import (
 )
 
 func TestSave(t *testing.T) {
-	net := smallNet(t)
+	net, err := BuildFile(specPath(t), 3)
+	if err != nil || net.Extent != 3 || net.Neurons() != smallNet(t).Neurons() {
+		t.Fatalf("BuildFile: %v", err)
+	}
+	if _, err := BuildFile(filepath.Join(t.TempDir(), "none.json"), 3); err == nil {
+		t.Error("BuildFile of a missing file: no error")
+	}
 	dir := t.TempDir()
 	p := filepath.Join(dir, "lobe.npz")
 	written, err := net.Save(p, "CSV")

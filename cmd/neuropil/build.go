@@ -58,11 +58,7 @@ func runBuildOpticLobe(args []string, stdout, stderr io.Writer) error {
 		return fmt.Errorf("build optic-lobe: --out %w", err)
 	}
 	start := time.Now()
-	s, err := opticlobe.LoadSpec(*spec)
-	if err != nil {
-		return err
-	}
-	net, err := opticlobe.Build(s, *extent)
+	net, err := opticlobe.BuildFile(*spec, *extent)
 	if err != nil {
 		return err
 	}

@@ -141,11 +141,7 @@ func (f *opticLobe) run(_ string, c *common, stdout, stderr io.Writer) (err erro
 func (f *opticLobe) build() (*opticlobe.Network, opticlobe.Settings, error) {
 	c := f.c
 	var s opticlobe.Settings
-	spec, err := opticlobe.LoadSpec(f.spec)
-	if err != nil {
-		return nil, s, err
-	}
-	net, err := opticlobe.Build(spec, f.extent)
+	net, err := opticlobe.BuildFile(f.spec, f.extent)
 	if err != nil {
 		return nil, s, err
 	}
