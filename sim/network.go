@@ -186,8 +186,8 @@ func (n *Network) load() error {
 		n.Evals = n.Input.Frames
 	}
 	if c.Discrete && n.Evals != n.Input.Frames {
-		return fmt.Errorf("the discrete model steps once per frame: the input has %d frames, so %s must be %d, not %d",
-			n.Input.Frames, c.Names.Name("Evals"), n.Input.Frames, n.Evals)
+		return fmt.Errorf("%s: the input has %d frames, so %s must be %d, not %d", // one output time per frame
+			c.Names.Name("Discrete"), n.Input.Frames, c.Names.Name("Evals"), n.Input.Frames, n.Evals)
 	}
 	// The run holds every neuron at every output time, whatever it records.
 	return CheckSize(c.Names, n.Evals, c.Batch, nn, nn)

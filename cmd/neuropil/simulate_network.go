@@ -81,7 +81,13 @@ func (f *network) check(name string, c *common) error {
 		return err
 	}
 	s.Load, s.MNIST, s.Split, s.Batch, s.Evals, s.Seed = f.load.options(), c.mnistDir, c.split, c.batch, c.evals, c.seed
-	s.Product.Workers, s.Discrete, s.Names = c.workers, name == "rnn", flagName
+	s.Product.Workers, s.Discrete = c.workers, name == "rnn"
+	s.Names = func(field string) string {
+		if field == "Discrete" {
+			return "--model rnn" // the setting --model chose
+		}
+		return flagName(field)
+	}
 	s.Solver.Method, s.Solver.Dt, s.Solver.Rtol, s.Solver.Atol = c.solverOr("dopri5"), c.dt, c.rtol, c.atol
 	if s.Nonlinearity, err = model.ParseNonlinearity(f.nonlinearity); err != nil {
 		return fmt.Errorf("--nonlinearity: %w", err)
