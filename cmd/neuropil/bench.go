@@ -14,6 +14,7 @@ import (
 	"github.com/neuropil/neuropil/connectome"
 	"github.com/neuropil/neuropil/format"
 	"github.com/neuropil/neuropil/internal/benchmark"
+	"github.com/neuropil/neuropil/internal/cli"
 	"github.com/neuropil/neuropil/internal/membw"
 	"github.com/neuropil/neuropil/internal/profile"
 	"github.com/neuropil/neuropil/model"
@@ -65,19 +66,19 @@ func (b *benchFlags) check(fs *flag.FlagSet) error {
 		b.bandwidth = b.bandwidth && set["bandwidth"]
 	}
 	random := b.neurons != 0 || b.synapses != 0
-	err := firstError(
-		need(b.batch >= 1, "bench: --batch %d < 1", b.batch),
-		need(b.reps >= 1, "bench: --reps %d < 1", b.reps),
-		need(b.opt.Workers >= 0, "bench: --workers %d < 0", b.opt.Workers),
-		need(b.conn == "default" || !random, "bench: --connectome and --neurons/--synapses both given: choose one"),
-		need(!random || b.neurons >= 1 && b.synapses >= 0 && int64(b.synapses) <= int64(b.neurons)*int64(b.neurons),
+	err := cli.First(
+		cli.Need(b.batch >= 1, "bench: --batch %d < 1", b.batch),
+		cli.Need(b.reps >= 1, "bench: --reps %d < 1", b.reps),
+		cli.Need(b.opt.Workers >= 0, "bench: --workers %d < 0", b.opt.Workers),
+		cli.Need(b.conn == "default" || !random, "bench: --connectome and --neurons/--synapses both given: choose one"),
+		cli.Need(!random || b.neurons >= 1 && b.synapses >= 0 && int64(b.synapses) <= int64(b.neurons)*int64(b.neurons),
 			"bench: cannot make %d synapses among %d neurons", b.synapses, b.neurons))
 	switch {
 	case err != nil:
 		return err
 	case b.conn != "default":
 		_, err := format.ReadHeader(b.conn, b.load.options())
-		return wrap("bench: --connectome", err)
+		return cli.Wrap("bench: --connectome", err)
 	case random: // the builder's triplets, the CSR and the product's vectors
 		need := 24*float64(b.synapses) + 8*float64(b.neurons)*float64(2*b.batch+1)
 		return sim.Fits(fmt.Sprintf("bench: --neurons %d --synapses %d", b.neurons, b.synapses), need)

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/neuropil/neuropil/format"
+	"github.com/neuropil/neuropil/internal/cli"
 	"github.com/neuropil/neuropil/opticlobe"
 )
 
@@ -48,7 +49,7 @@ func runBuildOpticLobe(args []string, stdout, stderr io.Writer) error {
 	if err := parseFlags(fs, args, 0); err != nil {
 		return err
 	}
-	if err := firstError(need(*spec != "", "build optic-lobe: --spec is required"), need(*out != "", "build optic-lobe: --out is required")); err != nil {
+	if err := cli.First(cli.Need(*spec != "", "build optic-lobe: --spec is required"), cli.Need(*out != "", "build optic-lobe: --out is required")); err != nil {
 		return err
 	}
 	if *tables != "none" && !slices.Contains(opticlobe.TableFormats, strings.ToLower(*tables)) {

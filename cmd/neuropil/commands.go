@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"io"
 	"strings"
+
+	"github.com/neuropil/neuropil/internal/cli"
 )
 
 // A command is one verb of the CLI. Each lives in its own file and adds
@@ -69,20 +71,11 @@ func newFlags(name string, stderr io.Writer) *flag.FlagSet {
 }
 
 // parseFlags parses args and rejects stray positional arguments beyond
-// maxArgs (-1: any number).
+// maxArgs (-1: any number); -h is errHelp (cli.Parse).
 func parseFlags(fs *flag.FlagSet, args []string, maxArgs int) error {
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return errHelp
-		}
-		return err
-	}
-	if maxArgs >= 0 && fs.NArg() > maxArgs {
-		return fmt.Errorf("%s: unexpected argument %q", fs.Name(), fs.Arg(maxArgs))
-	}
-	return nil
+	return cli.Parse(fs, args, maxArgs)
 }
 
 // errHelp is returned after -h printed a command's flags; run treats it
 // as success.
-var errHelp = errors.New("help requested")
+var errHelp = cli.ErrHelp

@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 
 	"github.com/neuropil/neuropil/format"
+	"github.com/neuropil/neuropil/internal/cli"
 )
 
 func init() {
@@ -22,7 +23,7 @@ func runConvert(args []string, stdout, stderr io.Writer) error {
 		fmt.Fprintln(stderr, "usage: neuropil convert [flags] IN OUT\n\nThe formats follow the extensions (known: .pt, .pth, .npz, .npy, .csv, .tsv, .csv.gz, .tsv.gz, .npc).\nOUT is written atomically. Neuron ids and signs go into .npc files, or beside others as NAME.neurons.csv.\n\nflags:")
 		fs.PrintDefaults()
 	}
-	if err := parseFlagsAnywhere(fs, args, 2); err != nil {
+	if err := cli.ParseAnywhere(fs, args, 2); err != nil {
 		return err
 	}
 	if fs.NArg() != 2 {

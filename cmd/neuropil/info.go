@@ -7,6 +7,7 @@ import (
 	"io"
 
 	"github.com/neuropil/neuropil/format"
+	"github.com/neuropil/neuropil/internal/cli"
 )
 
 func init() {
@@ -21,7 +22,7 @@ func runInfo(args []string, stdout, stderr io.Writer) error {
 		fmt.Fprintln(stderr, "usage: neuropil info [flags] FILE\n\nFILE is any connectome format (known: .pt, .pth, .npz, .npy, .csv, .tsv, .csv.gz, .tsv.gz, .npc).\n\nflags:")
 		fs.PrintDefaults()
 	}
-	if err := parseFlagsAnywhere(fs, args, 1); err != nil {
+	if err := cli.ParseAnywhere(fs, args, 1); err != nil {
 		return err
 	}
 	if fs.NArg() != 1 {

@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/neuropil/neuropil/internal/cli"
 	"github.com/neuropil/neuropil/internal/profile"
 	"github.com/neuropil/neuropil/ode"
 	"github.com/neuropil/neuropil/sim"
@@ -66,10 +67,10 @@ func (c *common) addFlags(fs *flag.FlagSet, models []string) {
 func (c *common) check() error {
 	var err error
 	if c.solver != "" {
-		err = wrap("--solver", ode.CheckMethod(c.solver))
+		err = cli.Wrap("--solver", ode.CheckMethod(c.solver))
 	}
-	return firstError(need(c.workers >= 0, "--workers %d: must be positive (0: all cores)", c.workers),
-		need(c.split == "train" || c.split == "test", "--split %q: want train or test", c.split), err)
+	return cli.First(cli.Need(c.workers >= 0, "--workers %d: must be positive (0: all cores)", c.workers),
+		cli.Need(c.split == "train" || c.split == "test", "--split %q: want train or test", c.split), err)
 }
 
 // solverOr returns the solver given, or def.
@@ -97,10 +98,10 @@ func runSimulate(args []string, stdout, stderr io.Writer) error {
 	}
 	names := sortedKeys(byModel)
 	c.addFlags(fs, names)
-	groups := newFlagGroups(fs, "flags of every model")
+	groups := cli.NewGroups(fs, "flags of every model")
 	owner := map[string]family{}
 	for _, f := range fams {
-		for _, name := range groups.add(f.title(), f.addFlags) {
+		for _, name := range groups.Add(f.title(), f.addFlags) {
 			owner[name] = f
 		}
 	}
@@ -109,7 +110,7 @@ func runSimulate(args []string, stdout, stderr io.Writer) error {
 		for _, m := range names {
 			fmt.Fprintf(stderr, "  %-10s  %s\n", m, byModel[m].models()[m])
 		}
-		groups.print(stderr)
+		groups.Print(stderr)
 	}
 	if err := parseFlags(fs, args, 0); err != nil {
 		return err

@@ -7,6 +7,7 @@ import (
 	"math"
 	"runtime/debug"
 
+	"github.com/neuropil/neuropil/internal/cli"
 	"github.com/neuropil/neuropil/internal/progress"
 	"github.com/neuropil/neuropil/model"
 	"github.com/neuropil/neuropil/sim"
@@ -67,16 +68,16 @@ func (f *network) addFlags(fs *flag.FlagSet) {
 // from the flags; sim checks the rest before any work starts.
 func (f *network) check(name string, c *common) error {
 	s := &f.cfg
-	err := firstError(
-		need(c.batch >= 1 || !c.set["batch"], "--batch %d: must be at least 1", c.batch),
-		need(c.evals >= 1 || !c.set["evals"], "--evals %d: must be at least 1", c.evals),
-		need(s.T1 > s.T0 && !math.IsInf(s.T1-s.T0, 0), "--t0 %v, --t1 %v: need finite t0 < t1", s.T0, s.T1),
-		need(s.Solver.Steps >= 0 && c.dt >= 0 && !math.IsInf(c.dt, 0), "--steps %d, --dt %v: must be positive and finite", s.Solver.Steps, c.dt),
+	err := cli.First(
+		cli.Need(c.batch >= 1 || !c.set["batch"], "--batch %d: must be at least 1", c.batch),
+		cli.Need(c.evals >= 1 || !c.set["evals"], "--evals %d: must be at least 1", c.evals),
+		cli.Need(s.T1 > s.T0 && !math.IsInf(s.T1-s.T0, 0), "--t0 %v, --t1 %v: need finite t0 < t1", s.T0, s.T1),
+		cli.Need(s.Solver.Steps >= 0 && c.dt >= 0 && !math.IsInf(c.dt, 0), "--steps %d, --dt %v: must be positive and finite", s.Solver.Steps, c.dt),
 		// Package ode reads a zero tolerance as its default, so 0 cannot
 		// mean zero here: it is refused rather than replaced.
-		need(c.rtol > 0 && c.atol > 0 && !math.IsInf(c.rtol+c.atol, 0), "--rtol %v, --atol %v: must be positive and finite", c.rtol, c.atol),
-		need(s.Solver.MaxSteps >= 0, "--max-steps %d: must be positive (0: the default)", s.Solver.MaxSteps),
-		need(s.Tau > 0 && !math.IsInf(s.Tau, 0), "--tau %v: must be positive", s.Tau))
+		cli.Need(c.rtol > 0 && c.atol > 0 && !math.IsInf(c.rtol+c.atol, 0), "--rtol %v, --atol %v: must be positive and finite", c.rtol, c.atol),
+		cli.Need(s.Solver.MaxSteps >= 0, "--max-steps %d: must be positive (0: the default)", s.Solver.MaxSteps),
+		cli.Need(s.Tau > 0 && !math.IsInf(s.Tau, 0), "--tau %v: must be positive", s.Tau))
 	if err != nil {
 		return err
 	}
@@ -86,7 +87,7 @@ func (f *network) check(name string, c *common) error {
 		if field == "Discrete" {
 			return "--model rnn" // the setting --model chose
 		}
-		return flagName(field)
+		return cli.FlagName(field)
 	}
 	s.Solver.Method, s.Solver.Dt, s.Solver.Rtol, s.Solver.Atol = c.solverOr("dopri5"), c.dt, c.rtol, c.atol
 	if s.Nonlinearity, err = model.ParseNonlinearity(f.nonlinearity); err != nil {

@@ -7,6 +7,7 @@ import (
 	"math"
 	"time"
 
+	"github.com/neuropil/neuropil/internal/cli"
 	"github.com/neuropil/neuropil/opticlobe"
 	"github.com/neuropil/neuropil/sim"
 )
@@ -71,20 +72,20 @@ func (f *opticLobe) check() error {
 	// The flags' zero values are not their defaults, so a zero (which
 	// Settings would read as "the default") is refused, not replaced.
 	positive := func(v float64) bool { return v > 0 && !math.IsInf(v, 0) }
-	return firstError(
-		need(f.spec != "", "--spec is required (the flyvis description, e.g. ../shared/data/flyvis/fib25-fib19_v2.2.json)"),
-		need(given <= 1, "--image, --movie and --flash: choose one"),
-		need(given == 0 || c.mnistDir == "", "--mnist and another input given: choose one"),
-		need(c.batch >= 1, "--batch %d: must be at least 1", c.batch),
-		need(f.record == "all" || f.record == "central", "--record %q: want all or central", f.record),
-		need(positive(f.duration), "--duration %v: must be positive and finite", f.duration),
-		need(positive(c.dt), "--dt %v: must be positive and finite", c.dt),
-		need(positive(f.grey), "--grey %v: must be positive and finite", f.grey),
-		need(f.relax >= 0 && !math.IsInf(f.relax, 0), "--relax %v: must be a finite number of seconds (0: none)", f.relax),
-		need(c.evals >= 0, "--evals %d: must be positive (0: one per --dt)", c.evals),
-		need(math.IsNaN(f.mapT) || f.mapT >= 0 && f.mapT <= f.duration, "--map-time %v: outside the stimulus [0, %g] s (--duration)", f.mapT, f.duration),
-		need(c.noPlots || len(f.types()) > 0, "--map-types %q: no cell types for maps.png", f.mapTypes),
-		need(!math.IsInf(f.flash, 0), "--flash %v: want a finite light level", f.flash))
+	return cli.First(
+		cli.Need(f.spec != "", "--spec is required (the flyvis description, e.g. ../shared/data/flyvis/fib25-fib19_v2.2.json)"),
+		cli.Need(given <= 1, "--image, --movie and --flash: choose one"),
+		cli.Need(given == 0 || c.mnistDir == "", "--mnist and another input given: choose one"),
+		cli.Need(c.batch >= 1, "--batch %d: must be at least 1", c.batch),
+		cli.Need(f.record == "all" || f.record == "central", "--record %q: want all or central", f.record),
+		cli.Need(positive(f.duration), "--duration %v: must be positive and finite", f.duration),
+		cli.Need(positive(c.dt), "--dt %v: must be positive and finite", c.dt),
+		cli.Need(positive(f.grey), "--grey %v: must be positive and finite", f.grey),
+		cli.Need(f.relax >= 0 && !math.IsInf(f.relax, 0), "--relax %v: must be a finite number of seconds (0: none)", f.relax),
+		cli.Need(c.evals >= 0, "--evals %d: must be positive (0: one per --dt)", c.evals),
+		cli.Need(math.IsNaN(f.mapT) || f.mapT >= 0 && f.mapT <= f.duration, "--map-time %v: outside the stimulus [0, %g] s (--duration)", f.mapT, f.duration),
+		cli.Need(c.noPlots || len(f.types()) > 0, "--map-types %q: no cell types for maps.png", f.mapTypes),
+		cli.Need(!math.IsInf(f.flash, 0), "--flash %v: want a finite light level", f.flash))
 }
 
 func (f *opticLobe) run(_ string, c *common, stdout, stderr io.Writer) (err error) {
@@ -102,7 +103,7 @@ func (f *opticLobe) run(_ string, c *common, stdout, stderr io.Writer) (err erro
 	if err != nil {
 		return err
 	}
-	stim := opticlobe.Stimulus{Image: f.image, Movie: f.movie, MNIST: c.mnistDir, Split: c.split, Seed: c.seed, Names: flagName}
+	stim := opticlobe.Stimulus{Image: f.image, Movie: f.movie, MNIST: c.mnistDir, Split: c.split, Seed: c.seed, Names: cli.FlagName}
 	if !math.IsNaN(f.flash) {
 		stim.Flash = &f.flash
 	}
@@ -163,8 +164,8 @@ func (f *opticLobe) build() (*opticlobe.Network, opticlobe.Settings, error) {
 	if err != nil {
 		return nil, s, err
 	}
-	return net, s, sim.CheckSize(flagName, evals, c.batch, width, net.Neurons())
+	return net, s, sim.CheckSize(cli.FlagName, evals, c.batch, width, net.Neurons())
 }
 
 // types returns the cell types of --map-types.
-func (f *opticLobe) types() []string { return splitList(f.mapTypes) }
+func (f *opticLobe) types() []string { return cli.SplitList(f.mapTypes) }
