@@ -42,4 +42,14 @@
 // the last state of the one before. Fixed-step solves are the same whatever
 // the windows (steps end on output times anyway); an adaptive solve
 // restarts its step size control at each window.
+//
+// # Runs from files
+//
+// NetworkConfig describes a run of the connectome ODE RNN (or its discrete
+// twin) whose connectome, input and parameters are files, as "neuropil
+// simulate" makes it; LoadNetwork reads them and builds the model, and the
+// Network runs, summarises and plots itself. Its errors name the settings
+// through a Namer, so that a command can name its flags instead of the
+// fields. LoadDigits reads a seeded batch of MNIST digits, the default
+// input of a run.
 package sim

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/neuropil/neuropil/format"
+	"github.com/neuropil/neuropil/internal/cli"
 	"github.com/neuropil/neuropil/opticlobe"
 )
 
@@ -48,11 +49,8 @@ func runBuildOpticLobe(args []string, stdout, stderr io.Writer) error {
 	if err := parseFlags(fs, args, 0); err != nil {
 		return err
 	}
-	if *spec == "" {
-		return fmt.Errorf("build optic-lobe: --spec is required")
-	}
-	if *out == "" {
-		return fmt.Errorf("build optic-lobe: --out is required")
+	if err := cli.First(cli.Need(*spec != "", "build optic-lobe: --spec is required"), cli.Need(*out != "", "build optic-lobe: --out is required")); err != nil {
+		return err
 	}
 	if *tables != "none" && !slices.Contains(opticlobe.TableFormats(), strings.ToLower(*tables)) {
 		return fmt.Errorf("build optic-lobe: unknown table format %q (known: %s, none)", *tables, strings.Join(opticlobe.TableFormats(), ", "))
@@ -61,32 +59,18 @@ func runBuildOpticLobe(args []string, stdout, stderr io.Writer) error {
 		return fmt.Errorf("build optic-lobe: --out %w", err)
 	}
 	start := time.Now()
-	s, err := opticlobe.LoadSpec(*spec)
-	if err != nil {
-		return err
-	}
-	net, err := opticlobe.Build(s, *extent)
+	net, err := opticlobe.BuildFile(*spec, *extent)
 	if err != nil {
 		return err
 	}
 	built := time.Since(start)
-	if err := net.SaveConnectome(*out, *tables != "none"); err != nil {
+	written, err := net.Save(*out, *tables)
+	if err != nil {
 		return err
-	}
-	if *tables != "none" {
-		if err := net.WriteTables(opticlobe.TablePrefix(*out), *tables); err != nil {
-			return err
-		}
 	}
 	c := net.Counts()
 	fmt.Fprintf(stdout, "optic lobe, extent %d: %d neurons, %d edges (%d excitatory, %d inhibitory), %d of %d type pairs realised\n",
 		*extent, c.Neurons, c.Edges, c.Excitatory, c.Inhibitory, c.PairsRealised, len(net.Pairs))
-	fmt.Fprintf(stdout, "built in %v; wrote %s", built.Round(time.Millisecond), *out)
-	if *tables != "none" {
-		p := opticlobe.TablePrefix(*out)
-		ext := strings.ToLower(*tables)
-		fmt.Fprintf(stdout, ", %s.neurons.%s, %s.edges.%s, %s.pairs.%s", p, ext, p, ext, p, ext)
-	}
-	fmt.Fprintln(stdout)
+	fmt.Fprintf(stdout, "built in %v; wrote %s\n", built.Round(time.Millisecond), strings.Join(written, ", "))
 	return nil
 }

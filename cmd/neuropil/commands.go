@@ -5,8 +5,9 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"sort"
 	"strings"
+
+	"github.com/neuropil/neuropil/internal/cli"
 )
 
 // A command is one verb of the CLI. Each lives in its own file and adds
@@ -45,26 +46,16 @@ func run(args []string, stdout, stderr io.Writer) error {
 }
 
 // known returns the command names, sorted, comma-separated.
-func known() string { return strings.Join(commandNames(), ", ") }
-
-// commandNames returns the registered command names, sorted.
-func commandNames() []string {
-	names := make([]string, 0, len(commands))
-	for n := range commands {
-		names = append(names, n)
-	}
-	sort.Strings(names)
-	return names
-}
+func known() string { return strings.Join(sortedKeys(commands), ", ") }
 
 func usage(w io.Writer) {
 	fmt.Fprintln(w, "neuropil: build, simulate and train connectome-constrained neural networks")
 	fmt.Fprintln(w, "\nusage: neuropil COMMAND [flags]\n\ncommands:")
 	width := 0
-	for _, n := range commandNames() {
+	for _, n := range sortedKeys(commands) {
 		width = max(width, len(n))
 	}
-	for _, n := range commandNames() {
+	for _, n := range sortedKeys(commands) {
 		fmt.Fprintf(w, "  %-*s  %s\n", width, n, commands[n].summary)
 	}
 	fmt.Fprintln(w, "\nRun \"neuropil COMMAND -h\" for a command's flags.")
@@ -80,20 +71,11 @@ func newFlags(name string, stderr io.Writer) *flag.FlagSet {
 }
 
 // parseFlags parses args and rejects stray positional arguments beyond
-// maxArgs (-1: any number).
+// maxArgs (-1: any number); -h is errHelp (cli.Parse).
 func parseFlags(fs *flag.FlagSet, args []string, maxArgs int) error {
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return errHelp
-		}
-		return err
-	}
-	if maxArgs >= 0 && fs.NArg() > maxArgs {
-		return fmt.Errorf("%s: unexpected argument %q", fs.Name(), fs.Arg(maxArgs))
-	}
-	return nil
+	return cli.Parse(fs, args, maxArgs)
 }
 
 // errHelp is returned after -h printed a command's flags; run treats it
 // as success.
-var errHelp = errors.New("help requested")
+var errHelp = cli.ErrHelp

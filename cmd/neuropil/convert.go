@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 
 	"github.com/neuropil/neuropil/format"
+	"github.com/neuropil/neuropil/internal/cli"
 )
 
 func init() {
@@ -22,7 +23,7 @@ func runConvert(args []string, stdout, stderr io.Writer) error {
 		fmt.Fprintln(stderr, "usage: neuropil convert [flags] IN OUT\n\nThe formats follow the extensions (known: .pt, .pth, .npz, .npy, .csv, .tsv, .csv.gz, .tsv.gz, .npc).\nOUT is written atomically. Neuron ids and signs go into .npc files, or beside others as NAME.neurons.csv.\n\nflags:")
 		fs.PrintDefaults()
 	}
-	if err := parseFlagsAnywhere(fs, args, 2); err != nil {
+	if err := cli.ParseAnywhere(fs, args, 2); err != nil {
 		return err
 	}
 	if fs.NArg() != 2 {
@@ -47,16 +48,8 @@ func runConvert(args []string, stdout, stderr io.Writer) error {
 	}
 	if !*quiet {
 		fmt.Fprintf(stdout, "%s: %d×%d, %d entries\n", out, c.W.Rows, c.W.Cols, c.W.NNZ())
-		f, _ := format.Detect(out)
-		if !f.Table && !*noTable && (c.IDs != nil || c.Sign != nil || c.Type != nil) {
-			cols := "index,id"
-			if c.Sign != nil {
-				cols += ",sign"
-			}
-			if c.Type != nil {
-				cols += ",type"
-			}
-			fmt.Fprintf(stdout, "%s: neuron table (%s)\n", format.NeuronTablePath(out), cols)
+		if table, cols := format.SavedNeuronTable(out, c, opt); table != "" {
+			fmt.Fprintf(stdout, "%s: neuron table (%s)\n", table, cols)
 		}
 	}
 	return nil

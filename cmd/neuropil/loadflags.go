@@ -2,10 +2,9 @@ package main
 
 import (
 	"flag"
-	"fmt"
-	"strings"
 
 	"github.com/neuropil/neuropil/format"
+	"github.com/neuropil/neuropil/internal/cli"
 )
 
 // loadFlags are the flags of every command that reads a connectome file:
@@ -35,40 +34,6 @@ func (l *loadFlags) options() format.Options {
 	o := format.Options{Key: l.key, NoNeuronTable: l.ignoreNeurons}
 	o.Edges.Pre, o.Edges.Post, o.Edges.Weight, o.Edges.Sign = l.pre, l.post, l.weight, l.sign
 	o.Edges.Signed = l.signed
-	o.Edges.Inhibitory = []string{}
-	for _, s := range strings.Split(l.inhibitory, ",") {
-		if s = strings.TrimSpace(s); s != "" {
-			o.Edges.Inhibitory = append(o.Edges.Inhibitory, s)
-		}
-	}
+	o.Edges.Inhibitory = append([]string{}, cli.SplitList(l.inhibitory)...) // none given: none inhibitory
 	return o
-}
-
-// parseFlagsAnywhere is parseFlags for commands whose flags may follow
-// their file arguments ("neuropil info FILE --json"). A "--" ends the
-// flags.
-func parseFlagsAnywhere(fs *flag.FlagSet, args []string, maxArgs int) error {
-	var pos []string
-	for {
-		if err := parseFlags(fs, args, -1); err != nil {
-			return err
-		}
-		rest := fs.Args()
-		if used := len(args) - len(rest); used > 0 && args[used-1] == "--" {
-			pos = append(pos, rest...)
-			break
-		}
-		if len(rest) == 0 {
-			break
-		}
-		pos = append(pos, rest[0])
-		args = rest[1:]
-	}
-	if err := fs.Parse(append([]string{"--"}, pos...)); err != nil {
-		return err
-	}
-	if maxArgs >= 0 && len(pos) > maxArgs {
-		return fmt.Errorf("%s: unexpected argument %q", fs.Name(), pos[maxArgs])
-	}
-	return nil
 }

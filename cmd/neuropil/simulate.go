@@ -5,11 +5,12 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"math/rand/v2"
+	"maps"
 	"slices"
 	"strings"
 
-	"github.com/neuropil/neuropil/mnist"
+	"github.com/neuropil/neuropil/internal/cli"
+	"github.com/neuropil/neuropil/internal/profile"
 	"github.com/neuropil/neuropil/ode"
 	"github.com/neuropil/neuropil/sim"
 )
@@ -64,21 +65,15 @@ func (c *common) addFlags(fs *flag.FlagSet, models []string) {
 
 // check validates the flags every model reads the same way.
 func (c *common) check() error {
-	if c.workers < 0 {
-		return fmt.Errorf("--workers %d: must be positive (0: all cores)", c.workers)
-	}
-	if c.split != "train" && c.split != "test" {
-		return fmt.Errorf("--split %q: want train or test", c.split)
-	}
+	var err error
 	if c.solver != "" {
-		if err := ode.CheckMethod(c.solver); err != nil {
-			return fmt.Errorf("--solver: %w", err)
-		}
+		err = cli.Wrap("--solver", ode.CheckMethod(c.solver))
 	}
-	return nil
+	return cli.First(cli.Need(c.workers >= 0, "--workers %d: must be positive (0: all cores)", c.workers),
+		cli.Need(c.split == "train" || c.split == "test", "--split %q: want train or test", c.split), err)
 }
 
-// orDefault returns the solver given, or def.
+// solverOr returns the solver given, or def.
 func (c *common) solverOr(def string) string {
 	if c.solver == "" {
 		return def
@@ -103,10 +98,10 @@ func runSimulate(args []string, stdout, stderr io.Writer) error {
 	}
 	names := sortedKeys(byModel)
 	c.addFlags(fs, names)
-	groups := newFlagGroups(fs, "flags of every model")
+	groups := cli.NewGroups(fs, "flags of every model")
 	owner := map[string]family{}
 	for _, f := range fams {
-		for _, name := range groups.add(f.title(), f.addFlags) {
+		for _, name := range groups.Add(f.title(), f.addFlags) {
 			owner[name] = f
 		}
 	}
@@ -115,7 +110,7 @@ func runSimulate(args []string, stdout, stderr io.Writer) error {
 		for _, m := range names {
 			fmt.Fprintf(stderr, "  %-10s  %s\n", m, byModel[m].models()[m])
 		}
-		groups.print(stderr)
+		groups.Print(stderr)
 	}
 	if err := parseFlags(fs, args, 0); err != nil {
 		return err
@@ -138,7 +133,7 @@ func runSimulate(args []string, stdout, stderr io.Writer) error {
 	if err := c.check(); err != nil {
 		return err
 	}
-	stop, err := startProfiles(*c.cpu, *c.mem)
+	stop, err := profile.Start(*c.cpu, *c.mem)
 	if err != nil {
 		return err
 	}
@@ -147,14 +142,7 @@ func runSimulate(args []string, stdout, stderr io.Writer) error {
 }
 
 // sortedKeys returns the keys of m, sorted.
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	return keys
-}
+func sortedKeys[V any](m map[string]V) []string { return slices.Sorted(maps.Keys(m)) }
 
 // openOut opens the output directory of --out, before any work, so that
 // one we cannot write fails fast.
@@ -166,63 +154,5 @@ func openOut(dir string) (*sim.Dir, error) {
 	return d, nil
 }
 
-// checkMemory returns an error, naming the flags that size the run, when
-// a run of evals output times of width recorded values per sample over
-// neurons×batch states would need more than the machine's memory.
-func checkMemory(evals, batch, width, neurons int) error {
-	what := fmt.Sprintf("--evals %d × --batch %d × %d values", evals, batch, width)
-	if err := sim.Fits(what, sim.Bytes(evals, batch, width, neurons)); err != nil {
-		return fmt.Errorf("%w; lower --evals or --batch", err)
-	}
-	return nil
-}
-
 // peakRSS returns the peak resident set size of this process in bytes.
 func peakRSS() int64 { return sim.PeakRSS() }
-
-// loadMNISTBatch returns batch images of an MNIST split (train or test)
-// from dir (default: the GoMNIST module's files) with their labels and a
-// description: the first batch of a seeded shuffle, as a shuffled
-// DataLoader's first batch.
-func loadMNISTBatch(dir, splitName string, batch int, rng *rand.Rand) (*mnist.Images, []uint8, string, error) {
-	var err error
-	if dir == "" {
-		if dir, err = mnist.DefaultDir(); err != nil {
-			return nil, nil, "", err
-		}
-	}
-	split := mnist.Train
-	if splitName == "test" {
-		split = mnist.Test
-	}
-	ip, _, err := mnist.Files(dir, split)
-	if err != nil {
-		return nil, nil, "", fmt.Errorf("--mnist: %w", err)
-	}
-	count, err := mnist.Count(ip)
-	if err != nil {
-		return nil, nil, "", fmt.Errorf("--mnist: %w", err)
-	}
-	if batch > count {
-		return nil, nil, "", fmt.Errorf("--batch %d: the MNIST %s split has only %d images", batch, splitName, count)
-	}
-	idx := mnist.Shuffle(count, rng.Uint64())[:batch]
-	im, labels, err := mnist.Load(dir, split, idx)
-	if err != nil {
-		return nil, nil, "", fmt.Errorf("--mnist: %w", err)
-	}
-	return im, labels, fmt.Sprintf("MNIST %s images %v from %s", splitName, idx, dir), nil
-}
-
-// intLabels returns the MNIST labels as ints (JSON writes []uint8 as
-// base64), nil for none.
-func intLabels(l []uint8) []int {
-	if l == nil {
-		return nil
-	}
-	out := make([]int, len(l))
-	for i, v := range l {
-		out[i] = int(v)
-	}
-	return out
-}

@@ -1,4 +1,4 @@
-package main
+package cli
 
 import (
 	"flag"
@@ -6,25 +6,26 @@ import (
 	"io"
 )
 
-// flagGroups sorts the flags of one flag set into titled groups, for a
-// help that shows them group by group.
-type flagGroups struct {
+// Groups sorts the flags of one flag set into titled groups, for a help
+// that shows them group by group.
+type Groups struct {
 	fs     *flag.FlagSet
 	titles []string
 	names  [][]string // [group] flag names in the order they were added
 }
 
-// newFlagGroups starts the groups of fs: the flags it has so far form the
+// NewGroups starts the groups of fs: the flags it has so far form the
 // first, under title.
-func newFlagGroups(fs *flag.FlagSet, title string) *flagGroups {
-	g := &flagGroups{fs: fs}
-	g.add(title, func(*flag.FlagSet) {})
+func NewGroups(fs *flag.FlagSet, title string) *Groups {
+	g := &Groups{fs: fs}
+	g.Add(title, func(*flag.FlagSet) {})
 	fs.VisitAll(func(f *flag.Flag) { g.names[0] = append(g.names[0], f.Name) })
 	return g
 }
 
-// add registers a group's flags with register and returns their names.
-func (g *flagGroups) add(title string, register func(*flag.FlagSet)) []string {
+// Add registers a group's flags on the flag set with register and returns
+// their names.
+func (g *Groups) Add(title string, register func(*flag.FlagSet)) []string {
 	seen := map[string]bool{}
 	g.fs.VisitAll(func(f *flag.Flag) { seen[f.Name] = true })
 	register(g.fs)
@@ -39,8 +40,8 @@ func (g *flagGroups) add(title string, register func(*flag.FlagSet)) []string {
 	return names
 }
 
-// print writes each group's flags with their defaults under its title.
-func (g *flagGroups) print(w io.Writer) {
+// Print writes each group's flags with their defaults under its title.
+func (g *Groups) Print(w io.Writer) {
 	for i, title := range g.titles {
 		fmt.Fprintf(w, "\n%s:\n", title)
 		sub := flag.NewFlagSet("", flag.ContinueOnError)

@@ -1,0 +1,63 @@
+package cli
+
+import (
+	"fmt"
+	"strings"
+	"unicode"
+)
+
+// Need returns nil when ok, else an error of format and a: one check of
+// flag values, for First.
+func Need(ok bool, format string, a ...any) error {
+	if ok {
+		return nil
+	}
+	return fmt.Errorf(format, a...)
+}
+
+// First returns the first of errs that is not nil.
+func First(errs ...error) error {
+	for _, err := range errs {
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Wrap returns err prefixed with the flag that led to it; nil for nil.
+func Wrap(flag string, err error) error {
+	if err == nil {
+		return nil
+	}
+	return fmt.Errorf("%s: %w", flag, err)
+}
+
+// FlagName returns the flag of a field of a library's settings: its name
+// in kebab case, "InputIndices" --input-indices, "H0" --h0, "MNIST"
+// --mnist. It is a sim.Namer.
+func FlagName(field string) string {
+	var b strings.Builder
+	b.WriteString("--")
+	prev := rune(0)
+	for _, r := range field {
+		if unicode.IsUpper(r) && unicode.IsLower(prev) {
+			b.WriteByte('-')
+		}
+		b.WriteRune(unicode.ToLower(r))
+		prev = r
+	}
+	return b.String()
+}
+
+// SplitList returns the items of a comma-separated list, trimmed, without
+// empty ones.
+func SplitList(s string) []string {
+	var items []string
+	for _, it := range strings.Split(s, ",") {
+		if it = strings.TrimSpace(it); it != "" {
+			items = append(items, it)
+		}
+	}
+	return items
+}

@@ -1,0 +1,86 @@
+package cli
+
+import (
+	"bytes"
+	"errors"
+	"flag"
+	"io"
+	"slices"
+	"testing"
+)
+
+func newSet() (*flag.FlagSet, *bool, *string) {
+	fs := flag.NewFlagSet("tool", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	return fs, fs.Bool("json", false, "json output"), fs.String("key", "", "a key")
+}
+
+func TestParse(t *testing.T) {
+	fs, asJSON, _ := newSet()
+	if err := Parse(fs, []string{"--json", "a"}, 1); err != nil || !*asJSON || fs.Arg(0) != "a" {
+		t.Errorf("Parse: %v", err)
+	}
+	fs, _, _ = newSet()
+	if err := Parse(fs, []string{"a", "b"}, 1); err == nil || err.Error() != `tool: unexpected argument "b"` {
+		t.Errorf("a stray argument: %v", err)
+	}
+	fs, _, _ = newSet()
+	if err := Parse(fs, []string{"-h"}, 0); !errors.Is(err, ErrHelp) {
+		t.Errorf("-h: %v, want ErrHelp", err)
+	}
+}
+
+func TestParseAnywhere(t *testing.T) {
+	fs, asJSON, key := newSet()
+	if err := ParseAnywhere(fs, []string{"in", "--json", "out", "--key", "k"}, 2); err != nil {
+		t.Fatal(err)
+	}
+	if !*asJSON || *key != "k" || !slices.Equal(fs.Args(), []string{"in", "out"}) {
+		t.Errorf("json %v, key %q, args %v", *asJSON, *key, fs.Args())
+	}
+	fs, asJSON, _ = newSet()
+	if err := ParseAnywhere(fs, []string{"in", "--", "--json"}, 2); err != nil || *asJSON || !slices.Equal(fs.Args(), []string{"in", "--json"}) {
+		t.Errorf("after --: json %v, args %v, %v", *asJSON, fs.Args(), err)
+	}
+	fs, _, _ = newSet()
+	if err := ParseAnywhere(fs, []string{"a", "--json", "b"}, 1); err == nil || err.Error() != `tool: unexpected argument "b"` {
+		t.Errorf("a stray argument: %v", err)
+	}
+}
+
+func TestGroups(t *testing.T) {
+	fs, _, _ := newSet()
+	g := NewGroups(fs, "common")
+	names := g.Add("extra", func(fs *flag.FlagSet) { fs.Int("n", 3, "a count") })
+	if !slices.Equal(names, []string{"n"}) {
+		t.Errorf("Add returned %v", names)
+	}
+	var b bytes.Buffer
+	g.Print(&b)
+	want := "\ncommon:\n  -json\n    \tjson output\n  -key string\n    \ta key\n\nextra:\n  -n int\n    \ta count (default 3)\n"
+	if b.String() != want {
+		t.Errorf("help:\n%q\nwant:\n%q", b.String(), want)
+	}
+}
+
+func TestChecks(t *testing.T) {
+	if err := First(Need(true, "a"), nil, Need(false, "--n %d: bad", 2), Need(false, "later")); err == nil || err.Error() != "--n 2: bad" {
+		t.Errorf("First: %v", err)
+	}
+	if First() != nil || Wrap("--x", nil) != nil {
+		t.Error("no errors: not nil")
+	}
+	inner := errors.New("inner")
+	if err := Wrap("--image", inner); !errors.Is(err, inner) || err.Error() != "--image: inner" {
+		t.Errorf("Wrap: %v", err)
+	}
+	for field, want := range map[string]string{"InputIndices": "--input-indices", "H0": "--h0", "MNIST": "--mnist",
+		"T1": "--t1", "OutputBias": "--output-bias", "Batch": "--batch", "TauFile": "--tau-file"} {
+		if got := FlagName(field); got != want {
+			t.Errorf("FlagName(%s) = %s, want %s", field, got, want)
+		}
+	}
+	if got := SplitList(" L1, ,Mi1 ,"); !slices.Equal(got, []string{"L1", "Mi1"}) || SplitList(" , ") != nil {
+		t.Errorf("SplitList: %q", got)
+	}
+}
