@@ -28,6 +28,9 @@ func register(name, summary string, run func(args []string, stdout, stderr io.Wr
 
 // run dispatches args to a command.
 func run(args []string, stdout, stderr io.Writer) error {
+	if len(args) > 0 && (args[0] == "--version" || args[0] == "-version") {
+		args = []string{"version"}
+	}
 	if len(args) == 0 || args[0] == "help" || args[0] == "-h" || args[0] == "--help" {
 		usage(stdout)
 		if len(args) == 0 {

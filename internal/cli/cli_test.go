@@ -6,6 +6,7 @@ import (
 	"flag"
 	"io"
 	"slices"
+	"strings"
 	"testing"
 )
 
@@ -82,5 +83,36 @@ func TestChecks(t *testing.T) {
 	}
 	if got := SplitList(" L1, ,Mi1 ,"); !slices.Equal(got, []string{"L1", "Mi1"}) || SplitList(" , ") != nil {
 		t.Errorf("SplitList: %q", got)
+	}
+}
+
+// TestParseErrors: a misspelt flag is one line naming the nearest flag,
+// without the usage; a flag far from every other gets no suggestion; -h
+// prints the usage and is ErrHelp.
+func TestParseErrors(t *testing.T) {
+	var out bytes.Buffer
+	fs := flag.NewFlagSet("neuropil tool", flag.ContinueOnError)
+	fs.SetOutput(&out)
+	fs.Int("batch", 8, "batch size")
+	fs.String("solver", "dopri5", "solver")
+	fs.Bool("json", false, "json")
+	for _, c := range []struct{ arg, want string }{
+		{"--bach", `tool: unknown flag --bach (did you mean --batch?) ("neuropil tool -h" lists the flags)`},
+		{"-solvr", "unknown flag --solvr (did you mean --solver?)"},
+		{"--jsn", "did you mean --json?"},
+		{"--sol", "did you mean --solver?"},
+		{"--zzzzzzzz", "unknown flag --zzzzzzzz ("},
+		{"--batch=x", `invalid value "x" for flag -batch`},
+	} {
+		err := Parse(fs, []string{c.arg}, 0)
+		if err == nil || !strings.Contains(err.Error(), c.want) || strings.Count(err.Error(), "\n") > 0 {
+			t.Errorf("%s: error %v, want one line containing %q", c.arg, err, c.want)
+		}
+	}
+	if out.Len() != 0 {
+		t.Errorf("parse errors printed %q", out.String())
+	}
+	if err := Parse(fs, []string{"-h"}, 0); !errors.Is(err, ErrHelp) || !strings.Contains(out.String(), "batch size") {
+		t.Errorf("-h: error %v, output %q", err, out.String())
 	}
 }
