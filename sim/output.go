@@ -87,6 +87,7 @@ func (d *Dir) WriteSummary(v any) error {
 	return d.Write("summary.json", func(w io.Writer) error {
 		enc := json.NewEncoder(w)
 		enc.SetIndent("", "  ")
+		enc.SetEscapeHTML(false)
 		return enc.Encode(v)
 	})
 }

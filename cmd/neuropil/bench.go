@@ -128,9 +128,7 @@ func runBench(args []string, stdout, stderr io.Writer) (err error) {
 		r.Train, r.TrainStepSeconds = t, &t.TrainStepSeconds
 	}
 	if b.asJSON {
-		enc := json.NewEncoder(stdout)
-		enc.SetIndent("", "  ")
-		return enc.Encode(r)
+		return cli.WriteJSON(stdout, r)
 	}
 	r.WriteText(stdout)
 	if t != nil {

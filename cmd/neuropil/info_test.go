@@ -124,3 +124,20 @@ func TestIgnoreNeurons(t *testing.T) {
 		t.Errorf("--ignore-neurons still read the table:\n%s", out.String())
 	}
 }
+
+// TestInfoJSONDtype: info --json writes a NumPy dtype as it is ("<f4"),
+// not with HTML escapes ("\u003cf4").
+func TestInfoJSONDtype(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "m.npy")
+	m := &sparse.CSR{Rows: 2, Cols: 2, RowPtr: []int32{0, 1, 2}, ColIdx: []int32{1, 0}, Val: []float32{1, 2}}
+	if err := format.Save(path, &connectome.Connectome{W: m}, format.Options{}); err != nil {
+		t.Fatal(err)
+	}
+	var out bytes.Buffer
+	if err := run([]string{"info", "--json", path}, &out, &out); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(out.String(), `"dtype": "<f4"`) {
+		t.Errorf("info --json: %s, want the dtype as \"<f4\"", out.String())
+	}
+}

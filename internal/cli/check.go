@@ -1,7 +1,9 @@
 package cli
 
 import (
+	"encoding/json"
 	"fmt"
+	"io"
 	"strings"
 	"unicode"
 )
@@ -60,4 +62,13 @@ func SplitList(s string) []string {
 		}
 	}
 	return items
+}
+
+// WriteJSON writes v to w as indented JSON, with <, > and & as they are
+// (dtypes such as "<f4" stay readable).
+func WriteJSON(w io.Writer, v any) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	enc.SetEscapeHTML(false)
+	return enc.Encode(v)
 }
