@@ -18,7 +18,7 @@ type loadFlags struct {
 // addLoadFlags registers the connectome-reading flags on fs.
 func addLoadFlags(fs *flag.FlagSet) *loadFlags {
 	l := &loadFlags{}
-	fs.StringVar(&l.key, "key", "", "tensor to read from a `.pt dict key/list index or .npz array` (default: the only 2-D one)")
+	fs.StringVar(&l.key, "key", "", "tensor to read: a .pt dict key or list index, or an .npz array (default: the only 2-D one)")
 	fs.StringVar(&l.pre, "pre", "", "edge list: presynaptic id `column` (default: detect pre_root_id, bodyId_pre, pre, source, ...)")
 	fs.StringVar(&l.post, "post", "", "edge list: postsynaptic id `column` (default: detect post_root_id, bodyId_post, post, target, ...)")
 	fs.StringVar(&l.weight, "weight", "", "edge list: weight `column` (default: detect syn_count, weight, count, ...; none: 1 per row)")

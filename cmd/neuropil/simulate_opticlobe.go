@@ -38,13 +38,13 @@ func (f *opticLobe) addFlags(fs *flag.FlagSet) {
 	fs.IntVar(&f.extent, "extent", opticlobe.DefaultExtent, "radius of the hexagonal lattice in columns")
 	fs.StringVar(&f.image, "image", "", "PNG or JPEG image shown to every sample (grey levels in [0, 1])")
 	fs.StringVar(&f.movie, "movie", "", ".npy movie [frames][h][w] (or one image [h][w]) of light levels, frames spread evenly over --duration; uint8 is divided by 255")
-	fs.Float64Var(&f.flash, "flash", math.NaN(), "uniform light level instead of an image (1: a full-field flash of light, 0: darkness)")
+	cli.OptionalFloatVar(fs, &f.flash, "flash", "uniform light level instead of an image (1: a full-field flash of light, 0: darkness; default: none)")
 	fs.Float64Var(&f.duration, "duration", opticlobe.DefaultDuration, "seconds of stimulus")
 	fs.Float64Var(&f.relax, "relax", opticlobe.DefaultRelax, "seconds of grey input before the stimulus, from the resting potentials (0: none)")
 	fs.Float64Var(&f.grey, "grey", opticlobe.DefaultGrey, "grey level of the relaxation")
 	fs.StringVar(&f.record, "record", "all", "neurons written to activity.npy: all, or central (the central column of each type)")
 	fs.StringVar(&f.mapTypes, "map-types", "R1,L1,L2,Mi1,Tm3,T4a", "cell types of maps.png, comma-separated")
-	fs.Float64Var(&f.mapT, "map-time", math.NaN(), "time of maps.png in seconds (default: the end)")
+	cli.OptionalFloatVar(fs, &f.mapT, "map-time", "time of maps.png in seconds (default: the end)")
 }
 
 // check validates the flags and fills in the defaults of the common ones.

@@ -2,8 +2,11 @@ package cli
 
 import (
 	"encoding/json"
+	"flag"
 	"fmt"
 	"io"
+	"math"
+	"strconv"
 	"strings"
 	"unicode"
 )
@@ -71,4 +74,34 @@ func WriteJSON(w io.Writer, v any) error {
 	enc.SetIndent("", "  ")
 	enc.SetEscapeHTML(false)
 	return enc.Encode(v)
+}
+
+// OptionalFloatVar defines a float flag that may be left unset: *p is NaN
+// until the flag is given a finite number. Its help shows no "(default
+// NaN)"; say in usage what unset means.
+func OptionalFloatVar(fs *flag.FlagSet, p *float64, name, usage string) {
+	*p = math.NaN()
+	fs.Var(optionalFloat{p}, name, usage)
+}
+
+// optionalFloat is the flag.Value of OptionalFloatVar; its zero value
+// (what the flag package compares the default with) is unset too.
+type optionalFloat struct{ p *float64 }
+
+// String returns the value, "" when unset.
+func (f optionalFloat) String() string {
+	if f.p == nil || math.IsNaN(*f.p) {
+		return ""
+	}
+	return strconv.FormatFloat(*f.p, 'g', -1, 64)
+}
+
+// Set parses a finite number.
+func (f optionalFloat) Set(s string) error {
+	v, err := strconv.ParseFloat(s, 64)
+	if err != nil || math.IsNaN(v) || math.IsInf(v, 0) {
+		return fmt.Errorf("want a finite number")
+	}
+	*f.p = v
+	return nil
 }

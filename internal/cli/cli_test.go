@@ -5,6 +5,7 @@ import (
 	"errors"
 	"flag"
 	"io"
+	"math"
 	"slices"
 	"strings"
 	"testing"
@@ -114,5 +115,27 @@ func TestParseErrors(t *testing.T) {
 	}
 	if err := Parse(fs, []string{"-h"}, 0); !errors.Is(err, ErrHelp) || !strings.Contains(out.String(), "batch size") {
 		t.Errorf("-h: error %v, output %q", err, out.String())
+	}
+}
+
+// TestOptionalFloatVar: unset is NaN and shows no "(default NaN)"; a
+// number sets it; NaN and Inf are refused.
+func TestOptionalFloatVar(t *testing.T) {
+	fs := flag.NewFlagSet("tool", flag.ContinueOnError)
+	var out bytes.Buffer
+	fs.SetOutput(&out)
+	var x float64
+	OptionalFloatVar(fs, &x, "flash", "light level (default: none)")
+	fs.PrintDefaults()
+	if !math.IsNaN(x) || strings.Contains(out.String(), "NaN") || strings.Contains(out.String(), "(default )") {
+		t.Errorf("unset: %v, help %q", x, out.String())
+	}
+	if err := Parse(fs, []string{"--flash", "0.5"}, 0); err != nil || x != 0.5 {
+		t.Errorf("--flash 0.5: %v, %v", x, err)
+	}
+	for _, bad := range []string{"NaN", "inf", "x"} {
+		if err := Parse(fs, []string{"--flash", bad}, 0); err == nil {
+			t.Errorf("--flash %s accepted", bad)
+		}
 	}
 }
