@@ -124,16 +124,13 @@ func New(cfg Config, batch int) (*ODERNN, error) {
 	}
 	m.w = w
 	if cfg.Dale {
-		if len(cfg.Sign) != n {
-			return nil, fmt.Errorf("model: dale variant needs one sign per neuron, got %d for %d", len(cfg.Sign), n)
+		mag, _, err := DaleMagnitudes(w, cfg.Sign)
+		if err != nil {
+			return nil, err
 		}
-		m.w = w.Clone()
+		m.w = mag.Clone()
 		for k, j := range m.w.ColIdx {
-			s := cfg.Sign[j]
-			if s != 1 && s != -1 {
-				return nil, fmt.Errorf("model: sign of neuron %d is %d, want +1 or -1", j, s)
-			}
-			m.w.Val[k] = float32(s) * max(m.w.Val[k], 0)
+			m.w.Val[k] = float32(cfg.Sign[j]) * max(m.w.Val[k], 0)
 		}
 	}
 	if m.prod, err = sparse.NewProductWith(m.w, batch, cfg.Product); err != nil {
@@ -455,3 +452,40 @@ var (
 	_ Driven   = (*ODERNN)(nil)
 	_ Discrete = (*ODERNN)(nil)
 )
+
+// DaleMagnitudes returns the synapse magnitudes of the dale variant from
+// w [post][pre] and the presynaptic signs [neurons] (±1), and how many
+// synapses the variant's clamp at 0 deletes. A signed matrix whose every
+// weight agrees in sign with its presynaptic neuron (a connectome built or
+// converted with its signs folded in) gives |w| and deletes nothing.
+// Otherwise w is bioplnn's raw parameter: its negative entries are
+// clamped to 0 (relu(W) ⊙ sign), and clamped counts them, so that a caller
+// can say so rather than change the network silently.
+func DaleMagnitudes(w *sparse.CSR, sign []int8) (mag *sparse.CSR, clamped int, err error) {
+	if len(sign) != w.Cols {
+		return nil, 0, fmt.Errorf("model: dale variant needs one sign per neuron, got %d for %d", len(sign), w.Cols)
+	}
+	for j, s := range sign {
+		if s != 1 && s != -1 {
+			return nil, 0, fmt.Errorf("model: sign of neuron %d is %d, want +1 or -1", j, s)
+		}
+	}
+	consistent := true
+	for k, j := range w.ColIdx {
+		v := w.Val[k]
+		if v < 0 {
+			clamped++
+		}
+		if (v < 0 && sign[j] > 0) || (v > 0 && sign[j] < 0) {
+			consistent = false
+		}
+	}
+	if clamped == 0 || !consistent {
+		return w, clamped, nil
+	}
+	mag = w.Clone()
+	for k, v := range mag.Val {
+		mag.Val[k] = float32(math.Abs(float64(v)))
+	}
+	return mag, 0, nil
+}

@@ -5,6 +5,8 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
+
 	"testing"
 
 	"github.com/neuropil/neuropil/ode"
@@ -334,5 +336,45 @@ func TestRHSBatches(t *testing.T) {
 				m.Close()
 			}
 		}
+	}
+}
+
+// TestDaleSignedWeights: with dale, a signed matrix whose signs agree with
+// the neuron table gives the network of its magnitudes (inhibition kept,
+// not clamped to 0); one whose signs disagree is bioplnn's raw parameter,
+// whose negative entries are clamped, and DaleMagnitudes counts them.
+func TestDaleSignedWeights(t *testing.T) {
+	// 3 neurons; neuron 1 inhibitory.
+	sign := []int8{1, -1, 1}
+	mag := &sparse.CSR{Rows: 3, Cols: 3, RowPtr: []int32{0, 2, 3, 4}, ColIdx: []int32{0, 1, 1, 2}, Val: []float32{0.5, 2, 1, 3}}
+	signed := mag.Clone()
+	for k, j := range signed.ColIdx {
+		signed.Val[k] *= float32(sign[j])
+	}
+	a, err := New(Config{W: mag, Dale: true, Sign: sign}, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Close()
+	b, err := New(Config{W: signed, Dale: true, Sign: sign}, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	if !slices.Equal(a.Weights().Val, b.Weights().Val) || !slices.Equal(b.Weights().Val, signed.Val) {
+		t.Errorf("effective weights from magnitudes %v, from signed weights %v; want %v", a.Weights().Val, b.Weights().Val, signed.Val)
+	}
+	if _, n, _ := DaleMagnitudes(signed, sign); n != 0 {
+		t.Errorf("consistent signed weights: %d clamped, want 0", n)
+	}
+	raw := signed.Clone()
+	raw.Val[0] = -0.5 // from excitatory neuron 0: disagrees, so the matrix is a raw parameter
+	c, err := New(Config{W: raw, Dale: true, Sign: sign}, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	if _, n, _ := DaleMagnitudes(raw, sign); n != 3 || !slices.Equal(c.Weights().Val, []float32{0, 0, 0, 3}) {
+		t.Errorf("raw parameter: %d clamped, effective %v; want 3 clamped, the negative entries 0", n, c.Weights().Val)
 	}
 }

@@ -48,6 +48,7 @@ type NetworkConfig struct {
 	Tau          float64            // time constant of every neuron; 0: 1
 	Nonlinearity model.Nonlinearity // phi; nil: sigmoid
 	Dale         bool               // weights are magnitudes, signs from the connectome's neuron table
+	DaleClamp    bool               // with Dale: negative weights are bioplnn's raw parameter, clamped to 0 (relu(W) ⊙ sign), even where they disagree with the neuron table
 	Discrete     bool               // the discrete ConnectomeRNN: one step per input frame, output times 1..frames
 	Product      sparse.ProductOptions
 

@@ -20,6 +20,19 @@ func (n *Network) build() (err error) {
 	if c.Dale && conn.Sign == nil {
 		return fmt.Errorf("%s: the connectome %s has no neuron signs", name("Dale"), n.ConnName)
 	}
+	if c.Dale {
+		_, clamped, err := model.DaleMagnitudes(conn.W, conn.Sign)
+		if err != nil {
+			return fmt.Errorf("%s: %w", name("Dale"), err)
+		}
+		if clamped > 0 && !c.DaleClamp {
+			return fmt.Errorf("%s: the weights of %s are signed, and %d negative weights disagree with the signs of their presynaptic neurons "+
+				"(the neuron table's): the dale variant takes magnitudes and one sign per neuron, so it would delete those synapses; "+
+				"drop %s to run the signed weights as they are, give magnitudes with the signs in the neuron table, "+
+				"or, for bioplnn's raw parameter (relu(W) ⊙ sign: negative entries are pruned synapses), add %s",
+				name("Dale"), n.ConnName, clamped, name("Dale"), name("DaleClamp"))
+		}
+	}
 	if c.Bias != "" {
 		if cfg.Bias, err = npy.ReadFiniteFile(c.Bias, nn); err != nil {
 			return fmt.Errorf("%s %w", name("Bias"), err)

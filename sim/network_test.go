@@ -46,7 +46,7 @@ func (f *fixture) files(t *testing.T, dir string) NetworkConfig {
 	for k, i := range f.Indices {
 		idx[k] = int64(i)
 	}
-	c := NetworkConfig{Connectome: conn, Batch: f.Batch, T0: f.T0, T1: f.T1, Evals: f.Evals, Dale: f.Dale,
+	c := NetworkConfig{Connectome: conn, Batch: f.Batch, T0: f.T0, T1: f.T1, Evals: f.Evals, Dale: f.Dale, DaleClamp: f.Dale,
 		Input:        writeNPY(t, dir, "x.npy", []int{f.Frames, f.Batch, f.Inputs}, f.X),
 		InputIndices: writeNPY(t, dir, "idx.npy", []int{len(idx)}, idx),
 		Nonlinearity: cfg.Nonlinearity, Tau: float64(cfg.Tau),

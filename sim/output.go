@@ -6,27 +6,46 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 
 	"github.com/neuropil/neuropil/format/npy"
 	"github.com/neuropil/neuropil/internal/atomic"
 )
 
 // Dir is the output directory of a run. Its files are written atomically
-// and summary.json last, so that its presence marks a complete run;
-// Discard removes what a failed run wrote.
+// and summary.json last, so that its presence marks a complete run. After
+// a complete run the directory holds that run's outputs and none of an
+// earlier run's (WriteSummary removes those first); Discard removes what a
+// failed run wrote, and the directory itself when the run created it.
 type Dir struct {
 	path    string
+	created string   // the topmost directory OpenDir created; "" when path existed
+	outputs []string // the file names a run of this kind may write
 	written []string // paths written so far
+}
+
+// Outputs returns the names of the files "neuropil simulate" may write
+// into its output directory, for OpenDir.
+func Outputs() []string {
+	return []string{"activity.npy", "times.npy", "labels.npy", "recorded.npy", "summary.json",
+		"connectome.png", "traces.png", "maps.png", "central.png",
+		"spikes.parquet", "rates.csv", "raster.png", "rates.png"}
 }
 
 // OpenDir creates the directory at path, checks that it is writable and
 // removes the summary.json of an earlier run, before any work starts.
-func OpenDir(path string) (*Dir, error) {
+// outputs are the names of the files a run of this kind may write: those
+// an earlier run left and this one does not write are removed when this
+// one completes (WriteSummary).
+func OpenDir(path string, outputs ...string) (*Dir, error) {
+	created := topmostMissing(path)
 	if err := os.MkdirAll(path, 0o755); err != nil {
 		return nil, err
 	}
+	d := &Dir{path: path, created: created, outputs: outputs}
 	probe, err := os.CreateTemp(path, ".probe-*")
 	if err != nil {
+		d.Discard()
 		return nil, fmt.Errorf("%s: not writable: %w", path, err)
 	}
 	probe.Close()
@@ -35,7 +54,22 @@ func OpenDir(path string) (*Dir, error) {
 	if err := os.Remove(filepath.Join(path, "summary.json")); err != nil && !os.IsNotExist(err) {
 		return nil, err
 	}
-	return &Dir{path: path}, nil
+	return d, nil
+}
+
+// topmostMissing returns the outermost directory of path that does not
+// exist yet ("" when path exists): what MkdirAll(path) creates.
+func topmostMissing(path string) string {
+	missing := ""
+	for p := filepath.Clean(path); ; p = filepath.Dir(p) {
+		if _, err := os.Lstat(p); err == nil {
+			return missing
+		}
+		missing = p
+		if parent := filepath.Dir(p); parent == p {
+			return missing
+		}
+	}
 }
 
 // Path returns the path of file name in the directory.
@@ -82,8 +116,16 @@ func (d *Dir) WriteLabels(labels []uint8) error {
 	return d.WriteNPY("labels.npy", []int{len(l)}, l)
 }
 
-// WriteSummary writes v as indented JSON to summary.json; call it last.
+// WriteSummary removes the outputs of an earlier run that this one did
+// not write, then writes v as indented JSON to summary.json; call it last.
 func (d *Dir) WriteSummary(v any) error {
+	for _, name := range d.outputs {
+		if p := d.Path(name); !slices.Contains(d.written, p) {
+			if err := os.Remove(p); err != nil && !os.IsNotExist(err) {
+				return fmt.Errorf("removing an earlier run's output: %w", err)
+			}
+		}
+	}
 	return d.Write("summary.json", func(w io.Writer) error {
 		enc := json.NewEncoder(w)
 		enc.SetIndent("", "  ")
@@ -92,12 +134,21 @@ func (d *Dir) WriteSummary(v any) error {
 	})
 }
 
-// Discard removes the files written so far, after a failure.
+// Discard removes the files written so far, after a failure, and the
+// directories OpenDir created when nothing else is in them.
 func (d *Dir) Discard() {
 	for _, p := range d.written {
 		os.Remove(p)
 	}
 	d.written = nil
+	if d.created == "" {
+		return
+	}
+	for p := filepath.Clean(d.path); ; p = filepath.Dir(p) {
+		if os.Remove(p) != nil || p == d.created { // Remove fails on a directory that is not empty
+			return
+		}
+	}
 }
 
 // DiscardOnError calls Discard if *err is not nil: a command defers it

@@ -61,3 +61,52 @@ func TestFits(t *testing.T) {
 		t.Log("no peak RSS on this system")
 	}
 }
+
+// TestDirHoldsOneRun: a complete run leaves only its own outputs (an
+// earlier run's labels.npy and maps.png go, a user's file stays); a failed
+// run leaves nothing, not even the directories it created, and keeps a
+// directory that existed.
+func TestDirHoldsOneRun(t *testing.T) {
+	root := t.TempDir()
+	path := filepath.Join(root, "run")
+	os.MkdirAll(path, 0o755)
+	for _, f := range []string{"labels.npy", "maps.png", "mine.txt"} {
+		os.WriteFile(filepath.Join(path, f), []byte("x"), 0o644)
+	}
+	d, err := OpenDir(path, Outputs()...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res := &Result{Activity: []float32{1, 2}, Width: 1, Batch: 2, Times: []float64{1}}
+	if err := d.WriteResult(res); err != nil {
+		t.Fatal(err)
+	}
+	if err := d.WriteSummary(map[string]int{"n": 1}); err != nil {
+		t.Fatal(err)
+	}
+	entries, _ := os.ReadDir(path)
+	var names []string
+	for _, e := range entries {
+		names = append(names, e.Name())
+	}
+	if strings.Join(names, ",") != "activity.npy,mine.txt,summary.json,times.npy" {
+		t.Errorf("after a complete run: %v", names)
+	}
+
+	fresh := filepath.Join(root, "a", "b", "run")
+	d, err = OpenDir(fresh, Outputs()...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	d.WriteResult(res)
+	err = errors.New("the run failed")
+	d.DiscardOnError(&err)
+	if _, err := os.Stat(filepath.Join(root, "a")); !os.IsNotExist(err) {
+		t.Errorf("a failed run left the directories it created: %v", err)
+	}
+	d, _ = OpenDir(path, Outputs()...)
+	d.Discard()
+	if _, err := os.Stat(filepath.Join(path, "mine.txt")); err != nil {
+		t.Errorf("a failed run removed a directory that existed: %v", err)
+	}
+}

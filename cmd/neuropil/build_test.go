@@ -2,12 +2,20 @@ package main
 
 import (
 	"bytes"
+	"fmt"
+	"math/rand/v2"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strings"
 	"testing"
+
+	"github.com/neuropil/neuropil/connectome"
+	"github.com/neuropil/neuropil/format"
+	"github.com/neuropil/neuropil/format/npy"
+	"github.com/neuropil/neuropil/sparse"
 )
 
 func flyvisSpec(t *testing.T) string {
@@ -82,5 +90,73 @@ func TestBuildErrors(t *testing.T) {
 		if err == nil || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("%v: error %v, want it to contain %q", c.args, err, c.want)
 		}
+	}
+}
+
+// TestDaleSignedConnectome: --dale on a connectome whose signs are
+// folded into its weights. Where every weight agrees with its presynaptic
+// neuron's sign, --dale keeps the inhibition: with the sigmoid
+// (relu(sigmoid) = sigmoid) the dale run equals the plain one (it once
+// clamped every inhibitory synapse to 0). The optic lobe's signs belong
+// to type pairs, not neurons, so --dale is refused there, saying why and
+// what to do, and nothing is written.
+func TestDaleSignedConnectome(t *testing.T) {
+	dir := t.TempDir()
+	conn := filepath.Join(dir, "signed.pt")
+	sign := []int8{1, -1, 1, 1, -1, 1}
+	m := sparse.RandomExact(6, 6, 20, 0.5, 3, func(r *rand.Rand) float32 { return 0.2 + r.Float32() })
+	for k, j := range m.ColIdx {
+		m.Val[k] *= float32(sign[j])
+	}
+	if err := format.Save(conn, &connectome.Connectome{W: m, Sign: sign}, format.Options{}); err != nil {
+		t.Fatal(err)
+	}
+	x := filepath.Join(dir, "x.npy")
+	var buf bytes.Buffer
+	if err := npy.Encode(&buf, []int{2, 3}, []float32{0, 0.5, 1, 1, 0.5, 0}); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(x, buf.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	acts := map[bool][]float32{}
+	var stdout, stderr bytes.Buffer
+	for _, dale := range []bool{false, true} {
+		out := filepath.Join(dir, fmt.Sprint("out", dale))
+		args := []string{"simulate", "--connectome", conn, "--input", x, "--batch", "2", "--evals", "3", "--no-plots", "--out", out}
+		if dale {
+			args = append(args, "--dale")
+		}
+		if err := run(args, &stdout, &stderr); err != nil {
+			t.Fatalf("dale %v: %v\n%s", dale, err, stderr.String())
+		}
+		_, a, err := loadArray(filepath.Join(out, "activity.npy"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		acts[dale] = a
+	}
+	if !slices.Equal(acts[true], acts[false]) {
+		t.Errorf("activity with --dale %v, without %v", acts[true], acts[false])
+	}
+
+	spec := flyvisSpec(t)
+	ol := filepath.Join(dir, "ol.pt")
+	if err := run([]string{"build", "optic-lobe", "--spec", spec, "--out", ol, "--extent", "3"}, &stdout, &stderr); err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(dir, "refused")
+	err := run([]string{"simulate", "--connectome", ol, "--input", x, "--batch", "2", "--dale", "--out", out}, &stdout, &stderr)
+	if err == nil || !strings.Contains(err.Error(), "--dale") || !strings.Contains(err.Error(), "disagree") || !strings.Contains(err.Error(), "drop --dale") {
+		t.Errorf("--dale on the optic lobe: error %v", err)
+	}
+	if _, err := os.Stat(out); err == nil {
+		t.Errorf("a refused run left %s", out)
+	}
+	if err := run([]string{"simulate", "--connectome", ol, "--input", x, "--batch", "2", "--evals", "2", "--dale", "--dale-clamp", "--no-plots", "--out", out}, &stdout, &stderr); err != nil {
+		t.Errorf("--dale --dale-clamp on the optic lobe: %v", err)
+	}
+	if err := run([]string{"simulate", "--dale-clamp", "--out", out}, &stdout, &stderr); err == nil || !strings.Contains(err.Error(), "only with --dale") {
+		t.Errorf("--dale-clamp alone: %v", err)
 	}
 }

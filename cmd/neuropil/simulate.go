@@ -145,9 +145,10 @@ func runSimulate(args []string, stdout, stderr io.Writer) error {
 func sortedKeys[V any](m map[string]V) []string { return slices.Sorted(maps.Keys(m)) }
 
 // openOut opens the output directory of --out, before any work, so that
-// one we cannot write fails fast.
+// one we cannot write fails fast. A complete run leaves in it only its own
+// outputs; a failed one leaves nothing, not even a directory it created.
 func openOut(dir string) (*sim.Dir, error) {
-	d, err := sim.OpenDir(dir)
+	d, err := sim.OpenDir(dir, sim.Outputs()...)
 	if err != nil {
 		return nil, fmt.Errorf("--out %w", err)
 	}

@@ -62,6 +62,7 @@ func (f *network) addFlags(fs *flag.FlagSet) {
 	fs.BoolVar(&c.BatchFirst, "batch-first", false, "write activity as [batch][evals][neurons] instead of [evals][batch][neurons]")
 	fs.BoolVar(&c.Solver.Shared, "shared-step", false, "dopri5: one step size for the whole batch (default: one per sample, as torchode)")
 	fs.BoolVar(&c.Dale, "dale", false, "dale variant: weights are magnitudes, signs from the connectome's neuron table")
+	fs.BoolVar(&c.DaleClamp, "dale-clamp", false, "with --dale: negative weights are bioplnn's raw parameter, clamped to 0 (relu(W) ⊙ sign), even where they disagree with the signs")
 }
 
 // check validates the flags whose zero value package sim would read as
@@ -78,7 +79,8 @@ func (f *network) check(name string, c *common) error {
 		// mean zero here: it is refused rather than replaced.
 		cli.Need(c.rtol > 0 && c.atol > 0 && !math.IsInf(c.rtol+c.atol, 0), "--rtol %v, --atol %v: must be positive and finite", c.rtol, c.atol),
 		cli.Need(s.Solver.MaxSteps >= 0, "--max-steps %d: must be positive (0: the default)", s.Solver.MaxSteps),
-		cli.Need(s.Tau > 0 && !math.IsInf(s.Tau, 0), "--tau %v: must be positive", s.Tau))
+		cli.Need(s.Tau > 0 && !math.IsInf(s.Tau, 0), "--tau %v: must be positive", s.Tau),
+		cli.Need(s.Dale || !s.DaleClamp, "--dale-clamp: only with --dale"))
 	if err != nil {
 		return err
 	}
