@@ -36,11 +36,20 @@ func Inferno(v float64) color.RGBA {
 	return color.RGBA{c(0), c(1), c(2), 255}
 }
 
-// Heatmap draws a rows×cols block (row-major) as an image with row 0 at the
-// top, as matplotlib's imshow does, in the inferno colour map scaled from
-// the block's minimum to its maximum, with ticks at the first and last
-// index and a colour bar, and writes it as a size×size-inch PNG.
-func Heatmap(path string, block []float32, rows, cols int, xlabel, ylabel string, size vg.Length) error {
+// Heatmap describes a heat map: a rows×cols block (row-major) drawn with
+// row 0 at the top, as matplotlib's imshow does, in the inferno colour map
+// scaled from the block's minimum to its maximum, with ticks at the first
+// and last index, a title and a colour bar labelled with the values' unit.
+type Heatmap struct {
+	Title, XLabel, YLabel string
+	Unit                  string    // label of the colour bar, e.g. "|weight| (synapse counts)"
+	Block                 []float32 // [rows][cols]
+	Rows, Cols            int
+}
+
+// Save writes the heat map as a PNG size inches wide.
+func (h Heatmap) Save(path string, size vg.Length) error {
+	rows, cols, block := h.Rows, h.Cols, h.Block
 	if rows < 1 || cols < 1 || len(block) != rows*cols {
 		return fmt.Errorf("plot: heat map of %d values cannot be %d×%d", len(block), rows, cols)
 	}
@@ -65,7 +74,9 @@ func Heatmap(path string, block []float32, rows, cols int, xlabel, ylabel string
 		}
 	}
 	p := gplot.New()
-	p.X.Label.Text, p.Y.Label.Text = xlabel, ylabel
+	p.Title.Text = h.Title
+	p.Title.TextStyle.Font.Size = vg.Points(16)
+	p.X.Label.Text, p.Y.Label.Text = h.XLabel, h.YLabel
 	p.X.Label.TextStyle.Font.Size = vg.Points(18)
 	p.Y.Label.TextStyle.Font.Size = vg.Points(18)
 	p.Add(plotter.NewImage(img, -0.5, -0.5, float64(cols)-0.5, float64(rows)-0.5))
@@ -74,7 +85,38 @@ func Heatmap(path string, block []float32, rows, cols int, xlabel, ylabel string
 	p.X.Tick.Marker = fixedTicks{{Value: 0, Label: "0"}, {Value: float64(cols - 1), Label: strconv.Itoa(cols - 1)}}
 	// The image's top row is row 0: label y positions from the top.
 	p.Y.Tick.Marker = fixedTicks{{Value: float64(rows - 1), Label: "0"}, {Value: 0, Label: strconv.Itoa(rows - 1)}}
-	return save(path, p, size, size)
+	bar := ColorBar(lo, hi, h.Unit)
+	barWidth := size / 6
+	c := vgimg.PngCanvas{Canvas: vgimg.New(size+barWidth, size)}
+	dc := draw.New(c)
+	p.Draw(draw.Crop(dc, 0, -barWidth, 0, 0))
+	// The bar spans the heat map's height: below its x axis, above its
+	// title's line.
+	bar.Draw(draw.Crop(dc, size, 0, vg.Points(46), -vg.Points(28)))
+	return atomic.WriteFile(path, func(wr io.Writer) error {
+		_, err := c.WriteTo(wr)
+		return err
+	})
+}
+
+// ColorBar returns a vertical inferno colour bar from lo to hi with the
+// value axis on its right, labelled unit.
+func ColorBar(lo, hi float64, unit string) *gplot.Plot {
+	if !(hi > lo) {
+		hi = lo + 1
+	}
+	const steps = 256
+	img := image.NewRGBA(image.Rect(0, 0, 1, steps))
+	for i := 0; i < steps; i++ {
+		img.SetRGBA(0, steps-1-i, Inferno(float64(i)/(steps-1)))
+	}
+	p := gplot.New()
+	p.Add(plotter.NewImage(img, 0, lo, 1, hi))
+	p.X.Min, p.X.Max, p.Y.Min, p.Y.Max = 0, 1, lo, hi
+	p.HideX()
+	p.Y.Label.Text = unit
+	p.Y.Label.TextStyle.Font.Size = vg.Points(12)
+	return p
 }
 
 type fixedTicks []gplot.Tick
@@ -135,9 +177,11 @@ func Lines(path, title, xlabel, ylabel string, series []Series, width, height vg
 	return save(path, p, width, height)
 }
 
+// save writes p as a w×h PNG, with a margin on the right so that the
+// label of the last x tick is not cut off at the edge.
 func save(path string, p *gplot.Plot, w, h vg.Length) error {
 	c := vgimg.PngCanvas{Canvas: vgimg.New(w, h)}
-	p.Draw(draw.New(c))
+	p.Draw(draw.Crop(draw.New(c), 0, -vg.Points(14), 0, -vg.Points(6)))
 	return atomic.WriteFile(path, func(wr io.Writer) error {
 		_, err := c.WriteTo(wr)
 		return err

@@ -26,7 +26,7 @@ func TestHeatmapAndLines(t *testing.T) {
 		block[i] = float32(i % 7)
 	}
 	hp := filepath.Join(dir, "h.png")
-	if err := Heatmap(hp, block, 20, 30, "Postsynaptic", "Presynaptic", 3*vg.Inch); err != nil {
+	if err := (Heatmap{Title: "t", XLabel: "Postsynaptic", YLabel: "Presynaptic", Unit: "|w|", Block: block, Rows: 20, Cols: 30}).Save(hp, 3*vg.Inch); err != nil {
 		t.Fatal(err)
 	}
 	checkPNG(t, hp)
@@ -52,10 +52,10 @@ func checkPNG(t *testing.T, p string) {
 
 func TestBadDataIsAnError(t *testing.T) {
 	dir := t.TempDir()
-	if err := Heatmap(filepath.Join(dir, "x.png"), []float32{1, float32(math.NaN())}, 1, 2, "", "", vg.Inch); err == nil {
+	if err := (Heatmap{Block: []float32{1, float32(math.NaN())}, Rows: 1, Cols: 2}).Save(filepath.Join(dir, "x.png"), vg.Inch); err == nil {
 		t.Error("NaN heat map drawn")
 	}
-	if err := Heatmap(filepath.Join(dir, "x.png"), []float32{1}, 1, 2, "", "", vg.Inch); err == nil {
+	if err := (Heatmap{Block: []float32{1}, Rows: 1, Cols: 2}).Save(filepath.Join(dir, "x.png"), vg.Inch); err == nil {
 		t.Error("wrong shape drawn")
 	}
 	if err := Lines(filepath.Join(dir, "y.png"), "", "", "", nil, vg.Inch, vg.Inch); err == nil {

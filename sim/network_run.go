@@ -2,6 +2,7 @@ package sim
 
 import (
 	"errors"
+	"fmt"
 	"math"
 	"runtime"
 	"strings"
@@ -114,6 +115,7 @@ type Figures struct {
 	Block  []float32 // [pre][post] |W| of the first Extent×Extent block, rows presynaptic
 	Extent int
 	Traces []plot.Series // activity of random neurons of the first sample against time
+	Sample string        // which sample the traces show, for the title
 }
 
 // Figures takes the data of the plots from res, a run of n that holds
@@ -124,7 +126,10 @@ func (n *Network) Figures(res *Result) *Figures {
 	nn := n.Conn.Neurons()
 	e := min(100, nn)
 	blk := n.Conn.W.Block(e, e) // [post][pre]
-	fig := &Figures{Block: make([]float32, e*e), Extent: e}
+	fig := &Figures{Block: make([]float32, e*e), Extent: e, Sample: "sample 0"}
+	if len(n.Labels) > 0 {
+		fig.Sample = fmt.Sprintf("sample 0 (digit %d)", n.Labels[0])
+	}
 	for i := 0; i < e; i++ {
 		for j := 0; j < e; j++ {
 			fig.Block[j*e+i] = float32(math.Abs(float64(blk[i*e+j])))
@@ -148,9 +153,12 @@ func (f *Figures) Draw(d *Dir) error {
 	heat, lines := d.Path("connectome.png"), d.Path("traces.png")
 	done := make(chan error, 1)
 	go func() {
-		done <- plot.Heatmap(heat, f.Block, f.Extent, f.Extent, "Postsynaptic", "Presynaptic", 6*vg.Inch)
+		done <- plot.Heatmap{Title: fmt.Sprintf("Connectome: |W| of the first %d×%d neurons", f.Extent, f.Extent),
+			XLabel: "Postsynaptic", YLabel: "Presynaptic", Unit: "|weight|",
+			Block: f.Block, Rows: f.Extent, Cols: f.Extent}.Save(heat, 6*vg.Inch)
 	}()
-	errLines := plot.Lines(lines, "", "Time (in a.u.)", "Activity", f.Traces, 6*vg.Inch, 6*vg.Inch)
+	title := fmt.Sprintf("Activity of %d random neurons, %s", len(f.Traces), f.Sample)
+	errLines := plot.Lines(lines, title, "Time (a.u., units of tau)", "Activity h (a.u.)", f.Traces, 6*vg.Inch, 6*vg.Inch)
 	errHeat := <-done
 	if errHeat == nil {
 		d.Wrote(heat)
