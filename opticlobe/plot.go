@@ -55,7 +55,7 @@ func (net *Network) PlotTypes(path, title string, v []float32, types []string) e
 		if !ok {
 			return fmt.Errorf("opticlobe: unknown cell type %q (known: %s)", name, strings.Join(net.Conn.TypeNames, ", "))
 		}
-		panels = append(panels, hexplot.Panel{Title: name, U: net.U[s:e], V: net.V[s:e], Values: v[s:e]})
+		panels = append(panels, hexplot.Panel{Title: name, Unit: "voltage (a.u.)", U: net.U[s:e], V: net.V[s:e], Values: v[s:e]})
 	}
 	cols := min(len(panels), 4)
 	return hexplot.Maps(path, title, panels, cols, 2.5*vg.Inch)
@@ -77,5 +77,5 @@ func (net *Network) PlotCentral(path, title string, res *Result, b int) error {
 		}
 		traces = append(traces, hexplot.Trace{Title: net.Conn.TypeNames[k], Y: y})
 	}
-	return hexplot.Traces(path, title, res.Times, traces, 8, "time (s)", "voltage", 2*vg.Inch, false)
+	return hexplot.Traces(path, title, res.Times, traces, 8, "time (s)", "voltage (a.u.)", 2*vg.Inch, false)
 }

@@ -5,6 +5,7 @@ import (
 	"image/color"
 	"io"
 	"math"
+	"strconv"
 
 	"github.com/neuropil/neuropil/internal/atomic"
 	"github.com/neuropil/neuropil/plot"
@@ -18,6 +19,7 @@ import (
 // Panel is one hexagonal map: a value per column.
 type Panel struct {
 	Title  string
+	Unit   string    // the values' unit, written under the panel's colour bar
 	U, V   []int32   // [cells] column coordinates
 	Values []float32 // [cells]
 }
@@ -33,10 +35,13 @@ func Center(u, v int) (x, y float64) {
 	return math.Sqrt(3) / 2 * float64(v), -(float64(u) + float64(v)/2)
 }
 
-// hexCells is a gonum plotter that fills one hexagon per cell.
+// hexCells is a gonum plotter that fills one hexagon per cell, with a
+// colour bar from lo to hi to the right of the map.
 type hexCells struct {
 	x, y   []float64
 	colors []color.RGBA
+	lo, hi float64
+	unit   string
 }
 
 // circumradius of a flat-topped hexagon whose opposite edges are 1 apart.
@@ -59,15 +64,67 @@ func (h *hexCells) Plot(c draw.Canvas, p *gplot.Plot) {
 		c.SetColor(h.colors[k])
 		c.Fill(path)
 	}
+	h.colorBar(c, trX, trY)
 }
 
-func (h *hexCells) DataRange() (xmin, xmax, ymin, ymax float64) {
+// colorBar draws the colour bar right of the map: the inferno scale from
+// lo (bottom) to hi (top), their values beside it and the unit below.
+func (h *hexCells) colorBar(c draw.Canvas, trX, trY func(float64) vg.Length) {
+	xmin, xmax, ymin, ymax := h.bounds()
+	w := xmax - xmin
+	x0, x1 := trX(xmax+0.06*w), trX(xmax+0.12*w)
+	y0, y1 := trY(ymin+0.1*(ymax-ymin)), trY(ymax-0.1*(ymax-ymin))
+	const strips = 64
+	for i := 0; i < strips; i++ {
+		ya := y0 + (y1-y0)*vg.Length(i)/strips
+		yb := y0 + (y1-y0)*vg.Length(i+1)/strips
+		c.SetColor(plot.Inferno((float64(i) + 0.5) / strips))
+		var r vg.Path
+		r.Move(vg.Point{X: x0, Y: ya})
+		r.Line(vg.Point{X: x1, Y: ya})
+		r.Line(vg.Point{X: x1, Y: yb})
+		r.Line(vg.Point{X: x0, Y: yb})
+		r.Close()
+		c.Fill(r)
+	}
+	f := gplot.DefaultFont
+	f.Size = vg.Points(7)
+	sty := draw.TextStyle{Color: color.Black, Font: f, XAlign: draw.XLeft, YAlign: draw.YCenter, Handler: gplot.DefaultTextHandler}
+	lo, hi := labels(h.lo, h.hi)
+	c.FillText(sty, vg.Point{X: x1 + vg.Points(2), Y: y1}, hi)
+	c.FillText(sty, vg.Point{X: x1 + vg.Points(2), Y: y0}, lo)
+	if h.unit != "" {
+		sty.XAlign, sty.YAlign = draw.XCenter, draw.YTop
+		c.FillText(sty, vg.Point{X: (x0 + x1) / 2, Y: y0 - vg.Points(3)}, h.unit)
+	}
+}
+
+// labels formats lo and hi with the fewest significant digits that tell
+// them apart.
+func labels(lo, hi float64) (string, string) {
+	for prec := 3; prec < 8; prec++ {
+		a, b := strconv.FormatFloat(lo, 'g', prec, 64), strconv.FormatFloat(hi, 'g', prec, 64)
+		if a != b || lo == hi {
+			return a, b
+		}
+	}
+	return strconv.FormatFloat(lo, 'g', -1, 64), strconv.FormatFloat(hi, 'g', -1, 64)
+}
+
+// bounds returns the extent of the hexagons.
+func (h *hexCells) bounds() (xmin, xmax, ymin, ymax float64) {
 	xmin, ymin = math.Inf(1), math.Inf(1)
 	xmax, ymax = math.Inf(-1), math.Inf(-1)
 	for k := range h.x {
 		xmin, xmax = min(xmin, h.x[k]-circumradius), max(xmax, h.x[k]+circumradius)
 		ymin, ymax = min(ymin, h.y[k]-0.5), max(ymax, h.y[k]+0.5)
 	}
+	return xmin, xmax, ymin, ymax
+}
+
+func (h *hexCells) DataRange() (xmin, xmax, ymin, ymax float64) {
+	xmin, xmax, ymin, ymax = h.bounds()
+	xmax += 0.35 * (xmax - xmin) // the colour bar and its labels
 	// Square the range so that hexagons keep their shape in square tiles.
 	cx, cy := (xmin+xmax)/2, (ymin+ymax)/2
 	half := max(xmax-xmin, ymax-ymin) / 2
@@ -87,9 +144,9 @@ func valueRange(title string, v []float32) (lo, hi float64, err error) {
 }
 
 // Maps draws the panels as hexagonal maps in a grid of cols columns, each
-// in the inferno colour map scaled to its own range (written under its
-// title), with an overall title, and writes a PNG with panels of size
-// inches on a side.
+// in the inferno colour map scaled to its own range, shown by a colour bar
+// with the panel's unit, with an overall title, and writes a PNG with
+// panels of size inches on a side.
 func Maps(path, title string, panels []Panel, cols int, size vg.Length) error {
 	if len(panels) == 0 {
 		return fmt.Errorf("hexplot: no panels")
@@ -103,7 +160,8 @@ func Maps(path, title string, panels []Panel, cols int, size vg.Length) error {
 		if err != nil {
 			return err
 		}
-		cells := &hexCells{x: make([]float64, len(pn.U)), y: make([]float64, len(pn.U)), colors: make([]color.RGBA, len(pn.U))}
+		cells := &hexCells{x: make([]float64, len(pn.U)), y: make([]float64, len(pn.U)), colors: make([]color.RGBA, len(pn.U)),
+			lo: lo, hi: hi, unit: pn.Unit}
 		for i := range pn.U {
 			cells.x[i], cells.y[i] = Center(int(pn.U[i]), int(pn.V[i]))
 			t := 0.5
@@ -113,7 +171,7 @@ func Maps(path, title string, panels []Panel, cols int, size vg.Length) error {
 			cells.colors[i] = plot.Inferno(t)
 		}
 		p := gplot.New()
-		p.Title.Text = fmt.Sprintf("%s\n[%.3g, %.3g]", pn.Title, lo, hi)
+		p.Title.Text = pn.Title
 		p.HideAxes()
 		p.Add(cells)
 		grid[k/cols][k%cols] = p
@@ -184,6 +242,7 @@ func Traces(path, title string, times []float64, traces []Trace, cols int, xlabe
 		p.X.Min, p.X.Max = times[0], times[len(times)-1]
 		p.X.Tick.Label.Font.Size = vg.Points(7)
 		p.Y.Tick.Label.Font.Size = vg.Points(7)
+		p.Y.Tick.Marker = distinctTicks{}
 		r, c := k/cols, k%cols
 		if r == rows-1 || k+cols >= len(traces) {
 			p.X.Label.Text = xlabel
@@ -251,4 +310,34 @@ func drawTitle(dc *draw.Canvas, title string, x, y vg.Length) {
 	f.Size = vg.Points(14)
 	sty := draw.TextStyle{Color: color.Black, Font: f, XAlign: draw.XCenter, YAlign: draw.YCenter, Handler: gplot.DefaultTextHandler}
 	dc.FillText(sty, vg.Point{X: x, Y: y}, title)
+}
+
+// distinctTicks are gonum's default ticks with labels given as many
+// significant digits as it takes to tell every labelled tick apart (a
+// narrow range around 1.18 gets 1.176, 1.18, 1.184, not 1.18 twice).
+type distinctTicks struct{}
+
+func (distinctTicks) Ticks(lo, hi float64) []gplot.Tick {
+	ts := gplot.DefaultTicks{}.Ticks(lo, hi)
+	for prec := 2; prec <= 8; prec++ {
+		seen := map[string]bool{}
+		unique := true
+		for i := range ts {
+			if ts[i].Label == "" {
+				continue
+			}
+			l := strconv.FormatFloat(ts[i].Value, 'g', prec, 64)
+			unique = unique && !seen[l]
+			seen[l] = true
+		}
+		if unique {
+			for i := range ts {
+				if ts[i].Label != "" {
+					ts[i].Label = strconv.FormatFloat(ts[i].Value, 'g', prec, 64)
+				}
+			}
+			return ts
+		}
+	}
+	return ts
 }

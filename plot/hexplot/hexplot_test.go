@@ -52,7 +52,7 @@ func TestMaps(t *testing.T) {
 		vals[i] = float32(u[i])
 	}
 	p := filepath.Join(t.TempDir(), "maps.png")
-	panels := []Panel{{"A", u, v, vals}, {"B", u, v, vals}, {"C", u[:5], v[:5], vals[:5]}}
+	panels := []Panel{{"A", "mV", u, v, vals}, {"B", "", u, v, vals}, {"C", "", u[:5], v[:5], vals[:5]}}
 	if err := Maps(p, "test", panels, 2, 2*vg.Inch); err != nil {
 		t.Fatal(err)
 	}
@@ -101,8 +101,8 @@ func TestErrors(t *testing.T) {
 		want string
 	}{
 		{"no panels", Maps(filepath.Join(dir, "a.png"), "", nil, 2, vg.Inch), "no panels"},
-		{"short values", Maps(filepath.Join(dir, "a.png"), "", []Panel{{"X", u, v, nan[:2]}}, 2, vg.Inch), `panel "X" has 7 u, 7 v and 2 values`},
-		{"nan", Maps(filepath.Join(dir, "a.png"), "", []Panel{{"X", u, v, nan}}, 2, vg.Inch), `panel "X" holds NaN`},
+		{"short values", Maps(filepath.Join(dir, "a.png"), "", []Panel{{"X", "", u, v, nan[:2]}}, 2, vg.Inch), `panel "X" has 7 u, 7 v and 2 values`},
+		{"nan", Maps(filepath.Join(dir, "a.png"), "", []Panel{{"X", "", u, v, nan}}, 2, vg.Inch), `panel "X" holds NaN`},
 		{"trace length", Traces(filepath.Join(dir, "b.png"), "", []float64{0, 1}, []Trace{{"T", []float32{1}}}, 2, "", "", vg.Inch, true), `trace "T" has 1 values for 2 times`},
 		{"no traces", Traces(filepath.Join(dir, "b.png"), "", []float64{0, 1}, nil, 2, "", "", vg.Inch, true), "0 traces"},
 	} {
@@ -112,5 +112,30 @@ func TestErrors(t *testing.T) {
 	}
 	if _, err := os.Stat(filepath.Join(dir, "a.png")); err == nil {
 		t.Error("a failed plot left a file behind")
+	}
+}
+
+// TestDistinctTicks: a narrow range gets tick labels that differ (central.png
+// once showed TmY15's axis as "1.18, 1.18").
+func TestDistinctTicks(t *testing.T) {
+	for _, r := range [][2]float64{{1.1795, 1.1805}, {1.175, 1.185}, {0.4, 0.6}, {-3e-4, 2e-4}} {
+		seen := map[string]bool{}
+		n := 0
+		for _, tk := range (distinctTicks{}).Ticks(r[0], r[1]) {
+			if tk.Label == "" {
+				continue
+			}
+			n++
+			if seen[tk.Label] {
+				t.Errorf("range %v: label %q twice", r, tk.Label)
+			}
+			seen[tk.Label] = true
+		}
+		if n < 2 {
+			t.Errorf("range %v: %d labelled ticks", r, n)
+		}
+	}
+	if lo, hi := labels(1.18001, 1.18004); lo == hi {
+		t.Errorf("colour bar labels %q and %q are the same", lo, hi)
 	}
 }
