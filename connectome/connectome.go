@@ -16,6 +16,17 @@ type Connectome struct {
 	Type      []int32  // [neurons] index into TypeNames; nil: untyped
 	TypeNames []string // names of the cell types
 	Sign      []int8   // [neurons] +1 excitatory, -1 inhibitory presynaptic sign; nil: unsigned
+
+	// Columns are further per-neuron columns of the neuron table (the
+	// optic lobe's hexagonal coordinates u and v, say), carried through
+	// reading and writing as they were written.
+	Columns []Column
+}
+
+// Column is a named per-neuron column of a neuron table.
+type Column struct {
+	Name   string
+	Values []string // [neurons]
 }
 
 // Neurons returns the number of neurons.
@@ -51,6 +62,11 @@ func (c *Connectome) Validate() error {
 	}
 	if err := check("signs", len(c.Sign)); err != nil {
 		return err
+	}
+	for _, col := range c.Columns {
+		if len(col.Values) != n {
+			return fmt.Errorf("connectome column %q has %d entries for %d neurons", col.Name, len(col.Values), n)
+		}
 	}
 	for i, t := range c.Type {
 		if t < 0 || int(t) >= len(c.TypeNames) {

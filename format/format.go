@@ -165,7 +165,7 @@ func readNeuronTable(path string, c *connectome.Connectome) error {
 	if err != nil {
 		return fmt.Errorf("%s (the neuron table of %s; --ignore-neurons reads the matrix without it): %w", tp, path, err)
 	}
-	c.IDs, c.Sign, c.Type, c.TypeNames = t.IDs, t.Sign, t.Type, t.TypeNames
+	c.IDs, c.Sign, c.Type, c.TypeNames, c.Columns = t.IDs, t.Sign, t.Type, t.TypeNames, t.Columns
 	return nil
 }
 
@@ -230,7 +230,7 @@ func Save(path string, c *connectome.Connectome, opt Options) error {
 	if err != nil {
 		return err
 	}
-	if !f.Table && !opt.NoNeuronTable && (c.IDs != nil || c.Sign != nil || c.Type != nil) {
+	if !f.Table && !opt.NoNeuronTable && (c.IDs != nil || c.Sign != nil || c.Type != nil || c.Columns != nil) {
 		return atomic.WriteFile(NeuronTablePath(path), func(w io.Writer) error { return edgelist.EncodeNeurons(w, c) })
 	}
 	return nil

@@ -99,3 +99,32 @@ func TestConvertErrors(t *testing.T) {
 		t.Error(err)
 	}
 }
+
+// TestConvertKeepsNeuronColumns: converting a built optic lobe keeps every
+// column of its neuron table, the hexagonal coordinates u and v included.
+func TestConvertKeepsNeuronColumns(t *testing.T) {
+	spec := flyvisSpec(t)
+	dir := t.TempDir()
+	src, dst := filepath.Join(dir, "ol.pt"), filepath.Join(dir, "ol2.npz")
+	var out bytes.Buffer
+	if err := run([]string{"build", "optic-lobe", "--spec", spec, "--extent", "2", "--out", src}, &out, &out); err != nil {
+		t.Fatal(err)
+	}
+	if err := run([]string{"convert", src, dst}, &out, &out); err != nil {
+		t.Fatal(err)
+	}
+	a, err := os.ReadFile(filepath.Join(dir, "ol.neurons.csv"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := os.ReadFile(filepath.Join(dir, "ol2.neurons.csv"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if head := strings.SplitN(string(b), "\n", 2)[0]; head != "index,id,sign,type,u,v" {
+		t.Errorf("converted table header %q", head)
+	}
+	if !bytes.Equal(a, b) {
+		t.Errorf("the converted neuron table differs from the built one")
+	}
+}

@@ -153,7 +153,7 @@ func (f *network) run(name string, c *common, stdout, stderr io.Writer) (err err
 	if err := out.WriteSummary(s); err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "simulated %d neurons, %d synapses, batch %d, %d output times over [%g, %g] with %s: %d evaluations, %d accepted and %d rejected steps in %.3f s\nwrote %s\n",
-		s.Neurons, s.Synapses, s.Batch, s.Evals, s.T0, s.T1, s.Solver, s.RHSEvals, s.Accepted, s.Rejected, res.Seconds, c.out)
+	fmt.Fprintf(stdout, "simulated %d neurons, %d synapses, batch %d, %d output times over [%g, %g] with %s: %d evaluations of the batch, %d accepted and %d rejected steps (summed over the %d samples) in %.3f s\nwrote %s\n",
+		s.Neurons, s.Synapses, s.Batch, s.Evals, s.T0, s.T1, s.Solver, s.RHSEvals, s.Accepted, s.Rejected, s.Batch, res.Seconds, c.out)
 	return nil
 }

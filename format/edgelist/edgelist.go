@@ -408,8 +408,9 @@ func allLinked(m *sparse.CSR) error {
 }
 
 // EncodeNeurons writes the neuron table "index,id" (then ",sign" when c
-// has signs and ",type" when it has cell types), the map from matrix
-// indices back to the original ids, which DecodeNeurons reads.
+// has signs, ",type" when it has cell types, and c's further Columns),
+// the map from matrix indices back to the original ids, which
+// DecodeNeurons reads.
 func EncodeNeurons(w io.Writer, c *connectome.Connectome) error {
 	if err := c.Validate(); err != nil {
 		return fmt.Errorf("edgelist: encode: %w", err)
@@ -423,6 +424,9 @@ func EncodeNeurons(w io.Writer, c *connectome.Connectome) error {
 	if c.Type != nil {
 		rec = append(rec, "type")
 	}
+	for _, col := range c.Columns {
+		rec = append(rec, col.Name)
+	}
 	cw.Write(rec)
 	for i := 0; i < c.Neurons(); i++ {
 		rec = append(rec[:0], strconv.Itoa(i), strconv.FormatInt(id(c, i), 10))
@@ -431,6 +435,9 @@ func EncodeNeurons(w io.Writer, c *connectome.Connectome) error {
 		}
 		if c.Type != nil {
 			rec = append(rec, c.TypeNames[c.Type[i]])
+		}
+		for _, col := range c.Columns {
+			rec = append(rec, col.Values[i])
 		}
 		cw.Write(rec)
 	}
@@ -448,13 +455,14 @@ type NeuronTable struct {
 	Sign      []int8
 	Type      []int32 // index into TypeNames
 	TypeNames []string
+	Columns   []connectome.Column // the other columns, as written
 }
 
 // DecodeNeurons reads a neuron table for a connectome of n neurons, one
 // row per neuron in index order: the columns "index" and "id" first (as
-// EncodeNeurons writes them), then any others, of which "sign" (1, -1 or
-// 0) and "type" (a name) are kept, as neuropil build optic-lobe writes
-// them. Errors name the line.
+// EncodeNeurons writes them), then any others: "sign" (1, -1 or 0) and
+// "type" (a name) are read as such, the rest (the optic lobe's u and v,
+// say) kept as Columns. Errors name the line.
 func DecodeNeurons(r io.Reader, n int) (*NeuronTable, error) {
 	cr := csv.NewReader(bufio.NewReader(r))
 	cr.ReuseRecord = true
@@ -473,6 +481,13 @@ func DecodeNeurons(r io.Reader, n int) (*NeuronTable, error) {
 	typeIndex := map[string]int32{}
 	if typeCol >= 0 {
 		t.Type = make([]int32, n)
+	}
+	var extra []int // columns kept as they are
+	for k, name := range head[2:] {
+		if name != "sign" && name != "type" {
+			extra = append(extra, k+2)
+			t.Columns = append(t.Columns, connectome.Column{Name: name})
+		}
 	}
 	identity := true
 	for i := 0; i < n; i++ {
@@ -507,6 +522,9 @@ func DecodeNeurons(r io.Reader, n int) (*NeuronTable, error) {
 				t.TypeNames = append(t.TypeNames, name)
 			}
 			t.Type[i] = k
+		}
+		for e, k := range extra {
+			t.Columns[e].Values = append(t.Columns[e].Values, rec[k])
 		}
 	}
 	if _, err := cr.Read(); err != io.EOF {
