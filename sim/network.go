@@ -30,7 +30,7 @@ type NetworkConfig struct {
 	Input string // float .npy [batch][inputs] (constant) or [frames][batch][inputs] over [T0, T1]; "": MNIST digits
 	MNIST string // directory of the MNIST IDX files of the default input; "": mnist.DefaultDir
 	Split string // MNIST split: "train" ("" too) or "test"
-	Batch int    // samples; 0: 8
+	Batch int    // samples; 0: the input file's, or 8 MNIST digits
 	Seed  uint64 // seeds the MNIST batch, then the random input neurons, then the traced neurons of Figures
 
 	InputIndices    string // int .npy [inputs]: the neuron each input drives (an identity projection)
@@ -97,8 +97,8 @@ func (c *NetworkConfig) file(field string) string {
 
 // resolved returns c with its defaults filled in.
 func (c NetworkConfig) resolved() NetworkConfig {
-	if c.Batch == 0 {
-		c.Batch = 8
+	if c.Batch == 0 && c.Input == "" {
+		c.Batch = 8 // with an input file: its batch (loadInput)
 	}
 	if c.Evals == 0 && !c.Discrete {
 		c.Evals = 20 // a discrete run: one per input frame, known once the input is read
@@ -194,8 +194,9 @@ func (n *Network) load() error {
 	return CheckSize(c.Names, n.Evals, c.Batch, nn, nn)
 }
 
-// loadInput reads Input, [batch][inputs] or [frames][batch][inputs], or a
-// batch of MNIST digits normalized as the tutorial's.
+// loadInput reads Input, [batch][inputs], [frames][batch][inputs] or
+// [batch][28][28] images (flattened), taking the batch from it unless
+// Batch is set, or a batch of MNIST digits normalized as the tutorial's.
 func (n *Network) loadInput() error {
 	c, name := &n.cfg, n.cfg.Names.Name("Input")
 	n.Input.T0, n.Input.T1 = c.T0, c.T1
@@ -213,18 +214,30 @@ func (n *Network) loadInput() error {
 	if err != nil {
 		return err
 	}
+	const want = "want [batch][inputs], [frames][batch][inputs] or [batch][28][28] images"
+	batch := 0
 	switch {
 	case len(shape) == 2:
-		n.Input.Frames, n.Inputs = 1, shape[1]
+		n.Input.Frames, batch, n.Inputs = 1, shape[0], shape[1]
 	case len(shape) == 3 && shape[0] == 0:
 		return fmt.Errorf("%s %s: shape %v holds no frames", name, c.Input, shape)
+	case len(shape) == 3 && shape[1] == 28 && shape[2] == 28:
+		// MNIST-shaped images, one frame each, flattened row by row as
+		// the digits are.
+		n.Input.Frames, batch, n.Inputs = 1, shape[0], 28*28
 	case len(shape) == 3:
-		n.Input.Frames, n.Inputs = shape[0], shape[2]
+		n.Input.Frames, batch, n.Inputs = shape[0], shape[1], shape[2]
 	default:
-		return fmt.Errorf("%s %s: shape %v, want [batch][inputs] or [L][batch][inputs]", name, c.Input, shape)
+		return fmt.Errorf("%s %s: shape %v, %s", name, c.Input, shape, want)
 	}
-	if b := shape[len(shape)-2]; b != c.Batch {
-		return fmt.Errorf("%s %s: batch of %d samples, but %s is %d", name, c.Input, b, c.Names.Name("Batch"), c.Batch)
+	if n.Input.Frames == 0 || batch == 0 || n.Inputs == 0 {
+		return fmt.Errorf("%s %s: shape %v holds no values; %s", name, c.Input, shape, want)
+	}
+	switch {
+	case c.Batch == 0:
+		c.Batch = batch
+	case batch != c.Batch:
+		return fmt.Errorf("%s %s: shape %v is a batch of %d samples, but %s is %d (leave it out to take the file's)", name, c.Input, shape, batch, c.Names.Name("Batch"), c.Batch)
 	}
 	if err := sparse.CheckFinite(data); err != nil {
 		return fmt.Errorf("%s %s: %w", name, c.Input, err)

@@ -257,3 +257,36 @@ func TestCheckSize(t *testing.T) {
 		t.Errorf("error %v", err)
 	}
 }
+
+// TestNetworkInputShapes: the batch comes from the input file unless
+// given, and [batch][28][28] images are one frame of 784 inputs each.
+func TestNetworkInputShapes(t *testing.T) {
+	dir := t.TempDir()
+	conn := filepath.Join(dir, "c.npz")
+	if err := format.Save(conn, connectome.Random(50, 200, 1), format.Options{}); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		shape                 []int
+		batch                 int // NetworkConfig.Batch
+		frames, inputs, wantB int
+	}{
+		{[]int{3, 28, 28}, 0, 1, 784, 3},
+		{[]int{2, 5}, 0, 1, 5, 2},
+		{[]int{4, 2, 5}, 2, 4, 5, 2},
+	} {
+		size := 1
+		for _, d := range c.shape {
+			size *= d
+		}
+		x := writeNPY(t, dir, fmt.Sprint("x", len(c.shape), c.shape[0], ".npy"), c.shape, make([]float32, size))
+		n, err := LoadNetwork(NetworkConfig{Connectome: conn, Input: x, Batch: c.batch})
+		if err != nil {
+			t.Fatalf("%v: %v", c.shape, err)
+		}
+		if n.Input.Frames != c.frames || n.Inputs != c.inputs || n.Model.Batch() != c.wantB {
+			t.Errorf("%v: %d frames of %d inputs, batch %d; want %d, %d, %d", c.shape, n.Input.Frames, n.Inputs, n.Model.Batch(), c.frames, c.inputs, c.wantB)
+		}
+		n.Close()
+	}
+}

@@ -50,7 +50,7 @@ func (c *common) addFlags(fs *flag.FlagSet, models []string) {
 	fs.StringVar(&c.model, "model", "ode", "model: "+strings.Join(models, ", ")+"; each takes the flags of its group below")
 	fs.StringVar(&c.out, "out", "out", "output directory")
 	fs.Uint64Var(&c.seed, "seed", 0, "seed of the MNIST batch, of random input neurons and traced neurons (ode, rnn), of the resting potentials (optic-lobe)")
-	fs.IntVar(&c.batch, "batch", 0, "batch size (default 8; optic-lobe: 1 for --image, --movie or --flash)")
+	fs.IntVar(&c.batch, "batch", 0, "batch size (default: the --input file's, else 8 MNIST digits; optic-lobe: 1 for --image, --movie or --flash)")
 	fs.IntVar(&c.evals, "evals", 0, "number of output times, evenly spaced with both ends (default 20; rnn: the input's frames; optic-lobe: one per --dt)")
 	fs.StringVar(&c.solver, "solver", "", "solver: "+strings.Join(ode.Names(), ", ")+" (default dopri5; optic-lobe: euler, the flyvis integrator)")
 	fs.Float64Var(&c.dt, "dt", 0, "fixed-step solvers: step size (default: ode: one step per output interval or --steps; optic-lobe: 0.02 s, a warning above)")
