@@ -11,10 +11,10 @@ type BenchResult struct {
 	Loss       float64   // the last pass's loss
 }
 
-// Bench times reps forward and backward passes of m on the batch x
+// Bench times reps forward and backward passes of the classifier m on the batch x
 // ([batch][inputs]) with labels, on a Runner of its own (so that the
 // states it reports are those of s alone).
-func Bench(m *Model, x []float32, labels []int, s Solve, reps, workers int) (BenchResult, error) {
+func Bench(m Classifier, x []float32, labels []int, s Solve, reps, workers int) (BenchResult, error) {
 	r := NewRunner(m, len(labels), workers)
 	defer r.Close()
 	var res BenchResult
