@@ -19,18 +19,14 @@ type Config struct {
 	Inputs       int         // input size (784 for MNIST)
 	InputIndices []int       // [inputs] neuron each input drives (identity W_ih); nil: seeded uniform random neurons
 
-	// Outputs: OutputNeurons lists the neurons read out (nil: Outputs
-	// seeded random distinct neurons, or all neurons in order when Outputs
-	// is 0, as the tutorial's output_neurons=None). With OutputProjection
-	// the readout is a trainable projection W_ho[k, OutputNeurons[k]] = 1
-	// plus a bias b_ho.
+	// The head, as the fields of HeadConfig: the neurons read out (nil:
+	// Outputs seeded random ones, 0: all), a trainable output projection,
+	// fc1's width (0: 128), the classes (0: 10) and the dropout probability.
 	OutputNeurons    []int
 	Outputs          int
 	OutputProjection bool
-
-	Hidden  int     // fc1 width; 0: 128
-	Classes int     // 0: 10
-	Dropout float64 // dropout probability after fc1's ReLU, in [0, 1)
+	Hidden, Classes  int
+	Dropout          float64
 
 	Nonlinearity model.Nonlinearity // nil: sigmoid
 	Dale         bool               // W_hh holds magnitudes ≥ 0; Sign gives presynaptic signs
@@ -49,16 +45,14 @@ type Config struct {
 type Model struct {
 	Neurons, Inputs, Outputs, Hidden, Classes int
 
-	W       *sparse.CSR // [neurons][neurons] W_hh; Val trainable (magnitudes with Dale)
-	Input   *sparse.CSR // [neurons][inputs] W_ih; Val trainable
-	Bias    []float32   // [neurons] b
-	Tau     []float32   // [neurons], or [types] with NeuronType
-	Out     *sparse.CSR // [outputs][neurons] W_ho; Val trainable with OutputProjection, else fixed ones
-	OutBias []float32   // [outputs] b_ho with OutputProjection, else empty
-	FC1     []float32   // [hidden][outputs]
-	B1      []float32   // [hidden]
-	FC2     []float32   // [classes][hidden]
-	B2      []float32   // [classes]
+	W     *sparse.CSR // [neurons][neurons] W_hh; Val trainable (magnitudes with Dale)
+	Input *sparse.CSR // [neurons][inputs] W_ih; Val trainable
+	Bias  []float32   // [neurons] b
+	Tau   []float32   // [neurons], or [types] with NeuronType
+
+	// The head (Readout): the fields of Head, with their layouts.
+	Out                       *sparse.CSR
+	OutBias, FC1, B1, FC2, B2 []float32
 
 	Nonlinearity     model.Nonlinearity
 	Dale             bool
