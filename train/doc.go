@@ -22,7 +22,9 @@
 // loss on the last output time or averaged over all output times. The
 // parameters are the model's (by their torch names) followed by the
 // head's. The state starts at 0. Checkpoints hold a Model: its structure,
-// and its parameters and optimiser state by name.
+// and its parameters and optimiser state by name. Settings are the options
+// of a run of the MNIST classifier under the flag names of "neuropil
+// train", as its checkpoints store them.
 //
 // # Gradients
 //
