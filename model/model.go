@@ -54,13 +54,3 @@ type Discrete interface {
 type Events interface {
 	Events(y []float32, t []float64) (changed bool)
 }
-
-// Param is a named parameter of a model: the values the model computes
-// with (not a copy), under the name of the PyTorch state dict that holds
-// them.
-type Param struct {
-	Name   string    // state-dict name: "hh.weight", "ih.weight", "bias", "tau", ...
-	Shape  []int     // the tensor's shape; for a sparse parameter the dense shape
-	Sparse bool      // Value is aligned with a CSR's Val: the sparsity pattern is fixed
-	Value  []float32 // the values
-}

@@ -46,6 +46,16 @@
 // this right-hand side over a state laid out [neurons][batch]; Simulate
 // integrates it, after relaxing the network to its grey-input steady state.
 //
+// # Training
+//
+// Trainable is the same right-hand side as a model.Differentiable with a
+// constant input, so that package train trains it like any other model.
+// Its parameters carry the names of flyvis's state dict and are shared as
+// flyvis shares them: nodes_bias (Vrest) and nodes_time_const (tau) per
+// cell type, edges_syn_strength per type pair (every pair of the spec,
+// also one without edges, whose gradient is 0). Unlike flyvis it does not
+// clamp strengths at 0 or tau at dt: constraints are the trainer's.
+//
 // # The eye
 //
 // Eye samples an image onto the lattice's columns like flyvis's BoxEye:

@@ -110,11 +110,11 @@ func (c *Checkpoint) Encode(w io.Writer) error {
 		OutputProjection: m.OutputProjection, TauPerType: m.NeuronType != nil, TauFloor: m.TauFloor,
 		Dropout: m.Dropout, State: c.State, Settings: c.Settings}
 	arrays := []array{
-		{"hh.rowptr", m.W.RowPtr}, {"hh.col", m.W.ColIdx}, {"hh.weight", m.W.Val},
-		{"ih.rowptr", m.Input.RowPtr}, {"ih.col", m.Input.ColIdx}, {"ih.weight", m.Input.Val},
-		{"out.rowptr", m.Out.RowPtr}, {"out.col", m.Out.ColIdx}, {"out.weight", m.Out.Val},
-		{"bias", m.Bias}, {"tau", m.Tau}, {"out.bias", m.OutBias},
-		{"fc1.weight", m.FC1}, {"fc1.bias", m.B1}, {"fc2.weight", m.FC2}, {"fc2.bias", m.B2},
+		{"hh.rowptr", m.W.RowPtr}, {"hh.col", m.W.ColIdx}, {"ih.rowptr", m.Input.RowPtr}, {"ih.col", m.Input.ColIdx},
+		{"out.rowptr", m.Out.RowPtr}, {"out.col", m.Out.ColIdx},
+	}
+	for i, f := range m.fields() {
+		arrays = append(arrays, array{ParamNames[i], *f})
 	}
 	if m.Dale {
 		arrays = append(arrays, array{"sign", m.Sign})
@@ -364,13 +364,14 @@ func assemble(h *checkpointHeader, arrays map[string]any) (*Checkpoint, error) {
 		return nil, fmt.Errorf("header: %v: %w", err, ErrCorrupt)
 	}
 	csr := func(prefix string, rows, cols int) *sparse.CSR {
-		return &sparse.CSR{Rows: rows, Cols: cols, RowPtr: i32(prefix + ".rowptr"), ColIdx: i32(prefix + ".col"), Val: f32(prefix + ".weight")}
+		return &sparse.CSR{Rows: rows, Cols: cols, RowPtr: i32(prefix + ".rowptr"), ColIdx: i32(prefix + ".col")}
 	}
 	m := &Model{Neurons: h.Neurons, Inputs: h.Inputs, Outputs: h.Outputs, Hidden: h.Hidden, Classes: h.Classes,
 		W: csr("hh", h.Neurons, h.Neurons), Input: csr("ih", h.Neurons, h.Inputs), Out: csr("out", h.Outputs, h.Neurons),
-		Bias: f32("bias"), Tau: f32("tau"), OutBias: f32("out.bias"),
-		FC1: f32("fc1.weight"), B1: f32("fc1.bias"), FC2: f32("fc2.weight"), B2: f32("fc2.bias"),
 		Nonlinearity: phi, Dale: h.Dale, TauFloor: h.TauFloor, OutputProjection: h.OutputProjection, Dropout: h.Dropout}
+	for i, f := range m.fields() {
+		*f = f32(ParamNames[i])
+	}
 	if h.Dale {
 		s, ok := arrays["sign"].([]int8)
 		if !ok {

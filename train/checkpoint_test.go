@@ -139,3 +139,24 @@ func FuzzDecode(f *testing.F) {
 		}
 	})
 }
+
+// A checkpoint written before the parameters were saved by name (commit
+// 3438b58, encodeSmall's checkpoint; its arrays in another order) decodes
+// to what the current encoder writes for the same run.
+func TestCheckpointReadsEarlierFiles(t *testing.T) {
+	b, err := os.ReadFile(filepath.Join("testdata", "small_v1_3438b58.ckpt"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	old, err := Decode(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	now, err := Decode(encodeSmall(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(old, now) {
+		t.Error("the earlier file decodes to another checkpoint")
+	}
+}

@@ -4,20 +4,27 @@
 //
 // # Model
 //
-// A classifier is a Differentiable recurrent model of package model, read
-// out by a classifier head. The MNIST classifier's recurrent part is the
-// connectome ODE RNN (model.TrainableRNN, bioplnn's ConnectomeODERNN) with
-// a constant input over [T0, T1]:
+// A classifier (Classifier) is a Differentiable recurrent model of package
+// model read out by a classifier head (Head); Fit, Evaluate and Runner
+// train any of them through the same code, by the parameters' names
+// (model.Parameter). Model is the MNIST classifier, whose recurrent part
+// is the connectome ODE RNN (model.TrainableRNN, bioplnn's
+// ConnectomeODERNN) with a constant input over [T0, T1]:
 //
 //	z  = W_ih x + W_hh h + b                     (dale: W_hh (s ⊙ h), W_hh ≥ 0)
 //	r  = phi(z)                                  (dale: relu(phi(z)))
 //	dh/dt = (r − h)/tau
 //
-// The readout is bioplnn's classifier head: o = W_ho h + b_ho (an output
-// projection) or o = h[output neurons]; then fc1 → ReLU → dropout → fc2 →
-// logits, and a cross-entropy loss on the last output time or averaged over
-// all output times. The parameters are the model's (by their torch names)
-// followed by the readout's.
+// Composed makes a classifier of any other Differentiable model (the
+// trainable optic lobe, for one) and a head from NewHead. The head is
+// bioplnn's: o = W_ho h + b_ho (an output projection) or o = h[output
+// neurons]; then fc1 → ReLU → dropout → fc2 → logits, and a cross-entropy
+// loss on the last output time or averaged over all output times. The
+// parameters are the model's (by their torch names) followed by the
+// head's. The state starts at 0. Checkpoints hold a Model: its structure,
+// and its parameters and optimiser state by name. Settings are the options
+// of a run of the MNIST classifier under the flag names of "neuropil
+// train", as its checkpoints store them.
 //
 // # Gradients
 //

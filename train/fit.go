@@ -17,17 +17,18 @@ type Dataset struct {
 // Len returns the number of samples.
 func (d *Dataset) Len() int { return len(d.Labels) }
 
-// Check returns an error if the dataset's shapes disagree with a model.
-func (d *Dataset) Check(m *Model, name string) error {
-	if d.Inputs != m.Inputs {
-		return fmt.Errorf("%s: samples have %d inputs, the model takes %d", name, d.Inputs, m.Inputs)
+// Check returns an error if the dataset's shapes disagree with a model
+// of the given inputs and classes.
+func (d *Dataset) Check(inputs, classes int, name string) error {
+	if d.Inputs != inputs {
+		return fmt.Errorf("%s: samples have %d inputs, the model takes %d", name, d.Inputs, inputs)
 	}
 	if len(d.X) != len(d.Labels)*d.Inputs {
 		return fmt.Errorf("%s: %d input values for %d samples of %d", name, len(d.X), len(d.Labels), d.Inputs)
 	}
 	for i, l := range d.Labels {
-		if l < 0 || l >= m.Classes {
-			return fmt.Errorf("%s: sample %d has label %d, outside [0, %d)", name, i, l, m.Classes)
+		if l < 0 || l >= classes {
+			return fmt.Errorf("%s: sample %d has label %d, outside [0, %d)", name, i, l, classes)
 		}
 	}
 	return nil
@@ -68,22 +69,34 @@ type RunConfig struct {
 // ErrStopped is returned by Fit when RunConfig.Stop asked it to stop.
 var ErrStopped = errors.New("training stopped")
 
-// Fit trains m with opt on train for rc.Epochs epochs from position st
-// (a zero State starts a new run; a State from a checkpoint resumes it),
-// evaluating on test after every epoch. Each epoch visits a permutation of
-// the training set drawn from (Seed, epoch); dropout masks are drawn from
-// (Seed, epoch, batch); so a resumed run repeats an uninterrupted one
-// exactly. Errors: a non-finite loss or gradient (naming the epoch and
+// Fit trains the classifier c with opt on train for rc.Epochs epochs from
+// position st (a zero State starts a new run; a State from a checkpoint
+// resumes it), evaluating on test after every epoch. Each epoch visits a
+// permutation of the training set drawn from (Seed, epoch); dropout masks
+// are drawn from (Seed, epoch, batch); so a resumed run repeats an
+// uninterrupted one exactly. opt must have been made for the parameters
+// of c (Runner.Params). Checkpoints (rc.Checkpoint) are written for a
+// *Model only. Errors: a non-finite loss or gradient (naming the epoch and
 // batch), a failing solver, or a checkpoint that cannot be written.
-func Fit(m *Model, opt *Optimizer, st *State, train, test *Dataset, rc RunConfig) error {
+func Fit(c Classifier, opt *Optimizer, st *State, train, test *Dataset, rc RunConfig) error {
 	if rc.Batch < 1 || rc.Epochs < 1 {
 		return fmt.Errorf("batch %d and epochs %d must be at least 1", rc.Batch, rc.Epochs)
 	}
-	if err := train.Check(m, "training set"); err != nil {
+	m, isModel := c.(*Model)
+	if rc.Checkpoint != "" && !isModel {
+		return fmt.Errorf("train: checkpoints hold a *Model; a %T has no checkpoint format", c)
+	}
+	r, err := newRunner(c, rc.Batch, rc.Workers)
+	if err != nil {
+		return err
+	}
+	defer r.Close()
+	h, inputs := c.Readout(), r.nt.rnn.Inputs()
+	if err := train.Check(inputs, h.Classes, "training set"); err != nil {
 		return err
 	}
 	if test != nil {
-		if err := test.Check(m, "test set"); err != nil {
+		if err := test.Check(inputs, h.Classes, "test set"); err != nil {
 			return err
 		}
 	}
@@ -91,33 +104,22 @@ func Fit(m *Model, opt *Optimizer, st *State, train, test *Dataset, rc RunConfig
 	if batches == 0 {
 		return fmt.Errorf("training set of %d samples is smaller than one batch of %d", train.Len(), rc.Batch)
 	}
-	frozen := make([]bool, numParams)
-	for _, n := range rc.Frozen {
-		i, err := ParamIndex(n)
-		if err != nil {
-			return err
-		}
-		frozen[i] = true
+	frozen, err := r.frozen(rc.Frozen)
+	if err != nil {
+		return err
 	}
-	if !m.OutputProjection {
-		frozen[POut], frozen[POutBias] = true, true
-	}
+	r.nt.setFrozen(frozen)
 	evals, err := rc.Solve.EvalCount()
 	if err != nil {
 		return err
 	}
-	r := NewRunner(m, rc.Batch, rc.Workers)
-	defer r.Close()
-	if err := r.Freeze(rc.Frozen); err != nil {
-		return err
-	}
-	x := make([]float32, rc.Batch*m.Inputs)
+	x := make([]float32, rc.Batch*inputs)
 	labels := make([]int, rc.Batch)
 	var mask []float32
-	if m.Dropout > 0 {
-		mask = make([]float32, evals*m.Hidden*rc.Batch)
+	if h.Dropout > 0 {
+		mask = make([]float32, evals*h.Hidden*rc.Batch)
 	}
-	params := m.Params()
+	params := r.nt.p
 	save := func() error {
 		if rc.Checkpoint == "" {
 			return nil
@@ -134,11 +136,11 @@ func Fit(m *Model, opt *Optimizer, st *State, train, test *Dataset, rc RunConfig
 			start := time.Now()
 			idx := perm[st.Batch*rc.Batch : (st.Batch+1)*rc.Batch]
 			for s, i := range idx {
-				copy(x[s*m.Inputs:(s+1)*m.Inputs], train.X[i*m.Inputs:(i+1)*m.Inputs])
+				copy(x[s*inputs:(s+1)*inputs], train.X[i*inputs:(i+1)*inputs])
 				labels[s] = train.Labels[i]
 			}
 			if mask != nil {
-				DropoutMask(mask, m.Dropout, rand.New(rand.NewPCG(rc.Seed^0x64726f70, uint64(st.Epoch)<<32|uint64(st.Batch))))
+				DropoutMask(mask, h.Dropout, rand.New(rand.NewPCG(rc.Seed^0x64726f70, uint64(st.Epoch)<<32|uint64(st.Batch))))
 			}
 			res, err := r.Forward(x, labels, mask, rc.Solve)
 			if err != nil {
@@ -149,7 +151,7 @@ func Fit(m *Model, opt *Optimizer, st *State, train, test *Dataset, rc RunConfig
 			if err != nil {
 				return fmt.Errorf("epoch %d, batch %d: %w", st.Epoch+1, st.Batch+1, err)
 			}
-			m.Project()
+			c.Project()
 			sec := time.Since(start).Seconds()
 			st.Batch++
 			st.LossSum += res.Loss * float64(rc.Batch)
@@ -177,7 +179,7 @@ func Fit(m *Model, opt *Optimizer, st *State, train, test *Dataset, rc RunConfig
 			if eb == 0 {
 				eb = rc.Batch
 			}
-			loss, acc, err := Evaluate(m, test, eb, rc.Workers, rc.Solve)
+			loss, acc, err := Evaluate(c, test, eb, rc.Workers, rc.Solve)
 			if err != nil {
 				return fmt.Errorf("epoch %d, evaluation: %w", st.Epoch+1, err)
 			}
@@ -212,31 +214,35 @@ func DropoutMask(mask []float32, p float64, rng *rand.Rand) {
 	}
 }
 
-// Evaluate returns the mean loss and the accuracy of m on d (no dropout),
-// in batches of the given size; a last partial batch runs at its own size.
-func Evaluate(m *Model, d *Dataset, batch, workers int, s Solve) (loss, accuracy float64, err error) {
-	if err := d.Check(m, "evaluation set"); err != nil {
+// Evaluate returns the mean loss and the accuracy of the classifier c on
+// d (no dropout), in batches of the given size; a last partial batch runs
+// at its own size.
+func Evaluate(c Classifier, d *Dataset, batch, workers int, s Solve) (loss, accuracy float64, err error) {
+	n := d.Len()
+	batch = max(1, min(batch, n))
+	r, err := newRunner(c, batch, workers)
+	if err != nil {
 		return 0, 0, err
 	}
-	n := d.Len()
-	if n == 0 {
-		return 0, 0, fmt.Errorf("evaluation set is empty")
-	}
-	batch = max(1, min(batch, n))
-	var r *Runner
 	defer func() {
 		if r != nil {
 			r.Close()
 		}
 	}()
+	if err := d.Check(r.nt.rnn.Inputs(), c.Readout().Classes, "evaluation set"); err != nil {
+		return 0, 0, err
+	}
+	if n == 0 {
+		return 0, 0, fmt.Errorf("evaluation set is empty")
+	}
 	sum, correct := 0.0, 0
 	for lo := 0; lo < n; lo += batch {
 		hi := min(lo+batch, n)
-		if r == nil || r.Batch() != hi-lo {
-			if r != nil {
-				r.Close()
+		if r.Batch() != hi-lo {
+			r.Close()
+			if r, err = newRunner(c, hi-lo, workers); err != nil {
+				return 0, 0, err
 			}
-			r = NewRunner(m, hi-lo, workers)
 		}
 		labels := d.Labels[lo:hi]
 		res, err := r.Forward(d.X[lo*d.Inputs:hi*d.Inputs], labels, nil, s)

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/neuropil/neuropil/model"
+	"github.com/neuropil/neuropil/ode"
 	"github.com/neuropil/neuropil/sparse"
 )
 
@@ -18,18 +19,14 @@ type Config struct {
 	Inputs       int         // input size (784 for MNIST)
 	InputIndices []int       // [inputs] neuron each input drives (identity W_ih); nil: seeded uniform random neurons
 
-	// Outputs: OutputNeurons lists the neurons read out (nil: Outputs
-	// seeded random distinct neurons, or all neurons in order when Outputs
-	// is 0, as the tutorial's output_neurons=None). With OutputProjection
-	// the readout is a trainable projection W_ho[k, OutputNeurons[k]] = 1
-	// plus a bias b_ho.
+	// The head, as the fields of HeadConfig: the neurons read out (nil:
+	// Outputs seeded random ones, 0: all), a trainable output projection,
+	// fc1's width (0: 128), the classes (0: 10) and the dropout probability.
 	OutputNeurons    []int
 	Outputs          int
 	OutputProjection bool
-
-	Hidden  int     // fc1 width; 0: 128
-	Classes int     // 0: 10
-	Dropout float64 // dropout probability after fc1's ReLU, in [0, 1)
+	Hidden, Classes  int
+	Dropout          float64
 
 	Nonlinearity model.Nonlinearity // nil: sigmoid
 	Dale         bool               // W_hh holds magnitudes ≥ 0; Sign gives presynaptic signs
@@ -48,16 +45,14 @@ type Config struct {
 type Model struct {
 	Neurons, Inputs, Outputs, Hidden, Classes int
 
-	W       *sparse.CSR // [neurons][neurons] W_hh; Val trainable (magnitudes with Dale)
-	Input   *sparse.CSR // [neurons][inputs] W_ih; Val trainable
-	Bias    []float32   // [neurons] b
-	Tau     []float32   // [neurons], or [types] with NeuronType
-	Out     *sparse.CSR // [outputs][neurons] W_ho; Val trainable with OutputProjection, else fixed ones
-	OutBias []float32   // [outputs] b_ho with OutputProjection, else empty
-	FC1     []float32   // [hidden][outputs]
-	B1      []float32   // [hidden]
-	FC2     []float32   // [classes][hidden]
-	B2      []float32   // [classes]
+	W     *sparse.CSR // [neurons][neurons] W_hh; Val trainable (magnitudes with Dale)
+	Input *sparse.CSR // [neurons][inputs] W_ih; Val trainable
+	Bias  []float32   // [neurons] b
+	Tau   []float32   // [neurons], or [types] with NeuronType
+
+	// The head (Readout): the fields of Head, with their layouts.
+	Out                       *sparse.CSR
+	OutBias, FC1, B1, FC2, B2 []float32
 
 	Nonlinearity     model.Nonlinearity
 	Dale             bool
@@ -90,13 +85,24 @@ var ParamNames = []string{"hh.weight", "ih.weight", "bias", "tau", "out.weight",
 
 // ParamIndex returns the index of a parameter name; an unknown name is an
 // error listing the known ones.
-func ParamIndex(name string) (int, error) {
-	for i, n := range ParamNames {
+func ParamIndex(name string) (int, error) { return paramIndex(ParamNames, name) }
+
+// paramIndex returns the index of name in names, compared without case;
+// an unknown name is an error listing the known ones.
+func paramIndex(names []string, name string) (int, error) {
+	for i, n := range names {
 		if strings.EqualFold(name, n) {
 			return i, nil
 		}
 	}
-	return 0, fmt.Errorf("unknown parameter %q (known: %s)", name, strings.Join(ParamNames, ", "))
+	return 0, fmt.Errorf("unknown parameter %q (known: %s)", name, strings.Join(names, ", "))
+}
+
+// fields returns pointers to the parameters' value slices in ParamNames
+// order (out.weight: the output selection's values, also when fixed).
+func (m *Model) fields() [numParams]*[]float32 {
+	return [numParams]*[]float32{&m.W.Val, &m.Input.Val, &m.Bias, &m.Tau, &m.Out.Val, &m.OutBias,
+		&m.FC1, &m.B1, &m.FC2, &m.B2}
 }
 
 // Params returns the value slices of the parameters in ParamNames order.
@@ -104,11 +110,14 @@ func ParamIndex(name string) (int, error) {
 // parameters the model does not have (out.weight and out.bias without an
 // output projection).
 func (m *Model) Params() [][]float32 {
-	outW := m.Out.Val
-	if !m.OutputProjection {
-		outW = nil
+	p := make([][]float32, numParams)
+	for i, f := range m.fields() {
+		p[i] = *f
 	}
-	return [][]float32{m.W.Val, m.Input.Val, m.Bias, m.Tau, outW, m.OutBias, m.FC1, m.B1, m.FC2, m.B2}
+	if !m.OutputProjection {
+		p[POut] = nil
+	}
+	return p
 }
 
 // New builds a model from cfg: identity input projection, zero bias, tau
@@ -127,16 +136,12 @@ func New(cfg Config) (*Model, error) {
 		return nil, fmt.Errorf("train: %d inputs, want at least 1", cfg.Inputs)
 	}
 	rng := rand.New(rand.NewPCG(cfg.Seed, 0x747261696e))
-	m := &Model{Neurons: n, Inputs: cfg.Inputs, Nonlinearity: cfg.Nonlinearity, Dale: cfg.Dale,
-		OutputProjection: cfg.OutputProjection, Dropout: cfg.Dropout, TauFloor: cfg.TauFloor}
+	m := &Model{Neurons: n, Inputs: cfg.Inputs, Nonlinearity: cfg.Nonlinearity, Dale: cfg.Dale, TauFloor: cfg.TauFloor}
 	if m.Nonlinearity == nil {
 		m.Nonlinearity = model.Nonlinearity{model.Sigmoid}
 	}
 	if m.TauFloor == 0 {
 		m.TauFloor = 0.01
-	}
-	if !(cfg.Dropout >= 0 && cfg.Dropout < 1) {
-		return nil, fmt.Errorf("train: dropout %v, want a probability in [0, 1)", cfg.Dropout)
 	}
 	m.W = cfg.W.Clone()
 	if cfg.Dale {
@@ -170,22 +175,37 @@ func New(cfg Config) (*Model, error) {
 	}
 	m.Input = sparse.Identity(n, in)
 	m.Bias = make([]float32, n)
+	if err := m.initTau(cfg); err != nil {
+		return nil, err
+	}
+	h, err := newHead(n, HeadConfig{OutputNeurons: cfg.OutputNeurons, Outputs: cfg.Outputs,
+		OutputProjection: cfg.OutputProjection, Hidden: cfg.Hidden, Classes: cfg.Classes, Dropout: cfg.Dropout}, rng)
+	if err != nil {
+		return nil, err
+	}
+	m.setHead(h)
+	return m, nil
+}
+
+// initTau sets the time constants of cfg: cfg.Tau per neuron or per type.
+func (m *Model) initTau(cfg Config) error {
+	n := m.Neurons
 	tau := cfg.Tau
 	if tau == 0 {
 		tau = 1
 	}
 	if !(tau >= m.TauFloor) || math.IsInf(float64(tau), 0) {
-		return nil, fmt.Errorf("train: tau %v below the floor %v", tau, m.TauFloor)
+		return fmt.Errorf("train: tau %v below the floor %v", tau, m.TauFloor)
 	}
 	nt := n
 	if cfg.TauPerType {
 		if len(cfg.NeuronType) != n {
-			return nil, fmt.Errorf("train: tau per type needs a type for each of %d neurons, got %d", n, len(cfg.NeuronType))
+			return fmt.Errorf("train: tau per type needs a type for each of %d neurons, got %d", n, len(cfg.NeuronType))
 		}
 		nt = 0
 		for i, t := range cfg.NeuronType {
 			if t < 0 {
-				return nil, fmt.Errorf("train: neuron %d has negative type %d", i, t)
+				return fmt.Errorf("train: neuron %d has negative type %d", i, t)
 			}
 			nt = max(nt, int(t)+1)
 		}
@@ -195,60 +215,35 @@ func New(cfg Config) (*Model, error) {
 	for i := range m.Tau {
 		m.Tau[i] = tau
 	}
-	outs := cfg.OutputNeurons
-	if outs == nil {
-		k := cfg.Outputs
-		if k < 0 || k > n {
-			return nil, fmt.Errorf("train: %d outputs for %d neurons", k, n)
-		}
-		if k == 0 || k == n {
-			outs = make([]int, n)
-			for i := range outs {
-				outs[i] = i
-			}
-		} else {
-			outs = rng.Perm(n)[:k]
-		}
-	}
-	if len(outs) == 0 {
-		return nil, fmt.Errorf("train: no output neurons")
-	}
-	for k, i := range outs {
-		if i < 0 || i >= n {
-			return nil, fmt.Errorf("train: output %d is neuron %d, outside [0, %d)", k, i, n)
-		}
-	}
-	m.Outputs = len(outs)
-	m.Out = sparse.Identity(n, outs).T()
-	if cfg.OutputProjection {
-		m.OutBias = make([]float32, m.Outputs)
-	} else {
-		m.OutBias = []float32{}
-	}
-	m.Hidden, m.Classes = cfg.Hidden, cfg.Classes
-	if m.Hidden == 0 {
-		m.Hidden = 128
-	}
-	if m.Classes == 0 {
-		m.Classes = 10
-	}
-	if m.Hidden < 1 || m.Classes < 2 {
-		return nil, fmt.Errorf("train: hidden size %d and %d classes, want ≥ 1 and ≥ 2", m.Hidden, m.Classes)
-	}
-	linear := func(out, in int) ([]float32, []float32) {
-		w, b := make([]float32, out*in), make([]float32, out)
-		bound := 1 / math.Sqrt(float64(in))
-		for i := range w {
-			w[i] = float32((2*rng.Float64() - 1) * bound)
-		}
-		for i := range b {
-			b[i] = float32((2*rng.Float64() - 1) * bound)
-		}
-		return w, b
-	}
-	m.FC1, m.B1 = linear(m.Hidden, m.Outputs)
-	m.FC2, m.B2 = linear(m.Classes, m.Hidden)
-	return m, nil
+	return nil
+}
+
+// setHead takes the head's structure and parameters into m.
+func (m *Model) setHead(h *Head) {
+	m.Outputs, m.Hidden, m.Classes = h.Outputs, h.Hidden, h.Classes
+	m.Out, m.OutBias, m.FC1, m.B1, m.FC2, m.B2 = h.Out, h.OutBias, h.FC1, h.B1, h.FC2, h.B2
+	m.OutputProjection, m.Dropout = h.OutputProjection, h.Dropout
+}
+
+// Readout returns the model's head: its fields are the model's (the same
+// slices).
+func (m *Model) Readout() *Head {
+	return &Head{Outputs: m.Outputs, Hidden: m.Hidden, Classes: m.Classes, Out: m.Out, OutBias: m.OutBias,
+		FC1: m.FC1, B1: m.B1, FC2: m.FC2, B2: m.B2, OutputProjection: m.OutputProjection, Dropout: m.Dropout}
+}
+
+// NewRecurrent returns the model's connectome ODE RNN for a batch size
+// (model.TrainableRNN), computing with the model's parameter slices.
+func (m *Model) NewRecurrent(batch, workers int) (model.Differentiable[float32], error) {
+	return recurrent(m, m.Params(), batch, workers)
+}
+
+// recurrent returns m's connectome ODE RNN computing with the recurrent
+// parameter values p (in ParamNames order; p[PW:POut]).
+func recurrent[T ode.Float](m *Model, p [][]T, batch, workers int) (*model.TrainableRNN[T], error) {
+	return model.NewTrainable(model.TrainableConfig[T]{W: m.W, Input: m.Input,
+		HH: p[PW], IH: p[PInput], Bias: p[PBias], Tau: p[PTau], NeuronType: m.NeuronType,
+		Nonlinearity: m.Nonlinearity, Dale: m.Dale, Sign: m.Sign, Workers: workers}, batch)
 }
 
 // Check validates a model's shapes and values: what a decoded checkpoint
@@ -326,9 +321,11 @@ func (m *Model) Project() {
 func (m *Model) Clone() *Model {
 	c := *m
 	c.W, c.Input, c.Out = m.W.Clone(), m.Input.Clone(), m.Out.Clone()
-	cp := func(v []float32) []float32 { return append([]float32{}, v...) }
-	c.Bias, c.Tau, c.OutBias = cp(m.Bias), cp(m.Tau), cp(m.OutBias)
-	c.FC1, c.B1, c.FC2, c.B2 = cp(m.FC1), cp(m.B1), cp(m.FC2), cp(m.B2)
+	for i, f := range c.fields() {
+		if i != PW && i != PInput && i != POut {
+			*f = append([]float32{}, *f...)
+		}
+	}
 	c.Sign = append([]int8(nil), m.Sign...)
 	if m.NeuronType != nil {
 		c.NeuronType = append([]int32(nil), m.NeuronType...)

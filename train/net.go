@@ -12,9 +12,9 @@ import (
 // net is the differentiable forward and backward pass of a classifier for
 // one batch size, generic over the element type: a Differentiable
 // recurrent model (its parameters first in p and g) integrated by package
-// ode, then the readout (its parameters after the model's, from ro on).
+// ode, then the head h (its parameters after the model's, from ro on).
 type net[T ode.Float] struct {
-	m        *Model
+	h        *Head
 	rnn      model.Differentiable[T]
 	n, batch int
 	ro       int   // index of the readout's first parameter in p and g
@@ -34,27 +34,27 @@ type net[T ode.Float] struct {
 	ran      bool
 }
 
-// newNet prepares the pass for m with parameter values p (converted to T
-// by the caller; for float32 the model's own slices).
+// newNet prepares the pass of the classifier m with parameter values p
+// (converted to T by the caller; for float32 the model's own slices).
 func newNet[T ode.Float](m *Model, p [numParams][]T, batch, workers int) *net[T] {
 	if batch < 1 {
 		panic(fmt.Sprintf("train: batch %d < 1", batch))
 	}
-	rnn, err := model.NewTrainable(model.TrainableConfig[T]{W: m.W, Input: m.Input,
-		HH: p[PW], IH: p[PInput], Bias: p[PBias], Tau: p[PTau], NeuronType: m.NeuronType,
-		Nonlinearity: m.Nonlinearity, Dale: m.Dale, Sign: m.Sign, Workers: workers}, batch)
+	rnn, err := recurrent(m, p[:], batch, workers)
 	if err != nil {
 		panic("train: " + err.Error()) // Model.Check passed: a programmer mistake
 	}
-	return newNetFor(m, rnn, p[POut:])
+	return newNetFor(m.Readout(), rnn, p[POut:])
 }
 
-// newNetFor prepares the pass of the classifier m with rnn as its
-// recurrent model and the readout's parameters ro (out.weight, out.bias,
-// fc1.weight, fc1.bias, fc2.weight, fc2.bias).
-func newNetFor[T ode.Float](m *Model, rnn model.Differentiable[T], ro [][]T) *net[T] {
+// newNetFor prepares the pass of rnn read out by h with the head's
+// parameter values ro (in readoutNames order).
+func newNetFor[T ode.Float](h *Head, rnn model.Differentiable[T], ro [][]T) *net[T] {
 	batch, n := rnn.Batch(), rnn.Dim()
-	nt := &net[T]{m: m, rnn: rnn, n: n, batch: batch}
+	if h.Out.Cols != n {
+		panic(fmt.Sprintf("train: head reads %d state variables of a model with %d", h.Out.Cols, n))
+	}
+	nt := &net[T]{h: h, rnn: rnn, n: n, batch: batch}
 	for _, q := range rnn.Params() {
 		nt.p = append(nt.p, q.Value)
 		nt.g = append(nt.g, q.Grad)
@@ -65,9 +65,10 @@ func newNetFor[T ode.Float](m *Model, rnn model.Differentiable[T], ro [][]T) *ne
 		nt.g = append(nt.g, make([]T, len(v)))
 	}
 	nt.frozen = make([]bool, len(nt.p))
+	nt.setFrozen(nt.frozen)
 	nt.ybar, nt.y1 = make([]T, n*batch), make([]T, n*batch)
 	nt.ts, nt.tb = make([]float64, batch), make([]float64, batch)
-	nt.rd.init(m, batch)
+	nt.rd.init(h, batch)
 	return nt
 }
 
@@ -80,19 +81,19 @@ func (nt *net[T]) names() []string {
 	return append(s, readoutNames...)
 }
 
-// readoutNames are the readout's parameters, in the order of net.p from
-// net.ro on.
-var readoutNames = []string{"out.weight", "out.bias", "fc1.weight", "fc1.bias", "fc2.weight", "fc2.bias"}
-
 // rp and rg return the readout parameter or gradient i (POut..PB2).
 func (nt *net[T]) rp(i int) []T { return nt.p[nt.ro+i-POut] }
 func (nt *net[T]) rg(i int) []T { return nt.g[nt.ro+i-POut] }
 
 func (nt *net[T]) close() { nt.rnn.Close() }
 
-// setFrozen marks the parameters (aligned with p) whose gradients stay 0.
+// setFrozen marks the parameters (aligned with p) whose gradients stay 0;
+// without an output projection the output selection is fixed.
 func (nt *net[T]) setFrozen(frozen []bool) {
 	copy(nt.frozen, frozen)
+	if !nt.h.OutputProjection {
+		nt.frozen[nt.ro], nt.frozen[nt.ro+1] = true, true // out.weight, out.bias
+	}
 	nt.rnn.SetFrozen(nt.frozen[:nt.ro])
 }
 
@@ -137,12 +138,12 @@ func (nt *net[T]) forward(x []T, labels []int, mask []T, s resolved) (float64, i
 		panic(fmt.Sprintf("train: %d labels for batch %d", len(labels), nt.batch))
 	}
 	for _, l := range labels {
-		if l < 0 || l >= nt.m.Classes {
-			return 0, 0, fmt.Errorf("label %d outside [0, %d)", l, nt.m.Classes)
+		if l < 0 || l >= nt.h.Classes {
+			return 0, 0, fmt.Errorf("label %d outside [0, %d)", l, nt.h.Classes)
 		}
 	}
-	if mask != nil && len(mask) != s.Evals*nt.m.Hidden*nt.batch {
-		panic(fmt.Sprintf("train: dropout mask has %d values, want evals×hidden×batch = %d×%d×%d", len(mask), s.Evals, nt.m.Hidden, nt.batch))
+	if mask != nil && len(mask) != s.Evals*nt.h.Hidden*nt.batch {
+		panic(fmt.Sprintf("train: dropout mask has %d values, want evals×hidden×batch = %d×%d×%d", len(mask), s.Evals, nt.h.Hidden, nt.batch))
 	}
 	nt.rnn.Sync()
 	nt.rnn.SetInput(x)

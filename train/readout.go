@@ -24,15 +24,15 @@ type readout[T ode.Float] struct {
 	fixed            []T // the output selection's fixed weights (ones) without a projection
 }
 
-func (r *readout[T]) init(m *Model, batch int) {
+func (r *readout[T]) init(h *Head, batch int) {
 	r.pred = make([]int, batch)
-	r.fixed = make([]T, m.Out.NNZ())
-	for k, v := range m.Out.Val {
+	r.fixed = make([]T, h.Out.NNZ())
+	for k, v := range h.Out.Val {
 		r.fixed[k] = T(v)
 	}
 }
 
-func (r *readout[T]) grow(m *Model, batch, evals int) {
+func (r *readout[T]) grow(m *Head, batch, evals int) {
 	for len(r.o) < evals {
 		r.o = append(r.o, make([]T, m.Outputs*batch))
 		r.a = append(r.a, make([]T, m.Hidden*batch))
@@ -45,7 +45,7 @@ func (r *readout[T]) grow(m *Model, batch, evals int) {
 
 // forward evaluates the head and the loss at the output times.
 func (r *readout[T]) forward(nt *net[T]) (float64, int) {
-	m, b := nt.m, nt.batch
+	m, b := nt.h, nt.batch
 	s := nt.sol
 	evals := len(s.times)
 	r.grow(m, b, evals)
@@ -119,7 +119,7 @@ func (r *readout[T]) forward(nt *net[T]) (float64, int) {
 // outWeights returns the output projection's values and bias: the
 // trainable parameters, or fixed ones and no bias.
 func outWeights[T ode.Float](nt *net[T]) (w, bias []T) {
-	if nt.m.OutputProjection {
+	if nt.h.OutputProjection {
 		return nt.rp(POut), nt.rp(POutBias)
 	}
 	return nt.rd.fixed, nil
@@ -164,7 +164,7 @@ func dense[T ode.Float](dst, w, bias, x []T, out, in, b int) {
 // backward computes the head's parameter gradients and the adjoints obar
 // of the outputs at each output time.
 func (r *readout[T]) backward(nt *net[T]) {
-	m, b := nt.m, nt.batch
+	m, b := nt.h, nt.batch
 	evals := len(nt.sol.times)
 	gl := make([]T, m.Classes*b)
 	gu := make([]T, m.Hidden*b)
@@ -307,7 +307,7 @@ func allZero[T ode.Float](v []T) bool {
 // inject adds the output adjoints of the outputs taken at checkpoint c to
 // the state adjoint.
 func (r *readout[T]) inject(nt *net[T], c int) {
-	m, b := nt.m, nt.batch
+	m, b := nt.h, nt.batch
 	wo, _ := outWeights(nt)
 	out := m.Out
 	for e := range nt.sol.times {

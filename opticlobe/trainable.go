@@ -1,0 +1,318 @@
+package opticlobe
+
+import (
+	"fmt"
+	"math"
+	"unsafe"
+
+	"github.com/neuropil/neuropil/internal/team"
+	"github.com/neuropil/neuropil/model"
+	"github.com/neuropil/neuropil/ode"
+	"github.com/neuropil/neuropil/sparse"
+)
+
+// The parameters of a Trainable in the order of its Params, by the names
+// of flyvis's Network state dict.
+const (
+	ParamBias      = iota // nodes_bias: [types] resting potential (Params.Vrest)
+	ParamTimeConst        // nodes_time_const: [types] membrane time constant, s (Params.Tau)
+	ParamStrength         // edges_syn_strength: [pairs] synaptic strength (Params.Strength)
+	numParams
+)
+
+// ParamNames are the flyvis names of a Trainable's parameters, in the
+// order of Params.
+var ParamNames = [numParams]string{"nodes_bias", "nodes_time_const", "edges_syn_strength"}
+
+// rowChunk is the smallest number of rows a worker takes in the parallel
+// loops: below it the loops run serially.
+const rowChunk = 256
+
+// Trainable is the flyvis voltage model of a Network (the right-hand side
+// of Dynamics) as a model.Differentiable, generic over the element type,
+// with a constant input:
+//
+//	tau_T dV_i/dt = −V_i + Vrest_T + Σ_e w_e relu(V_src(e)) + x_i
+//	w_e = sign_e · n_syn_e · strength_pair(e)
+//
+// Its parameters are shared per cell type T (nodes_bias = Vrest,
+// nodes_time_const = tau) and per type pair (edges_syn_strength): the
+// gradients accumulated per neuron and per edge are reduced to them by
+// FinishGrad. The input x ([batch][columns]) drives the photoreceptors,
+// each with its column's value, as in Dynamics. A slot records relu(V) of
+// its evaluation (and, linearised, the slope), from which VJP takes the
+// recurrent weights' gradient in the fused transposed product
+// sparse.MulGradRowsTo. The state starts where the caller puts it
+// (package train: at 0).
+type Trainable[T ode.Float] struct {
+	net              *Network
+	n, batch, inputs int
+	p, g             [numParams][]T
+	frozen           [numParams]bool
+
+	rowPtr, col          []int32 // [neurons+1], [edges] W[post, pre] by postsynaptic neuron
+	coef                 []T     // [edges] sign·n_syn of each entry of W
+	pair                 []int32 // [edges] pair of each entry of W
+	tRowPtr, tCol, tPerm []int32 // Wᵀ: row pointers, postsynaptic neuron, entry in W
+	w, wT, gwT           []T     // weights in W and Wᵀ order; their gradient in Wᵀ order
+	typ, inCol           []int32 // [neurons] cell type; input column (-1: none)
+	invTau               []T     // [neurons] 1/tau
+	x                    []T     // [inputs][batch]
+	u                    []T     // [neurons][batch] VJP scratch: kbar/tau
+	biasN, tauN          []T     // [neurons] gradients per neuron
+	act, ks              [][]T   // [slots] relu(V) [neurons][batch]; the slot's slope (the caller's)
+	rows                 team.Ranges
+}
+
+// NewTrainable prepares the model of net with parameter values vrest
+// ([types], nodes_bias), tau ([types], nodes_time_const) and strength
+// ([pairs], edges_syn_strength) for the given batch size. For float32 the
+// slices of a Params (Vrest, Tau, Strength) may be passed: the model reads
+// and trains them in place. It returns an error for values that do not fit
+// net and panics if batch < 1.
+func NewTrainable[T ode.Float](net *Network, vrest, tau, strength []T, batch int) (*Trainable[T], error) {
+	if batch < 1 {
+		panic(fmt.Sprintf("opticlobe: batch %d < 1", batch))
+	}
+	nt, np := len(net.Spec.Types), len(net.Pairs)
+	if len(vrest) != nt || len(tau) != nt || len(strength) != np {
+		return nil, fmt.Errorf("opticlobe: trainable parameters have %d, %d, %d values; want %d, %d, %d",
+			len(vrest), len(tau), len(strength), nt, nt, np)
+	}
+	n := net.Neurons()
+	m := &Trainable[T]{net: net, n: n, batch: batch, inputs: ColumnCount(net.Extent),
+		p: [numParams][]T{vrest, tau, strength}, typ: net.Conn.Type, inCol: make([]int32, n)}
+	for i := range m.g {
+		m.g[i] = make([]T, len(m.p[i]))
+	}
+	m.byTarget()
+	w := &sparse.CSR{Rows: n, Cols: n, RowPtr: m.rowPtr, ColIdx: m.col}
+	m.tRowPtr, m.tCol, m.tPerm = w.TransposeMap()
+	ne := len(m.col)
+	m.w, m.wT, m.gwT = make([]T, ne), make([]T, ne), make([]T, ne)
+	for i := range m.inCol {
+		m.inCol[i] = -1
+	}
+	for _, name := range net.Spec.InputUnits {
+		s, e, _ := net.TypeNeurons(name)
+		for i := s; i < e; i++ {
+			m.inCol[i] = int32(ColumnIndex(net.Extent, int(net.U[i]), int(net.V[i])))
+		}
+	}
+	m.invTau, m.biasN, m.tauN = make([]T, n), make([]T, n), make([]T, n)
+	m.x, m.u = make([]T, m.inputs*batch), make([]T, n*batch)
+	if err := m.check(); err != nil {
+		return nil, err
+	}
+	m.Sync()
+	return m, nil
+}
+
+// byTarget lays the edges out as the rows of W[post, pre] (a counting
+// sort by postsynaptic neuron, edge order kept within a row), with each
+// entry's sign·n_syn and pair.
+func (m *Trainable[T]) byTarget() {
+	e := &m.net.Edges
+	m.rowPtr = make([]int32, m.n+1)
+	for _, t := range e.Target {
+		m.rowPtr[t+1]++
+	}
+	for i := 0; i < m.n; i++ {
+		m.rowPtr[i+1] += m.rowPtr[i]
+	}
+	next := append([]int32(nil), m.rowPtr[:m.n]...)
+	m.col, m.pair, m.coef = make([]int32, e.Len()), make([]int32, e.Len()), make([]T, e.Len())
+	for k, t := range e.Target {
+		q := next[t]
+		next[t]++
+		m.col[q], m.pair[q] = e.Source[k], e.Pair[k]
+		m.coef[q] = T(e.Sign[k]) * T(e.NSyn[k])
+	}
+}
+
+// check returns an error for time constants that are not positive and
+// finite, or other values that are not finite.
+func (m *Trainable[T]) check() error {
+	for k, t := range m.p[ParamTimeConst] {
+		if !(t > 0) || math.IsInf(float64(t), 0) {
+			return fmt.Errorf("opticlobe: time constant of type %s is %v, want a positive finite number", m.net.Spec.Types[k].Name, t)
+		}
+	}
+	for i, v := range m.p {
+		for k, x := range v {
+			if math.IsNaN(float64(x)) || math.IsInf(float64(x), 0) {
+				return fmt.Errorf("opticlobe: %s[%d] is %v", ParamNames[i], k, x)
+			}
+		}
+	}
+	return nil
+}
+
+// Dim returns the number of neurons.
+func (m *Trainable[T]) Dim() int { return m.n }
+
+// Batch returns the batch size.
+func (m *Trainable[T]) Batch() int { return m.batch }
+
+// Inputs returns the input values per sample: one per column.
+func (m *Trainable[T]) Inputs() int { return m.inputs }
+
+// Close releases nothing: the model's loops run on the shared team.
+func (m *Trainable[T]) Close() {}
+
+// Params returns nodes_bias, nodes_time_const and edges_syn_strength.
+func (m *Trainable[T]) Params() []model.Parameter[T] {
+	ps := make([]model.Parameter[T], numParams)
+	for i := range ps {
+		ps[i] = model.Parameter[T]{Name: ParamNames[i], Shape: []int{len(m.p[i])}, Value: m.p[i], Grad: m.g[i]}
+	}
+	return ps
+}
+
+// SetFrozen marks the parameters whose gradients are not computed.
+func (m *Trainable[T]) SetFrozen(frozen []bool) {
+	for i := range m.frozen {
+		m.frozen[i] = i < len(frozen) && frozen[i]
+	}
+}
+
+// Sync derives the weights in W and Wᵀ order and 1/tau per neuron from
+// the parameters.
+func (m *Trainable[T]) Sync() {
+	s := m.p[ParamStrength]
+	for k, c := range m.coef {
+		m.w[k] = c * s[m.pair[k]]
+	}
+	for k, q := range m.tPerm {
+		m.wT[k] = m.w[q]
+	}
+	tau := m.p[ParamTimeConst]
+	for i, t := range m.typ {
+		m.invTau[i] = 1 / tau[t]
+	}
+}
+
+// SetInput stores x ([batch][columns]) transposed.
+func (m *Trainable[T]) SetInput(x []T) {
+	b, in := m.batch, m.inputs
+	if len(x) != b*in {
+		panic(fmt.Sprintf("opticlobe: input has %d values, want batch×columns = %d×%d", len(x), b, in))
+	}
+	for s := 0; s < b; s++ {
+		for c := 0; c < in; c++ {
+			m.x[c*b+s] = x[s*in+c]
+		}
+	}
+}
+
+// slot returns slot i's record, growing the list.
+func (m *Trainable[T]) slot(i int) []T {
+	for len(m.act) <= i {
+		m.act = append(m.act, make([]T, m.n*m.batch))
+		m.ks = append(m.ks, nil)
+	}
+	return m.act[i]
+}
+
+// Eval writes dydt = (−V + Vrest + W relu(V) + x)/tau and records relu(V)
+// in slot; linearised (any mode but Forward), also dydt by reference.
+func (m *Trainable[T]) Eval(slot int, dydt, y []T, t []float64, mode model.EvalMode) {
+	act := m.slot(slot)
+	if mode != model.Forward {
+		m.ks[slot] = dydt
+	}
+	b := m.batch
+	for q, v := range y {
+		act[q] = max(v, 0)
+	}
+	vrest := m.p[ParamBias]
+	m.rows.For(m.n, rowChunk, func(r0, r1 int) {
+		sparse.MulRowsTo(dydt, m.rowPtr, m.col, m.w, act, b, r0, r1)
+		for i := r0; i < r1; i++ {
+			rest, it, c := vrest[m.typ[i]], m.invTau[i], int(m.inCol[i])
+			for s := 0; s < b; s++ {
+				q := i*b + s
+				v := dydt[q] - y[q] + rest
+				if c >= 0 {
+					v += m.x[c*b+s]
+				}
+				dydt[q] = v * it
+			}
+		}
+	})
+}
+
+// VJP writes into dst the adjoint (∂f/∂V)ᵀ kbar of the evaluation
+// recorded in slot, accumulating the gradients per neuron and per edge:
+// with u = kbar/tau, ∂L/∂Vrest_i += Σ u_i, ∂L/∂tau_i −= Σ kbar_i f_i/tau_i,
+// ∂L/∂w_ij += Σ u_i relu(V_j), and dst_j = relu'(V_j) Σ_i w_ij u_i − u_j.
+func (m *Trainable[T]) VJP(slot int, dst, kbar []T) {
+	b := m.batch
+	act, k := m.act[slot], m.ks[slot]
+	m.rows.For(m.n, rowChunk, func(r0, r1 int) {
+		for i := r0; i < r1; i++ {
+			it := m.invTau[i]
+			var sb, st T
+			for s := 0; s < b; s++ {
+				q := i*b + s
+				u := kbar[q] * it
+				m.u[q] = u
+				sb += u
+				st -= kbar[q] * k[q]
+			}
+			m.biasN[i] += sb
+			m.tauN[i] += st * it
+		}
+	})
+	var gw []T
+	if !m.frozen[ParamStrength] {
+		gw = m.gwT
+	}
+	m.rows.For(m.n, rowChunk, func(r0, r1 int) {
+		sparse.MulGradRowsTo(dst, gw, m.tRowPtr, m.tCol, m.wT, m.u, act, b, r0, r1)
+		for q := r0 * b; q < r1*b; q++ {
+			if !(act[q] > 0) {
+				dst[q] = 0
+			}
+			dst[q] -= m.u[q]
+		}
+	})
+}
+
+// ZeroGrad clears the gradients and the sums VJP accumulates.
+func (m *Trainable[T]) ZeroGrad() {
+	for _, v := range append(m.g[:], m.gwT, m.biasN, m.tauN) {
+		clear(v)
+	}
+}
+
+// FinishGrad reduces the accumulated gradients to the shared parameters:
+// neurons to their types, edges (through sign·n_syn) to their pairs.
+func (m *Trainable[T]) FinishGrad() {
+	gb, gt, gs := m.g[ParamBias], m.g[ParamTimeConst], m.g[ParamStrength]
+	for i, t := range m.typ {
+		gb[t] += m.biasN[i]
+		gt[t] += m.tauN[i]
+	}
+	for kt, g := range m.gwT {
+		k := m.tPerm[kt]
+		gs[m.pair[k]] += m.coef[k] * g
+	}
+	for i := range m.g {
+		if m.frozen[i] {
+			clear(m.g[i])
+		}
+	}
+}
+
+// RecordBytes returns the bytes held by the slots' records.
+func (m *Trainable[T]) RecordBytes() int64 {
+	var e T
+	return int64(len(m.act)) * int64(m.n*m.batch) * int64(unsafe.Sizeof(e))
+}
+
+// The trainable optic lobe is a Differentiable model.
+var (
+	_ model.Differentiable[float32] = (*Trainable[float32])(nil)
+	_ model.Differentiable[float64] = (*Trainable[float64])(nil)
+)
