@@ -1,6 +1,7 @@
 package train
 
 import (
+	"encoding/json"
 	"flag"
 	"fmt"
 	"math"
@@ -149,4 +150,45 @@ func (s *Settings) NewOptimizer(m *Model, trainLen int) (*Optimizer, error) {
 	return NewOptimizer(OptimConfig{Method: s.Optimizer, LR: s.LR, Momentum: s.Momentum,
 		WeightDecay: s.WeightDecay, Schedule: s.Schedule, Warmup: s.Warmup, TotalSteps: batches * s.Epochs,
 		StepEvery: max(1, batches), Gamma: 0.5, Clip: s.Clip}, m.Params())
+}
+
+// resumeFixed are the settings a resumed run cannot change without
+// making its result meaningless: the network it trains.
+var resumeFixed = map[string]bool{"connectome": true, "nonlinearity": true, "dale": true,
+	"hidden": true, "outputs": true, "output-projection": true}
+
+// ResumeDiff compares the settings of a resumed run's command line, now,
+// with those stored in its checkpoint, for the flags given (by name): it
+// returns each given flag whose value differs and that the resumed run
+// ignores ("--lr 0.01 (checkpoint: 0.001)"), or an error naming those
+// that would train another network (connectome, model). --epochs is
+// never ignored: a resumed run may extend its epochs.
+func ResumeDiff(now, stored Settings, given []string) (ignored []string, err error) {
+	a, b := settingsMap(now), settingsMap(stored)
+	var fixed []string
+	for _, name := range given {
+		key := strings.ReplaceAll(name, "-", "_")
+		v, ok := a[key]
+		if !ok || name == "epochs" || fmt.Sprint(v) == fmt.Sprint(b[key]) {
+			continue
+		}
+		d := fmt.Sprintf("--%s %v (checkpoint: %v)", name, v, b[key])
+		if resumeFixed[name] {
+			fixed = append(fixed, d)
+		} else {
+			ignored = append(ignored, d)
+		}
+	}
+	if len(fixed) > 0 {
+		return nil, fmt.Errorf("the checkpoint trains another network: %s", strings.Join(fixed, ", "))
+	}
+	return ignored, nil
+}
+
+// settingsMap returns s by the JSON names of its fields.
+func settingsMap(s Settings) map[string]any {
+	b, _ := json.Marshal(s)
+	m := map[string]any{}
+	json.Unmarshal(b, &m)
+	return m
 }

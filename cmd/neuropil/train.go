@@ -121,6 +121,13 @@ func resumeRun(fs *flag.FlagSet, s *trainSettings, ckpt string, fresh bool, stdo
 	if !flagSet(fs, "epochs") {
 		epochs = stored.Epochs
 	}
+	ignored, err := train.ResumeDiff(*s, stored, given(fs))
+	if err != nil {
+		return nil, nil, st, false, fmt.Errorf("%s: %w; --fresh starts over in --out, or choose another --out", ckpt, err)
+	}
+	if len(ignored) > 0 {
+		fmt.Fprintf(stdout, "%s: resuming with the checkpoint's settings; ignored: %s (--fresh starts over with them)\n", ckpt, strings.Join(ignored, ", "))
+	}
 	*s = stored
 	s.Epochs = epochs
 	if c.Opt == nil {
@@ -187,6 +194,13 @@ func runConfig(s *trainSettings, o *trainRun, solve train.Solve, ckpt string, st
 			return writeMetrics(o.out, st.History)
 		},
 	}, bar
+}
+
+// given returns the names of the flags given on the command line.
+func given(fs *flag.FlagSet) []string {
+	var names []string
+	fs.Visit(func(f *flag.Flag) { names = append(names, f.Name) })
+	return names
 }
 
 // flagSet reports whether the flag name was given on the command line.

@@ -7,6 +7,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"slices"
 	"reflect"
 	"strings"
 	"testing"
@@ -94,6 +95,15 @@ func TestTrainEvalCommands(t *testing.T) {
 	stdout.Reset()
 	if err := run(args, &stdout, &stderr); err != nil || !strings.Contains(stdout.String(), "already finished") {
 		t.Errorf("rerun: %v %s", err, stdout.String())
+	}
+	// Flags that differ from the checkpoint's are named: ignored, or
+	// refused when they would train another network.
+	stdout.Reset()
+	if err := run(append(slices.Clone(args), "--lr", "0.5"), &stdout, &stderr); err != nil || !strings.Contains(stdout.String(), "ignored: --lr 0.5 (checkpoint: 0.01)") {
+		t.Errorf("rerun with another --lr: %v %s", err, stdout.String())
+	}
+	if err := run(append(slices.Clone(args), "--hidden", "7"), &stdout, &stderr); err == nil || !strings.Contains(err.Error(), "another network: --hidden 7 (checkpoint: 128)") {
+		t.Errorf("rerun with another --hidden: %v", err)
 	}
 	stdout.Reset()
 	if err := run([]string{"eval", "--checkpoint", filepath.Join(out, "checkpoint.ckpt"), "--mnist", data,
