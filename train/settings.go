@@ -5,6 +5,7 @@ import (
 	"flag"
 	"fmt"
 	"math"
+	"slices"
 	"strings"
 
 	"github.com/neuropil/neuropil/connectome"
@@ -47,6 +48,42 @@ type Settings struct {
 	Freeze         string  `json:"freeze"`
 	StoreZ         bool    `json:"store_z"`
 	CheckpointEach int     `json:"checkpoint_every"`
+	Preset         string  `json:"preset,omitempty"`
+}
+
+// Presets are named sets of settings (by flag name) that --preset gives
+// the flags left out. "bioplnn" is the configuration of bioplnn's own
+// training tutorial (connectome_backward): the sigmoid of its
+// ConnectomeODERNN, every neuron read out into a 256-unit hidden layer,
+// Adam at learning rate 1e-3, batch 128. With it training stays near
+// chance for the first epoch, in PyTorch as here: neuropil's defaults use
+// tanh instead, which learns.
+func Presets() map[string]map[string]string {
+	return map[string]map[string]string{
+		"bioplnn": {"nonlinearity": "sigmoid", "outputs": "0", "hidden": "256", "optimizer": "adam", "lr": "1e-3", "batch": "128"},
+	}
+}
+
+// ApplyPreset sets, from s.Preset, every flag of fs that was not given
+// on the command line (given: their names). An unknown preset is an error
+// listing the known ones.
+func (s *Settings) ApplyPreset(fs *flag.FlagSet, given []string) error {
+	if s.Preset == "" {
+		return nil
+	}
+	p, ok := Presets()[s.Preset]
+	if !ok {
+		return fmt.Errorf("--preset %q: unknown (known: bioplnn)", s.Preset)
+	}
+	for name, v := range p {
+		if slices.Contains(given, name) {
+			continue
+		}
+		if err := fs.Set(name, v); err != nil {
+			return fmt.Errorf("--preset %s: --%s %s: %w", s.Preset, name, v, err)
+		}
+	}
+	return nil
 }
 
 // AddFlags declares a flag for each setting in fs, with its default.
@@ -74,7 +111,8 @@ func (s *Settings) AddFlags(fs *flag.FlagSet) {
 	fs.IntVar(&s.Outputs, "outputs", 0, "number of output neurons, seeded random (0: all neurons, as the tutorial)")
 	fs.BoolVar(&s.OutProjection, "output-projection", false, "read out through a trainable output projection with bias")
 	fs.Float64Var(&s.Dropout, "dropout", 0.1, "dropout probability in the readout")
-	fs.StringVar(&s.Nonlinearity, "nonlinearity", "sigmoid", "nonlinearity or comma-separated chain")
+	fs.StringVar(&s.Nonlinearity, "nonlinearity", "tanh", "nonlinearity or comma-separated chain (bioplnn's default is sigmoid: see --preset)")
+	fs.StringVar(&s.Preset, "preset", "", "named settings for the flags left out: bioplnn (its tutorial: sigmoid, all neurons into 256 hidden units, adam, lr 1e-3, batch 128)")
 	fs.Float64Var(&s.Tau, "tau", 1, "initial time constant")
 	fs.Float64Var(&s.TauFloor, "tau-floor", 0.01, "tau is kept at or above this")
 	fs.BoolVar(&s.Dale, "dale", false, "dale variant (needs a connectome with signs)")

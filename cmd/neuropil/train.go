@@ -15,9 +15,7 @@ import (
 	"github.com/neuropil/neuropil/internal/atomic"
 	"github.com/neuropil/neuropil/internal/progress"
 	"github.com/neuropil/neuropil/mnist"
-	"github.com/neuropil/neuropil/plot"
 	"github.com/neuropil/neuropil/train"
-	"gonum.org/v1/plot/vg"
 )
 
 func init() {
@@ -35,6 +33,7 @@ type trainRun struct {
 	out                        string
 	fresh                      bool
 	workers, logEvery, stopAft int
+	trace                      []train.TracePoint // the running loss and accuracy after each batch
 }
 
 func runTrain(args []string, stdout, stderr io.Writer) error {
@@ -42,6 +41,9 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 	var o trainRun
 	fs := trainFlags(&s, &o, stderr)
 	if err := parseFlags(fs, args, 0); err != nil {
+		return err
+	}
+	if err := s.ApplyPreset(fs, given(fs)); err != nil {
 		return err
 	}
 	if err := os.MkdirAll(o.out, 0o755); err != nil {
@@ -73,6 +75,7 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 		}
 	}
 	opt.Config.TotalSteps = (trainSet.Len() / s.Batch) * s.Epochs
+	o.trace = readTrace(o.out, float64(st.Epoch)+float64(st.Batch)/float64(max(1, trainSet.Len()/s.Batch)))
 	fmt.Fprintf(stdout, "training on %d images, testing on %d; %s, %d steps, batch %d, %s lr %g\n",
 		trainSet.Len(), testSet.Len(), s.Solver, s.Steps, s.Batch, s.Optimizer, s.LR)
 	start := time.Now()
@@ -175,6 +178,7 @@ func runConfig(s *trainSettings, o *trainRun, solve train.Solve, ckpt string, st
 				*bar = progress.New(stderr, fmt.Sprintf("epoch %d/%d", p.Epoch+1, p.Epochs), float64(p.Batches))
 				barEpoch = p.Epoch
 			}
+			o.trace = append(o.trace, p.Point())
 			note := fmt.Sprintf("batch %d/%d loss %.4f acc %.3f %.1f img/s", p.Batch, p.Batches, p.Loss, p.Accuracy, p.ExamplesPerSec)
 			(*bar).Set(float64(p.Batch), note)
 			if *bar == nil && o.logEvery > 0 && (p.Batch%o.logEvery == 0 || p.Batch == p.Batches) {
@@ -191,7 +195,7 @@ func runConfig(s *trainSettings, o *trainRun, solve train.Solve, ckpt string, st
 			*bar, barEpoch = nil, -1
 			fmt.Fprintf(stdout, "epoch %d: train loss %.4f, train accuracy %.4f, test loss %.4f, test accuracy %.4f (%.0f s)\n",
 				e.Epoch, e.TrainLoss, e.TrainAccuracy, e.TestLoss, e.TestAccuracy, e.Seconds)
-			return writeMetrics(o.out, st.History)
+			return writeMetrics(o.out, st.History, o.trace)
 		},
 	}, bar
 }
@@ -210,24 +214,29 @@ func flagSet(fs *flag.FlagSet, name string) bool {
 	return set
 }
 
-// writeMetrics writes DIR/metrics.csv and DIR/learning_curves.png.
-func writeMetrics(dir string, hist []train.Epoch) error {
+// writeMetrics writes DIR/metrics.csv, DIR/batches.csv (the running
+// loss and accuracy after each batch) and DIR/learning_curves.png.
+func writeMetrics(dir string, hist []train.Epoch, trace []train.TracePoint) error {
 	err := atomic.WriteFile(filepath.Join(dir, "metrics.csv"), func(w io.Writer) error { return train.WriteMetricsCSV(w, hist) })
+	if err == nil {
+		err = atomic.WriteFile(filepath.Join(dir, "batches.csv"), func(w io.Writer) error { return train.WriteTraceCSV(w, trace) })
+	}
 	if err != nil {
 		return err
 	}
-	var series []plot.Series
-	names := []string{"train loss", "test loss", "train accuracy", "test accuracy"}
-	for k, name := range names {
-		s := plot.Series{Label: name}
-		for _, e := range hist {
-			v := []float64{e.TrainLoss, e.TestLoss, e.TrainAccuracy, e.TestAccuracy}[k]
-			s.X = append(s.X, float64(e.Epoch))
-			s.Y = append(s.Y, v)
-		}
-		series = append(series, s)
+	return train.DrawLearningCurves(filepath.Join(dir, "learning_curves.png"), hist, trace)
+}
+
+// readTrace returns the trace of DIR/batches.csv up to epochs done (a
+// resumed run's position), or nil when there is none to read.
+func readTrace(dir string, upTo float64) []train.TracePoint {
+	f, err := os.Open(filepath.Join(dir, "batches.csv"))
+	if err != nil {
+		return nil
 	}
-	return plot.Lines(filepath.Join(dir, "learning_curves.png"), "Learning curves", "Epoch", "Loss / accuracy", series, 6*vg.Inch, 4*vg.Inch)
+	defer f.Close()
+	trace, _ := train.ReadTraceCSV(f, upTo) // a damaged trace only costs the figure its past
+	return trace
 }
 
 func runEval(args []string, stdout, stderr io.Writer) error {
