@@ -137,7 +137,7 @@ func resumeRun(fs *flag.FlagSet, s *trainSettings, ckpt string, fresh bool, stdo
 		return nil, nil, st, false, fmt.Errorf("%s holds no optimizer state", ckpt)
 	}
 	if c.State.Epoch >= s.Epochs {
-		fmt.Fprintf(stdout, "%s: run already finished %d epochs\n", ckpt, c.State.Epoch)
+		fmt.Fprintf(stdout, "%s: run already finished its %s (--epochs N continues it)\n", ckpt, plural(c.State.Epoch, "epoch"))
 		return nil, nil, st, true, nil
 	}
 	fmt.Fprintf(stdout, "resuming %s at epoch %d, batch %d (stored settings; --epochs %d)\n", ckpt, c.State.Epoch+1, c.State.Batch, s.Epochs)
@@ -168,7 +168,7 @@ func newRun(s *trainSettings, trainLen int, stdout io.Writer) (*train.Model, *tr
 // bar is the one in use, for the caller to close on an error.
 func runConfig(s *trainSettings, o *trainRun, solve train.Solve, ckpt string, stdout, stderr io.Writer) (train.RunConfig, **progress.Bar) {
 	settings, _ := json.Marshal(s)
-	bar := new(*progress.Bar)
+	bar, testDone := new(*progress.Bar), new(int)
 	barEpoch, ran, start := -1, 0, time.Now()
 	return train.RunConfig{Epochs: s.Epochs, Batch: s.Batch, EvalBatch: s.EvalBatch, Seed: s.Seed, Solve: solve,
 		Frozen: s.Frozen(), Workers: o.workers, Checkpoint: ckpt, CheckpointEvery: s.CheckpointEach, Settings: settings,
@@ -186,13 +186,21 @@ func runConfig(s *trainSettings, o *trainRun, solve train.Solve, ckpt string, st
 					time.Since(start).Round(time.Second))
 			}
 		},
+		TestProgress: func(done, total int) {
+			if done <= *testDone { // a new test pass
+				(*bar).Done()
+				*bar = progress.New(stderr, "test", float64(total))
+			}
+			*testDone = done
+			(*bar).Set(float64(done), fmt.Sprintf("%d/%d images", done, total))
+		},
 		Stop: func(epoch, batch int) bool {
 			ran++
 			return o.stopAft > 0 && ran > o.stopAft
 		},
 		OnEpoch: func(e train.Epoch, st *train.State) error {
 			(*bar).Done()
-			*bar, barEpoch = nil, -1
+			*bar, barEpoch, *testDone = nil, -1, 0
 			fmt.Fprintf(stdout, "epoch %d: train loss %.4f, train accuracy %.4f, test loss %.4f, test accuracy %.4f (%.0f s)\n",
 				e.Epoch, e.TrainLoss, e.TrainAccuracy, e.TestLoss, e.TestAccuracy, e.Seconds)
 			return writeMetrics(o.out, st.History, o.trace)
@@ -304,10 +312,22 @@ func runEval(args []string, stdout, stderr io.Writer) error {
 		fmt.Fprintf(stdout, "wrote %s\n", exportConn)
 	}
 	start := time.Now()
-	loss, acc, err := train.Evaluate(c.Model, test, batch, workers, solve)
+	bar := progress.New(stderr, "eval", float64(test.Len()))
+	loss, acc, err := train.EvaluateWith(c.Model, test, batch, workers, solve, func(done, total int) {
+		bar.Set(float64(done), fmt.Sprintf("%d/%d images", done, total))
+	})
+	bar.Done()
 	if err != nil {
 		return fmt.Errorf("eval: %w", err)
 	}
 	fmt.Fprintf(stdout, "test images: %d\ntest loss: %.4f\ntest accuracy: %.4f\nseconds: %.1f\n", test.Len(), loss, acc, time.Since(start).Seconds())
 	return nil
+}
+
+// plural returns "1 epoch", "2 epochs".
+func plural(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
 }
