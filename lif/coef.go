@@ -1,0 +1,116 @@
+package lif
+
+import "math"
+
+// coef holds what the time loop derives from Params once (house rule 8).
+type coef struct {
+	p Params
+
+	steps, delay, rfc int32 // trial length, synaptic delay and refractory period in steps
+
+	// One step as Brian2's 'linear' state updater writes it (see liveStep).
+	em1, eg1, a1, dtau float64
+
+	// Closed form over k steps, for neurons updated lazily:
+	// g_k = g·eg[k], v_k − v0 = (v − v0)·em[k] + g·h[k].
+	em, eg, h []float64 // [tableLen]
+
+	uth   float64 // v_th − v_0
+	hmax  float64 // max over t ≥ 0 of the response h(t) of v − v0 to g = 1
+	wpoi  float64 // w_syn·f_poi, the kick of one Poisson input event
+	pPoi  float64 // r_poi·dt, the chance of an event per step
+	pPoi2 float64 // r_poi2·dt
+}
+
+// tableLen bounds the closed-form tables; longer gaps compose powers.
+const tableLen = 1 << 14
+
+func newCoef(p Params) coef {
+	c := coef{p: p, steps: int32(p.Steps()), delay: int32(p.DelaySteps()), rfc: int32(p.RefractorySteps())}
+	dt, tm, tau := p.Dt, p.TMbr, p.Tau
+	// Brian2 evaluates exp(-dt*int(not_refractory)/t_mbr) and friends;
+	// with not_refractory = 1 these are the same operations.
+	c.em1 = math.Exp(-dt * 1 / tm)
+	c.eg1 = math.Exp(-dt * 1 / tau)
+	c.a1 = -math.Exp(dt*1/tm) + math.Exp(dt*1/tau)
+	c.dtau = tm - tau
+	n := min(int(c.steps)+1, tableLen)
+	c.em, c.eg, c.h = make([]float64, n), make([]float64, n), make([]float64, n)
+	for k := range n {
+		c.em[k], c.eg[k], c.h[k] = c.closed(k)
+	}
+	c.uth = p.VTh - p.V0
+	c.hmax = c.peak()
+	c.wpoi = p.WSyn * p.FPoi
+	c.pPoi = p.RPoi * dt
+	c.pPoi2 = p.RPoi2 * dt
+	return c
+}
+
+// closed returns exp(−k·dt/t_mbr), exp(−k·dt/tau) and the response of v
+// to g over k steps, tau/(t_mbr − tau)·(exp(−k·dt/t_mbr) − exp(−k·dt/tau))
+// (k·dt/t_mbr·exp(−k·dt/t_mbr) when the time constants are equal).
+func (c *coef) closed(k int) (em, eg, h float64) {
+	t := float64(k) * c.p.Dt
+	tm, tau := c.p.TMbr, c.p.Tau
+	em, eg = math.Exp(-t/tm), math.Exp(-t/tau)
+	if tm == tau {
+		return em, eg, t / tm * em
+	}
+	return em, eg, tau / (tm - tau) * (em - eg)
+}
+
+// peak returns the largest value of the response h(t), t ≥ 0, a little
+// enlarged so that rounding cannot hide a threshold crossing.
+func (c *coef) peak() float64 {
+	tm, tau := c.p.TMbr, c.p.Tau
+	var h float64
+	if tm == tau {
+		h = 1 / math.E
+	} else {
+		ts := math.Log(tm/tau) / (1/tau - 1/tm) // where dh/dt = 0
+		h = tau / (tm - tau) * (math.Exp(-ts/tm) - math.Exp(-ts/tau))
+	}
+	return h * (1 + 1e-9)
+}
+
+// canCross reports whether a neuron at (v, g) may cross the threshold
+// before its next input. v − v0 relaxes to 0 and g drives it by at most
+// g·hmax, so v − v0 ≤ max(v − v0, 0) + max(g, 0)·hmax at all later times
+// (refractoriness only delays the trajectory).
+func (c *coef) canCross(v, g float64) bool {
+	u := max(v-c.p.V0, 0) + max(g, 0)*c.hmax
+	return u > c.uth*(1-1e-9)
+}
+
+// liveStep is one step of Brian2's 'linear' state updater, in its own
+// order of operations (numpy evaluates left to right):
+//
+//	_g = g*exp(-dt*nr/tau)
+//	_v = g*tau*(-exp(dt*nr/t_mbr) + exp(dt*nr/tau))*exp(-dt*nr/t_mbr)*exp(-dt*nr/tau)/(t_mbr - tau)
+//	     + v*exp(-dt*nr/t_mbr) + v_0 - v_0*exp(-dt*nr/t_mbr)
+//
+// with nr = int(not_refractory). A refractory neuron (nr = 0) keeps g and
+// gets v = (v + v_0) − v_0, which may differ from v in the last bit.
+func (c *coef) liveStep(v, g float64, frozen bool) (float64, float64) {
+	v0 := c.p.V0
+	if frozen {
+		return (v + v0) - v0, g
+	}
+	if c.dtau == 0 {
+		return v0 + (v-v0)*c.em[1] + g*c.h[1], g * c.eg1
+	}
+	t := g * c.p.Tau * c.a1 * c.em1 * c.eg1 / c.dtau
+	return t + v*c.em1 + v0 - v0*c.em1, g * c.eg1
+}
+
+// advance returns the state k ≥ 0 non-refractory steps after (v, g), in
+// closed form.
+func (c *coef) advance(v, g float64, k int) (float64, float64) {
+	if k < len(c.em) {
+		u := v - c.p.V0
+		return c.p.V0 + u*c.em[k] + g*c.h[k], g * c.eg[k]
+	}
+	em, eg, h := c.closed(k)
+	return c.p.V0 + (v-c.p.V0)*em + g*h, g * eg
+}

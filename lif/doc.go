@@ -1,0 +1,60 @@
+// Package lif is the leaky integrate-and-fire whole-brain model of Shiu et
+// al. (Nature 2024, "A Drosophila computational brain model reveals
+// sensorimotor processing"), matching their Brian2 2.5.1 implementation
+// step for step:
+//
+//	dv/dt = (v_0 − v + g)/t_mbr    (unless refractory)
+//	dg/dt = −g/tau                 (unless refractory)
+//	v > v_th: spike; v = v_rst, g = 0; refractory for t_rfc
+//	a spike of i adds w_syn·(Excitatory x Connectivity)[i→j] to g_j after t_dly
+//	a Poisson input event adds w_syn·f_poi to v of its target
+//
+// Units are SI throughout (volts, seconds, hertz), as Brian2 stores them;
+// state is float64, as Brian2's.
+//
+// # Brian2's conventions, reproduced
+//
+// Each step n (t = n·dt) runs, in Brian2's default schedule:
+//
+//  1. groups: every neuron's exact ('linear') update over dt, frozen (v =
+//     (v + v_0) − v_0, g unchanged) while refractory, that is while
+//     n − lastspike < timestep(t_rfc) = 22 steps;
+//  2. thresholds: v > v_th and not refractory spikes, lastspike = n;
+//  3. synapses: spikes of step n − round(t_dly/dt) (18 steps) add their
+//     weights to g, also of refractory neurons and of neurons that spike
+//     this step; Poisson events (Bernoulli(r_poi·dt) per step and driven
+//     neuron, PoissonInput with N = 1) and replayed input events add
+//     w_syn·f_poi to v, unconditionally;
+//  4. resets: v = v_rst, g = 0 for the neurons that spiked, wiping what
+//     step 3 gave them.
+//
+// Driven neurons (Excite, Excite2, and the targets of Input events) have a
+// refractory period of 0, as Shiu's poi() sets it.
+//
+// # How it is fast
+//
+// The dynamics are linear between inputs and the rest state (v_0, 0) is a
+// fixed point, so a neuron is only touched when it gets input: its state is
+// carried to the current step in closed form (tables of exp(−k·dt/t_mbr),
+// exp(−k·dt/tau) and the v response to g), minus the steps it was
+// refractory. After an input, a bound on the future trajectory,
+// v − v_0 ≤ max(v − v_0, 0) + max(g, 0)·max_t h(t), tells whether it can
+// still cross the threshold without further input; only those neurons
+// ("live") are stepped every step, with Brian2's own one-step formula, so
+// that threshold crossings happen at the same step as in Brian2. Spikes
+// wait in a ring of delay+1 slots; a delivery walks one row of the
+// presynaptic-major CSR. Trials are independent, each with its own state,
+// and run in parallel on the worker team (internal/team): a spike of one
+// trial rarely coincides with the same neuron's spike in another, so a
+// shared pass over the synapses (trials as lanes) would not save memory
+// traffic.
+//
+// # Relation to package model
+//
+// Sim implements model.Model (Dim = 2 per neuron, v and g; Batch =
+// trials). It does not implement model.Discrete or model.Events: its state
+// is float64, kept lazily per neuron, with a spike queue and refractory
+// clocks that a [dim][batch] float32 state cannot carry; State exports v
+// and g as [neurons][trials] on demand, and Step advances every trial one
+// dt.
+package lif
