@@ -90,13 +90,10 @@ func (c *coef) canCross(v, g float64) bool {
 //	_v = g*tau*(-exp(dt*nr/t_mbr) + exp(dt*nr/tau))*exp(-dt*nr/t_mbr)*exp(-dt*nr/tau)/(t_mbr - tau)
 //	     + v*exp(-dt*nr/t_mbr) + v_0 - v_0*exp(-dt*nr/t_mbr)
 //
-// with nr = int(not_refractory). A refractory neuron (nr = 0) keeps g and
-// gets v = (v + v_0) − v_0, which may differ from v in the last bit.
-func (c *coef) liveStep(v, g float64, frozen bool) (float64, float64) {
+// with nr = int(not_refractory) = 1: the write of v and g is conditional
+// on not_refractory, so a refractory neuron is not stepped at all.
+func (c *coef) liveStep(v, g float64) (float64, float64) {
 	v0 := c.p.V0
-	if frozen {
-		return (v + v0) - v0, g
-	}
 	if c.dtau == 0 {
 		return v0 + (v-v0)*c.em[1] + g*c.h[1], g * c.eg1
 	}

@@ -16,17 +16,21 @@
 //
 // Each step n (t = n·dt) runs, in Brian2's default schedule:
 //
-//  1. groups: every neuron's exact ('linear') update over dt, frozen (v =
-//     (v + v_0) − v_0, g unchanged) while refractory, that is while
-//     n − lastspike < timestep(t_rfc) = 22 steps;
+//  1. groups: every neuron's exact ('linear') update over dt, except
+//     while refractory, that is while n − lastspike < timestep(t_rfc) =
+//     22 steps: then v and g are not written at all;
 //  2. thresholds: v > v_th and not refractory spikes, lastspike = n;
 //  3. synapses: spikes of step n − round(t_dly/dt) (18 steps) add their
-//     weights to g, also of refractory neurons and of neurons that spike
-//     this step; Poisson events (Bernoulli(r_poi·dt) per step and driven
-//     neuron, PoissonInput with N = 1) and replayed input events add
-//     w_syn·f_poi to v, unconditionally;
-//  4. resets: v = v_rst, g = 0 for the neurons that spiked, wiping what
-//     step 3 gave them.
+//     weights to g; Poisson events (Bernoulli(r_poi·dt) per step and
+//     driven neuron: PoissonInput with N = 1) and replayed input events
+//     add w_syn·f_poi to v;
+//  4. resets: v = v_rst, g = 0 for the neurons that spiked.
+//
+// Brian2 makes every write to a variable declared (unless refractory)
+// conditional on not_refractory, and the threshold clears not_refractory
+// of the neurons that spike: so the input of step 3 is lost, not delayed,
+// when it reaches a refractory neuron or one that spiked in the same step.
+// Only the reset writes regardless.
 //
 // Driven neurons (Excite, Excite2, and the targets of Input events) have a
 // refractory period of 0, as Shiu's poi() sets it.

@@ -313,10 +313,12 @@ func (s *Sim) update(tr *trial, n int32) {
 		}
 		tr.live[w] = i
 		w++
-		frozen := n-c.last < c.rfc
-		c.v, c.g = s.c.liveStep(c.v, c.g, frozen)
 		c.tu = n
-		if !frozen && c.v > s.c.p.VTh {
+		if n-c.last < c.rfc {
+			continue // refractory: Brian2 does not write v and g
+		}
+		c.v, c.g = s.c.liveStep(c.v, c.g)
+		if c.v > s.c.p.VTh {
 			c.last = n
 			tr.fired = append(tr.fired, i)
 		}
@@ -324,9 +326,16 @@ func (s *Sim) update(tr *trial, n int32) {
 	tr.live = tr.live[:w]
 }
 
-// touch brings neuron j of tr up to step n and marks it as touched.
+// touch brings neuron j of tr up to step n and marks it as touched. It
+// returns nil when j takes no input at step n: Brian2 makes every write to
+// a variable declared (unless refractory) conditional on not_refractory,
+// which is false while refractory and, after the threshold, for the
+// neurons that spiked this step.
 func (s *Sim) touch(tr *trial, j int32, n int32) *cell {
 	c := &tr.cells[j]
+	if n-c.last < max(c.rfc, 1) {
+		return nil
+	}
 	if c.tu != n {
 		if k := s.effective(c, n); k > 0 {
 			c.v, c.g = s.c.advance(c.v, c.g, k)
@@ -348,8 +357,9 @@ func (s *Sim) deliver(tr *trial, pre []int32, n int32) {
 		lo, hi := out.RowPtr[i], out.RowPtr[i+1]
 		cols, vals := out.ColIdx[lo:hi], out.Val[lo:hi]
 		for k, j := range cols {
-			c := s.touch(tr, j, n)
-			c.g += float64(vals[k]) * w
+			if c := s.touch(tr, j, n); c != nil {
+				c.g += float64(vals[k]) * w
+			}
 		}
 	}
 }
@@ -358,15 +368,17 @@ func (s *Sim) deliver(tr *trial, pre []int32, n int32) {
 func (s *Sim) inputs(tr *trial, n int32) {
 	for d := range s.drivers {
 		if tr.next[d] == n {
-			c := s.touch(tr, s.drivers[d].neuron, n)
-			c.v += s.c.wpoi
+			if c := s.touch(tr, s.drivers[d].neuron, n); c != nil {
+				c.v += s.c.wpoi
+			}
 			tr.next[d] = s.gap(tr, d, n)
 		}
 	}
 	for tr.inPos < len(tr.input) && tr.input[tr.inPos].step <= n {
 		if e := tr.input[tr.inPos]; e.step == n {
-			c := s.touch(tr, e.neuron, n)
-			c.v += s.c.wpoi
+			if c := s.touch(tr, e.neuron, n); c != nil {
+				c.v += s.c.wpoi
+			}
 		}
 		tr.inPos++
 	}
