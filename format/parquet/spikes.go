@@ -87,6 +87,9 @@ func WriteSpikes(path, expName string, n int, spike func(k int) Spike) (err erro
 			os.Remove(tmp.Name())
 		}
 	}()
+	if err := tmp.Chmod(0o644); err != nil {
+		return err
+	}
 	bw := bufio.NewWriterSize(tmp, 1<<20)
 	w := pq.NewGenericWriter[SpikeRow](bw, pq.NewSchema("schema", pq.SchemaOf(SpikeRow{})),
 		pq.Compression(&zstd.Codec{Level: zstd.SpeedDefault}), pq.MaxRowsPerRowGroup(1<<20))
