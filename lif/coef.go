@@ -11,9 +11,8 @@ type coef struct {
 	// One step as Brian2's 'linear' state updater writes it (see liveStep).
 	em1, eg1, a1, dtau float64
 
-	// Closed form over k steps, for neurons updated lazily:
-	// g_k = g·eg[k], v_k − v0 = (v − v0)·em[k] + g·h[k].
-	em, eg, h []float64 // [tableLen]
+	// Closed form over k steps, for neurons updated lazily.
+	tab []closed // [min(steps+1, tableLen)]
 
 	uth   float64 // v_th − v_0
 	hmax  float64 // max over t ≥ 0 of the response h(t) of v − v0 to g = 1
@@ -21,6 +20,10 @@ type coef struct {
 	pPoi  float64 // r_poi·dt, the chance of an event per step
 	pPoi2 float64 // r_poi2·dt
 }
+
+// closed is the closed form over k steps: v_k − v0 = (v − v0)·em + g·h,
+// g_k = g·eg. One record per k keeps a lookup in one cache line.
+type closed struct{ em, eg, h float64 }
 
 // tableLen bounds the closed-form tables; longer gaps compose powers.
 const tableLen = 1 << 14
@@ -35,9 +38,10 @@ func newCoef(p Params) coef {
 	c.a1 = -math.Exp(dt*1/tm) + math.Exp(dt*1/tau)
 	c.dtau = tm - tau
 	n := min(int(c.steps)+1, tableLen)
-	c.em, c.eg, c.h = make([]float64, n), make([]float64, n), make([]float64, n)
+	c.tab = make([]closed, n)
 	for k := range n {
-		c.em[k], c.eg[k], c.h[k] = c.closed(k)
+		t := &c.tab[k]
+		t.em, t.eg, t.h = c.closed(k)
 	}
 	c.uth = p.VTh - p.V0
 	c.hmax = c.peak()
@@ -95,7 +99,7 @@ func (c *coef) canCross(v, g float64) bool {
 func (c *coef) liveStep(v, g float64) (float64, float64) {
 	v0 := c.p.V0
 	if c.dtau == 0 {
-		return v0 + (v-v0)*c.em[1] + g*c.h[1], g * c.eg1
+		return v0 + (v-v0)*c.tab[1].em + g*c.tab[1].h, g * c.eg1
 	}
 	t := g * c.p.Tau * c.a1 * c.em1 * c.eg1 / c.dtau
 	return t + v*c.em1 + v0 - v0*c.em1, g * c.eg1
@@ -104,9 +108,9 @@ func (c *coef) liveStep(v, g float64) (float64, float64) {
 // advance returns the state k ≥ 0 non-refractory steps after (v, g), in
 // closed form.
 func (c *coef) advance(v, g float64, k int) (float64, float64) {
-	if k < len(c.em) {
-		u := v - c.p.V0
-		return c.p.V0 + u*c.em[k] + g*c.h[k], g * c.eg[k]
+	if k < len(c.tab) {
+		t := &c.tab[k]
+		return c.p.V0 + (v-c.p.V0)*t.em + g*t.h, g * t.eg
 	}
 	em, eg, h := c.closed(k)
 	return c.p.V0 + (v-c.p.V0)*em + g*h, g * eg

@@ -36,37 +36,33 @@ type Spike struct {
 	Step, Neuron int32
 }
 
-// Neuron flags.
-const (
-	flagLive    = 1 << iota // stepped every step: it may cross the threshold
-	flagTouched             // got input this step
-	flagSilent              // outgoing synapses have weight 0
-)
-
 // cell is one neuron of one trial. Everything the synapse loop touches of
 // a target sits in one 32-byte record, so a delivery costs one cache miss.
 type cell struct {
-	v, g  float64 // volt: membrane potential and synaptic conductance (in volts, as Brian2's g)
-	tu    int32   // the step the state is current at (after that step's resets)
-	last  int32   // step of the last spike (Brian2's lastspike/dt); far in the past at first
-	rfc   int32   // refractory period in steps (0 for driven neurons)
-	flags uint32
+	v, g float64 // volt: membrane potential and synaptic conductance (in volts, as Brian2's g)
+	tu   int32   // the step the state is current at (after that step's resets)
+	// open is the first step at which the neuron takes input and is
+	// stepped again: lastspike + max(rfc, 1) (Brian2's not_refractory,
+	// cleared at the spike's own step even when rfc is 0); far in the past
+	// at first.
+	open int32
+	live uint32 // in trial.live
+	_    uint32
 }
 
 // trial is the state of one trial.
 type trial struct {
-	cells   []cell    // [neurons]
-	live    []int32   // neurons that may cross the threshold, stepped every step
-	touched []int32   // neurons that got input this step
-	fired   []int32   // neurons that spiked this step
-	ring    [][]int32 // [delay+1][spikes]: spikes waiting for delivery, by step mod delay+1
-	spikes  []Spike   // every spike so far
-	counts  []int32   // [neurons] spikes so far
-	rng     *rand.Rand
-	next    []int32 // [drivers] step of each driver's next Poisson event
-	input   []event // replayed events, by step
-	inPos   int
-	step    int32 // the next step to run
+	cells  []cell    // [neurons]
+	live   []int32   // neurons that may cross the threshold, stepped every step
+	fired  []int32   // neurons that spiked this step
+	ring   [][]int32 // [delay+1][spikes]: spikes waiting for delivery, by step mod delay+1
+	spikes []Spike   // every spike so far
+	counts []int32   // [neurons] spikes so far
+	rng    *rand.Rand
+	next   []int32 // [drivers] step of each driver's next Poisson event
+	input  []event // replayed events, by step
+	inPos  int
+	step   int32 // the next step to run
 }
 
 type event struct{ step, neuron int32 }
@@ -81,6 +77,8 @@ type driver struct {
 // neuron (v and g) and Batch = trials.
 type Sim struct {
 	net     *Network
+	rfc     []int32 // [neurons] refractory period in steps (0 for driven neurons)
+	silent  []bool  // [neurons] outgoing synapses have weight 0
 	c       coef
 	exp     Experiment
 	drivers []driver
@@ -135,22 +133,26 @@ func New(net *Network, p Params, exp Experiment) (*Sim, error) {
 	return s, nil
 }
 
-// prototype returns the initial cells: v = v_0, g = 0, never spiked.
+// prototype returns the initial cells (v = v_0, g = 0, never spiked) and
+// sets the shared per-neuron tables.
 func (s *Sim) prototype() []cell {
-	cells := make([]cell, s.net.Neurons())
+	n := s.net.Neurons()
+	cells := make([]cell, n)
+	s.rfc, s.silent = make([]int32, n), make([]bool, n)
 	for i := range cells {
-		cells[i] = cell{v: s.c.p.V0, tu: -1, last: math.MinInt32 / 2, rfc: s.c.rfc}
+		cells[i] = cell{v: s.c.p.V0, tu: -1, open: math.MinInt32 / 2}
+		s.rfc[i] = s.c.rfc
 	}
 	if !s.exp.KeepRfc {
 		for _, d := range s.drivers {
-			cells[d.neuron].rfc = 0
+			s.rfc[d.neuron] = 0
 		}
 		for _, in := range s.exp.Input {
-			cells[in.Neuron].rfc = 0
+			s.rfc[in.Neuron] = 0
 		}
 	}
 	for _, i := range s.exp.Silence {
-		cells[i].flags |= flagSilent
+		s.silent[i] = true
 	}
 	return cells
 }
@@ -174,7 +176,7 @@ func (s *Sim) newTrial(k int, proto []cell) *trial {
 	slices.SortStableFunc(tr.input, func(a, b event) int { return int(a.step - b.step) })
 	if s.c.canCross(s.c.p.V0, 0) { // v_0 above v_th: every neuron may spike at once
 		for i := range tr.cells {
-			tr.cells[i].flags |= flagLive
+			tr.cells[i].live = 1
 			tr.live = append(tr.live, int32(i))
 		}
 	}
@@ -250,7 +252,7 @@ func (s *Sim) State(v, g []float64) {
 			c := &tr.cells[i]
 			vi, gi := c.v, c.g
 			if c.tu < tr.step-1 {
-				vi, gi = s.c.advance(vi, gi, s.effective(c, tr.step-1))
+				vi, gi = s.c.advance(vi, gi, effective(c, tr.step-1))
 			}
 			v[i*b+k], g[i*b+k] = vi, gi
 		}
@@ -258,10 +260,9 @@ func (s *Sim) State(v, g []float64) {
 }
 
 // effective returns how many of the steps (c.tu, n] update c's state: a
-// step m is frozen while m − last < rfc.
-func (s *Sim) effective(c *cell, n int32) int {
-	from := max(c.tu, c.last+c.rfc-1)
-	return int(max(n-from, 0))
+// step m is frozen (refractory) while m < c.open.
+func effective(c *cell, n int32) int {
+	return int(max(n-max(c.tu, c.open-1), 0))
 }
 
 // step runs one step of tr in Brian2's schedule: state update (groups),
@@ -273,7 +274,7 @@ func (s *Sim) step(tr *trial) {
 	for _, i := range tr.fired {
 		tr.spikes = append(tr.spikes, Spike{n, i})
 		tr.counts[i]++
-		if tr.cells[i].flags&flagSilent == 0 {
+		if !s.silent[i] {
 			slot = append(slot, i)
 		}
 	}
@@ -288,15 +289,6 @@ func (s *Sim) step(tr *trial) {
 		c := &tr.cells[i]
 		c.v, c.g = s.c.p.VRst, 0
 	}
-	for _, i := range tr.touched {
-		c := &tr.cells[i]
-		c.flags &^= flagTouched
-		if c.flags&flagLive == 0 && s.c.canCross(c.v, c.g) {
-			c.flags |= flagLive
-			tr.live = append(tr.live, i)
-		}
-	}
-	tr.touched = tr.touched[:0]
 	tr.step++
 }
 
@@ -308,57 +300,73 @@ func (s *Sim) update(tr *trial, n int32) {
 	for _, i := range tr.live {
 		c := &tr.cells[i]
 		if !s.c.canCross(c.v, c.g) {
-			c.flags &^= flagLive
+			c.live = 0
 			continue
 		}
 		tr.live[w] = i
 		w++
 		c.tu = n
-		if n-c.last < c.rfc {
+		if n < c.open {
 			continue // refractory: Brian2 does not write v and g
 		}
 		c.v, c.g = s.c.liveStep(c.v, c.g)
 		if c.v > s.c.p.VTh {
-			c.last = n
+			c.open = n + max(s.rfc[i], 1)
 			tr.fired = append(tr.fired, i)
 		}
 	}
 	tr.live = tr.live[:w]
 }
 
-// touch brings neuron j of tr up to step n and marks it as touched. It
-// returns nil when j takes no input at step n: Brian2 makes every write to
-// a variable declared (unless refractory) conditional on not_refractory,
-// which is false while refractory and, after the threshold, for the
-// neurons that spiked this step.
+// touch brings neuron j of tr up to step n and returns it, or returns nil
+// when j takes no input at step n: Brian2 makes every write to a variable
+// declared (unless refractory) conditional on not_refractory, which is
+// false while refractory and, after the threshold, for the neurons that
+// spiked this step. The caller adds the input and then calls mark.
 func (s *Sim) touch(tr *trial, j int32, n int32) *cell {
 	c := &tr.cells[j]
-	if n-c.last < max(c.rfc, 1) {
+	if n < c.open {
 		return nil
 	}
-	if c.tu != n {
-		if k := s.effective(c, n); k > 0 {
-			c.v, c.g = s.c.advance(c.v, c.g, k)
-		}
+	if c.tu != n { // then n − max(tu, open−1) > 0
+		c.v, c.g = s.c.advance(c.v, c.g, int(n-max(c.tu, c.open-1)))
 		c.tu = n
-	}
-	if c.flags&flagTouched == 0 {
-		c.flags |= flagTouched
-		tr.touched = append(tr.touched, j)
 	}
 	return c
 }
 
-// deliver adds the synaptic input of the spikes in pre to g.
+// mark puts neuron j into the live set if its input may make it cross the
+// threshold. Checking after every input of a step is conservative: a
+// neuron made live by a partial sum is dropped at the next update.
+func (s *Sim) mark(tr *trial, c *cell, j int32) {
+	if c.live == 0 && s.c.canCross(c.v, c.g) {
+		c.live = 1
+		tr.live = append(tr.live, j)
+	}
+}
+
+// deliver adds the synaptic input of the spikes in pre to g. It is touch
+// and mark written out for the hot loop.
 func (s *Sim) deliver(tr *trial, pre []int32, n int32) {
 	out := s.net.Out
 	w := s.c.p.WSyn
+	cells := tr.cells
 	for _, i := range pre {
 		lo, hi := out.RowPtr[i], out.RowPtr[i+1]
 		cols, vals := out.ColIdx[lo:hi], out.Val[lo:hi]
 		for k, j := range cols {
-			if c := s.touch(tr, j, n); c != nil {
-				c.g += float64(vals[k]) * w
+			c := &cells[j]
+			if n < c.open {
+				continue
+			}
+			if c.tu != n {
+				c.v, c.g = s.c.advance(c.v, c.g, int(n-max(c.tu, c.open-1)))
+				c.tu = n
+			}
+			c.g += float64(vals[k]) * w
+			if c.live == 0 && s.c.canCross(c.v, c.g) {
+				c.live = 1
+				tr.live = append(tr.live, j)
 			}
 		}
 	}
@@ -368,8 +376,10 @@ func (s *Sim) deliver(tr *trial, pre []int32, n int32) {
 func (s *Sim) inputs(tr *trial, n int32) {
 	for d := range s.drivers {
 		if tr.next[d] == n {
-			if c := s.touch(tr, s.drivers[d].neuron, n); c != nil {
+			j := s.drivers[d].neuron
+			if c := s.touch(tr, j, n); c != nil {
 				c.v += s.c.wpoi
+				s.mark(tr, c, j)
 			}
 			tr.next[d] = s.gap(tr, d, n)
 		}
@@ -378,6 +388,7 @@ func (s *Sim) inputs(tr *trial, n int32) {
 		if e := tr.input[tr.inPos]; e.step == n {
 			if c := s.touch(tr, e.neuron, n); c != nil {
 				c.v += s.c.wpoi
+				s.mark(tr, c, e.neuron)
 			}
 		}
 		tr.inPos++

@@ -329,3 +329,23 @@ func FuzzReadConnectivity(f *testing.F) {
 		}
 	})
 }
+
+func TestWriteConnectivityRoundTrip(t *testing.T) {
+	w := want(200, randomEdges(200, 5000, 9))
+	p := filepath.Join(t.TempDir(), "c.parquet")
+	if err := WriteConnectivity(p, w, nil); err != nil {
+		t.Fatal(err)
+	}
+	h, err := ReadHeader(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(h.Columns) != 7 || h.Rows != int64(w.NNZ()) {
+		t.Fatalf("header %+v", h)
+	}
+	got, err := ReadConnectivity(p, 200)
+	if err != nil {
+		t.Fatal(err)
+	}
+	equalCSR(t, got, w)
+}
