@@ -51,7 +51,7 @@
 // and run in parallel on the worker team (internal/team): a spike of one
 // trial rarely coincides with the same neuron's spike in another, so a
 // shared pass over the synapses (trials as lanes) would not save memory
-// traffic.
+// traffic. A trial's state (32 bytes a neuron) exists only while it runs.
 //
 // # Relation to package model
 //

@@ -20,7 +20,8 @@ type Result struct {
 func (s *Sim) result() *Result {
 	r := &Result{Neurons: s.net.Neurons(), Trials: len(s.trials), Steps: int(s.c.steps),
 		Dt: s.c.p.Dt, SimSeconds: s.elapsed.Seconds()}
-	for _, tr := range s.trials {
+	for k := range s.trials {
+		tr := s.trial(k)
 		if !s.exp.NoSpikes {
 			r.Spikes = append(r.Spikes, tr.spikes)
 		}

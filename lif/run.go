@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"runtime/debug"
 	"strconv"
 	"strings"
 	"time"
@@ -90,6 +91,7 @@ func Run(cfg Config) (*Summary, error) {
 		return nil, err
 	}
 	load := elapsed(start)
+	debug.FreeOSMemory() // the loader's buffers, before the trials' state
 	sim, err := New(net, cfg.Params, exp)
 	if err != nil {
 		return nil, err

@@ -82,7 +82,8 @@ type Sim struct {
 	c       coef
 	exp     Experiment
 	drivers []driver
-	trials  []*trial
+	proto   []cell   // [neurons] the initial state of a trial
+	trials  []*trial // made when first stepped
 	job     team.Job
 	elapsed time.Duration
 }
@@ -124,11 +125,8 @@ func New(net *Network, p Params, exp Experiment) (*Sim, error) {
 	for _, i := range exp.Excite2 {
 		s.drivers = append(s.drivers, driver{int32(i), s.c.pPoi2})
 	}
-	proto := s.prototype()
+	s.proto = s.prototype()
 	s.trials = make([]*trial, p.NRun)
-	for k := range s.trials {
-		s.trials[k] = s.newTrial(k, proto)
-	}
 	s.job.Parts = len(s.trials)
 	return s, nil
 }
@@ -215,24 +213,35 @@ func (s *Sim) Close() { s.trials = nil }
 // Steps returns the number of steps of a trial.
 func (s *Sim) Steps() int { return int(s.c.steps) }
 
+// trial returns trial k, making it on first use.
+func (s *Sim) trial(k int) *trial {
+	if s.trials[k] == nil {
+		s.trials[k] = s.newTrial(k, s.proto)
+	}
+	return s.trials[k]
+}
+
 // Step advances every trial by one time step (at most Steps in all).
 func (s *Sim) Step() {
-	for _, tr := range s.trials {
-		if tr.step < s.c.steps {
+	for k := range s.trials {
+		if tr := s.trial(k); tr.step < s.c.steps {
 			s.step(tr)
 		}
 	}
 }
 
 // Run runs every trial to its end, trials in parallel on the worker team,
-// and returns the result.
+// and returns the result. A trial's state is made when its run starts and
+// released when it ends (State is then unavailable), so that memory holds
+// the state of as many trials as run at once.
 func (s *Sim) Run() *Result {
 	start := time.Now()
 	s.job.F = func(k int) {
-		tr := s.trials[k]
+		tr := s.trial(k)
 		for tr.step < s.c.steps {
 			s.step(tr)
 		}
+		tr.cells, tr.live, tr.ring, tr.input = nil, nil, nil, nil
 	}
 	team.Run(&s.job)
 	s.job.F = nil
@@ -247,7 +256,11 @@ func (s *Sim) State(v, g []float64) {
 	if len(v) != n*b || len(g) != n*b {
 		panic(fmt.Sprintf("lif: State with %d and %d values, want %d", len(v), len(g), n*b))
 	}
-	for k, tr := range s.trials {
+	for k := range s.trials {
+		tr := s.trial(k)
+		if tr.cells == nil {
+			panic("lif: State after Run")
+		}
 		for i := range tr.cells {
 			c := &tr.cells[i]
 			vi, gi := c.v, c.g

@@ -260,3 +260,38 @@ func TestNewRejectsBadIndices(t *testing.T) {
 		}
 	}
 }
+
+func TestStepMatchesRunAndState(t *testing.T) {
+	net := smallNet(500, 15000, 8)
+	p := Defaults()
+	p.NRun, p.TRun = 2, 0.05
+	exp := Experiment{Excite: []int{1, 2, 3, 4, 5}, Seed: 4}
+	a, _ := New(net, p, exp)
+	for range a.Steps() {
+		a.Step()
+	}
+	v, g := make([]float64, 1000), make([]float64, 1000)
+	a.State(v, g)
+	for k := range v {
+		if math.IsNaN(v[k]) || v[k] > p.VTh+c68() || math.IsNaN(g[k]) {
+			t.Fatalf("state %d: v %v g %v", k, v[k], g[k])
+		}
+	}
+	b, _ := New(net, p, exp)
+	rb := b.Run()
+	ra := a.result()
+	for k := range 2 {
+		if !slices.Equal(ra.Spikes[k], rb.Spikes[k]) {
+			t.Fatalf("trial %d: Step gives %d spikes, Run %d", k, len(ra.Spikes[k]), len(rb.Spikes[k]))
+		}
+	}
+	defer func() {
+		if recover() == nil {
+			t.Fatal("State after Run did not panic")
+		}
+	}()
+	b.State(v, g)
+}
+
+// c68 is one Poisson kick, the most v can exceed the threshold by.
+func c68() float64 { return Defaults().WSyn * Defaults().FPoi }
