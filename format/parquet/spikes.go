@@ -76,8 +76,33 @@ type Spike struct {
 // all with exp_name expName, zstd-compressed. It writes a temporary file
 // beside path and renames it into place, so that a failed write leaves
 // nothing behind.
-func WriteSpikes(path, expName string, n int, spike func(k int) Spike) (err error) {
-	tmp, err := os.CreateTemp(filepath.Dir(path), ".spikes-*.parquet")
+func WriteSpikes(path, expName string, n int, spike func(k int) Spike) error {
+	return writeAtomic(path, func(bw io.Writer) error {
+		w := pq.NewGenericWriter[SpikeRow](bw, pq.NewSchema("schema", pq.SchemaOf(SpikeRow{})),
+			pq.Compression(&zstd.Codec{Level: zstd.SpeedDefault}), pq.MaxRowsPerRowGroup(1<<20))
+		const batch = 4096
+		vals := make([]Spike, batch)
+		rows := make([]SpikeRow, batch)
+		name := expName
+		for lo := 0; lo < n; lo += batch {
+			m := min(batch, n-lo)
+			for k := range m {
+				vals[k] = spike(lo + k)
+				s := &vals[k]
+				rows[k] = SpikeRow{&s.T, &s.Trial, &s.FlywireID, &name}
+			}
+			if _, err := w.Write(rows[:m]); err != nil {
+				return err
+			}
+		}
+		return w.Close()
+	})
+}
+
+// writeAtomic writes path through write into a temporary file beside it,
+// renamed into place on success and removed on failure.
+func writeAtomic(path string, write func(io.Writer) error) (err error) {
+	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+"-*")
 	if err != nil {
 		return err
 	}
@@ -91,24 +116,7 @@ func WriteSpikes(path, expName string, n int, spike func(k int) Spike) (err erro
 		return err
 	}
 	bw := bufio.NewWriterSize(tmp, 1<<20)
-	w := pq.NewGenericWriter[SpikeRow](bw, pq.NewSchema("schema", pq.SchemaOf(SpikeRow{})),
-		pq.Compression(&zstd.Codec{Level: zstd.SpeedDefault}), pq.MaxRowsPerRowGroup(1<<20))
-	const batch = 4096
-	vals := make([]Spike, batch)
-	rows := make([]SpikeRow, batch)
-	name := expName
-	for lo := 0; lo < n; lo += batch {
-		m := min(batch, n-lo)
-		for k := range m {
-			vals[k] = spike(lo + k)
-			s := &vals[k]
-			rows[k] = SpikeRow{&s.T, &s.Trial, &s.FlywireID, &name}
-		}
-		if _, err := w.Write(rows[:m]); err != nil {
-			return fmt.Errorf("parquet: %s: %w", path, err)
-		}
-	}
-	if err := w.Close(); err != nil {
+	if err := write(bw); err != nil {
 		return fmt.Errorf("parquet: %s: %w", path, err)
 	}
 	if err := bw.Flush(); err != nil {

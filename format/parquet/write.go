@@ -1,10 +1,8 @@
 package parquet
 
 import (
-	"bufio"
 	"fmt"
-	"os"
-	"path/filepath"
+	"io"
 
 	pq "github.com/parquet-go/parquet-go"
 	"github.com/parquet-go/parquet-go/compress/zstd"
@@ -28,7 +26,7 @@ type ConnRow struct {
 // presynaptic index, zstd, row groups of 1M rows), with FlyWire ids from
 // ids (nil: the indices). Like WriteSpikes it writes a temporary file and
 // renames it.
-func WriteConnectivity(path string, out *sparse.CSR, ids []int64) (err error) {
+func WriteConnectivity(path string, out *sparse.CSR, ids []int64) error {
 	if ids != nil && len(ids) != out.Rows {
 		panic(fmt.Sprintf("parquet: %d ids for %d neurons", len(ids), out.Rows))
 	}
@@ -38,54 +36,29 @@ func WriteConnectivity(path string, out *sparse.CSR, ids []int64) (err error) {
 		}
 		return ids[i]
 	}
-	tmp, err := os.CreateTemp(filepath.Dir(path), ".conn-*.parquet")
-	if err != nil {
-		return err
-	}
-	defer func() {
-		if err != nil {
-			tmp.Close()
-			os.Remove(tmp.Name())
-		}
-	}()
-	if err := tmp.Chmod(0o644); err != nil {
-		return err
-	}
-	bw := bufio.NewWriterSize(tmp, 1<<20)
-	w := pq.NewGenericWriter[ConnRow](bw, pq.Compression(&zstd.Codec{Level: zstd.SpeedFastest}), pq.MaxRowsPerRowGroup(1<<20))
-	rows := make([]ConnRow, 0, 4096)
-	flush := func() error {
-		_, err := w.Write(rows)
-		rows = rows[:0]
-		return err
-	}
-	for i := range int32(out.Rows) {
-		for k := out.RowPtr[i]; k < out.RowPtr[i+1]; k++ {
-			c := int64(out.Val[k])
-			sign := int64(1)
-			if c < 0 {
-				sign = -1
-			}
-			j := out.ColIdx[k]
-			rows = append(rows, ConnRow{id(i), id(j), int64(i), int64(j), c * sign, sign, c})
-			if len(rows) == cap(rows) {
-				if err := flush(); err != nil {
-					return fmt.Errorf("parquet: %s: %w", path, err)
+	return writeAtomic(path, func(bw io.Writer) error {
+		w := pq.NewGenericWriter[ConnRow](bw, pq.Compression(&zstd.Codec{Level: zstd.SpeedFastest}), pq.MaxRowsPerRowGroup(1<<20))
+		rows := make([]ConnRow, 0, 4096)
+		for i := range int32(out.Rows) {
+			for k := out.RowPtr[i]; k < out.RowPtr[i+1]; k++ {
+				c := int64(out.Val[k])
+				sign := int64(1)
+				if c < 0 {
+					sign = -1
+				}
+				j := out.ColIdx[k]
+				rows = append(rows, ConnRow{id(i), id(j), int64(i), int64(j), c * sign, sign, c})
+				if len(rows) == cap(rows) {
+					if _, err := w.Write(rows); err != nil {
+						return err
+					}
+					rows = rows[:0]
 				}
 			}
 		}
-	}
-	if err := flush(); err != nil {
-		return fmt.Errorf("parquet: %s: %w", path, err)
-	}
-	if err := w.Close(); err != nil {
-		return fmt.Errorf("parquet: %s: %w", path, err)
-	}
-	if err := bw.Flush(); err != nil {
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	return os.Rename(tmp.Name(), path)
+		if _, err := w.Write(rows); err != nil {
+			return err
+		}
+		return w.Close()
+	})
 }
