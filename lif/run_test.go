@@ -136,3 +136,47 @@ func TestRunRejectsBadInputBeforeWriting(t *testing.T) {
 		}
 	}
 }
+
+func TestLoadMatrixFormat(t *testing.T) {
+	net, err := Load(filepath.Join("testdata", "brian2_net.npz"), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if net.Neurons() != 1500 || net.IDs != nil {
+		t.Fatalf("%d neurons, ids %v", net.Neurons(), net.IDs != nil)
+	}
+	bad := filepath.Join(t.TempDir(), "c.csv")
+	os.WriteFile(bad, []byte(",Completed\n1,True\n"), 0o644)
+	if _, err := Load(filepath.Join("testdata", "brian2_net.npz"), bad); err == nil || !strings.Contains(err.Error(), "1 neurons") {
+		t.Fatalf("table of the wrong size: %v", err)
+	}
+}
+
+func TestFieldsSetInUnits(t *testing.T) {
+	p := Defaults()
+	fs := p.Fields()
+	names := map[string]Field{}
+	for _, f := range fs {
+		names[f.Name] = f
+	}
+	for _, n := range []string{"v_0", "v_rst", "v_th", "t_mbr", "tau", "t_rfc", "t_dly", "w_syn", "f_poi", "r_poi", "r_poi2"} {
+		if _, ok := names[n]; !ok {
+			t.Fatalf("no field %s", n)
+		}
+	}
+	if got := names["w_syn"].Get(); got != 0.275 {
+		t.Fatalf("w_syn shows %v mV", got)
+	}
+	names["t_rfc"].Set(3)
+	names["r_poi"].Set(100)
+	if p.TRfc != 3e-3 || p.RPoi != 100 || p.RefractorySteps() != 30 {
+		t.Fatalf("t_rfc %v s, r_poi %v", p.TRfc, p.RPoi)
+	}
+	if p.DelaySteps() != 18 || Defaults().RefractorySteps() != 22 {
+		t.Fatalf("delay %d steps", p.DelaySteps())
+	}
+	p.Tau = 0
+	if p.Validate() == nil {
+		t.Fatal("tau = 0 accepted")
+	}
+}
