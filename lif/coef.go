@@ -15,6 +15,7 @@ type coef struct {
 	tab []closed // [min(steps+1, tableLen)]
 
 	uth   float64 // v_th − v_0
+	uthm  float64 // uth − 1e-9·|uth|: canCross's margin for rounding
 	hmax  float64 // max over t ≥ 0 of the response h(t) of v − v0 to g = 1
 	wpoi  float64 // w_syn·f_poi, the kick of one Poisson input event
 	pPoi  float64 // r_poi·dt, the chance of an event per step
@@ -44,6 +45,7 @@ func newCoef(p Params) coef {
 		t.em, t.eg, t.h = c.closed(k)
 	}
 	c.uth = p.VTh - p.V0
+	c.uthm = c.uth - 1e-9*math.Abs(c.uth)
 	c.hmax = c.peak()
 	c.wpoi = p.WSyn * p.FPoi
 	c.pPoi = p.RPoi * dt
@@ -83,8 +85,7 @@ func (c *coef) peak() float64 {
 // g·hmax, so v − v0 ≤ max(v − v0, 0) + max(g, 0)·hmax at all later times
 // (refractoriness only delays the trajectory).
 func (c *coef) canCross(v, g float64) bool {
-	u := max(v-c.p.V0, 0) + max(g, 0)*c.hmax
-	return u > c.uth*(1-1e-9)
+	return max(v-c.p.V0, 0)+float64(max(g, 0)*c.hmax) > c.uthm
 }
 
 // liveStep is one step of Brian2's 'linear' state updater, in its own
@@ -101,8 +102,10 @@ func (c *coef) liveStep(v, g float64) (float64, float64) {
 	if c.dtau == 0 {
 		return v0 + (v-v0)*c.tab[1].em + g*c.tab[1].h, g * c.eg1
 	}
+	// The conversions forbid fused multiply-adds (the Go spec allows
+	// them, numpy and Brian2's generated C do not use them).
 	t := g * c.p.Tau * c.a1 * c.em1 * c.eg1 / c.dtau
-	return t + v*c.em1 + v0 - v0*c.em1, g * c.eg1
+	return float64(float64(t+float64(v*c.em1))+v0) - float64(v0*c.em1), g * c.eg1
 }
 
 // advance returns the state k ≥ 0 non-refractory steps after (v, g), in
@@ -110,7 +113,7 @@ func (c *coef) liveStep(v, g float64) (float64, float64) {
 func (c *coef) advance(v, g float64, k int) (float64, float64) {
 	if k < len(c.tab) {
 		t := &c.tab[k]
-		return c.p.V0 + (v-c.p.V0)*t.em + g*t.h, g * t.eg
+		return c.p.V0 + float64((v-c.p.V0)*t.em) + float64(g*t.h), g * t.eg
 	}
 	em, eg, h := c.closed(k)
 	return c.p.V0 + (v-c.p.V0)*em + g*h, g * eg

@@ -364,6 +364,9 @@ func (s *Sim) deliver(tr *trial, pre []int32, n int32) {
 	out := s.net.Out
 	w := s.c.p.WSyn
 	cells := tr.cells
+	// Locals, so that the stores into cells do not make the compiler
+	// reload them: advance and canCross written out.
+	v0, hmax, uth, tab := s.c.p.V0, s.c.hmax, s.c.uthm, s.c.tab
 	for _, i := range pre {
 		lo, hi := out.RowPtr[i], out.RowPtr[i+1]
 		cols, vals := out.ColIdx[lo:hi], out.Val[lo:hi]
@@ -373,11 +376,16 @@ func (s *Sim) deliver(tr *trial, pre []int32, n int32) {
 				continue
 			}
 			if c.tu != n {
-				c.v, c.g = s.c.advance(c.v, c.g, int(n-max(c.tu, c.open-1)))
+				if d := int(n - max(c.tu, c.open-1)); d < len(tab) {
+					t := &tab[d]
+					c.v, c.g = v0+float64((c.v-v0)*t.em)+float64(c.g*t.h), c.g*t.eg
+				} else {
+					c.v, c.g = s.c.advance(c.v, c.g, d)
+				}
 				c.tu = n
 			}
 			c.g += float64(vals[k]) * w
-			if c.live == 0 && s.c.canCross(c.v, c.g) {
+			if c.live == 0 && max(c.v-v0, 0)+float64(max(c.g, 0)*hmax) > uth {
 				c.live = 1
 				tr.live = append(tr.live, j)
 			}
