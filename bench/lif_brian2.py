@@ -3,7 +3,7 @@
 
 Run from the repository root with Debian's interpreter (python3-brian 2.5.1, gcc, Cython):
 
-    /usr/bin/python3 bench/lif_brian2.py [--trials 30] [--regimes low,high] [--keep DIR]
+    /usr/bin/python3 bench/lif_brian2.py [--trials 30] [--reps 3] [--regimes low,high] [--keep DIR]
 
 It
   1. builds the lif test binary (go test -c ./lif) and exports the built-in synthetic whole brain
@@ -15,16 +15,18 @@ It
      output files) and reads its summary (sim_seconds, load_seconds, spikes);
   3. builds Shiu's Brian2 model on the same connections (NeuronGroup method='linear',
      refractory='rfc', Synapses on_pre='g += w' with delay t_dly, rfc = 0 for driven neurons) with
-     the cython target, runs 0.1 ms to compile, then times one 1-s trial. The driven neurons get
+     the cython target, runs 0.1 ms to compile, then times 1 s of simulation, --reps times, each
+     run alternated with neuropil's runs (min and median reported). The driven neurons get
      their Poisson input from one PoissonGroup through one-to-one Synapses (on_pre='v += w_syn*f_poi',
      no delay) instead of one PoissonInput per neuron as in Shiu's model.py: the same process
      (Bernoulli(r_poi*dt) per step, landing in the same step's synapses slot, dropped while
      refractory) with one code object instead of thousands to compile;
-  4. prints per-trial seconds of both and their ratio, and writes lif_brian2.json.
+  4. prints per-trial seconds of both and their ratios, and writes lif_brian2.json.
 
-Brian2 runs one trial (one process, as each of Shiu's joblib workers does); neuropil's per-trial
-time is sim_seconds/trials with the trials run in parallel on all cores, and a 1-trial run is
-reported too. Timings on a shared machine are noisy: the script prints the load average.
+Brian2 runs one trial (one process, as each of Shiu's joblib workers does; its later seconds
+continue the same network, whose activity is stationary); neuropil's per-trial time is
+sim_seconds/trials with the trials run in parallel on all cores, and a 1-trial run is reported
+too. Timings on a shared machine are noisy: the script prints the load average.
 """
 import argparse
 import json
@@ -57,6 +59,7 @@ def neuropil(binary, d, excite, trials):
 
 
 def brian2(d, excite_file):
+    """Shiu's model on the exported connections; returns the network, its monitor, setup seconds."""
     from brian2 import (NeuronGroup, Synapses, PoissonGroup, SpikeMonitor, Network,
                         mV, ms, Hz, prefs)
     prefs.codegen.target = 'cython'
@@ -91,16 +94,49 @@ def brian2(d, excite_file):
     mon = SpikeMonitor(neu)
     net = Network(neu, syn, pg, kick, mon)
     net.run(0.1 * ms)  # code generation and compilation
-    setup = time.time() - t0
-    t1 = time.time()
+    return net, mon, time.time() - t0
+
+
+def brian2_second(net, mon):
+    """Times one more simulated second of the Brian2 network; returns (seconds, spikes)."""
+    from brian2 import ms
+    n0 = mon.num_spikes
+    t = time.time()
     net.run(1000 * ms)
-    run = time.time() - t1
-    return {'setup_seconds': setup, 'run_seconds': run, 'spikes': int(mon.num_spikes)}
+    return time.time() - t, int(mon.num_spikes - n0)
+
+
+def regime(binary, d, name, trials, reps):
+    excite = os.path.join(d, {'low': 'excite.txt', 'high': 'excite_high.txt'}[name])
+    net, mon, setup = brian2(d, excite)
+    one, many, b = [], [], []
+    for _ in range(reps):  # alternated, so that the machine's load falls on both sides alike
+        one.append(neuropil(binary, d, excite, 1))
+        b.append(brian2_second(net, mon))
+        many.append(neuropil(binary, d, excite, trials))
+    bt = sorted(x[0] for x in b)
+    t1 = sorted(x['sim_seconds'] for x in one)
+    tn = sorted(x['sim_seconds'] / trials for x in many)
+    med = lambda v: v[len(v) // 2]
+    r = {'brian2_setup_seconds': setup, 'brian2_seconds': bt, 'brian2_spikes': [x[1] for x in b],
+         'neuropil_1_trial_seconds': t1, 'neuropil_spikes_1_trial': one[0]['spikes'],
+         f'neuropil_per_trial_seconds_{trials}_trials': tn, 'neuropil_summary': many[0],
+         'ratio_1_trial_min': bt[0] / t1[0], 'ratio_1_trial_median': med(bt) / med(t1),
+         'ratio_per_trial_min': bt[0] / tn[0], 'ratio_per_trial_median': med(bt) / med(tn)}
+    print(f"{name:5s} Brian2 (cython) {bt[0]:.2f} s/trial (min of {reps}, median {med(bt):.2f}), "
+          f"{b[0][1]} spikes, setup {setup:.0f} s | neuropil 1 trial {t1[0] * 1e3:.0f} ms "
+          f"(median {med(t1) * 1e3:.0f}), {one[0]['spikes']} spikes | {trials} trials "
+          f"{tn[0] * 1e3:.1f} ms/trial (median {med(tn) * 1e3:.1f}), load {many[0]['load_seconds']:.1f} s, "
+          f"peak RSS {many[0]['peak_rss_bytes'] / 2**20:.0f} MiB | ratio (min, median): "
+          f"1 trial {r['ratio_1_trial_min']:.0f}x, {r['ratio_1_trial_median']:.0f}x; per trial of {trials} "
+          f"{r['ratio_per_trial_min']:.0f}x, {r['ratio_per_trial_median']:.0f}x", flush=True)
+    return r
 
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     ap.add_argument('--trials', type=int, default=30)
+    ap.add_argument('--reps', type=int, default=3)
     ap.add_argument('--regimes', default='low,high')
     ap.add_argument('--keep', help='keep the exported files in this directory')
     args = ap.parse_args()
@@ -111,23 +147,8 @@ def main():
     if not os.path.exists(os.path.join(d, 'Connectivity.parquet')):
         go_test(binary, 'TestExportBrain', {'NEUROPIL_LIF_EXPORT': d})
     results = {'load_average': os.getloadavg(), 'cpus': os.cpu_count(), 'regimes': {}}
-    for regime in args.regimes.split(','):
-        excite = os.path.join(d, {'low': 'excite.txt', 'high': 'excite_high.txt'}[regime])
-        one = neuropil(binary, d, excite, 1)
-        many = neuropil(binary, d, excite, args.trials)
-        b = brian2(d, excite)
-        per_trial = many['sim_seconds'] / args.trials
-        r = {'neuropil_1_trial': one, f'neuropil_{args.trials}_trials': many, 'brian2_1_trial': b,
-             'neuropil_seconds_per_trial': per_trial,
-             'ratio_1_trial': b['run_seconds'] / one['sim_seconds'],
-             'ratio_per_trial': b['run_seconds'] / per_trial}
-        results['regimes'][regime] = r
-        print(f"{regime:5s} Brian2 (cython) {b['run_seconds']:8.2f} s/trial, {b['spikes']} spikes "
-              f"(setup {b['setup_seconds']:.0f} s) | neuropil 1 trial {one['sim_seconds']:.3f} s, "
-              f"{one['spikes']} spikes | {args.trials} trials {many['sim_seconds']:.3f} s = "
-              f"{per_trial * 1e3:.1f} ms/trial, load {many['load_seconds']:.1f} s, "
-              f"peak RSS {many['peak_rss_bytes'] / 2**20:.0f} MiB | ratio {r['ratio_1_trial']:.0f}x "
-              f"(1 trial), {r['ratio_per_trial']:.0f}x (per trial, {args.trials} trials)", flush=True)
+    for name in args.regimes.split(','):
+        results['regimes'][name] = regime(binary, d, name, args.trials, args.reps)
     results['load_average_end'] = os.getloadavg()
     with open(os.path.join(d, 'lif_brian2.json'), 'w') as f:
         json.dump(results, f, indent=1)

@@ -50,17 +50,19 @@ func WriteOutputs(dir, expName string, net *Network, res *Result, mean, std []fl
 func ftoa(x float64) string { return strconv.FormatFloat(x, 'g', -1, 64) }
 
 func writeSpikes(path, expName string, net *Network, res *Result) error {
-	type at struct{ trial, k int }
-	var idx []at
-	for tr, s := range res.Spikes {
-		for k := range s {
-			idx = append(idx, at{tr, k})
-		}
+	n := 0
+	for _, s := range res.Spikes {
+		n += len(s)
 	}
-	return parquet.WriteSpikes(path, expName, len(idx), func(k int) parquet.Spike {
-		s := res.Spikes[idx[k].trial][idx[k].k]
+	tr, off := 0, 0 // WriteSpikes asks for the rows in order
+	return parquet.WriteSpikes(path, expName, n, func(int) parquet.Spike {
+		for off == len(res.Spikes[tr]) {
+			tr, off = tr+1, 0
+		}
+		s := res.Spikes[tr][off]
+		off++
 		// Brian2's spike time is t = step·dt in float64.
-		return parquet.Spike{T: float64(s.Step) * res.Dt, Trial: int64(idx[k].trial), FlywireID: net.ID(int(s.Neuron))}
+		return parquet.Spike{T: float64(s.Step) * res.Dt, Trial: int64(tr), FlywireID: net.ID(int(s.Neuron))}
 	})
 }
 

@@ -72,14 +72,15 @@ type Spike struct {
 	FlywireID int64
 }
 
-// WriteSpikes writes spikes.parquet at path: n rows, row k from spike(k),
+// WriteSpikes writes spikes.parquet at path: n rows, row k from spike(k)
+// (called once for each k, in order),
 // all with exp_name expName, zstd-compressed. It writes a temporary file
 // beside path and renames it into place, so that a failed write leaves
 // nothing behind.
 func WriteSpikes(path, expName string, n int, spike func(k int) Spike) error {
 	return writeAtomic(path, func(bw io.Writer) error {
 		w := pq.NewGenericWriter[SpikeRow](bw, pq.NewSchema("schema", pq.SchemaOf(SpikeRow{})),
-			pq.Compression(&zstd.Codec{Level: zstd.SpeedDefault}), pq.MaxRowsPerRowGroup(1<<20))
+			pq.Compression(&zstd.Codec{Level: zstd.SpeedDefault}), pq.MaxRowsPerRowGroup(1<<17))
 		const batch = 4096
 		vals := make([]Spike, batch)
 		rows := make([]SpikeRow, batch)
