@@ -11,8 +11,10 @@ type coef struct {
 	// One step as Brian2's 'linear' state updater writes it (see liveStep).
 	em1, eg1, a1, dtau float64
 
-	// Closed form over k steps, for neurons updated lazily.
-	tab []closed // [min(steps+1, tableLen)]
+	// The lazy form (lazy.go): fwd[d] = (exp(−d·dt/t_mbr), exp(−d·dt/tau)),
+	// inv[d] their inverses, d ≤ refTable; kappa = tau/(t_mbr − tau).
+	fwd, inv []pow
+	kappa    float64
 
 	uth   float64 // v_th − v_0
 	uthm  float64 // uth − 1e-9·|uth|: canCross's margin for rounding
@@ -21,13 +23,6 @@ type coef struct {
 	pPoi  float64 // r_poi·dt, the chance of an event per step
 	pPoi2 float64 // r_poi2·dt
 }
-
-// closed is the closed form over k steps: v_k − v0 = (v − v0)·em + g·h,
-// g_k = g·eg. One record per k keeps a lookup in one cache line.
-type closed struct{ em, eg, h float64 }
-
-// tableLen bounds the closed-form tables; longer gaps compose powers.
-const tableLen = 1 << 14
 
 func newCoef(p Params) coef {
 	c := coef{p: p, steps: int32(p.Steps()), delay: int32(p.DelaySteps()), rfc: int32(p.RefractorySteps())}
@@ -38,11 +33,12 @@ func newCoef(p Params) coef {
 	c.eg1 = math.Exp(-dt * 1 / tau)
 	c.a1 = -math.Exp(dt*1/tm) + math.Exp(dt*1/tau)
 	c.dtau = tm - tau
-	n := min(int(c.steps)+1, tableLen)
-	c.tab = make([]closed, n)
-	for k := range n {
-		t := &c.tab[k]
-		t.em, t.eg, t.h = c.closed(k)
+	c.kappa = tau / (tm - tau)
+	c.fwd, c.inv = make([]pow, refTable+1), make([]pow, refTable+1)
+	for k := range c.fwd {
+		t := float64(k) * dt
+		c.fwd[k] = pow{math.Exp(-t / tm), math.Exp(-t / tau)}
+		c.inv[k] = pow{math.Exp(t / tm), math.Exp(t / tau)}
 	}
 	c.uth = p.VTh - p.V0
 	c.uthm = c.uth - 1e-9*math.Abs(c.uth)
@@ -53,30 +49,12 @@ func newCoef(p Params) coef {
 	return c
 }
 
-// closed returns exp(−k·dt/t_mbr), exp(−k·dt/tau) and the response of v
-// to g over k steps, tau/(t_mbr − tau)·(exp(−k·dt/t_mbr) − exp(−k·dt/tau))
-// (k·dt/t_mbr·exp(−k·dt/t_mbr) when the time constants are equal).
-func (c *coef) closed(k int) (em, eg, h float64) {
-	t := float64(k) * c.p.Dt
-	tm, tau := c.p.TMbr, c.p.Tau
-	em, eg = math.Exp(-t/tm), math.Exp(-t/tau)
-	if tm == tau {
-		return em, eg, t / tm * em
-	}
-	return em, eg, tau / (tm - tau) * (em - eg)
-}
-
 // peak returns the largest value of the response h(t), t ≥ 0, a little
 // enlarged so that rounding cannot hide a threshold crossing.
 func (c *coef) peak() float64 {
 	tm, tau := c.p.TMbr, c.p.Tau
-	var h float64
-	if tm == tau {
-		h = 1 / math.E
-	} else {
-		ts := math.Log(tm/tau) / (1/tau - 1/tm) // where dh/dt = 0
-		h = tau / (tm - tau) * (math.Exp(-ts/tm) - math.Exp(-ts/tau))
-	}
+	ts := math.Log(tm/tau) / (1/tau - 1/tm) // where dh/dt = 0
+	h := tau / (tm - tau) * (math.Exp(-ts/tm) - math.Exp(-ts/tau))
 	return h * (1 + 1e-9)
 }
 
@@ -99,22 +77,8 @@ func (c *coef) canCross(v, g float64) bool {
 // on not_refractory, so a refractory neuron is not stepped at all.
 func (c *coef) liveStep(v, g float64) (float64, float64) {
 	v0 := c.p.V0
-	if c.dtau == 0 {
-		return v0 + (v-v0)*c.tab[1].em + g*c.tab[1].h, g * c.eg1
-	}
 	// The conversions forbid fused multiply-adds (the Go spec allows
 	// them, numpy and Brian2's generated C do not use them).
 	t := g * c.p.Tau * c.a1 * c.em1 * c.eg1 / c.dtau
 	return float64(float64(t+float64(v*c.em1))+v0) - float64(v0*c.em1), g * c.eg1
-}
-
-// advance returns the state k ≥ 0 non-refractory steps after (v, g), in
-// closed form.
-func (c *coef) advance(v, g float64, k int) (float64, float64) {
-	if k < len(c.tab) {
-		t := &c.tab[k]
-		return c.p.V0 + float64((v-c.p.V0)*t.em) + float64(g*t.h), g * t.eg
-	}
-	em, eg, h := c.closed(k)
-	return c.p.V0 + (v-c.p.V0)*em + g*h, g * eg
 }

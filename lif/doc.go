@@ -38,26 +38,32 @@
 // # How it is fast
 //
 // The dynamics are linear between inputs and the rest state (v_0, 0) is a
-// fixed point, so a neuron is only touched when it gets input: its state is
-// carried to the current step in closed form (tables of exp(−k·dt/t_mbr),
-// exp(−k·dt/tau) and the v response to g), minus the steps it was
-// refractory. After an input, a bound on the future trajectory,
-// v − v_0 ≤ max(v − v_0, 0) + max(g, 0)·max_t h(t), tells whether it can
-// still cross the threshold without further input; only those neurons
-// ("live") are stepped every step, with Brian2's own one-step formula, so
-// that threshold crossings happen at the same step as in Brian2. Spikes
-// wait in a ring of delay+1 slots; a delivery walks one row of the
-// presynaptic-major CSR. Trials are independent, each with its own state,
-// and run in parallel on the worker team (internal/team): a spike of one
-// trial rarely coincides with the same neuron's spike in another, so a
-// shared pass over the synapses (trials as lanes) would not save memory
-// traffic. A trial's state (32 bytes a neuron) exists only while it runs.
+// fixed point, so a neuron is only touched when it gets input. A quiet
+// ("lazy") neuron is held as the two coefficients of the exact solution
+// relative to a reference step shared by the trial (lazy.go): an input
+// adds to them with factors that depend only on the step, so a delivery
+// reads and writes 16 bytes of the target and its refractory step, and no
+// neuron is ever advanced in time. After each input a bound on the future
+// trajectory, v − v_0 ≤ max(v − v_0, 0) + max(g, 0)·max_t h(t), tells
+// whether the neuron can cross the threshold without further input; only
+// those ("live") neurons are held as (v, g) and stepped every step, with
+// Brian2's own one-step formula, so that threshold crossings happen at the
+// same step as in Brian2. Spikes wait in a ring of delay+1 slots; a
+// delivery walks one row of the presynaptic-major CSR. Trials are
+// independent, each with its own state (20 bytes a neuron, made when the
+// trial starts and dropped when it ends), and run in parallel on the
+// worker team (internal/team): a spike of one trial rarely coincides with
+// the same neuron's spike in another, so a shared pass over the synapses
+// (trials as lanes) would not save memory traffic.
+//
+// t_mbr = tau is not supported (the two exponentials of the solution
+// coincide); Validate says so.
 //
 // # Relation to package model
 //
 // Sim implements model.Model (Dim = 2 per neuron, v and g; Batch =
 // trials). It does not implement model.Discrete or model.Events: its state
-// is float64, kept lazily per neuron, with a spike queue and refractory
+// is float64, kept in two forms per neuron, with a spike queue and refractory
 // clocks that a [dim][batch] float32 state cannot carry; State exports v
 // and g as [neurons][trials] on demand, and Step advances every trial one
 // dt.

@@ -114,6 +114,9 @@ func (p Params) Validate() error {
 			return fmt.Errorf("lif: parameter is %v", v)
 		}
 	}
+	if p.TMbr == p.Tau {
+		return fmt.Errorf("lif: t_mbr = tau = %v s is not supported (the solution's two exponentials coincide)", p.Tau)
+	}
 	if p.NRun < 1 {
 		return fmt.Errorf("lif: n_run = %d trials, want at least 1", p.NRun)
 	}

@@ -36,23 +36,11 @@ type Spike struct {
 	Step, Neuron int32
 }
 
-// cell is one neuron of one trial. Everything the synapse loop touches of
-// a target sits in one 32-byte record, so a delivery costs one cache miss.
-type cell struct {
-	v, g float64 // volt: membrane potential and synaptic conductance (in volts, as Brian2's g)
-	tu   int32   // the step the state is current at (after that step's resets)
-	// open is the first step at which the neuron takes input and is
-	// stepped again: lastspike + max(rfc, 1) (Brian2's not_refractory,
-	// cleared at the spike's own step even when rfc is 0); far in the past
-	// at first.
-	open int32
-	live uint32 // in trial.live
-	_    uint32
-}
-
 // trial is the state of one trial.
 type trial struct {
-	cells  []cell    // [neurons]
+	ag     []state   // [neurons] (v, g) of live neurons, (A, G) of lazy ones (lazy.go)
+	open   []int32   // [neurons] first step taking input and stepped: lastspike + max(rfc, 1); | liveBit while live
+	ref    int32     // reference step of the lazy form
 	live   []int32   // neurons that may cross the threshold, stepped every step
 	fired  []int32   // neurons that spiked this step
 	ring   [][]int32 // [delay+1][spikes]: spikes waiting for delivery, by step mod delay+1
@@ -82,7 +70,6 @@ type Sim struct {
 	c       coef
 	exp     Experiment
 	drivers []driver
-	proto   []cell   // [neurons] the initial state of a trial
 	trials  []*trial // made when first stepped
 	job     team.Job
 	elapsed time.Duration
@@ -125,20 +112,17 @@ func New(net *Network, p Params, exp Experiment) (*Sim, error) {
 	for _, i := range exp.Excite2 {
 		s.drivers = append(s.drivers, driver{int32(i), s.c.pPoi2})
 	}
-	s.proto = s.prototype()
+	s.tables()
 	s.trials = make([]*trial, p.NRun)
 	s.job.Parts = len(s.trials)
 	return s, nil
 }
 
-// prototype returns the initial cells (v = v_0, g = 0, never spiked) and
-// sets the shared per-neuron tables.
-func (s *Sim) prototype() []cell {
+// tables sets the shared per-neuron tables.
+func (s *Sim) tables() {
 	n := s.net.Neurons()
-	cells := make([]cell, n)
 	s.rfc, s.silent = make([]int32, n), make([]bool, n)
-	for i := range cells {
-		cells[i] = cell{v: s.c.p.V0, tu: -1, open: math.MinInt32 / 2}
+	for i := range s.rfc {
 		s.rfc[i] = s.c.rfc
 	}
 	if !s.exp.KeepRfc {
@@ -152,14 +136,17 @@ func (s *Sim) prototype() []cell {
 	for _, i := range s.exp.Silence {
 		s.silent[i] = true
 	}
-	return cells
 }
 
-func (s *Sim) newTrial(k int, proto []cell) *trial {
+// newTrial returns trial k at rest: v = v_0, g = 0 (A = G = 0), never
+// spiked (open = 0).
+func (s *Sim) newTrial(k int) *trial {
+	n := s.net.Neurons()
 	tr := &trial{
-		cells:  slices.Clone(proto),
+		ag:     make([]state, n),
+		open:   make([]int32, n),
 		ring:   make([][]int32, s.c.delay+1),
-		counts: make([]int32, len(proto)),
+		counts: make([]int32, n),
 		rng:    rand.New(rand.NewPCG(s.exp.Seed, uint64(k))),
 		next:   make([]int32, len(s.drivers)),
 	}
@@ -173,8 +160,9 @@ func (s *Sim) newTrial(k int, proto []cell) *trial {
 	}
 	slices.SortStableFunc(tr.input, func(a, b event) int { return int(a.step - b.step) })
 	if s.c.canCross(s.c.p.V0, 0) { // v_0 above v_th: every neuron may spike at once
-		for i := range tr.cells {
-			tr.cells[i].live = 1
+		for i := range tr.ag {
+			tr.ag[i] = state{s.c.p.V0, 0}
+			tr.open[i] |= liveBit
 			tr.live = append(tr.live, int32(i))
 		}
 	}
@@ -216,7 +204,7 @@ func (s *Sim) Steps() int { return int(s.c.steps) }
 // trial returns trial k, making it on first use.
 func (s *Sim) trial(k int) *trial {
 	if s.trials[k] == nil {
-		s.trials[k] = s.newTrial(k, s.proto)
+		s.trials[k] = s.newTrial(k)
 	}
 	return s.trials[k]
 }
@@ -241,7 +229,7 @@ func (s *Sim) Run() *Result {
 		for tr.step < s.c.steps {
 			s.step(tr)
 		}
-		tr.cells, tr.live, tr.ring, tr.input = nil, nil, nil, nil
+		tr.ag, tr.open, tr.live, tr.ring, tr.input = nil, nil, nil, nil, nil
 	}
 	team.Run(&s.job)
 	s.job.F = nil
@@ -258,24 +246,18 @@ func (s *Sim) State(v, g []float64) {
 	}
 	for k := range s.trials {
 		tr := s.trial(k)
-		if tr.cells == nil {
+		if tr.ag == nil {
 			panic("lif: State after Run")
 		}
-		for i := range tr.cells {
-			c := &tr.cells[i]
-			vi, gi := c.v, c.g
-			if c.tu < tr.step-1 {
-				vi, gi = s.c.advance(vi, gi, effective(c, tr.step-1))
+		d := max(tr.step-1-tr.ref, 0)
+		for i, a := range tr.ag {
+			vi, gi := a.a, a.g
+			if tr.open[i]&liveBit == 0 {
+				vi, gi = s.c.lazyState(a, d)
 			}
 			v[i*b+k], g[i*b+k] = vi, gi
 		}
 	}
-}
-
-// effective returns how many of the steps (c.tu, n] update c's state: a
-// step m is frozen (refractory) while m < c.open.
-func effective(c *cell, n int32) int {
-	return int(max(n-max(c.tu, c.open-1), 0))
 }
 
 // step runs one step of tr in Brian2's schedule: state update (groups),
@@ -299,118 +281,25 @@ func (s *Sim) step(tr *trial) {
 	}
 	s.inputs(tr, n)
 	for _, i := range tr.fired {
-		c := &tr.cells[i]
-		c.v, c.g = s.c.p.VRst, 0
+		tr.ag[i] = state{s.c.p.VRst, 0}
+	}
+	if n-tr.ref == refTable {
+		s.rebase(tr, n)
 	}
 	tr.step++
-}
-
-// update steps the live neurons, drops those that can no longer cross the
-// threshold, and collects the ones that spike in tr.fired.
-func (s *Sim) update(tr *trial, n int32) {
-	tr.fired = tr.fired[:0]
-	w := 0
-	for _, i := range tr.live {
-		c := &tr.cells[i]
-		if !s.c.canCross(c.v, c.g) {
-			c.live = 0
-			continue
-		}
-		tr.live[w] = i
-		w++
-		c.tu = n
-		if n < c.open {
-			continue // refractory: Brian2 does not write v and g
-		}
-		c.v, c.g = s.c.liveStep(c.v, c.g)
-		if c.v > s.c.p.VTh {
-			c.open = n + max(s.rfc[i], 1)
-			tr.fired = append(tr.fired, i)
-		}
-	}
-	tr.live = tr.live[:w]
-}
-
-// touch brings neuron j of tr up to step n and returns it, or returns nil
-// when j takes no input at step n: Brian2 makes every write to a variable
-// declared (unless refractory) conditional on not_refractory, which is
-// false while refractory and, after the threshold, for the neurons that
-// spiked this step. The caller adds the input and then calls mark.
-func (s *Sim) touch(tr *trial, j int32, n int32) *cell {
-	c := &tr.cells[j]
-	if n < c.open {
-		return nil
-	}
-	if c.tu != n { // then n − max(tu, open−1) > 0
-		c.v, c.g = s.c.advance(c.v, c.g, int(n-max(c.tu, c.open-1)))
-		c.tu = n
-	}
-	return c
-}
-
-// mark puts neuron j into the live set if its input may make it cross the
-// threshold. Checking after every input of a step is conservative: a
-// neuron made live by a partial sum is dropped at the next update.
-func (s *Sim) mark(tr *trial, c *cell, j int32) {
-	if c.live == 0 && s.c.canCross(c.v, c.g) {
-		c.live = 1
-		tr.live = append(tr.live, j)
-	}
-}
-
-// deliver adds the synaptic input of the spikes in pre to g. It is touch
-// and mark written out for the hot loop.
-func (s *Sim) deliver(tr *trial, pre []int32, n int32) {
-	out := s.net.Out
-	w := s.c.p.WSyn
-	cells := tr.cells
-	// Locals, so that the stores into cells do not make the compiler
-	// reload them: advance and canCross written out.
-	v0, hmax, uth, tab := s.c.p.V0, s.c.hmax, s.c.uthm, s.c.tab
-	for _, i := range pre {
-		lo, hi := out.RowPtr[i], out.RowPtr[i+1]
-		cols, vals := out.ColIdx[lo:hi], out.Val[lo:hi]
-		for k, j := range cols {
-			c := &cells[j]
-			if n < c.open {
-				continue
-			}
-			if c.tu != n {
-				if d := int(n - max(c.tu, c.open-1)); d < len(tab) {
-					t := &tab[d]
-					c.v, c.g = v0+float64((c.v-v0)*t.em)+float64(c.g*t.h), c.g*t.eg
-				} else {
-					c.v, c.g = s.c.advance(c.v, c.g, d)
-				}
-				c.tu = n
-			}
-			c.g += float64(vals[k]) * w
-			if c.live == 0 && max(c.v-v0, 0)+float64(max(c.g, 0)*hmax) > uth {
-				c.live = 1
-				tr.live = append(tr.live, j)
-			}
-		}
-	}
 }
 
 // inputs applies the Poisson and replayed input events of step n.
 func (s *Sim) inputs(tr *trial, n int32) {
 	for d := range s.drivers {
 		if tr.next[d] == n {
-			j := s.drivers[d].neuron
-			if c := s.touch(tr, j, n); c != nil {
-				c.v += s.c.wpoi
-				s.mark(tr, c, j)
-			}
+			s.kick(tr, s.drivers[d].neuron, n)
 			tr.next[d] = s.gap(tr, d, n)
 		}
 	}
 	for tr.inPos < len(tr.input) && tr.input[tr.inPos].step <= n {
 		if e := tr.input[tr.inPos]; e.step == n {
-			if c := s.touch(tr, e.neuron, n); c != nil {
-				c.v += s.c.wpoi
-				s.mark(tr, c, e.neuron)
-			}
+			s.kick(tr, e.neuron, n)
 		}
 		tr.inPos++
 	}

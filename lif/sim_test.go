@@ -221,14 +221,21 @@ func TestPoissonRateAndSeed(t *testing.T) {
 	}
 }
 
-func TestLiveStepMatchesClosedForm(t *testing.T) {
+// lazyAt returns the state k steps after (v, g) through the lazy form.
+func lazyAt(c *coef, v, g float64, k int32) (float64, float64) {
+	a := state{v, g}
+	c.toLazy(&a, 0)
+	return c.lazyState(a, k)
+}
+
+func TestLiveStepMatchesLazyForm(t *testing.T) {
 	c := newCoef(Defaults())
 	v, g := -0.05, 0.01
-	for k := 1; k < 300; k++ {
+	for k := int32(1); k < 300; k++ {
 		v, g = c.liveStep(v, g)
-		cv, cg := c.advance(-0.05, 0.01, k)
+		cv, cg := lazyAt(&c, -0.05, 0.01, k)
 		if math.Abs(cv-v) > 1e-15 || math.Abs(cg-g) > 1e-15 {
-			t.Fatalf("step %d: stepped (%v, %v), closed form (%v, %v)", k, v, g, cv, cg)
+			t.Fatalf("step %d: stepped (%v, %v), lazy form (%v, %v)", k, v, g, cv, cg)
 		}
 	}
 }
@@ -243,11 +250,32 @@ func TestCanCrossIsABound(t *testing.T) {
 		if c.canCross(v, g) {
 			continue
 		}
-		for k := range 1000 {
-			vk, _ := c.advance(v, g, k)
+		for k := range int32(1000) {
+			vk, _ := lazyAt(&c, v, g, k)
 			if vk > p.VTh {
 				t.Fatalf("canCross(%v, %v) is false but v = %v at step %d", v, g, vk, k)
 			}
+		}
+	}
+}
+
+func TestRebaseKeepsState(t *testing.T) {
+	net := smallNet(300, 6000, 2)
+	p := Defaults()
+	p.NRun, p.TRun = 1, 0.05
+	s, _ := New(net, p, Experiment{Excite: []int{1, 2, 3}, Seed: 5})
+	for range 200 {
+		s.Step()
+	}
+	v0, g0 := make([]float64, 300), make([]float64, 300)
+	s.State(v0, g0)
+	tr := s.trials[0]
+	s.rebase(tr, tr.step-1)
+	v1, g1 := make([]float64, 300), make([]float64, 300)
+	s.State(v1, g1)
+	for i := range v0 {
+		if math.Abs(v0[i]-v1[i]) > 1e-15 || math.Abs(g0[i]-g1[i]) > 1e-15 {
+			t.Fatalf("neuron %d: (%v, %v) before the rebase, (%v, %v) after", i, v0[i], g0[i], v1[i], g1[i])
 		}
 	}
 }
