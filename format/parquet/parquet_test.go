@@ -70,7 +70,7 @@ func randomEdges(n, m int, seed uint64) []edge {
 func want(n int, es []edge) *sparse.CSR {
 	c := sparse.NewCOO(n, n, len(es))
 	for _, e := range es {
-		c.Add(int(e.pre), int(e.post), float32(e.w))
+		c.Add(int(e.pre), int(e.post), float64(float32(e.w)))
 	}
 	return c.ToCSR()
 }
