@@ -2,7 +2,6 @@ package main
 
 import (
 	"encoding/json"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -12,7 +11,6 @@ import (
 	"time"
 
 	"github.com/neuropil/neuropil/format"
-	"github.com/neuropil/neuropil/internal/atomic"
 	"github.com/neuropil/neuropil/internal/progress"
 	"github.com/neuropil/neuropil/mnist"
 	"github.com/neuropil/neuropil/train"
@@ -75,7 +73,7 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 		}
 	}
 	opt.Config.TotalSteps = (trainSet.Len() / s.Batch) * s.Epochs
-	o.trace = readTrace(o.out, float64(st.Epoch)+float64(st.Batch)/float64(max(1, trainSet.Len()/s.Batch)))
+	o.trace = train.ReadTrace(o.out, float64(st.Epoch)+float64(st.Batch)/float64(max(1, trainSet.Len()/s.Batch)))
 	fmt.Fprintf(stdout, "training on %d images, testing on %d; %s, %d steps, batch %d, %s lr %g\n",
 		trainSet.Len(), testSet.Len(), s.Solver, s.Steps, s.Batch, s.Optimizer, s.LR)
 	start := time.Now()
@@ -109,35 +107,19 @@ func trainFlags(s *trainSettings, o *trainRun, stderr io.Writer) *flag.FlagSet {
 // model, optimizer and position, and its settings into s (keeping an
 // --epochs given now). done: the run already finished its epochs.
 func resumeRun(fs *flag.FlagSet, s *trainSettings, ckpt string, fresh bool, stdout io.Writer) (m *train.Model, opt *train.Optimizer, st train.State, done bool, err error) {
-	if _, err := os.Stat(ckpt); err != nil || fresh {
+	if fresh {
 		return nil, nil, st, false, nil
 	}
-	c, err := train.Load(ckpt)
-	if err != nil {
-		return nil, nil, st, false, fmt.Errorf("%w (use --fresh to start over)", err)
+	r, err := train.Resume(ckpt, s, given(fs))
+	if err != nil || r == nil {
+		return nil, nil, st, false, err
 	}
-	epochs := s.Epochs
-	var stored trainSettings
-	if err := json.Unmarshal(c.Settings, &stored); err != nil {
-		return nil, nil, st, false, fmt.Errorf("%s: settings: %w", ckpt, err)
+	if len(r.Ignored) > 0 {
+		fmt.Fprintf(stdout, "%s: resuming with the checkpoint's settings; ignored: %s (--fresh starts over with them)\n", ckpt, strings.Join(r.Ignored, ", "))
 	}
-	if !flagSet(fs, "epochs") {
-		epochs = stored.Epochs
-	}
-	ignored, err := train.ResumeDiff(*s, stored, given(fs))
-	if err != nil {
-		return nil, nil, st, false, fmt.Errorf("%s: %w; --fresh starts over in --out, or choose another --out", ckpt, err)
-	}
-	if len(ignored) > 0 {
-		fmt.Fprintf(stdout, "%s: resuming with the checkpoint's settings; ignored: %s (--fresh starts over with them)\n", ckpt, strings.Join(ignored, ", "))
-	}
-	*s = stored
-	s.Epochs = epochs
-	if c.Opt == nil {
-		return nil, nil, st, false, fmt.Errorf("%s holds no optimizer state", ckpt)
-	}
-	if c.State.Epoch >= s.Epochs {
-		fmt.Fprintf(stdout, "%s: run already finished its %s (--epochs N continues it)\n", ckpt, plural(c.State.Epoch, "epoch"))
+	c := r.Checkpoint
+	if r.Done {
+		fmt.Fprintf(stdout, "%s: run already finished its %d epoch(s) (--epochs N continues it)\n", ckpt, c.State.Epoch)
 		return nil, nil, st, true, nil
 	}
 	fmt.Fprintf(stdout, "resuming %s at epoch %d, batch %d (stored settings; --epochs %d)\n", ckpt, c.State.Epoch+1, c.State.Batch, s.Epochs)
@@ -203,7 +185,7 @@ func runConfig(s *trainSettings, o *trainRun, solve train.Solve, ckpt string, st
 			*bar, barEpoch, *testDone = nil, -1, 0
 			fmt.Fprintf(stdout, "epoch %d: train loss %.4f, train accuracy %.4f, test loss %.4f, test accuracy %.4f (%.0f s)\n",
 				e.Epoch, e.TrainLoss, e.TrainAccuracy, e.TestLoss, e.TestAccuracy, e.Seconds)
-			return writeMetrics(o.out, st.History, o.trace)
+			return train.WriteRunFiles(o.out, st.History, o.trace)
 		},
 	}, bar
 }
@@ -215,119 +197,32 @@ func given(fs *flag.FlagSet) []string {
 	return names
 }
 
-// flagSet reports whether the flag name was given on the command line.
-func flagSet(fs *flag.FlagSet, name string) bool {
-	set := false
-	fs.Visit(func(f *flag.Flag) { set = set || f.Name == name })
-	return set
-}
-
-// writeMetrics writes DIR/metrics.csv, DIR/batches.csv (the running
-// loss and accuracy after each batch) and DIR/learning_curves.png.
-func writeMetrics(dir string, hist []train.Epoch, trace []train.TracePoint) error {
-	err := atomic.WriteFile(filepath.Join(dir, "metrics.csv"), func(w io.Writer) error { return train.WriteMetricsCSV(w, hist) })
-	if err == nil {
-		err = atomic.WriteFile(filepath.Join(dir, "batches.csv"), func(w io.Writer) error { return train.WriteTraceCSV(w, trace) })
-	}
-	if err != nil {
-		return err
-	}
-	return train.DrawLearningCurves(filepath.Join(dir, "learning_curves.png"), hist, trace)
-}
-
-// readTrace returns the trace of DIR/batches.csv up to epochs done (a
-// resumed run's position), or nil when there is none to read.
-func readTrace(dir string, upTo float64) []train.TracePoint {
-	f, err := os.Open(filepath.Join(dir, "batches.csv"))
-	if err != nil {
-		return nil
-	}
-	defer f.Close()
-	trace, _ := train.ReadTraceCSV(f, upTo) // a damaged trace only costs the figure its past
-	return trace
-}
-
 func runEval(args []string, stdout, stderr io.Writer) error {
-	var ckpt, dir, export, exportConn string
-	var limit, batch, workers int
+	var e train.EvalRun
 	fs := newFlags("eval", stderr)
-	fs.StringVar(&ckpt, "checkpoint", "", "checkpoint file written by neuropil train (required)")
-	fs.StringVar(&dir, "mnist", "", "directory of MNIST IDX files; default: the GoMNIST module's")
-	fs.IntVar(&limit, "test-limit", 0, "evaluate on the first N test images (0: all)")
-	fs.IntVar(&batch, "batch", 32, "evaluation batch size")
-	fs.IntVar(&workers, "workers", 0, "goroutines (default: all cores)")
-	fs.StringVar(&export, "export", "", "also write the model's parameters to this file: .npz (NumPy) or .pt/.pth (PyTorch state dict)")
-	fs.StringVar(&exportConn, "export-connectome", "", "also write the trained recurrent weights as a connectome file (any format: "+strings.Join(format.Extensions(), ", ")+")")
+	fs.StringVar(&e.Checkpoint, "checkpoint", "", "checkpoint file written by neuropil train (required)")
+	fs.StringVar(&e.MNIST, "mnist", "", "directory of MNIST IDX files; default: the GoMNIST module's")
+	fs.IntVar(&e.TestLimit, "test-limit", 0, "evaluate on the first N test images (0: all)")
+	fs.IntVar(&e.Batch, "batch", 32, "evaluation batch size")
+	fs.IntVar(&e.Workers, "workers", 0, "goroutines (default: all cores)")
+	fs.StringVar(&e.Export, "export", "", "also write the model's parameters to this file: .npz (NumPy) or .pt/.pth (PyTorch state dict)")
+	fs.StringVar(&e.ExportConnectome, "export-connectome", "", "also write the trained recurrent weights as a connectome file (any format: "+strings.Join(format.Extensions(), ", ")+")")
 	if err := parseFlags(fs, args, 0); err != nil {
 		return err
 	}
-	if ckpt == "" {
-		return errors.New("eval: --checkpoint is required")
-	}
-	switch {
-	case batch < 1:
-		return fmt.Errorf("--batch %d: must be at least 1", batch)
-	case limit < 0:
-		return fmt.Errorf("--test-limit %d: must not be negative", limit)
-	case workers < 0:
-		return fmt.Errorf("--workers %d: must be positive (0: all cores)", workers)
-	}
-	if export != "" {
-		if err := train.CheckExport(export); err != nil {
-			return fmt.Errorf("--export %w", err)
+	var bar *progress.Bar
+	e.Progress = func(done, total int) {
+		if done <= e.Batch { // the first batch
+			bar = progress.New(stderr, "eval", float64(total))
 		}
-	}
-	if exportConn != "" {
-		if _, err := format.Detect(exportConn); err != nil {
-			return fmt.Errorf("--export-connectome: %w", err)
-		}
-	}
-	c, err := train.Load(ckpt)
-	if err != nil {
-		return err
-	}
-	var s trainSettings
-	if err := json.Unmarshal(c.Settings, &s); err != nil {
-		return fmt.Errorf("%s: settings: %w", ckpt, err)
-	}
-	solve, err := s.Solve()
-	if err != nil {
-		return err
-	}
-	// The test set before the exports: a bad --mnist leaves no files.
-	test, err := train.LoadMNIST(dir, mnist.Test, limit, c.Model.Inputs)
-	if err != nil {
-		return err
-	}
-	if export != "" {
-		if err := train.ExportFile(export, c.Model); err != nil {
-			return err
-		}
-		fmt.Fprintf(stdout, "wrote %s\n", export)
-	}
-	if exportConn != "" {
-		if err := format.Save(exportConn, c.Model.Connectome(), format.Options{}); err != nil {
-			return err
-		}
-		fmt.Fprintf(stdout, "wrote %s\n", exportConn)
-	}
-	start := time.Now()
-	bar := progress.New(stderr, "eval", float64(test.Len()))
-	loss, acc, err := train.EvaluateWith(c.Model, test, batch, workers, solve, func(done, total int) {
 		bar.Set(float64(done), fmt.Sprintf("%d/%d images", done, total))
-	})
+	}
+	e.Wrote = func(path string) { fmt.Fprintf(stdout, "wrote %s\n", path) }
+	r, err := e.Run()
 	bar.Done()
 	if err != nil {
-		return fmt.Errorf("eval: %w", err)
+		return err
 	}
-	fmt.Fprintf(stdout, "test images: %d\ntest loss: %.4f\ntest accuracy: %.4f\nseconds: %.1f\n", test.Len(), loss, acc, time.Since(start).Seconds())
+	fmt.Fprintf(stdout, "test images: %d\ntest loss: %.4f\ntest accuracy: %.4f\nseconds: %.1f\n", r.Images, r.Loss, r.Accuracy, r.Seconds)
 	return nil
-}
-
-// plural returns "1 epoch", "2 epochs".
-func plural(n int, noun string) string {
-	if n == 1 {
-		return "1 " + noun
-	}
-	return fmt.Sprintf("%d %ss", n, noun)
 }
