@@ -8,7 +8,7 @@ import (
 )
 
 // ExportNPZ writes the model's parameters as a NumPy .npz archive: dense
-// parameters as arrays named as in ParamNames, and each sparse matrix
+// parameters as arrays named as in paramNames, and each sparse matrix
 // (hh, ih, and out with an output projection) in the layout of
 // scipy.sparse.save_npz under a prefix
 // ("hh/data.npy", "hh/indices.npy", "hh/indptr.npy", "hh/shape.npy"), so
@@ -64,7 +64,7 @@ func ExportNPZ(w io.Writer, m *Model) error {
 }
 
 // ExportPT writes the model's parameters as a PyTorch state dict (the zip
-// format of torch.save), an OrderedDict by the names of ParamNames, in
+// format of torch.save), an OrderedDict by the names of paramNames, in
 // that order, with the shapes of ExportNPZ: hh.weight [neurons][neurons],
 // ih.weight [neurons][inputs] and out.weight [outputs][neurons] as
 // coalesced sparse COO float32 tensors, the dense parameters as float32
@@ -82,19 +82,19 @@ func stateDict(m *Model) []pt.Tensor {
 		return pt.Tensor{Name: name, Shape: []int{len(v)}, Data: v}
 	}
 	sd := []pt.Tensor{
-		{Name: ParamNames[PW], Sparse: m.W},
-		{Name: ParamNames[PInput], Sparse: m.Input},
-		vec(ParamNames[PBias], m.Bias),
-		vec(ParamNames[PTau], m.Tau),
+		{Name: paramNames[PW], Sparse: m.W},
+		{Name: paramNames[PInput], Sparse: m.Input},
+		vec(paramNames[PBias], m.Bias),
+		vec(paramNames[PTau], m.Tau),
 	}
 	if m.OutputProjection {
-		sd = append(sd, pt.Tensor{Name: ParamNames[POut], Sparse: m.Out}, vec(ParamNames[POutBias], m.OutBias))
+		sd = append(sd, pt.Tensor{Name: paramNames[POut], Sparse: m.Out}, vec(paramNames[POutBias], m.OutBias))
 	}
 	sd = append(sd,
-		pt.Tensor{Name: ParamNames[PFC1], Shape: []int{m.Hidden, m.Outputs}, Data: m.FC1},
-		vec(ParamNames[PB1], m.B1),
-		pt.Tensor{Name: ParamNames[PFC2], Shape: []int{m.Classes, m.Hidden}, Data: m.FC2},
-		vec(ParamNames[PB2], m.B2))
+		pt.Tensor{Name: paramNames[PFC1], Shape: []int{m.Hidden, m.Outputs}, Data: m.FC1},
+		vec(paramNames[PB1], m.B1),
+		pt.Tensor{Name: paramNames[PFC2], Shape: []int{m.Classes, m.Hidden}, Data: m.FC2},
+		vec(paramNames[PB2], m.B2))
 	if !m.OutputProjection {
 		sd = append(sd, pt.Tensor{Name: "output_neurons", Shape: []int{m.Outputs}, Int: outputNeurons(m)})
 	}

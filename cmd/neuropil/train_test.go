@@ -230,7 +230,7 @@ func TestTrainResumeAfterKill(t *testing.T) {
 	for i := range pa {
 		for k := range pa[i] {
 			if pa[i][k] != pb[i][k] {
-				t.Fatalf("%s[%d]: %v uninterrupted, %v resumed", train.ParamNames[i], k, pa[i][k], pb[i][k])
+				t.Fatalf("%s[%d]: %v uninterrupted, %v resumed", train.ParamNames()[i], k, pa[i][k], pb[i][k])
 			}
 		}
 	}
