@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"os"
 	"time"
 
 	"github.com/neuropil/neuropil/format"
@@ -56,6 +57,9 @@ func (e EvalRun) Run() (*EvalResult, error) {
 			return nil, fmt.Errorf("--export-connectome: %w", err)
 		}
 	}
+	if _, err := os.Stat(e.Checkpoint); err != nil {
+		return nil, fmt.Errorf("--checkpoint %s: %w", e.Checkpoint, errors.Unwrap(err))
+	}
 	c, err := Load(e.Checkpoint)
 	if err != nil {
 		return nil, err
@@ -70,7 +74,7 @@ func (e EvalRun) Run() (*EvalResult, error) {
 	}
 	test, err := LoadMNIST(e.MNIST, mnist.Test, e.TestLimit, c.Model.Inputs)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("--mnist: %w", err)
 	}
 	if err := e.export(c.Model); err != nil {
 		return nil, err

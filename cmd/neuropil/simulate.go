@@ -45,6 +45,7 @@ type common struct {
 	noPlots                             bool
 	cpu, mem                            *string
 	set                                 map[string]bool // the flags given
+	checkFiles                          func() error    // the files named by flags exist
 }
 
 func (c *common) addFlags(fs *flag.FlagSet, models []string) {
@@ -136,6 +137,10 @@ func runSimulate(args []string, stdout, stderr io.Writer) error {
 	}
 	if err := c.check(); err != nil {
 		return err
+	}
+	c.checkFiles = func() error { // after each family's checks of values
+		return cli.CheckFiles(fs, "connectome", "input", "input-indices", "input-projection", "output-projection", "output-bias",
+			"output-neurons", "bias", "tau-file", "tau-type", "h0", "mnist", "spec", "image", "movie", "neurons", "input-spikes")
 	}
 	stop, err := profile.Start(*c.cpu, *c.mem)
 	if err != nil {

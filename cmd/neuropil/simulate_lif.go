@@ -55,6 +55,9 @@ func (f *spiking) addFlags(fs *flag.FlagSet) {
 }
 
 func (f *spiking) run(_ string, c *common, stdout, stderr io.Writer) error {
+	if err := c.checkFiles(); err != nil {
+		return err
+	}
 	p := &f.p
 	p.NRun = f.trials
 	for name, v := range map[string]*float64{"dt": &p.Dt, "duration": &p.TRun} {

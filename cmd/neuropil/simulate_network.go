@@ -103,7 +103,7 @@ func (f *network) check(name string, c *common) error {
 }
 
 func (f *network) run(name string, c *common, stdout, stderr io.Writer) (err error) {
-	if err := f.check(name, c); err != nil {
+	if err := cli.First(f.check(name, c), c.checkFiles()); err != nil {
 		return err
 	}
 	out, err := openOut(c.out)

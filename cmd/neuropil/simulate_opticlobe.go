@@ -94,7 +94,7 @@ func (f *opticLobe) check() error {
 
 func (f *opticLobe) run(_ string, c *common, stdout, stderr io.Writer) (err error) {
 	f.c = c
-	if err := f.check(); err != nil {
+	if err := cli.First(f.check(), c.checkFiles()); err != nil {
 		return err
 	}
 	out, err := openOut(c.out)

@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -11,6 +12,7 @@ import (
 	"time"
 
 	"github.com/neuropil/neuropil/format"
+	"github.com/neuropil/neuropil/internal/cli"
 	"github.com/neuropil/neuropil/internal/progress"
 	"github.com/neuropil/neuropil/mnist"
 	"github.com/neuropil/neuropil/train"
@@ -41,8 +43,14 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 	if err := parseFlags(fs, args, 0); err != nil {
 		return err
 	}
+	if err := cli.CheckFiles(fs, "connectome", "mnist"); err != nil {
+		return err
+	}
 	if err := s.ApplyPreset(fs, given(fs)); err != nil {
 		return err
+	}
+	if _, err := os.Stat(o.out); errors.Is(err, os.ErrNotExist) {
+		defer func() { os.Remove(o.out) }() // a run that failed before writing anything leaves no empty directory
 	}
 	if err := os.MkdirAll(o.out, 0o755); err != nil {
 		return err
@@ -210,6 +218,7 @@ func runEval(args []string, stdout, stderr io.Writer) error {
 	if err := parseFlags(fs, args, 0); err != nil {
 		return err
 	}
+
 	var bar *progress.Bar
 	e.Progress = func(done, total int) {
 		if done <= e.Batch { // the first batch
