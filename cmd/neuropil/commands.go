@@ -100,7 +100,7 @@ func commandFlags(name string) (*flag.FlagSet, error) {
 	capture := &flagCapture{Writer: io.Discard}
 	err := c.run(nil, io.Discard, capture)
 	if capture.fs == nil {
-		return nil, fmt.Errorf("its flags are not known: %v", err)
+		return nil, fmt.Errorf("not a command of flags alone (%v)", err)
 	}
 	return capture.fs, nil
 }
