@@ -13,6 +13,8 @@ import (
 	"time"
 
 	"github.com/neuropil/neuropil/internal/atomic"
+	"github.com/neuropil/neuropil/plot"
+	"gonum.org/v1/plot/vg"
 )
 
 // Collect merges the results of the sweep in dir into dir/collected and
@@ -43,17 +45,16 @@ func (p *Plan) Collect(dir string) ([]string, error) {
 	if err := writeCSV(paths[0], head, rows); err != nil {
 		return nil, err
 	}
-	var extra string
+	var extra []string
 	switch p.Command {
 	case "simulate":
-		extra, err = p.collectSummaries(dir, keys, states)
+		var path string
+		path, err = p.collectSummaries(dir, keys, states)
+		extra = []string{path}
 	case "train":
 		extra, err = p.collectEnsemble(dir, keys, states)
 	}
-	if extra != "" {
-		paths = append(paths, extra)
-	}
-	return paths, err
+	return append(paths, extra...), err
 }
 
 // collectSummaries writes collected/summary.csv: a column for each scalar
@@ -119,24 +120,29 @@ func flatten(dst map[string]string, prefix string, v map[string]any) {
 
 // collectEnsemble writes collected/ensemble.csv: each done member's last
 // row of metrics.csv, then rows "mean" and "std" (sample standard
-// deviation) over the members for every numeric column.
-func (p *Plan) collectEnsemble(dir string, keys []string, states []RunState) (string, error) {
+// deviation) over the members for every numeric column; and
+// collected/learning_curves.png, every member's test accuracy (else the
+// last column) by epoch.
+func (p *Plan) collectEnsemble(dir string, keys []string, states []RunState) ([]string, error) {
 	var head []string
 	var rows [][]string
 	var final [][]string
+	var curves []plot.Series
 	for _, s := range states {
 		if s.State != Done {
 			continue
 		}
-		h, last, err := lastRow(filepath.Join(Dir(dir, &s.Run), "out", "metrics.csv"))
+		all, err := readCSV(filepath.Join(Dir(dir, &s.Run), "out", "metrics.csv"))
 		if err != nil {
-			return "", fmt.Errorf("%s: %w", s.Name, err)
+			return nil, fmt.Errorf("%s: %w", s.Name, err)
 		}
+		h, last := all[0], all[len(all)-1]
 		if head == nil {
 			head = h
 		} else if !slices.Equal(head, h) {
-			return "", fmt.Errorf("%s: metrics.csv columns %v differ from %v", s.Name, h, head)
+			return nil, fmt.Errorf("%s: metrics.csv columns %v differ from %v", s.Name, h, head)
 		}
+		curves = append(curves, curve(s.Name, all))
 		rows = append(rows, append(append([]string{strconv.Itoa(s.Index), s.Name}, varValues(keys, s.Vars)...), last...))
 		final = append(final, last)
 	}
@@ -155,7 +161,34 @@ func (p *Plan) collectEnsemble(dir string, keys []string, states []RunState) (st
 		rows = append(rows, mean, std)
 	}
 	path := filepath.Join(dir, "collected", "ensemble.csv")
-	return path, writeCSV(path, append(append([]string{"index", "name"}, keys...), head...), rows)
+	if err := writeCSV(path, append(append([]string{"index", "name"}, keys...), head...), rows); err != nil || len(curves) == 0 {
+		return []string{path}, err
+	}
+	png := filepath.Join(dir, "collected", "learning_curves.png")
+	ylabel := head[len(head)-1]
+	if slices.Contains(head, "test_accuracy") {
+		ylabel = "test_accuracy"
+	}
+	err := plot.Lines(png, fmt.Sprintf("Ensemble of %d", len(curves)), head[0], ylabel, curves, 6*vg.Inch, 4*vg.Inch)
+	return []string{path, png}, err
+}
+
+// curve returns the learning curve of one member: the first column (the
+// epoch) against test_accuracy, else the last column.
+func curve(name string, all [][]string) plot.Series {
+	y := slices.Index(all[0], "test_accuracy")
+	if y < 0 {
+		y = len(all[0]) - 1
+	}
+	s := plot.Series{Label: name}
+	for _, r := range all[1:] {
+		a, err1 := strconv.ParseFloat(r[0], 64)
+		b, err2 := strconv.ParseFloat(r[y], 64)
+		if err1 == nil && err2 == nil {
+			s.X, s.Y = append(s.X, a), append(s.Y, b)
+		}
+	}
+	return s
 }
 
 func meanStd(rows [][]string, c int) (mean, std string, ok bool) {
@@ -182,20 +215,18 @@ func meanStd(rows [][]string, c int) (mean, std string, ok bool) {
 	return strconv.FormatFloat(m, 'g', 6, 64), strconv.FormatFloat(sd, 'g', 6, 64), true
 }
 
-func lastRow(path string) (head, last []string, err error) {
+// readCSV reads a CSV file of a header and at least one row.
+func readCSV(path string) ([][]string, error) {
 	f, err := os.Open(path)
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	defer f.Close()
 	all, err := csv.NewReader(f).ReadAll()
-	if err != nil {
-		return nil, nil, err
+	if err == nil && len(all) < 2 {
+		err = fmt.Errorf("%s: no rows", path)
 	}
-	if len(all) < 2 {
-		return nil, nil, fmt.Errorf("%s: no rows", path)
-	}
-	return all[0], all[len(all)-1], nil
+	return all, err
 }
 
 // varKeys returns the keys that vary in any run, in first-seen order.

@@ -124,8 +124,12 @@ func TestCollect(t *testing.T) {
 func TestCollectEnsemble(t *testing.T) {
 	dir, p := fakeSweep(t, "train", 3, func(int) []Var { return nil })
 	(&Executor{Exe: exe(t), Dir: dir, Plan: p}).Run(context.Background())
-	if _, err := p.Collect(dir); err != nil {
-		t.Fatal(err)
+	paths, err := p.Collect(dir)
+	if err != nil || len(paths) != 3 {
+		t.Fatal(paths, err)
+	}
+	if fi, err := os.Stat(filepath.Join(dir, "collected", "learning_curves.png")); err != nil || fi.Size() == 0 {
+		t.Errorf("no learning_curves.png: %v", err)
 	}
 	b, _ := os.ReadFile(filepath.Join(dir, "collected", "ensemble.csv"))
 	// final rows: loss = value/2 (0, 0, 1), acc 0.75

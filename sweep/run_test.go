@@ -240,3 +240,29 @@ func TestLockedRunIsRunning(t *testing.T) {
 		t.Errorf("%+v, %v: want busy", o, err)
 	}
 }
+
+// "sweep run" without --index takes an array task's index from Slurm's or
+// Kubernetes' variable, and runs that run alone.
+func TestMainRunTakesIndexFromEnv(t *testing.T) {
+	for _, v := range []string{"SLURM_ARRAY_TASK_ID", "JOB_COMPLETION_INDEX"} {
+		dir, p := fakeSweep(t, "simulate", 3, func(int) []Var { return nil })
+		var out strings.Builder
+		e := &Env{Exe: exe(t), Stdout: &out, Stderr: &out, Getenv: func(k string) string {
+			if k == v {
+				return "2"
+			}
+			return ""
+		}}
+		if err := Main(e, []string{"run", dir}); err != nil {
+			t.Fatal(v, err, out.String())
+		}
+		st, _ := p.States(dir)
+		if st[0].State != Pending || st[1].State != Pending || st[2].State != Done {
+			t.Errorf("$%s=2: states %s %s %s, want only run 2 done", v, st[0].State, st[1].State, st[2].State)
+		}
+		out.Reset()
+		if err := Main(e, []string{"status", dir}); err != nil || out.String() != "3 runs: 1 done, 0 running, 0 failed, 2 pending\n" {
+			t.Errorf("status: %v %q", err, out.String())
+		}
+	}
+}
