@@ -15,14 +15,17 @@ set -euo pipefail
 if sinfo -h -o %T 2>/dev/null | grep -qE '^(idle|mixed|allocated)'; then
   exit 0 # up already
 fi
-if [ "$(id -u)" -ne 0 ]; then
-  echo "slurm.sh: needs root (it installs packages and starts daemons)" >&2
-  exit 1
-fi
+# Where Slurm cannot be installed, say so and leave it: the tests skip.
+cannot() {
+  echo "slurm.sh: no Slurm here: $*; the Slurm tests will skip" >&2
+  exit 0
+}
+[ "$(id -u)" -eq 0 ] || cannot "needs root (it installs packages and starts daemons)"
 if ! command -v slurmctld >/dev/null || ! command -v munged >/dev/null; then
+  command -v apt-get >/dev/null || cannot "no apt-get to install slurm-wlm and munge"
   export DEBIAN_FRONTEND=noninteractive
-  apt-get update -qq
-  apt-get install -y -qq --no-install-recommends slurm-wlm munge >/dev/null
+  { apt-get update -qq && apt-get install -y -qq --no-install-recommends slurm-wlm munge >/dev/null; } ||
+    cannot "apt-get install slurm-wlm munge failed"
 fi
 
 # munge: a key, then the daemon (as the munge user, as its package expects).
@@ -43,7 +46,7 @@ mkdir -p /etc/slurm /var/spool/slurmctld /var/spool/slurmd /var/log/slurm
 cat >"$conf.new" <<CONF
 # One-node cluster written by .ci/slurm.sh
 ClusterName=neuropil
-SlurmctldHost=$host
+SlurmctldHost=$host(127.0.0.1)
 SlurmUser=root
 AuthType=auth/munge
 StateSaveLocation=/var/spool/slurmctld
@@ -60,7 +63,7 @@ SelectTypeParameters=CR_Core
 ReturnToService=2
 SchedulerType=sched/backfill
 MaxArraySize=10001
-NodeName=$host CPUs=$cpus RealMemory=$mem State=UNKNOWN
+NodeName=$host NodeAddr=127.0.0.1 CPUs=$cpus RealMemory=$mem State=UNKNOWN
 PartitionName=debug Nodes=$host Default=YES MaxTime=INFINITE State=UP OverSubscribe=YES
 CONF
 mv "$conf.new" "$conf"
