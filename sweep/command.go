@@ -66,19 +66,33 @@ func Main(e *Env, args []string) error {
 // argument, and returns the argument.
 func (e *Env) parse(fs *flag.FlagSet, args []string, what string) (string, error) {
 	fs.SetOutput(e.Stderr)
+	fs.Usage = func() {
+		fmt.Fprintf(e.Stderr, "usage: neuropil %s %s [flags]\n\nflags:\n", fs.Name(), what)
+		fs.PrintDefaults()
+	}
 	if err := cli.ParseAnywhere(fs, args, 1); err != nil {
 		return "", err
 	}
 	if fs.NArg() != 1 {
-		return "", fmt.Errorf("%s: want %s", fs.Name(), what)
+		return "", fmt.Errorf("%s: want one %s", fs.Name(), what)
 	}
 	return fs.Arg(0), nil
+}
+
+// load parses a subcommand's flags and loads the plan of its SWEEP.
+func (e *Env) load(fs *flag.FlagSet, args []string) (string, *Plan, error) {
+	dir, err := e.parse(fs, args, "SWEEP")
+	if err != nil {
+		return "", nil, err
+	}
+	p, err := Load(dir)
+	return dir, p, err
 }
 
 func (e *Env) plan(args []string) error {
 	fs := flag.NewFlagSet("sweep plan", flag.ContinueOnError)
 	out := fs.String("out", "", "the sweep's `directory` (created)")
-	grid, err := e.parse(fs, args, "one GRID.toml")
+	grid, err := e.parse(fs, args, "GRID.toml")
 	if err != nil {
 		return err
 	}
@@ -100,11 +114,7 @@ func (e *Env) run(args []string) error {
 	fs := flag.NewFlagSet("sweep run", flag.ContinueOnError)
 	workers := fs.Int("workers", 1, "runs at a time")
 	index := fs.Int("index", -1, "run only run `K` (default: $SLURM_ARRAY_TASK_ID, else $JOB_COMPLETION_INDEX, else every run)")
-	dir, err := e.parse(fs, args, "one SWEEP directory")
-	if err != nil {
-		return err
-	}
-	p, err := Load(dir)
+	dir, p, err := e.load(fs, args)
 	if err != nil {
 		return err
 	}
@@ -149,11 +159,7 @@ func (e *Env) slurm(args []string) error {
 	fs.IntVar(&o.MaxParallel, "max-parallel", 0, "tasks at a time (the array's %M)")
 	fs.StringVar(&o.Account, "account", "", "Slurm account")
 	fs.StringVar(&extra, "extra", "", "lines added to the script as they are, separated by newlines or ';' (e.g. \"#SBATCH --qos=low\")")
-	dir, err := e.parse(fs, args, "one SWEEP directory")
-	if err != nil {
-		return err
-	}
-	p, err := Load(dir)
+	dir, p, err := e.load(fs, args)
 	if err != nil {
 		return err
 	}
@@ -192,7 +198,7 @@ func (e *Env) k8s(args []string) error {
 	fs.StringVar(&o.CPU, "cpu", "1", "CPU request per pod")
 	fs.StringVar(&o.Memory, "memory", "4Gi", "memory request and limit per pod")
 	fs.IntVar(&o.MaxParallel, "max-parallel", 0, "pods at a time (default: all)")
-	dir, err := e.parse(fs, args, "one SWEEP directory")
+	dir, err := e.parse(fs, args, "SWEEP")
 	if err != nil {
 		return err
 	}
@@ -215,11 +221,7 @@ func (e *Env) k8s(args []string) error {
 
 func (e *Env) status(args []string) error {
 	fs := flag.NewFlagSet("sweep status", flag.ContinueOnError)
-	dir, err := e.parse(fs, args, "one SWEEP directory")
-	if err != nil {
-		return err
-	}
-	p, err := Load(dir)
+	dir, p, err := e.load(fs, args)
 	if err != nil {
 		return err
 	}
@@ -240,11 +242,7 @@ func (e *Env) status(args []string) error {
 
 func (e *Env) collect(args []string) error {
 	fs := flag.NewFlagSet("sweep collect", flag.ContinueOnError)
-	dir, err := e.parse(fs, args, "one SWEEP directory")
-	if err != nil {
-		return err
-	}
-	p, err := Load(dir)
+	dir, p, err := e.load(fs, args)
 	if err != nil {
 		return err
 	}
