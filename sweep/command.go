@@ -18,10 +18,31 @@ import (
 
 // Env is what "neuropil sweep" needs from its caller.
 type Env struct {
-	Exe            string  // the neuropil binary (os.Executable)
-	FlagsOf        FlagsOf // the flag sets of the commands a grid may name
+	// Run runs "neuropil ARGS": sweep calls it with a command's name alone
+	// and a cli.FlagCatcher as stderr to learn the command's flags.
+	Run            func(args []string, stdout, stderr io.Writer) error
+	Exe            string // the neuropil binary; "": os.Executable()
 	Stdout, Stderr io.Writer
-	Getenv         func(string) string // os.Getenv; nil: os.Getenv
+	Getenv         func(string) string // nil: os.Getenv
+}
+
+// catcher is a cli.FlagCatcher that keeps the flag set.
+type catcher struct {
+	io.Writer
+	fs *flag.FlagSet
+}
+
+// CatchFlags keeps fs.
+func (c *catcher) CatchFlags(fs *flag.FlagSet) { c.fs = fs }
+
+// flagsOf returns the flag set of a neuropil command, from e.Run.
+func (e *Env) flagsOf(command string) (*flag.FlagSet, error) {
+	c := &catcher{Writer: io.Discard}
+	err := e.Run([]string{command}, io.Discard, c)
+	if c.fs == nil {
+		return nil, fmt.Errorf("not a command configured by flags alone (%v)", err)
+	}
+	return c.fs, nil
 }
 
 // subcommands of "neuropil sweep", with a line each.
@@ -41,6 +62,13 @@ var subcommands = []struct {
 func Main(e *Env, args []string) error {
 	if e.Getenv == nil {
 		e.Getenv = os.Getenv
+	}
+	if e.Exe == "" {
+		exe, err := os.Executable()
+		if err != nil {
+			return err
+		}
+		e.Exe = exe
 	}
 	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
 		fmt.Fprintln(e.Stderr, "usage: neuropil sweep SUBCOMMAND ...\n\nsubcommands:")
@@ -99,7 +127,7 @@ func (e *Env) plan(args []string) error {
 	if *out == "" {
 		return errors.New("sweep plan: --out SWEEP is required")
 	}
-	p, err := NewPlan(grid, e.FlagsOf)
+	p, err := NewPlan(grid, e.flagsOf)
 	if err != nil {
 		return err
 	}

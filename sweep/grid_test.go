@@ -2,9 +2,14 @@ package sweep
 
 import (
 	"flag"
+	"io"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/neuropil/neuropil/internal/cli"
 )
 
 // testFlags is the flag set of a command like simulate.
@@ -145,5 +150,38 @@ func TestRanges(t *testing.T) {
 		if got := Ranges(c.idx); got != c.want {
 			t.Errorf("Ranges(%v) = %q, want %q", c.idx, got, c.want)
 		}
+	}
+}
+
+// Main learns a command's flags by running it with a cli.FlagCatcher as
+// stderr: the command stops at cli.Parse, nothing run.
+func TestPlanLearnsFlagsFromTheCommand(t *testing.T) {
+	ran := false
+	e := &Env{Exe: "/bin/false", Stdout: io.Discard, Stderr: io.Discard, Run: func(args []string, _, stderr io.Writer) error {
+		fs := testFlags()
+		fs.SetOutput(stderr)
+		if err := cli.Parse(fs, args[1:], 0); err != nil {
+			return err
+		}
+		ran = true
+		return nil
+	}}
+	dir := t.TempDir()
+	grid := filepath.Join(dir, "grid.toml")
+	os.WriteFile(grid, []byte("command = \"simulate\"\n[grid]\nbatch = [1, 2]\n"), 0o644)
+	if err := Main(e, []string{"plan", grid, "--out", filepath.Join(dir, "S")}); err != nil || ran {
+		t.Fatalf("plan: %v (command ran: %v)", err, ran)
+	}
+	p, err := Load(filepath.Join(dir, "S"))
+	if err != nil || len(p.Runs) != 2 || p.Markers[0] != "summary.json" {
+		t.Fatalf("plan %+v, %v", p, err)
+	}
+	os.WriteFile(grid, []byte("command = \"simulate\"\n[grid]\nbach = [1, 2]\n"), 0o644)
+	err = Main(e, []string{"plan", grid, "--out", filepath.Join(dir, "T")})
+	if err == nil || !strings.Contains(err.Error(), `"bach": not a flag of the command (did you mean --batch?)`) {
+		t.Errorf("unknown key: %v", err)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "T")); !os.IsNotExist(err) {
+		t.Error("SWEEP written despite the error")
 	}
 }

@@ -76,33 +76,7 @@ func newFlags(name string, stderr io.Writer) *flag.FlagSet {
 // parseFlags parses args and rejects stray positional arguments beyond
 // maxArgs (-1: any number); -h is errHelp (cli.Parse).
 func parseFlags(fs *flag.FlagSet, args []string, maxArgs int) error {
-	if c, ok := fs.Output().(*flagCapture); ok {
-		c.fs = fs
-		return errHelp
-	}
 	return cli.Parse(fs, args, maxArgs)
-}
-
-// flagCapture, given to a command as its stderr, makes parseFlags keep the
-// command's flag set, every flag defined, and stop before parsing.
-type flagCapture struct {
-	io.Writer
-	fs *flag.FlagSet
-}
-
-// commandFlags returns the flag set of a command, for sweep to check a
-// grid's keys: it runs the command with a flagCapture as stderr.
-func commandFlags(name string) (*flag.FlagSet, error) {
-	c, ok := commands[name]
-	if !ok {
-		return nil, fmt.Errorf("unknown command (known: %s)", known())
-	}
-	capture := &flagCapture{Writer: io.Discard}
-	err := c.run(nil, io.Discard, capture)
-	if capture.fs == nil {
-		return nil, fmt.Errorf("not a command of flags alone (%v)", err)
-	}
-	return capture.fs, nil
 }
 
 // errHelp is returned after -h printed a command's flags; run treats it

@@ -2,19 +2,39 @@ package main
 
 import (
 	"bytes"
+	"errors"
+	"flag"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 )
 
-// commandFlags gets every flag of a command, those of all simulate's
-// model families included, without running it.
+// commandFlags gets every flag of a command through run, as sweep does,
+// those of all simulate's model families included, without running it.
+func commandFlags(name string) (*flag.FlagSet, error) {
+	c := &catcher{Writer: io.Discard}
+	run([]string{name}, io.Discard, c)
+	if c.fs == nil {
+		return nil, errors.New("no flags caught")
+	}
+	return c.fs, nil
+}
+
+type catcher struct {
+	io.Writer
+	fs *flag.FlagSet
+}
+
+func (c *catcher) CatchFlags(fs *flag.FlagSet) { c.fs = fs }
+
 func TestCommandFlags(t *testing.T) {
 	for cmd, flags := range map[string][]string{
 		"simulate": {"model", "solver", "evals", "seed", "out", "connectome"},
 		"train":    {"epochs", "seed", "out", "workers"},
 		"eval":     {"mnist"},
+		"info":     {"json", "key"},
 	} {
 		fs, err := commandFlags(cmd)
 		if err != nil {
@@ -26,7 +46,7 @@ func TestCommandFlags(t *testing.T) {
 			}
 		}
 	}
-	for _, cmd := range []string{"nonesuch", "info", "build"} { // info takes a FILE, build a NETWORK
+	for _, cmd := range []string{"nonesuch", "build"} { // build takes a NETWORK first
 		if _, err := commandFlags(cmd); err == nil {
 			t.Errorf("%s: no error", cmd)
 		}
