@@ -40,9 +40,9 @@ const (
 	numRNNParams
 )
 
-// RNNParamNames are the torch names of a TrainableRNN's parameters, in
+// rnnParamNames are the torch names of a TrainableRNN's parameters, in
 // the order of Params.
-var RNNParamNames = [numRNNParams]string{"hh.weight", "ih.weight", "bias", "tau"}
+var rnnParamNames = [numRNNParams]string{"hh.weight", "ih.weight", "bias", "tau"}
 
 // TrainableRNN is the connectome ODE RNN of ODERNN with a constant input,
 // differentiable (Differentiable) and generic over the element type:
@@ -208,7 +208,7 @@ func (m *TrainableRNN[T]) Params() []Parameter[T] {
 	shapes := [numRNNParams][]int{{n, n}, {n, m.inputs}, {n}, {len(m.p[ParamTau])}}
 	ps := make([]Parameter[T], numRNNParams)
 	for i := range ps {
-		ps[i] = Parameter[T]{Name: RNNParamNames[i], Shape: shapes[i], Sparse: i <= ParamIH, Value: m.p[i], Grad: m.g[i]}
+		ps[i] = Parameter[T]{Name: rnnParamNames[i], Shape: shapes[i], Sparse: i <= ParamIH, Value: m.p[i], Grad: m.g[i]}
 	}
 	return ps
 }

@@ -20,9 +20,9 @@ const (
 	numParams
 )
 
-// ParamNames are the flyvis names of a Trainable's parameters, in the
+// paramNames are the flyvis names of a Trainable's parameters, in the
 // order of Params.
-var ParamNames = [numParams]string{"nodes_bias", "nodes_time_const", "edges_syn_strength"}
+var paramNames = [numParams]string{"nodes_bias", "nodes_time_const", "edges_syn_strength"}
 
 // rowChunk is the smallest number of rows a worker takes in the parallel
 // loops: below it the loops run serially.
@@ -141,7 +141,7 @@ func (m *Trainable[T]) check() error {
 	for i, v := range m.p {
 		for k, x := range v {
 			if math.IsNaN(float64(x)) || math.IsInf(float64(x), 0) {
-				return fmt.Errorf("opticlobe: %s[%d] is %v", ParamNames[i], k, x)
+				return fmt.Errorf("opticlobe: %s[%d] is %v", paramNames[i], k, x)
 			}
 		}
 	}
@@ -164,7 +164,7 @@ func (m *Trainable[T]) Close() {}
 func (m *Trainable[T]) Params() []model.Parameter[T] {
 	ps := make([]model.Parameter[T], numParams)
 	for i := range ps {
-		ps[i] = model.Parameter[T]{Name: ParamNames[i], Shape: []int{len(m.p[i])}, Value: m.p[i], Grad: m.g[i]}
+		ps[i] = model.Parameter[T]{Name: paramNames[i], Shape: []int{len(m.p[i])}, Value: m.p[i], Grad: m.g[i]}
 	}
 	return ps
 }

@@ -125,8 +125,9 @@ func (t fixedTicks) Ticks(min, max float64) []gplot.Tick { return t }
 
 // Series is one line of a line plot.
 type Series struct {
-	Label string // legend entry; "" for none
-	X, Y  []float64
+	Label  string // legend entry; "" for none
+	X, Y   []float64
+	Marker bool // mark each point (a line joins them when there are several)
 }
 
 // tab10 is matplotlib's default colour cycle.
@@ -139,42 +140,109 @@ var tab10 = []color.RGBA{
 // Lines draws the series as lines in matplotlib's default colours and
 // writes a width×height PNG.
 func Lines(path, title, xlabel, ylabel string, series []Series, width, height vg.Length) error {
-	if len(series) == 0 {
-		return fmt.Errorf("plot: no series to draw")
+	p, err := Panel{Title: title, XLabel: xlabel, YLabel: ylabel, Series: series}.plot()
+	if err != nil {
+		return err
+	}
+	return save(path, p, width, height)
+}
+
+// Panel is one line plot of a figure of several (Stack).
+type Panel struct {
+	Title, XLabel, YLabel string
+	Series                []Series
+}
+
+// plot builds the panel's plot: lines in matplotlib's default colours,
+// markers where asked, a legend when a series has a label.
+func (pn Panel) plot() (*gplot.Plot, error) {
+	if len(pn.Series) == 0 {
+		return nil, fmt.Errorf("plot: no series to draw")
 	}
 	p := gplot.New()
-	p.Title.Text = title
-	p.X.Label.Text, p.Y.Label.Text = xlabel, ylabel
+	p.Title.Text = pn.Title
+	p.X.Label.Text, p.Y.Label.Text = pn.XLabel, pn.YLabel
 	p.X.Label.TextStyle.Font.Size = vg.Points(18)
 	p.Y.Label.TextStyle.Font.Size = vg.Points(18)
 	legend := false
-	for k, s := range series {
+	for k, s := range pn.Series {
 		if len(s.X) != len(s.Y) || len(s.X) == 0 {
-			return fmt.Errorf("plot: series %d has %d x and %d y values", k, len(s.X), len(s.Y))
+			return nil, fmt.Errorf("plot: series %d has %d x and %d y values", k, len(s.X), len(s.Y))
 		}
 		xy := make(plotter.XYs, len(s.X))
 		for i := range s.X {
 			if math.IsNaN(s.X[i]) || math.IsNaN(s.Y[i]) || math.IsInf(s.Y[i], 0) {
-				return fmt.Errorf("plot: series %d holds a non-finite value at %d", k, i)
+				return nil, fmt.Errorf("plot: series %d holds a non-finite value at %d", k, i)
 			}
 			xy[i].X, xy[i].Y = s.X[i], s.Y[i]
 		}
-		l, err := plotter.NewLine(xy)
-		if err != nil {
-			return fmt.Errorf("plot: %w", err)
+		col := tab10[k%len(tab10)]
+		var thumbs []gplot.Thumbnailer
+		if len(xy) > 1 || !s.Marker {
+			l, err := plotter.NewLine(xy)
+			if err != nil {
+				return nil, fmt.Errorf("plot: %w", err)
+			}
+			l.Color = col
+			l.Width = vg.Points(1.5)
+			p.Add(l)
+			thumbs = append(thumbs, l)
 		}
-		l.Color = tab10[k%len(tab10)]
-		l.Width = vg.Points(1.5)
-		p.Add(l)
+		if s.Marker {
+			sc, err := plotter.NewScatter(xy)
+			if err != nil {
+				return nil, fmt.Errorf("plot: %w", err)
+			}
+			sc.GlyphStyle = draw.GlyphStyle{Color: col, Radius: vg.Points(4), Shape: draw.CircleGlyph{}}
+			p.Add(sc)
+			thumbs = append(thumbs, sc)
+		}
 		if s.Label != "" {
-			p.Legend.Add(s.Label, l)
+			p.Legend.Add(s.Label, thumbs...)
 			legend = true
 		}
 	}
 	if legend {
 		p.Legend.Top = true
 	}
-	return save(path, p, width, height)
+	return p, nil
+}
+
+// Stack draws the panels one above the other, each width×height, under a
+// title, and writes a PNG.
+func Stack(path, title string, panels []Panel, width, height vg.Length) error {
+	plots := make([][]*gplot.Plot, len(panels))
+	for i, pn := range panels {
+		p, err := pn.plot()
+		if err != nil {
+			return err
+		}
+		plots[i] = []*gplot.Plot{p}
+	}
+	head := vg.Length(0)
+	if title != "" {
+		head = vg.Points(30)
+	}
+	total := height*vg.Length(len(panels)) + head
+	c := vgimg.PngCanvas{Canvas: vgimg.New(width, total)}
+	dc := draw.New(c)
+	if title != "" {
+		f := gplot.DefaultFont
+		f.Size = vg.Points(16)
+		sty := draw.TextStyle{Color: color.Black, Font: f, XAlign: draw.XCenter, YAlign: draw.YCenter, Handler: gplot.DefaultTextHandler}
+		dc.FillText(sty, vg.Point{X: width / 2, Y: total - head/2}, title)
+		dc.Max.Y -= head
+	}
+	dc = draw.Crop(dc, 0, -vg.Points(14), 0, 0)
+	tiles := draw.Tiles{Rows: len(panels), Cols: 1, PadY: vg.Points(10), PadBottom: vg.Points(4)}
+	canvases := gplot.Align(plots, tiles, dc)
+	for i := range plots {
+		plots[i][0].Draw(canvases[i][0])
+	}
+	return atomic.WriteFile(path, func(wr io.Writer) error {
+		_, err := c.WriteTo(wr)
+		return err
+	})
 }
 
 // save writes p as a w×h PNG, with a margin on the right so that the

@@ -114,7 +114,7 @@ func (c *Checkpoint) Encode(w io.Writer) error {
 		{"out.rowptr", m.Out.RowPtr}, {"out.col", m.Out.ColIdx},
 	}
 	for i, f := range m.fields() {
-		arrays = append(arrays, array{ParamNames[i], *f})
+		arrays = append(arrays, array{paramNames[i], *f})
 	}
 	if m.Dale {
 		arrays = append(arrays, array{"sign", m.Sign})
@@ -127,10 +127,10 @@ func (c *Checkpoint) Encode(w io.Writer) error {
 		h.Optim = &oc
 		h.OptStep = c.Opt.Step
 		for i := range c.Opt.M {
-			arrays = append(arrays, array{"opt.m." + ParamNames[i], c.Opt.M[i]})
+			arrays = append(arrays, array{"opt.m." + paramNames[i], c.Opt.M[i]})
 		}
 		for i := range c.Opt.V {
-			arrays = append(arrays, array{"opt.v." + ParamNames[i], c.Opt.V[i]})
+			arrays = append(arrays, array{"opt.v." + paramNames[i], c.Opt.V[i]})
 		}
 	}
 	js, err := json.Marshal(h)
@@ -370,7 +370,7 @@ func assemble(h *checkpointHeader, arrays map[string]any) (*Checkpoint, error) {
 		W: csr("hh", h.Neurons, h.Neurons), Input: csr("ih", h.Neurons, h.Inputs), Out: csr("out", h.Outputs, h.Neurons),
 		Nonlinearity: phi, Dale: h.Dale, TauFloor: h.TauFloor, OutputProjection: h.OutputProjection, Dropout: h.Dropout}
 	for i, f := range m.fields() {
-		*f = f32(ParamNames[i])
+		*f = f32(paramNames[i])
 	}
 	if h.Dale {
 		s, ok := arrays["sign"].([]int8)
@@ -396,15 +396,15 @@ func assemble(h *checkpointHeader, arrays map[string]any) (*Checkpoint, error) {
 		}
 		o := &Optimizer{Config: oc, Step: h.OptStep}
 		for i, p := range m.Params() {
-			mv := f32("opt.m." + ParamNames[i])
+			mv := f32("opt.m." + paramNames[i])
 			if len(mv) != len(p) && missing == nil {
-				missing = fmt.Errorf("optimizer state of %s has %d values for %d: %w", ParamNames[i], len(mv), len(p), ErrCorrupt)
+				missing = fmt.Errorf("optimizer state of %s has %d values for %d: %w", paramNames[i], len(mv), len(p), ErrCorrupt)
 			}
 			o.M = append(o.M, mv)
 			if oc.Method != "sgd" {
-				vv := f32("opt.v." + ParamNames[i])
+				vv := f32("opt.v." + paramNames[i])
 				if len(vv) != len(p) && missing == nil {
-					missing = fmt.Errorf("optimizer state of %s has %d values for %d: %w", ParamNames[i], len(vv), len(p), ErrCorrupt)
+					missing = fmt.Errorf("optimizer state of %s has %d values for %d: %w", paramNames[i], len(vv), len(p), ErrCorrupt)
 				}
 				o.V = append(o.V, vv)
 			}

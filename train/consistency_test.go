@@ -44,7 +44,7 @@ func TestFloat32MatchesFloat64(t *testing.T) {
 			}
 			for k, v := range g {
 				if math.Abs(float64(v)-n64.g[i][k]) > 1e-4*scale {
-					t.Errorf("batch %d: %s[%d]: %v in float32, %v in float64", batch, ParamNames[i], k, v, n64.g[i][k])
+					t.Errorf("batch %d: %s[%d]: %v in float32, %v in float64", batch, paramNames[i], k, v, n64.g[i][k])
 				}
 			}
 		}

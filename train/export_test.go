@@ -15,7 +15,7 @@ import (
 	"github.com/neuropil/neuropil/sparse"
 )
 
-// ExportPT writes every parameter under its torch name, in ParamNames
+// ExportPT writes every parameter under its torch name, in paramNames
 // order, with the values of the model bit for bit and the shapes of
 // ExportNPZ; the two exports name the same entries.
 func TestExportPT(t *testing.T) {
@@ -32,7 +32,7 @@ func TestExportPT(t *testing.T) {
 	for _, e := range sd {
 		names = append(names, e.Name)
 	}
-	if want := append(append([]string(nil), ParamNames...), "sign", "neuron_type"); !reflect.DeepEqual(names, want) {
+	if want := append(append([]string(nil), paramNames...), "sign", "neuron_type"); !reflect.DeepEqual(names, want) {
 		t.Fatalf("entries %v, want %v", names, want)
 	}
 	for i, e := range stateDict(m) {

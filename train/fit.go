@@ -61,9 +61,10 @@ type RunConfig struct {
 	CheckpointEvery int
 	Settings        []byte // the caller's settings, stored in checkpoints
 
-	Progress func(Progress)              // may be nil
-	OnEpoch  func(Epoch, *State) error   // after each epoch's evaluation; may be nil
-	Stop     func(epoch, batch int) bool // test hook: stop (as if killed) before this batch; may be nil
+	Progress     func(Progress)              // may be nil
+	TestProgress func(done, total int)       // called after each batch of the test pass at the end of an epoch; may be nil
+	OnEpoch      func(Epoch, *State) error   // after each epoch's evaluation; may be nil
+	Stop         func(epoch, batch int) bool // test hook: stop (as if killed) before this batch; may be nil
 }
 
 // ErrStopped is returned by Fit when RunConfig.Stop asked it to stop.
@@ -179,7 +180,7 @@ func Fit(c Classifier, opt *Optimizer, st *State, train, test *Dataset, rc RunCo
 			if eb == 0 {
 				eb = rc.Batch
 			}
-			loss, acc, err := Evaluate(c, test, eb, rc.Workers, rc.Solve)
+			loss, acc, err := EvaluateWith(c, test, eb, rc.Workers, rc.Solve, rc.TestProgress)
 			if err != nil {
 				return fmt.Errorf("epoch %d, evaluation: %w", st.Epoch+1, err)
 			}
@@ -218,6 +219,12 @@ func DropoutMask(mask []float32, p float64, rng *rand.Rand) {
 // d (no dropout), in batches of the given size; a last partial batch runs
 // at its own size.
 func Evaluate(c Classifier, d *Dataset, batch, workers int, s Solve) (loss, accuracy float64, err error) {
+	return EvaluateWith(c, d, batch, workers, s, nil)
+}
+
+// EvaluateWith is Evaluate that calls progress, when not nil, after each
+// batch with the samples done and their total.
+func EvaluateWith(c Classifier, d *Dataset, batch, workers int, s Solve, progress func(done, total int)) (loss, accuracy float64, err error) {
 	n := d.Len()
 	batch = max(1, min(batch, n))
 	r, err := newRunner(c, batch, workers)
@@ -251,6 +258,9 @@ func Evaluate(c Classifier, d *Dataset, batch, workers int, s Solve) (loss, accu
 		}
 		sum += res.Loss * float64(hi-lo)
 		correct += res.Correct
+		if progress != nil {
+			progress(hi, n)
+		}
 	}
 	return sum / float64(n), float64(correct) / float64(n), nil
 }

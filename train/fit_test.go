@@ -7,6 +7,7 @@ import (
 	"math/rand/v2"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -126,5 +127,23 @@ func TestDatasetShapeErrors(t *testing.T) {
 	}
 	if _, _, err := Evaluate(m, synthData(4, 3, 3, 1), 2, 1, Solve{}); err == nil {
 		t.Error("Evaluate accepted a dataset of the wrong size")
+	}
+}
+
+// TestEvaluateProgress: the test pass reports each batch's samples done,
+// ending at the total, with the same result as without a callback.
+func TestEvaluateProgress(t *testing.T) {
+	m := smallModel(t, smallOpts{neurons: 10, inputs: 4, outputs: 3, hidden: 4, classes: 3, phi: "tanh", seed: 1})
+	d := synthData(10, 4, 3, 2)
+	var done []int
+	l1, a1, err := EvaluateWith(m, d, 4, 1, Solve{}, func(k, total int) {
+		if total != 10 {
+			t.Errorf("total %d", total)
+		}
+		done = append(done, k)
+	})
+	l2, a2, err2 := Evaluate(m, d, 4, 1, Solve{})
+	if err != nil || err2 != nil || l1 != l2 || a1 != a2 || !slices.Equal(done, []int{4, 8, 10}) {
+		t.Errorf("progress %v; %v %v %v vs %v %v %v", done, l1, a1, err, l2, a2, err2)
 	}
 }

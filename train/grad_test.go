@@ -148,7 +148,7 @@ func checkGrad(t *testing.T, m *Model, s Solve, batch int, dropout bool) {
 			big = max(big, math.Abs(v))
 		}
 		if len(g) > 0 && big < 1e-6 {
-			t.Errorf("%s: all %d gradient entries vanish (largest %g): the check would be empty", ParamNames[i], len(g), big)
+			t.Errorf("%s: all %d gradient entries vanish (largest %g): the check would be empty", paramNames[i], len(g), big)
 		}
 	}
 	replay := rs
@@ -172,7 +172,7 @@ func checkGrad(t *testing.T, m *Model, s Solve, batch int, dropout bool) {
 			fd := (lp - lm) / (2 * fdEps)
 			g := grads[i][k]
 			if math.Abs(fd-g) > fdAbs+fdRel*math.Abs(fd) {
-				t.Errorf("%s[%d]: gradient %.10g, finite difference %.10g", ParamNames[i], k, g, fd)
+				t.Errorf("%s[%d]: gradient %.10g, finite difference %.10g", paramNames[i], k, g, fd)
 			}
 			checked++
 		}

@@ -77,8 +77,8 @@ func TestRunnerParams(t *testing.T) {
 			t.Errorf("%s: not the model's values or a gradient of another size", p.Name)
 		}
 	}
-	if !reflect.DeepEqual(names, ParamNames) {
-		t.Errorf("names %v, want %v", names, ParamNames)
+	if !reflect.DeepEqual(names, paramNames) {
+		t.Errorf("names %v, want %v", names, paramNames)
 	}
 	if got := r.Params()[PFC1].Shape; !reflect.DeepEqual(got, []int{5, 3}) {
 		t.Errorf("fc1.weight shape %v", got)

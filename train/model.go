@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"slices"
 	"strings"
 
 	"github.com/neuropil/neuropil/model"
@@ -78,14 +79,16 @@ const (
 	numParams
 )
 
-// ParamNames are the names of the parameters, in the order of Params, as
-// torch state-dict keys of bioplnn's classifier.
-var ParamNames = []string{"hh.weight", "ih.weight", "bias", "tau", "out.weight", "out.bias",
+// ParamNames returns the names of the parameters, in the order of
+// Params, as torch state-dict keys of bioplnn's classifier.
+func ParamNames() []string { return slices.Clone(paramNames) }
+
+var paramNames = []string{"hh.weight", "ih.weight", "bias", "tau", "out.weight", "out.bias",
 	"fc1.weight", "fc1.bias", "fc2.weight", "fc2.bias"}
 
 // ParamIndex returns the index of a parameter name; an unknown name is an
 // error listing the known ones.
-func ParamIndex(name string) (int, error) { return paramIndex(ParamNames, name) }
+func ParamIndex(name string) (int, error) { return paramIndex(paramNames, name) }
 
 // paramIndex returns the index of name in names, compared without case;
 // an unknown name is an error listing the known ones.
@@ -98,14 +101,14 @@ func paramIndex(names []string, name string) (int, error) {
 	return 0, fmt.Errorf("unknown parameter %q (known: %s)", name, strings.Join(names, ", "))
 }
 
-// fields returns pointers to the parameters' value slices in ParamNames
+// fields returns pointers to the parameters' value slices in paramNames
 // order (out.weight: the output selection's values, also when fixed).
 func (m *Model) fields() [numParams]*[]float32 {
 	return [numParams]*[]float32{&m.W.Val, &m.Input.Val, &m.Bias, &m.Tau, &m.Out.Val, &m.OutBias,
 		&m.FC1, &m.B1, &m.FC2, &m.B2}
 }
 
-// Params returns the value slices of the parameters in ParamNames order.
+// Params returns the value slices of the parameters in paramNames order.
 // Sparse parameters are the Val of their CSR. Empty slices stand for
 // parameters the model does not have (out.weight and out.bias without an
 // output projection).
@@ -239,7 +242,7 @@ func (m *Model) NewRecurrent(batch, workers int) (model.Differentiable[float32],
 }
 
 // recurrent returns m's connectome ODE RNN computing with the recurrent
-// parameter values p (in ParamNames order; p[PW:POut]).
+// parameter values p (in paramNames order; p[PW:POut]).
 func recurrent[T ode.Float](m *Model, p [][]T, batch, workers int) (*model.TrainableRNN[T], error) {
 	return model.NewTrainable(model.TrainableConfig[T]{W: m.W, Input: m.Input,
 		HH: p[PW], IH: p[PInput], Bias: p[PBias], Tau: p[PTau], NeuronType: m.NeuronType,

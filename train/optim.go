@@ -3,6 +3,7 @@ package train
 import (
 	"fmt"
 	"math"
+	"slices"
 	"strings"
 
 	"github.com/neuropil/neuropil/internal/team"
@@ -29,10 +30,15 @@ type OptimConfig struct {
 	Clip float64 // clip the global gradient norm to this; 0: no clipping
 }
 
-// Optimizers lists the known optimisers and Schedules the known schedules.
+// Optimizers returns the known optimisers' names.
+func Optimizers() []string { return slices.Clone(optimizers) }
+
+// Schedules returns the known learning-rate schedules' names.
+func Schedules() []string { return slices.Clone(schedules) }
+
 var (
-	Optimizers = []string{"adamw", "adam", "sgd"}
-	Schedules  = []string{"constant", "cosine", "step"}
+	optimizers = []string{"adamw", "adam", "sgd"}
+	schedules  = []string{"constant", "cosine", "step"}
 )
 
 func (c OptimConfig) resolve() (OptimConfig, error) {
@@ -40,15 +46,15 @@ func (c OptimConfig) resolve() (OptimConfig, error) {
 	if c.Method == "" {
 		c.Method = "adamw"
 	}
-	if !contains(Optimizers, c.Method) {
-		return c, fmt.Errorf("unknown optimizer %q (known: %s)", c.Method, strings.Join(Optimizers, ", "))
+	if !contains(optimizers, c.Method) {
+		return c, fmt.Errorf("unknown optimizer %q (known: %s)", c.Method, strings.Join(optimizers, ", "))
 	}
 	c.Schedule = strings.ToLower(c.Schedule)
 	if c.Schedule == "" {
 		c.Schedule = "constant"
 	}
-	if !contains(Schedules, c.Schedule) {
-		return c, fmt.Errorf("unknown learning-rate schedule %q (known: %s)", c.Schedule, strings.Join(Schedules, ", "))
+	if !contains(schedules, c.Schedule) {
+		return c, fmt.Errorf("unknown learning-rate schedule %q (known: %s)", c.Schedule, strings.Join(schedules, ", "))
 	}
 	if c.LR == 0 {
 		c.LR = 1e-3

@@ -1,9 +1,11 @@
 package train
 
 import (
+	"encoding/json"
 	"flag"
 	"fmt"
 	"math"
+	"slices"
 	"strings"
 
 	"github.com/neuropil/neuropil/connectome"
@@ -46,6 +48,42 @@ type Settings struct {
 	Freeze         string  `json:"freeze"`
 	StoreZ         bool    `json:"store_z"`
 	CheckpointEach int     `json:"checkpoint_every"`
+	Preset         string  `json:"preset,omitempty"`
+}
+
+// Presets are named sets of settings (by flag name) that --preset gives
+// the flags left out. "bioplnn" is the configuration of bioplnn's own
+// training tutorial (connectome_backward): the sigmoid of its
+// ConnectomeODERNN, every neuron read out into a 256-unit hidden layer,
+// Adam at learning rate 1e-3, batch 128. With it training stays near
+// chance for the first epoch, in PyTorch as here: neuropil's defaults use
+// tanh instead, which learns.
+func Presets() map[string]map[string]string {
+	return map[string]map[string]string{
+		"bioplnn": {"nonlinearity": "sigmoid", "outputs": "0", "hidden": "256", "optimizer": "adam", "lr": "1e-3", "batch": "128"},
+	}
+}
+
+// ApplyPreset sets, from s.Preset, every flag of fs that was not given
+// on the command line (given: their names). An unknown preset is an error
+// listing the known ones.
+func (s *Settings) ApplyPreset(fs *flag.FlagSet, given []string) error {
+	if s.Preset == "" {
+		return nil
+	}
+	p, ok := Presets()[s.Preset]
+	if !ok {
+		return fmt.Errorf("--preset %q: unknown (known: bioplnn)", s.Preset)
+	}
+	for name, v := range p {
+		if slices.Contains(given, name) {
+			continue
+		}
+		if err := fs.Set(name, v); err != nil {
+			return fmt.Errorf("--preset %s: --%s %s: %w", s.Preset, name, v, err)
+		}
+	}
+	return nil
 }
 
 // AddFlags declares a flag for each setting in fs, with its default.
@@ -63,21 +101,22 @@ func (s *Settings) AddFlags(fs *flag.FlagSet) {
 	fs.IntVar(&s.Steps, "steps", 20, "fixed-step solvers: steps over [0, t1]")
 	fs.Float64Var(&s.T1, "t1", 1, "end time of the integration")
 	fs.StringVar(&s.Loss, "loss", "last", "loss on the last output time (last) or averaged over every step's end (all)")
-	fs.StringVar(&s.Optimizer, "optimizer", "adamw", "optimizer: "+strings.Join(Optimizers, ", "))
+	fs.StringVar(&s.Optimizer, "optimizer", "adamw", "optimizer: "+strings.Join(optimizers, ", "))
 	fs.Float64Var(&s.Momentum, "momentum", 0.9, "sgd momentum")
 	fs.Float64Var(&s.WeightDecay, "weight-decay", 0, "weight decay (adamw default 0.01; adam, sgd: L2)")
-	fs.StringVar(&s.Schedule, "schedule", "cosine", "learning-rate schedule: "+strings.Join(Schedules, ", "))
+	fs.StringVar(&s.Schedule, "schedule", "cosine", "learning-rate schedule: "+strings.Join(schedules, ", "))
 	fs.IntVar(&s.Warmup, "warmup", 0, "linear warm-up steps")
 	fs.Float64Var(&s.Clip, "clip", 1, "clip the global gradient norm (0: no clipping)")
 	fs.IntVar(&s.Hidden, "hidden", 128, "width of the readout's hidden layer")
 	fs.IntVar(&s.Outputs, "outputs", 0, "number of output neurons, seeded random (0: all neurons, as the tutorial)")
 	fs.BoolVar(&s.OutProjection, "output-projection", false, "read out through a trainable output projection with bias")
 	fs.Float64Var(&s.Dropout, "dropout", 0.1, "dropout probability in the readout")
-	fs.StringVar(&s.Nonlinearity, "nonlinearity", "sigmoid", "nonlinearity or comma-separated chain")
+	fs.StringVar(&s.Nonlinearity, "nonlinearity", "tanh", "nonlinearity or comma-separated chain (bioplnn's default is sigmoid: see --preset)")
+	fs.StringVar(&s.Preset, "preset", "", "named settings for the flags left out: bioplnn (its tutorial: sigmoid, all neurons into 256 hidden units, adam, lr 1e-3, batch 128)")
 	fs.Float64Var(&s.Tau, "tau", 1, "initial time constant")
 	fs.Float64Var(&s.TauFloor, "tau-floor", 0.01, "tau is kept at or above this")
 	fs.BoolVar(&s.Dale, "dale", false, "dale variant (needs a connectome with signs)")
-	fs.StringVar(&s.Freeze, "freeze", "", "comma-separated parameters not to train: "+strings.Join(ParamNames, ", "))
+	fs.StringVar(&s.Freeze, "freeze", "", "comma-separated parameters not to train: "+strings.Join(paramNames, ", "))
 	fs.BoolVar(&s.StoreZ, "store-z", true, "keep every stage's pre-activation (faster backward, (1+stages)× the state memory)")
 	fs.IntVar(&s.CheckpointEach, "checkpoint-every", 200, "write DIR/checkpoint.ckpt every N batches (and at each epoch's end)")
 }
@@ -149,4 +188,45 @@ func (s *Settings) NewOptimizer(m *Model, trainLen int) (*Optimizer, error) {
 	return NewOptimizer(OptimConfig{Method: s.Optimizer, LR: s.LR, Momentum: s.Momentum,
 		WeightDecay: s.WeightDecay, Schedule: s.Schedule, Warmup: s.Warmup, TotalSteps: batches * s.Epochs,
 		StepEvery: max(1, batches), Gamma: 0.5, Clip: s.Clip}, m.Params())
+}
+
+// resumeFixed are the settings a resumed run cannot change without
+// making its result meaningless: the network it trains.
+var resumeFixed = map[string]bool{"connectome": true, "nonlinearity": true, "dale": true,
+	"hidden": true, "outputs": true, "output-projection": true}
+
+// ResumeDiff compares the settings of a resumed run's command line, now,
+// with those stored in its checkpoint, for the flags given (by name): it
+// returns each given flag whose value differs and that the resumed run
+// ignores ("--lr 0.01 (checkpoint: 0.001)"), or an error naming those
+// that would train another network (connectome, model). --epochs is
+// never ignored: a resumed run may extend its epochs.
+func ResumeDiff(now, stored Settings, given []string) (ignored []string, err error) {
+	a, b := settingsMap(now), settingsMap(stored)
+	var fixed []string
+	for _, name := range given {
+		key := strings.ReplaceAll(name, "-", "_")
+		v, ok := a[key]
+		if !ok || name == "epochs" || fmt.Sprint(v) == fmt.Sprint(b[key]) {
+			continue
+		}
+		d := fmt.Sprintf("--%s %v (checkpoint: %v)", name, v, b[key])
+		if resumeFixed[name] {
+			fixed = append(fixed, d)
+		} else {
+			ignored = append(ignored, d)
+		}
+	}
+	if len(fixed) > 0 {
+		return nil, fmt.Errorf("the checkpoint trains another network: %s", strings.Join(fixed, ", "))
+	}
+	return ignored, nil
+}
+
+// settingsMap returns s by the JSON names of its fields.
+func settingsMap(s Settings) map[string]any {
+	b, _ := json.Marshal(s)
+	m := map[string]any{}
+	json.Unmarshal(b, &m)
+	return m
 }

@@ -41,3 +41,31 @@ func TestSettings(t *testing.T) {
 		t.Errorf("t1 < 0: %v", err)
 	}
 }
+
+// TestPreset: --preset bioplnn gives the flags left out bioplnn's
+// tutorial values, a flag given wins, the default learns with tanh, and
+// an unknown preset is an error.
+func TestPreset(t *testing.T) {
+	parse := func(args ...string) (*Settings, error) {
+		var s Settings
+		fs := flag.NewFlagSet("train", flag.ContinueOnError)
+		s.AddFlags(fs)
+		if err := fs.Parse(args); err != nil {
+			return nil, err
+		}
+		var given []string
+		fs.Visit(func(f *flag.Flag) { given = append(given, f.Name) })
+		return &s, s.ApplyPreset(fs, given)
+	}
+	s, err := parse()
+	if err != nil || s.Nonlinearity != "tanh" || s.Hidden != 128 {
+		t.Errorf("defaults: %+v, %v", s, err)
+	}
+	s, err = parse("--preset", "bioplnn", "--batch", "16")
+	if err != nil || s.Nonlinearity != "sigmoid" || s.Hidden != 256 || s.Optimizer != "adam" || s.Batch != 16 || s.Outputs != 0 {
+		t.Errorf("bioplnn with --batch 16: %+v, %v", s, err)
+	}
+	if _, err := parse("--preset", "flyvis"); err == nil || !strings.Contains(err.Error(), "known: bioplnn") {
+		t.Errorf("unknown preset: %v", err)
+	}
+}

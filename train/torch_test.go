@@ -101,7 +101,7 @@ func TestGradientsMatchPyTorch(t *testing.T) {
 				t.Errorf("loss %.8g, PyTorch %.8g", loss, c.Loss)
 			}
 			nt.backward()
-			for i, name := range ParamNames {
+			for i, name := range paramNames {
 				want := c.Grad[name]
 				got := nt.g[i]
 				if i == PInput { // PyTorch's order is by input; the CSR's by neuron

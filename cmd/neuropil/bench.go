@@ -11,8 +11,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/neuropil/neuropil/connectome"
-	"github.com/neuropil/neuropil/format"
 	"github.com/neuropil/neuropil/internal/benchmark"
 	"github.com/neuropil/neuropil/internal/cli"
 	"github.com/neuropil/neuropil/internal/membw"
@@ -28,9 +26,10 @@ func init() {
 
 // benchFlags are the options of "neuropil bench".
 type benchFlags struct {
-	batch, reps, neurons, synapses     int
-	conn, simArgs                      string
+	batch, reps                        int
+	simArgs                            string
 	asJSON, bandwidth, simulate, train bool
+	src                                benchmark.Source
 	opt                                sparse.ProductOptions
 	load                               *loadFlags
 	cpu, mem                           *string
@@ -42,10 +41,10 @@ func (b *benchFlags) add(fs *flag.FlagSet) {
 	fs.StringVar(&b.opt.Kernel, "kernel", "tune", "product kernel: tune (time every kernel, keep the fastest), auto (default choice), or a name")
 	fs.IntVar(&b.reps, "reps", 30, "timed products (after 3 warm-up products); the median is reported")
 	fs.BoolVar(&b.asJSON, "json", false, "write the report as JSON")
-	fs.StringVar(&b.conn, "connectome", "default", "connectome to multiply: default (the built-in 47,521-neuron connectome) or a file of any format")
+	fs.StringVar(&b.src.Connectome, "connectome", "default", "connectome to multiply: default (the built-in 47,521-neuron connectome) or a file of any format")
 	b.load = addLoadFlags(fs)
-	fs.IntVar(&b.neurons, "neurons", 0, "instead of --connectome, a random connectome with this many neurons (needs --synapses)")
-	fs.IntVar(&b.synapses, "synapses", 0, "synapses of the random connectome of --neurons")
+	fs.IntVar(&b.src.Neurons, "neurons", 0, "instead of --connectome, a random connectome with this many neurons (needs --synapses)")
+	fs.IntVar(&b.src.Synapses, "synapses", 0, "synapses of the random connectome of --neurons")
 	fs.BoolVar(&b.opt.Index16, "index16", false, "read 16-bit column offsets (row segments) instead of int32 columns")
 	fs.StringVar(&b.opt.Weights, "weights", "f32", "weight format the product reads: f32, bf16 or f16 (rounded once)")
 	fs.BoolVar(&b.bandwidth, "bandwidth", true, "measure the memory bandwidth")
@@ -65,25 +64,12 @@ func (b *benchFlags) check(fs *flag.FlagSet) error {
 		b.simulate = b.simulate && set["simulate"]
 		b.bandwidth = b.bandwidth && set["bandwidth"]
 	}
-	random := b.neurons != 0 || b.synapses != 0
-	err := cli.First(
+	b.src.Load, b.src.Batch = b.load.options(), b.batch
+	return cli.First(
 		cli.Need(b.batch >= 1, "bench: --batch %d < 1", b.batch),
 		cli.Need(b.reps >= 1, "bench: --reps %d < 1", b.reps),
 		cli.Need(b.opt.Workers >= 0, "bench: --workers %d < 0", b.opt.Workers),
-		cli.Need(b.conn == "default" || !random, "bench: --connectome and --neurons/--synapses both given: choose one"),
-		cli.Need(!random || b.neurons >= 1 && b.synapses >= 0 && int64(b.synapses) <= int64(b.neurons)*int64(b.neurons),
-			"bench: cannot make %d synapses among %d neurons", b.synapses, b.neurons))
-	switch {
-	case err != nil:
-		return err
-	case b.conn != "default":
-		_, err := format.ReadHeader(b.conn, b.load.options())
-		return cli.Wrap("bench: --connectome", err)
-	case random: // the builder's triplets, the CSR and the product's vectors
-		need := 24*float64(b.synapses) + 8*float64(b.neurons)*float64(2*b.batch+1)
-		return sim.Fits(fmt.Sprintf("bench: --neurons %d --synapses %d", b.neurons, b.synapses), need)
-	}
-	return nil
+		b.src.Check())
 }
 
 func runBench(args []string, stdout, stderr io.Writer) (err error) {
@@ -113,7 +99,7 @@ func runBench(args []string, stdout, stderr io.Writer) (err error) {
 	if b.bandwidth {
 		r.BandwidthGBps = membw.Triad(membw.DefaultElements, b.opt.Workers, 10).GBps
 	}
-	c, err := b.connectome(r)
+	c, err := b.src.Read(r)
 	if err != nil {
 		return err
 	}
@@ -136,24 +122,6 @@ func runBench(args []string, stdout, stderr io.Writer) (err error) {
 			t.TrainStepSeconds, t.ForwardSeconds, t.Steps, t.Batch, t.TrainStepSecondsCkpt)
 	}
 	return nil
-}
-
-// connectome returns the connectome to multiply and records its source.
-func (b *benchFlags) connectome(r *benchmark.Report) (c *connectome.Connectome, err error) {
-	switch {
-	case b.conn != "default":
-		if c, r.Source, err = loadConnectome(b.conn, b.load.options()); err != nil {
-			return nil, fmt.Errorf("bench: --connectome: %w", err)
-		}
-	case b.neurons != 0 || b.synapses != 0:
-		c = connectome.Random(b.neurons, b.synapses, connectome.DefaultSeed)
-		r.Source = fmt.Sprintf("random %d×%d", b.neurons, b.neurons)
-	default:
-		c = connectome.Default()
-		r.Source = "default"
-	}
-	r.Neurons, r.Synapses = c.Neurons(), c.Synapses()
-	return c, nil
 }
 
 // benchSimulate times "neuropil simulate" with args, in this process, with

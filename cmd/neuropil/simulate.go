@@ -38,22 +38,27 @@ var families []func() family
 // evals, solver and dt stands for the model's default.
 type common struct {
 	model, out, solver, mnistDir, split string
+	connectome                          string // ode, rnn, lif
 	batch, evals, workers               int
-	dt, rtol, atol                      float64
+	dt, rtol, atol, duration, tau       float64
 	seed                                uint64
 	noPlots                             bool
 	cpu, mem                            *string
 	set                                 map[string]bool // the flags given
+	checkFiles                          func() error    // the files named by flags exist
 }
 
 func (c *common) addFlags(fs *flag.FlagSet, models []string) {
 	fs.StringVar(&c.model, "model", "ode", "model: "+strings.Join(models, ", ")+"; each takes the flags of its group below")
 	fs.StringVar(&c.out, "out", "out", "output directory")
+	fs.StringVar(&c.connectome, "connectome", "", "connectome file (.pt, .npz, .npy, .csv, ...; lif: also Shiu's Connectivity .parquet); default: a built-in one (ode, rnn: the tutorial's size; lif: a whole-brain-size synthetic one)")
+	fs.Float64Var(&c.duration, "duration", 0, "seconds of stimulus (optic-lobe, default 1) or of each trial (lif, default 1)")
+	fs.Float64Var(&c.tau, "tau", 0, "time constant: ode, rnn: of every neuron (default 1); lif: synaptic, in ms (default 5)")
 	fs.Uint64Var(&c.seed, "seed", 0, "seed of the MNIST batch, of random input neurons and traced neurons (ode, rnn), of the resting potentials (optic-lobe)")
 	fs.IntVar(&c.batch, "batch", 0, "batch size (default: the --input file's, else 8 MNIST digits; optic-lobe: 1 for --image, --movie or --flash)")
 	fs.IntVar(&c.evals, "evals", 0, "number of output times, evenly spaced with both ends (default 20; rnn: the input's frames; optic-lobe: one per --dt)")
 	fs.StringVar(&c.solver, "solver", "", "solver: "+strings.Join(ode.Names(), ", ")+" (default dopri5; optic-lobe: euler, the flyvis integrator)")
-	fs.Float64Var(&c.dt, "dt", 0, "fixed-step solvers: step size (default: ode: one step per output interval or --steps; optic-lobe: 0.02 s, a warning above)")
+	fs.Float64Var(&c.dt, "dt", 0, "fixed-step solvers: step size (default: ode: one step per output interval or --steps; optic-lobe: 0.02 s, a warning above; lif: 1e-4 s)")
 	fs.Float64Var(&c.rtol, "rtol", ode.DefaultRtol, "dopri5 relative tolerance")
 	fs.Float64Var(&c.atol, "atol", ode.DefaultAtol, "dopri5 absolute tolerance")
 	fs.IntVar(&c.workers, "workers", 0, "goroutines for the sparse product (default: all cores)")
@@ -132,6 +137,10 @@ func runSimulate(args []string, stdout, stderr io.Writer) error {
 	}
 	if err := c.check(); err != nil {
 		return err
+	}
+	c.checkFiles = func() error { // after each family's checks of values
+		return cli.CheckFiles(fs, "connectome", "input", "input-indices", "input-projection", "output-projection", "output-bias",
+			"output-neurons", "bias", "tau-file", "tau-type", "h0", "mnist", "spec", "image", "movie", "neurons", "input-spikes")
 	}
 	stop, err := profile.Start(*c.cpu, *c.mem)
 	if err != nil {

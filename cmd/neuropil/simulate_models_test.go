@@ -15,9 +15,10 @@ func TestSimulateModelRegistry(t *testing.T) {
 		t.Fatal(err)
 	}
 	groups := map[string][]string{
-		"flags of every model:": {"-batch", "-solver", "-out", "-model"},
-		"ode and rnn: bioplnn's connectome ODE RNN and its discrete twin:": {"-connectome", "-tau", "-output-neurons", "-key"},
+		"flags of every model:": {"-batch", "-solver", "-out", "-model", "-connectome", "-tau", "-duration"},
+		"ode and rnn: bioplnn's connectome ODE RNN and its discrete twin:": {"-output-neurons", "-key"},
 		"optic-lobe: the flyvis voltage model:":                            {"-spec", "-flash", "-map-types"},
+		"lif: Shiu et al.'s whole-brain spiking model (Brian2's names):":   {"-excite", "-rate", "-v_th", "-t_rfc", "-trials"},
 	}
 	for title, flags := range groups {
 		at := strings.Index(help, "\n"+title+"\n")
@@ -34,7 +35,7 @@ func TestSimulateModelRegistry(t *testing.T) {
 			}
 		}
 	}
-	for _, m := range []string{"ode", "rnn", "optic-lobe"} {
+	for _, m := range []string{"ode", "rnn", "optic-lobe", "lif"} {
 		if !strings.Contains(help, "\n  "+m+" ") {
 			t.Errorf("help does not list model %s", m)
 		}
@@ -44,9 +45,11 @@ func TestSimulateModelRegistry(t *testing.T) {
 		args []string
 		want string
 	}{
-		{[]string{"--model", "lif"}, `--model "lif": unknown (known: ode, optic-lobe, rnn)`},
+		{[]string{"--model", "lyf"}, `--model "lyf": unknown (known: lif, ode, optic-lobe, rnn)`},
+		{[]string{"--model", "lif", "--spec", "x.json"}, "--spec: a flag of --model optic-lobe, not of --model lif"},
+		{[]string{"--duration", "2"}, "--duration: not a flag of --model ode (--t0, --t1 set the interval)"},
 		{[]string{"--extent", "3"}, "--extent: a flag of --model optic-lobe, not of --model ode"},
-		{[]string{"--model", "optic-lobe", "--tau", "2"}, "--tau: a flag of --model ode or rnn, not of --model optic-lobe"},
+		{[]string{"--model", "optic-lobe", "--tau", "2"}, "--connectome, --tau: not flags of --model optic-lobe (--spec builds the network)"},
 		{[]string{"--model", "optic-lobe", "--spec", "x.json", "--model", "rnn"}, "--spec: a flag of --model optic-lobe, not of --model rnn"},
 	} {
 		_, _, err := runCLI(append([]string{"simulate", "--out", filepath.Join(dir, "o")}, c.args...)...)

@@ -38,7 +38,6 @@ func (f *network) models() map[string]string {
 
 func (f *network) addFlags(fs *flag.FlagSet) {
 	c := &f.cfg
-	fs.StringVar(&c.Connectome, "connectome", "", "connectome file (.pt, .npz, .npy, .csv, ...); default: the built-in random connectome of the tutorial's size")
 	f.load = addLoadFlags(fs)
 	fs.StringVar(&c.InputIndices, "input-indices", "", "int .npy: the neuron each input drives (identity projection); default: uniform random neurons, seeded")
 	fs.StringVar(&c.InputProjection, "input-projection", "", "sparse or dense input projection W_ih [neurons][inputs] (any matrix format)")
@@ -57,7 +56,6 @@ func (f *network) addFlags(fs *flag.FlagSet) {
 	fs.StringVar(&c.Product.Weights, "weights", "f32", "weight format the product reads: f32, bf16 or f16 (rounded once; fewer bytes, less accurate)")
 	fs.Float64Var(&c.T0, "t0", 0, "start time")
 	fs.Float64Var(&c.T1, "t1", 1, "end time")
-	fs.Float64Var(&c.Tau, "tau", 1, "time constant (all neurons)")
 	fs.StringVar(&f.nonlinearity, "nonlinearity", "sigmoid", "nonlinearity or comma-separated chain: identity, sigmoid, tanh, relu, softplus, elu, leakyrelu")
 	fs.BoolVar(&c.BatchFirst, "batch-first", false, "write activity as [batch][evals][neurons] instead of [evals][batch][neurons]")
 	fs.BoolVar(&c.Solver.Shared, "shared-step", false, "dopri5: one step size for the whole batch (default: one per sample, as torchode)")
@@ -70,7 +68,12 @@ func (f *network) addFlags(fs *flag.FlagSet) {
 // from the flags; sim checks the rest before any work starts.
 func (f *network) check(name string, c *common) error {
 	s := &f.cfg
+	s.Connectome, s.Tau = c.connectome, 1
+	if c.set["tau"] {
+		s.Tau = c.tau
+	}
 	err := cli.First(
+		cli.Need(!c.set["duration"], "--duration: not a flag of --model %s (--t0, --t1 set the interval)", name),
 		cli.Need(c.batch >= 1 || !c.set["batch"], "--batch %d: must be at least 1", c.batch),
 		cli.Need(c.evals >= 1 || !c.set["evals"], "--evals %d: must be at least 1", c.evals),
 		cli.Need(s.T1 > s.T0 && !math.IsInf(s.T1-s.T0, 0), "--t0 %v, --t1 %v: need finite t0 < t1", s.T0, s.T1),
@@ -100,7 +103,7 @@ func (f *network) check(name string, c *common) error {
 }
 
 func (f *network) run(name string, c *common, stdout, stderr io.Writer) (err error) {
-	if err := f.check(name, c); err != nil {
+	if err := cli.First(f.check(name, c), c.checkFiles()); err != nil {
 		return err
 	}
 	out, err := openOut(c.out)

@@ -39,7 +39,6 @@ func (f *opticLobe) addFlags(fs *flag.FlagSet) {
 	fs.StringVar(&f.image, "image", "", "PNG or JPEG image shown to every sample (grey levels in [0, 1])")
 	fs.StringVar(&f.movie, "movie", "", ".npy movie [frames][h][w] (or one image [h][w]) of light levels, frames spread evenly over --duration; uint8 is divided by 255")
 	cli.OptionalFloatVar(fs, &f.flash, "flash", "uniform light level instead of an image (1: a full-field flash of light, 0: darkness; default: none)")
-	fs.Float64Var(&f.duration, "duration", opticlobe.DefaultDuration, "seconds of stimulus")
 	fs.Float64Var(&f.relax, "relax", opticlobe.DefaultRelax, "seconds of grey input before the stimulus, from the resting potentials (0: none)")
 	fs.Float64Var(&f.grey, "grey", opticlobe.DefaultGrey, "grey level of the relaxation")
 	fs.StringVar(&f.record, "record", "all", "neurons written to activity.npy: all, or central (the central column of each type)")
@@ -63,6 +62,10 @@ func (f *opticLobe) check() error {
 		}
 	}
 	c.solver = c.solverOr("euler")
+	f.duration = opticlobe.DefaultDuration
+	if c.set["duration"] {
+		f.duration = c.duration
+	}
 	if !c.set["dt"] {
 		c.dt = opticlobe.DefaultDt
 	}
@@ -73,6 +76,7 @@ func (f *opticLobe) check() error {
 	// Settings would read as "the default") is refused, not replaced.
 	positive := func(v float64) bool { return v > 0 && !math.IsInf(v, 0) }
 	return cli.First(
+		cli.Need(!c.set["connectome"] && !c.set["tau"], "--connectome, --tau: not flags of --model optic-lobe (--spec builds the network)"),
 		cli.Need(f.spec != "", "--spec is required (the flyvis description, e.g. ../shared/data/flyvis/fib25-fib19_v2.2.json)"),
 		cli.Need(given <= 1, "--image, --movie and --flash: choose one"),
 		cli.Need(given == 0 || c.mnistDir == "", "--mnist and another input given: choose one"),
@@ -90,7 +94,7 @@ func (f *opticLobe) check() error {
 
 func (f *opticLobe) run(_ string, c *common, stdout, stderr io.Writer) (err error) {
 	f.c = c
-	if err := f.check(); err != nil {
+	if err := cli.First(f.check(), c.checkFiles()); err != nil {
 		return err
 	}
 	out, err := openOut(c.out)

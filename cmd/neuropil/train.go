@@ -12,12 +12,10 @@ import (
 	"time"
 
 	"github.com/neuropil/neuropil/format"
-	"github.com/neuropil/neuropil/internal/atomic"
+	"github.com/neuropil/neuropil/internal/cli"
 	"github.com/neuropil/neuropil/internal/progress"
 	"github.com/neuropil/neuropil/mnist"
-	"github.com/neuropil/neuropil/plot"
 	"github.com/neuropil/neuropil/train"
-	"gonum.org/v1/plot/vg"
 )
 
 func init() {
@@ -35,6 +33,7 @@ type trainRun struct {
 	out                        string
 	fresh                      bool
 	workers, logEvery, stopAft int
+	trace                      []train.TracePoint // the running loss and accuracy after each batch
 }
 
 func runTrain(args []string, stdout, stderr io.Writer) error {
@@ -43,6 +42,15 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 	fs := trainFlags(&s, &o, stderr)
 	if err := parseFlags(fs, args, 0); err != nil {
 		return err
+	}
+	if err := cli.CheckFiles(fs, "connectome", "mnist"); err != nil {
+		return err
+	}
+	if err := s.ApplyPreset(fs, given(fs)); err != nil {
+		return err
+	}
+	if _, err := os.Stat(o.out); errors.Is(err, os.ErrNotExist) {
+		defer func() { os.Remove(o.out) }() // a run that failed before writing anything leaves no empty directory
 	}
 	if err := os.MkdirAll(o.out, 0o755); err != nil {
 		return err
@@ -73,6 +81,7 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 		}
 	}
 	opt.Config.TotalSteps = (trainSet.Len() / s.Batch) * s.Epochs
+	o.trace = train.ReadTrace(o.out, float64(st.Epoch)+float64(st.Batch)/float64(max(1, trainSet.Len()/s.Batch)))
 	fmt.Fprintf(stdout, "training on %d images, testing on %d; %s, %d steps, batch %d, %s lr %g\n",
 		trainSet.Len(), testSet.Len(), s.Solver, s.Steps, s.Batch, s.Optimizer, s.LR)
 	start := time.Now()
@@ -106,28 +115,19 @@ func trainFlags(s *trainSettings, o *trainRun, stderr io.Writer) *flag.FlagSet {
 // model, optimizer and position, and its settings into s (keeping an
 // --epochs given now). done: the run already finished its epochs.
 func resumeRun(fs *flag.FlagSet, s *trainSettings, ckpt string, fresh bool, stdout io.Writer) (m *train.Model, opt *train.Optimizer, st train.State, done bool, err error) {
-	if _, err := os.Stat(ckpt); err != nil || fresh {
+	if fresh {
 		return nil, nil, st, false, nil
 	}
-	c, err := train.Load(ckpt)
-	if err != nil {
-		return nil, nil, st, false, fmt.Errorf("%w (use --fresh to start over)", err)
+	r, err := train.Resume(ckpt, s, given(fs))
+	if err != nil || r == nil {
+		return nil, nil, st, false, err
 	}
-	epochs := s.Epochs
-	var stored trainSettings
-	if err := json.Unmarshal(c.Settings, &stored); err != nil {
-		return nil, nil, st, false, fmt.Errorf("%s: settings: %w", ckpt, err)
+	if len(r.Ignored) > 0 {
+		fmt.Fprintf(stdout, "%s: resuming with the checkpoint's settings; ignored: %s (--fresh starts over with them)\n", ckpt, strings.Join(r.Ignored, ", "))
 	}
-	if !flagSet(fs, "epochs") {
-		epochs = stored.Epochs
-	}
-	*s = stored
-	s.Epochs = epochs
-	if c.Opt == nil {
-		return nil, nil, st, false, fmt.Errorf("%s holds no optimizer state", ckpt)
-	}
-	if c.State.Epoch >= s.Epochs {
-		fmt.Fprintf(stdout, "%s: run already finished %d epochs\n", ckpt, c.State.Epoch)
+	c := r.Checkpoint
+	if r.Done {
+		fmt.Fprintf(stdout, "%s: run already finished its %d epoch(s) (--epochs N continues it)\n", ckpt, c.State.Epoch)
 		return nil, nil, st, true, nil
 	}
 	fmt.Fprintf(stdout, "resuming %s at epoch %d, batch %d (stored settings; --epochs %d)\n", ckpt, c.State.Epoch+1, c.State.Batch, s.Epochs)
@@ -158,7 +158,7 @@ func newRun(s *trainSettings, trainLen int, stdout io.Writer) (*train.Model, *tr
 // bar is the one in use, for the caller to close on an error.
 func runConfig(s *trainSettings, o *trainRun, solve train.Solve, ckpt string, stdout, stderr io.Writer) (train.RunConfig, **progress.Bar) {
 	settings, _ := json.Marshal(s)
-	bar := new(*progress.Bar)
+	bar, testDone := new(*progress.Bar), new(int)
 	barEpoch, ran, start := -1, 0, time.Now()
 	return train.RunConfig{Epochs: s.Epochs, Batch: s.Batch, EvalBatch: s.EvalBatch, Seed: s.Seed, Solve: solve,
 		Frozen: s.Frozen(), Workers: o.workers, Checkpoint: ckpt, CheckpointEvery: s.CheckpointEach, Settings: settings,
@@ -168,6 +168,7 @@ func runConfig(s *trainSettings, o *trainRun, solve train.Solve, ckpt string, st
 				*bar = progress.New(stderr, fmt.Sprintf("epoch %d/%d", p.Epoch+1, p.Epochs), float64(p.Batches))
 				barEpoch = p.Epoch
 			}
+			o.trace = append(o.trace, p.Point())
 			note := fmt.Sprintf("batch %d/%d loss %.4f acc %.3f %.1f img/s", p.Batch, p.Batches, p.Loss, p.Accuracy, p.ExamplesPerSec)
 			(*bar).Set(float64(p.Batch), note)
 			if *bar == nil && o.logEvery > 0 && (p.Batch%o.logEvery == 0 || p.Batch == p.Batches) {
@@ -175,116 +176,62 @@ func runConfig(s *trainSettings, o *trainRun, solve train.Solve, ckpt string, st
 					time.Since(start).Round(time.Second))
 			}
 		},
+		TestProgress: func(done, total int) {
+			if done <= *testDone { // a new test pass
+				(*bar).Done()
+				*bar = progress.New(stderr, "test", float64(total))
+			}
+			*testDone = done
+			(*bar).Set(float64(done), fmt.Sprintf("%d/%d images", done, total))
+		},
 		Stop: func(epoch, batch int) bool {
 			ran++
 			return o.stopAft > 0 && ran > o.stopAft
 		},
 		OnEpoch: func(e train.Epoch, st *train.State) error {
 			(*bar).Done()
-			*bar, barEpoch = nil, -1
+			*bar, barEpoch, *testDone = nil, -1, 0
 			fmt.Fprintf(stdout, "epoch %d: train loss %.4f, train accuracy %.4f, test loss %.4f, test accuracy %.4f (%.0f s)\n",
 				e.Epoch, e.TrainLoss, e.TrainAccuracy, e.TestLoss, e.TestAccuracy, e.Seconds)
-			return writeMetrics(o.out, st.History)
+			return train.WriteRunFiles(o.out, st.History, o.trace)
 		},
 	}, bar
 }
 
-// flagSet reports whether the flag name was given on the command line.
-func flagSet(fs *flag.FlagSet, name string) bool {
-	set := false
-	fs.Visit(func(f *flag.Flag) { set = set || f.Name == name })
-	return set
-}
-
-// writeMetrics writes DIR/metrics.csv and DIR/learning_curves.png.
-func writeMetrics(dir string, hist []train.Epoch) error {
-	err := atomic.WriteFile(filepath.Join(dir, "metrics.csv"), func(w io.Writer) error { return train.WriteMetricsCSV(w, hist) })
-	if err != nil {
-		return err
-	}
-	var series []plot.Series
-	names := []string{"train loss", "test loss", "train accuracy", "test accuracy"}
-	for k, name := range names {
-		s := plot.Series{Label: name}
-		for _, e := range hist {
-			v := []float64{e.TrainLoss, e.TestLoss, e.TrainAccuracy, e.TestAccuracy}[k]
-			s.X = append(s.X, float64(e.Epoch))
-			s.Y = append(s.Y, v)
-		}
-		series = append(series, s)
-	}
-	return plot.Lines(filepath.Join(dir, "learning_curves.png"), "Learning curves", "Epoch", "Loss / accuracy", series, 6*vg.Inch, 4*vg.Inch)
+// given returns the names of the flags given on the command line.
+func given(fs *flag.FlagSet) []string {
+	var names []string
+	fs.Visit(func(f *flag.Flag) { names = append(names, f.Name) })
+	return names
 }
 
 func runEval(args []string, stdout, stderr io.Writer) error {
-	var ckpt, dir, export, exportConn string
-	var limit, batch, workers int
+	var e train.EvalRun
 	fs := newFlags("eval", stderr)
-	fs.StringVar(&ckpt, "checkpoint", "", "checkpoint file written by neuropil train (required)")
-	fs.StringVar(&dir, "mnist", "", "directory of MNIST IDX files; default: the GoMNIST module's")
-	fs.IntVar(&limit, "test-limit", 0, "evaluate on the first N test images (0: all)")
-	fs.IntVar(&batch, "batch", 32, "evaluation batch size")
-	fs.IntVar(&workers, "workers", 0, "goroutines (default: all cores)")
-	fs.StringVar(&export, "export", "", "also write the model's parameters to this file: .npz (NumPy) or .pt/.pth (PyTorch state dict)")
-	fs.StringVar(&exportConn, "export-connectome", "", "also write the trained recurrent weights as a connectome file (any format: "+strings.Join(format.Extensions(), ", ")+")")
+	fs.StringVar(&e.Checkpoint, "checkpoint", "", "checkpoint file written by neuropil train (required)")
+	fs.StringVar(&e.MNIST, "mnist", "", "directory of MNIST IDX files; default: the GoMNIST module's")
+	fs.IntVar(&e.TestLimit, "test-limit", 0, "evaluate on the first N test images (0: all)")
+	fs.IntVar(&e.Batch, "batch", 32, "evaluation batch size")
+	fs.IntVar(&e.Workers, "workers", 0, "goroutines (default: all cores)")
+	fs.StringVar(&e.Export, "export", "", "also write the model's parameters to this file: .npz (NumPy) or .pt/.pth (PyTorch state dict)")
+	fs.StringVar(&e.ExportConnectome, "export-connectome", "", "also write the trained recurrent weights as a connectome file (any format: "+strings.Join(format.Extensions(), ", ")+")")
 	if err := parseFlags(fs, args, 0); err != nil {
 		return err
 	}
-	if ckpt == "" {
-		return errors.New("eval: --checkpoint is required")
-	}
-	switch {
-	case batch < 1:
-		return fmt.Errorf("--batch %d: must be at least 1", batch)
-	case limit < 0:
-		return fmt.Errorf("--test-limit %d: must not be negative", limit)
-	case workers < 0:
-		return fmt.Errorf("--workers %d: must be positive (0: all cores)", workers)
-	}
-	if export != "" {
-		if err := train.CheckExport(export); err != nil {
-			return fmt.Errorf("--export %w", err)
+
+	var bar *progress.Bar
+	e.Progress = func(done, total int) {
+		if done <= e.Batch { // the first batch
+			bar = progress.New(stderr, "eval", float64(total))
 		}
+		bar.Set(float64(done), fmt.Sprintf("%d/%d images", done, total))
 	}
-	if exportConn != "" {
-		if _, err := format.Detect(exportConn); err != nil {
-			return fmt.Errorf("--export-connectome: %w", err)
-		}
-	}
-	c, err := train.Load(ckpt)
+	e.Wrote = func(path string) { fmt.Fprintf(stdout, "wrote %s\n", path) }
+	r, err := e.Run()
+	bar.Done()
 	if err != nil {
 		return err
 	}
-	var s trainSettings
-	if err := json.Unmarshal(c.Settings, &s); err != nil {
-		return fmt.Errorf("%s: settings: %w", ckpt, err)
-	}
-	solve, err := s.Solve()
-	if err != nil {
-		return err
-	}
-	// The test set before the exports: a bad --mnist leaves no files.
-	test, err := train.LoadMNIST(dir, mnist.Test, limit, c.Model.Inputs)
-	if err != nil {
-		return err
-	}
-	if export != "" {
-		if err := train.ExportFile(export, c.Model); err != nil {
-			return err
-		}
-		fmt.Fprintf(stdout, "wrote %s\n", export)
-	}
-	if exportConn != "" {
-		if err := format.Save(exportConn, c.Model.Connectome(), format.Options{}); err != nil {
-			return err
-		}
-		fmt.Fprintf(stdout, "wrote %s\n", exportConn)
-	}
-	start := time.Now()
-	loss, acc, err := train.Evaluate(c.Model, test, batch, workers, solve)
-	if err != nil {
-		return fmt.Errorf("eval: %w", err)
-	}
-	fmt.Fprintf(stdout, "test images: %d\ntest loss: %.4f\ntest accuracy: %.4f\nseconds: %.1f\n", test.Len(), loss, acc, time.Since(start).Seconds())
+	fmt.Fprintf(stdout, "test images: %d\ntest loss: %.4f\ntest accuracy: %.4f\nseconds: %.1f\n", r.Images, r.Loss, r.Accuracy, r.Seconds)
 	return nil
 }

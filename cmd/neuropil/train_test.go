@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 
@@ -94,6 +95,15 @@ func TestTrainEvalCommands(t *testing.T) {
 	stdout.Reset()
 	if err := run(args, &stdout, &stderr); err != nil || !strings.Contains(stdout.String(), "already finished") {
 		t.Errorf("rerun: %v %s", err, stdout.String())
+	}
+	// Flags that differ from the checkpoint's are named: ignored, or
+	// refused when they would train another network.
+	stdout.Reset()
+	if err := run(append(slices.Clone(args), "--lr", "0.5"), &stdout, &stderr); err != nil || !strings.Contains(stdout.String(), "ignored: --lr 0.5 (checkpoint: 0.01)") {
+		t.Errorf("rerun with another --lr: %v %s", err, stdout.String())
+	}
+	if err := run(append(slices.Clone(args), "--hidden", "7"), &stdout, &stderr); err == nil || !strings.Contains(err.Error(), "another network: --hidden 7 (checkpoint: 128)") {
+		t.Errorf("rerun with another --hidden: %v", err)
 	}
 	stdout.Reset()
 	if err := run([]string{"eval", "--checkpoint", filepath.Join(out, "checkpoint.ckpt"), "--mnist", data,
@@ -220,7 +230,7 @@ func TestTrainResumeAfterKill(t *testing.T) {
 	for i := range pa {
 		for k := range pa[i] {
 			if pa[i][k] != pb[i][k] {
-				t.Fatalf("%s[%d]: %v uninterrupted, %v resumed", train.ParamNames[i], k, pa[i][k], pb[i][k])
+				t.Fatalf("%s[%d]: %v uninterrupted, %v resumed", train.ParamNames()[i], k, pa[i][k], pb[i][k])
 			}
 		}
 	}
@@ -280,9 +290,16 @@ func checkExports(t *testing.T, dir string, m *train.Model) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(sd) < len(train.ParamNames) || sd[0].Name != "hh.weight" || !reflect.DeepEqual(sd[0].Sparse, m.W) ||
-		sd[9].Name != "fc2.bias" || !reflect.DeepEqual(sd[9].Data, m.B2) {
-		t.Errorf("m.pt: %d entries, first %q", len(sd), sd[0].Name)
+	// Without an output projection there is no out.weight (a 300×900
+	// selection, no parameter) nor out.bias: output_neurons says what is read.
+	var names []string
+	for _, e := range sd {
+		names = append(names, e.Name)
+	}
+	want := "hh.weight,ih.weight,bias,tau,fc1.weight,fc1.bias,fc2.weight,fc2.bias,output_neurons"
+	if strings.Join(names, ",") != want || !reflect.DeepEqual(sd[0].Sparse, m.W) || !reflect.DeepEqual(sd[7].Data, m.B2) ||
+		len(sd[8].Int) != 300 {
+		t.Errorf("m.pt holds %v, want %s", names, want)
 	}
 	// The matrix readers take the state dict by key, as info and convert do.
 	h, err := pt.DecodeHeader(bytes.NewReader(data), int64(len(data)), "hh.weight")

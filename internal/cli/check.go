@@ -2,10 +2,13 @@ package cli
 
 import (
 	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"math"
+	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode"
@@ -104,4 +107,26 @@ func (f optionalFloat) Set(s string) error {
 	}
 	*f.p = v
 	return nil
+}
+
+// CheckFiles returns an error naming the flag for the first of the named
+// flags given on the command line whose value is a path that does not
+// exist or cannot be looked at: "--input x.npy: no such file or
+// directory", before any work starts.
+func CheckFiles(fs *flag.FlagSet, names ...string) error {
+	var err error
+	fs.Visit(func(f *flag.Flag) {
+		v := f.Value.String()
+		if err != nil || v == "" || !slices.Contains(names, f.Name) {
+			return
+		}
+		if _, e := os.Stat(v); e != nil {
+			var pe *os.PathError
+			if errors.As(e, &pe) {
+				e = pe.Err
+			}
+			err = fmt.Errorf("--%s %s: %w", f.Name, v, e)
+		}
+	})
+	return err
 }
