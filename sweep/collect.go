@@ -1,6 +1,7 @@
 package sweep
 
 import (
+	"bytes"
 	"encoding/csv"
 	"encoding/json"
 	"fmt"
@@ -20,7 +21,8 @@ import (
 // Collect merges the results of the sweep in dir into dir/collected and
 // returns the paths it wrote: always runs.csv (each run's values, state,
 // exit, attempts, timings and error); for simulate, summary.csv (each
-// done run's values and summary.json scalars); for train, ensemble.csv
+// done run's values and summary.json scalars) and, for the spiking
+// model's runs, spikes.parquet and rates.csv (collectSpikes); for train, ensemble.csv
 // (each done member's values and final metrics, then their mean and
 // standard deviation).
 func (p *Plan) Collect(dir string) ([]string, error) {
@@ -51,6 +53,11 @@ func (p *Plan) Collect(dir string) ([]string, error) {
 		var path string
 		path, err = p.collectSummaries(dir, keys, states)
 		extra = []string{path}
+		if err == nil {
+			var more []string
+			more, err = p.collectSpikes(dir, keys, states)
+			extra = append(extra, more...)
+		}
 	case "train":
 		extra, err = p.collectEnsemble(dir, keys, states)
 	}
@@ -72,7 +79,9 @@ func (p *Plan) collectSummaries(dir string, keys []string, states []RunState) (s
 			return "", err
 		}
 		var v map[string]any
-		if err := json.Unmarshal(b, &v); err != nil {
+		d := json.NewDecoder(bytes.NewReader(b))
+		d.UseNumber() // numbers as written: 15091983, not 1.5091983e+07
+		if err := d.Decode(&v); err != nil {
 			return "", fmt.Errorf("%s: summary.json: %w", s.Name, err)
 		}
 		m := map[string]string{}
@@ -108,8 +117,8 @@ func flatten(dst map[string]string, prefix string, v map[string]any) {
 		switch x := x.(type) {
 		case map[string]any:
 			flatten(dst, prefix+k+".", x)
-		case float64:
-			dst[prefix+k] = strconv.FormatFloat(x, 'g', -1, 64)
+		case json.Number:
+			dst[prefix+k] = x.String()
 		case string:
 			dst[prefix+k] = x
 		case bool:

@@ -2,11 +2,14 @@ package sweep
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
+	"github.com/neuropil/neuropil/format/parquet"
 	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/resource"
@@ -137,5 +140,28 @@ func TestCollectEnsemble(t *testing.T) {
 		",mean,,2,0.333333,0.75\n,std,,0,0.57735,0\n"
 	if string(b) != want {
 		t.Errorf("ensemble.csv\n%s\nwant\n%s", b, want)
+	}
+}
+
+// The spiking model's runs merge into one spikes.parquet, exp_name the
+// run's name, and a rates table runs × neurons.
+func TestCollectSpikes(t *testing.T) {
+	dir, p := fakeSweep(t, "simulate", 3, func(i int) []Var { return []Var{{"spikes", fmt.Sprint(i + 1)}} })
+	(&Executor{Exe: exe(t), Dir: dir, Plan: p}).Run(context.Background())
+	paths, err := p.Collect(dir)
+	if err != nil || len(paths) != 4 {
+		t.Fatal(paths, err)
+	}
+	spikes, exps, err := parquet.ReadSpikes(filepath.Join(dir, "collected", "spikes.parquet"))
+	if err != nil || len(spikes) != 6 {
+		t.Fatalf("%d spikes, %v; want 1+2+3", len(spikes), err)
+	}
+	want := []string{"000_value=0", "001_value=1", "001_value=1", "002_value=2", "002_value=2", "002_value=2"}
+	if !slices.Equal(exps, want) || spikes[5] != (parquet.Spike{T: 0.002, Trial: 0, FlywireID: 102}) {
+		t.Errorf("exp_names %q, last spike %+v", exps, spikes[5])
+	}
+	b, _ := os.ReadFile(filepath.Join(dir, "collected", "rates.csv"))
+	if got := string(b); got != "index,name,value,100,101,102\n0,000_value=0,0,0,0,0\n1,001_value=1,1,0,1,0\n2,002_value=2,2,0,1,2\n" {
+		t.Errorf("rates.csv:\n%s", got)
 	}
 }

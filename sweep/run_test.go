@@ -10,6 +10,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/neuropil/neuropil/format/parquet"
 )
 
 // The test binary doubles as a fake neuropil: with NEUROPIL_SWEEP_FAKE set
@@ -47,6 +49,7 @@ func fake(args []string) int {
 	value := fs.Int("value", 0, "")
 	count := fs.String("count", "", "")
 	skipMarker := fs.Bool("skip-marker", false, "")
+	spikes := fs.Int("spikes", 0, "")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
@@ -58,6 +61,16 @@ func fake(args []string) int {
 	}
 	os.MkdirAll(*out, 0o755)
 	os.WriteFile(filepath.Join(*out, "metrics.csv"), fmt.Appendf(nil, "epoch,loss,acc\n1,%d,0.5\n2,%d,0.75\n", *value, *value/2), 0o644)
+	if *spikes > 0 { // neuron 100+k spikes at k ms, trial k%2; rates.csv gives neuron 100+k k Hz
+		parquet.WriteSpikes(filepath.Join(*out, "spikes.parquet"), "lif", *spikes, func(k int) parquet.Spike {
+			return parquet.Spike{T: float64(k) / 1000, Trial: int64(k % 2), FlywireID: int64(100 + k)}
+		})
+		r := "flywire_id,rate_hz,std_hz\n"
+		for k := *spikes - 1; k >= 0; k-- {
+			r += fmt.Sprintf("%d,%d,0\n", 100+k, k)
+		}
+		os.WriteFile(filepath.Join(*out, "rates.csv"), []byte(r), 0o644)
+	}
 	if !*skipMarker {
 		os.WriteFile(filepath.Join(*out, "summary.json"), fmt.Appendf(nil, `{"value": %d, "solver": "x", "inner": {"a": 1}, "list": [1,2]}`, *value), 0o644)
 	}
