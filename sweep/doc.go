@@ -12,7 +12,10 @@
 //	SWEEP/runs/NAME/status.json  state, exit status, error, timings
 //	SWEEP/sweep.sbatch       a Slurm job array (Slurm)
 //	SWEEP/job.yaml           a Kubernetes Indexed Job (K8s)
-//	SWEEP/collected/         merged results (Collect)
+//	SWEEP/slurm/             the array tasks' output files
+//	SWEEP/collected/         merged results (Collect): runs.csv; summary.csv,
+//	                         spikes.parquet and rates.csv (simulate); ensemble.csv
+//	                         and learning_curves.png (train)
 //
 // Conventions: a run is done when its command exited 0 and the files that
 // mark its outputs complete exist (simulate: summary.json, written last;
