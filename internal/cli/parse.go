@@ -18,6 +18,10 @@ var ErrHelp = errors.New("help requested")
 // unknown flag names the nearest known one ("unknown flag --bach (did you
 // mean --batch?)").
 func Parse(fs *flag.FlagSet, args []string, maxArgs int) error {
+	if c, ok := fs.Output().(FlagCatcher); ok {
+		c.CatchFlags(fs)
+		return ErrHelp
+	}
 	out, usage := fs.Output(), fs.Usage
 	fs.SetOutput(io.Discard) // the error comes back in err, without the usage
 	fs.Usage = func() {}
@@ -41,6 +45,15 @@ func Parse(fs *flag.FlagSet, args []string, maxArgs int) error {
 		return fmt.Errorf("%s: unexpected argument %q", fs.Name(), fs.Arg(maxArgs))
 	}
 	return nil
+}
+
+// A FlagCatcher, given to a command as the output of its flag set (its
+// stderr), gets from Parse the command's flag set, every flag defined;
+// Parse then returns ErrHelp without parsing. "neuropil sweep" learns a
+// command's flags so.
+type FlagCatcher interface {
+	io.Writer
+	CatchFlags(fs *flag.FlagSet)
 }
 
 // explain rewrites the flag package's error for an unknown flag as one
