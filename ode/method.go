@@ -80,10 +80,6 @@ func (m *Method) StepFactor(r float64) float64 {
 	return stepFactor(r, m.ErrorOrder)
 }
 
-// StepFactor is dopri5's step-size controller, (*Method).StepFactor of
-// dopri5 (exponent −1/5).
-func StepFactor(r float64) float64 { return stepFactor(r, 5) }
-
 func stepFactor(r float64, order int) float64 {
 	switch {
 	case math.IsNaN(r) || math.IsInf(r, 0):
