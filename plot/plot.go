@@ -151,6 +151,7 @@ func Lines(path, title, xlabel, ylabel string, series []Series, width, height vg
 type Panel struct {
 	Title, XLabel, YLabel string
 	Series                []Series
+	LegendBottom          bool // the legend at the bottom right instead of the top right (for rising curves)
 }
 
 // plot builds the panel's plot: lines in matplotlib's default colours,
@@ -203,7 +204,7 @@ func (pn Panel) plot() (*gplot.Plot, error) {
 		}
 	}
 	if legend {
-		p.Legend.Top = true
+		p.Legend.Top = !pn.LegendBottom
 	}
 	return p, nil
 }

@@ -89,6 +89,7 @@ func DrawLearningCurves(path string, hist []Epoch, trace []TracePoint) error {
 		return pn
 	}
 	loss, acc := panel("loss", run[0], epochs[0], epochs[1]), panel("accuracy", run[1], epochs[2], epochs[3])
+	acc.LegendBottom = true // accuracy rises towards the top right
 	if len(loss.Series) == 0 {
 		return fmt.Errorf("train: no learning curve to draw yet")
 	}
