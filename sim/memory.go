@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"os"
 	"strconv"
+
+	"github.com/neuropil/neuropil/internal/budget"
 )
 
 // stateVectors is about how many [dim][batch] float32 vectors a solve
@@ -21,17 +23,11 @@ func Bytes(times, batch, width, dim int) float64 {
 }
 
 // Fits returns an error, beginning with what, if need bytes are more than
-// the machine's memory (or than 1 PiB where that is unknown): better than
-// the runtime's fatal "out of memory" after the work has begun.
+// the memory budget (package internal/budget: --max-memory, by default half
+// of the memory the process may use): better than the runtime's fatal
+// "out of memory" after the work has begun.
 func Fits(what string, need float64) error {
-	limit := float64(procKiB("/proc/meminfo", "MemTotal:")) * 1024
-	if limit == 0 {
-		limit = 1 << 50
-	}
-	if need > limit {
-		return fmt.Errorf("%s: the run needs about %s, more than this machine's %s of memory", what, bytesString(need), bytesString(limit))
-	}
-	return nil
+	return budget.Check(what+": the run", need)
 }
 
 // PeakRSS returns the peak resident set size of this process in bytes

@@ -3,6 +3,7 @@ package train
 import (
 	"fmt"
 	"io"
+	"math"
 
 	"github.com/neuropil/neuropil/mnist"
 )
@@ -39,8 +40,9 @@ func LoadMNIST(dir string, split mnist.Split, limit, pixels int) (*Dataset, erro
 		return nil, err
 	}
 	if im.Rows != im.Cols || im.Rows*im.Cols != pixels {
-		return nil, fmt.Errorf("MNIST %s images in %s are %d×%d pixels; the model takes square images of %d inputs (28×28)",
-			split, dir, im.Rows, im.Cols, pixels)
+		side := int(math.Round(math.Sqrt(float64(pixels))))
+		return nil, fmt.Errorf("MNIST %s images in %s are %d×%d = %d pixels; the model takes %d inputs (square images of %d×%d)",
+			split, dir, im.Rows, im.Cols, im.Rows*im.Cols, pixels, side, side)
 	}
 	d := &Dataset{X: make([]float32, len(im.Pix)), Labels: make([]int, len(labels)), Inputs: pixels}
 	mnist.NormalizeTo(d.X, im.Pix)

@@ -55,6 +55,11 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 	if err := s.Check(); err != nil {
 		return err
 	}
+	if m != nil { // resumed: the checkpoint's settings and model, before any data
+		if err := s.CheckMemory("train", s.TrainBytes(m.Neurons, m.W.NNZ())); err != nil {
+			return err
+		}
+	}
 	trainSet, err := train.LoadMNIST(s.MNIST, mnist.Train, s.TrainLimit, 784)
 	if err != nil {
 		return err
@@ -138,6 +143,9 @@ func resumeRun(fs *flag.FlagSet, s *trainSettings, ckpt string, fresh bool, stdo
 func newRun(s *trainSettings, trainLen int, stdout io.Writer) (*train.Model, *train.Optimizer, error) {
 	conn, desc, err := loadConnectome(s.Connectome, format.Options{})
 	if err != nil {
+		return nil, nil, err
+	}
+	if err := s.CheckMemory("train", s.TrainBytes(conn.W.Rows, conn.W.NNZ())); err != nil {
 		return nil, nil, err
 	}
 	m, err := s.NewModel(conn, desc)
@@ -258,6 +266,9 @@ func runEval(args []string, stdout, stderr io.Writer) error {
 	var s trainSettings
 	if err := json.Unmarshal(c.Settings, &s); err != nil {
 		return fmt.Errorf("%s: settings: %w", ckpt, err)
+	}
+	if err := s.CheckMemory("eval", s.EvalBytes(c.Model.Neurons, c.Model.W.NNZ(), limit, batch)); err != nil {
+		return err
 	}
 	solve, err := s.Solve()
 	if err != nil {
