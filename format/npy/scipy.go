@@ -7,6 +7,7 @@ import (
 	"sort"
 
 	"github.com/neuropil/neuropil/format/internal/check"
+	"github.com/neuropil/neuropil/internal/budget"
 	"github.com/neuropil/neuropil/sparse"
 )
 
@@ -123,6 +124,9 @@ func (z *npz) sparse(h MatrixHeader, direct bool) (*sparse.CSR, bool, error) {
 	}
 	if h.NNZ > check.MaxEntries {
 		return nil, false, tooMany(h.NNZ)
+	}
+	if err := budget.Check(fmt.Sprintf("npz: a scipy %s matrix of %d entries", h.Format, h.NNZ), nonzeroBytes*float64(h.NNZ)); err != nil {
+		return nil, false, err
 	}
 	if h.Format == "coo" {
 		return z.coo(h, data, direct)
