@@ -5,10 +5,12 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/neuropil/neuropil/internal/atomic"
 	"github.com/neuropil/neuropil/internal/budget"
 )
 
@@ -45,5 +47,77 @@ func TestTrainRefusesOversizedRuns(t *testing.T) {
 	}
 	if err := run([]string{"train", "--max-memory", "lots"}, &bytes.Buffer{}, &bytes.Buffer{}); err == nil || !strings.Contains(err.Error(), "memory size") {
 		t.Errorf("--max-memory lots: %v", err)
+	}
+}
+
+// A second run into an --out that a running process holds is refused,
+// naming the holder's pid, and changes nothing there (issue 11: both
+// exited 0 and the directory held whichever finished last).
+func TestConcurrentRunsIntoOneDirectory(t *testing.T) {
+	dir := t.TempDir()
+	conn, input, idx := smallProblem(t, dir)
+	out := filepath.Join(dir, "out")
+	if _, _, err := runCLI("simulate", "--connectome", conn, "--input", input, "--input-indices", idx, "--out", out, "--no-plots"); err != nil {
+		t.Fatal(err)
+	}
+	before, _ := os.ReadDir(out)
+	lock, err := atomic.Lock(out) // the other run
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, _, err = runCLI("simulate", "--connectome", conn, "--input", input, "--input-indices", idx, "--out", out, "--no-plots")
+	if !errors.Is(err, atomic.ErrLocked) || !strings.Contains(err.Error(), "pid "+strconv.Itoa(os.Getpid())) {
+		t.Errorf("simulate into a held directory: %v", err)
+	}
+	data := filepath.Join(dir, "mnist")
+	os.Mkdir(data, 0o755)
+	writeIDX(t, data, "train", 8, 28, 28)
+	writeIDX(t, data, "t10k", 8, 28, 28)
+	_, _, err = runCLI("train", "--connectome", conn, "--mnist", data, "--out", out, "--train-limit", "8", "--test-limit", "8")
+	if !errors.Is(err, atomic.ErrLocked) {
+		t.Errorf("train into a held directory: %v", err)
+	}
+	lock.Unlock()
+	after, _ := os.ReadDir(out)
+	if len(after) != len(before) || len(after) == 0 {
+		t.Errorf("directory changed: %v -> %v", before, after)
+	}
+}
+
+// A train run that cannot write an output after its last checkpoint
+// (disk full; here model.npz is a directory) exits with an error, and the
+// rerun finishes every output from the checkpoint (issue 11: it said "run
+// already finished" and never wrote model.npz).
+func TestTrainFinishesOutputsOnRerun(t *testing.T) {
+	dir := t.TempDir()
+	data := filepath.Join(dir, "mnist")
+	os.Mkdir(data, 0o755)
+	writeIDX(t, data, "train", 8, 28, 28)
+	writeIDX(t, data, "t10k", 8, 28, 28)
+	conn := filepath.Join(dir, "c.npy")
+	writeConnectome(t, conn, 30)
+	out := filepath.Join(dir, "o")
+	os.MkdirAll(filepath.Join(out, "model.npz", "x"), 0o755)
+	args := []string{"train", "--connectome", conn, "--mnist", data, "--out", out, "--train-limit", "8", "--test-limit", "8",
+		"--batch", "4", "--steps", "2", "--hidden", "8"}
+	if _, _, err := runCLI(args...); err == nil {
+		t.Fatal("train wrote model.npz over a directory")
+	}
+	os.RemoveAll(filepath.Join(out, "model.npz"))
+	os.Remove(filepath.Join(out, "metrics.csv"))
+	stdout, _, err := runCLI(args...)
+	if err != nil || !strings.Contains(stdout, "already finished") {
+		t.Fatalf("rerun: %v\n%s", err, stdout)
+	}
+	for _, name := range []string{"model.npz", "metrics.csv", "learning_curves.png", "checkpoint.ckpt"} {
+		if fi, err := os.Stat(filepath.Join(out, name)); err != nil || !fi.Mode().IsRegular() {
+			t.Errorf("%s after the rerun: %v", name, err)
+		}
+	}
+	ents, _ := os.ReadDir(out)
+	for _, e := range ents {
+		if strings.HasPrefix(e.Name(), ".") {
+			t.Errorf("left %s", e.Name())
+		}
 	}
 }

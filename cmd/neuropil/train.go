@@ -47,6 +47,11 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 	if err := os.MkdirAll(o.out, 0o755); err != nil {
 		return err
 	}
+	lock, err := atomic.Lock(o.out) // one run at a time in --out
+	if err != nil {
+		return err
+	}
+	defer lock.Unlock()
 	ckpt := filepath.Join(o.out, "checkpoint.ckpt")
 	m, opt, st, done, err := resumeRun(fs, &s, ckpt, o.fresh, stdout)
 	if err != nil || done {
@@ -133,7 +138,7 @@ func resumeRun(fs *flag.FlagSet, s *trainSettings, ckpt string, fresh bool, stdo
 	}
 	if c.State.Epoch >= s.Epochs {
 		fmt.Fprintf(stdout, "%s: run already finished %d epochs\n", ckpt, c.State.Epoch)
-		return nil, nil, st, true, nil
+		return nil, nil, st, true, finishOutputs(filepath.Dir(ckpt), c, stdout)
 	}
 	fmt.Fprintf(stdout, "resuming %s at epoch %d, batch %d (stored settings; --epochs %d)\n", ckpt, c.State.Epoch+1, c.State.Batch, s.Epochs)
 	return c.Model, c.Opt, c.State, false, nil
