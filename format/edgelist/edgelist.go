@@ -323,6 +323,10 @@ func decode(r io.Reader, opt Options) (*connectome.Connectome, int, error) {
 			if errors.As(err, &pe) {
 				return nil, 0, FormatError(fmt.Sprintf("line %d: %v", pe.Line, pe.Err))
 			}
+			var fe FormatError
+			if errors.As(err, &fe) { // from guard: already named
+				return nil, 0, err
+			}
 			return nil, 0, fmt.Errorf("edgelist: %w", err)
 		}
 		line, _ := cr.FieldPos(0)
