@@ -12,6 +12,7 @@ import (
 
 	"github.com/neuropil/neuropil/internal/atomic"
 	"github.com/neuropil/neuropil/internal/budget"
+	"github.com/neuropil/neuropil/train"
 )
 
 // Oversized train runs are refused from the estimate within seconds, with
@@ -119,5 +120,50 @@ func TestTrainFinishesOutputsOnRerun(t *testing.T) {
 		if strings.HasPrefix(e.Name(), ".") {
 			t.Errorf("left %s", e.Name())
 		}
+	}
+}
+
+// Forged checkpoints with a valid CRC (issue 11): State.batch = -7
+// panicked in train, Settings.steps = 10^9 ran out of memory in eval and
+// train. Both are errors now, before any work.
+func TestForgedCheckpoints(t *testing.T) {
+	dir := t.TempDir()
+	data := filepath.Join(dir, "mnist")
+	os.Mkdir(data, 0o755)
+	writeIDX(t, data, "train", 8, 28, 28)
+	writeIDX(t, data, "t10k", 8, 28, 28)
+	conn := filepath.Join(dir, "c.npy")
+	writeConnectome(t, conn, 30)
+	out := filepath.Join(dir, "o")
+	args := []string{"train", "--connectome", conn, "--mnist", data, "--out", out, "--train-limit", "8", "--test-limit", "8",
+		"--batch", "4", "--steps", "2", "--hidden", "8", "--epochs", "1"}
+	if _, _, err := runCLI(args...); err != nil {
+		t.Fatal(err)
+	}
+	ckpt := filepath.Join(out, "checkpoint.ckpt")
+	good, err := train.Load(ckpt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	forge := func(edit func(c *train.Checkpoint)) {
+		c := *good
+		edit(&c)
+		if err := c.Save(ckpt); err != nil { // Save seals a valid CRC
+			t.Fatal(err)
+		}
+	}
+	forge(func(c *train.Checkpoint) { c.State.Batch = -7 })
+	if _, _, err := runCLI(append(args, "--epochs", "2")...); !errors.Is(err, train.ErrCorrupt) {
+		t.Errorf("train from State.batch = -7: %v", err)
+	}
+	forge(func(c *train.Checkpoint) {
+		c.Settings = []byte(strings.Replace(string(good.Settings), `"steps":2`, `"steps":1000000000`, 1))
+	})
+	var be *budget.Error
+	if _, _, err := runCLI("eval", "--checkpoint", ckpt, "--mnist", data, "--test-limit", "8"); !errors.As(err, &be) {
+		t.Errorf("eval of Settings.steps = 10^9: %v", err)
+	}
+	if _, _, err := runCLI(append(args, "--epochs", "2")...); !errors.As(err, &be) {
+		t.Errorf("train from Settings.steps = 10^9: %v", err)
 	}
 }
