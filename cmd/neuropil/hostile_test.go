@@ -15,18 +15,27 @@ import (
 	"github.com/neuropil/neuropil/train"
 )
 
-// Oversized train runs are refused from the estimate within seconds, with
-// the budget's flag in the message (issue 11: they ran out of memory).
-func TestTrainRefusesOversizedRuns(t *testing.T) {
-	dir := t.TempDir()
-	data := filepath.Join(dir, "mnist")
+// tinyTraining writes 8 training and 8 test images of 28×28 and a random
+// connectome of n neurons into a new directory: dir, the MNIST directory
+// and the connectome.
+func tinyTraining(t *testing.T, n int) (dir, data, conn string) {
+	t.Helper()
+	dir = t.TempDir()
+	data = filepath.Join(dir, "mnist")
 	if err := os.Mkdir(data, 0o755); err != nil {
 		t.Fatal(err)
 	}
 	writeIDX(t, data, "train", 8, 28, 28)
 	writeIDX(t, data, "t10k", 8, 28, 28)
-	conn := filepath.Join(dir, "c.npy")
-	writeConnectome(t, conn, 100)
+	conn = filepath.Join(dir, "c.npy")
+	writeConnectome(t, conn, n)
+	return dir, data, conn
+}
+
+// Oversized train runs are refused from the estimate within seconds, with
+// the budget's flag in the message (issue 11: they ran out of memory).
+func TestTrainRefusesOversizedRuns(t *testing.T) {
+	dir, data, conn := tinyTraining(t, 100)
 	for _, extra := range [][]string{
 		{"--steps", "1000000000"},
 		{"--batch", "60000", "--train-limit", "60000", "--max-memory", "1GiB"},
@@ -70,10 +79,7 @@ func TestConcurrentRunsIntoOneDirectory(t *testing.T) {
 	if !errors.Is(err, atomic.ErrLocked) || !strings.Contains(err.Error(), "pid "+strconv.Itoa(os.Getpid())) {
 		t.Errorf("simulate into a held directory: %v", err)
 	}
-	data := filepath.Join(dir, "mnist")
-	os.Mkdir(data, 0o755)
-	writeIDX(t, data, "train", 8, 28, 28)
-	writeIDX(t, data, "t10k", 8, 28, 28)
+	_, data, _ := tinyTraining(t, 30)
 	_, _, err = runCLI("train", "--connectome", conn, "--mnist", data, "--out", out, "--train-limit", "8", "--test-limit", "8")
 	if !errors.Is(err, atomic.ErrLocked) {
 		t.Errorf("train into a held directory: %v", err)
@@ -90,13 +96,7 @@ func TestConcurrentRunsIntoOneDirectory(t *testing.T) {
 // rerun finishes every output from the checkpoint (issue 11: it said "run
 // already finished" and never wrote model.npz).
 func TestTrainFinishesOutputsOnRerun(t *testing.T) {
-	dir := t.TempDir()
-	data := filepath.Join(dir, "mnist")
-	os.Mkdir(data, 0o755)
-	writeIDX(t, data, "train", 8, 28, 28)
-	writeIDX(t, data, "t10k", 8, 28, 28)
-	conn := filepath.Join(dir, "c.npy")
-	writeConnectome(t, conn, 30)
+	dir, data, conn := tinyTraining(t, 30)
 	out := filepath.Join(dir, "o")
 	os.MkdirAll(filepath.Join(out, "model.npz", "x"), 0o755)
 	args := []string{"train", "--connectome", conn, "--mnist", data, "--out", out, "--train-limit", "8", "--test-limit", "8",
@@ -127,13 +127,7 @@ func TestTrainFinishesOutputsOnRerun(t *testing.T) {
 // panicked in train, Settings.steps = 10^9 ran out of memory in eval and
 // train. Both are errors now, before any work.
 func TestForgedCheckpoints(t *testing.T) {
-	dir := t.TempDir()
-	data := filepath.Join(dir, "mnist")
-	os.Mkdir(data, 0o755)
-	writeIDX(t, data, "train", 8, 28, 28)
-	writeIDX(t, data, "t10k", 8, 28, 28)
-	conn := filepath.Join(dir, "c.npy")
-	writeConnectome(t, conn, 30)
+	dir, data, conn := tinyTraining(t, 30)
 	out := filepath.Join(dir, "o")
 	args := []string{"train", "--connectome", conn, "--mnist", data, "--out", out, "--train-limit", "8", "--test-limit", "8",
 		"--batch", "4", "--steps", "2", "--hidden", "8", "--epochs", "1"}

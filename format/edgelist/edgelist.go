@@ -15,6 +15,7 @@ import (
 
 	"github.com/neuropil/neuropil/connectome"
 	"github.com/neuropil/neuropil/format/internal/check"
+	"github.com/neuropil/neuropil/format/internal/count"
 	"github.com/neuropil/neuropil/internal/budget"
 	"github.com/neuropil/neuropil/sparse"
 )
@@ -85,7 +86,7 @@ const rowBytes = 72
 // open returns a reader of the text, decompressing gzip, that bounds the
 // inflation and the length of lines (guard).
 func open(r io.Reader) (*bufio.Reader, error) {
-	cr := &countReader{r: r}
+	cr := &count.Reader{R: r}
 	br := bufio.NewReaderSize(cr, 1<<16)
 	magic, err := br.Peek(2)
 	if err == nil && magic[0] == 0x1f && magic[1] == 0x8b {
@@ -98,27 +99,15 @@ func open(r io.Reader) (*bufio.Reader, error) {
 	return bufio.NewReaderSize(&guard{r: br}, 1<<16), nil
 }
 
-// countReader counts the bytes read from r.
-type countReader struct {
-	r io.Reader
-	n int64
-}
-
-func (c *countReader) Read(p []byte) (int, error) {
-	n, err := c.r.Read(p)
-	c.n += int64(n)
-	return n, err
-}
-
 // guard passes the text of r through, failing on a line longer than
 // maxLine and, when in counts the compressed bytes, on text more than
 // maxRatio times those (plus 1 MiB).
 type guard struct {
 	r    io.Reader
-	in   *countReader // nil: not compressed
-	out  int64        // bytes of text so far
-	line int64        // bytes since the last newline
-	nl   int          // newlines so far
+	in   *count.Reader // nil: not compressed
+	out  int64         // bytes of text so far
+	line int64         // bytes since the last newline
+	nl   int           // newlines so far
 }
 
 func (g *guard) Read(p []byte) (int, error) {
@@ -140,8 +129,8 @@ func (g *guard) Read(p []byte) (int, error) {
 		g.line = int64(n - 1 - bytes.LastIndexByte(b, '\n'))
 	}
 	g.out += int64(n)
-	if g.in != nil && g.out > maxRatio*g.in.n+1<<20 {
-		return 0, FormatError(fmt.Sprintf("gzip inflates %d bytes to more than %d, beyond the %d-fold of real edge lists", g.in.n, g.out, maxRatio))
+	if g.in != nil && g.out > maxRatio*g.in.N+1<<20 {
+		return 0, FormatError(fmt.Sprintf("gzip inflates %d bytes to more than %d, beyond the %d-fold of real edge lists", g.in.N, g.out, maxRatio))
 	}
 	return n, err
 }

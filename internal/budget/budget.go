@@ -113,6 +113,10 @@ func Parse(s string) (int64, error) {
 	return int64(x), nil
 }
 
+// PeakRSS returns the peak resident set size of this process in bytes
+// (VmHWM of /proc/self/status), or 0 where that is not available.
+func PeakRSS() int64 { return procKiB("/proc/self/status", "VmHWM:") << 10 }
+
 // procKiB returns the value in KiB of the line of a /proc file that starts
 // with key, 0 when there is none.
 func procKiB(path, key string) int64 {
