@@ -125,7 +125,8 @@ func (z *npz) sparse(h MatrixHeader, direct bool) (*sparse.CSR, bool, error) {
 	if h.NNZ > check.MaxEntries {
 		return nil, false, tooMany(h.NNZ)
 	}
-	if err := budget.Check(fmt.Sprintf("npz: a scipy %s matrix of %d entries", h.Format, h.NNZ), nonzeroBytes*float64(h.NNZ)); err != nil {
+	need := nonzeroBytes*float64(h.NNZ) + 8*float64(h.Rows+h.Cols) // entries; row pointers and counts
+	if err := budget.Check(fmt.Sprintf("npz: a scipy %s matrix of %d entries in %d×%d", h.Format, h.NNZ, h.Rows, h.Cols), need); err != nil {
 		return nil, false, err
 	}
 	if h.Format == "coo" {

@@ -152,3 +152,16 @@ func mustPickle(t *testing.T, data []byte) string {
 	}
 	return string(b)
 }
+
+// A sparse matrix declaring 2^27 × 2^27 with 3 entries needs its row
+// pointers: counted in the estimate, refused under a small budget.
+func TestHugeShapeCountsRows(t *testing.T) {
+	defer budget.Set(0)
+	budget.Set(256 << 20)
+	data := cooArchive(t, le4(4)+le4(4)+"\x86\x85", le4(1<<27)+le4(1<<27)+"\x86\x85")
+	_, err := Decode(bytes.NewReader(data), int64(len(data)), "")
+	var be *budget.Error
+	if !errors.As(err, &be) || !strings.Contains(err.Error(), "134217728 rows") {
+		t.Fatalf("2^27 rows under 256 MiB: %v", err)
+	}
+}

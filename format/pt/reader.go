@@ -263,7 +263,7 @@ func Decode(r io.ReaderAt, size int64, key string) (*sparse.CSR, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := a.plan(v, h.NNZ); err != nil {
+	if err := a.plan(v, h.NNZ, h.Rows); err != nil {
 		return nil, err
 	}
 	var b *sparse.COO
@@ -317,16 +317,17 @@ func parts(v any) []*tensor {
 func (t *tensor) expanded() bool { return t.numel() > t.storage.numel }
 
 // plan checks, before anything is allocated, that reading v, of n
-// entries, fits the memory budget, and that an expanded view of v does
+// entries in rows rows, fits the memory budget (row pointers take 12
+// bytes a row while a CSR is read), and that an expanded view of v does
 // not materialise more than maxExpansion bytes per byte of the file.
-func (a *archive) plan(v any, n int) error {
+func (a *archive) plan(v any, n, rows int) error {
 	for _, t := range parts(v) {
 		if t.expanded() && float64(t.numel())*entryBytes > maxExpansion*float64(a.size) {
 			return UnsupportedError(fmt.Sprintf("expanded view (size %v, stride %v) of %d elements over a storage of %d: %s from a file of %d bytes",
 				t.shape, t.stride, t.numel(), t.storage.numel, budget.Bytes(float64(t.numel())*entryBytes), a.size))
 		}
 	}
-	return budget.Check(fmt.Sprintf("pt: a matrix of %d entries", n), float64(n)*entryBytes)
+	return budget.Check(fmt.Sprintf("pt: a matrix of %d entries in %d rows", n, rows), float64(n)*entryBytes+12*float64(rows))
 }
 
 // capacity returns how many entries to allocate up front: all nnz when
@@ -470,7 +471,7 @@ func (a *archive) entry(name string, v any) (Tensor, error) {
 		if err != nil {
 			return Tensor{}, err
 		}
-		if err := a.plan(t, h.NNZ); err != nil {
+		if err := a.plan(t, h.NNZ, h.Rows); err != nil {
 			return Tensor{}, err
 		}
 		var b *sparse.COO
@@ -497,7 +498,7 @@ func (a *archive) entry(name string, v any) (Tensor, error) {
 		if n > check.MaxEntries {
 			return Tensor{}, UnsupportedError(fmt.Sprintf("tensor %q of %d elements", name, n))
 		}
-		if err := a.plan(t, int(n)); err != nil {
+		if err := a.plan(t, int(n), 0); err != nil {
 			return Tensor{}, err
 		}
 		dt := t.storage.dtype
