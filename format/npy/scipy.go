@@ -125,7 +125,7 @@ func (z *npz) sparse(h MatrixHeader, direct bool) (*sparse.CSR, bool, error) {
 	if h.NNZ > check.MaxEntries {
 		return nil, false, tooMany(h.NNZ)
 	}
-	need := nonzeroBytes*float64(h.NNZ) + 8*float64(h.Rows+h.Cols) // entries; row pointers and counts
+	need := nonzeroBytes*float64(h.NNZ) + 12*float64(h.Rows) // entries, and row pointers while they are built
 	if err := budget.Check(fmt.Sprintf("npz: a scipy %s matrix of %d entries in %d×%d", h.Format, h.NNZ, h.Rows, h.Cols), need); err != nil {
 		return nil, false, err
 	}
