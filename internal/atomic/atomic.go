@@ -10,12 +10,14 @@ import (
 
 // WriteFile creates path with the content that write produces. On any
 // error (from write, the disk or the rename) the temporary file is removed
-// and path is left as it was.
+// and path is left as it was. Temporary files of path that processes no
+// longer running left (kill -9) are removed first.
 func WriteFile(path string, write func(w io.Writer) error) (err error) {
 	dir, base := filepath.Split(path)
 	if dir == "" {
 		dir = "."
 	}
+	removeStale(dir, "."+base+".tmp-") // of this file, left by a killed process
 	f, err := os.CreateTemp(dir, tempPrefix(base))
 	if err != nil {
 		return fmt.Errorf("cannot write %s: %w", path, err)

@@ -101,7 +101,11 @@ func tempPrefix(base string) string {
 // or ".NAME.tmp-*" of earlier versions) left by processes that are no
 // longer running: a run killed with kill -9 during a write. It returns
 // the paths removed.
-func RemoveStale(dir string) []string {
+func RemoveStale(dir string) []string { return removeStale(dir, ".") }
+
+// removeStale is RemoveStale for the temporary files whose names start
+// with prefix.
+func removeStale(dir, prefix string) []string {
 	ents, err := os.ReadDir(dir)
 	if err != nil {
 		return nil
@@ -110,7 +114,7 @@ func RemoveStale(dir string) []string {
 	for _, e := range ents {
 		name := e.Name()
 		i := strings.Index(name, ".tmp-")
-		if !strings.HasPrefix(name, ".") || i < 0 || e.IsDir() {
+		if !strings.HasPrefix(name, prefix) || i < 0 || e.IsDir() {
 			continue
 		}
 		rest := name[i+len(".tmp-"):]

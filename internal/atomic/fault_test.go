@@ -136,3 +136,19 @@ func TestSignalLeavesNothing(t *testing.T) {
 		}
 	}
 }
+
+// A write removes the temporary files of its destination that a killed
+// process left, and no others.
+func TestWriteFileRemovesStaleTemps(t *testing.T) {
+	dir := t.TempDir()
+	for _, n := range []string{".x.npz.tmp-999999999-1", ".y.npz.tmp-999999999-1"} {
+		os.WriteFile(filepath.Join(dir, n), nil, 0o644)
+	}
+	if err := WriteFile(filepath.Join(dir, "x.npz"), func(w io.Writer) error { return nil }); err != nil {
+		t.Fatal(err)
+	}
+	ents, _ := os.ReadDir(dir)
+	if len(ents) != 2 || ents[0].Name() != ".y.npz.tmp-999999999-1" || ents[1].Name() != "x.npz" {
+		t.Errorf("left %v", ents)
+	}
+}
