@@ -161,3 +161,18 @@ func TestForgedCheckpoints(t *testing.T) {
 		t.Errorf("train from Settings.steps = 10^9: %v", err)
 	}
 }
+
+// --max-memory reaches the readers: a file whose estimate exceeds it is
+// refused with a message naming the file, the estimate and the flag; the
+// next command starts from the default budget again.
+func TestMaxMemoryReachesReaders(t *testing.T) {
+	const file = "../../format/pt/testdata/coo_f64.pt"
+	_, _, err := runCLI("info", "--max-memory", "10B", file)
+	var be *budget.Error
+	if !errors.As(err, &be) || !strings.Contains(err.Error(), file) || !strings.Contains(err.Error(), "--max-memory") {
+		t.Fatalf("info under 10 bytes: %v", err)
+	}
+	if _, _, err := runCLI("info", file); err != nil {
+		t.Fatalf("info after: %v", err)
+	}
+}
