@@ -50,17 +50,31 @@ func Describe(c *Connectome) Stats {
 			s.Negative++
 		}
 	}
-	in, out := make([]int, m.Rows), make([]int, m.Cols)
+	// Degrees from the entries, never a count per claimed row or column:
+	// a header of 2^27 × 2^27 with 3 entries costs 3 counts, not 2 GB.
+	var in []int
 	for i := 0; i < m.Rows; i++ {
-		in[i] = int(m.RowPtr[i+1] - m.RowPtr[i])
+		if d := int(m.RowPtr[i+1] - m.RowPtr[i]); d > 0 {
+			in = append(in, d)
+		}
 		for _, j := range m.ColIdx[m.RowPtr[i]:m.RowPtr[i+1]] {
-			out[j]++
 			if int(j) == i {
 				s.SelfLoops++
 			}
 		}
 	}
-	s.InDegree, s.OutDegree = degrees(in), degrees(out)
+	cols := slices.Clone(m.ColIdx)
+	slices.Sort(cols)
+	var out []int
+	for k := 0; k < len(cols); {
+		e := k + 1
+		for e < len(cols) && cols[e] == cols[k] {
+			e++
+		}
+		out = append(out, e-k)
+		k = e
+	}
+	s.InDegree, s.OutDegree = degrees(in, m.Rows), degrees(out, m.Cols)
 	if c.Type != nil {
 		s.Types = len(c.TypeNames)
 	}
@@ -74,21 +88,28 @@ func Describe(c *Connectome) Stats {
 	return s
 }
 
-// degrees summarises counts; the zero value for none.
-func degrees(counts []int) Degrees {
-	if len(counts) == 0 {
+// degrees summarises the counts of n rows or columns, given the nonzero
+// ones (the rest are 0); the zero value for none.
+func degrees(nonzero []int, n int) Degrees {
+	if n == 0 {
 		return Degrees{}
 	}
-	s := slices.Clone(counts)
+	s := slices.Clone(nonzero)
 	slices.Sort(s)
+	zeros := n - len(s)
+	at := func(k int) int { // the k-th smallest of all n counts
+		if k < zeros {
+			return 0
+		}
+		return s[k-zeros]
+	}
 	sum := 0
 	for _, c := range s {
 		sum += c
 	}
-	n := len(s)
-	med := float64(s[n/2])
+	med := float64(at(n / 2))
 	if n%2 == 0 {
-		med = (float64(s[n/2-1]) + float64(s[n/2])) / 2
+		med = (float64(at(n/2-1)) + float64(at(n/2))) / 2
 	}
-	return Degrees{Min: s[0], Median: med, Mean: float64(sum) / float64(n), Max: s[n-1]}
+	return Degrees{Min: at(0), Median: med, Mean: float64(sum) / float64(n), Max: at(n - 1)}
 }

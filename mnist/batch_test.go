@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 )
 
@@ -42,5 +43,35 @@ func TestFirstBatch(t *testing.T) {
 	}
 	if _, _, _, err := FirstBatch(dir, Train, 1, 7); err == nil {
 		t.Error("missing train files: no error")
+	}
+}
+
+// A header that claims 10^9 (or 2^32-1) images over 100 bytes is refused
+// from the file's size, before a permutation of the claimed count is
+// allocated (issue 11: 8 GB, 34 GB).
+func TestFirstBatchLyingHeader(t *testing.T) {
+	for _, n := range []uint32{1e9, 1<<32 - 1, 1e8} {
+		dir := t.TempDir()
+		files := map[string][]byte{
+			"t10k-images-idx3-ubyte": idx([]uint32{n, 28, 28}, make([]byte, 84)),
+			"t10k-labels-idx1-ubyte": idx([]uint32{5}, []byte{1, 2, 3, 4, 5}),
+		}
+		for name, b := range files {
+			if err := os.WriteFile(filepath.Join(dir, name), b, 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+		for _, gzipped := range []bool{false, true} {
+			if gzipped {
+				p := filepath.Join(dir, "t10k-images-idx3-ubyte")
+				os.WriteFile(p+".gz", gz(files["t10k-images-idx3-ubyte"]), 0o644)
+				os.Remove(p)
+			}
+			_, _, _, err := FirstBatch(dir, Test, 1, 7)
+			var fe FormatError
+			if !errors.As(err, &fe) || !strings.Contains(err.Error(), "header claims") {
+				t.Errorf("%d images claimed (gzip %v): %v", n, gzipped, err)
+			}
+		}
 	}
 }

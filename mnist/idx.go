@@ -68,7 +68,7 @@ func header(r io.Reader, want int) ([]int, error) {
 		dims[i] = int(d)
 		total *= max(1, dims[i])
 		if d > maxItems || total > maxItems*16 {
-			return nil, FormatError(fmt.Sprintf("size %d too large", d))
+			return nil, FormatError(fmt.Sprintf("header claims sizes %v...: more than %d bytes", dims[:i+1], maxItems*16))
 		}
 	}
 	return dims, nil
@@ -162,25 +162,55 @@ func ReadLabels(r io.Reader) ([]uint8, error) {
 	return readN(r, dims[0])
 }
 
-// Count returns the number of items in an IDX file from its header.
+// maxRatio bounds how many bytes a gzip-compressed IDX file may inflate
+// to per compressed byte: deflate's own limit is 1032.
+const maxRatio = 1032
+
+// Count returns the number of items in an IDX file from its header,
+// checked against the file's size: a header that claims more items than
+// the file can hold (raw: its size; gzip: maxRatio times its size) is a
+// FormatError, so that no caller allocates by a lying count.
 func Count(path string) (int, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return 0, err
 	}
 	defer f.Close()
-	r, err := reader(f)
+	fi, err := f.Stat()
+	if err != nil {
+		return 0, err
+	}
+	br := bufio.NewReader(f)
+	magic, _ := br.Peek(2)
+	gz := len(magic) == 2 && magic[0] == 0x1f && magic[1] == 0x8b
+	r, err := reader(br)
 	if err != nil {
 		return 0, fmt.Errorf("%s: %w", path, err)
 	}
-	var m [8]byte
+	var m [4]byte
 	if _, err := io.ReadFull(r, m[:]); err != nil {
 		return 0, fmt.Errorf("%s: %w", path, eof(err))
 	}
-	if m[0] != 0 || m[1] != 0 || m[2] != 0x08 {
+	if m[0] != 0 || m[1] != 0 || m[2] != 0x08 || m[3] == 0 || m[3] > 4 {
 		return 0, fmt.Errorf("%s: %w", path, FormatError("bad magic number"))
 	}
-	return int(binary.BigEndian.Uint32(m[4:])), nil
+	dims := make([]uint32, m[3])
+	if err := binary.Read(r, binary.BigEndian, dims); err != nil {
+		return 0, fmt.Errorf("%s: %w", path, eof(err))
+	}
+	claim := float64(1)
+	for _, d := range dims {
+		claim *= float64(d)
+	}
+	room := float64(fi.Size()) - float64(4+4*len(dims))
+	if gz {
+		room = maxRatio * float64(fi.Size())
+	}
+	if claim > room {
+		return 0, fmt.Errorf("%s: %w", path, FormatError(fmt.Sprintf("header claims %d items of %v, %.0f bytes, in a file of %d bytes",
+			dims[0], dims[1:], claim, fi.Size())))
+	}
+	return int(dims[0]), nil
 }
 
 // Normalization of torchvision's MNIST tutorial transform:

@@ -4,6 +4,7 @@ import (
 	"fmt"
 
 	"github.com/neuropil/neuropil/connectome"
+	"github.com/neuropil/neuropil/internal/budget"
 	"github.com/neuropil/neuropil/sparse"
 )
 
@@ -68,6 +69,15 @@ type Pair struct {
 	Strength float32
 }
 
+// edgeBytes is about what one edge costs while a network is built: its
+// row of the edge table (17 bytes), its COO entry (16) and its CSR entry
+// (8), rounded up; neuronBytes is a neuron's share (lattice position,
+// type, sign, row pointer, state of a default solve).
+const (
+	edgeBytes   = 48
+	neuronBytes = 64
+)
+
 // Build expands spec on the lattice of the given extent. The extent comes
 // from users, so a value outside [0, MaxExtent] is an error.
 func Build(spec *Spec, extent int) (*Network, error) {
@@ -120,6 +130,10 @@ func build(spec *Spec, extent int, rule hullRule) (*Network, error) {
 	for p, ps := range spec.Pairs {
 		completed[p] = completeOffsets(ps.Offsets, rule, fillSynapses)
 		bound += len(completed[p]) * (net.TypeStart[ps.Source+1] - net.TypeStart[ps.Source])
+	}
+	need := edgeBytes*float64(bound) + neuronBytes*float64(len(net.U))
+	if err := budget.Check(fmt.Sprintf("opticlobe: extent %d (%d neurons, up to %d edges)", extent, len(net.U), bound), need); err != nil {
+		return nil, err
 	}
 	et := &net.Edges
 	et.Source, et.Target = make([]int32, 0, bound), make([]int32, 0, bound)

@@ -1,12 +1,6 @@
 package sim
 
-import (
-	"bufio"
-	"bytes"
-	"fmt"
-	"os"
-	"strconv"
-)
+import "github.com/neuropil/neuropil/internal/budget"
 
 // stateVectors is about how many [dim][batch] float32 vectors a solve
 // holds besides its output: dopri5's seven stages, the state, its error
@@ -21,47 +15,13 @@ func Bytes(times, batch, width, dim int) float64 {
 }
 
 // Fits returns an error, beginning with what, if need bytes are more than
-// the machine's memory (or than 1 PiB where that is unknown): better than
-// the runtime's fatal "out of memory" after the work has begun.
+// the memory budget (package internal/budget: --max-memory, by default half
+// of the memory the process may use): better than the runtime's fatal
+// "out of memory" after the work has begun.
 func Fits(what string, need float64) error {
-	limit := float64(procKiB("/proc/meminfo", "MemTotal:")) * 1024
-	if limit == 0 {
-		limit = 1 << 50
-	}
-	if need > limit {
-		return fmt.Errorf("%s: the run needs about %s, more than this machine's %s of memory", what, bytesString(need), bytesString(limit))
-	}
-	return nil
+	return budget.Check(what+": the run", need)
 }
 
 // PeakRSS returns the peak resident set size of this process in bytes
 // (VmHWM of /proc/self/status), or 0 where that is not available.
-func PeakRSS() int64 { return procKiB("/proc/self/status", "VmHWM:") << 10 }
-
-// procKiB returns the value in KiB of the line of a /proc file that starts
-// with key, 0 when there is none.
-func procKiB(path, key string) int64 {
-	b, err := os.ReadFile(path)
-	if err != nil {
-		return 0
-	}
-	sc := bufio.NewScanner(bytes.NewReader(b))
-	for sc.Scan() {
-		if f := bytes.Fields(sc.Bytes()); len(f) >= 2 && string(f[0]) == key {
-			kb, _ := strconv.ParseInt(string(f[1]), 10, 64)
-			return kb
-		}
-	}
-	return 0
-}
-
-// bytesString writes a byte count with a binary unit.
-func bytesString(b float64) string {
-	units := []string{"B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB"}
-	k := 0
-	for b >= 1024 && k < len(units)-1 {
-		b /= 1024
-		k++
-	}
-	return fmt.Sprintf("%.3g %s", b, units[k])
-}
+func PeakRSS() int64 { return budget.PeakRSS() }

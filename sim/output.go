@@ -18,10 +18,13 @@ import (
 // earlier run's (WriteSummary removes those first); Discard removes what a
 // failed run wrote, and the directory itself when the run created it.
 type Dir struct {
+	lock    *atomic.DirLock // held from OpenLockedDir to DiscardOnError
 	path    string
 	created string   // the topmost directory OpenDir created; "" when path existed
 	outputs []string // the file names a run of this kind may write
 	written []string // paths written so far
+
+	unregister func() // of the interrupt cleanup; nil when none
 }
 
 // Outputs returns the names of the files "neuropil simulate" may write
@@ -54,6 +57,33 @@ func OpenDir(path string, outputs ...string) (*Dir, error) {
 	if err := os.Remove(filepath.Join(path, "summary.json")); err != nil && !os.IsNotExist(err) {
 		return nil, err
 	}
+	return d, nil
+}
+
+// OpenLockedDir is OpenDir for one run at a time: it first takes the
+// directory's lock (atomic.Lock: a directory that another running process
+// holds is an error naming its pid; temporary files of dead processes are
+// removed), which DiscardOnError releases. An interrupt (atomic.CleanOnSignal)
+// discards what the run wrote.
+func OpenLockedDir(path string, outputs ...string) (*Dir, error) {
+	created := topmostMissing(path)
+	if err := os.MkdirAll(path, 0o755); err != nil {
+		return nil, err
+	}
+	lock, err := atomic.Lock(path)
+	if err != nil {
+		if created != "" {
+			os.Remove(path)
+		}
+		return nil, err
+	}
+	d, err := OpenDir(path, outputs...)
+	if err != nil {
+		lock.Unlock()
+		return nil, err
+	}
+	d.created, d.lock = created, lock
+	d.unregister = atomic.OnInterrupt(d.Discard)
 	return d, nil
 }
 
@@ -137,6 +167,7 @@ func (d *Dir) WriteSummary(v any) error {
 // Discard removes the files written so far, after a failure, and the
 // directories OpenDir created when nothing else is in them.
 func (d *Dir) Discard() {
+	d.lock.Unlock() // the run is over; its lock file must not keep the directory
 	for _, p := range d.written {
 		os.Remove(p)
 	}
@@ -151,10 +182,15 @@ func (d *Dir) Discard() {
 	}
 }
 
-// DiscardOnError calls Discard if *err is not nil: a command defers it
-// with the address of its named error result.
+// DiscardOnError calls Discard if *err is not nil, and releases the lock
+// of OpenLockedDir: a command defers it with the address of its named
+// error result.
 func (d *Dir) DiscardOnError(err *error) {
+	if d.unregister != nil {
+		d.unregister()
+	}
 	if *err != nil {
 		d.Discard()
 	}
+	d.lock.Unlock()
 }

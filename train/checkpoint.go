@@ -65,6 +65,40 @@ type State struct {
 	Done    bool    `json:"done"`     // the run finished all its epochs
 }
 
+// Check returns an error for a position no run reaches: a negative count,
+// more correct predictions than samples seen, sums that are not finite
+// or negative, or a history whose epochs do not increase up to Epoch. A checkpoint's checksum proves it unaltered, not sane.
+func (s *State) Check() error {
+	switch {
+	case s.Epoch < 0 || s.Batch < 0 || s.Seen < 0 || s.Correct < 0:
+		return fmt.Errorf("negative epoch %d, batch %d, samples seen %d or correct %d", s.Epoch, s.Batch, s.Seen, s.Correct)
+	case s.Correct > s.Seen:
+		return fmt.Errorf("%d correct of %d samples seen", s.Correct, s.Seen)
+	case !(s.LossSum >= 0) || math.IsInf(s.LossSum, 0) || !(s.Seconds >= 0) || math.IsInf(s.Seconds, 0):
+		return fmt.Errorf("loss sum %v or seconds %v not finite and non-negative", s.LossSum, s.Seconds)
+	case len(s.History) > s.Epoch:
+		return fmt.Errorf("%d epochs in the history at epoch %d", len(s.History), s.Epoch)
+	}
+	last := 0
+	for i, e := range s.History {
+		if e.Epoch <= last || e.Epoch > s.Epoch {
+			return fmt.Errorf("history entry %d is epoch %d", i+1, e.Epoch)
+		}
+		last = e.Epoch
+	}
+	return nil
+}
+
+// fits returns an error unless s is a position of a run of batches
+// batches of batch samples per epoch.
+func (s *State) fits(batches, batch int) error {
+	if s.Batch > batches || s.Seen != s.Batch*batch {
+		return fmt.Errorf("checkpoint at batch %d with %d samples seen does not fit a run of %d batches of %d: %w",
+			s.Batch, s.Seen, batches, batch, ErrCorrupt)
+	}
+	return nil
+}
+
 // Epoch holds the metrics of one finished epoch.
 type Epoch struct {
 	Epoch         int     `json:"epoch"` // 1-based
@@ -387,6 +421,9 @@ func assemble(h *checkpointHeader, arrays map[string]any) (*Checkpoint, error) {
 	}
 	if err := m.Check(); err != nil {
 		return nil, fmt.Errorf("model: %v: %w", err, ErrCorrupt)
+	}
+	if err := h.State.Check(); err != nil {
+		return nil, fmt.Errorf("state: %v: %w", err, ErrCorrupt)
 	}
 	c := &Checkpoint{Model: m, State: h.State, Settings: h.Settings}
 	if h.Optim != nil {

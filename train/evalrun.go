@@ -68,6 +68,9 @@ func (e EvalRun) Run() (*EvalResult, error) {
 	if err := json.Unmarshal(c.Settings, &s); err != nil {
 		return nil, fmt.Errorf("%s: settings: %w", e.Checkpoint, err)
 	}
+	if err := s.CheckMemory("eval", s.EvalBytes(c.Model.Neurons, c.Model.W.NNZ(), e.TestLimit, e.Batch)); err != nil {
+		return nil, err
+	}
 	solve, err := s.Solve()
 	if err != nil {
 		return nil, err

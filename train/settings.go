@@ -136,6 +136,8 @@ func (s *Settings) Check() error {
 		return fmt.Errorf("--loss %q: want last or all", s.Loss)
 	case !(s.Tau > 0) || math.IsInf(s.Tau, 0):
 		return fmt.Errorf("--tau %v: must be positive", s.Tau)
+	case s.Steps < 0 || s.Hidden < 1 || s.Outputs < 0 || s.Warmup < 0:
+		return fmt.Errorf("--steps %d, --hidden %d, --outputs %d, --warmup %d: out of range", s.Steps, s.Hidden, s.Outputs, s.Warmup)
 	case s.CheckpointEach < 0:
 		return fmt.Errorf("--checkpoint-every %d: must not be negative", s.CheckpointEach)
 	}

@@ -157,7 +157,7 @@ func sortedKeys[V any](m map[string]V) []string { return slices.Sorted(maps.Keys
 // one we cannot write fails fast. A complete run leaves in it only its own
 // outputs; a failed one leaves nothing, not even a directory it created.
 func openOut(dir string) (*sim.Dir, error) {
-	d, err := sim.OpenDir(dir, sim.Outputs()...)
+	d, err := sim.OpenLockedDir(dir, sim.Outputs()...)
 	if err != nil {
 		return nil, fmt.Errorf("--out %w", err)
 	}

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/neuropil/neuropil/format"
+	"github.com/neuropil/neuropil/internal/atomic"
 	"github.com/neuropil/neuropil/internal/cli"
 	"github.com/neuropil/neuropil/internal/progress"
 	"github.com/neuropil/neuropil/mnist"
@@ -55,6 +56,11 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 	if err := os.MkdirAll(o.out, 0o755); err != nil {
 		return err
 	}
+	lock, err := atomic.Lock(o.out) // one run at a time in --out
+	if err != nil {
+		return err
+	}
+	defer lock.Unlock()
 	ckpt := filepath.Join(o.out, "checkpoint.ckpt")
 	m, opt, st, done, err := resumeRun(fs, &s, ckpt, o.fresh, stdout)
 	if err != nil || done {
@@ -62,6 +68,11 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 	}
 	if err := s.Check(); err != nil {
 		return err
+	}
+	if m != nil { // resumed: the checkpoint's settings and model, before any data
+		if err := s.CheckMemory("train", s.TrainBytes(m.Neurons, m.W.NNZ())); err != nil {
+			return err
+		}
 	}
 	trainSet, err := train.LoadMNIST(s.MNIST, mnist.Train, s.TrainLimit, 784)
 	if err != nil {
@@ -128,7 +139,7 @@ func resumeRun(fs *flag.FlagSet, s *trainSettings, ckpt string, fresh bool, stdo
 	c := r.Checkpoint
 	if r.Done {
 		fmt.Fprintf(stdout, "%s: run already finished its %d epoch(s) (--epochs N continues it)\n", ckpt, c.State.Epoch)
-		return nil, nil, st, true, nil
+		return nil, nil, st, true, finishOutputs(filepath.Dir(ckpt), c, stdout)
 	}
 	fmt.Fprintf(stdout, "resuming %s at epoch %d, batch %d (stored settings; --epochs %d)\n", ckpt, c.State.Epoch+1, c.State.Batch, s.Epochs)
 	return c.Model, c.Opt, c.State, false, nil
@@ -138,6 +149,9 @@ func resumeRun(fs *flag.FlagSet, s *trainSettings, ckpt string, fresh bool, stdo
 func newRun(s *trainSettings, trainLen int, stdout io.Writer) (*train.Model, *train.Optimizer, error) {
 	conn, desc, err := loadConnectome(s.Connectome, format.Options{})
 	if err != nil {
+		return nil, nil, err
+	}
+	if err := s.CheckMemory("train", s.TrainBytes(conn.W.Rows, conn.W.NNZ())); err != nil {
 		return nil, nil, err
 	}
 	m, err := s.NewModel(conn, desc)

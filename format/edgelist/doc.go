@@ -16,4 +16,9 @@
 // inhibitory value (Options.Inhibitory, default GABA and GLUT, or a
 // negative number) outnumber the rest, excitatory (+1) otherwise; a
 // neuron that makes no synapses is excitatory.
+//
+// Floods: gzip text may inflate at most 100-fold (beyond its first MiB),
+// a line may hold at most 1 MiB, and the rows read so far must fit the
+// memory budget (internal/budget, --max-memory, about 72 bytes a row);
+// past any bound the reader stops with an error.
 package edgelist

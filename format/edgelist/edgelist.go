@@ -2,6 +2,7 @@ package edgelist
 
 import (
 	"bufio"
+	"bytes"
 	"compress/gzip"
 	"encoding/csv"
 	"errors"
@@ -14,6 +15,8 @@ import (
 
 	"github.com/neuropil/neuropil/connectome"
 	"github.com/neuropil/neuropil/format/internal/check"
+	"github.com/neuropil/neuropil/format/internal/count"
+	"github.com/neuropil/neuropil/internal/budget"
 	"github.com/neuropil/neuropil/sparse"
 )
 
@@ -65,18 +68,71 @@ type Header struct {
 	Pre, Post, Weight, Sign string // chosen column names; Weight "" means 1 a row
 }
 
-// open returns a reader of the text, decompressing gzip.
+// maxRatio bounds how many bytes of text a gzip-compressed edge list may
+// inflate to per compressed byte (beyond its first MiB): 100, where the
+// text of real edge lists compresses 3- to 10-fold and a flood of one
+// repeated line reaches a thousand.
+const maxRatio = 100
+
+// maxLine bounds the bytes of one line (1 MiB; a row of ids and a weight
+// takes some 50).
+const maxLine = 1 << 20
+
+// rowBytes is about what one data row costs until the matrix is built:
+// its ids and weight, its share of the sorted ids and their index, its
+// COO entry and its CSR entry.
+const rowBytes = 72
+
+// open returns a reader of the text, decompressing gzip, that bounds the
+// inflation and the length of lines (guard).
 func open(r io.Reader) (*bufio.Reader, error) {
-	br := bufio.NewReaderSize(r, 1<<16)
+	cr := &count.Reader{R: r}
+	br := bufio.NewReaderSize(cr, 1<<16)
 	magic, err := br.Peek(2)
 	if err == nil && magic[0] == 0x1f && magic[1] == 0x8b {
 		zr, err := gzip.NewReader(br)
 		if err != nil {
 			return nil, FormatError(fmt.Sprintf("gzip: %v", err))
 		}
-		return bufio.NewReaderSize(gzReader{zr}, 1<<16), nil
+		return bufio.NewReaderSize(&guard{r: gzReader{zr}, in: cr}, 1<<16), nil
 	}
-	return br, nil
+	return bufio.NewReaderSize(&guard{r: br}, 1<<16), nil
+}
+
+// guard passes the text of r through, failing on a line longer than
+// maxLine and, when in counts the compressed bytes, on text more than
+// maxRatio times those (plus 1 MiB).
+type guard struct {
+	r    io.Reader
+	in   *count.Reader // nil: not compressed
+	out  int64         // bytes of text so far
+	line int64         // bytes since the last newline
+	nl   int           // newlines so far
+}
+
+func (g *guard) Read(p []byte) (int, error) {
+	n, err := g.r.Read(p)
+	// Only the lines at the ends of p can be long: those inside are
+	// shorter than p, which bufio keeps below maxLine.
+	b := p[:n]
+	first := bytes.IndexByte(b, '\n')
+	if first < 0 {
+		g.line += int64(n)
+	} else {
+		g.line += int64(first)
+	}
+	if g.line > maxLine {
+		return 0, FormatError(fmt.Sprintf("line %d is longer than %d bytes", g.nl+1, maxLine))
+	}
+	if first >= 0 {
+		g.nl += bytes.Count(b, []byte{'\n'})
+		g.line = int64(n - 1 - bytes.LastIndexByte(b, '\n'))
+	}
+	g.out += int64(n)
+	if g.in != nil && g.out > maxRatio*g.in.N+1<<20 {
+		return 0, FormatError(fmt.Sprintf("gzip inflates %d bytes to more than %d, beyond the %d-fold of real edge lists", g.in.N, g.out, maxRatio))
+	}
+	return n, err
 }
 
 // gzReader names gzip in the errors of the decompressor.
@@ -256,6 +312,10 @@ func decode(r io.Reader, opt Options) (*connectome.Connectome, int, error) {
 			if errors.As(err, &pe) {
 				return nil, 0, FormatError(fmt.Sprintf("line %d: %v", pe.Line, pe.Err))
 			}
+			var fe FormatError
+			if errors.As(err, &fe) { // from guard: already named
+				return nil, 0, err
+			}
 			return nil, 0, fmt.Errorf("edgelist: %w", err)
 		}
 		line, _ := cr.FieldPos(0)
@@ -272,6 +332,11 @@ func decode(r io.Reader, opt Options) (*connectome.Connectome, int, error) {
 			v, err = strconv.ParseFloat(strings.TrimSpace(rec[iw]), 64)
 			if err != nil || math.IsNaN(v) || math.IsInf(v, 0) {
 				return nil, 0, FormatError(fmt.Sprintf("line %d: %s %q is not a finite number", line, h.Weight, rec[iw]))
+			}
+		}
+		if len(pre)%(1<<20) == 1<<20-1 {
+			if err := budget.Check(fmt.Sprintf("edgelist: more than %d rows", len(pre)), rowBytes*float64(len(pre))); err != nil {
+				return nil, 0, err
 			}
 		}
 		pre = append(pre, p)

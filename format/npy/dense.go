@@ -6,6 +6,7 @@ import (
 	"slices"
 
 	"github.com/neuropil/neuropil/format/internal/check"
+	"github.com/neuropil/neuropil/internal/budget"
 	"github.com/neuropil/neuropil/sparse"
 )
 
@@ -20,8 +21,22 @@ func Decode(r io.Reader) (*sparse.CSR, error) {
 	if err != nil {
 		return nil, err
 	}
-	return decodeDense(e, h)
+	return decodeDense(e, h, budgetCheck)
 }
+
+// nonzeroBytes is about what one nonzero costs while a dense matrix is
+// read: its column and value in a block, then in the CSR.
+const nonzeroBytes = 16
+
+// budgetCheck refuses a dense matrix whose nonzeros so far exceed the
+// memory budget (--max-memory).
+func budgetCheck(nonzeros int) error {
+	return budget.Check(fmt.Sprintf("npy: a dense matrix of more than %d nonzeros", nonzeros), nonzeroBytes*float64(nonzeros))
+}
+
+// checkEvery is how many nonzeros a dense decode adds between calls of
+// its guard.
+const checkEvery = 1 << 20
 
 // EncodeMatrix writes m as a dense float32 [rows][cols] .npy array. A
 // matrix of more than 2^30 elements is an error (write .npz instead).
@@ -67,8 +82,9 @@ func (b *blocks) add(j int32, v float32) {
 
 // decodeDense reads the elements of the 2-D numeric array of header h
 // from e as a CSR, zeros dropped. A Fortran-order array arrives column by
-// column and is scattered into rows.
-func decodeDense(e *elemReader, h Header) (*sparse.CSR, error) {
+// column and is scattered into rows. guard(n) is called as the nonzeros
+// grow past each multiple of checkEvery, to refuse what would not fit.
+func decodeDense(e *elemReader, h Header, guard func(nonzeros int) error) (*sparse.CSR, error) {
 	if len(h.Shape) != 2 {
 		return nil, FormatError(fmt.Sprintf("array of shape %v, want a 2-D matrix", h.Shape))
 	}
@@ -107,6 +123,11 @@ func decodeDense(e *elemReader, h Header) (*sparse.CSR, error) {
 				if f != 0 {
 					if b.n == check.MaxEntries {
 						return nil, tooMany(b.n + 1)
+					}
+					if b.n%checkEvery == checkEvery-1 {
+						if err := guard(b.n + 1); err != nil {
+							return nil, err
+						}
 					}
 					b.add(int32(j), f)
 					lines[i+1]++

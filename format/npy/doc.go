@@ -32,4 +32,10 @@
 // (arrays), npz_read.go and npz_write.go (archives), scipy.go
 // (scipy.sparse matrices in an archive), dense.go (a dense 2-D array as a
 // matrix).
+//
+// Floods: a deflated dense array may hold at most 64 bytes of nonzero
+// values per compressed byte (deflate reaches 1032 on one repeated
+// value); the nonzeros of a dense matrix, checked as they arrive, and the
+// entries of a scipy matrix, checked from its header, must fit the memory
+// budget (internal/budget, --max-memory).
 package npy

@@ -87,7 +87,14 @@ func DecodeNPZ(r io.ReaderAt, size int64, key string) (*sparse.CSR, error) {
 		if err != nil {
 			return nil, err
 		}
-		m, err := decodeDense(s.elemReader, e.h)
+		compressed := float64(e.f.CompressedSize64)
+		m, err := decodeDense(s.elemReader, e.h, func(nonzeros int) error {
+			if 4*float64(nonzeros) > maxNonzeroRatio*compressed+1<<20 {
+				return FormatError(fmt.Sprintf("array %q: more than %d nonzeros from %.0f compressed bytes, beyond the %d-fold of real data",
+					h.Key, nonzeros, compressed, maxNonzeroRatio))
+			}
+			return budgetCheck(nonzeros)
+		})
 		if err != nil {
 			s.close()
 			return nil, fmt.Errorf("array %q: %w", h.Key, err)
@@ -245,6 +252,12 @@ type entry struct {
 	n    int   // elements
 	dt   dtype
 }
+
+// maxNonzeroRatio bounds the bytes of nonzero values (4 each) a dense
+// array may hold per compressed byte: 64. Deflate reaches 1032 on a flood
+// of one repeated value; a real matrix compresses its zeros, not its
+// weights.
+const maxNonzeroRatio = 64
 
 // deflateRatio bounds the expansion of deflate (258 bytes from 2 bits
 // at best: 1032:1); an entry that declares more is forged or corrupt.

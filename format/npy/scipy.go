@@ -7,6 +7,7 @@ import (
 	"sort"
 
 	"github.com/neuropil/neuropil/format/internal/check"
+	"github.com/neuropil/neuropil/internal/budget"
 	"github.com/neuropil/neuropil/sparse"
 )
 
@@ -123,6 +124,10 @@ func (z *npz) sparse(h MatrixHeader, direct bool) (*sparse.CSR, bool, error) {
 	}
 	if h.NNZ > check.MaxEntries {
 		return nil, false, tooMany(h.NNZ)
+	}
+	need := nonzeroBytes*float64(h.NNZ) + 12*float64(h.Rows) // entries, and row pointers while they are built
+	if err := budget.Check(fmt.Sprintf("npz: a scipy %s matrix of %d entries in %d×%d", h.Format, h.NNZ, h.Rows, h.Cols), need); err != nil {
+		return nil, false, err
 	}
 	if h.Format == "coo" {
 		return z.coo(h, data, direct)

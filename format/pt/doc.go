@@ -31,6 +31,14 @@
 // Sizes and offsets from the file are checked against the records before
 // anything is allocated.
 //
+// Hostile files: the unpickler makes at most 2^20 objects and nests
+// containers at most 100 deep, and formats pickled values in errors
+// without recursion; data.pkl is at most 32 MiB. A view with a stride of
+// 0 (torch's expand) is materialised only within 4096 bytes per byte of
+// the file and the memory budget (internal/budget, --max-memory); no
+// capacity is taken from a count such a view claims. A matrix whose
+// entries exceed the budget is refused before it is read.
+//
 // Encode writes one sparse matrix; EncodeStateDict writes an OrderedDict
 // of named sparse and dense tensors (a model's parameters), which
 // DecodeStateDict reads back whole.
