@@ -77,3 +77,20 @@ func ReadTrace(dir string, upTo float64) []TracePoint {
 	trace, _ := ReadTraceCSV(f, upTo)
 	return trace
 }
+
+// FinishRun writes again, from the checkpoint c of a finished run in dir,
+// the outputs written after its last checkpoint: metrics.csv, batches.csv,
+// learning_curves.png and model.npz, and returns their paths. A run is
+// done only when all its outputs are: a full disk after the last
+// checkpoint must not leave a rerun that says "finished" and has no
+// model.npz (or an earlier one).
+func FinishRun(dir string, c *Checkpoint) ([]string, error) {
+	if err := WriteRunFiles(dir, c.State.History, ReadTrace(dir, float64(c.State.Epoch))); err != nil {
+		return nil, err
+	}
+	npz := filepath.Join(dir, "model.npz")
+	if err := ExportFile(npz, c.Model); err != nil {
+		return nil, err
+	}
+	return []string{filepath.Join(dir, "metrics.csv"), filepath.Join(dir, "learning_curves.png"), npz}, nil
+}

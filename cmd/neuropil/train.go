@@ -139,7 +139,11 @@ func resumeRun(fs *flag.FlagSet, s *trainSettings, ckpt string, fresh bool, stdo
 	c := r.Checkpoint
 	if r.Done {
 		fmt.Fprintf(stdout, "%s: run already finished its %d epoch(s) (--epochs N continues it)\n", ckpt, c.State.Epoch)
-		return nil, nil, st, true, finishOutputs(filepath.Dir(ckpt), c, stdout)
+		files, err := train.FinishRun(filepath.Dir(ckpt), c)
+		if err == nil {
+			fmt.Fprintf(stdout, "wrote %s\n", strings.Join(files, ", "))
+		}
+		return nil, nil, st, true, err
 	}
 	fmt.Fprintf(stdout, "resuming %s at epoch %d, batch %d (stored settings; --epochs %d)\n", ckpt, c.State.Epoch+1, c.State.Batch, s.Epochs)
 	return c.Model, c.Opt, c.State, false, nil

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"io"
 	"runtime/debug"
+
+	"github.com/neuropil/neuropil/internal/cli"
 )
 
 func init() {
@@ -15,36 +17,6 @@ func runVersion(args []string, stdout, stderr io.Writer) error {
 	if err := parseFlags(fs, args, 0); err != nil {
 		return err
 	}
-	fmt.Fprintln(stdout, versionLine(debug.ReadBuildInfo()))
+	fmt.Fprintln(stdout, cli.VersionLine(debug.ReadBuildInfo()))
 	return nil
-}
-
-// versionLine describes a build: the module version ("(devel)" for a
-// build from a checkout), the commit and its time when the build recorded
-// them (a "+dirty" commit had uncommitted changes), and the Go version.
-func versionLine(bi *debug.BuildInfo, ok bool) string {
-	if !ok {
-		return "neuropil (no build information)"
-	}
-	line := "neuropil " + bi.Main.Version
-	var rev, when, dirty string
-	for _, s := range bi.Settings {
-		switch s.Key {
-		case "vcs.revision":
-			rev = s.Value
-		case "vcs.time":
-			when = s.Value
-		case "vcs.modified":
-			if s.Value == "true" {
-				dirty = "+dirty"
-			}
-		}
-	}
-	if rev != "" {
-		line += fmt.Sprintf(" commit %.12s%s", rev, dirty)
-		if when != "" {
-			line += " (" + when + ")"
-		}
-	}
-	return line + ", " + bi.GoVersion
 }

@@ -5,6 +5,8 @@ import (
 	"runtime/debug"
 	"strings"
 	"testing"
+
+	"github.com/neuropil/neuropil/internal/cli"
 )
 
 func TestVersion(t *testing.T) {
@@ -16,7 +18,7 @@ func TestVersion(t *testing.T) {
 	}
 	bi := &debug.BuildInfo{GoVersion: "go1.26.0", Main: debug.Module{Version: "v0.3.0"},
 		Settings: []debug.BuildSetting{{Key: "vcs.revision", Value: "0123456789abcdef0123"}, {Key: "vcs.modified", Value: "true"}, {Key: "vcs.time", Value: "2026-12-07T03:00:00Z"}}}
-	if got, want := versionLine(bi, true), "neuropil v0.3.0 commit 0123456789ab+dirty (2026-12-07T03:00:00Z), go1.26.0"; got != want {
-		t.Errorf("versionLine = %q, want %q", got, want)
+	if got, want := cli.VersionLine(bi, true), "neuropil v0.3.0 commit 0123456789ab+dirty (2026-12-07T03:00:00Z), go1.26.0"; got != want {
+		t.Errorf("VersionLine = %q, want %q", got, want)
 	}
 }
