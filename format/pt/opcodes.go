@@ -204,8 +204,7 @@ func (u *unpickler) pushResult(v any, err error) error {
 	if err != nil {
 		return err
 	}
-	u.push(v)
-	return nil
+	return u.push(v)
 }
 
 // pop2 pops the top two items: a below b.
@@ -224,8 +223,7 @@ func (u *unpickler) pop2() (a, b any, err error) {
 // pushConst returns the handler that pushes v.
 func pushConst(v any) opHandler {
 	return func(u *unpickler, _ byte) error {
-		u.push(v)
-		return nil
+		return u.push(v)
 	}
 }
 
@@ -236,17 +234,15 @@ func (u *unpickler) intLine(byte) error {
 	}
 	switch s {
 	case "00":
-		u.push(false)
+		return u.push(false)
 	case "01":
-		u.push(true)
-	default:
-		x, err := strconv.ParseInt(s, 10, 64)
-		if err != nil {
-			return u.errf("bad INT %q", s)
-		}
-		u.push(x)
+		return u.push(true)
 	}
-	return nil
+	x, err := strconv.ParseInt(s, 10, 64)
+	if err != nil {
+		return u.errf("bad INT %q", s)
+	}
+	return u.push(x)
 }
 
 func (u *unpickler) longLine(byte) error {
@@ -258,8 +254,7 @@ func (u *unpickler) longLine(byte) error {
 	if err != nil {
 		return u.errf("bad or too large LONG %q", s)
 	}
-	u.push(x)
-	return nil
+	return u.push(x)
 }
 
 // binInt reads BININT (4 bytes, signed), BININT1 (1) or BININT2 (2,
@@ -277,11 +272,9 @@ func (u *unpickler) binInt(op byte) error {
 		return err
 	}
 	if op == opBinInt {
-		u.push(int64(int32(uint32(x))))
-	} else {
-		u.push(int64(x))
+		return u.push(int64(int32(uint32(x))))
 	}
-	return nil
+	return u.push(int64(x))
 }
 
 // longBytes reads LONG1 and LONG4: a length, then that many bytes of a
@@ -313,8 +306,7 @@ func (u *unpickler) longBytes(op byte) error {
 		}
 		x = int64(binary.LittleEndian.Uint64(buf[:]))
 	}
-	u.push(x)
-	return nil
+	return u.push(x)
 }
 
 func (u *unpickler) binFloat(byte) error {
@@ -322,8 +314,7 @@ func (u *unpickler) binFloat(byte) error {
 	if err != nil {
 		return err
 	}
-	u.push(math.Float64frombits(binary.BigEndian.Uint64(b)))
-	return nil
+	return u.push(math.Float64frombits(binary.BigEndian.Uint64(b)))
 }
 
 func (u *unpickler) floatLine(byte) error {
@@ -335,8 +326,7 @@ func (u *unpickler) floatLine(byte) error {
 	if err != nil {
 		return u.errf("bad FLOAT %q", s)
 	}
-	u.push(x)
-	return nil
+	return u.push(x)
 }
 
 // Strings and bytes.
@@ -365,15 +355,13 @@ func (u *unpickler) stringLine(byte) error {
 			return u.errf("bad STRING %q", s)
 		}
 	}
-	u.push(q)
-	return nil
+	return u.push(q)
 }
 
 // Containers.
 
 func (u *unpickler) emptyTuple(byte) error {
-	u.push(tuple{})
-	return nil
+	return u.push(tuple{})
 }
 
 func (u *unpickler) tupleMark(byte) error {
@@ -381,8 +369,11 @@ func (u *unpickler) tupleMark(byte) error {
 	if err != nil {
 		return err
 	}
-	u.push(tuple(items))
-	return nil
+	t := tuple(items)
+	if err := u.nest(t, items); err != nil {
+		return err
+	}
+	return u.push(t)
 }
 
 // tupleN builds TUPLE1, TUPLE2 or TUPLE3 from the top of the stack.
@@ -393,13 +384,14 @@ func (u *unpickler) tupleN(op byte) error {
 	}
 	t := append(tuple(nil), u.stack[len(u.stack)-n:]...)
 	u.stack = u.stack[:len(u.stack)-n]
-	u.push(t)
-	return nil
+	if err := u.nest(t, t); err != nil {
+		return err
+	}
+	return u.push(t)
 }
 
 func (u *unpickler) emptyList(byte) error {
-	u.push(&list{})
-	return nil
+	return u.push(&list{})
 }
 
 func (u *unpickler) listMark(byte) error {
@@ -407,8 +399,11 @@ func (u *unpickler) listMark(byte) error {
 	if err != nil {
 		return err
 	}
-	u.push(&list{items: items})
-	return nil
+	l := &list{items: items}
+	if err := u.nest(l, items); err != nil {
+		return err
+	}
+	return u.push(l)
 }
 
 // appendItems runs APPEND (one item) and APPENDS (the items since MARK).
@@ -420,6 +415,9 @@ func (u *unpickler) appendItems(op byte) error {
 	l, ok := t.(*list)
 	if !ok {
 		return u.errf("append to a %s", kindOf(t))
+	}
+	if err := u.nest(l, items); err != nil {
+		return err
 	}
 	l.items = append(l.items, items...)
 	return nil
@@ -445,8 +443,7 @@ func (u *unpickler) itemsFor(n int, marked bool) (items []any, container any, er
 }
 
 func (u *unpickler) emptyDict(byte) error {
-	u.push(&dict{})
-	return nil
+	return u.push(&dict{})
 }
 
 func (u *unpickler) dictMark(byte) error {
@@ -455,11 +452,13 @@ func (u *unpickler) dictMark(byte) error {
 		return err
 	}
 	d := &dict{}
+	if err := u.nest(d, items); err != nil {
+		return err
+	}
 	if err := u.setItems(d, items); err != nil {
 		return err
 	}
-	u.push(d)
-	return nil
+	return u.push(d)
 }
 
 // setItemsOp runs SETITEM (one pair) and SETITEMS (the pairs since MARK).
@@ -471,6 +470,9 @@ func (u *unpickler) setItemsOp(op byte) error {
 	d, ok := t.(*dict)
 	if !ok {
 		return u.errf("set item of a %s", kindOf(t))
+	}
+	if err := u.nest(d, items); err != nil {
+		return err
 	}
 	return u.setItems(d, items)
 }
@@ -564,7 +566,7 @@ func (u *unpickler) put(op byte) error {
 		return err
 	}
 	u.memo[idx] = v
-	return nil
+	return u.count()
 }
 
 func (u *unpickler) memoize(byte) error {
@@ -573,7 +575,7 @@ func (u *unpickler) memoize(byte) error {
 		return err
 	}
 	u.memo[int64(len(u.memo))] = v
-	return nil
+	return u.count()
 }
 
 func (u *unpickler) get(op byte) error {
@@ -585,6 +587,5 @@ func (u *unpickler) get(op byte) error {
 	if !ok {
 		return u.errf("memo key %d not set", idx)
 	}
-	u.push(v)
-	return nil
+	return u.push(v)
 }

@@ -125,6 +125,16 @@ func allowedList() string {
 // mark is the stack marker pushed by MARK.
 type mark struct{}
 
+// maxObjects bounds the values a pickle may push or memoize (2^20; the
+// pickle of a state dict of a thousand tensors pushes some 20,000), so
+// that a small data.pkl of repeated one-byte opcodes such as EMPTY_DICT
+// cannot build millions of objects.
+const maxObjects = 1 << 20
+
+// maxDepth bounds how deeply containers nest (torch pickles nest a few
+// levels), so that no code that walks a value can recurse without end.
+const maxDepth = 100
+
 // unpickler holds the machine state.
 type unpickler struct {
 	data    []byte
@@ -133,12 +143,14 @@ type unpickler struct {
 	marks   []int
 	memo    map[int64]any
 	persist func(pid any) (any, error)
+	objects int         // values pushed or memoized so far
+	depths  map[any]int // nesting depth of containers: keyed by *list, *dict or a tuple's &t[0]
 }
 
 // unpickle runs the pickle program data and returns the object it builds.
 // persist resolves persistent ids (tensor storages).
 func unpickle(data []byte, persist func(pid any) (any, error)) (any, error) {
-	u := &unpickler{data: data, memo: map[int64]any{}, persist: persist}
+	u := &unpickler{data: data, memo: map[int64]any{}, persist: persist, depths: map[any]int{}}
 	return u.run()
 }
 
@@ -165,7 +177,87 @@ func (u *unpickler) readLine() (string, error) {
 	return s, nil
 }
 
-func (u *unpickler) push(v any) { u.stack = append(u.stack, v) }
+// push pushes v; it fails once the pickle has made maxObjects values.
+func (u *unpickler) push(v any) error {
+	if err := u.count(); err != nil {
+		return err
+	}
+	u.stack = append(u.stack, v)
+	return nil
+}
+
+// count counts one more value made, failing beyond maxObjects.
+func (u *unpickler) count() error {
+	u.objects++
+	if u.objects > maxObjects {
+		return u.errf("more than %d objects (a tensor file has far fewer)", maxObjects)
+	}
+	return nil
+}
+
+// depthKey returns the key of container v in u.depths, nil when v is not
+// a container or an empty tuple.
+func depthKey(v any) any {
+	switch v := v.(type) {
+	case tuple:
+		if len(v) > 0 {
+			return &v[0]
+		}
+	case *list, *dict:
+		return v
+	}
+	return nil
+}
+
+// depthOf returns the nesting depth of v: 0 for a scalar, 1 for an empty
+// container.
+func (u *unpickler) depthOf(v any) int {
+	switch v.(type) {
+	case tuple, *list, *dict:
+		if d, ok := u.depths[depthKey(v)]; ok {
+			return d
+		}
+		return 1
+	}
+	return 0
+}
+
+// nest records that container c now holds items, failing when that
+// nests deeper than maxDepth. A container mutated after it was nested
+// does not update its parents: code that walks values still bounds its
+// own depth (see brief).
+func (u *unpickler) nest(c any, items []any) error {
+	d := u.depthOf(c)
+	for _, it := range items {
+		d = max(d, u.depthOf(it)+1)
+	}
+	if d > maxDepth {
+		return u.errf("containers nested more than %d deep", maxDepth)
+	}
+	if k := depthKey(c); k != nil && d > 1 {
+		u.depths[k] = d
+	}
+	return nil
+}
+
+// brief formats a pickled value for an error message: numbers and short
+// strings as they are, containers by kind and length, never recursing.
+func brief(v any) string {
+	switch v := v.(type) {
+	case nil, bool, int64, float64, *big.Int:
+		return fmt.Sprint(v)
+	case string:
+		if len(v) > 40 {
+			return strconv.Quote(v[:40]) + "..."
+		}
+		return strconv.Quote(v)
+	case tuple:
+		return fmt.Sprintf("a tuple of %d items", len(v))
+	case *list:
+		return fmt.Sprintf("a list of %d items", len(v.items))
+	}
+	return "a " + kindOf(v)
+}
 
 func (u *unpickler) pop() (any, error) {
 	n := len(u.stack)

@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"github.com/neuropil/neuropil/format/internal/check"
+	"github.com/neuropil/neuropil/internal/budget"
 	"github.com/neuropil/neuropil/sparse"
 )
 
@@ -262,6 +263,9 @@ func Decode(r io.ReaderAt, size int64, key string) (*sparse.CSR, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := a.plan(v, h.NNZ); err != nil {
+		return nil, err
+	}
 	var b *sparse.COO
 	switch t := v.(type) {
 	case *tensor:
@@ -283,13 +287,56 @@ func Decode(r io.ReaderAt, size int64, key string) (*sparse.CSR, error) {
 	return m, nil
 }
 
+// entryBytes is about what one entry costs while a matrix is read: its
+// row, column and float64 value in the COO, then its column and float32
+// value in the CSR.
+const entryBytes = 24
+
+// maxExpansion bounds the bytes an expanded view (a stride of 0, as
+// torch's expand() makes) may materialise per byte of the file: 4096,
+// four times what deflate can reach, so that a few hundred bytes cannot
+// ask for gigabytes. Real files store expanded views rarely and small.
+const maxExpansion = 4096
+
+// parts returns the tensors that hold the data of v.
+func parts(v any) []*tensor {
+	switch t := v.(type) {
+	case *tensor:
+		return []*tensor{t}
+	case *sparseTensor:
+		if t.layout == "sparse_csr" {
+			return []*tensor{t.crow, t.col, t.values}
+		}
+		return []*tensor{t.indices, t.values}
+	}
+	return nil
+}
+
+// expanded reports whether t has more elements than its storage: a view
+// with a stride of 0 that repeats elements.
+func (t *tensor) expanded() bool { return t.numel() > t.storage.numel }
+
+// plan checks, before anything is allocated, that reading v, of n
+// entries, fits the memory budget, and that an expanded view of v does
+// not materialise more than maxExpansion bytes per byte of the file.
+func (a *archive) plan(v any, n int) error {
+	for _, t := range parts(v) {
+		if t.expanded() && float64(t.numel())*entryBytes > maxExpansion*float64(a.size) {
+			return UnsupportedError(fmt.Sprintf("expanded view (size %v, stride %v) of %d elements over a storage of %d: %s from a file of %d bytes",
+				t.shape, t.stride, t.numel(), t.storage.numel, budget.Bytes(float64(t.numel())*entryBytes), a.size))
+		}
+	}
+	return budget.Check(fmt.Sprintf("pt: a matrix of %d entries", n), float64(n)*entryBytes)
+}
+
 // capacity returns how many entries to allocate up front: all nnz when
-// the records holding them are stored uncompressed (their size, checked
-// against the file's, bounds nnz), else a modest start that grows as data
-// actually arrives, so that a forged size cannot exhaust memory.
+// the records holding them are stored uncompressed and no view repeats
+// elements (the records' sizes, checked against the file's, then bound
+// nnz), else a modest start that grows as data actually arrives, so that
+// a forged size cannot exhaust memory.
 func (a *archive) capacity(nnz int, ts ...*tensor) int {
 	for _, t := range ts {
-		if a.records[a.prefix+"data/"+t.storage.key].Method != zip.Store {
+		if a.records[a.prefix+"data/"+t.storage.key].Method != zip.Store || t.expanded() {
 			return min(nnz, 1<<20)
 		}
 	}
@@ -423,6 +470,9 @@ func (a *archive) entry(name string, v any) (Tensor, error) {
 		if err != nil {
 			return Tensor{}, err
 		}
+		if err := a.plan(t, h.NNZ); err != nil {
+			return Tensor{}, err
+		}
 		var b *sparse.COO
 		if t.layout == "sparse_coo" {
 			b, err = a.sparseCOO(t, h)
@@ -446,6 +496,9 @@ func (a *archive) entry(name string, v any) (Tensor, error) {
 		n := t.numel()
 		if n > check.MaxEntries {
 			return Tensor{}, UnsupportedError(fmt.Sprintf("tensor %q of %d elements", name, n))
+		}
+		if err := a.plan(t, int(n)); err != nil {
+			return Tensor{}, err
 		}
 		dt := t.storage.dtype
 		c := a.capacity(int(n), t)

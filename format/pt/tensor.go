@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"io"
 	"math"
+
+	"github.com/neuropil/neuropil/internal/budget"
 )
 
 // tensor is a strided view of a storage, as _rebuild_tensor_v2 builds it.
@@ -29,6 +31,9 @@ type sparseTensor struct {
 // maxElements bounds the element count of one tensor (2^40), far above any
 // real connectome, so that products of dimensions cannot overflow.
 const maxElements = 1 << 40
+
+// maxDims bounds a tensor's dimensions (PyTorch allows 64).
+const maxDims = 64
 
 func toInt(v any) (int64, bool) {
 	switch v := v.(type) {
@@ -83,7 +88,7 @@ func newTensor(storage, offset, size, stride any) (*tensor, error) {
 	}
 	off, ok := toInt(offset)
 	if !ok || off < 0 {
-		return nil, FormatError(fmt.Sprintf("tensor storage offset %v", offset))
+		return nil, FormatError("tensor storage offset " + brief(offset))
 	}
 	shape, err := toInts(size, "size")
 	if err != nil {
@@ -92,6 +97,9 @@ func newTensor(storage, offset, size, stride any) (*tensor, error) {
 	st, err := toInts(stride, "stride")
 	if err != nil {
 		return nil, err
+	}
+	if len(shape) > maxDims {
+		return nil, FormatError(fmt.Sprintf("tensor of %d dimensions (at most %d)", len(shape), maxDims))
 	}
 	if len(st) != len(shape) {
 		return nil, FormatError(fmt.Sprintf("tensor size %v and stride %v differ in length", shape, st))
@@ -230,7 +238,7 @@ func (a *archive) storage(pid any) (any, error) {
 		return nil, FormatError(fmt.Sprintf("persistent id is a %s, want a 5-tuple", kindOf(pid)))
 	}
 	if s, _ := t[0].(string); s != "storage" {
-		return nil, UnsupportedError(fmt.Sprintf("persistent id of kind %v", t[0]))
+		return nil, UnsupportedError("persistent id of kind " + brief(t[0]))
 	}
 	g, ok := t[1].(global)
 	if !ok {
@@ -252,7 +260,7 @@ func (a *archive) storage(pid any) (any, error) {
 	loc, _ := t[3].(string)
 	n, ok := toInt(t[4])
 	if !ok || n < 0 || n > maxElements {
-		return nil, FormatError(fmt.Sprintf("storage %q has %v elements", key, t[4]))
+		return nil, FormatError(fmt.Sprintf("storage %q has %s elements", key, brief(t[4])))
 	}
 	if s, ok := a.storages[key]; ok {
 		if s.dtype != dt || s.numel != n {
@@ -327,6 +335,9 @@ func (a *archive) each(t *tensor, fn func(k int64, b []byte) error) error {
 			return fail(err)
 		}
 		return nil
+	}
+	if err := budget.Check(fmt.Sprintf("pt: storage %q of %d bytes", t.storage.key, t.storage.numel*es), float64(t.storage.numel*es)); err != nil {
+		return err
 	}
 	data := make([]byte, t.storage.numel*es)
 	if _, err := io.ReadFull(rc, data); err != nil {

@@ -191,6 +191,12 @@ func FuzzDecodePickle(f *testing.F) {
 			}
 		}
 	}
+	// Hostile seeds of issue 11: a deep tuple as a storage offset, a
+	// stride-0 view of 2^31-1 elements, a flood of dicts.
+	coo := string(cooPickle(4, 4, 3))
+	f.Add([]byte(strings.Replace(coo, "Q"+le4(0)+"("+le4(2), "Q)"+strings.Repeat("\x85", 1000)+"("+le4(2), 1)))
+	f.Add([]byte(strings.Replace(coo, "("+le4(3)+"t("+le4(1)+"t", "("+le4(1<<31-1)+"t("+le4(0)+"t", 1)))
+	f.Add([]byte("\x80\x02" + strings.Repeat("}", 5000) + "."))
 	f.Fuzz(func(t *testing.T, pkl []byte) {
 		data := replaceRecord(t, base, "coo_f64/data.pkl", pkl)
 		m, err := Decode(bytes.NewReader(data), int64(len(data)), "")
