@@ -98,6 +98,9 @@ func Simulate(net *Network, frames []float32, nframes, batch int, s Settings) (*
 	if s.Params != nil {
 		p = *s.Params
 	}
+	if !s.adaptive() {
+		p = p.stepTau(s.Dt)
+	}
 	d, err := NewDynamics(net, p, batch, s.Workers)
 	if err != nil {
 		return nil, err
@@ -219,3 +222,21 @@ func (s Settings) relax(d *Dynamics) ([]float32, error) {
 // float32) when it records few neurons: output times are solved in windows
 // of at most this many neurons × batch × times (sim.Settings.MaxValues).
 var maxWindowValues = 64 << 20
+
+// stepTau returns p with every time constant at least dt (in float32),
+// as flyvis's velocity divides by max(tau, dt); Tau is copied only when
+// one changes.
+func (p Params) stepTau(dt float64) Params {
+	d := float32(dt)
+	for _, t := range p.Tau {
+		if t < d {
+			tau := make([]float32, len(p.Tau))
+			for i, x := range p.Tau {
+				tau[i] = max(x, d)
+			}
+			p.Tau = tau
+			return p
+		}
+	}
+	return p
+}
