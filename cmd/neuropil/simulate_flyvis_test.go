@@ -41,3 +41,23 @@ func TestSimulateOpticLobeFlyvisParams(t *testing.T) {
 		t.Errorf("missing entry: %v", err)
 	}
 }
+
+// analyze flash writes its table and figures; an unknown analysis and a
+// missing name are errors listing the known ones.
+func TestAnalyzeFlash(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "flash")
+	var out strings.Builder
+	if err := runAnalyze([]string{"flash", "--spec", flyvisSpec(t), "--out", dir}, &out, io.Discard); err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range []string{"fri.csv", "traces.npy", "fri.png", "central_on.png"} {
+		if !strings.Contains(out.String(), filepath.Join(dir, f)) {
+			t.Errorf("%s not reported in %q", f, out.String())
+		}
+	}
+	for _, args := range [][]string{{"spin"}, {}} {
+		if err := runAnalyze(args, io.Discard, io.Discard); err == nil || !strings.Contains(err.Error(), "flash") {
+			t.Errorf("%v: %v", args, err)
+		}
+	}
+}
