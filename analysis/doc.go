@@ -21,6 +21,17 @@
 // of their joint minimum, and is (on − off) / (on + off + 1e-16) with on
 // and off the peaks of the shifted ON and OFF traces.
 //
+// # Direction selectivity
+//
+// For moving edges (flyvis's MovingEdge: offsets −10..10 LEDs of 2.25°,
+// 12 directions, speeds 2.4 to 25 columns of 5.8° per second) the peak
+// response of a cell is the largest rectified response within the time
+// the edge passes the central column (EdgeWindow, flyvis time_window),
+// and DirectionSelectivity computes flyvis's direction selectivity index
+// and preferred direction from the peaks [intensity][speed][angle]. The
+// rendering of the edges themselves (flyvis's HexEye render_offset_bars)
+// is not in this package yet, so there is no moving-edge run.
+//
 // Traces are laid out [samples][frames][cell types] (the central column
 // of each type, in type order).
 package analysis
