@@ -156,7 +156,9 @@ func LatestCheckpoint(dir string) (string, error) {
 // "time", "val_loss" (NaN: unknown), "iteration": 0, "dt"}, which
 // torch.load(weights_only=True) accepts (val_loss and dt as 0-dimensional
 // float64 tensors) and whose "network" flyvis's Network.load_state_dict
-// takes.
+// takes. Values are those of p: strengths read from flyvis are already
+// clamped at 0 (as flyvis's own forward pass leaves them), and
+// edges_syn_count is log|Coef| in float32 (within 1e-7 of what was read).
 func SaveParams(net *Network, p Params, path string, dt float64) error {
 	if err := p.Validate(net); err != nil {
 		return err
