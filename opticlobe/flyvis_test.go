@@ -101,6 +101,10 @@ func TestLoadParamsFiles(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), `"edges_syn_count"`) {
 		t.Errorf("missing entry: %v", err)
 	}
+	_, err = LoadParams(net, filepath.Join(flyvisDir, "names_a_global.pt"))
+	if err == nil || !strings.Contains(err.Error(), "global __builtin__.print") {
+		t.Errorf("a pickle naming print (__builtin__ in protocol 2): %v", err)
+	}
 	for _, ext := range []string{".npz", ""} {
 		path := filepath.Join(t.TempDir(), "chkpt_00000"+ext)
 		if err := SaveParams(net, p0, path, 0.02); err != nil {
