@@ -21,6 +21,13 @@
 // of their joint minimum, and is (on − off) / (on + off + 1e-16) with on
 // and off the peaks of the shifted ON and OFF traces.
 //
+// # Ensembles
+//
+// A flyvis ensemble directory (its members 000, 001, ... each a network
+// directory with chkpts/) runs every member; fri_ensemble.csv has, per
+// radius, the median and the 25th and 75th percentiles over the members
+// (numpy's linear quantiles) and every member's FRI.
+//
 // # Direction selectivity
 //
 // For moving edges (flyvis's MovingEdge: offsets −10..10 LEDs of 2.25°,

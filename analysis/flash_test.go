@@ -1,10 +1,13 @@
 package analysis
 
 import (
+	"fmt"
 	"math"
 	"os"
 	"path/filepath"
 	"runtime"
+	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/neuropil/neuropil/opticlobe"
@@ -87,5 +90,61 @@ func TestFlash(t *testing.T) {
 	}
 	if len(written) != 7 {
 		t.Errorf("wrote %v", written)
+	}
+}
+
+// An ensemble directory of two members (the two checkpoints of the
+// fixture network) runs both and writes their median and quartiles.
+func TestFlashEnsemble(t *testing.T) {
+	ens := t.TempDir()
+	for i, c := range []string{"chkpt_00000", "chkpt_00001"} {
+		b, err := os.ReadFile(filepath.Join("..", "opticlobe", "testdata", "flyvis", "chkpts", c))
+		if err != nil {
+			t.Fatal(err)
+		}
+		d := filepath.Join(ens, fmt.Sprintf("%03d", i), "chkpts")
+		if err := os.MkdirAll(d, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(d, "chkpt_00000"), b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if m := EnsembleMembers(ens); len(m) != 2 {
+		t.Fatalf("members %v", m)
+	}
+	out := t.TempDir()
+	if _, err := RunAnalysis("flash", Job{Spec: specPath(t), Params: ens, Out: out}); err != nil {
+		t.Fatal(err)
+	}
+	b, err := os.ReadFile(filepath.Join(out, "fri_ensemble.csv"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimSpace(string(b)), "\n")
+	if len(lines) != 66 || !strings.HasPrefix(lines[0], "cell_type,median_radius_-1,q25_radius_-1,q75_radius_-1,fri_radius_-1_000,fri_radius_-1_001") {
+		t.Fatalf("fri_ensemble.csv: %d lines, header %q", len(lines), lines[0])
+	}
+	var v [5]float64
+	f := strings.Split(lines[1], ",")
+	for i := range v {
+		v[i], _ = strconv.ParseFloat(f[i+1], 64)
+	}
+	if math.Abs(v[0]-(v[3]+v[4])/2) > 1e-15 || math.Abs(v[1]-(0.75*min(v[3], v[4])+0.25*max(v[3], v[4]))) > 1e-15 {
+		t.Errorf("median/q25 %v %v of %v, %v", v[0], v[1], v[3], v[4])
+	}
+	for _, p := range []string{"000/fri.csv", "001/central_on.png", "fri_ensemble.png"} {
+		if _, err := os.Stat(filepath.Join(out, p)); err != nil {
+			t.Error(err)
+		}
+	}
+}
+
+func TestQuantile(t *testing.T) {
+	x := []float64{4, 1, 3, 2}
+	for _, c := range [][2]float64{{0, 1}, {0.5, 2.5}, {0.25, 1.75}, {1, 4}} {
+		if q := Quantile(x, c[0]); q != c[1] {
+			t.Errorf("Quantile(%v, %v) = %v, want %v (numpy)", x, c[0], q, c[1])
+		}
 	}
 }

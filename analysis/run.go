@@ -21,7 +21,9 @@ type Job struct {
 
 // RunAnalysis builds the network of j.Spec with j.Params, runs the
 // analysis called name and writes its files into j.Out (created), and
-// returns the paths written.
+// returns the paths written. For a flyvis ensemble directory
+// (EnsembleMembers) it runs every member into j.Out/NAME and writes the
+// ensemble's table and figure beside them.
 func RunAnalysis(name string, j Job) ([]string, error) {
 	if _, ok := Analyses()[name]; !ok {
 		return nil, fmt.Errorf("analysis: unknown analysis %q (known: flash)", name)
@@ -36,6 +38,12 @@ func RunAnalysis(name string, j Job) ([]string, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := os.MkdirAll(j.Out, 0o755); err != nil {
+		return nil, err
+	}
+	if members := EnsembleMembers(j.Params); len(members) > 0 {
+		return flashEnsemble(net, members, j)
+	}
 	var p *opticlobe.Params
 	if j.Params != "" {
 		q, err := opticlobe.LoadParams(net, j.Params)
@@ -46,9 +54,6 @@ func RunAnalysis(name string, j Job) ([]string, error) {
 	}
 	r, err := Flash(net, FlashSettings{Params: p, Workers: j.Workers})
 	if err != nil {
-		return nil, err
-	}
-	if err := os.MkdirAll(j.Out, 0o755); err != nil {
 		return nil, err
 	}
 	return r.Write(j.Out)

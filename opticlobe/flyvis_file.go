@@ -147,7 +147,7 @@ func LatestCheckpoint(dir string) (string, error) {
 			return best, nil
 		}
 	}
-	return "", fmt.Errorf("opticlobe: %s: no flyvis checkpoint (chkpts/chkpt_NNNNN)", dir)
+	return "", fmt.Errorf("opticlobe: %s: no flyvis checkpoint (chkpts/chkpt_NNNNN; an ensemble directory of networks runs member by member in neuropil analyze)", dir)
 }
 
 // SaveParams writes p as a flyvis state dict: an .npz of the five arrays
