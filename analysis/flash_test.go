@@ -10,6 +10,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/neuropil/neuropil/format/npy"
 	"github.com/neuropil/neuropil/opticlobe"
 )
 
@@ -146,5 +147,55 @@ func TestQuantile(t *testing.T) {
 		if q := Quantile(x, c[0]); q != c[1] {
 			t.Errorf("Quantile(%v, %v) = %v, want %v (numpy)", x, c[0], q, c[1])
 		}
+	}
+}
+
+// The flash protocol and FRI against testdata/gen/flyvis_checkpoint.py's
+// float64 implementation of flyvis's flash_responses and
+// flash_response_index, with the fixture checkpoint's parameters: the
+// traces within 1e-4, the FRIs within 1e-4 times (on + off) where that
+// sum is below 1 (T5a's near-flat traces make its FRI ill-conditioned).
+func TestFlashMatchesFlyvisReference(t *testing.T) {
+	data := filepath.Join("..", "opticlobe", "testdata", "flyvis")
+	out := t.TempDir()
+	if _, err := RunAnalysis("flash", Job{Spec: specPath(t), Params: filepath.Join(data, "chkpts", "chkpt_00000"), Out: out}); err != nil {
+		t.Fatal(err)
+	}
+	_, wantFRI, err := npy.ReadFloat32File(filepath.Join(data, "flash_fri.npy"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := os.ReadFile(filepath.Join(out, "fri.csv"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimSpace(string(b)), "\n")[1:]
+	worst := 0.0
+	for k, line := range lines {
+		f := strings.Split(line, ",")
+		for ri := range 2 {
+			v, _ := strconv.ParseFloat(f[ri+1], 64)
+			// An FRI moves by about 2·δV/(on + off) for voltage errors δV:
+			// compare at the numerator's scale where on + off < 1.
+			d := math.Abs(v - float64(wantFRI[(2*ri)*65+k]))
+			worst = math.Max(worst, d*math.Min(1, float64(wantFRI[(2*ri+1)*65+k])))
+		}
+	}
+	_, want, err := npy.ReadFloat32File(filepath.Join(data, "flash_on_full.npy"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, got, err := npy.ReadFloat32File(filepath.Join(out, "traces.npy"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	got = got[2*len(want) : 3*len(want)] // sample 2: intensity 1, full field
+	worstV := 0.0
+	for i := range want {
+		worstV = math.Max(worstV, math.Abs(float64(got[i]-want[i])))
+	}
+	t.Logf("largest differences from the float64 flyvis reference: FRI·min(1, on+off) %.3g, voltage %.3g", worst, worstV)
+	if len(lines) != 65 || worst > 1e-4 || worstV > 1e-4 {
+		t.Errorf("%d types; FRI differs by %g, traces by %g (want <= 1e-4)", len(lines), worst, worstV)
 	}
 }

@@ -1,6 +1,9 @@
 """Writes a flyvis-shaped checkpoint with non-default parameters and the
 central-column response of an independent float64 implementation of
-flyvis's dynamics (PPNeuronIGRSynapses, explicit Euler) to a flash.
+flyvis's dynamics (PPNeuronIGRSynapses, explicit Euler) to a flash
+(flash_central.npy), and flyvis's flash protocol with its flash response
+indices (flash_fri.npy, flash_on_full.npy); also bad checkpoints (a
+missing entry, a pickle naming print).
 
 Run with Debian's PyTorch 1.13 from the repository root:
 
@@ -103,14 +106,20 @@ def main(prefix, out):
     # flyvis dynamics in float64.
     w = sign[pg].astype(np.float64) * np.exp(syn_count[cg].astype(np.float64)) * \
         np.maximum(strength[pg].astype(np.float64), 0)
-    taun = np.maximum(tau.astype(np.float64), DT)[typ]
     restn = bias.astype(np.float64)[typ]
     inputs = np.isin(typ, [names.index("R%d" % k) for k in range(1, 9)])
     central = np.array([np.flatnonzero((typ == k) & (u == 0) & (v == 0))[0] for k in range(nt)])
 
-    def step(x, level):
+    col = np.zeros(len(typ), dtype=np.int64)  # column index of each input neuron
+    r1 = typ == names.index("R1")
+    colidx = {(a, b): k for k, (a, b) in enumerate(zip(u[r1], v[r1]))}
+    col[inputs] = [colidx[a, b] for a, b in zip(u[inputs], v[inputs])]
+
+    def step(x, level, dt=DT):
+        """One Euler step; level is a scalar or one value per column."""
         cur = np.bincount(tgt, weights=w * np.maximum(x[src], 0), minlength=len(x))
-        return x + DT / taun * (-x + restn + cur + level * inputs)
+        drive = np.where(inputs, np.broadcast_to(level, (r1.sum(),))[col], 0.0)
+        return x + dt / np.maximum(tau.astype(np.float64), dt)[typ] * (-x + restn + cur + drive)
 
     x = restn.copy()
     for _ in range(round(RELAX / DT)):
@@ -120,6 +129,46 @@ def main(prefix, out):
         x = step(x, FLASH)
         trace.append(x[central])
     np.save(os.path.join(out, "flash_central.npy"), np.array(trace))
+    flash_protocol(step, restn, central, u[inputs_first(typ, names)], v[inputs_first(typ, names)], out)
+
+
+def inputs_first(typ, names):
+    """The R1 neurons: one per column, in column order."""
+    return typ == names.index("R1")
+
+
+def flash_protocol(step, restn, central, cu, cv, out):
+    """flyvis's flash_responses (Flashes: grey t_pre, flash t_stim, grey
+    t_pre from the grey steady state; radius -1 and 6) and
+    flash_response_index, at dt = 1/200, for the central cells."""
+    dt, n = 1 / 200, 200
+    x0 = restn.copy()
+    for _ in range(n):
+        x0 = step(x0, GREY)
+    disk = np.maximum(np.maximum(abs(cu), abs(cv)), abs(cu + cv)) <= 6
+    traces = {}
+    for intensity in (0.0, 1.0):
+        for radius in (-1, 6):
+            level = np.where(disk | (radius == -1), intensity, GREY)
+            x, trace = x0.copy(), []
+            for seg in (np.full_like(level, GREY), level, np.full_like(level, GREY)):
+                for _ in range(n):
+                    x = step(x, seg)
+                    trace.append(x[central])
+            traces[intensity, radius] = np.array(trace)
+    time = np.arange(3 * n).astype(float) * dt - 1.0
+    win = (-dt <= time) & (time <= 1.0)
+    fri = []
+    for radius in (-1, 6):
+        on, off = traces[1.0, radius][win], traces[0.0, radius][win]
+        lo = np.minimum(on.min(axis=0), off.min(axis=0))
+        on, off = on + np.abs(lo), off + np.abs(lo)
+        pon, poff = on.max(axis=0), off.max(axis=0)
+        fri.append([(pon - poff) / (pon + poff + 1e-16), pon + poff])
+    # [radius][FRI, its denominator on + off][types]: the denominator
+    # bounds how far float32 voltages may move an FRI.
+    np.save(os.path.join(out, "flash_fri.npy"), np.array(fri))
+    np.save(os.path.join(out, "flash_on_full.npy"), traces[1.0, -1].astype(np.float32))
 
 
 if __name__ == "__main__":
