@@ -140,3 +140,16 @@ func TestFlyvisShapeErrors(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// stepTau raises time constants below dt to dt, copying Tau, and leaves
+// Params without one alone.
+func TestStepTau(t *testing.T) {
+	tau := []float32{0.004, 0.05}
+	q := Params{Tau: tau}.stepTau(0.005)
+	if q.Tau[0] != 0.005 || q.Tau[1] != 0.05 || tau[0] != 0.004 {
+		t.Errorf("stepTau: %v (input now %v)", q.Tau, tau)
+	}
+	if r := (Params{Tau: tau[1:]}).stepTau(0.02); &r.Tau[0] != &tau[1] {
+		t.Errorf("stepTau copied Tau without a change")
+	}
+}

@@ -80,7 +80,9 @@ type Result struct {
 // potentials under a grey input. It returns the recorded voltages at the
 // output times. Memory stays bounded when few neurons are recorded: the
 // output times are solved in windows (see maxWindowValues), which leaves a
-// fixed-step solve unchanged. Errors report bad settings or input (with
+// fixed-step solve unchanged. With a fixed-step method a time constant
+// below Dt counts as Dt, as flyvis's max(tau, dt) (the defaults, 0.05 s
+// at 0.02 s, are unaffected). Errors report bad settings or input (with
 // the known solver names for an unknown one) and solver failures.
 func Simulate(net *Network, frames []float32, nframes, batch int, s Settings) (*Result, error) {
 	if batch < 1 {
