@@ -23,7 +23,8 @@ const maxParamsFile = 256 << 20
 // LoadParams reads the parameters of net from path: a flyvis checkpoint
 // (torch.save of a dict whose "network" entry is the Network's state
 // dict; the rest, decoder, optimiser, numpy scalars, is unpickled under
-// package pt's allow-list and ignored), a flyvis network directory (its
+// package pt's allow-list and ignored), a bare state dict
+// (torch.save(network.state_dict())), a flyvis network directory (its
 // latest checkpoint, chkpts/chkpt_NNNNN with the highest NNNNN), or
 // neuropil's own .npz with the same five arrays. Missing entries, wrong
 // shapes and globals outside the allow-list are errors naming them.
@@ -86,6 +87,10 @@ func ReadFlyvis(path string) (*Flyvis, error) {
 // checkpoint's "network" state dict by name.
 func readCheckpoint(b []byte) (map[string][]float32, error) {
 	ts, err := pt.DecodeStateDictIn(bytes.NewReader(b), int64(len(b)), "network")
+	if err != nil && strings.Contains(err.Error(), `no entry "network"`) {
+		// A bare state dict (torch.save(network.state_dict())).
+		ts, err = pt.DecodeStateDictIn(bytes.NewReader(b), int64(len(b)), "")
+	}
 	if err != nil {
 		return nil, err
 	}

@@ -1,6 +1,7 @@
 package opticlobe
 
 import (
+	"bytes"
 	"math"
 	"os"
 	"path/filepath"
@@ -8,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/neuropil/neuropil/format/npy"
+	"github.com/neuropil/neuropil/format/pt"
 )
 
 const (
@@ -151,5 +153,34 @@ func TestStepTau(t *testing.T) {
 	}
 	if r := (Params{Tau: tau[1:]}).stepTau(0.02); &r.Tau[0] != &tau[1] {
 		t.Errorf("stepTau copied Tau without a change")
+	}
+}
+
+// A bare state dict (torch.save(network.state_dict())) reads like the
+// checkpoint it came from.
+func TestLoadParamsBareStateDict(t *testing.T) {
+	net := flyvisNet(t)
+	f, err := ReadFlyvis(flyvisCkpt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ts []pt.Tensor
+	for i, v := range f.values() {
+		ts = append(ts, pt.Tensor{Name: flyvisNames[i], Shape: []int{len(*v)}, Data: *v})
+	}
+	path := filepath.Join(t.TempDir(), "network.pt")
+	var b bytes.Buffer
+	if err := pt.EncodeStateDict(&b, ts); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, b.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	p, err := LoadParams(net, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.Vrest[7] != f.Bias[7] || p.Coef[100] == 0 {
+		t.Errorf("bare state dict read differently")
 	}
 }
