@@ -53,8 +53,42 @@
 // Its parameters carry the names of flyvis's state dict and are shared as
 // flyvis shares them: nodes_bias (Vrest) and nodes_time_const (tau) per
 // cell type, edges_syn_strength per type pair (every pair of the spec,
-// also one without edges, whose gradient is 0). Unlike flyvis it does not
-// clamp strengths at 0 or tau at dt: constraints are the trainer's.
+// also one without edges, whose gradient is 0), with the network's own
+// synapse counts (not a Params.Coef). Unlike flyvis it does not clamp
+// strengths at 0 or tau at dt: constraints are the trainer's.
+//
+// # flyvis parameters
+//
+// A flyvis Network built with the default config has this state dict, in
+// this order, all float32 and one-dimensional (Flyvis holds it):
+//
+//	nodes_bias          [65]   resting potential per cell type, raw = value
+//	nodes_time_const    [65]   time constant per cell type, s, raw = value
+//	edges_sign          [604]  ±1 per (source type, target type), fixed
+//	edges_syn_count     [2355] log(n_syn) per (source type, target type, dv, du), fixed
+//	edges_syn_strength  [604]  strength per (source type, target type)
+//
+// 65 + 65 + 604 = 734 trainable values (bias, time constant, strength).
+// Groups are numbered by first appearance (pandas groupby, sort=False):
+// cell types in neuron order, which is the spec's type order; type pairs
+// in edge order, which is the spec's pair order without the one pair that
+// has no edge (605 in the spec, 604 realised); (pair, dv, du) in edge
+// order, each pair's offsets as its edges list them, those with at least
+// one edge (count the groups with FlyvisGroups; the number above is for
+// extent 15). A value reaches the network as flyvis's forward pass uses
+// it: neuron i of type T gets Vrest = nodes_bias[T] and tau =
+// max(nodes_time_const[T], dt) (the max applies to fixed-step solvers,
+// where the step is known); edge e of pair group g and count group c gets
+//
+//	w_e = edges_sign[g] · exp(edges_syn_count[c]) · max(edges_syn_strength[g], 0)
+//
+// the clamp at 0 being flyvis's Network.clamp before every forward pass.
+// Flyvis.Params maps a state dict onto Params (Vrest, Tau, Strength per
+// pair, Coef = sign · exp(syn_count) per edge) and FlyvisOf back.
+// LoadParams reads a flyvis checkpoint (chkpts/chkpt_NNNNN, a torch.save
+// dict whose "network" is the state dict), a network directory (its
+// latest checkpoint) or neuropil's .npz of the same arrays; SaveParams
+// writes either.
 //
 // # The eye
 //

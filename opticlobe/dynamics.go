@@ -25,6 +25,11 @@ type Params struct {
 	Tau      []float32 // [types] membrane time constant, s; 0.05 s (flyvis default)
 	Vrest    []float32 // [types] resting potential, arbitrary units; flyvis init Normal(0.5, 0.05)
 	Strength []float32 // [pairs] synaptic strength; init 0.01 / mean(n_syn over the pair's edges)
+
+	// Coef, when not nil, is sign·n_syn of every edge (Network.Edges
+	// order) in place of the network's: a flyvis checkpoint's
+	// edges_sign · exp(edges_syn_count) (see Flyvis).
+	Coef []float32 // [edges]
 }
 
 // DefaultParams returns the flyvis initial parameters: Tau 0.05 s for every
@@ -62,6 +67,14 @@ func (p Params) Validate(net *Network) error {
 	}
 	if err := sparse.CheckFinite(p.Strength); err != nil {
 		return fmt.Errorf("opticlobe: strengths: %w", err)
+	}
+	if p.Coef != nil {
+		if len(p.Coef) != net.Edges.Len() {
+			return fmt.Errorf("opticlobe: params have %d edge coefficients, want %d", len(p.Coef), net.Edges.Len())
+		}
+		if err := sparse.CheckFinite(p.Coef); err != nil {
+			return fmt.Errorf("opticlobe: edge coefficients: %w", err)
+		}
 	}
 	return nil
 }
@@ -109,7 +122,7 @@ func NewDynamics(net *Network, p Params, batch, workers int) (*Dynamics, error) 
 		return nil, err
 	}
 	n := net.Neurons()
-	d := &Dynamics{Net: net, batch: batch, w: net.Weights(p.Strength),
+	d := &Dynamics{Net: net, batch: batch, w: net.weights(p.Coef, p.Strength),
 		invTau: make([]float32, n), vrest: make([]float32, n), inCol: make([]int32, n),
 		act: make([]float32, n*batch), bins: make([]int, batch)}
 	for i, t := range net.Conn.Type {

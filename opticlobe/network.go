@@ -186,7 +186,11 @@ func build(spec *Spec, extent int, rule hullRule) (*Network, error) {
 
 // Weights returns W[post, pre] = sign·n_syn·strength[pair] for the given
 // per-pair strengths. It panics if strength has not one entry per pair.
-func (net *Network) Weights(strength []float32) *sparse.CSR {
+func (net *Network) Weights(strength []float32) *sparse.CSR { return net.weights(nil, strength) }
+
+// weights is Weights with sign·n_syn of edge k taken from coef[k] when
+// coef is not nil.
+func (net *Network) weights(coef, strength []float32) *sparse.CSR {
 	if len(strength) != len(net.Pairs) {
 		panic(fmt.Sprintf("opticlobe: %d strengths for %d pairs", len(strength), len(net.Pairs)))
 	}
@@ -194,7 +198,11 @@ func (net *Network) Weights(strength []float32) *sparse.CSR {
 	n := net.Neurons()
 	coo := sparse.NewCOO(n, n, e.Len())
 	for k := range e.Source {
-		coo.Add(int(e.Target[k]), int(e.Source[k]), float64(float32(e.Sign[k])*e.NSyn[k]*strength[e.Pair[k]]))
+		c := float32(e.Sign[k]) * e.NSyn[k]
+		if coef != nil {
+			c = coef[k]
+		}
+		coo.Add(int(e.Target[k]), int(e.Source[k]), float64(c*strength[e.Pair[k]]))
 	}
 	return coo.ToCSR()
 }

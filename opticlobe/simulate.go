@@ -80,7 +80,9 @@ type Result struct {
 // potentials under a grey input. It returns the recorded voltages at the
 // output times. Memory stays bounded when few neurons are recorded: the
 // output times are solved in windows (see maxWindowValues), which leaves a
-// fixed-step solve unchanged. Errors report bad settings or input (with
+// fixed-step solve unchanged. With a fixed-step method a time constant
+// below Dt counts as Dt, as flyvis's max(tau, dt) (the defaults, 0.05 s
+// at 0.02 s, are unaffected). Errors report bad settings or input (with
 // the known solver names for an unknown one) and solver failures.
 func Simulate(net *Network, frames []float32, nframes, batch int, s Settings) (*Result, error) {
 	if batch < 1 {
@@ -97,6 +99,9 @@ func Simulate(net *Network, frames []float32, nframes, batch int, s Settings) (*
 	p := net.DefaultParams(s.Seed)
 	if s.Params != nil {
 		p = *s.Params
+	}
+	if !s.adaptive() {
+		p = p.stepTau(s.Dt)
 	}
 	d, err := NewDynamics(net, p, batch, s.Workers)
 	if err != nil {
@@ -219,3 +224,21 @@ func (s Settings) relax(d *Dynamics) ([]float32, error) {
 // float32) when it records few neurons: output times are solved in windows
 // of at most this many neurons × batch × times (sim.Settings.MaxValues).
 var maxWindowValues = 64 << 20
+
+// stepTau returns p with every time constant at least dt (in float32),
+// as flyvis's velocity divides by max(tau, dt); Tau is copied only when
+// one changes.
+func (p Params) stepTau(dt float64) Params {
+	d := float32(dt)
+	for _, t := range p.Tau {
+		if t < d {
+			tau := make([]float32, len(p.Tau))
+			for i, x := range p.Tau {
+				tau[i] = max(x, d)
+			}
+			p.Tau = tau
+			return p
+		}
+	}
+	return p
+}

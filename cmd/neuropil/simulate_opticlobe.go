@@ -22,6 +22,7 @@ func init() { families = append(families, func() family { return &opticLobe{} })
 // plots maps.png and central.png into --out.
 type opticLobe struct {
 	spec, image, movie, record, mapTypes string
+	params                               string
 	extent                               int
 	flash, duration, relax, grey, mapT   float64
 	c                                    *common
@@ -35,6 +36,7 @@ func (f *opticLobe) models() map[string]string {
 
 func (f *opticLobe) addFlags(fs *flag.FlagSet) {
 	fs.StringVar(&f.spec, "spec", "", "flyvis network description (JSON), e.g. ../shared/data/flyvis/fib25-fib19_v2.2.json (required)")
+	fs.StringVar(&f.params, "params", "", "parameters: a flyvis checkpoint (chkpts/chkpt_NNNNN), a flyvis network directory (its latest checkpoint) or a .npz of flyvis's state dict (default: flyvis's initial values with --seed)")
 	fs.IntVar(&f.extent, "extent", opticlobe.DefaultExtent, "radius of the hexagonal lattice in columns")
 	fs.StringVar(&f.image, "image", "", "PNG or JPEG image shown to every sample (grey levels in [0, 1])")
 	fs.StringVar(&f.movie, "movie", "", ".npy movie [frames][h][w] (or one image [h][w]) of light levels, frames spread evenly over --duration; uint8 is divided by 255")
@@ -159,6 +161,13 @@ func (f *opticLobe) build() (*opticlobe.Network, opticlobe.Settings, error) {
 	}
 	s = opticlobe.Settings{Method: c.solver, Dt: c.dt, Atol: c.atol, Rtol: c.rtol, Duration: f.duration, Evals: c.evals,
 		Relax: relax, Grey: float32(f.grey), Seed: c.seed, Workers: c.workers}
+	if f.params != "" {
+		p, err := opticlobe.LoadParams(net, f.params)
+		if err != nil {
+			return nil, s, fmt.Errorf("--params: %w", err)
+		}
+		s.Params = &p
+	}
 	width := net.Neurons()
 	if f.record == "central" {
 		s.Record = net.CentralNeurons()

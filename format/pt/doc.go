@@ -24,8 +24,10 @@
 // Safety: unpickling in Python runs code named by the pickle. This
 // package has its own unpickler that knows only plain data and an
 // allow-list of globals (the tensor rebuild functions, storage classes,
-// dtypes, torch.Size, the layout lookup, OrderedDict), each implemented
-// in Go; a file that names any other global (os.system, builtins.eval, a
+// dtypes, torch.Size, the layout lookup, OrderedDict, and the pieces of
+// a pickled numpy scalar: numpy.core.multiarray.scalar, numpy.dtype and
+// _codecs.encode, which a flyvis checkpoint's val_loss needs), each
+// implemented in Go; a file that names any other global (os.system, builtins.eval, a
 // user class) is refused with an UnsupportedError naming it, and opcodes
 // that build arbitrary objects (INST, OBJ, NEWOBJ, ...) are refused too.
 // Sizes and offsets from the file are checked against the records before
@@ -41,7 +43,9 @@
 //
 // Encode writes one sparse matrix; EncodeStateDict writes an OrderedDict
 // of named sparse and dense tensors (a model's parameters), which
-// DecodeStateDict reads back whole.
+// DecodeStateDict reads back whole. EncodeCheckpoint writes a training
+// checkpoint, a dict holding a state dict under a key beside plain items;
+// DecodeStateDictIn reads the state dict under a key of such a dict.
 //
 // Decode streams contiguous tensors from the archive, so loading a .pt of
 // N stored entries holds about 16·N bytes beside the result.

@@ -523,14 +523,17 @@ func (u *unpickler) reduceOp(byte) error {
 // build runs BUILD: the attributes of an OrderedDict or a tensor are
 // ignored; those of anything else are refused.
 func (u *unpickler) build(byte) error {
-	if _, err := u.pop(); err != nil {
+	state, err := u.pop()
+	if err != nil {
 		return err
 	}
 	t, err := u.top()
 	if err != nil {
 		return err
 	}
-	switch t.(type) {
+	switch t := t.(type) {
+	case *npDtype:
+		return buildDtype(t, state)
 	case *dict, *tensor, *sparseTensor:
 		return nil
 	}

@@ -106,6 +106,9 @@ var allowedGlobals = func() map[string]bool {
 		"torch.serialization._get_layout":            true,
 		"torch.Size":                                 true,
 	}
+	for _, n := range numpyGlobals {
+		m[n] = true
+	}
 	for _, d := range dtypes {
 		m["torch."+d.storage] = true
 		m["torch."+d.name] = true
@@ -402,6 +405,8 @@ func kindOf(v any) string {
 		return "storage"
 	case layout:
 		return "layout"
+	case *npDtype:
+		return "numpy dtype"
 	}
 	return fmt.Sprintf("%T", v)
 }
@@ -410,6 +415,9 @@ func kindOf(v any) string {
 func reduce(g global, a tuple) (any, error) {
 	bad := func(why string) error {
 		return FormatError(fmt.Sprintf("%s called with %s", g, why))
+	}
+	if v, ok, err := reduceNumpy(g, a); ok {
+		return v, err
 	}
 	switch g.String() {
 	case "collections.OrderedDict":

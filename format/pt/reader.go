@@ -440,9 +440,27 @@ func (a *archive) sparseCSR(t *sparseTensor, h Header) (*sparse.COO, error) {
 // which must fit in an int32). NaN or infinite values are errors, as is
 // an entry that is not a tensor.
 func DecodeStateDict(r io.ReaderAt, size int64) ([]Tensor, error) {
+	return DecodeStateDictIn(r, size, "")
+}
+
+// DecodeStateDictIn is DecodeStateDict for a state dict stored under key
+// in a dict (a training checkpoint's "network"); key "" is the file's
+// object itself. The rest of the file is unpickled under the same rules
+// (other entries may hold plain data, numpy scalars, other state dicts)
+// but not read further. A missing key is an error naming it.
+func DecodeStateDictIn(r io.ReaderAt, size int64, key string) ([]Tensor, error) {
 	a, obj, err := open(r, size)
 	if err != nil {
 		return nil, err
+	}
+	if key != "" {
+		top, ok := obj.(*dict)
+		if !ok {
+			return nil, UnsupportedError(fmt.Sprintf("file holds a %s, not a dict with %q", kindOf(obj), key))
+		}
+		if obj, ok = top.get(key); !ok {
+			return nil, FormatError(fmt.Sprintf("no entry %q in the file's dict", key))
+		}
 	}
 	d, ok := obj.(*dict)
 	if !ok {

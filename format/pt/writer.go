@@ -65,6 +65,18 @@ func Encode(w io.Writer, m *sparse.CSR) error {
 // a dense entry whose values do not fill its shape is a programmer
 // mistake and panics; an invalid sparse matrix is an error.
 func EncodeStateDict(w io.Writer, tensors []Tensor) error {
+	if err := checkEntries(tensors); err != nil {
+		return err
+	}
+	var e encoder
+	e.p.op(0x80, 2) // PROTO 2
+	e.stateDict(tensors)
+	e.p.op('.') // STOP
+	return e.write(w)
+}
+
+// checkEntries checks the entries of a state dict before encoding.
+func checkEntries(tensors []Tensor) error {
 	seen := map[string]bool{}
 	for i := range tensors {
 		t := &tensors[i]
@@ -86,8 +98,54 @@ func EncodeStateDict(w io.Writer, tensors []Tensor) error {
 			panic(fmt.Sprintf("pt: tensor %q of shape %v has %d values, want %d", t.Name, t.Shape, have, n))
 		}
 	}
+	return nil
+}
+
+// An Item is a plain entry of a checkpoint's dict beside its state dict:
+// Value is a string, an int, a float64 (written as a 0-dimensional
+// float64 tensor: PyTorch 1.13's weights_only loader refuses pickled
+// floats), or nil for an empty dict.
+type Item struct {
+	Name  string
+	Value any
+}
+
+// EncodeCheckpoint writes a training checkpoint as torch.save writes a
+// dict {key: state dict, items...}: the state dict as EncodeStateDict
+// writes it, under key, then the items in order. torch.load(f,
+// weights_only=True) accepts it. Invalid entries are handled as by
+// EncodeStateDict; an item of another type panics.
+func EncodeCheckpoint(w io.Writer, key string, tensors []Tensor, items []Item) error {
+	if err := checkEntries(tensors); err != nil {
+		return err
+	}
 	var e encoder
-	e.p.op(0x80, 2) // PROTO 2
+	e.p.op(0x80, 2, '}', '(') // PROTO 2, EMPTY_DICT, MARK
+	e.p.str(key)
+	e.stateDict(tensors)
+	for _, it := range items {
+		e.p.str(it.Name)
+		switch v := it.Value.(type) {
+		case nil:
+			e.p.op('}')
+		case string:
+			e.p.str(v)
+		case int:
+			e.p.integer(v)
+		case float64:
+			e.dense("DoubleStorage", 8, nil, 1, func(b []byte, _ int) {
+				binary.LittleEndian.PutUint64(b, math.Float64bits(v))
+			})
+		default:
+			panic(fmt.Sprintf("pt: checkpoint item %q is a %T", it.Name, it.Value))
+		}
+	}
+	e.p.op('u', '.') // SETITEMS, STOP
+	return e.write(w)
+}
+
+// stateDict appends the pickle of an OrderedDict of tensors.
+func (e *encoder) stateDict(tensors []Tensor) {
 	e.p.global("collections", "OrderedDict")
 	e.p.op(')', 'R', '(') // EMPTY_TUPLE REDUCE: OrderedDict(); MARK
 	for i := range tensors {
@@ -106,8 +164,7 @@ func EncodeStateDict(w io.Writer, tensors []Tensor) error {
 			})
 		}
 	}
-	e.p.op('u', '.') // SETITEMS, STOP
-	return e.write(w)
+	e.p.op('u') // SETITEMS
 }
 
 // A record is one zip entry: size bytes that data writes (twice: once

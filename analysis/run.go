@@ -1,0 +1,60 @@
+package analysis
+
+import (
+	"fmt"
+	"os"
+
+	"github.com/neuropil/neuropil/opticlobe"
+)
+
+// Analyses are the names RunAnalysis knows, with a one-line description.
+func Analyses() map[string]string {
+	return map[string]string{"flash": "flyvis's ON/OFF flashes (full field and radius 6) and flash response indices"}
+}
+
+// Job is one analysis run from the command line.
+type Job struct {
+	Spec, Params, Out string // flyvis description; parameters (opticlobe.LoadParams; "": initial values); output directory
+	Extent            int    // 0: opticlobe.DefaultExtent
+	Workers           int
+}
+
+// RunAnalysis builds the network of j.Spec with j.Params, runs the
+// analysis called name and writes its files into j.Out (created), and
+// returns the paths written. For a flyvis ensemble directory
+// (EnsembleMembers) it runs every member into j.Out/NAME and writes the
+// ensemble's table and figure beside them.
+func RunAnalysis(name string, j Job) ([]string, error) {
+	if _, ok := Analyses()[name]; !ok {
+		return nil, fmt.Errorf("analysis: unknown analysis %q (known: flash)", name)
+	}
+	if j.Spec == "" || j.Out == "" {
+		return nil, fmt.Errorf("analysis: --spec and --out are required")
+	}
+	if j.Extent == 0 {
+		j.Extent = opticlobe.DefaultExtent
+	}
+	net, err := opticlobe.BuildFile(j.Spec, j.Extent)
+	if err != nil {
+		return nil, err
+	}
+	if err := os.MkdirAll(j.Out, 0o755); err != nil {
+		return nil, err
+	}
+	if members := EnsembleMembers(j.Params); len(members) > 0 {
+		return flashEnsemble(net, members, j)
+	}
+	var p *opticlobe.Params
+	if j.Params != "" {
+		q, err := opticlobe.LoadParams(net, j.Params)
+		if err != nil {
+			return nil, fmt.Errorf("--params: %w", err)
+		}
+		p = &q
+	}
+	r, err := Flash(net, FlashSettings{Params: p, Workers: j.Workers})
+	if err != nil {
+		return nil, err
+	}
+	return r.Write(j.Out)
+}

@@ -1,0 +1,191 @@
+package opticlobe
+
+import (
+	"archive/zip"
+	"bytes"
+	"fmt"
+	"io"
+	"math"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/neuropil/neuropil/format/npy"
+	"github.com/neuropil/neuropil/format/pt"
+)
+
+// maxParamsFile bounds the size of a parameter file read whole (a flyvis
+// checkpoint of the default network is about 100 KB with its optimiser).
+const maxParamsFile = 256 << 20
+
+// LoadParams reads the parameters of net from path: a flyvis checkpoint
+// (torch.save of a dict whose "network" entry is the Network's state
+// dict; the rest, decoder, optimiser, numpy scalars, is unpickled under
+// package pt's allow-list and ignored), a bare state dict
+// (torch.save(network.state_dict())), a flyvis network directory (its
+// latest checkpoint, chkpts/chkpt_NNNNN with the highest NNNNN), or
+// neuropil's own .npz with the same five arrays. Missing entries, wrong
+// shapes and globals outside the allow-list are errors naming them.
+func LoadParams(net *Network, path string) (Params, error) {
+	g := net.FlyvisGroups()
+	f, err := ReadFlyvis(path)
+	if err != nil {
+		return Params{}, err
+	}
+	p, err := f.Params(g, net)
+	if err != nil {
+		return Params{}, fmt.Errorf("%s: %w", path, err)
+	}
+	return p, nil
+}
+
+// ReadFlyvis reads a flyvis state dict from a checkpoint, a network
+// directory or an .npz (see LoadParams), without checking its shapes.
+func ReadFlyvis(path string) (*Flyvis, error) {
+	st, err := os.Stat(path)
+	if err != nil {
+		return nil, err
+	}
+	if st.IsDir() {
+		if path, err = LatestCheckpoint(path); err != nil {
+			return nil, err
+		}
+		if st, err = os.Stat(path); err != nil {
+			return nil, err
+		}
+	}
+	if st.Size() > maxParamsFile {
+		return nil, fmt.Errorf("opticlobe: %s: %d bytes, more than a parameter file holds (%d)", path, st.Size(), maxParamsFile)
+	}
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	var named map[string][]float32
+	if strings.EqualFold(filepath.Ext(path), ".npz") {
+		named, err = readNPZArrays(b)
+	} else {
+		named, err = readCheckpoint(b)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	f := &Flyvis{}
+	for i, v := range f.values() {
+		x, ok := named[flyvisNames[i]]
+		if !ok {
+			return nil, fmt.Errorf("%s: no entry %q (a flyvis Network state dict has %s)", path, flyvisNames[i], strings.Join(flyvisNames[:], ", "))
+		}
+		*v = x
+	}
+	return f, nil
+}
+
+// readCheckpoint returns the one-dimensional float entries of a
+// checkpoint's "network" state dict by name.
+func readCheckpoint(b []byte) (map[string][]float32, error) {
+	ts, err := pt.DecodeStateDictIn(bytes.NewReader(b), int64(len(b)), "network")
+	if err != nil && strings.Contains(err.Error(), `no entry "network"`) {
+		// A bare state dict (torch.save(network.state_dict())).
+		ts, err = pt.DecodeStateDictIn(bytes.NewReader(b), int64(len(b)), "")
+	}
+	if err != nil {
+		return nil, err
+	}
+	out := map[string][]float32{}
+	for _, t := range ts {
+		if t.Sparse != nil || t.Int != nil || len(t.Shape) != 1 {
+			return nil, fmt.Errorf("network entry %q: shape %v, want one float dimension", t.Name, t.Shape)
+		}
+		out[t.Name] = t.Data
+	}
+	return out, nil
+}
+
+// readNPZArrays returns the one-dimensional float arrays of an .npz.
+func readNPZArrays(b []byte) (map[string][]float32, error) {
+	z, err := zip.NewReader(bytes.NewReader(b), int64(len(b)))
+	if err != nil {
+		return nil, err
+	}
+	out := map[string][]float32{}
+	for _, zf := range z.File {
+		name := strings.TrimSuffix(zf.Name, ".npy")
+		if zf.UncompressedSize64 > maxParamsFile {
+			return nil, fmt.Errorf("array %q: %d bytes", name, zf.UncompressedSize64)
+		}
+		r, err := zf.Open()
+		if err != nil {
+			return nil, err
+		}
+		a, err := npy.Read(io.LimitReader(r, maxParamsFile))
+		r.Close()
+		if err != nil {
+			return nil, fmt.Errorf("array %q: %w", name, err)
+		}
+		x, ok := a.Data.([]float32)
+		if !ok || len(a.Shape) != 1 {
+			return nil, fmt.Errorf("array %q: %s of shape %v, want float32 of one dimension", name, a.DType, a.Shape)
+		}
+		out[name] = x
+	}
+	return out, nil
+}
+
+// LatestCheckpoint returns the checkpoint of a flyvis network directory
+// with the highest index: DIR/chkpts/chkpt_NNNNN (or DIR/chkpt_NNNNN).
+// flyvis records its best checkpoint in HDF5 (best_chkpt_index.h5), which
+// neuropil does not read: pass that checkpoint's file for the best.
+func LatestCheckpoint(dir string) (string, error) {
+	for _, d := range []string{filepath.Join(dir, "chkpts"), dir} {
+		m, _ := filepath.Glob(filepath.Join(d, "chkpt_*"))
+		best, bestK := "", -1
+		for _, p := range m {
+			k, err := strconv.Atoi(strings.TrimPrefix(filepath.Base(p), "chkpt_"))
+			if err == nil && k > bestK {
+				best, bestK = p, k
+			}
+		}
+		if best != "" {
+			return best, nil
+		}
+	}
+	return "", fmt.Errorf("opticlobe: %s: no flyvis checkpoint (chkpts/chkpt_NNNNN; an ensemble directory of networks runs member by member in neuropil analyze)", dir)
+}
+
+// SaveParams writes p as a flyvis state dict: an .npz of the five arrays
+// (float32, flyvis's names) for a path ending in .npz, and otherwise a
+// flyvis checkpoint, {"network": state dict, "decoder": {}, "optim": {},
+// "time", "val_loss" (NaN: unknown), "iteration": 0, "dt"}, which
+// torch.load(weights_only=True) accepts (val_loss and dt as 0-dimensional
+// float64 tensors) and whose "network" flyvis's Network.load_state_dict
+// takes. Values are those of p: strengths read from flyvis are already
+// clamped at 0 (as flyvis's own forward pass leaves them), and
+// edges_syn_count is log|Coef| in float32 (within 1e-7 of what was read).
+func SaveParams(net *Network, p Params, path string, dt float64) error {
+	if err := p.Validate(net); err != nil {
+		return err
+	}
+	f := FlyvisOf(p, net.FlyvisGroups(), net)
+	vals := f.values()
+	if strings.EqualFold(filepath.Ext(path), ".npz") {
+		return create(path, func(w io.Writer) error {
+			z := npy.NewNPZWriter(w)
+			for i, v := range vals {
+				if err := z.Add(flyvisNames[i], []int{len(*v)}, *v); err != nil {
+					return err
+				}
+			}
+			return z.Close()
+		})
+	}
+	ts := make([]pt.Tensor, len(vals))
+	for i, v := range vals {
+		ts[i] = pt.Tensor{Name: flyvisNames[i], Shape: []int{len(*v)}, Data: *v}
+	}
+	items := []pt.Item{{Name: "decoder"}, {Name: "optim"}, {Name: "time", Value: time.Now().Format(time.ANSIC)},
+		{Name: "val_loss", Value: math.NaN()}, {Name: "iteration", Value: 0}, {Name: "dt", Value: dt}}
+	return create(path, func(w io.Writer) error { return pt.EncodeCheckpoint(w, "network", ts, items) })
+}
