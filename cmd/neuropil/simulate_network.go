@@ -58,7 +58,7 @@ func (f *network) addFlags(fs *flag.FlagSet) {
 	fs.Float64Var(&c.T1, "t1", 1, "end time")
 	fs.StringVar(&f.nonlinearity, "nonlinearity", "sigmoid", "nonlinearity or comma-separated chain: identity, sigmoid, tanh, relu, softplus, elu, leakyrelu")
 	fs.BoolVar(&c.BatchFirst, "batch-first", false, "write activity as [batch][evals][neurons] instead of [evals][batch][neurons]")
-	fs.BoolVar(&c.Solver.Shared, "shared-step", false, "dopri5: one step size for the whole batch (default: one per sample, as torchode)")
+	fs.BoolVar(&c.Solver.Shared, "shared-step", false, "adaptive solvers: one step size for the whole batch (default: one per sample, as torchode)")
 	fs.BoolVar(&c.Dale, "dale", false, "dale variant: weights are magnitudes, signs from the connectome's neuron table")
 	fs.BoolVar(&c.DaleClamp, "dale-clamp", false, "with --dale: negative weights are bioplnn's raw parameter, clamped to 0 (relu(W) ⊙ sign), even where they disagree with the signs")
 }
