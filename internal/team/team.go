@@ -41,9 +41,19 @@ type Job struct {
 	F     func(part int)
 	Parts int
 
-	next    atomic.Int64 // next part to claim
+	// claims is the run's id (high bits) and the next part to claim (low
+	// partBits bits), changed only by compare-and-swap: a helper that
+	// woke for an earlier run of a reused Job cannot claim a part of the
+	// next one (it once could, run the part twice and drive pending below
+	// zero, so that the caller waited for ever).
+	claims  atomic.Uint64
+	parts   atomic.Int64 // Parts of the current run, read by the helpers
 	pending atomic.Int64 // parts not yet finished
 }
+
+// partBits is the width of the part counter in Job.claims; a job of more
+// parts runs serially.
+const partBits = 24
 
 // spinFor is how long a helper keeps polling for the next job before it
 // sleeps: longer than the elementwise work an ODE solver does between two
@@ -116,22 +126,24 @@ func getTeam() *team {
 // run calls j.f(0), ..., j.f(j.Parts-1), spread over the calling goroutine
 // and the helpers, and returns when all are done.
 func (t *team) run(j *Job) {
-	if j.Parts <= 1 || t.helpers == 0 || !t.busy.TryLock() {
+	if j.Parts <= 1 || j.Parts >= 1<<partBits || t.helpers == 0 || !t.busy.TryLock() {
 		for i := range j.Parts {
 			j.F(i)
 		}
 		return
 	}
+	id := t.gen.Load() + 1 // only the holder of busy changes gen
 	j.pending.Store(int64(j.Parts))
-	j.next.Store(0)
+	j.parts.Store(int64(j.Parts))
+	j.claims.Store(id << partBits)
 	t.cur.Store(j)
-	t.gen.Add(1)
+	t.gen.Store(id)
 	t.sleepMu.Lock()
 	if t.sleeping > 0 {
 		t.wake.Broadcast()
 	}
 	t.sleepMu.Unlock()
-	j.claim()
+	j.claim(id)
 	for i := 0; j.pending.Load() != 0; i++ {
 		if i%1024 == 1023 {
 			runtime.Gosched() // a helper was descheduled: let others run
@@ -143,13 +155,22 @@ func (t *team) run(j *Job) {
 	t.busy.Unlock()
 }
 
-// claim runs parts of j until none is left to claim. A helper that comes
-// late, after its job ended, finds next ≥ parts and returns.
-func (j *Job) claim() {
+// claim runs parts of run id of j until none is left to claim. A helper
+// that comes late, after that run ended, finds every part claimed or
+// another run's id, and returns.
+func (j *Job) claim(id uint64) {
+	id &= 1<<(64-partBits) - 1 // as it stands in claims
 	for {
-		i := int(j.next.Add(1)) - 1
-		if i >= j.Parts {
+		c := j.claims.Load()
+		if c>>partBits != id {
 			return
+		}
+		i := int(c & (1<<partBits - 1))
+		if int64(i) >= j.parts.Load() {
+			return
+		}
+		if !j.claims.CompareAndSwap(c, c+1) {
+			continue
 		}
 		j.F(i)
 		j.pending.Add(-1)
@@ -163,7 +184,7 @@ func (t *team) help() {
 	for {
 		seen = t.await(seen)
 		if j := t.cur.Load(); j != nil {
-			j.claim()
+			j.claim(seen)
 		}
 	}
 }

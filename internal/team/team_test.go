@@ -2,6 +2,7 @@ package team
 
 import (
 	"runtime"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -92,4 +93,71 @@ func TestRunForgetsTheJob(t *testing.T) {
 		}
 	}
 	t.Fatal("a finished job's data is still reachable")
+}
+
+// TestReusedJobRunsEachPartOnce: a Job reused run after run, with its
+// part count changing, runs every part of every run exactly once. A helper
+// that woke for one run used to be able to claim a part of the next (the
+// runs reset a plain counter it could still advance): a part ran twice
+// and the caller, its pending count below zero, waited for ever.
+func TestReusedJobRunsEachPartOnce(t *testing.T) {
+	if Helpers() == 0 {
+		t.Skip("no helpers (GOMAXPROCS 1)")
+	}
+	var j Job
+	counts := make([]atomic.Int32, 16)
+	j.F = func(p int) {
+		counts[p].Add(1)
+		if p%3 == 0 {
+			runtime.Gosched() // let a helper fall behind
+		}
+	}
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for run := 0; run < 20000; run++ {
+			j.Parts = 2 + run%15
+			Run(&j)
+			for p := range counts {
+				want := int32(0)
+				if p < j.Parts {
+					want = 1
+				}
+				if got := counts[p].Swap(0); got != want {
+					t.Errorf("run %d: part %d ran %d times, want %d", run, p, got, want)
+					return
+				}
+			}
+		}
+	}()
+	select {
+	case <-done:
+	case <-time.After(2 * time.Minute):
+		t.Fatal("a run never finished")
+	}
+}
+
+// TestStaleClaimClaimsNothing: a participant that woke for an earlier run
+// of a Job claims no part of the current one; one of the current run
+// claims every part once.
+func TestStaleClaimClaimsNothing(t *testing.T) {
+	var j Job
+	ran := make([]int, 4)
+	j.F = func(p int) { ran[p]++ }
+	j.Parts = 4
+	j.pending.Store(4)
+	j.parts.Store(4)
+	j.claims.Store(7 << partBits) // run 7 set up, nothing claimed yet
+	j.claim(6)
+	if j.pending.Load() != 4 || slices.Max(ran) != 0 {
+		t.Fatalf("a helper of run 6 ran parts %v of run 7", ran)
+	}
+	j.claim(7)
+	if j.pending.Load() != 0 || !slices.Equal(ran, []int{1, 1, 1, 1}) {
+		t.Fatalf("run 7: parts ran %v times, %d pending", ran, j.pending.Load())
+	}
+	j.claim(7) // late: every part claimed
+	if !slices.Equal(ran, []int{1, 1, 1, 1}) {
+		t.Fatalf("a late claim ran parts again: %v", ran)
+	}
 }
