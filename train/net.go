@@ -146,7 +146,11 @@ func (nt *net[T]) forward(x []T, labels []int, mask []T, s resolved) (float64, i
 		panic(fmt.Sprintf("train: dropout mask has %d values, want evals×hidden×batch = %d×%d×%d", len(mask), s.Evals, nt.h.Hidden, nt.batch))
 	}
 	nt.rnn.Sync()
-	nt.rnn.SetInput(x)
+	if s.Frames > 1 {
+		nt.framed().SetFrames(x, s.Frames)
+	} else {
+		nt.rnn.SetInput(x)
+	}
 	if nt.st == nil || nt.st.M != s.method {
 		nt.st = ode.NewStepper[T](s.method, nt.n, nt.batch)
 	}
@@ -192,6 +196,7 @@ func (nt *net[T]) fixed(replay bool) error {
 	fill(nt.tb, nt.sol.T0)
 	for c, hv := range nt.hs {
 		next := nt.checkpoint(c + 1)
+		nt.setFrame(nt.tb[0], hv[0])
 		nt.st.Step(next, nt.ys[c], nt.tb, hv, func(i int, k, y []T, t []float64) {
 			nt.rnn.Eval(nt.slot(c, i), k, y, t, model.Forward)
 		})
@@ -203,6 +208,23 @@ func (nt *net[T]) fixed(replay bool) error {
 		}
 	}
 	return nil
+}
+
+// framed returns the model as a model.Framed; it panics if it is not.
+func (nt *net[T]) framed() model.Framed[T] {
+	f, ok := nt.rnn.(model.Framed[T])
+	if !ok {
+		panic(fmt.Sprintf("train: solve with %d input frames for a model (%T) without frames", nt.sol.Frames, nt.rnn))
+	}
+	return f
+}
+
+// setFrame tells a framed input the frame of the step [t, t+h] (fixed
+// steps: the same for every sample).
+func (nt *net[T]) setFrame(t, h float64) {
+	if nt.sol.Frames > 1 {
+		nt.framed().SetFrame(nt.sol.frameOf(t, h))
+	}
 }
 
 func fill[E any](v []E, x E) []E {
@@ -287,6 +309,7 @@ func (nt *net[T]) backward() {
 	for c := len(nt.hs) - 1; c >= 0; c-- {
 		nt.rd.inject(nt, c+1)
 		h := nt.hs[c]
+		nt.setFrame(starts[c][0], h[0])
 		nt.st.Step(nt.y1, nt.ys[c], starts[c], h, func(i int, k, y []T, t []float64) {
 			nt.rnn.Eval(nt.slot(c, i), k, y, t, mode)
 		})
