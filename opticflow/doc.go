@@ -1,0 +1,36 @@
+// Package opticflow is a procedural optic-flow data set for training the
+// optic lobe (package opticlobe) as flyvis trains it on MPI-Sintel, with
+// exact ground truth and no files: seeded textured scenes moved by
+// translations, rotations about a point, expansions (or contractions)
+// about a point and their combinations, rendered as movies and sampled
+// onto the eye's hexagonal columns the way flyvis's BoxEye samples Sintel
+// frames and flow.
+//
+// Conventions:
+//
+//   - Scene coordinates are pixels relative to the image centre pixel
+//     (h/2, w/2) of opticlobe.Eye: x to the right, y down (image rows).
+//     A scene is infinite: rendering never pads with zeros.
+//   - A motion is the flow of a steady linear vector field, written with
+//     complex numbers z = x + iy: dz/dt = μ(z − c) + T, with μ = s + iω
+//     (s: expansion rate, 1/s; ω: rotation rate, rad/s, clockwise on
+//     screen since y points down), c the centre (pixels) and T the
+//     translation velocity (pixels/s). Its flow map is exact:
+//     Φ_t(z) = c + e^{μt}(z − c) + T(e^{μt} − 1)/μ.
+//   - Frame k shows the scene at t = k·Dt: the texture seen at z is the
+//     texture at Φ_{−t}(z). Luminance is 0.5 plus the texture, not
+//     clipped.
+//   - The flow of a frame is, as Sintel's .flo, the displacement of the
+//     scene point at each pixel to the next frame, Φ_Dt(z) − z, in pixels
+//     per frame; channel 0 is x (right), channel 1 is y (down). For a
+//     steady field it is the same in every frame.
+//   - Sampling is opticlobe.Eye's: column c reads the mean of a K×K box
+//     of pixels centred at its offset. The noise texture's box mean is
+//     computed in closed form (a sinusoid's mean over the box is the
+//     sinusoid at the box centre times two Dirichlet kernels), the others
+//     pixel by pixel; the flow, affine in z, is its value at the box's
+//     mean pixel.
+//   - Layouts: a sample's frames are [frames][columns], its flow
+//     [frames][2][columns]; a batch's frames [frames][batch][columns]
+//     (as model.Framed takes them) and flow [frames][batch][2][columns].
+package opticflow
