@@ -175,6 +175,15 @@ func sign(rng *rand.Rand) float64 {
 	return 1
 }
 
+// FlowScale returns the factor from a displacement in pixels to flyvis's
+// flow units: Kernel²/h, h the height of the eye's smallest frame
+// (opticlobe.Eye.MinSize), since flyvis divides Sintel's flow by the
+// image height and sums it over each column's box.
+func (d *Data) FlowScale() float64 {
+	h, _ := d.eye.MinSize()
+	return float64(d.cfg.Kernel*d.cfg.Kernel) / float64(h)
+}
+
 // Sample writes scene s's movie and flow as the eye sees them: frames
 // [frames][columns], flow [frames][2][columns] (see the package doc). It
 // panics if the lengths are not those.
@@ -185,14 +194,15 @@ func (d *Data) Sample(frames, flow []float32, s *Scene) {
 	}
 	lo := -(k / 2)
 	mid := float64(lo) + float64(k-1)/2
+	scale := d.FlowScale()
 	for c := range nc {
 		dy, dx := d.eye.Offset(c)
 		z := complex(float64(dx), float64(dy))
 		disp := s.Motion.Displacement(z+complex(mid, mid), d.cfg.Dt)
 		for f := range nf {
 			frames[f*nc+c] = float32(s.BoxMean(z, k, float64(f)*d.cfg.Dt))
-			flow[(f*2)*nc+c] = float32(real(disp))
-			flow[(f*2+1)*nc+c] = float32(imag(disp))
+			flow[(f*2)*nc+c] = float32(scale * real(disp))
+			flow[(f*2+1)*nc+c] = float32(-scale * imag(disp))
 		}
 	}
 }

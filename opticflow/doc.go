@@ -21,15 +21,19 @@
 //     texture at Φ_{−t}(z). Luminance is 0.5 plus the texture, not
 //     clipped.
 //   - The flow of a frame is, as Sintel's .flo, the displacement of the
-//     scene point at each pixel to the next frame, Φ_Dt(z) − z, in pixels
-//     per frame; channel 0 is x (right), channel 1 is y (down). For a
-//     steady field it is the same in every frame.
+//     scene point at each pixel to the next frame, Φ_Dt(z) − z, in
+//     flyvis's units: flyvis divides Sintel's flow (pixels) by the image
+//     height, flips y to point up and sums it over each column's box, so a
+//     column's flow is Kernel²/h times the displacement at its box's
+//     centre (Data.FlowScale, h the height of the eye's smallest frame);
+//     channel 0 is x (right), channel 1 is y (up). For a steady field it
+//     is the same in every frame.
 //   - Sampling is opticlobe.Eye's: column c reads the mean of a K×K box
 //     of pixels centred at its offset. The noise texture's box mean is
 //     computed in closed form (a sinusoid's mean over the box is the
 //     sinusoid at the box centre times two Dirichlet kernels), the others
-//     pixel by pixel; the flow, affine in z, is its value at the box's
-//     mean pixel.
+//     pixel by pixel; the flow, affine in z, is its mean over the box at
+//     the box's mean pixel.
 //   - Layouts: a sample's frames are [frames][columns], its flow
 //     [frames][2][columns]; a batch's frames [frames][batch][columns]
 //     (as model.Framed takes them) and flow [frames][batch][2][columns].

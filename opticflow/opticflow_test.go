@@ -140,11 +140,25 @@ func TestSampleIsEyeOfRendering(t *testing.T) {
 				fx[r*w+c], fy[r*w+c] = float32(real(v)), float32(imag(v))
 			}
 		}
+		// flyvis's units: the box sum of the displacement over the
+		// height of the eye's frame, y up
+		scale := float64(opticlobe.DefaultKernel*opticlobe.DefaultKernel) / float64(mh)
+		if d.FlowScale() != scale {
+			t.Fatalf("flow scale %v, want %v", d.FlowScale(), scale)
+		}
 		eye.Sample(want, fx, h, w)
-		expectClose(t, "flow x", flow[2*nc:3*nc], want)
+		expectClose(t, "flow x", flow[2*nc:3*nc], scaled(want, scale))
 		eye.Sample(want, fy, h, w)
-		expectClose(t, "flow y", flow[(2*nf-1)*nc:], want)
+		expectClose(t, "flow y", flow[(2*nf-1)*nc:], scaled(want, -scale))
 	}
+}
+
+func scaled(v []float32, s float64) []float32 {
+	w := make([]float32, len(v))
+	for i, x := range v {
+		w[i] = float32(float64(x) * s)
+	}
+	return w
 }
 
 func expectClose(t *testing.T, what string, got, want []float32) {

@@ -1,0 +1,273 @@
+package opticflow
+
+import (
+	"fmt"
+	"io"
+	"math"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/neuropil/neuropil/model"
+	"github.com/neuropil/neuropil/opticlobe"
+	"github.com/neuropil/neuropil/train"
+)
+
+// FitConfig describes a training run of the optic lobe on the procedural
+// flow data; the zero value of each field means the documented default.
+type FitConfig struct {
+	Iterations int     // optimiser steps; 0: 100
+	Batch      int     // movies per step; 0: 4 (flyvis batch_size)
+	Seed       uint64  // seeds the data, the decoder's dropout and (with Params nil) the resting potentials
+	LR         float64 // Adam's starting learning rate for network and decoder; 0: 5e-5 (flyvis scheduler lr_net.start)
+	EvalEvery  int     // validation, checkpoint and steady state every this many steps; 0: Iterations/10 (at least 1)
+	ValBatches int     // validation batches (fixed scenes of the validation split); 0: 2
+	TPre       float64 // seconds of grey (0.5) before each movie, from rest; 0: 0.5 (flyvis t_pre_train)
+	Scenes     int     // distinct training scenes, cycled through; 0: a new scene for every movie
+
+	Data    Config        // the data set; its Seed is replaced by Seed
+	Decoder DecoderConfig // the decoder
+	Params  *opticlobe.Params
+
+	Out string // directory for metrics.csv and chkpts/chkpt_NNNNN; "": none written
+}
+
+// FitRow is one row of metrics.csv.
+type FitRow struct {
+	Iteration int
+	TrainLoss float64 // mean training loss since the previous row (NaN in the first)
+	ValLoss   float64 // validation loss after Iteration steps
+	Seconds   float64 // wall time since the start
+}
+
+func (c FitConfig) withDefaults() FitConfig {
+	if c.Iterations == 0 {
+		c.Iterations = 100
+	}
+	if c.Batch == 0 {
+		c.Batch = 4
+	}
+	if c.LR == 0 {
+		c.LR = 5e-5
+	}
+	if c.EvalEvery == 0 {
+		c.EvalEvery = max(c.Iterations/10, 1)
+	}
+	if c.ValBatches == 0 {
+		c.ValBatches = 2
+	}
+	if c.TPre == 0 {
+		c.TPre = 0.5
+	}
+	c.Data.Seed = c.Seed
+	return c
+}
+
+// fitter is the state of a run.
+type fitter struct {
+	cfg      FitConfig
+	net      *opticlobe.Network
+	p        opticlobe.Params
+	data     *Data
+	m        *opticlobe.Trainable[float32]
+	dec      *Decoder[float32]
+	task     *Task[float32]
+	tr       *train.Trajectory[float32]
+	opt      *train.Optimizer
+	params   [][]float32
+	grads    [][]float32
+	x, flow  []float32 // [frames][batch][columns], [frames][batch][2][columns]
+	y0, grey []float32 // [neurons][batch] steady state; [batch][columns] grey input
+	solve    train.Solve
+	frames   int
+	dt       float64
+	checkpts int
+	metrics  io.Writer
+}
+
+// Fit trains every parameter of the optic lobe (nodes_bias,
+// nodes_time_const, edges_syn_strength: 734 for flyvis's spec) and the
+// decoder on the procedural flow data as flyvis trains on Sintel: each
+// step integrates a batch of movies with one euler step per frame from
+// the steady state after TPre seconds of grey, decodes the states after
+// each frame, and takes an Adam step on the l2norm loss; strengths are
+// then clamped at 0 and time constants at dt (flyvis divides by
+// max(tau, dt)). The learning rate falls stepwise from LR to LR/10 in ten
+// steps over the run (flyvis's scheduler). The steady state is recomputed
+// at every validation. It writes Out/metrics.csv (iteration, train_loss,
+// val_loss, seconds; the first row the untrained network at iteration 0)
+// and a flyvis-shaped checkpoint of the network after each validation
+// (Out/chkpts/chkpt_00000 for the untrained one), and returns the rows.
+func Fit(net *opticlobe.Network, cfg FitConfig, log io.Writer) ([]FitRow, error) {
+	f, err := newFitter(net, cfg.withDefaults())
+	if err != nil {
+		return nil, err
+	}
+	defer f.tr.Close()
+	if f.cfg.Out != "" {
+		if err := os.MkdirAll(filepath.Join(f.cfg.Out, "chkpts"), 0o755); err != nil {
+			return nil, err
+		}
+		mf, err := os.Create(filepath.Join(f.cfg.Out, "metrics.csv"))
+		if err != nil {
+			return nil, err
+		}
+		defer mf.Close()
+		f.metrics = mf
+		fmt.Fprintln(mf, "iteration,train_loss,val_loss,seconds")
+	}
+	start := time.Now()
+	var rows []FitRow
+	var sum float64
+	var count int
+	for it := 0; ; it++ {
+		if it%f.cfg.EvalEvery == 0 || it == f.cfg.Iterations {
+			f.steady()
+			val, err := f.validate()
+			if err != nil {
+				return rows, err
+			}
+			row := FitRow{Iteration: it, TrainLoss: sum / float64(count), ValLoss: val, Seconds: time.Since(start).Seconds()}
+			sum, count = 0, 0
+			rows = append(rows, row)
+			if err := f.record(row, log); err != nil {
+				return rows, err
+			}
+		}
+		if it == f.cfg.Iterations {
+			return rows, nil
+		}
+		loss, err := f.step(it)
+		if err != nil {
+			return rows, fmt.Errorf("iteration %d: %w", it, err)
+		}
+		sum += loss
+		count++
+	}
+}
+
+func newFitter(net *opticlobe.Network, cfg FitConfig) (*fitter, error) {
+	if cfg.Iterations < 0 || cfg.Scenes < 0 || cfg.Batch < 1 || cfg.EvalEvery < 1 || cfg.ValBatches < 1 || !(cfg.LR > 0) || !(cfg.TPre > 0) {
+		return nil, fmt.Errorf("opticflow: bad iterations %d, batch %d, eval every %d, validation batches %d, lr %v or t_pre %v",
+			cfg.Iterations, cfg.Batch, cfg.EvalEvery, cfg.ValBatches, cfg.LR, cfg.TPre)
+	}
+	cfg.Data.Extent = net.Extent
+	data, err := New(cfg.Data)
+	if err != nil {
+		return nil, err
+	}
+	f := &fitter{cfg: cfg, net: net, data: data, frames: data.Config().Frames, dt: data.Config().Dt}
+	if cfg.Params != nil {
+		f.p = *cfg.Params
+	} else {
+		f.p = net.DefaultParams(cfg.Seed)
+	}
+	if f.m, err = opticlobe.NewTrainable(net, f.p.Vrest, f.p.Tau, f.p.Strength, cfg.Batch); err != nil {
+		return nil, err
+	}
+	f.dec = NewDecoder[float32](net, cfg.Decoder, cfg.Seed)
+	f.task = &Task[float32]{Decoder: f.dec, Frames: f.frames, Batch: cfg.Batch}
+	f.tr = train.NewTrajectory[float32](f.m, f.task)
+	for _, q := range f.tr.Params() {
+		f.params, f.grads = append(f.params, q.Value), append(f.grads, q.Grad)
+	}
+	f.params, f.grads = append(f.params, f.dec.P[:]...), append(f.grads, f.dec.G[:]...)
+	f.opt, err = train.NewOptimizer(train.OptimConfig{Method: "adam", LR: cfg.LR, Schedule: "step",
+		StepEvery: max(cfg.Iterations/10, 1), Gamma: math.Pow(0.1, 1.0/9)}, f.params)
+	if err != nil {
+		return nil, err
+	}
+	nc := data.Columns()
+	f.x, f.flow = make([]float32, f.frames*cfg.Batch*nc), make([]float32, f.frames*cfg.Batch*2*nc)
+	f.task.Target = f.flow
+	f.grey = make([]float32, cfg.Batch*nc)
+	for i := range f.grey {
+		f.grey[i] = 0.5
+	}
+	f.y0 = make([]float32, net.Neurons()*cfg.Batch)
+	f.solve = Solve(f.frames, f.dt)
+	return f, nil
+}
+
+// steady sets the initial state: the network at rest (V = Vrest) run
+// with euler steps of dt through TPre seconds of grey.
+func (f *fitter) steady() {
+	f.m.Sync()
+	f.m.SetInput(f.grey)
+	b := f.cfg.Batch
+	for i, t := range f.net.Conn.Type {
+		for s := range b {
+			f.y0[i*b+s] = f.p.Vrest[t]
+		}
+	}
+	d, ts := make([]float32, len(f.y0)), make([]float64, b)
+	for range int(math.Round(f.cfg.TPre / f.dt)) {
+		f.m.Eval(0, d, f.y0, ts, model.Forward)
+		for q, v := range d {
+			f.y0[q] += float32(f.dt) * v
+		}
+	}
+	f.tr.SetInitial(f.y0)
+}
+
+// validate returns the mean loss over the validation batches, the
+// decoder in evaluation mode.
+func (f *fitter) validate() (float64, error) {
+	f.dec.Training = false
+	defer func() { f.dec.Training = true }()
+	var sum float64
+	for k := range f.cfg.ValBatches {
+		f.data.Batch(f.x, f.flow, Validation, k*f.cfg.Batch)
+		loss, err := f.tr.Forward(f.x, f.solve)
+		if err != nil {
+			return 0, fmt.Errorf("validation: %w", err)
+		}
+		sum += loss
+	}
+	return sum / float64(f.cfg.ValBatches), nil
+}
+
+// step trains on batch it of the training split and returns its loss.
+func (f *fitter) step(it int) (float64, error) {
+	first := it * f.cfg.Batch
+	if f.cfg.Scenes > 0 {
+		first %= f.cfg.Scenes
+	}
+	f.data.Batch(f.x, f.flow, Train, first)
+	loss, err := f.tr.Forward(f.x, f.solve)
+	if err != nil {
+		return loss, err
+	}
+	f.dec.ZeroGrad()
+	f.tr.Backward()
+	if _, _, err := f.opt.Update(f.params, f.grads, nil); err != nil {
+		return loss, err
+	}
+	for k, v := range f.p.Strength {
+		f.p.Strength[k] = max(v, 0)
+	}
+	for k, v := range f.p.Tau {
+		f.p.Tau[k] = max(v, float32(f.dt))
+	}
+	return loss, nil
+}
+
+// record writes a row of metrics.csv and a checkpoint, and logs the row.
+func (f *fitter) record(r FitRow, log io.Writer) error {
+	if log != nil {
+		fmt.Fprintf(log, "iteration %d: train loss %.5g, validation loss %.5g, %.1f s\n", r.Iteration, r.TrainLoss, r.ValLoss, r.Seconds)
+	}
+	if f.cfg.Out == "" {
+		return nil
+	}
+	tl := ""
+	if !math.IsNaN(r.TrainLoss) {
+		tl = fmt.Sprintf("%.8g", r.TrainLoss)
+	}
+	if _, err := fmt.Fprintf(f.metrics, "%d,%s,%.8g,%.3f\n", r.Iteration, tl, r.ValLoss, r.Seconds); err != nil {
+		return err
+	}
+	path := filepath.Join(f.cfg.Out, "chkpts", fmt.Sprintf("chkpt_%05d", f.checkpts))
+	f.checkpts++
+	return opticlobe.SaveParams(f.net, f.p, path, f.dt)
+}

@@ -1,0 +1,57 @@
+package opticflow
+
+import (
+	"math"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/neuropil/neuropil/opticlobe"
+)
+
+// Fit on a small eye writes metrics.csv (the untrained validation loss
+// first) and flyvis-shaped checkpoints that LoadParams reads back as the
+// trained values; with a large learning rate the validation loss falls.
+func TestFit(t *testing.T) {
+	net := smallNet(t, 2)
+	dir := t.TempDir()
+	rows, err := Fit(net, FitConfig{Iterations: 30, EvalEvery: 10, LR: 1e-2, Seed: 1, Out: dir, ValBatches: 2, Scenes: 4}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rows) != 4 || rows[0].Iteration != 0 || rows[3].Iteration != 30 || !math.IsNaN(rows[0].TrainLoss) {
+		t.Fatalf("rows %+v", rows)
+	}
+	for _, r := range rows {
+		t.Logf("%+v", r)
+	}
+	if !(rows[3].TrainLoss < rows[1].TrainLoss) || math.IsNaN(rows[3].ValLoss) {
+		t.Errorf("training loss %v in steps 20–30, %v in the first 10; validation %v", rows[3].TrainLoss, rows[1].TrainLoss, rows[3].ValLoss)
+	}
+	b, err := os.ReadFile(filepath.Join(dir, "metrics.csv"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimSpace(string(b)), "\n")
+	if len(lines) != 5 || lines[0] != "iteration,train_loss,val_loss,seconds" || !strings.HasPrefix(lines[1], "0,,") {
+		t.Fatalf("metrics.csv:\n%s", b)
+	}
+	p, err := opticlobe.LoadParams(net, filepath.Join(dir, "chkpts", "chkpt_00003"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	p0, err := opticlobe.LoadParams(net, filepath.Join(dir, "chkpts", "chkpt_00000"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	def := net.DefaultParams(1)
+	if p0.Vrest[0] != def.Vrest[0] || p.Vrest[0] == def.Vrest[0] {
+		t.Errorf("nodes_bias[0]: %v untrained, %v trained, %v initial", p0.Vrest[0], p.Vrest[0], def.Vrest[0])
+	}
+	for _, v := range p.Strength {
+		if v < 0 {
+			t.Fatal("a negative synaptic strength")
+		}
+	}
+}
