@@ -55,3 +55,14 @@ func TestFit(t *testing.T) {
 		}
 	}
 }
+
+func TestWants(t *testing.T) {
+	for args, want := range map[string]bool{
+		"--model optic-lobe --out x": true, "-model=optic-lobe": true, "--model rnn": false,
+		"--out optic-lobe": false, "--model": false,
+	} {
+		if got := Wants(strings.Fields(args)); got != want {
+			t.Errorf("%q: %v", args, got)
+		}
+	}
+}
