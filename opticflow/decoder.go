@@ -5,6 +5,7 @@ import (
 	"math"
 	"math/rand/v2"
 
+	"github.com/neuropil/neuropil/internal/team"
 	"github.com/neuropil/neuropil/ode"
 	"github.com/neuropil/neuropil/opticlobe"
 )
@@ -66,6 +67,7 @@ type Decoder[T ode.Float] struct {
 	mean, invStd     []T       // [hidden]
 	images           int
 	rng              *rand.Rand
+	partG            [][]T // per part of convBack: weight and bias gradients
 }
 
 // tap is a kernel position: its index in the k×k kernel and its offset in
@@ -173,8 +175,13 @@ func (d *Decoder[T]) grow(n int) {
 // conv adds to dst ([images][co][hw]) the hexagonal convolution of src
 // ([images][ci][hw]) with w ([co][ci][k][k]), plus bias b ([co]).
 func (d *Decoder[T]) conv(dst, src, w, b []T, n, ci, co int) {
+	team.For(n, 1, func(i0, i1 int) { d.convImages(dst, src, w, b, i0, i1, ci, co) })
+}
+
+// convImages is conv on images [i0, i1).
+func (d *Decoder[T]) convImages(dst, src, w, b []T, i0, i1, ci, co int) {
 	kk, s := d.Cfg.Kernel*d.Cfg.Kernel, d.side
-	for img := range n {
+	for img := i0; img < i1; img++ {
 		for o := range co {
 			out := dst[(img*co+o)*d.hw : (img*co+o+1)*d.hw]
 			for p := range out {
@@ -201,12 +208,44 @@ func (d *Decoder[T]) conv(dst, src, w, b []T, n, ci, co int) {
 // convBack accumulates the gradients of the convolution: gw and gb from
 // the output gradient gout and src, and (unless gsrc is nil) gsrc, the
 // input gradient, overwritten.
+// The images are split into one part per team member, each with its own
+// weight gradient, summed in part order afterwards (deterministic for a
+// given team size).
 func (d *Decoder[T]) convBack(gsrc, gw, gb, gout, src, w []T, n, ci, co int) {
-	kk, s := d.Cfg.Kernel*d.Cfg.Kernel, d.side
 	if gsrc != nil {
 		clear(gsrc)
 	}
-	for img := range n {
+	parts := min(team.Helpers()+1, n)
+	for len(d.partG) < parts {
+		d.partG = append(d.partG, nil)
+	}
+	team.For(parts, 1, func(p0, p1 int) {
+		for p := p0; p < p1; p++ {
+			g := d.partG[p]
+			if len(g) < len(gw)+len(gb) {
+				g = make([]T, len(gw)+len(gb))
+				d.partG[p] = g
+			}
+			g = g[:len(gw)+len(gb)]
+			clear(g)
+			d.convBackImages(gsrc, g[:len(gw)], g[len(gw):], gout, src, w, n*p/parts, n*(p+1)/parts, ci, co)
+		}
+	})
+	for p := range parts {
+		g := d.partG[p]
+		for q := range gw {
+			gw[q] += g[q]
+		}
+		for q := range gb {
+			gb[q] += g[len(gw)+q]
+		}
+	}
+}
+
+// convBackImages is convBack on images [i0, i1) (gsrc already cleared).
+func (d *Decoder[T]) convBackImages(gsrc, gw, gb, gout, src, w []T, i0, i1, ci, co int) {
+	kk, s := d.Cfg.Kernel*d.Cfg.Kernel, d.side
+	for img := i0; img < i1; img++ {
 		for o := range co {
 			g := gout[(img*co+o)*d.hw : (img*co+o+1)*d.hw]
 			var sb T

@@ -66,3 +66,21 @@ func TestWants(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkFitStep is one training step as flyvis's defaults define it
+// (batch 4, 19 frames at dt 0.02, euler from the steady state, decoder,
+// l2norm, backward, Adam), with its batch's generation, at extent 15.
+func BenchmarkFitStep(b *testing.B) {
+	net := smallNet(b, opticlobe.DefaultExtent)
+	f, err := newFitter(net, FitConfig{Iterations: 10}.withDefaults())
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer f.tr.Close()
+	f.steady()
+	for i := 0; b.Loop(); i++ {
+		if _, err := f.step(i); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
