@@ -95,15 +95,10 @@ func NewDecoder[T ode.Float](net *opticlobe.Network, cfg DecoderConfig, seed uin
 		panic(fmt.Sprintf("opticflow: decoder kernel %d must be odd and hidden channels %d positive", cfg.Kernel, cfg.Hidden))
 	}
 	e := net.Extent
-	d := &Decoder[T]{Cfg: cfg, in: len(net.Spec.OutputUnits), hidden: cfg.Hidden, side: 2*e + 1,
-		ncol: opticlobe.ColumnCount(e), Training: true, rng: rand.New(rand.NewPCG(seed, 0x0de))}
-	d.hw = d.side * d.side
-	for _, c := range opticlobe.Columns(e) {
-		d.pos = append(d.pos, int32((c.U+e)*d.side+c.V+e))
-	}
+	var src [][]int32
 	for _, name := range net.Spec.OutputUnits {
 		s, en, _ := net.TypeNeurons(name)
-		idx := make([]int32, d.ncol)
+		idx := make([]int32, opticlobe.ColumnCount(e))
 		for i := range idx {
 			idx[i] = -1
 		}
@@ -112,7 +107,20 @@ func NewDecoder[T ode.Float](net *opticlobe.Network, cfg DecoderConfig, seed uin
 				idx[c] = int32(i)
 			}
 		}
-		d.src = append(d.src, idx)
+		src = append(src, idx)
+	}
+	return newDecoder[T](e, src, cfg, seed)
+}
+
+// newDecoder returns the decoder on the lattice of the given extent whose
+// input channel ch reads, at column c, state variable src[ch][c] (-1:
+// none).
+func newDecoder[T ode.Float](e int, src [][]int32, cfg DecoderConfig, seed uint64) *Decoder[T] {
+	d := &Decoder[T]{Cfg: cfg, in: len(src), src: src, hidden: cfg.Hidden, side: 2*e + 1,
+		ncol: opticlobe.ColumnCount(e), Training: true, rng: rand.New(rand.NewPCG(seed, 0x0de))}
+	d.hw = d.side * d.side
+	for _, c := range opticlobe.Columns(e) {
+		d.pos = append(d.pos, int32((c.U+e)*d.side+c.V+e))
 	}
 	k, r := cfg.Kernel, cfg.Kernel/2
 	for du := -r; du <= r; du++ {
