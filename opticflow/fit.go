@@ -24,6 +24,8 @@ type FitConfig struct {
 	ValBatches int     // validation batches (fixed scenes of the validation split); 0: 2
 	TPre       float64 // seconds of grey (0.5) before each movie, from rest; 0: 0.5 (flyvis t_pre_train)
 	Scenes     int     // distinct training scenes, cycled through; 0: a new scene for every movie
+	NoPenalty  bool    // leave out flyvis's activity penalty
+	PenaltyEnd int     // last step with the activity penalty; 0: 150000 (flyvis stop_iter)
 
 	Data    Config        // the data set; its Seed is replaced by Seed
 	Decoder DecoderConfig // the decoder
@@ -59,6 +61,9 @@ func (c FitConfig) withDefaults() FitConfig {
 	if c.TPre == 0 {
 		c.TPre = 0.5
 	}
+	if c.PenaltyEnd == 0 {
+		c.PenaltyEnd = 150000
+	}
 	c.Data.Seed = c.Seed
 	return c
 }
@@ -83,6 +88,7 @@ type fitter struct {
 	dt       float64
 	checkpts int
 	metrics  io.Writer
+	saved    [][]float32 // the network's flow-loss gradients while the penalty's are computed
 }
 
 // Fit trains every parameter of the optic lobe (nodes_bias,
@@ -90,7 +96,10 @@ type fitter struct {
 // decoder on the procedural flow data as flyvis trains on Sintel: each
 // step integrates a batch of movies with one euler step per frame from
 // the steady state after TPre seconds of grey, decodes the states after
-// each frame, and takes an Adam step on the l2norm loss; strengths are
+// each frame, and takes an Adam step on the l2norm loss, then an SGD step
+// of nodes_bias on flyvis's activity penalty of the same states (until
+// PenaltyEnd, at the same learning rate; both gradients are taken at the
+// parameters of the forward pass, as flyvis's); strengths are
 // then clamped at 0 and time constants at dt (flyvis divides by
 // max(tau, dt)). The learning rate falls stepwise from LR to LR/10 in ten
 // steps over the run (flyvis's scheduler). The steady state is recomputed
@@ -167,6 +176,9 @@ func newFitter(net *opticlobe.Network, cfg FitConfig) (*fitter, error) {
 	}
 	f.dec = NewDecoder[float32](net, cfg.Decoder, cfg.Seed)
 	f.task = &Task[float32]{Decoder: f.dec, Frames: f.frames, Batch: cfg.Batch}
+	if !cfg.NoPenalty {
+		f.task.Penalty = DefaultPenalty(net.CentralNeurons())
+	}
 	f.tr = train.NewTrajectory[float32](f.m, f.task)
 	for _, q := range f.tr.Params() {
 		f.params, f.grads = append(f.params, q.Value), append(f.grads, q.Grad)
@@ -239,9 +251,18 @@ func (f *fitter) step(it int) (float64, error) {
 		return loss, err
 	}
 	f.dec.ZeroGrad()
+	f.task.PenaltyPhase = false
 	f.tr.Backward()
-	if _, _, err := f.opt.Update(f.params, f.grads, nil); err != nil {
+	var pen []float32 // the penalty's gradient of nodes_bias
+	if f.task.Penalty != nil && it < f.cfg.PenaltyEnd {
+		pen = f.penaltyGrad()
+	}
+	_, lr, err := f.opt.Update(f.params, f.grads, nil)
+	if err != nil {
 		return loss, err
+	}
+	for k, g := range pen {
+		f.p.Vrest[k] -= float32(lr) * g // flyvis: SGD at lr_pen, scheduled as lr_net
 	}
 	for k, v := range f.p.Strength {
 		f.p.Strength[k] = max(v, 0)
@@ -270,4 +291,25 @@ func (f *fitter) record(r FitRow, log io.Writer) error {
 	path := filepath.Join(f.cfg.Out, "chkpts", fmt.Sprintf("chkpt_%05d", f.checkpts))
 	f.checkpts++
 	return opticlobe.SaveParams(f.net, f.p, path, f.dt)
+}
+
+// penaltyGrad returns the activity penalty's gradient of nodes_bias at
+// the parameters of the last forward pass, leaving the flow loss's
+// gradients in place.
+func (f *fitter) penaltyGrad() []float32 {
+	ps := f.tr.Params()
+	for len(f.saved) < len(ps) {
+		f.saved = append(f.saved, nil)
+	}
+	for i, q := range ps {
+		f.saved[i] = append(f.saved[i][:0], q.Grad...)
+	}
+	f.task.PenaltyPhase = true
+	f.tr.Backward()
+	f.task.PenaltyPhase = false
+	pen := append([]float32(nil), ps[opticlobe.ParamBias].Grad...)
+	for i, q := range ps {
+		copy(q.Grad, f.saved[i])
+	}
+	return pen
 }

@@ -84,3 +84,22 @@ func BenchmarkFitStep(b *testing.B) {
 		}
 	}
 }
+
+// The activity penalty raises the resting potentials of a network whose
+// central voltages lie below flyvis's baseline of 5.
+func TestFitPenalty(t *testing.T) {
+	net := smallNet(t, 2)
+	var sums [2]float64
+	for k, off := range []bool{true, false} {
+		p := net.DefaultParams(1)
+		if _, err := Fit(net, FitConfig{Iterations: 3, LR: 1e-2, Seed: 1, Params: &p, NoPenalty: off}, nil); err != nil {
+			t.Fatal(err)
+		}
+		for _, v := range p.Vrest {
+			sums[k] += float64(v)
+		}
+	}
+	if !(sums[1] > sums[0]) {
+		t.Errorf("sum of resting potentials %v with the penalty, %v without", sums[1], sums[0])
+	}
+}

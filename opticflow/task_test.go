@@ -11,8 +11,8 @@ import (
 
 // The whole flow task, the optic lobe driven by a procedural movie through
 // euler steps from a given initial state, the decoder and the l2norm, has
-// exact gradients: the network's parameters held to central finite
-// differences in float64.
+// exact gradients, of the flow loss and of the activity penalty: the
+// network's parameters held to central finite differences in float64.
 func TestTaskGradientFiniteDifferences(t *testing.T) {
 	net := smallNet(t, 2)
 	p := net.DefaultParams(opticlobe.DefaultSeed)
@@ -48,35 +48,60 @@ func TestTaskGradientFiniteDifferences(t *testing.T) {
 	tr.SetInitial(y0)
 	x := to64(x32)
 	s := Solve(frames, 0.02)
-	if _, err := tr.Forward(x, s); err != nil {
-		t.Fatal(err)
-	}
-	dec.ZeroGrad()
-	tr.Backward()
-	checked, nonzero := 0, 0
-	for _, q := range tr.Params() {
-		for k := 0; k < len(q.Value); k += 3 {
-			v := q.Value[k]
-			q.Value[k] = v + fdEps
-			lp, err1 := tr.Forward(x, s)
-			q.Value[k] = v - fdEps
-			lm, err2 := tr.Forward(x, s)
-			q.Value[k] = v
-			if err1 != nil || err2 != nil {
-				t.Fatal(err1, err2)
+	// the activity penalty about the states' level, so that types lie
+	// on both sides of the baseline
+	task.Penalty = DefaultPenalty(net.CentralNeurons())
+	task.Penalty.Baseline = 0.3
+	for _, phase := range []bool{false, true} {
+		task.PenaltyPhase = phase
+		loss := func() float64 {
+			l, err := tr.Forward(x, s)
+			if err != nil {
+				t.Fatal(err)
 			}
-			fd := (lp - lm) / (2 * fdEps)
-			if math.Abs(fd-q.Grad[k]) > fdAbs+fdRel*math.Abs(fd) {
-				t.Errorf("%s[%d]: gradient %.10g, finite difference %.10g", q.Name, k, q.Grad[k], fd)
+			if phase {
+				return task.PenaltyValue
 			}
-			checked++
-			if math.Abs(q.Grad[k]) > 1e-8 {
-				nonzero++
+			return l
+		}
+		loss()
+		dec.ZeroGrad()
+		tr.Backward()
+		checked, nonzero := 0, 0
+		for _, q := range tr.Params() {
+			for k := 0; k < len(q.Value); k += 3 {
+				v := q.Value[k]
+				q.Value[k] = v + fdEps
+				lp := loss()
+				q.Value[k] = v - fdEps
+				lm := loss()
+				q.Value[k] = v
+				fd := (lp - lm) / (2 * fdEps)
+				if math.Abs(fd-q.Grad[k]) > fdAbs+fdRel*math.Abs(fd) {
+					t.Errorf("penalty %v, %s[%d]: gradient %.10g, finite difference %.10g", phase, q.Name, k, q.Grad[k], fd)
+				}
+				checked++
+				if math.Abs(q.Grad[k]) > 1e-8 {
+					nonzero++
+				}
 			}
 		}
+		if nonzero < checked/3 {
+			t.Errorf("penalty %v: %d of %d gradients nonzero", phase, nonzero, checked)
+		}
+		t.Logf("penalty %v: %d entries checked, %d nonzero", phase, checked, nonzero)
 	}
-	if nonzero < checked/3 {
-		t.Errorf("%d of %d gradients nonzero", nonzero, checked)
+}
+
+// The activity penalty is flyvis's formula: one type below the baseline
+// and one above, by hand.
+func TestActivityPenalty(t *testing.T) {
+	a := DefaultPenalty([]int{0, 1})
+	// 4 frames, 2 neurons, batch 1: the mean over frames 1..3
+	states := [][]float64{{100, 100}, {4, 7}, {4, 7}, {4, 7}}
+	got := penalty(a, nil, states, 1)
+	want := 0.1 * ((1*1.0)*(1*1.0) + (0.1*-2)*(0.1*-2)) / 2
+	if math.Abs(got-want) > 1e-12 {
+		t.Errorf("penalty %v, want %v", got, want)
 	}
-	t.Logf("%d entries checked, %d nonzero", checked, nonzero)
 }
