@@ -62,8 +62,8 @@ func Command(args []string, stdout, stderr io.Writer) error {
 		}
 		c.Params = &p
 	}
-	fmt.Fprintf(stdout, "optic lobe: %d neurons, %d parameters; procedural flow data, %d iterations of batch %d\n",
-		net.Neurons(), 2*len(net.Spec.Types)+len(net.Pairs), c.Iterations, c.Batch)
+	fmt.Fprintf(stdout, "optic lobe: %d neurons, %d types, %d type pairs; procedural flow data, %d iterations of batch %d\n",
+		net.Neurons(), len(net.Spec.Types), len(net.Pairs), c.Iterations, c.Batch)
 	_, err = Fit(net, c, stdout)
 	return err
 }

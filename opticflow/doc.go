@@ -37,4 +37,14 @@
 //   - Layouts: a sample's frames are [frames][columns], its flow
 //     [frames][2][columns]; a batch's frames [frames][batch][columns]
 //     (as model.Framed takes them) and flow [frames][batch][2][columns].
+//
+// Training (Fit, "neuropil train --model optic-lobe"): the optic lobe
+// (opticlobe.Trainable, a model.Framed) is integrated by package train
+// (train.Trajectory, one euler step per frame: train.Solve.Frames) from
+// the steady state after grey; Task, a train.Loss, decodes the states
+// after each frame with Decoder (flyvis's DecoderGAVP) and takes flyvis's
+// l2norm loss against the true flow; ActivityPenalty is flyvis's activity
+// penalty, differentiated in a second backward pass of the same
+// trajectory. Decoder images are [frames][batch] (flyvis's are
+// [samples][frames]; only the order of dropout draws depends on it).
 package opticflow
