@@ -202,9 +202,10 @@ func (d *Decoder[T]) convImages(dst, src, w, b []T, i0, i1, ci, co int) {
 					y0, y1 := max(0, -t.du), min(s, s-t.du)
 					x0, x1 := max(0, -t.dv), min(s, s-t.dv)
 					for y := y0; y < y1; y++ {
-						row := y * s
-						for x := x0; x < x1; x++ {
-							out[row+x] += wv * in[row+x+t.off]
+						a, b := y*s+x0, y*s+x1
+						or, ir := out[a:b], in[a+t.off:b+t.off]
+						for x := range or {
+							or[x] += wv * ir[x]
 						}
 					}
 				}
@@ -274,11 +275,14 @@ func (d *Decoder[T]) convBackImages(gsrc, gw, gb, gout, src, w []T, i0, i1, ci, 
 					x0, x1 := max(0, -t.dv), min(s, s-t.dv)
 					var sw T
 					for y := y0; y < y1; y++ {
-						row := y * s
-						for x := x0; x < x1; x++ {
-							sw += g[row+x] * in[row+x+t.off]
-							if gi != nil {
-								gi[row+x+t.off] += wv * g[row+x]
+						a, b := y*s+x0, y*s+x1
+						gr, ir := g[a:b], in[a+t.off:b+t.off]
+						for x, v := range gr {
+							sw += v * ir[x]
+						}
+						if gi != nil {
+							for x, v := range gr {
+								gi[a+t.off+x] += wv * v
 							}
 						}
 					}
