@@ -5,7 +5,10 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"os"
 	"strings"
+
+	"github.com/neuropil/neuropil/internal/atomic"
 
 	"github.com/neuropil/neuropil/opticlobe"
 )
@@ -24,7 +27,8 @@ func Wants(args []string) bool {
 
 // Command runs "neuropil train --model optic-lobe": it parses args, builds
 // the network of --spec and trains it with Fit on the procedural flow
-// data, logging to stdout.
+// data, logging to stdout. A run goes on from the last validation saved
+// in --out unless --fresh.
 func Command(args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("train --model optic-lobe", flag.ContinueOnError)
 	fs.SetOutput(stderr)
@@ -41,7 +45,8 @@ func Command(args []string, stdout, stderr io.Writer) error {
 	fs.Float64Var(&c.LR, "lr", 5e-5, "Adam's starting learning rate (flyvis: 5e-5, falling stepwise to 5e-6)")
 	fs.IntVar(&c.EvalEvery, "eval-every", 0, "validation and checkpoint every this many steps (default iterations/10)")
 	fs.IntVar(&c.ValBatches, "val-batches", 2, "validation batches")
-	fs.StringVar(&c.Out, "out", "", "output directory: metrics.csv, chkpts/chkpt_NNNNN (required)")
+	fs.StringVar(&c.Out, "out", "", "output directory: metrics.csv, chkpts/chkpt_NNNNN, resume.gob (required)")
+	fs.BoolVar(&c.Fresh, "fresh", false, "start over in --out instead of going on from its last validation")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -64,6 +69,14 @@ func Command(args []string, stdout, stderr io.Writer) error {
 	}
 	fmt.Fprintf(stdout, "optic lobe: %d neurons, %d types, %d type pairs; procedural flow data, %d iterations of batch %d\n",
 		net.Neurons(), len(net.Spec.Types), len(net.Pairs), c.Iterations, c.Batch)
+	if err := os.MkdirAll(c.Out, 0o755); err != nil {
+		return err
+	}
+	lock, err := atomic.Lock(c.Out) // one run at a time in --out
+	if err != nil {
+		return err
+	}
+	defer lock.Unlock()
 	_, err = Fit(net, c, stdout)
 	return err
 }

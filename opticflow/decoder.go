@@ -67,7 +67,8 @@ type Decoder[T ode.Float] struct {
 	mean, invStd     []T       // [hidden]
 	images           int
 	rng              *rand.Rand
-	partG            [][]T // per part of convBack: weight and bias gradients
+	pcg              *rand.PCG // rng's source: its state is saved for resuming
+	partG            [][]T     // per part of convBack: weight and bias gradients
 }
 
 // tap is a kernel position: its index in the k×k kernel and its offset in
@@ -117,7 +118,8 @@ func NewDecoder[T ode.Float](net *opticlobe.Network, cfg DecoderConfig, seed uin
 // none).
 func newDecoder[T ode.Float](e int, src [][]int32, cfg DecoderConfig, seed uint64) *Decoder[T] {
 	d := &Decoder[T]{Cfg: cfg, in: len(src), src: src, hidden: cfg.Hidden, side: 2*e + 1,
-		ncol: opticlobe.ColumnCount(e), Training: true, rng: rand.New(rand.NewPCG(seed, 0x0de))}
+		ncol: opticlobe.ColumnCount(e), Training: true, pcg: rand.NewPCG(seed, 0x0de)}
+	d.rng = rand.New(d.pcg)
 	d.hw = d.side * d.side
 	for _, c := range opticlobe.Columns(e) {
 		d.pos = append(d.pos, int32((c.U+e)*d.side+c.V+e))

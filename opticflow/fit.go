@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"io"
 	"math"
-	"os"
 	"path/filepath"
 	"time"
 
@@ -31,7 +30,13 @@ type FitConfig struct {
 	Decoder DecoderConfig // the decoder
 	Params  *opticlobe.Params
 
-	Out string // directory for metrics.csv and chkpts/chkpt_NNNNN; "": none written
+	Out string // directory for metrics.csv, chkpts/chkpt_NNNNN and resume.gob; "": none written
+
+	// Fresh starts over in Out; otherwise a run finds the state saved at
+	// its last validation in Out/resume.gob and goes on from there, bit
+	// for bit as if it had not stopped (the settings must be the same).
+	Fresh     bool
+	StopAfter int // stop (as if killed) after this many steps; 0: never
 }
 
 // FitRow is one row of metrics.csv.
@@ -113,24 +118,23 @@ func Fit(net *opticlobe.Network, cfg FitConfig, log io.Writer) ([]FitRow, error)
 		return nil, err
 	}
 	defer f.tr.Close()
-	if f.cfg.Out != "" {
-		if err := os.MkdirAll(filepath.Join(f.cfg.Out, "chkpts"), 0o755); err != nil {
-			return nil, err
-		}
-		mf, err := os.Create(filepath.Join(f.cfg.Out, "metrics.csv"))
-		if err != nil {
-			return nil, err
-		}
-		defer mf.Close()
-		f.metrics = mf
-		fmt.Fprintln(mf, "iteration,train_loss,val_loss,seconds")
+	rows, first, err := f.open()
+	if err != nil {
+		return nil, err
+	}
+	if f.metrics != nil {
+		defer f.metrics.(io.Closer).Close()
 	}
 	start := time.Now()
-	var rows []FitRow
+	if len(rows) > 0 {
+		start = start.Add(-time.Duration(rows[len(rows)-1].Seconds * float64(time.Second)))
+	}
 	var sum float64
 	var count int
-	for it := 0; ; it++ {
-		if it%f.cfg.EvalEvery == 0 || it == f.cfg.Iterations {
+	for it := first; ; it++ {
+		if it == first && len(rows) > 0 {
+			f.steady() // resumed at a validation: its steady state again
+		} else if it%f.cfg.EvalEvery == 0 || it == f.cfg.Iterations {
 			f.steady()
 			val, err := f.validate()
 			if err != nil {
@@ -142,8 +146,11 @@ func Fit(net *opticlobe.Network, cfg FitConfig, log io.Writer) ([]FitRow, error)
 			if err := f.record(row, log); err != nil {
 				return rows, err
 			}
+			if err := f.save(rows); err != nil {
+				return rows, err
+			}
 		}
-		if it == f.cfg.Iterations {
+		if it == f.cfg.Iterations || (f.cfg.StopAfter > 0 && it == f.cfg.StopAfter) {
 			return rows, nil
 		}
 		loss, err := f.step(it)
@@ -281,11 +288,7 @@ func (f *fitter) record(r FitRow, log io.Writer) error {
 	if f.cfg.Out == "" {
 		return nil
 	}
-	tl := ""
-	if !math.IsNaN(r.TrainLoss) {
-		tl = fmt.Sprintf("%.8g", r.TrainLoss)
-	}
-	if _, err := fmt.Fprintf(f.metrics, "%d,%s,%.8g,%.3f\n", r.Iteration, tl, r.ValLoss, r.Seconds); err != nil {
+	if err := f.writeRow(r); err != nil {
 		return err
 	}
 	path := filepath.Join(f.cfg.Out, "chkpts", fmt.Sprintf("chkpt_%05d", f.checkpts))

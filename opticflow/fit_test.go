@@ -103,3 +103,53 @@ func TestFitPenalty(t *testing.T) {
 		t.Errorf("sum of resting potentials %v with the penalty, %v without", sums[1], sums[0])
 	}
 }
+
+// A run stopped after a step and started again in the same directory goes
+// on from its last validation bit for bit: the same rows and parameters
+// as a run that did not stop; a run of other settings is refused there.
+func TestFitResume(t *testing.T) {
+	net := smallNet(t, 2)
+	cfg := FitConfig{Iterations: 6, EvalEvery: 2, LR: 1e-2, Seed: 4, Batch: 2, ValBatches: 1}
+	run := func(dir string, stop int, fresh bool, pseed uint64) ([]FitRow, opticlobe.Params) {
+		p := net.DefaultParams(pseed)
+		c := cfg
+		c.Out, c.StopAfter, c.Params, c.Fresh = dir, stop, &p, fresh
+		rows, err := Fit(net, c, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return rows, p
+	}
+	want, pw := run(t.TempDir(), 0, false, 4)
+	dir := t.TempDir()
+	if rows, _ := run(dir, 3, false, 4); len(rows) != 2 {
+		t.Fatalf("stopped run: %d rows", len(rows))
+	}
+	// other initial values: only a resumed run ends where the first did
+	got, pg := run(dir, 0, false, 99)
+	if len(got) != len(want) {
+		t.Fatalf("%d rows resumed, %d uninterrupted", len(got), len(want))
+	}
+	for i := range want {
+		if got[i].ValLoss != want[i].ValLoss || (i > 0 && got[i].TrainLoss != want[i].TrainLoss) {
+			t.Errorf("row %d: %+v resumed, %+v uninterrupted", i, got[i], want[i])
+		}
+	}
+	for k := range pw.Strength {
+		if pg.Strength[k] != pw.Strength[k] {
+			t.Fatalf("edges_syn_strength[%d]: %v resumed, %v uninterrupted", k, pg.Strength[k], pw.Strength[k])
+		}
+	}
+	b, _ := os.ReadFile(filepath.Join(dir, "metrics.csv"))
+	if n := strings.Count(string(b), "\n"); n != 5 {
+		t.Errorf("metrics.csv has %d lines after resuming:\n%s", n, b)
+	}
+	c := cfg
+	c.Out, c.Seed = dir, 5
+	if _, err := Fit(net, c, nil); err == nil || !strings.Contains(err.Error(), "other settings") {
+		t.Errorf("other seed in the same directory: %v", err)
+	}
+	if rows, _ := run(dir, 0, true, 4); len(rows) != 4 {
+		t.Errorf("fresh run: %d rows", len(rows))
+	}
+}
