@@ -9,7 +9,9 @@ import (
 
 	"github.com/neuropil/neuropil/model"
 	"github.com/neuropil/neuropil/opticlobe"
+	"github.com/neuropil/neuropil/plot"
 	"github.com/neuropil/neuropil/train"
+	"gonum.org/v1/plot/vg"
 )
 
 // FitConfig describes a training run of the optic lobe on the procedural
@@ -110,7 +112,8 @@ type fitter struct {
 // steps over the run (flyvis's scheduler). The steady state is recomputed
 // at every validation. It writes Out/metrics.csv (iteration, train_loss,
 // val_loss, seconds; the first row the untrained network at iteration 0)
-// and a flyvis-shaped checkpoint of the network after each validation
+// Out/curves.png (both losses against the step), Out/resume.gob, and a
+// flyvis-shaped checkpoint of the network after each validation
 // (Out/chkpts/chkpt_00000 for the untrained one), and returns the rows.
 func Fit(net *opticlobe.Network, cfg FitConfig, log io.Writer) ([]FitRow, error) {
 	f, err := newFitter(net, cfg.withDefaults())
@@ -147,6 +150,9 @@ func Fit(net *opticlobe.Network, cfg FitConfig, log io.Writer) ([]FitRow, error)
 				return rows, err
 			}
 			if err := f.save(rows); err != nil {
+				return rows, err
+			}
+			if err := f.drawCurves(rows); err != nil {
 				return rows, err
 			}
 		}
@@ -315,4 +321,25 @@ func (f *fitter) penaltyGrad() []float32 {
 		copy(q.Grad, f.saved[i])
 	}
 	return pen
+}
+
+// drawCurves draws Out/curves.png: the training loss (the mean since the
+// previous validation) and the validation loss against the step.
+func (f *fitter) drawCurves(rows []FitRow) error {
+	if f.cfg.Out == "" {
+		return nil
+	}
+	tr, val := plot.Series{Label: "training", Marker: true}, plot.Series{Label: "validation", Marker: true}
+	for _, r := range rows {
+		if !math.IsNaN(r.TrainLoss) {
+			tr.X, tr.Y = append(tr.X, float64(r.Iteration)), append(tr.Y, r.TrainLoss)
+		}
+		val.X, val.Y = append(val.X, float64(r.Iteration)), append(val.Y, r.ValLoss)
+	}
+	series := []plot.Series{val}
+	if len(tr.X) > 0 {
+		series = []plot.Series{tr, val}
+	}
+	return plot.Lines(filepath.Join(f.cfg.Out, "curves.png"), "Optic flow, l2norm loss", "iteration", "loss",
+		series, 6*vg.Inch, 3.5*vg.Inch)
 }

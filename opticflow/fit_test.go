@@ -37,6 +37,9 @@ func TestFit(t *testing.T) {
 	if len(lines) != 5 || lines[0] != "iteration,train_loss,val_loss,seconds" || !strings.HasPrefix(lines[1], "0,,") {
 		t.Fatalf("metrics.csv:\n%s", b)
 	}
+	if st, err := os.Stat(filepath.Join(dir, "curves.png")); err != nil || st.Size() < 1000 {
+		t.Errorf("curves.png: %v", err)
+	}
 	p, err := opticlobe.LoadParams(net, filepath.Join(dir, "chkpts", "chkpt_00003"))
 	if err != nil {
 		t.Fatal(err)
