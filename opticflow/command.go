@@ -6,8 +6,10 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"strings"
 
+	"github.com/neuropil/neuropil/analysis"
 	"github.com/neuropil/neuropil/internal/atomic"
 
 	"github.com/neuropil/neuropil/opticlobe"
@@ -28,7 +30,8 @@ func Wants(args []string) bool {
 // Command runs "neuropil train --model optic-lobe": it parses args, builds
 // the network of --spec and trains it with Fit on the procedural flow
 // data, logging to stdout. A run goes on from the last validation saved
-// in --out unless --fresh.
+// in --out unless --fresh. At the end it runs analyze flash on the
+// trained network into --out/analysis.
 func Command(args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("train --model optic-lobe", flag.ContinueOnError)
 	fs.SetOutput(stderr)
@@ -46,6 +49,7 @@ func Command(args []string, stdout, stderr io.Writer) error {
 	fs.IntVar(&c.EvalEvery, "eval-every", 0, "validation and checkpoint every this many steps (default iterations/10)")
 	fs.IntVar(&c.ValBatches, "val-batches", 2, "validation batches")
 	fs.StringVar(&c.Out, "out", "", "output directory: metrics.csv, chkpts/chkpt_NNNNN, resume.gob (required)")
+	analyze := fs.Bool("analyze", true, "run analyze flash on the trained network into --out/analysis")
 	fs.BoolVar(&c.Fresh, "fresh", false, "start over in --out instead of going on from its last validation")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -77,6 +81,13 @@ func Command(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	defer lock.Unlock()
-	_, err = Fit(net, c, stdout)
+	if _, err := Fit(net, c, stdout); err != nil || !*analyze {
+		return err
+	}
+	// the trained network: --out is a flyvis network directory
+	written, err := analysis.RunAnalysis("flash", analysis.Job{Spec: spec, Params: c.Out, Out: filepath.Join(c.Out, "analysis"), Extent: extent})
+	if err == nil {
+		fmt.Fprintf(stdout, "wrote %s\n", strings.Join(written, ", "))
+	}
 	return err
 }

@@ -9,7 +9,8 @@ import (
 )
 
 // "neuropil train --model optic-lobe" trains on the procedural flow data
-// and writes metrics.csv and flyvis-shaped checkpoints; a missing --spec
+// and writes metrics.csv, flyvis-shaped checkpoints, learning curves and
+// the flash analysis of the trained network; a missing --spec
 // is an error.
 func TestTrainOpticLobe(t *testing.T) {
 	spec := flyvisSpec(t)
@@ -27,8 +28,8 @@ func TestTrainOpticLobe(t *testing.T) {
 	if lines := strings.Split(strings.TrimSpace(string(b)), "\n"); len(lines) != 4 || !strings.HasPrefix(lines[1], "0,,") {
 		t.Fatalf("metrics.csv:\n%s", b)
 	}
-	for _, c := range []string{"chkpt_00000", "chkpt_00002"} {
-		if _, err := os.Stat(filepath.Join(dir, "chkpts", c)); err != nil {
+	for _, c := range []string{"chkpts/chkpt_00000", "chkpts/chkpt_00002", "curves.png", "analysis/fri.csv"} {
+		if _, err := os.Stat(filepath.Join(dir, c)); err != nil {
 			t.Error(err)
 		}
 	}
