@@ -68,6 +68,7 @@ type Decoder[T ode.Float] struct {
 	images           int
 	rng              *rand.Rand
 	pcg              *rand.PCG // rng's source: its state is saved for resuming
+	gz2, ga, gx      []T       // Backward's gradients of z2, of the hidden layer, of x
 	partG            [][]T     // per part of convBack: weight and bias gradients
 }
 
@@ -180,6 +181,7 @@ func (d *Decoder[T]) grow(n int) {
 	d.x = make([]T, n*d.in*d.hw)
 	d.z1, d.xh, d.a1, d.m = make([]T, n*d.hidden*d.hw), make([]T, n*d.hidden*d.hw), make([]T, n*d.hidden*d.hw), make([]T, n*d.hidden*d.hw)
 	d.z2, d.out = make([]T, n*3*d.hw), make([]T, n*2*d.ncol)
+	d.gz2, d.ga, d.gx = make([]T, n*3*d.hw), make([]T, n*d.hidden*d.hw), make([]T, n*d.in*d.hw)
 }
 
 // conv adds to dst ([images][co][hw]) the hexagonal convolution of src
@@ -400,7 +402,7 @@ func (d *Decoder[T]) Backward(dstates [][]T, gflow []T, batch int) {
 	if len(gflow) != n*2*d.ncol || len(dstates)*batch != n {
 		panic(fmt.Sprintf("opticflow: decoder backward of %d flow values and %d frames of batch %d after %d images", len(gflow), len(dstates), batch, n))
 	}
-	gz2 := make([]T, n*3*d.hw)
+	gz2 := d.gz2
 	for img := range n {
 		z, g := d.z2[img*3*d.hw:], gz2[img*3*d.hw:]
 		for c, p := range d.pos {
@@ -412,7 +414,7 @@ func (d *Decoder[T]) Backward(dstates [][]T, gflow []T, batch int) {
 			g[2*d.hw+int(p)] = -num / (den * den) * sigmoid(z[2*d.hw+int(p)])
 		}
 	}
-	ga := make([]T, n*d.hidden*d.hw)
+	ga := d.ga
 	d.convBack(ga, d.G[DW2], d.G[DB2], gz2, d.a1, d.P[DW2], n, d.hidden, 3)
 	// through dropout, softplus and the batch norm's affine map: ga
 	// becomes ∂L/∂xh
@@ -426,7 +428,7 @@ func (d *Decoder[T]) Backward(dstates [][]T, gflow []T, batch int) {
 		ga[q] = g * gam
 	}
 	d.batchNormBack(ga, n)
-	gx := make([]T, n*d.in*d.hw)
+	gx := d.gx
 	d.convBack(gx, d.G[DW1], d.G[DB1], ga, d.x, d.P[DW1], n, d.in, d.hidden)
 	for f, dst := range dstates {
 		clear(dst)
