@@ -75,6 +75,15 @@ func (c FitConfig) withDefaults() FitConfig {
 	return c
 }
 
+// lrAt returns the learning rate of step it: flyvis's "stepwise"
+// schedule, ten equal parts of the run at learning rates evenly spaced
+// from LR down to LR/10 (np.linspace(start, stop, 10)).
+func (c FitConfig) lrAt(it int) float64 {
+	const steps = 10
+	k := min(it*steps/max(c.Iterations, 1), steps-1)
+	return c.LR + (c.LR/10-c.LR)*float64(k)/(steps-1)
+}
+
 // fitter is the state of a run.
 type fitter struct {
 	cfg      FitConfig
@@ -109,7 +118,8 @@ type fitter struct {
 // parameters of the forward pass, as flyvis's); strengths are
 // then clamped at 0 and time constants at dt (flyvis divides by
 // max(tau, dt)). The learning rate falls stepwise from LR to LR/10 in ten
-// steps over the run (flyvis's scheduler). The steady state is recomputed
+// evenly spaced steps over the run (flyvis's "stepwise" scheduler; flyvis
+// moves it only between epochs of Sintel). The steady state is recomputed
 // at every validation. It writes Out/metrics.csv (iteration, train_loss,
 // val_loss, seconds; the first row the untrained network at iteration 0)
 // Out/curves.png (both losses against the step), Out/resume.gob, and a
@@ -197,8 +207,7 @@ func newFitter(net *opticlobe.Network, cfg FitConfig) (*fitter, error) {
 		f.params, f.grads = append(f.params, q.Value), append(f.grads, q.Grad)
 	}
 	f.params, f.grads = append(f.params, f.dec.P[:]...), append(f.grads, f.dec.G[:]...)
-	f.opt, err = train.NewOptimizer(train.OptimConfig{Method: "adam", LR: cfg.LR, Schedule: "step",
-		StepEvery: max(cfg.Iterations/10, 1), Gamma: math.Pow(0.1, 1.0/9)}, f.params)
+	f.opt, err = train.NewOptimizer(train.OptimConfig{Method: "adam", LR: cfg.LR}, f.params)
 	if err != nil {
 		return nil, err
 	}
@@ -270,6 +279,7 @@ func (f *fitter) step(it int) (float64, error) {
 	if f.task.Penalty != nil && it < f.cfg.PenaltyEnd {
 		pen = f.penaltyGrad()
 	}
+	f.opt.Config.LR = f.cfg.lrAt(it)
 	_, lr, err := f.opt.Update(f.params, f.grads, nil)
 	if err != nil {
 		return loss, err

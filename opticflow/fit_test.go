@@ -156,3 +156,14 @@ func TestFitResume(t *testing.T) {
 		t.Errorf("fresh run: %d rows", len(rows))
 	}
 }
+
+// The learning rate follows flyvis's stepwise schedule: np.linspace(5e-5,
+// 5e-6, 10), each for a tenth of the run.
+func TestLRSchedule(t *testing.T) {
+	c := FitConfig{Iterations: 100, LR: 5e-5}
+	for it, want := range map[int]float64{0: 5e-5, 9: 5e-5, 10: 4.5e-5, 55: 2.5e-5, 99: 5e-6, 100: 5e-6} {
+		if got := c.lrAt(it); math.Abs(got-want) > 1e-18 {
+			t.Errorf("step %d: %v, want %v", it, got, want)
+		}
+	}
+}
