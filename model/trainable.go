@@ -71,3 +71,16 @@ type Parameter[T ode.Float] struct {
 	Value  []T    // the values the model computes with (not a copy)
 	Grad   []T    // [len(Value)] ∂L/∂Value after FinishGrad
 }
+
+// Framed is a Differentiable model whose input varies over time,
+// piecewise constant over frames (as Driven's): training sets the frames
+// once and, before the stages of each step, the frame in force during
+// that step (steps never straddle a frame change).
+type Framed[T ode.Float] interface {
+	// SetFrames sets the input x, [frames][batch][inputs]; frame 0 is in
+	// force until SetFrame says otherwise.
+	SetFrames(x []T, frames int)
+	// SetFrame makes frame k the input of the evaluations that follow,
+	// for every sample of the batch.
+	SetFrame(k int)
+}

@@ -224,3 +224,7 @@ func LoadMovie(path string) (frames []float32, n, h, w int, err error) {
 	}
 	return frames, n, h, w, nil
 }
+
+// Offset returns the pixel offset of column c's centre from the image
+// centre (h/2, w/2): rows down, columns right.
+func (e *Eye) Offset(c int) (dy, dx int) { return e.dy[c], e.dx[c] }

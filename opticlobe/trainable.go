@@ -30,7 +30,7 @@ const rowChunk = 256
 
 // Trainable is the flyvis voltage model of a Network (the right-hand side
 // of Dynamics) as a model.Differentiable, generic over the element type,
-// with a constant input:
+// with a constant input or (model.Framed) a movie of frames:
 //
 //	tau_T dV_i/dt = −V_i + Vrest_T + Σ_e w_e relu(V_src(e)) + x_i
 //	w_e = sign_e · n_syn_e · strength_pair(e)
@@ -57,7 +57,8 @@ type Trainable[T ode.Float] struct {
 	w, wT, gwT           []T     // weights in W and Wᵀ order; their gradient in Wᵀ order
 	typ, inCol           []int32 // [neurons] cell type; input column (-1: none)
 	invTau               []T     // [neurons] 1/tau
-	x                    []T     // [inputs][batch]
+	x                    []T     // [frames][inputs][batch]
+	frames, frame        int     // frames set; the frame in force
 	u                    []T     // [neurons][batch] VJP scratch: kbar/tau
 	biasN, tauN          []T     // [neurons] gradients per neuron
 	act, ks              [][]T   // [slots] relu(V) [neurons][batch]; the slot's slope (the caller's)
@@ -100,7 +101,7 @@ func NewTrainable[T ode.Float](net *Network, vrest, tau, strength []T, batch int
 		}
 	}
 	m.invTau, m.biasN, m.tauN = make([]T, n), make([]T, n), make([]T, n)
-	m.x, m.u = make([]T, m.inputs*batch), make([]T, n*batch)
+	m.x, m.u, m.frames = make([]T, m.inputs*batch), make([]T, n*batch), 1
 	if err := m.check(); err != nil {
 		return nil, err
 	}
@@ -192,17 +193,37 @@ func (m *Trainable[T]) Sync() {
 	}
 }
 
-// SetInput stores x ([batch][columns]) transposed.
-func (m *Trainable[T]) SetInput(x []T) {
+// SetInput stores x ([batch][columns]) transposed, as a single frame.
+func (m *Trainable[T]) SetInput(x []T) { m.SetFrames(x, 1) }
+
+// SetFrames stores the frames x ([frames][batch][columns]) transposed to
+// [frames][columns][batch] and makes frame 0 the input.
+func (m *Trainable[T]) SetFrames(x []T, frames int) {
 	b, in := m.batch, m.inputs
-	if len(x) != b*in {
-		panic(fmt.Sprintf("opticlobe: input has %d values, want batch×columns = %d×%d", len(x), b, in))
+	if frames < 1 || len(x) != frames*b*in {
+		panic(fmt.Sprintf("opticlobe: input has %d values, want frames×batch×columns = %d×%d×%d", len(x), frames, b, in))
 	}
-	for s := 0; s < b; s++ {
-		for c := 0; c < in; c++ {
-			m.x[c*b+s] = x[s*in+c]
+	if len(m.x) != len(x) {
+		m.x = make([]T, len(x))
+	}
+	for f := 0; f < frames; f++ {
+		src, dst := x[f*b*in:(f+1)*b*in], m.x[f*b*in:(f+1)*b*in]
+		for s := 0; s < b; s++ {
+			for c := 0; c < in; c++ {
+				dst[c*b+s] = src[s*in+c]
+			}
 		}
 	}
+	m.frames, m.frame = frames, 0
+}
+
+// SetFrame makes frame k the input of the evaluations that follow. It
+// panics if k is not a frame of the last SetFrames.
+func (m *Trainable[T]) SetFrame(k int) {
+	if k < 0 || k >= m.frames {
+		panic(fmt.Sprintf("opticlobe: frame %d of %d", k, m.frames))
+	}
+	m.frame = k
 }
 
 // slot returns slot i's record, growing the list.
@@ -225,7 +246,7 @@ func (m *Trainable[T]) Eval(slot int, dydt, y []T, t []float64, mode model.EvalM
 	for q, v := range y {
 		act[q] = max(v, 0)
 	}
-	vrest := m.p[ParamBias]
+	vrest, x := m.p[ParamBias], m.x[m.frame*m.inputs*b:(m.frame+1)*m.inputs*b]
 	m.rows.For(m.n, rowChunk, func(r0, r1 int) {
 		sparse.MulRowsTo(dydt, m.rowPtr, m.col, m.w, act, b, r0, r1)
 		for i := r0; i < r1; i++ {
@@ -234,7 +255,7 @@ func (m *Trainable[T]) Eval(slot int, dydt, y []T, t []float64, mode model.EvalM
 				q := i*b + s
 				v := dydt[q] - y[q] + rest
 				if c >= 0 {
-					v += m.x[c*b+s]
+					v += x[c*b+s]
 				}
 				dydt[q] = v * it
 			}
@@ -315,4 +336,5 @@ func (m *Trainable[T]) RecordBytes() int64 {
 var (
 	_ model.Differentiable[float32] = (*Trainable[float32])(nil)
 	_ model.Differentiable[float64] = (*Trainable[float64])(nil)
+	_ model.Framed[float32]         = (*Trainable[float32])(nil)
 )

@@ -85,6 +85,21 @@ const (
 // classifier head (the generic path any Differentiable model takes),
 // agrees with central finite differences in float64.
 func TestTrainableGradientFiniteDifferences(t *testing.T) {
+	s := train.Solve{Method: "euler", Steps: 4, T1: 0.1, LossAll: true}
+	checkLobeGradients(t, s, 1)
+}
+
+// With a movie of four frames (one per euler step), the gradients through
+// the steps are exact too.
+func TestTrainableFramesGradientFiniteDifferences(t *testing.T) {
+	s := train.Solve{Method: "euler", Steps: 4, T1: 0.1, LossAll: true, Frames: 4}
+	checkLobeGradients(t, s, 4)
+}
+
+// checkLobeGradients compares every parameter's gradient through the
+// solve s of a random input of the given frames with central finite
+// differences in float64.
+func checkLobeGradients(t *testing.T, s train.Solve, frames int) {
 	net, p := smallLobe(t)
 	const batch = 2
 	m, err := NewTrainable(net, to64(p.Vrest), to64(p.Tau), to64(p.Strength), batch)
@@ -101,12 +116,11 @@ func TestTrainableGradientFiniteDifferences(t *testing.T) {
 	r := train.NewRunnerOf[float64](m, head)
 	defer r.Close()
 	rng := rand.New(rand.NewPCG(3, 4))
-	x := make([]float64, batch*m.Inputs())
+	x := make([]float64, frames*batch*m.Inputs())
 	for i := range x {
 		x[i] = rng.Float64()
 	}
 	labels := []int{0, 2}
-	s := train.Solve{Method: "euler", Steps: 4, T1: 0.1, LossAll: true}
 	if _, err := r.Forward(x, labels, nil, s); err != nil {
 		t.Fatal(err)
 	}
@@ -139,6 +153,58 @@ func TestTrainableGradientFiniteDifferences(t *testing.T) {
 		t.Fatalf("%d entries checked, %d with a gradient", checked, nonzero)
 	}
 	t.Logf("%d entries checked, %d with a gradient above 1e-6", checked, nonzero)
+}
+
+// Each euler step of a movie sees its own frame: the state after the
+// framed solve equals a step-by-step integration with SetInput of each
+// frame, and differs from holding the first frame.
+func TestTrainableFramesPerStep(t *testing.T) {
+	net, p := smallLobe(t)
+	const batch, frames = 2, 3
+	m, err := NewTrainable(net, to64(p.Vrest), to64(p.Tau), to64(p.Strength), batch)
+	if err != nil {
+		t.Fatal(err)
+	}
+	nc, n := m.Inputs(), m.Dim()
+	rng := rand.New(rand.NewPCG(5, 6))
+	x := make([]float64, frames*batch*nc)
+	for i := range x {
+		x[i] = rng.Float64()
+	}
+	const h = 0.01
+	step := func(y []float64, k int, framed bool) {
+		if framed {
+			m.SetFrame(k)
+		} else {
+			m.SetInput(x[k*batch*nc : (k+1)*batch*nc])
+		}
+		d := make([]float64, len(y))
+		m.Eval(0, d, y, make([]float64, batch), model.Forward)
+		for q := range y {
+			y[q] += h * d[q]
+		}
+	}
+	a, b, c := make([]float64, n*batch), make([]float64, n*batch), make([]float64, n*batch)
+	m.SetFrames(x, frames)
+	for k := range frames {
+		step(a, k, true)
+	}
+	for k := range frames {
+		step(b, k, false)
+	}
+	for range frames {
+		step(c, 0, false)
+	}
+	same := true
+	for q := range a {
+		if a[q] != b[q] {
+			t.Fatalf("state %d: %v framed, %v frame by frame", q, a[q], b[q])
+		}
+		same = same && a[q] == c[q]
+	}
+	if same {
+		t.Fatal("the frames after the first changed nothing")
+	}
 }
 
 // train.Fit trains the optic lobe through the same code as the connectome

@@ -32,6 +32,13 @@ type net[T ode.Float] struct {
 	labels   []int
 	mask     []T // [evals][hidden][batch] dropout scale or nil
 	ran      bool
+
+	// A Trajectory's: the loss on the states at the output times in place
+	// of the head (h is nil), its adjoints [evals][dim][batch], and the
+	// initial state (nil: 0).
+	loss  Loss[T]
+	gouts [][]T
+	y0    []T
 }
 
 // newNet prepares the pass of the classifier m with parameter values p
@@ -51,7 +58,7 @@ func newNet[T ode.Float](m *Model, p [numParams][]T, batch, workers int) *net[T]
 // parameter values ro (in readoutNames order).
 func newNetFor[T ode.Float](h *Head, rnn model.Differentiable[T], ro [][]T) *net[T] {
 	batch, n := rnn.Batch(), rnn.Dim()
-	if h.Out.Cols != n {
+	if h != nil && h.Out.Cols != n {
 		panic(fmt.Sprintf("train: head reads %d state variables of a model with %d", h.Out.Cols, n))
 	}
 	nt := &net[T]{h: h, rnn: rnn, n: n, batch: batch}
@@ -68,7 +75,9 @@ func newNetFor[T ode.Float](h *Head, rnn model.Differentiable[T], ro [][]T) *net
 	nt.setFrozen(nt.frozen)
 	nt.ybar, nt.y1 = make([]T, n*batch), make([]T, n*batch)
 	nt.ts, nt.tb = make([]float64, batch), make([]float64, batch)
-	nt.rd.init(h, batch)
+	if h != nil {
+		nt.rd.init(h, batch)
+	}
 	return nt
 }
 
@@ -91,7 +100,7 @@ func (nt *net[T]) close() { nt.rnn.Close() }
 // without an output projection the output selection is fixed.
 func (nt *net[T]) setFrozen(frozen []bool) {
 	copy(nt.frozen, frozen)
-	if !nt.h.OutputProjection {
+	if nt.h != nil && !nt.h.OutputProjection {
 		nt.frozen[nt.ro], nt.frozen[nt.ro+1] = true, true // out.weight, out.bias
 	}
 	nt.rnn.SetFrozen(nt.frozen[:nt.ro])
@@ -134,7 +143,7 @@ func (nt *net[T]) forward(x []T, labels []int, mask []T, s resolved) (float64, i
 	nt.sol = s
 	nt.labels = labels
 	nt.mask = mask
-	if len(labels) != nt.batch {
+	if nt.h != nil && len(labels) != nt.batch {
 		panic(fmt.Sprintf("train: %d labels for batch %d", len(labels), nt.batch))
 	}
 	for _, l := range labels {
@@ -142,15 +151,23 @@ func (nt *net[T]) forward(x []T, labels []int, mask []T, s resolved) (float64, i
 			return 0, 0, fmt.Errorf("label %d outside [0, %d)", l, nt.h.Classes)
 		}
 	}
-	if mask != nil && len(mask) != s.Evals*nt.h.Hidden*nt.batch {
+	if nt.h != nil && mask != nil && len(mask) != s.Evals*nt.h.Hidden*nt.batch {
 		panic(fmt.Sprintf("train: dropout mask has %d values, want evals×hidden×batch = %d×%d×%d", len(mask), s.Evals, nt.h.Hidden, nt.batch))
 	}
 	nt.rnn.Sync()
-	nt.rnn.SetInput(x)
+	if s.Frames > 1 {
+		nt.framed().SetFrames(x, s.Frames)
+	} else {
+		nt.rnn.SetInput(x)
+	}
 	if nt.st == nil || nt.st.M != s.method {
 		nt.st = ode.NewStepper[T](s.method, nt.n, nt.batch)
 	}
-	clear(nt.checkpoint(0))
+	if nt.y0 != nil {
+		copy(nt.checkpoint(0), nt.y0)
+	} else {
+		clear(nt.checkpoint(0))
+	}
 	var err error
 	switch {
 	case s.replay:
@@ -163,7 +180,16 @@ func (nt *net[T]) forward(x []T, labels []int, mask []T, s resolved) (float64, i
 	if err != nil {
 		return 0, 0, err
 	}
-	loss, correct := nt.rd.forward(nt)
+	var loss float64
+	var correct int
+	if nt.loss != nil {
+		loss, err = nt.loss.Forward(nt.outputs())
+		if err != nil {
+			return loss, 0, err
+		}
+	} else {
+		loss, correct = nt.rd.forward(nt)
+	}
 	if math.IsNaN(loss) || math.IsInf(loss, 0) {
 		return loss, correct, fmt.Errorf("loss is %v", loss)
 	}
@@ -192,6 +218,7 @@ func (nt *net[T]) fixed(replay bool) error {
 	fill(nt.tb, nt.sol.T0)
 	for c, hv := range nt.hs {
 		next := nt.checkpoint(c + 1)
+		nt.setFrame(nt.tb[0], hv[0])
 		nt.st.Step(next, nt.ys[c], nt.tb, hv, func(i int, k, y []T, t []float64) {
 			nt.rnn.Eval(nt.slot(c, i), k, y, t, model.Forward)
 		})
@@ -203,6 +230,23 @@ func (nt *net[T]) fixed(replay bool) error {
 		}
 	}
 	return nil
+}
+
+// framed returns the model as a model.Framed; it panics if it is not.
+func (nt *net[T]) framed() model.Framed[T] {
+	f, ok := nt.rnn.(model.Framed[T])
+	if !ok {
+		panic(fmt.Sprintf("train: solve with %d input frames for a model (%T) without frames", nt.sol.Frames, nt.rnn))
+	}
+	return f
+}
+
+// setFrame tells a framed input the frame of the step [t, t+h] (fixed
+// steps: the same for every sample).
+func (nt *net[T]) setFrame(t, h float64) {
+	if nt.sol.Frames > 1 {
+		nt.framed().SetFrame(nt.sol.frameOf(t, h))
+	}
 }
 
 func fill[E any](v []E, x E) []E {
@@ -270,7 +314,11 @@ func (nt *net[T]) backward() {
 		clear(g)
 	}
 	clear(nt.ybar)
-	nt.rd.backward(nt)
+	if nt.loss != nil {
+		nt.lossBackward()
+	} else {
+		nt.rd.backward(nt)
+	}
 	mode := model.Linearize
 	if nt.sol.StoreZ && !nt.sol.adapt {
 		mode = model.Replay
@@ -285,8 +333,13 @@ func (nt *net[T]) backward() {
 		}
 	}
 	for c := len(nt.hs) - 1; c >= 0; c-- {
-		nt.rd.inject(nt, c+1)
+		if nt.loss != nil {
+			nt.injectOutputs(c + 1)
+		} else {
+			nt.rd.inject(nt, c+1)
+		}
 		h := nt.hs[c]
+		nt.setFrame(starts[c][0], h[0])
 		nt.st.Step(nt.y1, nt.ys[c], starts[c], h, func(i int, k, y []T, t []float64) {
 			nt.rnn.Eval(nt.slot(c, i), k, y, t, mode)
 		})

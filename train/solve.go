@@ -28,6 +28,12 @@ type Solve struct {
 	MaxSteps   int     // step budget per sample (adaptive: accepted + rejected); 0: 100000
 	Shared     bool    // adaptive: one step size for the whole batch
 
+	// Frames > 1: the input is a movie, x [frames][batch][inputs], frame
+	// k held over [T0 + k·(T1−T0)/Frames, T0 + (k+1)·(T1−T0)/Frames); the
+	// model must be a model.Framed and the method fixed-step, and no step
+	// straddles a frame change. 0 or 1: one constant input.
+	Frames int
+
 	// StoreZ keeps every stage's pre-activation in the forward pass (fixed
 	// methods only), so the backward pass recomputes no sparse product.
 	StoreZ bool
@@ -62,6 +68,9 @@ func (s Solve) resolve() (resolved, error) {
 	}
 	if r.Steps < 0 || r.Dt < 0 || math.IsNaN(r.Dt) || r.Evals < 0 || r.MaxSteps < 0 {
 		return r, fmt.Errorf("solve: negative steps %d, dt %v, evals %d or step budget %d", r.Steps, r.Dt, r.Evals, r.MaxSteps)
+	}
+	if r.Frames < 0 || (r.Frames > 1 && r.adapt) {
+		return r, fmt.Errorf("solve: %d input frames need a fixed-step method (not adaptive %s)", r.Frames, m.Name)
 	}
 	if !r.adapt && r.Steps == 0 && r.Dt == 0 {
 		r.Steps = 20
@@ -102,6 +111,9 @@ func (s Solve) resolve() (resolved, error) {
 // number of steps taken when it is reached (0: T0).
 func (r *resolved) fixedGrid() (hs []float64, outAt []int, err error) {
 	marks := slices.Clone(r.times)
+	if r.Frames > 1 {
+		marks = append(marks, ode.FrameBreaks(r.T0, r.T1, r.Frames)...)
+	}
 	slices.Sort(marks)
 	marks = slices.Compact(marks)
 	hs, at, err := ode.FixedGrid(r.T0, r.T1, marks, r.Steps, r.Dt, r.MaxSteps)
@@ -113,4 +125,9 @@ func (r *resolved) fixedGrid() (hs []float64, outAt []int, err error) {
 		outAt[e] = at[slices.Index(marks, te)]
 	}
 	return hs, outAt, nil
+}
+
+// frameOf returns the input frame in force during the step [t, t+h].
+func (r *resolved) frameOf(t, h float64) int {
+	return ode.FrameAt(t+h/2, r.T0, r.T1, r.Frames)
 }

@@ -16,6 +16,7 @@ import (
 	"github.com/neuropil/neuropil/internal/cli"
 	"github.com/neuropil/neuropil/internal/progress"
 	"github.com/neuropil/neuropil/mnist"
+	"github.com/neuropil/neuropil/opticflow"
 	"github.com/neuropil/neuropil/train"
 )
 
@@ -38,6 +39,9 @@ type trainRun struct {
 }
 
 func runTrain(args []string, stdout, stderr io.Writer) error {
+	if opticflow.Wants(args) { // the flow task: its own flags (package opticflow)
+		return opticflow.Command(args, stdout, stderr)
+	}
 	var s trainSettings
 	var o trainRun
 	fs := trainFlags(&s, &o, stderr)

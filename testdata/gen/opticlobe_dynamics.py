@@ -35,35 +35,48 @@ from opticlobe_pairs import columns, completed  # noqa: E402
 EXTENT, DT, STEPS, FRAMES = 3, 0.01, 30, 3
 
 
-def main():
-    spec = json.load(open(sys.argv[1]))
-    out = sys.argv[2]
+def network(spec, extent):
+    """Returns the neurons' columns, types and index by (type, u, v), and
+    the edges: source, target, sign·n_syn and spec pair of each."""
     names = [n["name"] for n in spec["nodes"]]
     index, types, where = [], [], {}
     for k, n in enumerate(spec["nodes"]):
-        for (u, v) in columns(EXTENT, n["pattern"][1]):
+        for (u, v) in columns(extent, n["pattern"][1]):
             where[(n["name"], u, v)] = len(index)
             index.append((u, v))
             types.append(k)
-    src, tar, w = [], [], []
-    for e in spec["edges"]:
+    src, tar, coef, pair = [], [], [], []
+    for p, e in enumerate(spec["edges"]):
         offs = [(tuple(o[0]), float(o[1])) for o in e["offsets"]]
         add, nsyn = completed(e["offsets"])
         offs += list(zip(add, nsyn))
-        s0, t0, n0 = [], [], []
         for (du, dv), n in offs:
-            for (u, v) in columns(EXTENT, spec["nodes"][names.index(e["src"])]["pattern"][1]):
+            for (u, v) in columns(extent, spec["nodes"][names.index(e["src"])]["pattern"][1]):
                 t = where.get((e["tar"], u + du, v + dv))
                 if t is not None:
-                    s0.append(where[(e["src"], u, v)])
-                    t0.append(t)
-                    n0.append(n)
-        if not n0:
-            continue
-        strength = 0.01 / np.mean(n0)
-        src += s0
-        tar += t0
-        w += [e["alpha"] * n * strength for n in n0]
+                    src.append(where[(e["src"], u, v)])
+                    tar.append(t)
+                    coef.append(e["alpha"] * n)
+                    pair.append(p)
+    return index, types, where, src, tar, coef, pair
+
+
+def default_strength(spec, coef, pair):
+    """0.01 / mean(n_syn over each pair's edges) (0 for a pair without)."""
+    out = np.zeros(len(spec["edges"]))
+    for p in range(len(out)):
+        n = [abs(c) for c, q in zip(coef, pair) if q == p]
+        if n:
+            out[p] = 0.01 / np.mean(n)
+    return out
+
+
+def main():
+    spec = json.load(open(sys.argv[1]))
+    out = sys.argv[2]
+    index, types, where, src, tar, coef, pair = network(spec, EXTENT)
+    strength = default_strength(spec, coef, pair)
+    w = [c * strength[p] for c, p in zip(coef, pair)]
     nn = len(index)
     W = torch.sparse_coo_tensor(torch.tensor([tar, src]), torch.tensor(w, dtype=torch.float64), (nn, nn)).coalesce()
     k = torch.tensor(types, dtype=torch.float64)
@@ -88,4 +101,5 @@ def main():
     np.save(os.path.join(out, "dynamics_v.npy"), torch.stack(trace).numpy().astype(np.float32))
 
 
-main()
+if __name__ == "__main__":
+    main()

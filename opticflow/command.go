@@ -1,0 +1,93 @@
+package opticflow
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/neuropil/neuropil/analysis"
+	"github.com/neuropil/neuropil/internal/atomic"
+
+	"github.com/neuropil/neuropil/opticlobe"
+)
+
+// Wants reports whether the command line asks for the optic lobe
+// (--model optic-lobe), which Command trains.
+func Wants(args []string) bool {
+	for i, a := range args {
+		a = strings.TrimLeft(a, "-")
+		if a == "model=optic-lobe" || (a == "model" && i+1 < len(args) && args[i+1] == "optic-lobe") {
+			return true
+		}
+	}
+	return false
+}
+
+// Command runs "neuropil train --model optic-lobe": it parses args, builds
+// the network of --spec and trains it with Fit on the procedural flow
+// data, logging to stdout. A run goes on from the last validation saved
+// in --out unless --fresh. At the end it runs analyze flash on the
+// trained network into --out/analysis.
+func Command(args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("train --model optic-lobe", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	var c FitConfig
+	var spec, params string
+	var extent int
+	fs.String("model", "optic-lobe", "the model: optic-lobe")
+	fs.StringVar(&spec, "spec", "", "flyvis network description (JSON), e.g. ../shared/data/flyvis/fib25-fib19_v2.2.json (required)")
+	fs.IntVar(&extent, "extent", opticlobe.DefaultExtent, "radius of the hexagonal lattice in columns")
+	fs.StringVar(&params, "params", "", "initial parameters: a flyvis checkpoint, network directory or .npz (default: flyvis's initialisation)")
+	fs.IntVar(&c.Iterations, "iterations", 100, "optimiser steps")
+	fs.IntVar(&c.Batch, "batch", 4, "movies per step")
+	fs.Uint64Var(&c.Seed, "seed", 0, "seed of the data, dropout and initial resting potentials")
+	fs.Float64Var(&c.LR, "lr", 5e-5, "Adam's starting learning rate (flyvis: 5e-5, falling stepwise to 5e-6)")
+	fs.IntVar(&c.EvalEvery, "eval-every", 0, "validation and checkpoint every this many steps (default iterations/10)")
+	fs.IntVar(&c.ValBatches, "val-batches", 2, "validation batches")
+	fs.StringVar(&c.Out, "out", "", "output directory: metrics.csv, chkpts/chkpt_NNNNN, resume.gob (required)")
+	analyze := fs.Bool("analyze", true, "run analyze flash on the trained network into --out/analysis")
+	fs.BoolVar(&c.Fresh, "fresh", false, "start over in --out instead of going on from its last validation")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("unexpected arguments %q", fs.Args())
+	}
+	if spec == "" || c.Out == "" {
+		return errors.New("--spec and --out are required for --model optic-lobe")
+	}
+	net, err := opticlobe.BuildFile(spec, extent)
+	if err != nil {
+		return err
+	}
+	if params != "" {
+		p, err := opticlobe.LoadParams(net, params)
+		if err != nil {
+			return err
+		}
+		c.Params = &p
+	}
+	fmt.Fprintf(stdout, "optic lobe: %d neurons, %d types, %d type pairs; procedural flow data, %d iterations of batch %d\n",
+		net.Neurons(), len(net.Spec.Types), len(net.Pairs), c.Iterations, c.Batch)
+	if err := os.MkdirAll(c.Out, 0o755); err != nil {
+		return err
+	}
+	lock, err := atomic.Lock(c.Out) // one run at a time in --out
+	if err != nil {
+		return err
+	}
+	defer lock.Unlock()
+	if _, err := Fit(net, c, stdout); err != nil || !*analyze {
+		return err
+	}
+	// the trained network: --out is a flyvis network directory
+	written, err := analysis.RunAnalysis("flash", analysis.Job{Spec: spec, Params: c.Out, Out: filepath.Join(c.Out, "analysis"), Extent: extent})
+	if err == nil {
+		fmt.Fprintf(stdout, "wrote %s\n", strings.Join(written, ", "))
+	}
+	return err
+}

@@ -1,0 +1,230 @@
+package opticflow
+
+import (
+	"fmt"
+	"math"
+	"math/cmplx"
+	"math/rand/v2"
+
+	"github.com/neuropil/neuropil/internal/team"
+	"github.com/neuropil/neuropil/opticlobe"
+)
+
+// Config describes the data set; the zero value of each field means the
+// documented default.
+type Config struct {
+	Extent int     // eye extent; 0: opticlobe.DefaultExtent (15, 721 columns)
+	Kernel int     // box side in pixels; 0: opticlobe.DefaultKernel (13, flyvis BoxEye kernel_size)
+	Frames int     // frames per movie; 0: 19 (flyvis n_frames)
+	Dt     float64 // seconds between frames; 0: 0.02 (flyvis dt)
+	Seed   uint64  // the data set's seed: scene i of a split depends on (Seed, split, i) alone
+
+	Speed     float64 // largest translation speed, pixels/s; 0: 400 (8 pixels, under a column spacing, per frame)
+	Rotation  float64 // largest rotation rate, rad/s; 0: 2
+	Expansion float64 // largest expansion rate, 1/s; 0: 2
+}
+
+func (c Config) withDefaults() Config {
+	def := func(v *int, d int) {
+		if *v == 0 {
+			*v = d
+		}
+	}
+	deff := func(v *float64, d float64) {
+		if *v == 0 {
+			*v = d
+		}
+	}
+	def(&c.Extent, opticlobe.DefaultExtent)
+	def(&c.Kernel, opticlobe.DefaultKernel)
+	def(&c.Frames, 19)
+	deff(&c.Dt, 0.02)
+	deff(&c.Speed, 400)
+	deff(&c.Rotation, 2)
+	deff(&c.Expansion, 2)
+	return c
+}
+
+// Split names a stream of scenes: training and validation scenes never
+// coincide.
+type Split int
+
+// The splits.
+const (
+	Train Split = iota
+	Validation
+)
+
+// MotionKind is the kind of a scene's motion.
+type MotionKind int
+
+// The motion kinds, drawn with equal probability.
+const (
+	Translation MotionKind = iota
+	Rotation
+	Expansion
+	Combination
+	numMotions
+)
+
+// TextureKind is the kind of a scene's texture.
+type TextureKind int
+
+// The texture kinds, drawn with equal probability.
+const (
+	Noise TextureKind = iota // sinusoids with a 1/f amplitude spectrum, as natural images
+	Edges                    // sharp edges between half-planes, over faint noise
+	Dots                     // discs, over faint noise
+	Mixed                    // all three
+	numTextures
+)
+
+// Data is the procedural data set of a Config.
+type Data struct {
+	cfg Config
+	eye *opticlobe.Eye
+}
+
+// New returns the data set of cfg. It returns an error for negative or
+// non-finite settings.
+func New(cfg Config) (*Data, error) {
+	c := cfg.withDefaults()
+	if c.Extent < 0 || c.Kernel < 1 || c.Frames < 1 || !(c.Dt > 0) || math.IsInf(c.Dt, 0) {
+		return nil, fmt.Errorf("opticflow: bad extent %d, kernel %d, frames %d or dt %v", c.Extent, c.Kernel, c.Frames, c.Dt)
+	}
+	for _, v := range []float64{c.Speed, c.Rotation, c.Expansion} {
+		if !(v >= 0) || math.IsInf(v, 0) {
+			return nil, fmt.Errorf("opticflow: speeds %v, %v, %v must be finite and non-negative", c.Speed, c.Rotation, c.Expansion)
+		}
+	}
+	return &Data{cfg: c, eye: opticlobe.NewEye(c.Extent, c.Kernel)}, nil
+}
+
+// Config returns the data set's settings with defaults filled in.
+func (d *Data) Config() Config { return d.cfg }
+
+// Columns returns the number of columns sampled.
+func (d *Data) Columns() int { return d.eye.Columns() }
+
+// Scene returns scene i of split: its texture and motion drawn from a
+// generator seeded with (Seed, split, i).
+func (d *Data) Scene(split Split, i int) *Scene {
+	rng := rand.New(rand.NewPCG(d.cfg.Seed, uint64(split)<<56^uint64(i)))
+	mk, tk := MotionKind(rng.IntN(int(numMotions))), TextureKind(rng.IntN(int(numTextures)))
+	return &Scene{Motion: d.motion(mk, rng), Texture: texture(tk, rng), MotionKind: mk, TextureKind: tk}
+}
+
+// motion draws a motion of kind k.
+func (d *Data) motion(k MotionKind, rng *rand.Rand) Motion {
+	c := d.cfg
+	span := float64(d.Kernel()) * float64(c.Extent) // the eye's radius in pixels
+	sym := func(m float64) float64 { return m * (2*rng.Float64() - 1) }
+	trans := func(m float64) complex128 { return cmplx.Rect(m*rng.Float64(), 2*math.Pi*rng.Float64()) }
+	centre := complex(sym(span/2), sym(span/2))
+	switch k {
+	case Translation:
+		return Motion{T: trans(c.Speed)}
+	case Rotation:
+		return Motion{Mu: complex(0, sym(c.Rotation)), Centre: centre}
+	case Expansion:
+		return Motion{Mu: complex(sym(c.Expansion), 0), Centre: centre}
+	default:
+		return Motion{Mu: complex(sym(c.Expansion/2), sym(c.Rotation/2)), Centre: centre, T: trans(c.Speed / 2)}
+	}
+}
+
+// Kernel returns the box side in pixels.
+func (d *Data) Kernel() int { return d.cfg.Kernel }
+
+// texture draws a texture of kind k: noise of standard deviation 0.15
+// (0.05 under edges or dots), edges of contrast ±0.2, discs of ±0.3.
+func texture(k TextureKind, rng *rand.Rand) Texture {
+	var x Texture
+	std := 0.15
+	if k != Noise {
+		std = 0.05
+	}
+	// Wavelengths log-uniform from 6 to 800 pixels with equal amplitudes:
+	// a power spectrum falling as 1/f² over the plane, as natural images.
+	const waves = 48
+	amp := std * math.Sqrt(2.0/waves)
+	for range waves {
+		lambda := 6 * math.Exp(rng.Float64()*math.Log(800.0/6))
+		x.Waves = append(x.Waves, Wave{K: cmplx.Rect(2*math.Pi/lambda, 2*math.Pi*rng.Float64()),
+			Amp: amp, Phase: 2 * math.Pi * rng.Float64()})
+	}
+	if k == Edges || k == Mixed {
+		for range 2 + rng.IntN(4) {
+			x.Edges = append(x.Edges, Edge{N: cmplx.Rect(1, 2*math.Pi*rng.Float64()),
+				D: 300 * (2*rng.Float64() - 1), Amp: 0.2 * sign(rng)})
+		}
+	}
+	if k == Dots || k == Mixed {
+		for range 8 + rng.IntN(16) {
+			x.Dots = append(x.Dots, Dot{C: complex(500*(2*rng.Float64()-1), 500*(2*rng.Float64()-1)),
+				R: 10 + 60*rng.Float64(), Amp: 0.3 * sign(rng)})
+		}
+	}
+	return x
+}
+
+func sign(rng *rand.Rand) float64 {
+	if rng.IntN(2) == 0 {
+		return -1
+	}
+	return 1
+}
+
+// FlowScale returns the factor from a displacement in pixels to flyvis's
+// flow units: Kernel²/h, h the height of the eye's smallest frame
+// (opticlobe.Eye.MinSize), since flyvis divides Sintel's flow by the
+// image height and sums it over each column's box.
+func (d *Data) FlowScale() float64 {
+	h, _ := d.eye.MinSize()
+	return float64(d.cfg.Kernel*d.cfg.Kernel) / float64(h)
+}
+
+// Sample writes scene s's movie and flow as the eye sees them: frames
+// [frames][columns], flow [frames][2][columns] (see the package doc). It
+// panics if the lengths are not those.
+func (d *Data) Sample(frames, flow []float32, s *Scene) {
+	nf, nc, k := d.cfg.Frames, d.Columns(), d.cfg.Kernel
+	if len(frames) != nf*nc || len(flow) != nf*2*nc {
+		panic(fmt.Sprintf("opticflow: %d frame and %d flow values, want %d×%d and %d×2×%d", len(frames), len(flow), nf, nc, nf, nc))
+	}
+	lo := -(k / 2)
+	mid := float64(lo) + float64(k-1)/2
+	scale := d.FlowScale()
+	for c := range nc {
+		dy, dx := d.eye.Offset(c)
+		z := complex(float64(dx), float64(dy))
+		disp := s.Motion.Displacement(z+complex(mid, mid), d.cfg.Dt)
+		for f := range nf {
+			frames[f*nc+c] = float32(s.BoxMean(z, k, float64(f)*d.cfg.Dt))
+			flow[(f*2)*nc+c] = float32(scale * real(disp))
+			flow[(f*2+1)*nc+c] = float32(-scale * imag(disp))
+		}
+	}
+}
+
+// Batch writes scenes start … start+batch−1 of split as a batch: frames
+// [frames][batch][columns] and flow [frames][batch][2][columns], with
+// batch = len(frames)/(frames×columns). The scenes are sampled in
+// parallel.
+func (d *Data) Batch(frames, flow []float32, split Split, start int) {
+	nf, nc := d.cfg.Frames, d.Columns()
+	batch := len(frames) / (nf * nc)
+	if batch < 1 || len(frames) != nf*batch*nc || len(flow) != 2*len(frames) {
+		panic(fmt.Sprintf("opticflow: batch of %d frame and %d flow values for %d frames of %d columns", len(frames), len(flow), nf, nc))
+	}
+	team.For(batch, 1, func(b0, b1 int) {
+		x, v := make([]float32, nf*nc), make([]float32, nf*2*nc)
+		for b := b0; b < b1; b++ {
+			d.Sample(x, v, d.Scene(split, start+b))
+			for f := range nf {
+				copy(frames[(f*batch+b)*nc:], x[f*nc:(f+1)*nc])
+				copy(flow[(f*batch+b)*2*nc:], v[f*2*nc:(f+1)*2*nc])
+			}
+		}
+	})
+}

@@ -1,0 +1,527 @@
+package opticflow
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+
+	"github.com/neuropil/neuropil/internal/team"
+	"github.com/neuropil/neuropil/ode"
+	"github.com/neuropil/neuropil/opticlobe"
+)
+
+// DecoderConfig is flyvis's DecoderGAVP for the flow task
+// (flyvis/config/task/task.yaml); zero values mean its defaults.
+type DecoderConfig struct {
+	Hidden      int     // channels of the hidden layer; 0: 8 (shape [8, 2])
+	Kernel      int     // odd side of the hexagonal kernels; 0: 5
+	Dropout     float64 // dropout probability after the hidden layer; 0: 0.5 (negative: none)
+	ConstWeight float64 // initial value of every weight and bias; 0: 0.001
+}
+
+// Decoder indices of the parameters, in the order of Decoder.Params.
+const (
+	DW1    = iota // base.0.weight [hidden][outputs][k][k], hexagonal taps only
+	DB1           // base.0.bias [hidden]
+	DGamma        // base.1.weight [hidden] batch norm scale
+	DBeta         // base.1.bias [hidden] batch norm shift
+	DW2           // decoder.0.weight [3][hidden][k][k]
+	DB2           // decoder.0.bias [3]
+	numDecoderParams
+)
+
+// DecoderParamNames are the decoder's parameters by their names in
+// flyvis's state dict of DecoderGAVP.
+var DecoderParamNames = [numDecoderParams]string{"base.0.weight", "base.0.bias", "base.1.weight",
+	"base.1.bias", "decoder.0.weight", "decoder.0.bias"}
+
+// bnEps and bnMomentum are torch's BatchNorm2d defaults.
+const (
+	bnEps      = 1e-5
+	bnMomentum = 0.1
+)
+
+// Decoder is flyvis's DecoderGAVP as a differentiable head, generic over
+// the element type: the rectified activity of the output cell types
+// (channels) is laid out on the (2e+1)×(2e+1) square map of the lattice's
+// (u, v), zero off the lattice; a convolution with hexagonal kernels (the
+// taps with |du|, |dv|, |du+dv| ≤ k/2, zero padding), batch norm over the
+// images and map positions (training: batch statistics, updating the
+// running ones; evaluation: the running ones), softplus and dropout; a
+// second hexagonal convolution to three channels; the flow is the first
+// two divided by softplus(the third) + 1, read at the lattice's columns.
+// An image is one frame of one sample: images are [frames][batch].
+type Decoder[T ode.Float] struct {
+	Cfg              DecoderConfig
+	P, G             [numDecoderParams][]T // parameters and their gradients
+	RunMean, RunVar  []T                   // [hidden] batch norm running statistics
+	Training         bool                  // batch statistics and dropout
+	in, hidden, ncol int
+	side, hw         int
+	pos              []int32   // [columns] position of each column in the map
+	src              [][]int32 // [channels][columns] neuron of each output type's column (-1: none)
+	taps             []tap     // the hexagonal taps
+	x, z1, xh, a1, m []T       // [images][channels or hidden][hw] input, conv, normalised, activation, dropout scale
+	z2               []T       // [images][3][hw]
+	out              []T       // [images][2][columns]
+	mean, invStd     []T       // [hidden]
+	images           int
+	rng              *rand.Rand
+	pcg              *rand.PCG // rng's source: its state is saved for resuming
+	gz2, ga, gx      []T       // Backward's gradients of z2, of the hidden layer, of x
+	partG            [][]T     // per part of convBack: weight and bias gradients
+}
+
+// tap is a kernel position: its index in the k×k kernel and its offset in
+// the map.
+type tap struct{ k, off, du, dv int }
+
+// NewDecoder returns the decoder reading the output cell types of net
+// with all weights and biases at cfg.ConstWeight (flyvis's
+// initialisation), the batch norm's scale 1 and shift 0; dropout masks are
+// drawn from seed. It panics for an even kernel.
+func NewDecoder[T ode.Float](net *opticlobe.Network, cfg DecoderConfig, seed uint64) *Decoder[T] {
+	if cfg.Hidden == 0 {
+		cfg.Hidden = 8
+	}
+	if cfg.Kernel == 0 {
+		cfg.Kernel = 5
+	}
+	if cfg.Dropout == 0 {
+		cfg.Dropout = 0.5
+	}
+	if cfg.ConstWeight == 0 {
+		cfg.ConstWeight = 0.001
+	}
+	if cfg.Kernel%2 == 0 || cfg.Hidden < 1 {
+		panic(fmt.Sprintf("opticflow: decoder kernel %d must be odd and hidden channels %d positive", cfg.Kernel, cfg.Hidden))
+	}
+	e := net.Extent
+	var src [][]int32
+	for _, name := range net.Spec.OutputUnits {
+		s, en, _ := net.TypeNeurons(name)
+		idx := make([]int32, opticlobe.ColumnCount(e))
+		for i := range idx {
+			idx[i] = -1
+		}
+		for i := s; i < en; i++ {
+			if c := opticlobe.ColumnIndex(e, int(net.U[i]), int(net.V[i])); c >= 0 {
+				idx[c] = int32(i)
+			}
+		}
+		src = append(src, idx)
+	}
+	return newDecoder[T](e, src, cfg, seed)
+}
+
+// newDecoder returns the decoder on the lattice of the given extent whose
+// input channel ch reads, at column c, state variable src[ch][c] (-1:
+// none).
+func newDecoder[T ode.Float](e int, src [][]int32, cfg DecoderConfig, seed uint64) *Decoder[T] {
+	d := &Decoder[T]{Cfg: cfg, in: len(src), src: src, hidden: cfg.Hidden, side: 2*e + 1,
+		ncol: opticlobe.ColumnCount(e), Training: true, pcg: rand.NewPCG(seed, 0x0de)}
+	d.rng = rand.New(d.pcg)
+	d.hw = d.side * d.side
+	for _, c := range opticlobe.Columns(e) {
+		d.pos = append(d.pos, int32((c.U+e)*d.side+c.V+e))
+	}
+	k, r := cfg.Kernel, cfg.Kernel/2
+	for du := -r; du <= r; du++ {
+		for dv := -r; dv <= r; dv++ {
+			if du+dv >= -r && du+dv <= r {
+				d.taps = append(d.taps, tap{k: (du+r)*k + dv + r, off: du*d.side + dv, du: du, dv: dv})
+			}
+		}
+	}
+	shapes := [numDecoderParams]int{d.hidden * d.in * k * k, d.hidden, d.hidden, d.hidden, 3 * d.hidden * k * k, 3}
+	for i, n := range shapes {
+		d.P[i], d.G[i] = make([]T, n), make([]T, n)
+	}
+	for _, i := range []int{DW1, DB1, DW2, DB2} {
+		w := T(cfg.ConstWeight)
+		for q := range d.P[i] {
+			if i == DB1 || i == DB2 || d.isTap(q%(k*k)) {
+				d.P[i][q] = w
+			}
+		}
+	}
+	for q := range d.hidden {
+		d.P[DGamma][q] = 1
+	}
+	d.RunMean, d.RunVar = make([]T, d.hidden), make([]T, d.hidden)
+	for q := range d.RunVar {
+		d.RunVar[q] = 1
+	}
+	d.mean, d.invStd = make([]T, d.hidden), make([]T, d.hidden)
+	return d
+}
+
+// isTap reports whether kernel position q is one of the hexagonal taps.
+func (d *Decoder[T]) isTap(q int) bool {
+	for _, t := range d.taps {
+		if t.k == q {
+			return true
+		}
+	}
+	return false
+}
+
+// Shapes returns the torch shapes of the parameters.
+func (d *Decoder[T]) Shapes() [numDecoderParams][]int {
+	k := d.Cfg.Kernel
+	return [numDecoderParams][]int{{d.hidden, d.in, k, k}, {d.hidden}, {d.hidden}, {d.hidden}, {3, d.hidden, k, k}, {3}}
+}
+
+// grow sizes the buffers for n images.
+func (d *Decoder[T]) grow(n int) {
+	if d.images == n {
+		return
+	}
+	d.images = n
+	d.x = make([]T, n*d.in*d.hw)
+	d.z1, d.xh, d.a1, d.m = make([]T, n*d.hidden*d.hw), make([]T, n*d.hidden*d.hw), make([]T, n*d.hidden*d.hw), make([]T, n*d.hidden*d.hw)
+	d.z2, d.out = make([]T, n*3*d.hw), make([]T, n*2*d.ncol)
+	d.gz2, d.ga, d.gx = make([]T, n*3*d.hw), make([]T, n*d.hidden*d.hw), make([]T, n*d.in*d.hw)
+}
+
+// conv adds to dst ([images][co][hw]) the hexagonal convolution of src
+// ([images][ci][hw]) with w ([co][ci][k][k]), plus bias b ([co]).
+func (d *Decoder[T]) conv(dst, src, w, b []T, n, ci, co int) {
+	team.For(n, 1, func(i0, i1 int) { d.convImages(dst, src, w, b, i0, i1, ci, co) })
+}
+
+// convImages is conv on images [i0, i1).
+func (d *Decoder[T]) convImages(dst, src, w, b []T, i0, i1, ci, co int) {
+	kk, s := d.Cfg.Kernel*d.Cfg.Kernel, d.side
+	for img := i0; img < i1; img++ {
+		for o := range co {
+			out := dst[(img*co+o)*d.hw : (img*co+o+1)*d.hw]
+			for p := range out {
+				out[p] = b[o]
+			}
+			for i := range ci {
+				in := src[(img*ci+i)*d.hw : (img*ci+i+1)*d.hw]
+				for _, t := range d.taps {
+					wv := w[(o*ci+i)*kk+t.k]
+					y0, y1 := max(0, -t.du), min(s, s-t.du)
+					x0, x1 := max(0, -t.dv), min(s, s-t.dv)
+					for y := y0; y < y1; y++ {
+						a, b := y*s+x0, y*s+x1
+						or, ir := out[a:b], in[a+t.off:b+t.off]
+						for x := range or {
+							or[x] += wv * ir[x]
+						}
+					}
+				}
+			}
+		}
+	}
+}
+
+// convBack accumulates the gradients of the convolution: gw and gb from
+// the output gradient gout and src, and (unless gsrc is nil) gsrc, the
+// input gradient, overwritten.
+// The images are split into one part per team member, each with its own
+// weight gradient, summed in part order afterwards (deterministic for a
+// given team size).
+func (d *Decoder[T]) convBack(gsrc, gw, gb, gout, src, w []T, n, ci, co int) {
+	if gsrc != nil {
+		clear(gsrc)
+	}
+	parts := min(team.Helpers()+1, n)
+	for len(d.partG) < parts {
+		d.partG = append(d.partG, nil)
+	}
+	team.For(parts, 1, func(p0, p1 int) {
+		for p := p0; p < p1; p++ {
+			g := d.partG[p]
+			if len(g) < len(gw)+len(gb) {
+				g = make([]T, len(gw)+len(gb))
+				d.partG[p] = g
+			}
+			g = g[:len(gw)+len(gb)]
+			clear(g)
+			d.convBackImages(gsrc, g[:len(gw)], g[len(gw):], gout, src, w, n*p/parts, n*(p+1)/parts, ci, co)
+		}
+	})
+	for p := range parts {
+		g := d.partG[p]
+		for q := range gw {
+			gw[q] += g[q]
+		}
+		for q := range gb {
+			gb[q] += g[len(gw)+q]
+		}
+	}
+}
+
+// convBackImages is convBack on images [i0, i1) (gsrc already cleared).
+func (d *Decoder[T]) convBackImages(gsrc, gw, gb, gout, src, w []T, i0, i1, ci, co int) {
+	kk, s := d.Cfg.Kernel*d.Cfg.Kernel, d.side
+	for img := i0; img < i1; img++ {
+		for o := range co {
+			g := gout[(img*co+o)*d.hw : (img*co+o+1)*d.hw]
+			var sb T
+			for _, v := range g {
+				sb += v
+			}
+			gb[o] += sb
+			for i := range ci {
+				in := src[(img*ci+i)*d.hw : (img*ci+i+1)*d.hw]
+				var gi []T
+				if gsrc != nil {
+					gi = gsrc[(img*ci+i)*d.hw : (img*ci+i+1)*d.hw]
+				}
+				for _, t := range d.taps {
+					q := (o*ci+i)*kk + t.k
+					wv := w[q]
+					y0, y1 := max(0, -t.du), min(s, s-t.du)
+					x0, x1 := max(0, -t.dv), min(s, s-t.dv)
+					var sw T
+					for y := y0; y < y1; y++ {
+						a, b := y*s+x0, y*s+x1
+						gr, ir := g[a:b], in[a+t.off:b+t.off]
+						for x, v := range gr {
+							sw += v * ir[x]
+						}
+						if gi != nil {
+							for x, v := range gr {
+								gi[a+t.off+x] += wv * v
+							}
+						}
+					}
+					gw[q] += sw
+				}
+			}
+		}
+	}
+}
+
+func softplus[T ode.Float](x T) T {
+	if x > 20 { // torch's threshold
+		return x
+	}
+	return T(math.Log1p(math.Exp(float64(x))))
+}
+
+func sigmoid[T ode.Float](x T) T { return T(1 / (1 + math.Exp(-float64(x)))) }
+
+// Forward decodes the states after each frame, states[f] [neurons][batch],
+// into the flow, returned as [frames][batch][2][columns] (the decoder's
+// buffer, valid until the next Forward).
+func (d *Decoder[T]) Forward(states [][]T, batch int) []T {
+	n := len(states) * batch
+	d.grow(n)
+	clear(d.x)
+	for f, y := range states {
+		for b := range batch {
+			img := f*batch + b
+			for ch, idx := range d.src {
+				x := d.x[(img*d.in+ch)*d.hw:]
+				for c, i := range idx {
+					if i >= 0 {
+						x[d.pos[c]] = max(y[int(i)*batch+b], 0)
+					}
+				}
+			}
+		}
+	}
+	d.conv(d.z1, d.x, d.P[DW1], d.P[DB1], n, d.in, d.hidden)
+	d.batchNorm(n)
+	keep := 1 - d.Cfg.Dropout
+	for q, v := range d.xh {
+		o := d.hidden
+		ch := (q / d.hw) % o
+		d.a1[q] = softplus(d.P[DGamma][ch]*v + d.P[DBeta][ch])
+		d.m[q] = 1
+		if d.Training && d.Cfg.Dropout > 0 {
+			d.m[q] = 0
+			if d.rng.Float64() < keep {
+				d.m[q] = T(1 / keep)
+			}
+		}
+		d.a1[q] *= d.m[q]
+	}
+	d.conv(d.z2, d.a1, d.P[DW2], d.P[DB2], n, d.hidden, 3)
+	for img := range n {
+		z := d.z2[img*3*d.hw:]
+		for c, p := range d.pos {
+			den := softplus(z[2*d.hw+int(p)]) + 1
+			d.out[(img*2)*d.ncol+c] = z[int(p)] / den
+			d.out[(img*2+1)*d.ncol+c] = z[d.hw+int(p)] / den
+		}
+	}
+	return d.out
+}
+
+// batchNorm normalises z1 into xh with the batch statistics (training,
+// updating the running ones as torch) or the running ones.
+func (d *Decoder[T]) batchNorm(n int) {
+	cnt := n * d.hw
+	for ch := range d.hidden {
+		if d.Training {
+			var s, ss float64
+			for img := range n {
+				for _, v := range d.z1[(img*d.hidden+ch)*d.hw : (img*d.hidden+ch+1)*d.hw] {
+					s += float64(v)
+				}
+			}
+			m := s / float64(cnt)
+			for img := range n {
+				for _, v := range d.z1[(img*d.hidden+ch)*d.hw : (img*d.hidden+ch+1)*d.hw] {
+					ss += (float64(v) - m) * (float64(v) - m)
+				}
+			}
+			d.mean[ch], d.invStd[ch] = T(m), T(1/math.Sqrt(ss/float64(cnt)+bnEps))
+			d.RunMean[ch] = T((1-bnMomentum)*float64(d.RunMean[ch]) + bnMomentum*m)
+			d.RunVar[ch] = T((1-bnMomentum)*float64(d.RunVar[ch]) + bnMomentum*ss/float64(max(cnt-1, 1)))
+		} else {
+			d.mean[ch], d.invStd[ch] = d.RunMean[ch], T(1/math.Sqrt(float64(d.RunVar[ch])+bnEps))
+		}
+		for img := range n {
+			o := (img*d.hidden + ch) * d.hw
+			for p := range d.hw {
+				d.xh[o+p] = (d.z1[o+p] - d.mean[ch]) * d.invStd[ch]
+			}
+		}
+	}
+}
+
+// ZeroGrad clears the parameters' gradients.
+func (d *Decoder[T]) ZeroGrad() {
+	for _, g := range d.G {
+		clear(g)
+	}
+}
+
+// Backward takes gflow, ∂L/∂flow ([frames][batch][2][columns]) of the
+// last Forward, accumulates the parameters' gradients into G and writes
+// ∂L/∂states into dstates (per frame [neurons][batch], overwritten).
+func (d *Decoder[T]) Backward(dstates [][]T, gflow []T, batch int) {
+	n := d.images
+	if len(gflow) != n*2*d.ncol || len(dstates)*batch != n {
+		panic(fmt.Sprintf("opticflow: decoder backward of %d flow values and %d frames of batch %d after %d images", len(gflow), len(dstates), batch, n))
+	}
+	gz2 := d.gz2
+	for img := range n {
+		z, g := d.z2[img*3*d.hw:], gz2[img*3*d.hw:]
+		for c, p := range d.pos {
+			den := softplus(z[2*d.hw+int(p)]) + 1
+			gx, gy := gflow[(img*2)*d.ncol+c], gflow[(img*2+1)*d.ncol+c]
+			g[p] = gx / den
+			g[d.hw+int(p)] = gy / den
+			num := gx*z[p] + gy*z[d.hw+int(p)]
+			g[2*d.hw+int(p)] = -num / (den * den) * sigmoid(z[2*d.hw+int(p)])
+		}
+	}
+	ga := d.ga
+	d.convBack(ga, d.G[DW2], d.G[DB2], gz2, d.a1, d.P[DW2], n, d.hidden, 3)
+	// through dropout, softplus and the batch norm's affine map: ga
+	// becomes ∂L/∂xh
+	for q := range ga {
+		ch := (q / d.hw) % d.hidden
+		gam := d.P[DGamma][ch]
+		pre := gam*d.xh[q] + d.P[DBeta][ch]
+		g := ga[q] * d.m[q] * sigmoid(pre)
+		d.G[DGamma][ch] += g * d.xh[q]
+		d.G[DBeta][ch] += g
+		ga[q] = g * gam
+	}
+	d.batchNormBack(ga, n)
+	gx := d.gx
+	d.convBack(gx, d.G[DW1], d.G[DB1], ga, d.x, d.P[DW1], n, d.in, d.hidden)
+	for f, dst := range dstates {
+		clear(dst)
+		for b := range batch {
+			img := f*batch + b
+			for ch, idx := range d.src {
+				x, g := d.x[(img*d.in+ch)*d.hw:], gx[(img*d.in+ch)*d.hw:]
+				for c, i := range idx {
+					if i >= 0 && x[d.pos[c]] > 0 {
+						dst[int(i)*batch+b] += g[d.pos[c]]
+					}
+				}
+			}
+		}
+	}
+	d.maskTaps()
+}
+
+// batchNormBack turns g, ∂L/∂xh, into ∂L/∂z1 in place: with batch
+// statistics, g·σ⁻¹ − mean(g)·σ⁻¹ − xh·mean(g·xh)·σ⁻¹ per channel.
+func (d *Decoder[T]) batchNormBack(g []T, n int) {
+	for ch := range d.hidden {
+		is := d.invStd[ch]
+		var sg, sgx float64
+		if d.Training {
+			for img := range n {
+				o := (img*d.hidden + ch) * d.hw
+				for p := range d.hw {
+					sg += float64(g[o+p])
+					sgx += float64(g[o+p] * d.xh[o+p])
+				}
+			}
+			cnt := float64(n * d.hw)
+			sg, sgx = sg/cnt, sgx/cnt
+		}
+		for img := range n {
+			o := (img*d.hidden + ch) * d.hw
+			for p := range d.hw {
+				g[o+p] = (g[o+p] - T(sg) - d.xh[o+p]*T(sgx)) * is
+			}
+		}
+	}
+}
+
+// maskTaps zeroes the weights' gradients off the hexagonal taps (flyvis
+// masks the weights themselves before every use).
+func (d *Decoder[T]) maskTaps() {
+	kk := d.Cfg.Kernel * d.Cfg.Kernel
+	for _, i := range []int{DW1, DW2} {
+		for q := range d.G[i] {
+			if !d.isTap(q % kk) {
+				d.G[i][q] = 0
+			}
+		}
+	}
+}
+
+// L2Norm returns flyvis's l2norm loss of flow against target (both
+// [frames][batch][2][columns]): the mean over samples of the root of the
+// sum of squared errors over frames, channels and columns. When grad is
+// not nil it receives ∂loss/∂flow.
+func L2Norm[T ode.Float](grad, flow, target []T, frames, batch int) float64 {
+	if len(flow) != len(target) || len(flow)%(frames*batch*2) != 0 || (grad != nil && len(grad) != len(flow)) {
+		panic(fmt.Sprintf("opticflow: l2norm of %d and %d values (gradient %d) for %d frames of batch %d", len(flow), len(target), len(grad), frames, batch))
+	}
+	per := len(flow) / (frames * batch) // 2×columns
+	norms := make([]float64, batch)
+	for f := range frames {
+		for b := range batch {
+			o := (f*batch + b) * per
+			for q := o; q < o+per; q++ {
+				e := float64(flow[q] - target[q])
+				norms[b] += e * e
+			}
+		}
+	}
+	var loss float64
+	for b := range norms {
+		norms[b] = math.Sqrt(norms[b])
+		loss += norms[b] / float64(batch)
+	}
+	if grad != nil {
+		for f := range frames {
+			for b := range batch {
+				o := (f*batch + b) * per
+				for q := o; q < o+per; q++ {
+					grad[q] = 0
+					if norms[b] > 0 {
+						grad[q] = T(float64(flow[q]-target[q]) / (norms[b] * float64(batch)))
+					}
+				}
+			}
+		}
+	}
+	return loss
+}

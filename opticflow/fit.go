@@ -1,0 +1,355 @@
+package opticflow
+
+import (
+	"fmt"
+	"io"
+	"math"
+	"path/filepath"
+	"time"
+
+	"github.com/neuropil/neuropil/model"
+	"github.com/neuropil/neuropil/opticlobe"
+	"github.com/neuropil/neuropil/plot"
+	"github.com/neuropil/neuropil/train"
+	"gonum.org/v1/plot/vg"
+)
+
+// FitConfig describes a training run of the optic lobe on the procedural
+// flow data; the zero value of each field means the documented default.
+type FitConfig struct {
+	Iterations int     // optimiser steps; 0: 100
+	Batch      int     // movies per step; 0: 4 (flyvis batch_size)
+	Seed       uint64  // seeds the data, the decoder's dropout and (with Params nil) the resting potentials
+	LR         float64 // Adam's starting learning rate for network and decoder; 0: 5e-5 (flyvis scheduler lr_net.start)
+	EvalEvery  int     // validation, checkpoint and steady state every this many steps; 0: Iterations/10 (at least 1)
+	ValBatches int     // validation batches (fixed scenes of the validation split); 0: 2
+	TPre       float64 // seconds of grey (0.5) before each movie, from rest; 0: 0.5 (flyvis t_pre_train)
+	Scenes     int     // distinct training scenes, cycled through; 0: a new scene for every movie
+	NoPenalty  bool    // leave out flyvis's activity penalty
+	PenaltyEnd int     // last step with the activity penalty; 0: 150000 (flyvis stop_iter)
+
+	Data    Config        // the data set; its Seed is replaced by Seed
+	Decoder DecoderConfig // the decoder
+	Params  *opticlobe.Params
+
+	Out string // directory for metrics.csv, chkpts/chkpt_NNNNN and resume.gob; "": none written
+
+	// Fresh starts over in Out; otherwise a run finds the state saved at
+	// its last validation in Out/resume.gob and goes on from there, bit
+	// for bit as if it had not stopped (the settings must be the same).
+	Fresh     bool
+	StopAfter int // stop (as if killed) after this many steps; 0: never
+}
+
+// FitRow is one row of metrics.csv.
+type FitRow struct {
+	Iteration int
+	TrainLoss float64 // mean training loss since the previous row (NaN in the first)
+	ValLoss   float64 // validation loss after Iteration steps
+	Seconds   float64 // wall time since the start
+}
+
+func (c FitConfig) withDefaults() FitConfig {
+	if c.Iterations == 0 {
+		c.Iterations = 100
+	}
+	if c.Batch == 0 {
+		c.Batch = 4
+	}
+	if c.LR == 0 {
+		c.LR = 5e-5
+	}
+	if c.EvalEvery == 0 {
+		c.EvalEvery = max(c.Iterations/10, 1)
+	}
+	if c.ValBatches == 0 {
+		c.ValBatches = 2
+	}
+	if c.TPre == 0 {
+		c.TPre = 0.5
+	}
+	if c.PenaltyEnd == 0 {
+		c.PenaltyEnd = 150000
+	}
+	c.Data.Seed = c.Seed
+	return c
+}
+
+// lrAt returns the learning rate of step it: flyvis's "stepwise"
+// schedule, ten equal parts of the run at learning rates evenly spaced
+// from LR down to LR/10 (np.linspace(start, stop, 10)).
+func (c FitConfig) lrAt(it int) float64 {
+	const steps = 10
+	k := min(it*steps/max(c.Iterations, 1), steps-1)
+	return c.LR + (c.LR/10-c.LR)*float64(k)/(steps-1)
+}
+
+// fitter is the state of a run.
+type fitter struct {
+	cfg      FitConfig
+	net      *opticlobe.Network
+	p        opticlobe.Params
+	data     *Data
+	m        *opticlobe.Trainable[float32]
+	dec      *Decoder[float32]
+	task     *Task[float32]
+	tr       *train.Trajectory[float32]
+	opt      *train.Optimizer
+	params   [][]float32
+	grads    [][]float32
+	x, flow  []float32 // [frames][batch][columns], [frames][batch][2][columns]
+	y0, grey []float32 // [neurons][batch] steady state; [batch][columns] grey input
+	solve    train.Solve
+	frames   int
+	dt       float64
+	checkpts int
+	metrics  io.Writer
+	saved    [][]float32 // the network's flow-loss gradients while the penalty's are computed
+}
+
+// Fit trains every parameter of the optic lobe (nodes_bias,
+// nodes_time_const, edges_syn_strength: 734 for flyvis's spec) and the
+// decoder on the procedural flow data as flyvis trains on Sintel: each
+// step integrates a batch of movies with one euler step per frame from
+// the steady state after TPre seconds of grey, decodes the states after
+// each frame, and takes an Adam step on the l2norm loss, then an SGD step
+// of nodes_bias on flyvis's activity penalty of the same states (until
+// PenaltyEnd, at the same learning rate; both gradients are taken at the
+// parameters of the forward pass, as flyvis's); strengths are
+// then clamped at 0 and time constants at dt (flyvis divides by
+// max(tau, dt)). The learning rate falls stepwise from LR to LR/10 in ten
+// evenly spaced steps over the run (flyvis's "stepwise" scheduler; flyvis
+// moves it only between epochs of Sintel). The steady state is recomputed
+// at every validation. It writes Out/metrics.csv (iteration, train_loss,
+// val_loss, seconds; the first row the untrained network at iteration 0)
+// Out/curves.png (both losses against the step), Out/resume.gob, and a
+// flyvis-shaped checkpoint of the network after each validation
+// (Out/chkpts/chkpt_00000 for the untrained one), and returns the rows.
+func Fit(net *opticlobe.Network, cfg FitConfig, log io.Writer) ([]FitRow, error) {
+	f, err := newFitter(net, cfg.withDefaults())
+	if err != nil {
+		return nil, err
+	}
+	defer f.tr.Close()
+	rows, first, err := f.open()
+	if err != nil {
+		return nil, err
+	}
+	if f.metrics != nil {
+		defer f.metrics.(io.Closer).Close()
+	}
+	start := time.Now()
+	if len(rows) > 0 {
+		start = start.Add(-time.Duration(rows[len(rows)-1].Seconds * float64(time.Second)))
+	}
+	var sum float64
+	var count int
+	for it := first; ; it++ {
+		if it == first && len(rows) > 0 {
+			f.steady() // resumed at a validation: its steady state again
+		} else if it%f.cfg.EvalEvery == 0 || it == f.cfg.Iterations {
+			f.steady()
+			val, err := f.validate()
+			if err != nil {
+				return rows, err
+			}
+			row := FitRow{Iteration: it, TrainLoss: sum / float64(count), ValLoss: val, Seconds: time.Since(start).Seconds()}
+			sum, count = 0, 0
+			rows = append(rows, row)
+			if err := f.record(row, log); err != nil {
+				return rows, err
+			}
+			if err := f.save(rows); err != nil {
+				return rows, err
+			}
+			if err := f.drawCurves(rows); err != nil {
+				return rows, err
+			}
+		}
+		if it == f.cfg.Iterations || (f.cfg.StopAfter > 0 && it == f.cfg.StopAfter) {
+			return rows, nil
+		}
+		loss, err := f.step(it)
+		if err != nil {
+			return rows, fmt.Errorf("iteration %d: %w", it, err)
+		}
+		sum += loss
+		count++
+	}
+}
+
+func newFitter(net *opticlobe.Network, cfg FitConfig) (*fitter, error) {
+	if cfg.Iterations < 0 || cfg.Scenes < 0 || cfg.Batch < 1 || cfg.EvalEvery < 1 || cfg.ValBatches < 1 || !(cfg.LR > 0) || !(cfg.TPre > 0) {
+		return nil, fmt.Errorf("opticflow: bad iterations %d, batch %d, eval every %d, validation batches %d, lr %v or t_pre %v",
+			cfg.Iterations, cfg.Batch, cfg.EvalEvery, cfg.ValBatches, cfg.LR, cfg.TPre)
+	}
+	cfg.Data.Extent = net.Extent
+	data, err := New(cfg.Data)
+	if err != nil {
+		return nil, err
+	}
+	f := &fitter{cfg: cfg, net: net, data: data, frames: data.Config().Frames, dt: data.Config().Dt}
+	if cfg.Params != nil {
+		f.p = *cfg.Params
+	} else {
+		f.p = net.DefaultParams(cfg.Seed)
+	}
+	if f.m, err = opticlobe.NewTrainable(net, f.p.Vrest, f.p.Tau, f.p.Strength, cfg.Batch); err != nil {
+		return nil, err
+	}
+	f.dec = NewDecoder[float32](net, cfg.Decoder, cfg.Seed)
+	f.task = &Task[float32]{Decoder: f.dec, Frames: f.frames, Batch: cfg.Batch}
+	if !cfg.NoPenalty {
+		f.task.Penalty = DefaultPenalty(net.CentralNeurons())
+	}
+	f.tr = train.NewTrajectory[float32](f.m, f.task)
+	for _, q := range f.tr.Params() {
+		f.params, f.grads = append(f.params, q.Value), append(f.grads, q.Grad)
+	}
+	f.params, f.grads = append(f.params, f.dec.P[:]...), append(f.grads, f.dec.G[:]...)
+	f.opt, err = train.NewOptimizer(train.OptimConfig{Method: "adam", LR: cfg.LR}, f.params)
+	if err != nil {
+		return nil, err
+	}
+	nc := data.Columns()
+	f.x, f.flow = make([]float32, f.frames*cfg.Batch*nc), make([]float32, f.frames*cfg.Batch*2*nc)
+	f.task.Target = f.flow
+	f.grey = make([]float32, cfg.Batch*nc)
+	for i := range f.grey {
+		f.grey[i] = 0.5
+	}
+	f.y0 = make([]float32, net.Neurons()*cfg.Batch)
+	f.solve = Solve(f.frames, f.dt)
+	return f, nil
+}
+
+// steady sets the initial state: the network at rest (V = Vrest) run
+// with euler steps of dt through TPre seconds of grey.
+func (f *fitter) steady() {
+	f.m.Sync()
+	f.m.SetInput(f.grey)
+	b := f.cfg.Batch
+	for i, t := range f.net.Conn.Type {
+		for s := range b {
+			f.y0[i*b+s] = f.p.Vrest[t]
+		}
+	}
+	d, ts := make([]float32, len(f.y0)), make([]float64, b)
+	for range int(math.Round(f.cfg.TPre / f.dt)) {
+		f.m.Eval(0, d, f.y0, ts, model.Forward)
+		for q, v := range d {
+			f.y0[q] += float32(f.dt) * v
+		}
+	}
+	f.tr.SetInitial(f.y0)
+}
+
+// validate returns the mean loss over the validation batches, the
+// decoder in evaluation mode.
+func (f *fitter) validate() (float64, error) {
+	f.dec.Training = false
+	defer func() { f.dec.Training = true }()
+	var sum float64
+	for k := range f.cfg.ValBatches {
+		f.data.Batch(f.x, f.flow, Validation, k*f.cfg.Batch)
+		loss, err := f.tr.Forward(f.x, f.solve)
+		if err != nil {
+			return 0, fmt.Errorf("validation: %w", err)
+		}
+		sum += loss
+	}
+	return sum / float64(f.cfg.ValBatches), nil
+}
+
+// step trains on batch it of the training split and returns its loss.
+func (f *fitter) step(it int) (float64, error) {
+	first := it * f.cfg.Batch
+	if f.cfg.Scenes > 0 {
+		first %= f.cfg.Scenes
+	}
+	f.data.Batch(f.x, f.flow, Train, first)
+	loss, err := f.tr.Forward(f.x, f.solve)
+	if err != nil {
+		return loss, err
+	}
+	f.dec.ZeroGrad()
+	f.task.PenaltyPhase = false
+	f.tr.Backward()
+	var pen []float32 // the penalty's gradient of nodes_bias
+	if f.task.Penalty != nil && it < f.cfg.PenaltyEnd {
+		pen = f.penaltyGrad()
+	}
+	f.opt.Config.LR = f.cfg.lrAt(it)
+	_, lr, err := f.opt.Update(f.params, f.grads, nil)
+	if err != nil {
+		return loss, err
+	}
+	for k, g := range pen {
+		f.p.Vrest[k] -= float32(lr) * g // flyvis: SGD at lr_pen, scheduled as lr_net
+	}
+	for k, v := range f.p.Strength {
+		f.p.Strength[k] = max(v, 0)
+	}
+	for k, v := range f.p.Tau {
+		f.p.Tau[k] = max(v, float32(f.dt))
+	}
+	return loss, nil
+}
+
+// record writes a row of metrics.csv and a checkpoint, and logs the row.
+func (f *fitter) record(r FitRow, log io.Writer) error {
+	if log != nil {
+		fmt.Fprintf(log, "iteration %d: train loss %.5g, validation loss %.5g, %.1f s\n", r.Iteration, r.TrainLoss, r.ValLoss, r.Seconds)
+	}
+	if f.cfg.Out == "" {
+		return nil
+	}
+	if err := f.writeRow(r); err != nil {
+		return err
+	}
+	path := filepath.Join(f.cfg.Out, "chkpts", fmt.Sprintf("chkpt_%05d", f.checkpts))
+	f.checkpts++
+	return opticlobe.SaveParams(f.net, f.p, path, f.dt)
+}
+
+// penaltyGrad returns the activity penalty's gradient of nodes_bias at
+// the parameters of the last forward pass, leaving the flow loss's
+// gradients in place.
+func (f *fitter) penaltyGrad() []float32 {
+	ps := f.tr.Params()
+	for len(f.saved) < len(ps) {
+		f.saved = append(f.saved, nil)
+	}
+	for i, q := range ps {
+		f.saved[i] = append(f.saved[i][:0], q.Grad...)
+	}
+	f.task.PenaltyPhase = true
+	f.tr.Backward()
+	f.task.PenaltyPhase = false
+	pen := append([]float32(nil), ps[opticlobe.ParamBias].Grad...)
+	for i, q := range ps {
+		copy(q.Grad, f.saved[i])
+	}
+	return pen
+}
+
+// drawCurves draws Out/curves.png: the training loss (the mean since the
+// previous validation) and the validation loss against the step.
+func (f *fitter) drawCurves(rows []FitRow) error {
+	if f.cfg.Out == "" {
+		return nil
+	}
+	tr, val := plot.Series{Label: "training", Marker: true}, plot.Series{Label: "validation", Marker: true}
+	for _, r := range rows {
+		if !math.IsNaN(r.TrainLoss) {
+			tr.X, tr.Y = append(tr.X, float64(r.Iteration)), append(tr.Y, r.TrainLoss)
+		}
+		val.X, val.Y = append(val.X, float64(r.Iteration)), append(val.Y, r.ValLoss)
+	}
+	series := []plot.Series{val}
+	if len(tr.X) > 0 {
+		series = []plot.Series{tr, val}
+	}
+	return plot.Lines(filepath.Join(f.cfg.Out, "curves.png"), "Optic flow, l2norm loss", "iteration", "loss",
+		series, 6*vg.Inch, 3.5*vg.Inch)
+}

@@ -1,0 +1,169 @@
+package opticflow
+
+import (
+	"math"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/neuropil/neuropil/opticlobe"
+)
+
+// Fit on a small eye writes metrics.csv (the untrained validation loss
+// first) and flyvis-shaped checkpoints that LoadParams reads back as the
+// trained values; with a large learning rate the validation loss falls.
+func TestFit(t *testing.T) {
+	net := smallNet(t, 2)
+	dir := t.TempDir()
+	rows, err := Fit(net, FitConfig{Iterations: 30, EvalEvery: 10, LR: 1e-2, Seed: 1, Out: dir, ValBatches: 2, Scenes: 4}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rows) != 4 || rows[0].Iteration != 0 || rows[3].Iteration != 30 || !math.IsNaN(rows[0].TrainLoss) {
+		t.Fatalf("rows %+v", rows)
+	}
+	for _, r := range rows {
+		t.Logf("%+v", r)
+	}
+	if !(rows[3].TrainLoss < rows[1].TrainLoss) || math.IsNaN(rows[3].ValLoss) {
+		t.Errorf("training loss %v in steps 20–30, %v in the first 10; validation %v", rows[3].TrainLoss, rows[1].TrainLoss, rows[3].ValLoss)
+	}
+	b, err := os.ReadFile(filepath.Join(dir, "metrics.csv"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimSpace(string(b)), "\n")
+	if len(lines) != 5 || lines[0] != "iteration,train_loss,val_loss,seconds" || !strings.HasPrefix(lines[1], "0,,") {
+		t.Fatalf("metrics.csv:\n%s", b)
+	}
+	if st, err := os.Stat(filepath.Join(dir, "curves.png")); err != nil || st.Size() < 1000 {
+		t.Errorf("curves.png: %v", err)
+	}
+	p, err := opticlobe.LoadParams(net, filepath.Join(dir, "chkpts", "chkpt_00003"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	p0, err := opticlobe.LoadParams(net, filepath.Join(dir, "chkpts", "chkpt_00000"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	def := net.DefaultParams(1)
+	if p0.Vrest[0] != def.Vrest[0] || p.Vrest[0] == def.Vrest[0] {
+		t.Errorf("nodes_bias[0]: %v untrained, %v trained, %v initial", p0.Vrest[0], p.Vrest[0], def.Vrest[0])
+	}
+	for _, v := range p.Strength {
+		if v < 0 {
+			t.Fatal("a negative synaptic strength")
+		}
+	}
+}
+
+func TestWants(t *testing.T) {
+	for args, want := range map[string]bool{
+		"--model optic-lobe --out x": true, "-model=optic-lobe": true, "--model rnn": false,
+		"--out optic-lobe": false, "--model": false,
+	} {
+		if got := Wants(strings.Fields(args)); got != want {
+			t.Errorf("%q: %v", args, got)
+		}
+	}
+}
+
+// BenchmarkFitStep is one training step as flyvis's defaults define it
+// (batch 4, 19 frames at dt 0.02, euler from the steady state, decoder,
+// l2norm, backward, Adam), with its batch's generation, at extent 15.
+func BenchmarkFitStep(b *testing.B) {
+	net := smallNet(b, opticlobe.DefaultExtent)
+	f, err := newFitter(net, FitConfig{Iterations: 10}.withDefaults())
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer f.tr.Close()
+	f.steady()
+	for i := 0; b.Loop(); i++ {
+		if _, err := f.step(i); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// The activity penalty raises the resting potentials of a network whose
+// central voltages lie below flyvis's baseline of 5.
+func TestFitPenalty(t *testing.T) {
+	net := smallNet(t, 2)
+	var sums [2]float64
+	for k, off := range []bool{true, false} {
+		p := net.DefaultParams(1)
+		if _, err := Fit(net, FitConfig{Iterations: 3, LR: 1e-2, Seed: 1, Params: &p, NoPenalty: off}, nil); err != nil {
+			t.Fatal(err)
+		}
+		for _, v := range p.Vrest {
+			sums[k] += float64(v)
+		}
+	}
+	if !(sums[1] > sums[0]) {
+		t.Errorf("sum of resting potentials %v with the penalty, %v without", sums[1], sums[0])
+	}
+}
+
+// A run stopped after a step and started again in the same directory goes
+// on from its last validation bit for bit: the same rows and parameters
+// as a run that did not stop; a run of other settings is refused there.
+func TestFitResume(t *testing.T) {
+	net := smallNet(t, 2)
+	cfg := FitConfig{Iterations: 6, EvalEvery: 2, LR: 1e-2, Seed: 4, Batch: 2, ValBatches: 1}
+	run := func(dir string, stop int, fresh bool, pseed uint64) ([]FitRow, opticlobe.Params) {
+		p := net.DefaultParams(pseed)
+		c := cfg
+		c.Out, c.StopAfter, c.Params, c.Fresh = dir, stop, &p, fresh
+		rows, err := Fit(net, c, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return rows, p
+	}
+	want, pw := run(t.TempDir(), 0, false, 4)
+	dir := t.TempDir()
+	if rows, _ := run(dir, 3, false, 4); len(rows) != 2 {
+		t.Fatalf("stopped run: %d rows", len(rows))
+	}
+	// other initial values: only a resumed run ends where the first did
+	got, pg := run(dir, 0, false, 99)
+	if len(got) != len(want) {
+		t.Fatalf("%d rows resumed, %d uninterrupted", len(got), len(want))
+	}
+	for i := range want {
+		if got[i].ValLoss != want[i].ValLoss || (i > 0 && got[i].TrainLoss != want[i].TrainLoss) {
+			t.Errorf("row %d: %+v resumed, %+v uninterrupted", i, got[i], want[i])
+		}
+	}
+	for k := range pw.Strength {
+		if pg.Strength[k] != pw.Strength[k] {
+			t.Fatalf("edges_syn_strength[%d]: %v resumed, %v uninterrupted", k, pg.Strength[k], pw.Strength[k])
+		}
+	}
+	b, _ := os.ReadFile(filepath.Join(dir, "metrics.csv"))
+	if n := strings.Count(string(b), "\n"); n != 5 {
+		t.Errorf("metrics.csv has %d lines after resuming:\n%s", n, b)
+	}
+	c := cfg
+	c.Out, c.Seed = dir, 5
+	if _, err := Fit(net, c, nil); err == nil || !strings.Contains(err.Error(), "other settings") {
+		t.Errorf("other seed in the same directory: %v", err)
+	}
+	if rows, _ := run(dir, 0, true, 4); len(rows) != 4 {
+		t.Errorf("fresh run: %d rows", len(rows))
+	}
+}
+
+// The learning rate follows flyvis's stepwise schedule: np.linspace(5e-5,
+// 5e-6, 10), each for a tenth of the run.
+func TestLRSchedule(t *testing.T) {
+	c := FitConfig{Iterations: 100, LR: 5e-5}
+	for it, want := range map[int]float64{0: 5e-5, 9: 5e-5, 10: 4.5e-5, 55: 2.5e-5, 99: 5e-6, 100: 5e-6} {
+		if got := c.lrAt(it); math.Abs(got-want) > 1e-18 {
+			t.Errorf("step %d: %v, want %v", it, got, want)
+		}
+	}
+}
