@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"io"
 	"math"
-	"os"
 	"path/filepath"
 	"strconv"
 
@@ -30,13 +29,7 @@ func edgeEnsemble(net *opticlobe.Network, members []string, j Job, s EdgeSetting
 			return written, err
 		}
 		names[m] = filepath.Base(path)
-		dir := filepath.Join(j.Out, names[m])
-		if err := os.MkdirAll(dir, 0o755); err != nil {
-			return written, err
-		}
-		w, err := r.Write(dir)
-		written = append(written, w...)
-		if err != nil {
+		if written, err = writeMember(j.Out, path, r.Write, written); err != nil {
 			return written, err
 		}
 		res = append(res, r)

@@ -30,14 +30,7 @@ func TuningTypes() []string {
 // T5a–d at OFF edges, one curve per speed). It returns the paths written.
 func (r *EdgeResult) Write(dir string) ([]string, error) {
 	var written []string
-	put := func(name string, write func(w io.Writer) error) error {
-		p := filepath.Join(dir, name)
-		if err := atomic.WriteFile(p, write); err != nil {
-			return fmt.Errorf("analysis: %w", err)
-		}
-		written = append(written, p)
-		return nil
-	}
+	put := putter(dir, &written)
 	var flat []float64
 	for _, byI := range r.Peaks {
 		for _, byS := range byI {
