@@ -28,16 +28,38 @@
 // radius, the median and the 25th and 75th percentiles over the members
 // (numpy's linear quantiles) and every member's FRI.
 //
-// # Direction selectivity
+// # Moving edges
 //
-// For moving edges (flyvis's MovingEdge: offsets −10..10 LEDs of 2.25°,
-// 12 directions, speeds 2.4 to 25 columns of 5.8° per second) the peak
-// response of a cell is the largest rectified response within the time
-// the edge passes the central column (EdgeWindow, flyvis time_window),
-// and DirectionSelectivity computes flyvis's direction selectivity index
-// and preferred direction from the peaks [intensity][speed][angle]. The
-// rendering of the edges themselves (flyvis's HexEye render_offset_bars)
-// is not in this package yet, so there is no moving-edge run.
+// MovingEdge follows flyvis's MovingEdge dataset as moving_edge_responses
+// configures it (edges 80 LEDs wide and high, offsets −10..10 LEDs of
+// 2.25°, 12 directions, intensities 0 and 1 on grey 0.5, speeds 2.4 to 25
+// columns of 5.8° per second, t_pre = t_post = 1 s, dt = 1/200 s). Each
+// offset is rendered as flyvis's HexEye(721, 25) renders it: the edge
+// drawn on a 775×775 monitor, rotated by the direction with PIL's
+// bilinear rotation (edge padding to the diagonal, uint8 levels, PIL's
+// transposes at 90°, 180°, 270°: grey becomes 127/255 there), and each
+// column the mean of the monitor pixels inside its hexagon (EdgeFrames).
+// flyvis decides which pixels lie inside a hexagon in float16, this
+// package in float64: a column's value moves by up to 0.0063 (about 0.5%
+// of 1 − 0; testdata/gen/moving_edge_render.py measures it); everything
+// else is reproduced exactly. The offsets are resampled onto
+// int(t_stim/dt) frames with flyvis's float32 linspace (ResampleIndices),
+// preceded by grey up to int((t_stim + t_pre)/dt) frames and followed by
+// the last offset up to int((t_stim + t_pre + t_post)/dt) frames (flyvis
+// pads with NaN beyond that to the slowest speed's length; here each
+// speed is its own batch of every (angle, intensity) and stops there).
+// Every sample starts from the grey steady state, as for flashes.
+//
+// The peak response of a cell is the largest rectified response within
+// the time the edge passes the central column (EdgeWindow, flyvis
+// time_window), and DirectionSelectivity computes flyvis's direction
+// selectivity index and preferred direction from the peaks
+// [intensity][speed][angle]. Files: dsi.csv, peaks.npy, edges.csv and
+// tuning.png (polar plots of T4a–d for ON and T5a–d for OFF edges). An
+// ensemble writes every member into its own directory and
+// dsi_ensemble.csv (median, quartiles and every member's DSI and
+// preferred direction) and tuning_ensemble.png (every member's
+// speed-averaged tuning and their median).
 //
 // Traces are laid out [samples][frames][cell types] (the central column
 // of each type, in type order).

@@ -48,13 +48,7 @@ func flashEnsemble(net *opticlobe.Network, members []string, j Job) ([]string, e
 		if err != nil {
 			return written, err
 		}
-		dir := filepath.Join(j.Out, filepath.Base(m))
-		if err := os.MkdirAll(dir, 0o755); err != nil {
-			return written, err
-		}
-		w, err := r.Write(dir)
-		written = append(written, w...)
-		if err != nil {
+		if written, err = writeMember(j.Out, m, r.Write, written); err != nil {
 			return written, err
 		}
 		fris, res = append(fris, r.FRI), r
@@ -73,6 +67,17 @@ func flashEnsemble(net *opticlobe.Network, members []string, j Job) ([]string, e
 		return written, err
 	}
 	return append(written, p), nil
+}
+
+// writeMember writes a member's files with write into out/NAME (NAME the
+// member directory's base name), appending their paths to written.
+func writeMember(out, member string, write func(dir string) ([]string, error), written []string) ([]string, error) {
+	dir := filepath.Join(out, filepath.Base(member))
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return written, err
+	}
+	w, err := write(dir)
+	return append(written, w...), err
 }
 
 // Quantile is numpy's default (linear) quantile q in [0, 1] of x.

@@ -9,7 +9,10 @@ import (
 
 // Analyses are the names RunAnalysis knows, with a one-line description.
 func Analyses() map[string]string {
-	return map[string]string{"flash": "flyvis's ON/OFF flashes (full field and radius 6) and flash response indices"}
+	return map[string]string{
+		"flash":       "flyvis's ON/OFF flashes (full field and radius 6) and flash response indices",
+		"moving-edge": "flyvis's ON/OFF edges in 12 directions at 6 speeds: peak responses, DSI, preferred directions",
+	}
 }
 
 // Job is one analysis run from the command line.
@@ -26,7 +29,7 @@ type Job struct {
 // ensemble's table and figure beside them.
 func RunAnalysis(name string, j Job) ([]string, error) {
 	if _, ok := Analyses()[name]; !ok {
-		return nil, fmt.Errorf("analysis: unknown analysis %q (known: flash)", name)
+		return nil, fmt.Errorf("analysis: unknown analysis %q (known: flash, moving-edge)", name)
 	}
 	if j.Spec == "" || j.Out == "" {
 		return nil, fmt.Errorf("analysis: --spec and --out are required")
@@ -42,6 +45,9 @@ func RunAnalysis(name string, j Job) ([]string, error) {
 		return nil, err
 	}
 	if members := EnsembleMembers(j.Params); len(members) > 0 {
+		if name == "moving-edge" {
+			return edgeEnsemble(net, members, j, EdgeSettings{Workers: j.Workers})
+		}
 		return flashEnsemble(net, members, j)
 	}
 	var p *opticlobe.Params
@@ -51,6 +57,13 @@ func RunAnalysis(name string, j Job) ([]string, error) {
 			return nil, fmt.Errorf("--params: %w", err)
 		}
 		p = &q
+	}
+	if name == "moving-edge" {
+		r, err := MovingEdge(net, EdgeSettings{Params: p, Workers: j.Workers})
+		if err != nil {
+			return nil, err
+		}
+		return r.Write(j.Out)
 	}
 	r, err := Flash(net, FlashSettings{Params: p, Workers: j.Workers})
 	if err != nil {

@@ -21,14 +21,7 @@ import (
 // OFF flashes). It returns the paths written.
 func (r *FlashResult) Write(dir string) ([]string, error) {
 	var written []string
-	put := func(name string, write func(w io.Writer) error) error {
-		p := filepath.Join(dir, name)
-		if err := atomic.WriteFile(p, write); err != nil {
-			return fmt.Errorf("analysis: %w", err)
-		}
-		written = append(written, p)
-		return nil
-	}
+	put := putter(dir, &written)
 	nf, nt := len(r.Time), len(r.Types)
 	tr := make([]float32, 0, len(r.Samples)*nf*nt)
 	for _, s := range r.Traces {
@@ -55,6 +48,19 @@ func (r *FlashResult) Write(dir string) ([]string, error) {
 		}
 	}
 	return r.plots(dir, written)
+}
+
+// putter returns a function that writes the file name in dir with write
+// and appends its path to *written.
+func putter(dir string, written *[]string) func(name string, write func(w io.Writer) error) error {
+	return func(name string, write func(w io.Writer) error) error {
+		p := filepath.Join(dir, name)
+		if err := atomic.WriteFile(p, write); err != nil {
+			return fmt.Errorf("analysis: %w", err)
+		}
+		*written = append(*written, p)
+		return nil
+	}
 }
 
 // writeFRI writes fri.csv.

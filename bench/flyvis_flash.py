@@ -32,9 +32,14 @@ def groups(keys):
     return torch.tensor(rank[inv])
 
 
-def torch_flash(prefix, chkpt, reps):
+def network(prefix, chkpt, dt):
+    """The network of neuropil's build tables at prefix with the
+    checkpoint's parameters: step(x, cols) is one explicit Euler step of
+    dt for states x (batch, nodes) under column inputs cols (batch,
+    columns), bias the resting potentials, central the central node of
+    each type."""
     e, n = np.load(prefix + ".edges.npz"), np.load(prefix + ".neurons.npz")
-    src, tgt, pair = (torch.tensor(e[k].astype(np.int64)) for k in ("source", "target", "pair"))
+    src, tgt = (torch.tensor(e[k].astype(np.int64)) for k in ("source", "target"))
     u, v, typ = n["u"].astype(np.int64), n["v"].astype(np.int64), torch.tensor(n["type"].astype(np.int64))
     names = [s.decode() for s in n["type_names"]]
     du, dv = u[e["target"]] - u[e["source"]], v[e["target"]] - v[e["source"]]
@@ -45,28 +50,35 @@ def torch_flash(prefix, chkpt, reps):
     inputs = torch.tensor(np.isin(n["type"], [names.index("R%d" % k) for k in range(1, 9)]))
     col = {(a, b): k for k, (a, b) in enumerate(zip(u[r1], v[r1]))}
     incol = torch.tensor([col[a, b] for a, b in zip(u[inputs.numpy()], v[inputs.numpy()])])
-    disk = torch.tensor(np.maximum(np.maximum(abs(u[r1]), abs(v[r1])), abs(u[r1] + v[r1])) <= 6)
-    dt, nn = 1 / 200, len(u)
+    with torch.no_grad():
+        w = net["edges_sign"][pg] * net["edges_syn_count"].exp()[cg] * net["edges_syn_strength"].clamp(min=0)[pg]
+        tau = torch.max(net["nodes_time_const"], torch.tensor(dt).float())[typ]
+        bias = net["nodes_bias"][typ]
+
+    def step(x, cols):  # x: (batch, nodes); cols: (batch, columns)
+        stim = torch.zeros_like(x)
+        stim[:, inputs] = cols[:, incol]
+        cur = torch.zeros_like(x).scatter_add_(-1, tgt.expand(x.shape[0], -1), w * torch.relu(x[:, src]))
+        return x + dt / tau * (-x + bias + cur + stim)
+
+    central = [np.flatnonzero((n["type"] == k) & (u == 0) & (v == 0))[0] for k in range(len(names))]
+    return step, bias, central, names, (u[r1], v[r1])
+
+
+def torch_flash(prefix, chkpt, reps):
+    dt = 1 / 200
+    step, bias, central, _, (u, v) = network(prefix, chkpt, dt)
+    disk = torch.tensor(np.maximum(np.maximum(abs(u), abs(v)), abs(u + v)) <= 6)
+    nn, ncol = len(bias), len(u)
 
     def run():
         with torch.no_grad():
-            w = net["edges_sign"][pg] * net["edges_syn_count"].exp()[cg] * net["edges_syn_strength"].clamp(min=0)[pg]
-            tau = torch.max(net["nodes_time_const"], torch.tensor(dt).float())[typ]
-            bias = net["nodes_bias"][typ]
-
-            def step(x, cols):  # x: (batch, nodes); cols: (batch, columns)
-                stim = torch.zeros_like(x)
-                stim[:, inputs] = cols[:, incol]
-                cur = torch.zeros_like(x).scatter_add_(-1, tgt.expand(x.shape[0], -1),
-                                                       w * torch.relu(x[:, src]))
-                return x + dt / tau * (-x + bias + cur + stim)
-
-            grey = torch.full((1, len(r1)), 0.5)
+            grey = torch.full((1, ncol), 0.5)
             x = bias[None].clone()
             for _ in range(200):
                 x = step(x, grey)
             x = x.expand(4, nn).clone()
-            flash = torch.full((4, len(r1)), 0.5)
+            flash = torch.full((4, ncol), 0.5)
             for b, (level, radius) in enumerate([(0, -1), (0, 6), (1, -1), (1, 6)]):
                 flash[b, disk if radius == 6 else slice(None)] = level
             greys = grey.expand(4, -1)
@@ -80,8 +92,21 @@ def torch_flash(prefix, chkpt, reps):
         t = time.perf_counter()
         x = run()
         times.append(time.perf_counter() - t)
-    central = [np.flatnonzero((n["type"] == k) & (u == 0) & (v == 0))[0] for k in range(len(names))]
     return min(times), x[:, central].numpy()
+
+
+def time_neuropil(a, analysis, d):
+    """Writes neuropil's build tables to d/ol.*.npz and returns the times
+    of a.reps runs of `neuropil analyze ANALYSIS` into d/out0, d/out1, ..."""
+    subprocess.run([a.neuropil, "build", "optic-lobe", "--spec", a.spec, "--out", os.path.join(d, "ol.npz"),
+                    "--tables", "npz"], check=True, capture_output=True)
+    go = []
+    for r in range(a.reps):
+        t = time.perf_counter()
+        subprocess.run([a.neuropil, "analyze", analysis, "--spec", a.spec, "--params", a.chkpt,
+                        "--out", os.path.join(d, "out%d" % r)], check=True, capture_output=True)
+        go.append(time.perf_counter() - t)
+    return go
 
 
 def main():
@@ -93,14 +118,7 @@ def main():
     ap.add_argument("--reps", type=int, default=3)
     a = ap.parse_args()
     with tempfile.TemporaryDirectory() as d:
-        subprocess.run([a.neuropil, "build", "optic-lobe", "--spec", a.spec, "--out", os.path.join(d, "ol.npz"),
-                        "--tables", "npz"], check=True, capture_output=True)
-        go = []
-        for r in range(a.reps):
-            t = time.perf_counter()
-            subprocess.run([a.neuropil, "analyze", "flash", "--spec", a.spec, "--params", a.chkpt,
-                            "--out", os.path.join(d, "out%d" % r)], check=True, capture_output=True)
-            go.append(time.perf_counter() - t)
+        go = time_neuropil(a, "flash", d)
         pt, last = torch_flash(os.path.join(d, "ol"), a.chkpt, a.reps)
         ours = np.load(os.path.join(d, "out0", "traces.npy"))[:, -1, :]
     print("torch threads %d, GOMAXPROCS default (%d CPUs)" % (torch.get_num_threads(), os.cpu_count()))

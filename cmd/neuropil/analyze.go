@@ -9,7 +9,7 @@ import (
 )
 
 func init() {
-	register("analyze", "probe the optic lobe with flyvis's stimuli and analyses (analyze flash)", runAnalyze)
+	register("analyze", "probe the optic lobe with flyvis's stimuli and analyses (analyze flash, analyze moving-edge)", runAnalyze)
 }
 
 // runAnalyze is "neuropil analyze NAME --spec JSON --params P --out DIR".
