@@ -1,11 +1,11 @@
 package lif
 
 import (
-	"bufio"
 	"bytes"
 	"encoding/csv"
 	"errors"
 	"fmt"
+	"github.com/neuropil/neuropil/internal/budget"
 	"io"
 	"os"
 	"runtime/debug"
@@ -121,7 +121,7 @@ func Run(cfg Config) (*Summary, error) {
 	if err := WriteOutputs(cfg.Out, cfg.ExpName, net, res, mean, std); err != nil {
 		return nil, err
 	}
-	sum.PeakRSSBytes = peakRSS()
+	sum.PeakRSSBytes = budget.PeakRSS()
 	return sum, writeJSON(cfg.Out, "summary.json", sum)
 }
 
@@ -268,22 +268,4 @@ func readInputSpikes(path string, index map[int64]int) ([]Input, error) {
 		}
 		in = append(in, e)
 	}
-}
-
-// peakRSS returns the peak resident set size (VmHWM of /proc/self/status),
-// or 0 where that is not available.
-func peakRSS() int64 {
-	f, err := os.Open("/proc/self/status")
-	if err != nil {
-		return 0
-	}
-	defer f.Close()
-	s := bufio.NewScanner(f)
-	for s.Scan() {
-		if rest, ok := strings.CutPrefix(s.Text(), "VmHWM:"); ok {
-			kb, _ := strconv.ParseInt(strings.TrimSuffix(strings.TrimSpace(rest), " kB"), 10, 64)
-			return kb << 10
-		}
-	}
-	return 0
 }

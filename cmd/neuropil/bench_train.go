@@ -8,6 +8,7 @@ import (
 	"github.com/neuropil/neuropil/format"
 	"github.com/neuropil/neuropil/format/npy"
 	"github.com/neuropil/neuropil/internal/atomic"
+	"github.com/neuropil/neuropil/internal/budget"
 	"github.com/neuropil/neuropil/model"
 	"github.com/neuropil/neuropil/sparse"
 	"github.com/neuropil/neuropil/train"
@@ -25,7 +26,7 @@ type benchTrainResult = train.BenchReport
 func benchTrain(w *sparse.CSR, desc string, batch, steps, reps, workers int, phi model.Nonlinearity) (*benchTrainResult, error) {
 	res, err := train.BenchStep(w, desc, batch, steps, reps, workers, phi)
 	if err == nil {
-		res.PeakRSSBytes = peakRSS()
+		res.PeakRSSBytes = budget.PeakRSS()
 	}
 	return res, err
 }

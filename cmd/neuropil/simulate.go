@@ -163,6 +163,3 @@ func openOut(dir string) (*sim.Dir, error) {
 	}
 	return d, nil
 }
-
-// peakRSS returns the peak resident set size of this process in bytes.
-func peakRSS() int64 { return sim.PeakRSS() }

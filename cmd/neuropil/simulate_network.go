@@ -152,7 +152,7 @@ func (f *network) run(name string, c *common, stdout, stderr io.Writer) (err err
 			return err
 		}
 	}
-	s.PeakRSS = peakRSS() // the whole run's, plots included
+	s.PeakRSS = sim.PeakRSS() // the whole run's, plots included
 	if err := out.WriteSummary(s); err != nil {
 		return err
 	}
