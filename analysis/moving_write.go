@@ -155,7 +155,7 @@ func (r *EdgeResult) plotTuning(path string, members []*EdgeResult) error {
 		p := gplot.New()
 		p.Title.Text = fmt.Sprintf("%s, %s edges: DSI %.2f, PD %.0f°", name, edge, r.DSI[k][i], r.PD[k][i]*180/math.Pi)
 		p.X.Label.Text, p.Y.Label.Text = "peak response · cos θ (a.u.)", "peak response · sin θ (a.u.)"
-		if err := r.drawCurves(p, k, i, members); err != nil {
+		if err := r.drawCurves(p, k, i, members, n == 0); err != nil {
 			return err
 		}
 		grid[n/4][n%4] = p
@@ -185,17 +185,20 @@ func (r *EdgeResult) plotTuning(path string, members []*EdgeResult) error {
 }
 
 // drawCurves adds the curves of type k at intensity i to p, with a unit
-// circle at the largest peak and equal axes.
-func (r *EdgeResult) drawCurves(p *gplot.Plot, k, i int, members []*EdgeResult) error {
+// circle at the largest peak and equal axes; legend: the speeds' legend
+// (the same in every panel, so only the first shows it).
+func (r *EdgeResult) drawCurves(p *gplot.Plot, k, i int, members []*EdgeResult, legend bool) error {
 	var curves [][]float64
 	var cols []color.Color
 	if members == nil {
 		for si, s := range r.Speeds {
 			c := speedColors[si%len(speedColors)]
 			curves, cols = append(curves, r.tuningCurve(k, i, si)), append(cols, c)
-			l, _ := plotter.NewLine(plotter.XYs{{}})
-			l.Color = c
-			p.Legend.Add(fmt.Sprintf("%g col/s", s), l)
+			if legend {
+				l, _ := plotter.NewLine(plotter.XYs{{}})
+				l.Color = c
+				p.Legend.Add(fmt.Sprintf("%g col/s", s), l)
+			}
 		}
 		p.Legend.Top = true
 	} else {
@@ -214,11 +217,17 @@ func (r *EdgeResult) drawCurves(p *gplot.Plot, k, i int, members []*EdgeResult) 
 		}
 		curves, cols = append(curves, med), append(cols, color.Black)
 	}
-	lim := 1e-9
-	for ci, c := range curves {
+	lim := 0.0
+	for _, c := range curves {
 		for _, v := range c {
 			lim = math.Max(lim, v)
 		}
+	}
+	if lim < 1e-9 { // no response: a unit scale, not axes of rounding noise
+		lim = 1
+		p.Title.Text += " (no response)"
+	}
+	for ci, c := range curves {
 		w := vg.Points(1.5)
 		if members != nil && ci == len(curves)-1 {
 			w = vg.Points(3)
