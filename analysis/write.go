@@ -86,14 +86,18 @@ func (r *FlashResult) writeFRI(w io.Writer) error {
 func (r *FlashResult) plots(dir string, written []string) ([]string, error) {
 	var series []plot.Series
 	for ri, rad := range r.Radii {
-		s := plot.Series{Label: "radius " + strconv.Itoa(rad), Marker: true}
+		s := plot.Series{Label: "radius " + strconv.Itoa(rad) + " columns", Marker: true}
+		if rad < 0 {
+			s.Label = "full field"
+		}
 		for k := range r.Types {
 			s.X, s.Y = append(s.X, float64(k)), append(s.Y, r.FRI[ri][k])
 		}
 		series = append(series, s)
 	}
 	p := filepath.Join(dir, "fri.png")
-	if err := plot.Lines(p, "flash response index per cell type (type index as in fri.csv)", "cell type", "FRI", series, 10*vg.Inch, 4*vg.Inch); err != nil {
+	panel := plot.Panel{XLabel: "cell type", YLabel: "flash response index", Series: series, XCategories: r.Types}
+	if err := plot.Stack(p, "Flash response index per cell type (> 0: ON, < 0: OFF)", []plot.Panel{panel}, 12*vg.Inch, 4.5*vg.Inch); err != nil {
 		return written, err
 	}
 	written = append(written, p)

@@ -151,7 +151,8 @@ func Lines(path, title, xlabel, ylabel string, series []Series, width, height vg
 type Panel struct {
 	Title, XLabel, YLabel string
 	Series                []Series
-	LegendBottom          bool // the legend at the bottom right instead of the top right (for rising curves)
+	LegendBottom          bool     // the legend at the bottom right instead of the top right (for rising curves)
+	XCategories           []string // names of x = 0, 1, ...: a tick each, written vertically (cell types, say)
 }
 
 // plot builds the panel's plot: lines in matplotlib's default colours,
@@ -205,6 +206,17 @@ func (pn Panel) plot() (*gplot.Plot, error) {
 	}
 	if legend {
 		p.Legend.Top = !pn.LegendBottom
+	}
+	if len(pn.XCategories) > 0 {
+		ticks := make(fixedTicks, len(pn.XCategories))
+		for i, name := range pn.XCategories {
+			ticks[i] = gplot.Tick{Value: float64(i), Label: name}
+		}
+		p.X.Tick.Marker = ticks
+		p.X.Tick.Label.Rotation = math.Pi / 2
+		p.X.Tick.Label.XAlign, p.X.Tick.Label.YAlign = draw.XRight, draw.YCenter
+		p.X.Tick.Label.Font.Size = vg.Points(8)
+		p.X.Min, p.X.Max = -0.5, float64(len(pn.XCategories))-0.5
 	}
 	return p, nil
 }
