@@ -1,76 +1,35 @@
 package model
 
 import (
-	"encoding/json"
 	"math"
-	"os"
-	"path/filepath"
 	"slices"
 
 	"testing"
 
+	"github.com/neuropil/neuropil/model/modeltest"
 	"github.com/neuropil/neuropil/ode"
 	"github.com/neuropil/neuropil/sparse"
 )
 
-// fixture is a case written by testdata/gen/odernn.py.
-type fixture struct {
-	Name             string
-	N, Inputs, Batch int
-	Frames           int
-	Nonlinearity     string
-	Dale             bool
-	T0, T1           float64
-	Evals, Steps     int
-	Rows, Cols       []int
-	Vals             []float32
-	Indices          []int
-	X                []float32
-	Bias             []float32
-	Tau              json.RawMessage
-	Sign             []int8
-	RK4, Exact       []float64
-}
+// fixture is a reference case of PyTorch and SciPy (package modeltest).
+type fixture struct{ modeltest.Fixture }
 
 func loadFixtures(t *testing.T) []fixture {
-	paths, _ := filepath.Glob("testdata/odernn_*.json")
-	if len(paths) == 0 {
-		t.Fatal("no fixtures; run /usr/bin/python3 testdata/gen/odernn.py")
-	}
 	var fs []fixture
-	for _, p := range paths {
-		b, err := os.ReadFile(p)
-		if err != nil {
-			t.Fatal(err)
-		}
-		var f fixture
-		if err := json.Unmarshal(b, &f); err != nil {
-			t.Fatal(p, err)
-		}
-		fs = append(fs, f)
+	for _, f := range modeltest.Load(t, "testdata") {
+		fs = append(fs, fixture{f})
 	}
 	return fs
 }
 
 func (f *fixture) model(t *testing.T) *ODERNN {
-	c := sparse.NewCOO(f.N, f.N, len(f.Vals))
-	for k := range f.Vals {
-		c.Add(f.Rows[k], f.Cols[k], float64(f.Vals[k]))
-	}
 	phi, err := ParseNonlinearity(f.Nonlinearity)
 	if err != nil {
 		t.Fatal(err)
 	}
-	cfg := Config{W: c.ToCSR(), Input: sparse.Identity(f.N, f.Indices), Bias: f.Bias,
+	cfg := Config{W: f.W(), Input: sparse.Identity(f.N, f.Indices), Bias: f.Bias,
 		Nonlinearity: phi, Dale: f.Dale, Sign: f.Sign}
-	var scalar float32
-	if err := json.Unmarshal(f.Tau, &scalar); err != nil {
-		if err := json.Unmarshal(f.Tau, &cfg.TauNeuron); err != nil {
-			t.Fatal(err)
-		}
-	} else {
-		cfg.Tau = scalar
-	}
+	cfg.Tau, cfg.TauNeuron = f.TimeConstants(t)
 	m, err := New(cfg, f.Batch)
 	if err != nil {
 		t.Fatal(err)

@@ -1,55 +1,23 @@
 package sim
 
 import (
-	"encoding/json"
 	"math"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/neuropil/neuropil/model"
+	"github.com/neuropil/neuropil/model/modeltest"
 	"github.com/neuropil/neuropil/ode"
 	"github.com/neuropil/neuropil/sparse"
 )
 
-// fixture is a case of ../model/testdata, written by PyTorch and SciPy
-// (testdata/gen/odernn.py at the repository root).
-type fixture struct {
-	Name             string
-	N, Inputs, Batch int
-	Frames           int
-	Nonlinearity     string
-	Dale             bool
-	T0, T1           float64
-	Evals, Steps     int
-	Rows, Cols       []int
-	Vals             []float32
-	Indices          []int
-	X                []float32
-	Bias             []float32
-	Tau              json.RawMessage
-	Sign             []int8
-	RK4, Exact       []float64 // [evals][batch][n]
-}
+// fixture is a reference case of PyTorch and SciPy (package modeltest).
+type fixture struct{ modeltest.Fixture }
 
 func loadFixtures(t *testing.T) []fixture {
-	t.Helper()
-	paths, _ := filepath.Glob("../model/testdata/odernn_*.json")
-	if len(paths) == 0 {
-		t.Fatal("no fixtures in ../model/testdata")
-	}
 	var fs []fixture
-	for _, p := range paths {
-		b, err := os.ReadFile(p)
-		if err != nil {
-			t.Fatal(err)
-		}
-		var f fixture
-		if err := json.Unmarshal(b, &f); err != nil {
-			t.Fatal(p, err)
-		}
-		fs = append(fs, f)
+	for _, f := range modeltest.Load(t, "../model/testdata") {
+		fs = append(fs, fixture{f})
 	}
 	return fs
 }
@@ -57,21 +25,13 @@ func loadFixtures(t *testing.T) []fixture {
 // config returns the fixture's model configuration.
 func (f *fixture) config(t *testing.T) model.Config {
 	t.Helper()
-	c := sparse.NewCOO(f.N, f.N, len(f.Vals))
-	for k := range f.Vals {
-		c.Add(f.Rows[k], f.Cols[k], float64(f.Vals[k]))
-	}
 	phi, err := model.ParseNonlinearity(f.Nonlinearity)
 	if err != nil {
 		t.Fatal(err)
 	}
-	cfg := model.Config{W: c.ToCSR(), Input: sparse.Identity(f.N, f.Indices), Bias: f.Bias,
+	cfg := model.Config{W: f.W(), Input: sparse.Identity(f.N, f.Indices), Bias: f.Bias,
 		Nonlinearity: phi, Dale: f.Dale, Sign: f.Sign}
-	if err := json.Unmarshal(f.Tau, &cfg.Tau); err != nil {
-		if err := json.Unmarshal(f.Tau, &cfg.TauNeuron); err != nil {
-			t.Fatal(err)
-		}
-	}
+	cfg.Tau, cfg.TauNeuron = f.TimeConstants(t)
 	return cfg
 }
 
