@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/neuropil/neuropil/format/pt"
 	"github.com/neuropil/neuropil/model"
 	"github.com/neuropil/neuropil/opticlobe"
 	"github.com/neuropil/neuropil/plot"
@@ -309,7 +310,8 @@ func (f *fitter) record(r FitRow, log io.Writer) error {
 	}
 	path := filepath.Join(f.cfg.Out, "chkpts", fmt.Sprintf("chkpt_%05d", f.checkpts))
 	f.checkpts++
-	return opticlobe.SaveParams(f.net, f.p, path, f.dt)
+	dec := []pt.Item{{Name: "flow", Value: decoderStateDict(f.dec, r.Iteration)}}
+	return opticlobe.SaveCheckpoint(f.net, f.p, path, opticlobe.CheckpointInfo{Dt: f.dt, ValLoss: r.ValLoss, Iteration: r.Iteration, Decoder: dec})
 }
 
 // penaltyGrad returns the activity penalty's gradient of nodes_bias at

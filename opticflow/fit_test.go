@@ -1,8 +1,10 @@
 package opticflow
 
 import (
+	"fmt"
 	"math"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -165,5 +167,39 @@ func TestLRSchedule(t *testing.T) {
 		if got := c.lrAt(it); math.Abs(got-want) > 1e-18 {
 			t.Errorf("step %d: %v, want %v", it, got, want)
 		}
+	}
+}
+
+// The checkpoints of a run are flyvis's: torch.load(weights_only=True)
+// reads them, their decoder["flow"] loads strictly into a module of
+// DecoderGAVP's structure, and val_loss and iteration are the run's.
+func TestFitCheckpointTorch(t *testing.T) {
+	if _, err := os.Stat("/usr/bin/python3"); err != nil {
+		t.Skip("no /usr/bin/python3")
+	}
+	net := smallNet(t, 2)
+	dir := t.TempDir()
+	rows, err := Fit(net, FitConfig{Iterations: 2, EvalEvery: 2, LR: 1e-2, Seed: 3, Batch: 2, ValBatches: 1, Out: dir}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := exec.Command("/usr/bin/python3", "-c", `import sys, torch
+from torch import nn
+c = torch.load(sys.argv[1], weights_only=True)
+m = nn.Module()
+m.base = nn.Sequential(nn.Conv2d(34, 8, 5, padding=2), nn.BatchNorm2d(8), nn.Softplus(), nn.Dropout(0.5))
+m.decoder = nn.Sequential(nn.Conv2d(8, 3, 5, padding=2))
+m.load_state_dict(c["decoder"]["flow"], strict=True)
+print("%.6g %d %d %d" % (c["val_loss"].item(), c["iteration"], m.base[1].num_batches_tracked.item(), len(c["network"])))`,
+		filepath.Join(dir, "chkpts", "chkpt_00001")).CombinedOutput()
+	if err != nil {
+		if strings.Contains(string(out), "No module named") {
+			t.Skip("no torch")
+		}
+		t.Fatalf("%v: %s", err, out)
+	}
+	want := fmt.Sprintf("%.6g 2 2 5", rows[1].ValLoss)
+	if strings.TrimSpace(string(out)) != want {
+		t.Errorf("torch.load: %s, want %s", out, want)
 	}
 }

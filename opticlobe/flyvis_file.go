@@ -165,6 +165,21 @@ func LatestCheckpoint(dir string) (string, error) {
 // clamped at 0 (as flyvis's own forward pass leaves them), and
 // edges_syn_count is log|Coef| in float32 (within 1e-7 of what was read).
 func SaveParams(net *Network, p Params, path string, dt float64) error {
+	return SaveCheckpoint(net, p, path, CheckpointInfo{Dt: dt, ValLoss: math.NaN()})
+}
+
+// CheckpointInfo is what a flyvis checkpoint holds beside the network's
+// parameters.
+type CheckpointInfo struct {
+	Dt        float64   // the data set's dt, seconds
+	ValLoss   float64   // the validation loss (NaN: unknown)
+	Iteration int       // the training iteration
+	Decoder   []pt.Item // {task: the decoder's state dict}, as flyvis's {"flow": DecoderGAVP.state_dict()}; nil: {}
+}
+
+// SaveCheckpoint writes p as SaveParams does, with info's entries (an
+// .npz path holds the parameters alone).
+func SaveCheckpoint(net *Network, p Params, path string, info CheckpointInfo) error {
 	if err := p.Validate(net); err != nil {
 		return err
 	}
@@ -185,7 +200,11 @@ func SaveParams(net *Network, p Params, path string, dt float64) error {
 	for i, v := range vals {
 		ts[i] = pt.Tensor{Name: flyvisNames[i], Shape: []int{len(*v)}, Data: *v}
 	}
-	items := []pt.Item{{Name: "decoder"}, {Name: "optim"}, {Name: "time", Value: time.Now().Format(time.ANSIC)},
-		{Name: "val_loss", Value: math.NaN()}, {Name: "iteration", Value: 0}, {Name: "dt", Value: dt}}
+	var dec any
+	if info.Decoder != nil {
+		dec = info.Decoder
+	}
+	items := []pt.Item{{Name: "decoder", Value: dec}, {Name: "optim"}, {Name: "time", Value: time.Now().Format(time.ANSIC)},
+		{Name: "val_loss", Value: info.ValLoss}, {Name: "iteration", Value: info.Iteration}, {Name: "dt", Value: info.Dt}}
 	return create(path, func(w io.Writer) error { return pt.EncodeCheckpoint(w, "network", ts, items) })
 }

@@ -63,7 +63,9 @@ func TestEncodeCheckpointTorchLoads(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "chkpt_00000")
 	var buf bytes.Buffer
 	ts := []Tensor{{Name: "nodes_bias", Shape: []int{2}, Data: []float32{0.5, -1}}}
-	items := []Item{{"decoder", nil}, {"time", "now"}, {"val_loss", 0.25}, {"iteration", 7}, {"dt", 0.02}}
+	dec := []Item{{"flow", []Tensor{{Name: "base.0.weight", Shape: []int{1, 2}, Data: []float32{3, 4}},
+		{Name: "base.1.num_batches_tracked", Shape: []int{}, Int: []int32{9}}}}}
+	items := []Item{{"decoder", dec}, {"optim", nil}, {"time", "now"}, {"val_loss", 0.25}, {"iteration", 7}, {"dt", 0.02}}
 	if err := EncodeCheckpoint(&buf, "network", ts, items); err != nil {
 		t.Fatal(err)
 	}
@@ -72,14 +74,15 @@ func TestEncodeCheckpointTorchLoads(t *testing.T) {
 	}
 	out, err := exec.Command("/usr/bin/python3", "-c", `import sys, torch
 c = torch.load(sys.argv[1], weights_only=True)
-print(sorted(c), c["network"]["nodes_bias"].tolist(), c["val_loss"].item(), c["iteration"], c["dt"].item(), c["time"], c["decoder"])`, path).CombinedOutput()
+print(sorted(c), c["network"]["nodes_bias"].tolist(), c["val_loss"].item(), c["iteration"], c["dt"].item(), c["time"], c["optim"], {k: {n: x.tolist() for n, x in d.items()} for k, d in c["decoder"].items()})`, path).CombinedOutput()
 	if err != nil {
 		if strings.Contains(string(out), "No module named") {
 			t.Skip("no torch")
 		}
 		t.Fatalf("%v: %s", err, out)
 	}
-	want := "['decoder', 'dt', 'iteration', 'network', 'time', 'val_loss'] [0.5, -1.0] 0.25 7 0.02 now {}"
+	want := "['decoder', 'dt', 'iteration', 'network', 'optim', 'time', 'val_loss'] [0.5, -1.0] 0.25 7 0.02 now {} " +
+		"{'flow': {'base.0.weight': [[3.0, 4.0]], 'base.1.num_batches_tracked': 9}}"
 	if strings.TrimSpace(string(out)) != want {
 		t.Errorf("torch.load: %s, want %s", out, want)
 	}

@@ -104,7 +104,9 @@ func checkEntries(tensors []Tensor) error {
 // An Item is a plain entry of a checkpoint's dict beside its state dict:
 // Value is a string, an int, a float64 (written as a 0-dimensional
 // float64 tensor: PyTorch 1.13's weights_only loader refuses pickled
-// floats), or nil for an empty dict.
+// floats), nil for an empty dict, a []Tensor for a state dict (an
+// OrderedDict, as EncodeStateDict writes it) or an []Item for a dict of
+// items (flyvis's {"decoder": {"flow": state dict}}).
 type Item struct {
 	Name  string
 	Value any
@@ -119,15 +121,48 @@ func EncodeCheckpoint(w io.Writer, key string, tensors []Tensor, items []Item) e
 	if err := checkEntries(tensors); err != nil {
 		return err
 	}
+	if err := checkItems(items); err != nil {
+		return err
+	}
 	var e encoder
 	e.p.op(0x80, 2, '}', '(') // PROTO 2, EMPTY_DICT, MARK
 	e.p.str(key)
 	e.stateDict(tensors)
+	e.items(items)
+	e.p.op('u', '.') // SETITEMS, STOP
+	return e.write(w)
+}
+
+// checkItems checks the state dicts among items, at any depth.
+func checkItems(items []Item) error {
+	for _, it := range items {
+		switch v := it.Value.(type) {
+		case []Tensor:
+			if err := checkEntries(v); err != nil {
+				return err
+			}
+		case []Item:
+			if err := checkItems(v); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// items appends the keys and values of items to an open dict.
+func (e *encoder) items(items []Item) {
 	for _, it := range items {
 		e.p.str(it.Name)
 		switch v := it.Value.(type) {
 		case nil:
 			e.p.op('}')
+		case []Tensor:
+			e.stateDict(v)
+		case []Item:
+			e.p.op('}', '(') // EMPTY_DICT, MARK
+			e.items(v)
+			e.p.op('u') // SETITEMS
 		case string:
 			e.p.str(v)
 		case int:
@@ -140,8 +175,6 @@ func EncodeCheckpoint(w io.Writer, key string, tensors []Tensor, items []Item) e
 			panic(fmt.Sprintf("pt: checkpoint item %q is a %T", it.Name, it.Value))
 		}
 	}
-	e.p.op('u', '.') // SETITEMS, STOP
-	return e.write(w)
 }
 
 // stateDict appends the pickle of an OrderedDict of tensors.
