@@ -30,8 +30,9 @@ func Wants(args []string) bool {
 // Command runs "neuropil train --model optic-lobe": it parses args, builds
 // the network of --spec and trains it with Fit on the procedural flow
 // data, logging to stdout. A run goes on from the last validation saved
-// in --out unless --fresh. At the end it runs analyze flash on the
-// trained network into --out/analysis.
+// in --out unless --fresh. At the end it runs analyze flash and analyze
+// moving-edge on the trained network into --out/analysis/flash and
+// --out/analysis/moving-edge (at flyvis's extent, which its edges need).
 func Command(args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("train --model optic-lobe", flag.ContinueOnError)
 	fs.SetOutput(stderr)
@@ -49,7 +50,7 @@ func Command(args []string, stdout, stderr io.Writer) error {
 	fs.IntVar(&c.EvalEvery, "eval-every", 0, "validation and checkpoint every this many steps (default iterations/10)")
 	fs.IntVar(&c.ValBatches, "val-batches", 2, "validation batches")
 	fs.StringVar(&c.Out, "out", "", "output directory: metrics.csv, chkpts/chkpt_NNNNN, resume.gob (required)")
-	analyze := fs.Bool("analyze", true, "run analyze flash on the trained network into --out/analysis")
+	analyze := fs.Bool("analyze", true, "run analyze flash and moving-edge on the trained network into --out/analysis/{flash,moving-edge}")
 	fs.BoolVar(&c.Fresh, "fresh", false, "start over in --out instead of going on from its last validation")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -85,9 +86,17 @@ func Command(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	// the trained network: --out is a flyvis network directory
-	written, err := analysis.RunAnalysis("flash", analysis.Job{Spec: spec, Params: c.Out, Out: filepath.Join(c.Out, "analysis"), Extent: extent})
-	if err == nil {
+	for _, name := range []string{"flash", "moving-edge"} {
+		if name == "moving-edge" && extent != opticlobe.DefaultExtent {
+			fmt.Fprintf(stdout, "analyze moving-edge left out: flyvis's edges are rendered on extent %d's columns, the network has extent %d\n", opticlobe.DefaultExtent, extent)
+			continue
+		}
+		fmt.Fprintf(stdout, "analyze %s of the trained network\n", name)
+		written, err := analysis.RunAnalysis(name, analysis.Job{Spec: spec, Params: c.Out, Out: filepath.Join(c.Out, "analysis", name), Extent: extent})
+		if err != nil {
+			return fmt.Errorf("analyze %s: %w", name, err)
+		}
 		fmt.Fprintf(stdout, "wrote %s\n", strings.Join(written, ", "))
 	}
-	return err
+	return nil
 }
