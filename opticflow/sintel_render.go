@@ -93,7 +93,7 @@ func (s *Sintel) splitWindows(w int) (lo int, starts []int, width int, err error
 	for j := range c.Splits {
 		starts = append(starts, j*(width-overlap))
 	}
-	if crop < 1 || starts[c.Splits-1]+width > crop {
+	if crop < 1 || starts[c.Splits-1] < 0 || starts[c.Splits-1]+width > crop {
 		return 0, nil, 0, fmt.Errorf("frames %d pixels wide, cropped to %d: too narrow for %d splits of %d", w, crop, c.Splits, width)
 	}
 	return lo, starts, width, nil
