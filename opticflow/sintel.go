@@ -171,8 +171,7 @@ func NewSintel(cfg SintelConfig) (*Sintel, error) {
 	}
 	s := &Sintel{cfg: c, eye: opticlobe.NewEye(c.Extent, c.Kernel), scenes: scenes}
 	s.cache.limit = c.CacheBytes
-	// flyvis: ceil(target_framerate / original_framerate * n_frames)
-	s.nOut = int(math.Ceil(1 / c.Dt / sintelRate * float64(c.Frames)))
+	s.nOut = s.outFrames()
 	for k, sc := range scenes {
 		if _, _, _, err := s.splitWindows(sc.w); err != nil {
 			return nil, fmt.Errorf("opticflow: %s: %w", sc.frames[0], err)
@@ -357,6 +356,12 @@ func (s *Sintel) split() (train, val []int, err error) {
 			c.Dir, c.Split, len(train), len(val))
 	}
 	return train, val, nil
+}
+
+// outFrames returns the frames of a movie after resampling to 1/Dt:
+// flyvis's ceil(target_framerate / original_framerate · n_frames).
+func (s *Sintel) outFrames() int {
+	return int(math.Ceil(1 / s.cfg.Dt / sintelRate * float64(s.cfg.Frames)))
 }
 
 func b2i(b bool) int {

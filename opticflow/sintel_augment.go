@@ -162,18 +162,25 @@ func (s *Sintel) sample(x, v []float32, r *renderedScene, q int, split Split, g 
 			lum, flow = tl, tf
 		}
 	}
-	nOut := s.nOut
-	for o := range nOut {
-		// nearest-exact: floor((o + 1/2)·in/out), clamped
-		src := min(int((float64(o)+0.5)*float64(nf)/float64(nOut)), nf-1)
+	resample(x, v, lum, flow, nf, s.nOut, nc)
+}
+
+// resample writes lum, [in][columns], resampled piecewise constant to x,
+// [out][columns] (torch interpolate, mode "nearest-exact": frame
+// floor((o + 1/2)·in/out)), and flow, [in][2][columns], linearly to v,
+// [out][2][columns] (mode "linear", align_corners: position o·(in −
+// 1)/(out − 1)), as flyvis's Interpolate resamples Sintel's 24 frames/s
+// to 1/dt.
+func resample(x, v, lum, flow []float32, in, out, nc int) {
+	for o := range out {
+		src := min(int((float64(o)+0.5)*float64(in)/float64(out)), in-1)
 		copy(x[o*nc:(o+1)*nc], lum[src*nc:])
-		// linear, align_corners: o·(in − 1)/(out − 1)
 		pos := 0.0
-		if nOut > 1 {
-			pos = float64(o) * float64(nf-1) / float64(nOut-1)
+		if out > 1 {
+			pos = float64(o) * float64(in-1) / float64(out-1)
 		}
-		i0 := min(int(pos), nf-1)
-		i1, l := min(i0+1, nf-1), float32(pos-float64(i0))
+		i0 := min(int(pos), in-1)
+		i1, l := min(i0+1, in-1), float32(pos-float64(i0))
 		for k := range 2 * nc {
 			v[o*2*nc+k] = (1-l)*flow[i0*2*nc+k] + l*flow[i1*2*nc+k]
 		}

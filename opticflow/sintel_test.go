@@ -539,3 +539,50 @@ func TestFitSintel(t *testing.T) {
 		t.Errorf("Fit on a cut PNG: %v", err)
 	}
 }
+
+// resample is flyvis's Interpolate: PyTorch's interpolate, nearest-exact
+// for the frames and linear with align_corners for the flow (fixture by
+// testdata/gen/flo_sintel_resample.py).
+func TestSintelResampleIsTorch(t *testing.T) {
+	var cases []struct {
+		Frames, Out     int
+		Dt              float64
+		Lum, Flow, X, V []string
+	}
+	b, err := os.ReadFile("testdata/sintel_resample.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(b, &cases); err != nil {
+		t.Fatal(err)
+	}
+	parse := func(s []string) []float32 {
+		out := make([]float32, len(s))
+		for i, v := range s {
+			f, err := strconv.ParseFloat(v, 32)
+			if err != nil {
+				t.Fatal(err)
+			}
+			out[i] = float32(f)
+		}
+		return out
+	}
+	const nc = 3
+	for _, c := range cases {
+		s := &Sintel{cfg: SintelConfig{Frames: c.Frames, Dt: c.Dt}}
+		if n := s.outFrames(); n != c.Out {
+			t.Errorf("%d frames at dt %v: %d, torch %d", c.Frames, c.Dt, n, c.Out)
+			continue
+		}
+		x, v := make([]float32, c.Out*nc), make([]float32, c.Out*2*nc)
+		resample(x, v, parse(c.Lum), parse(c.Flow), c.Frames, c.Out, nc)
+		if want := parse(c.X); !slices.Equal(x, want) {
+			t.Errorf("%d frames at dt %v: frames %v, torch %v", c.Frames, c.Dt, x, want)
+		}
+		for i, w := range parse(c.V) {
+			if math.Abs(float64(v[i]-w)) > 1e-6 {
+				t.Errorf("%d frames at dt %v: flow %d %v, torch %v", c.Frames, c.Dt, i, v[i], w)
+			}
+		}
+	}
+}
