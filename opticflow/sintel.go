@@ -112,6 +112,9 @@ func (c SintelConfig) check() error {
 				c.Dt, c.CenterCrop, c.PFlip, c.PRot, c.Contrast, c.Brightness, c.Noise)
 		}
 	}
+	if c.Split != "" && c.Split != "original" && c.Split != "folds" {
+		return fmt.Errorf("opticflow: unknown Sintel split %q (known: original, folds)", c.Split)
+	}
 	if c.CenterCrop > 1 || c.PFlip > 1 || c.PRot > 1 {
 		return fmt.Errorf("opticflow: Sintel center crop %v and probabilities %v, %v must be at most 1", c.CenterCrop, c.PFlip, c.PRot)
 	}

@@ -8,6 +8,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strconv"
 	"strings"
@@ -584,5 +585,83 @@ func TestSintelResampleIsTorch(t *testing.T) {
 				t.Errorf("%d frames at dt %v: flow %d %v, torch %v", c.Frames, c.Dt, i, v[i], w)
 			}
 		}
+	}
+}
+
+// sintelSized writes one scene of 20 frames of Sintel's size (1024×436,
+// RGB noise) with a constant flow.
+func sintelSized(b *testing.B) string {
+	dir := b.TempDir()
+	fd, ld := filepath.Join(dir, "training", "final", "alley_1"), filepath.Join(dir, "training", "flow", "alley_1")
+	os.MkdirAll(fd, 0o755)
+	os.MkdirAll(ld, 0o755)
+	const w, h = 1024, 436
+	img := image.NewRGBA(image.Rect(0, 0, w, h))
+	f := &flo.Flow{W: w, H: h, UV: make([]float32, 2*w*h)}
+	for i := range f.UV {
+		f.UV[i] = float32(i%7) - 3
+	}
+	for i := range 20 {
+		for p := range img.Pix {
+			img.Pix[p] = uint8(p*31 + i*17 + p/4096)
+		}
+		writePNG(b, filepath.Join(fd, "frame_"+pad4(i+1)+".png"), img)
+		if i < 19 {
+			if err := flo.WriteFile(filepath.Join(ld, "frame_"+pad4(i+1)+".flo"), f); err != nil {
+				b.Fatal(err)
+			}
+		}
+	}
+	return dir
+}
+
+// BenchmarkSintelRender reads and renders a Sintel-sized scene of 20
+// frames onto the default eye (721 columns, 3 splits).
+func BenchmarkSintelRender(b *testing.B) {
+	s, err := NewSintel(SintelConfig{Dir: sintelSized(b), Split: "folds", Folds: 2})
+	if err != nil {
+		b.Fatal(err)
+	}
+	for b.Loop() {
+		if _, err := s.render(0); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkSintelBatch assembles a training batch of flyvis's size (4
+// movies of 40 frames, augmented) from rendered scenes.
+func BenchmarkSintelBatch(b *testing.B) {
+	s, err := NewSintel(SintelConfig{Dir: sintelSized(b), Split: "folds", Folds: 2})
+	if err != nil {
+		b.Fatal(err)
+	}
+	nc, nf := s.Columns(), s.Config().Frames
+	x, v := make([]float32, nf*4*nc), make([]float32, nf*4*2*nc)
+	s.Batch(x, v, Train, 0)
+	b.ResetTimer()
+	for i := 0; b.Loop(); i++ {
+		s.Batch(x, v, Train, 4*i)
+	}
+}
+
+// "train --model optic-lobe --data DIR" reads DIR: bad data there is the
+// command's error, naming the file.
+func TestCommandSintelData(t *testing.T) {
+	smallNet(t, tinyExtent) // skips without the shared spec
+	_, file, _, _ := runtime.Caller(0)
+	spec := filepath.Join(filepath.Dir(file), "..", "..", "shared", "data", "flyvis", "fib25-fib19_v2.2.json")
+	dir := tinySintel(t, 2, constFlow)
+	bad := filepath.Join(dir, "training", "flow", "b_1", "frame_0002.flo")
+	os.WriteFile(bad, []byte("PIEH"), 0o644)
+	var out, errs strings.Builder
+	err := Command([]string{"--model", "optic-lobe", "--spec", spec, "--extent", "2", "--data", dir, "--iterations", "1",
+		"--out", t.TempDir(), "--analyze=false"}, &out, &errs)
+	if err == nil || !strings.Contains(err.Error(), bad) {
+		t.Errorf("Command: %v, want an error naming %s", err, bad)
+	}
+	err = Command([]string{"--model", "optic-lobe", "--spec", spec, "--data", dir, "--split", "thirds", "--out", t.TempDir()}, &out, &errs)
+	if err == nil || !strings.Contains(err.Error(), "known: original, folds") {
+		t.Errorf("Command with --split thirds: %v", err)
 	}
 }
