@@ -74,30 +74,28 @@ type SintelConfig struct {
 const sintelRate = 24
 
 func (c SintelConfig) withDefaults() SintelConfig {
-	def := func(v *int, d int) {
-		if *v == 0 {
-			*v = d
-		}
+	for _, d := range []struct {
+		v *int
+		d int
+	}{{&c.Extent, opticlobe.DefaultExtent}, {&c.Kernel, opticlobe.DefaultKernel}, {&c.Frames, 19},
+		{&c.Splits, 3}, {&c.Folds, 4}, {&c.CacheBytes, 256 << 20}} {
+		orDefault(d.v, d.d)
 	}
-	deff := func(v *float64, d float64) {
-		if *v == 0 {
-			*v = d
-		}
+	for _, d := range []struct {
+		v *float64
+		d float64
+	}{{&c.Dt, 0.02}, {&c.CenterCrop, 0.7}, {&c.PFlip, 0.5}, {&c.PRot, 0.5},
+		{&c.Contrast, 0.2}, {&c.Brightness, 0.1}, {&c.Noise, 0.08}} {
+		orDefault(d.v, d.d)
 	}
-	def(&c.Extent, opticlobe.DefaultExtent)
-	def(&c.Kernel, opticlobe.DefaultKernel)
-	def(&c.Frames, 19)
-	def(&c.Splits, 3)
-	def(&c.Folds, 4)
-	def(&c.CacheBytes, 256<<20)
-	deff(&c.Dt, 0.02)
-	deff(&c.CenterCrop, 0.7)
-	deff(&c.PFlip, 0.5)
-	deff(&c.PRot, 0.5)
-	deff(&c.Contrast, 0.2)
-	deff(&c.Brightness, 0.1)
-	deff(&c.Noise, 0.08)
 	return c
+}
+
+// orDefault sets *v to d when it is zero.
+func orDefault[T int | float64](v *T, d T) {
+	if *v == 0 {
+		*v = d
+	}
 }
 
 // check returns an error for settings out of range.
@@ -132,9 +130,30 @@ type sintelScene struct {
 // sequence is one vertical split of one scene: a movie before cropping.
 type sequence struct{ scene, split int }
 
-// Sintel is MPI-Sintel's training set as flyvis trains on it, read
-// lazily: a scene is read and rendered onto the columns the first time
-// one of its movies is asked for and kept in a cache of rendered scenes.
+// Sintel is MPI-Sintel's training set as flyvis trains on it
+// (MultiTaskSintel with task.yaml's settings), read lazily: a scene is
+// read and rendered onto the columns the first time one of its movies is
+// asked for and kept in a cache of rendered scenes (CacheBytes).
+//
+// Rendering, as flyvis's RenderedSintel: a scene of N frames gives N−1
+// frames, Sintel's frames 2 … N, each with the flow that leads to it
+// (frame_0001.flo … frame_(N−1).flo). Frames are grey as PIL's
+// convert("L") / 255. Each frame and flow field is cropped to the
+// central CenterCrop of its width and cut into Splits overlapping
+// vertical splits (each a movie), which the eye samples (opticlobe.Eye,
+// flyvis's BoxEye): frames as the mean of each column's box, flow in
+// flyvis's units — pixels divided by the frame's height, y up, summed
+// over the box (Kernel²/h times the mean displacement; channel 0 x,
+// channel 1 y).
+//
+// A movie, as MultiTaskSintel.apply_augmentation: Frames consecutive
+// rendered frames (from a random start for training); for training,
+// Gaussian noise then contrast and brightness on the columns' values,
+// each clamped at 0, then a flip and a rotation of the lattice
+// (HexTransform) applied to frames and flow alike; then resampling from
+// 24 frames/s to 1/Dt, piecewise constant for the frames, linear for the
+// flow: Config().Frames frames. Layouts as Data's: a batch's frames
+// [frames][batch][columns], its flow [frames][batch][2][columns].
 type Sintel struct {
 	cfg    SintelConfig
 	eye    *opticlobe.Eye
