@@ -665,3 +665,49 @@ func TestCommandSintelData(t *testing.T) {
 		t.Errorf("Command with --split thirds: %v", err)
 	}
 }
+
+// Each split samples its own window of the cropped frame: with frames
+// and flow that grow along x, column c of split j reads the box centred
+// at pixel column lo + starts[j] + width/2 + dx(c) (lo = 10, starts 0,
+// 12, 24, width 19 for 64 pixels).
+func TestSintelSplitsSampleTheirWindows(t *testing.T) {
+	dir := tinySintel(t, 4, constFlow)
+	img := image.NewGray(image.Rect(0, 0, tinyW, tinyH))
+	for p := range img.Pix {
+		img.Pix[p] = uint8(3 * (p % tinyW))
+	}
+	f := &flo.Flow{W: tinyW, H: tinyH, UV: make([]float32, 2*tinyW*tinyH)}
+	for p := range tinyW * tinyH {
+		f.UV[2*p], f.UV[2*p+1] = float32(p%tinyW)/4, 1
+	}
+	for i := range 8 {
+		writePNG(t, filepath.Join(dir, "training", "final", "a_1", "frame_"+pad4(i+1)+".png"), img)
+		if i < 7 {
+			if err := flo.WriteFile(filepath.Join(dir, "training", "flow", "a_1", "frame_"+pad4(i+1)+".flo"), f); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	s, err := NewSintel(tinyConfig(dir)) // fold 0: the validation movies are a_1's three splits
+	if err != nil {
+		t.Fatal(err)
+	}
+	eye, nc := opticlobe.NewEye(tinyExtent, tinyKernel), s.Columns()
+	x, v := make([]float32, tinyOut*3*nc), make([]float32, tinyOut*3*2*nc)
+	s.Batch(x, v, Validation, 0)
+	for j, start := range []int{0, 12, 24} {
+		for c := range nc {
+			_, dx := eye.Offset(c)
+			px := 10 + start + 19/2 + dx
+			if got, want := x[j*nc+c], float32(3*px)/255; math.Abs(float64(got-want)) > 1e-6 {
+				t.Fatalf("split %d, column %d: frame %v, want pixel column %d's %v", j, c, got, px, want)
+			}
+			if got, want := v[(j*2)*nc+c], 9*float32(px)/4/tinyH; math.Abs(float64(got-want)) > 1e-5 {
+				t.Fatalf("split %d, column %d: flow x %v, want %v", j, c, got, want)
+			}
+			if got, want := v[(j*2+1)*nc+c], float32(-9)/tinyH; math.Abs(float64(got-want)) > 1e-6 {
+				t.Fatalf("split %d, column %d: flow y %v, want %v", j, c, got, want)
+			}
+		}
+	}
+}
