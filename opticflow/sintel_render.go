@@ -141,21 +141,21 @@ func (s *Sintel) renderFrame(r *renderedScene, buf []float32, sc *sintelScene, t
 	if fl.W != w || fl.H != h {
 		return fmt.Errorf("opticflow: %s: flow of %d×%d pixels, but the frames have %d×%d", sc.flows[t], fl.W, fl.H, w, h)
 	}
-	window := func(j int, val func(y, x int) float32) {
-		x0 := lo + starts[j]
-		for y := range h {
-			for x := range width {
-				buf[y*width+x] = val(y, x0+x)
-			}
-		}
-	}
 	// flyvis's units: pixels / image height, y up, summed over the box.
 	k2, inv := float32(s.cfg.Kernel*s.cfg.Kernel), 1/float32(h)
 	for j := range ns {
-		window(j, func(y, x int) float32 { return grey[y*w+x] })
+		x0 := lo + starts[j]
+		for y := range h {
+			copy(buf[y*width:(y+1)*width], grey[y*w+x0:])
+		}
 		s.eye.Sample(r.lum[(t*ns+j)*nc:][:nc], buf, h, width)
-		for ch, sign := range []float32{1, -1} {
-			window(j, func(y, x int) float32 { return sign * fl.UV[2*(y*w+x)+ch] * inv })
+		for ch, sign := range []float32{inv, -inv} {
+			for y := range h {
+				row, uv := buf[y*width:(y+1)*width], fl.UV[2*(y*w+x0)+ch:]
+				for x := range row {
+					row[x] = sign * uv[2*x]
+				}
+			}
 			dst := r.flow[((t*ns+j)*2+ch)*nc:][:nc]
 			s.eye.Sample(dst, buf, h, width)
 			for c := range dst {
@@ -187,23 +187,27 @@ func loadGrey(path string) (grey []float32, h, w int, err error) {
 		return float32((19595*uint32(r)+38470*uint32(g)+7471*uint32(b)+1<<15)>>16) / 255
 	}
 	for y := range h {
-		for x := range w {
-			px, py := b.Min.X+x, b.Min.Y+y
-			var v float32
-			switch m := m.(type) {
-			case *image.Gray:
-				v = float32(m.GrayAt(px, py).Y) / 255
-			case *image.RGBA: // opaque RGB (Go's decoder gives NRGBA for translucent ones)
-				c := m.RGBAAt(px, py)
-				v = luma(c.R, c.G, c.B)
-			case *image.NRGBA:
-				c := m.NRGBAAt(px, py)
-				v = luma(c.R, c.G, c.B)
-			default:
-				c := color.NRGBAModel.Convert(m.At(px, py)).(color.NRGBA)
-				v = luma(c.R, c.G, c.B)
+		row := grey[y*w : (y+1)*w]
+		switch m := m.(type) {
+		case *image.Gray:
+			for x, g := range m.Pix[m.PixOffset(b.Min.X, b.Min.Y+y):][:w] {
+				row[x] = float32(g) / 255
 			}
-			grey[y*w+x] = v
+		case *image.RGBA: // opaque RGB (Go's decoder gives NRGBA for translucent ones)
+			p := m.Pix[m.PixOffset(b.Min.X, b.Min.Y+y):]
+			for x := range row {
+				row[x] = luma(p[4*x], p[4*x+1], p[4*x+2])
+			}
+		case *image.NRGBA:
+			p := m.Pix[m.PixOffset(b.Min.X, b.Min.Y+y):]
+			for x := range row {
+				row[x] = luma(p[4*x], p[4*x+1], p[4*x+2])
+			}
+		default:
+			for x := range row {
+				c := color.NRGBAModel.Convert(m.At(b.Min.X+x, b.Min.Y+y)).(color.NRGBA)
+				row[x] = luma(c.R, c.G, c.B)
+			}
 		}
 	}
 	return grey, h, w, nil

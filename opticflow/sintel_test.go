@@ -328,6 +328,33 @@ func TestSintelGreyIsPIL(t *testing.T) {
 			t.Errorf("pixel %d: %v, PIL %v", i, g[i], v)
 		}
 	}
+	// the same colours translucent (alpha ignored, as PIL's) and in a palette
+	fd, err := os.Open("testdata/sintel_grey.png")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer fd.Close()
+	src, err := png.Decode(fd)
+	if err != nil {
+		t.Fatal(err)
+	}
+	nrgba, pal := image.NewNRGBA(src.Bounds()), image.NewPaletted(src.Bounds(), nil)
+	for y := range h {
+		for x := range w {
+			c := src.At(x, y).(color.RGBA)
+			nrgba.SetNRGBA(x, y, color.NRGBA{c.R, c.G, c.B, 100})
+			pal.Palette = append(pal.Palette, c)
+			pal.SetColorIndex(x, y, uint8(len(pal.Palette)-1))
+		}
+	}
+	for _, m := range []image.Image{nrgba, pal} {
+		path := filepath.Join(t.TempDir(), "frame_0001.png")
+		writePNG(t, path, m)
+		g2, _, _, err := loadGrey(path)
+		if err != nil || !slices.Equal(g2, g) {
+			t.Errorf("%T: grey %v (%v), want %v", m, g2, err, g)
+		}
+	}
 }
 
 // Bad data is an error naming the file or directory at fault.
