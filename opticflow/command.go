@@ -29,8 +29,8 @@ func Wants(args []string) bool {
 
 // Command runs "neuropil train --model optic-lobe": it parses args, builds
 // the network of --spec and trains it with Fit on the procedural flow
-// data, or on MPI-Sintel with --data DIR, logging to stdout. A run goes on from the last validation saved
-// in --out unless --fresh. At the end it runs analyze flash on the
+// data, or on MPI-Sintel with --data DIR, logging to stdout. A run goes
+// on from the last validation saved in --out unless --fresh. At the end it runs analyze flash on the
 // trained network into --out/analysis.
 func Command(args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("train --model optic-lobe", flag.ContinueOnError)

@@ -43,8 +43,7 @@ def main():
             f = lambda t: [repr(float(a)) for a in t.flatten()]
             cases.append({"frames": n, "dt": dt, "out": x.shape[0], "lum": f(lum), "flow": f(flow), "x": f(x), "v": f(v)})
     with open(OUT, "w") as fd:
-        json.dump(cases, fd, indent=0)
-        fd.write("\n")
+        fd.write("[\n" + ",\n".join(json.dumps(c) for c in cases) + "\n]\n")
 
 
 if __name__ == "__main__":
