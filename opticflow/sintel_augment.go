@@ -23,7 +23,7 @@ type HexTransform struct {
 // vertical axis, x → −x; 2: u = 0; 3: u + v = 0), then rot rotations by
 // 60° counterclockwise, on the lattice of the given extent. The columns
 // are opticlobe.Columns(extent); u points down the screen and v to the
-// right and up (flyvis hex_to_pixel: x = 3v/2, y = −√3(u + v/2)). It
+// right and down (flyvis hex_to_pixel: x = 3v/2, y = −√3(u + v/2)). It
 // panics for a flip outside 0 … 3.
 func NewHexTransform(extent, flip, rot int) HexTransform {
 	if flip < 0 || flip > 3 {
