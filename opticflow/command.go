@@ -29,10 +29,11 @@ func Wants(args []string) bool {
 
 // Command runs "neuropil train --model optic-lobe": it parses args, builds
 // the network of --spec and trains it with Fit on the procedural flow
-// data, logging to stdout. A run goes on from the last validation saved
-// in --out unless --fresh. At the end it runs analyze flash and analyze
-// moving-edge on the trained network into --out/analysis/flash and
-// --out/analysis/moving-edge (at flyvis's extent, which its edges need).
+// data, or on MPI-Sintel with --data DIR, logging to stdout. A run goes
+// on from the last validation saved in --out unless --fresh. At the end
+// it runs analyze flash and analyze moving-edge on the trained network
+// into --out/analysis/flash and --out/analysis/moving-edge (at flyvis's
+// extent, which its edges need).
 func Command(args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("train --model optic-lobe", flag.ContinueOnError)
 	fs.SetOutput(stderr)
@@ -43,6 +44,9 @@ func Command(args []string, stdout, stderr io.Writer) error {
 	fs.StringVar(&spec, "spec", "", "flyvis network description (JSON), e.g. ../shared/data/flyvis/fib25-fib19_v2.2.json (required)")
 	fs.IntVar(&extent, "extent", opticlobe.DefaultExtent, "radius of the hexagonal lattice in columns")
 	fs.StringVar(&params, "params", "", "initial parameters: a flyvis checkpoint, network directory or .npz (default: flyvis's initialisation)")
+	fs.StringVar(&c.Sintel.Dir, "data", "", "MPI-Sintel directory (training/final/<scene>/*.png, training/flow/<scene>/*.flo); default: the built-in procedural flow data")
+	fs.IntVar(&c.Sintel.Fold, "fold", 1, "with --data and --split folds: the validation fold, 0-3 (flyvis task.yaml)")
+	fs.StringVar(&c.Sintel.Split, "split", "original", "with --data: flyvis's original split of the scenes, or folds")
 	fs.IntVar(&c.Iterations, "iterations", 100, "optimiser steps")
 	fs.IntVar(&c.Batch, "batch", 4, "movies per step")
 	fs.Uint64Var(&c.Seed, "seed", 0, "seed of the data, dropout and initial resting potentials")
@@ -72,8 +76,12 @@ func Command(args []string, stdout, stderr io.Writer) error {
 		}
 		c.Params = &p
 	}
-	fmt.Fprintf(stdout, "optic lobe: %d neurons, %d types, %d type pairs; procedural flow data, %d iterations of batch %d\n",
-		net.Neurons(), len(net.Spec.Types), len(net.Pairs), c.Iterations, c.Batch)
+	data := "procedural flow data"
+	if c.Sintel.Dir != "" {
+		data = "MPI-Sintel in " + c.Sintel.Dir
+	}
+	fmt.Fprintf(stdout, "optic lobe: %d neurons, %d types, %d type pairs; %s, %d iterations of batch %d\n",
+		net.Neurons(), len(net.Spec.Types), len(net.Pairs), data, c.Iterations, c.Batch)
 	if err := os.MkdirAll(c.Out, 0o755); err != nil {
 		return err
 	}

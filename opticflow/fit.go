@@ -30,6 +30,7 @@ type FitConfig struct {
 	PenaltyEnd int     // last step with the activity penalty; 0: 150000 (flyvis stop_iter)
 
 	Data    Config        // the data set; its Seed is replaced by Seed
+	Sintel  SintelConfig  // with Sintel.Dir set, MPI-Sintel instead of Data; its Extent and Seed are replaced by the network's and Seed
 	Decoder DecoderConfig // the decoder
 	Params  *opticlobe.Params
 
@@ -90,7 +91,7 @@ type fitter struct {
 	cfg      FitConfig
 	net      *opticlobe.Network
 	p        opticlobe.Params
-	data     *Data
+	data     Source
 	m        *opticlobe.Trainable[float32]
 	dec      *Decoder[float32]
 	task     *Task[float32]
@@ -184,8 +185,15 @@ func newFitter(net *opticlobe.Network, cfg FitConfig) (*fitter, error) {
 		return nil, fmt.Errorf("opticflow: bad iterations %d, batch %d, eval every %d, validation batches %d, lr %v or t_pre %v",
 			cfg.Iterations, cfg.Batch, cfg.EvalEvery, cfg.ValBatches, cfg.LR, cfg.TPre)
 	}
-	cfg.Data.Extent = net.Extent
-	data, err := New(cfg.Data)
+	var data Source
+	var err error
+	if cfg.Sintel.Dir != "" {
+		cfg.Sintel.Extent, cfg.Sintel.Seed = net.Extent, cfg.Seed
+		data, err = NewSintel(cfg.Sintel)
+	} else {
+		cfg.Data.Extent = net.Extent
+		data, err = New(cfg.Data)
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -253,6 +261,9 @@ func (f *fitter) validate() (float64, error) {
 	var sum float64
 	for k := range f.cfg.ValBatches {
 		f.data.Batch(f.x, f.flow, Validation, k*f.cfg.Batch)
+		if err := SourceErr(f.data); err != nil {
+			return 0, err
+		}
 		loss, err := f.tr.Forward(f.x, f.solve)
 		if err != nil {
 			return 0, fmt.Errorf("validation: %w", err)
@@ -269,6 +280,9 @@ func (f *fitter) step(it int) (float64, error) {
 		first %= f.cfg.Scenes
 	}
 	f.data.Batch(f.x, f.flow, Train, first)
+	if err := SourceErr(f.data); err != nil {
+		return 0, err
+	}
 	loss, err := f.tr.Forward(f.x, f.solve)
 	if err != nil {
 		return loss, err
