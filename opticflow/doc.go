@@ -38,6 +38,13 @@
 //     [frames][2][columns]; a batch's frames [frames][batch][columns]
 //     (as model.Framed takes them) and flow [frames][batch][2][columns].
 //
+// MPI-Sintel (Sintel, "--data DIR") is the other Source: flyvis's
+// processing of its frames and flow (centre crop, vertical splits, box
+// sampling, resampling from 24 frames/s to 1/dt, augmentations, flyvis's
+// original split or folds), read and rendered lazily; its doc comment
+// gives the conventions. Its flow is the motion that led to each frame,
+// which equals the procedural convention for steady fields.
+//
 // Training (Fit, "neuropil train --model optic-lobe"): the optic lobe
 // (opticlobe.Trainable, a model.Framed) is integrated by package train
 // (train.Trajectory, one euler step per frame: train.Solve.Frames) from

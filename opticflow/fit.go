@@ -23,7 +23,7 @@ type FitConfig struct {
 	Seed       uint64  // seeds the data, the decoder's dropout and (with Params nil) the resting potentials
 	LR         float64 // Adam's starting learning rate for network and decoder; 0: 5e-5 (flyvis scheduler lr_net.start)
 	EvalEvery  int     // validation, checkpoint and steady state every this many steps; 0: Iterations/10 (at least 1)
-	ValBatches int     // validation batches (fixed scenes of the validation split); 0: 2
+	ValBatches int     // validation batches (fixed scenes of the validation split); 0: 8 of the procedural data, all of MPI-Sintel's validation movies
 	TPre       float64 // seconds of grey (0.5) before each movie, from rest; 0: 0.5 (flyvis t_pre_train)
 	Scenes     int     // distinct training scenes, cycled through; 0: a new scene for every movie
 	NoPenalty  bool    // leave out flyvis's activity penalty
@@ -63,9 +63,6 @@ func (c FitConfig) withDefaults() FitConfig {
 	}
 	if c.EvalEvery == 0 {
 		c.EvalEvery = max(c.Iterations/10, 1)
-	}
-	if c.ValBatches == 0 {
-		c.ValBatches = 2
 	}
 	if c.TPre == 0 {
 		c.TPre = 0.5
@@ -181,7 +178,7 @@ func Fit(net *opticlobe.Network, cfg FitConfig, log io.Writer) ([]FitRow, error)
 }
 
 func newFitter(net *opticlobe.Network, cfg FitConfig) (*fitter, error) {
-	if cfg.Iterations < 0 || cfg.Scenes < 0 || cfg.Batch < 1 || cfg.EvalEvery < 1 || cfg.ValBatches < 1 || !(cfg.LR > 0) || !(cfg.TPre > 0) {
+	if cfg.Iterations < 0 || cfg.Scenes < 0 || cfg.Batch < 1 || cfg.EvalEvery < 1 || cfg.ValBatches < 0 || !(cfg.LR > 0) || !(cfg.TPre > 0) {
 		return nil, fmt.Errorf("opticflow: bad iterations %d, batch %d, eval every %d, validation batches %d, lr %v or t_pre %v",
 			cfg.Iterations, cfg.Batch, cfg.EvalEvery, cfg.ValBatches, cfg.LR, cfg.TPre)
 	}
@@ -196,6 +193,13 @@ func newFitter(net *opticlobe.Network, cfg FitConfig) (*fitter, error) {
 	}
 	if err != nil {
 		return nil, err
+	}
+	if cfg.ValBatches == 0 {
+		cfg.ValBatches = 8
+		if s, ok := data.(*Sintel); ok {
+			_, val := s.Movies()
+			cfg.ValBatches = max((val+cfg.Batch-1)/cfg.Batch, 1)
+		}
 	}
 	f := &fitter{cfg: cfg, net: net, data: data, frames: data.Config().Frames, dt: data.Config().Dt}
 	if cfg.Params != nil {

@@ -154,6 +154,10 @@ func TestFitResume(t *testing.T) {
 	if _, err := Fit(net, c, nil); err == nil || !strings.Contains(err.Error(), "other settings") {
 		t.Errorf("other seed in the same directory: %v", err)
 	}
+	c.Seed, c.LR = cfg.Seed, 2e-2
+	if _, err := Fit(net, c, nil); err == nil || !strings.Contains(err.Error(), "other settings (data: procedural, lr 0.01)") {
+		t.Errorf("other learning rate in the same directory: %v", err)
+	}
 	if rows, _ := run(dir, 0, true, 4); len(rows) != 4 {
 		t.Errorf("fresh run: %d rows", len(rows))
 	}

@@ -25,6 +25,22 @@ type resumeState struct {
 	Checkpoints           int
 	Seed                  uint64
 	Batch, Iterations, Ev int
+	Data                  string  // dataKey of the run
+	LR                    float64 // the starting learning rate
+}
+
+// dataKey names the run's data: "procedural", or MPI-Sintel's directory,
+// split and fold.
+func (f *fitter) dataKey() string {
+	s := f.cfg.Sintel
+	if s.Dir == "" {
+		return "procedural"
+	}
+	dir, err := filepath.Abs(s.Dir)
+	if err != nil {
+		dir = s.Dir
+	}
+	return fmt.Sprintf("MPI-Sintel in %s, split %q, fold %d", dir, s.Split, s.Fold)
 }
 
 func (f *fitter) resumePath() string { return filepath.Join(f.cfg.Out, "resume.gob") }
@@ -41,7 +57,7 @@ func (f *fitter) save(rows []FitRow) error {
 	st := resumeState{Rows: rows, Vrest: f.p.Vrest, Tau: f.p.Tau, Strength: f.p.Strength, Decoder: f.dec.P,
 		RunMean: f.dec.RunMean, RunVar: f.dec.RunVar, OptStep: f.opt.Step, OptM: f.opt.M, OptV: f.opt.V,
 		Dropout: rng, Checkpoints: f.checkpts, Seed: f.cfg.Seed, Batch: f.cfg.Batch,
-		Iterations: f.cfg.Iterations, Ev: f.cfg.EvalEvery}
+		Iterations: f.cfg.Iterations, Ev: f.cfg.EvalEvery, Data: f.dataKey(), LR: f.cfg.LR}
 	return atomic.WriteFile(f.resumePath(), func(w io.Writer) error { return gob.NewEncoder(w).Encode(&st) })
 }
 
@@ -98,6 +114,9 @@ func (f *fitter) restore(st *resumeState) error {
 		len(st.Vrest) != len(f.p.Vrest) || len(st.Strength) != len(f.p.Strength) || len(st.OptM) != len(f.opt.M) {
 		return fmt.Errorf("saved by a run of other settings (seed %d, batch %d, %d iterations, validation every %d, %d types); use --fresh",
 			st.Seed, st.Batch, st.Iterations, st.Ev, len(st.Vrest))
+	}
+	if st.Data != f.dataKey() || st.LR != c.LR {
+		return fmt.Errorf("saved by a run of other settings (data: %s, lr %g); use --fresh", st.Data, st.LR)
 	}
 	copy(f.p.Vrest, st.Vrest)
 	copy(f.p.Tau, st.Tau)
