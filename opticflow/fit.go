@@ -309,7 +309,7 @@ func (f *fitter) record(r FitRow, log io.Writer) error {
 	}
 	path := filepath.Join(f.cfg.Out, "chkpts", fmt.Sprintf("chkpt_%05d", f.checkpts))
 	f.checkpts++
-	return opticlobe.SaveParams(f.net, f.p, path, f.dt)
+	return opticlobe.SaveCheckpoint(f.net, f.p, path, opticlobe.CheckpointInfo{DT: f.dt, ValLoss: r.ValLoss, Iteration: r.Iteration})
 }
 
 // penaltyGrad returns the activity penalty's gradient of nodes_bias at
