@@ -105,77 +105,67 @@ def rotate(img, angle, use_pil):
     return out[p:out.shape[0] - p, p:out.shape[1] - p]
 
 
-def membership(dtype):
-    """is_inside_hex for HexEye(721, 25): the pixels (index row*W + col)
-    inside each hexagon, hexagon (q, r) at column W//2 + 25r, row
-    W//2 + 25(q + r/2)."""
+def centres():
+    """Hexagon (q, r) of HexEye(721, 25) at column W//2 + 25r, row
+    W//2 + 25(q + r/2), in hexal order."""
     n = 15
     xc, yc = [], []
     for q in range(-n, n + 1):
         for r in range(max(-n, -n - q), min(n, n - q) + 1):
             xc.append(25.0 * r + W // 2)
             yc.append(25.0 * (q + r / 2) + W // 2)
-    xc, yc = np.array(xc, dtype=dtype), np.array(yc, dtype=dtype)
+    return xc, yc
+
+
+def window(xc, yc):
+    """The monitor pixels (row, col) near a centre: a hexagon reaches
+    less than 16 pixels from it."""
+    r0, c0 = int(yc) - 16, int(xc) - 16
+    row, col = np.mgrid[r0:r0 + 34, c0:c0 + 34]
+    row, col = row.reshape(-1), col.reshape(-1)
+    ok = (row >= 0) & (row < W) & (col >= 0) & (col < W)
+    return row[ok], col[ok]
+
+
+def vertices(dtype):
+    """The seven vertices (the first repeated) relative to the centre:
+    (2/sqrt(3)*12.5, 0) rotated by 60 degrees in turn."""
     t = dtype
     c, s = t(np.cos(t(np.pi) / t(3))), t(np.sin(t(np.pi) / t(3)))
-    vert = [np.array([t(2 / np.sqrt(3) * 12.5), t(0)], dtype=dtype)]
+    vert = [(t(2 / np.sqrt(3) * 12.5), t(0))]
     f = np.float32 if dtype == np.float16 else dtype
     for _ in range(6):
         # The 2x2 rotation as PyTorch's half matmul computes it (on the GPU,
         # and on CPUs where it runs at all: PyTorch 1.13's CPU has no half
         # matmul): float32 products and sum, one rounding to float16.
         x, y = f(vert[-1][0]), f(vert[-1][1])
-        vert.append(np.array([t(f(c) * x + f(-s) * y), t(f(s) * x + f(c) * y)], dtype=dtype))
-    inside = []  # per hexagon: the pixel indices inside it (it reaches < 16 pixels from its centre)
-    for k in range(len(xc)):
-        r0, c0 = int(yc[k]) - 16, int(xc[k]) - 16
-        row, col = np.mgrid[r0:r0 + 34, c0:c0 + 34]
-        row, col = row.reshape(-1), col.reshape(-1)
-        ok = (row >= 0) & (row < W) & (col >= 0) & (col < W)
-        row, col = row[ok], col[ok]
-        px, py = col.astype(dtype), row.astype(dtype)
-        keep = np.ones(len(px), dtype=bool)
-        for i in range(6):
-            x1, y1 = vert[i][0] + xc[k], vert[i][1] + yc[k]
-            x2, y2 = vert[i + 1][0] + xc[k], vert[i + 1][1] + yc[k]
-            slope = (y2 - y1) / (x2 - x1)
-            fc = y1 + slope * (xc[k] - x1) - yc[k]
-            fp = y1 + slope * (px - x1) - py
-            keep &= np.sign(fc) == np.sign(fp)
-        inside.append(row[keep] * W + col[keep])
-    return inside
+        vert.append((t(f(c) * x + f(-s) * y), t(f(s) * x + f(c) * y)))
+    return vert
 
 
-def torch_membership(vert):
-    """is_inside_hex's test in PyTorch float16 tensors (elementwise, as
-    flyvis; the vertices given), pixels x = image row, y = image column as
-    HexEye passes them, for checking membership(np.float16)."""
-    h = torch.float16
-    n = 15
-    xc, yc = [], []
-    for q in range(-n, n + 1):
-        for r in range(max(-n, -n - q), min(n, n - q) + 1):
-            xc.append(25.0 * r + W // 2)
-            yc.append(25.0 * (q + r / 2) + W // 2)
-    xc, yc = torch.tensor(xc, dtype=h), torch.tensor(yc, dtype=h)
-    vx = torch.tensor([v[0] for v in vert], dtype=h)[:, None] + xc[None, :]
-    vy = torch.tensor([v[1] for v in vert], dtype=h)[:, None] + yc[None, :]
+def membership(dtype, array=np.array, sign=np.sign):
+    """is_inside_hex for HexEye(721, 25): the pixels (index row*W + col)
+    inside each hexagon, every operation in dtype (NumPy's, or PyTorch's
+    with array=torch.tensor and sign=torch.sign), pixels x = image row,
+    y = image column as HexEye passes them."""
+    vert = vertices(np.float16 if dtype in (np.float16, torch.float16) else np.float64)
+    cx, cy = centres()
+    xc, yc = array(cx, dtype=dtype), array(cy, dtype=dtype)
+    vx = array([float(v[0]) for v in vert], dtype=dtype)
+    vy = array([float(v[1]) for v in vert], dtype=dtype)
     inside = []
-    for k in range(len(xc)):
-        r0, c0 = int(yc[k]) - 16, int(xc[k]) - 16
-        row, col = np.mgrid[r0:r0 + 34, c0:c0 + 34]
-        row, col = row.reshape(-1), col.reshape(-1)
-        ok = (row >= 0) & (row < W) & (col >= 0) & (col < W)
-        row, col = row[ok], col[ok]
-        px, py = torch.tensor(col, dtype=h), torch.tensor(row, dtype=h)
-        keep = torch.ones(len(px), dtype=torch.bool)
+    for k in range(len(cx)):
+        row, col = window(cx[k], cy[k])
+        px, py = array(col, dtype=dtype), array(row, dtype=dtype)
+        keep = np.ones(len(row), dtype=bool)
         for i in range(6):
-            x1, y1, x2, y2 = vx[i, k], vy[i, k], vx[i + 1, k], vy[i + 1, k]
+            x1, y1 = vx[i] + xc[k], vy[i] + yc[k]
+            x2, y2 = vx[i + 1] + xc[k], vy[i + 1] + yc[k]
             slope = (y2 - y1) / (x2 - x1)
             fc = y1 + slope * (xc[k] - x1) - yc[k]
             fp = y1 + slope * (px - x1) - py
-            keep &= fc.sign() == fp.sign()
-        inside.append(row[keep.numpy()] * W + col[keep.numpy()])
+            keep &= np.asarray(sign(fc) == sign(fp))
+        inside.append(row[keep] * W + col[keep])
     return inside
 
 
@@ -188,13 +178,7 @@ def main():
     out = sys.argv[1]
     os.makedirs(out, exist_ok=True)
     in64, in16 = membership(np.float64), membership(np.float16)
-    t = np.float16
-    c, s = t(np.cos(t(np.pi) / t(3))), t(np.sin(t(np.pi) / t(3)))
-    vert = [(t(2 / np.sqrt(3) * 12.5), t(0))]
-    for _ in range(6):
-        x, y = np.float32(vert[-1][0]), np.float32(vert[-1][1])
-        vert.append((t(np.float32(c) * x + np.float32(-s) * y), t(np.float32(s) * x + np.float32(c) * y)))
-    in_torch = torch_membership(vert)
+    in_torch = membership(torch.float16, torch.tensor, torch.sign)
     assert all(np.array_equal(a, b) for a, b in zip(in16, in_torch)), "NumPy and PyTorch float16 hexagons differ"
     frames = np.zeros((len(ANGLES), 2, len(OFFSETS), 721))
     d_pil, d_64 = 0.0, 0.0
