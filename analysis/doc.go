@@ -38,11 +38,13 @@
 // drawn on a 775×775 monitor, rotated by the direction with PIL's
 // bilinear rotation (edge padding to the diagonal, uint8 levels, PIL's
 // transposes at 90°, 180°, 270°: grey becomes 127/255 there), and each
-// column the mean of the monitor pixels inside its hexagon (EdgeFrames).
-// flyvis decides which pixels lie inside a hexagon in float16, this
-// package in float64: a column's value moves by up to 0.0063 (about 0.5%
-// of 1 − 0; testdata/gen/moving_edge_render.py measures it); everything
-// else is reproduced exactly. The offsets are resampled onto
+// column the mean of the monitor pixels inside its hexagon (EdgeFrames),
+// the pixels inside decided in float16 as flyvis's HexEye does (every
+// operation of its test rounded to float16 by Half; in float64 2,046 of
+// 382,383 pixel-hexagon pairs would differ and a column move by up to
+// 0.0063). The frames equal those of a NumPy reimplementation of flyvis's
+// rendering with float16 hexagons (testdata/gen/moving_edge_render.py,
+// whose hexagons PyTorch's float16 tensors give too) within rounding. The offsets are resampled onto
 // int(t_stim/dt) frames with flyvis's float32 linspace (ResampleIndices),
 // preceded by grey up to int((t_stim + t_pre)/dt) frames and followed by
 // the last offset up to int((t_stim + t_pre + t_post)/dt) frames (flyvis

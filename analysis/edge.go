@@ -18,32 +18,38 @@ const (
 
 // hexPixels returns, per column of Columns(15) (flyvis's hexal order: q =
 // u ascending, then r = v), the monitor pixels (row·775 + col) that
-// flyvis's is_inside_hex puts inside the hexagon centred at column
-// 387 + 25v, row 387 + 25(u + v/2): the six vertices rotated from
-// (2/√3·12.5, 0) by 60° in turn, a pixel inside when it lies on the
-// centre's side of every edge line (on a line: outside). Computed in
-// float64 (flyvis: float16).
+// flyvis's HexEye(721, 25) puts inside the hexagon centred at column
+// 387 + 25v, row 387 + 25(u + v/2), as its is_inside_hex decides it in
+// float16 (HexEye's dtype): the six vertices rotated from
+// (2/√3·12.5, 0) by 60° in turn (the rotation a float16 matrix product,
+// each coordinate one float32 sum of two exact products rounded once to
+// float16, as PyTorch's half matmul on the GPU and on newer CPUs
+// accumulates), a pixel inside when it lies on the centre's side of every
+// edge line (on a line: outside), every addition, subtraction,
+// multiplication and division of the test rounded to float16 (Half). The
+// centres and pixel coordinates are exact in float16. In float64 the
+// hexagons would differ in a few hundred pixels, and the columns by up to
+// 0.0063.
 func hexPixels() [][]int32 {
-	// cos and sin of float64(π/3) correctly rounded, as C's libm (and so
-	// NumPy and torch) give them; Go's math.Cos and math.Sin are one unit
-	// in the last place off here, which moves 16 pixels across hexagons.
-	c, s := 0.5000000000000001, 0.8660254037844385
+	pi := Half(math.Pi)
+	c, s := Half(math.Cos(Half(pi/3))), Half(math.Sin(Half(pi/3)))
 	var vx, vy [7]float64
-	vx[0] = 2 / math.Sqrt(3) * hexEdgeDist
+	vx[0] = Half(2 / math.Sqrt(3) * hexEdgeDist)
 	for i := 1; i < 7; i++ {
 		x, y := vx[i-1], vy[i-1]
-		vx[i], vy[i] = c*x+(-s*y), s*x+c*y
+		vx[i], vy[i] = Half(c*x+(-s)*y), Half(s*x+c*y)
 	}
 	var out [][]int32
 	for u := -hexExtent; u <= hexExtent; u++ {
 		for v := max(-hexExtent, -hexExtent-u); v <= min(hexExtent, hexExtent-u); v++ {
 			xc := float64(pxPerOmm*v + monitorPx/2)
 			yc := pxPerOmm*(float64(u)+float64(v)/2) + monitorPx/2
+			e := newHexEdges(&vx, &vy, xc, yc)
 			var pix []int32
 			r0, c0 := int(yc)-16, int(xc)-16
 			for row := max(r0, 0); row < min(r0+34, monitorPx); row++ {
 				for col := max(c0, 0); col < min(c0+34, monitorPx); col++ {
-					if insideHex(&vx, &vy, xc, yc, float64(col), float64(row)) {
+					if e.inside(float64(col), float64(row)) {
 						pix = append(pix, int32(row*monitorPx+col))
 					}
 				}
@@ -54,14 +60,33 @@ func hexPixels() [][]int32 {
 	return out
 }
 
-func insideHex(vx, vy *[7]float64, xc, yc, px, py float64) bool {
+// hexEdges are the six edge lines of one hexagon as is_inside_hex tests
+// them in float16: through (x1, y1) with the given slope, the centre on
+// the side of sign side.
+type hexEdges struct {
+	x1, y1, slope [6]float64
+	side          [6]int
+}
+
+// newHexEdges returns the edges of the hexagon of centre (xc, yc) and
+// vertices (vx, vy) relative to it.
+func newHexEdges(vx, vy *[7]float64, xc, yc float64) *hexEdges {
+	e := &hexEdges{}
 	for i := range 6 {
-		x1, y1 := vx[i]+xc, vy[i]+yc
-		x2, y2 := vx[i+1]+xc, vy[i+1]+yc
-		slope := (y2 - y1) / (x2 - x1)
-		fc := y1 + slope*(xc-x1) - yc
-		fp := y1 + slope*(px-x1) - py
-		if sign(fc) != sign(fp) {
+		x1, y1 := Half(vx[i]+xc), Half(vy[i]+yc)
+		x2, y2 := Half(vx[i+1]+xc), Half(vy[i+1]+yc)
+		e.x1[i], e.y1[i] = x1, y1
+		e.slope[i] = Half(Half(y2-y1) / Half(x2-x1))
+		e.side[i] = sign(Half(Half(y1+Half(e.slope[i]*Half(xc-x1))) - yc))
+	}
+	return e
+}
+
+// inside reports whether pixel (px, py) lies on the centre's side of
+// every edge (on a line: outside), in float16.
+func (e *hexEdges) inside(px, py float64) bool {
+	for i := range 6 {
+		if sign(Half(Half(e.y1[i]+Half(e.slope[i]*Half(px-e.x1[i])))-py)) != e.side[i] {
 			return false
 		}
 	}
@@ -177,10 +202,10 @@ func pilFloor(x float64) int {
 // width and height 80 LEDs, bar_loc_horizontal 0, grey 0.5) for one
 // direction angle (degrees) and intensity: one frame per offset in
 // [EdgeStart, EdgeEnd), each [721] columns in Columns(15) order, the mean
-// of the monitor pixels in each hexagon. It matches a float64
-// reimplementation of flyvis's rendering (PIL's rotation included)
-// exactly; flyvis computes the hexagons' pixels in float16, which moves a
-// column by up to 0.0063 (testdata/gen/moving_edge_render.py).
+// of the monitor pixels in each hexagon (pix: hexPixels, flyvis's float16
+// hexagons). It matches a NumPy reimplementation of flyvis's rendering
+// (PIL's rotation, which it reproduces exactly, and the float16 hexagons
+// included; testdata/gen/moving_edge_render.py) exactly.
 func EdgeFrames(pix [][]int32, angle, intensity float64) [][]float64 {
 	var out [][]float64
 	for off := EdgeStart; off < EdgeEnd; off++ {

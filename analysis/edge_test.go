@@ -8,10 +8,15 @@ import (
 	"github.com/neuropil/neuropil/format/npy"
 )
 
-// The rendered edges against testdata/gen/moving_edge_render.py's float64
-// NumPy reimplementation of flyvis's rendering (PIL's rotation, which the
-// generator checks it reproduces exactly, included).
+// The rendered edges against testdata/gen/moving_edge_render.py's NumPy
+// reimplementation of flyvis's rendering: PIL's rotation, which the
+// generator checks it reproduces exactly, and flyvis's float16 hexagons,
+// which it checks PyTorch's float16 tensors give too. With float64
+// hexagons the columns would differ by up to 0.0063.
 func TestEdgeFramesMatchReference(t *testing.T) {
+	// The same pixels in both: the means differ at most by the order of
+	// a float64 sum of about 530 values.
+	const edgeFramesTol = 1e-13
 	a, err := npy.ReadFile(filepath.Join("testdata", "moving_edge_frames.npy"))
 	if err != nil {
 		t.Fatal(err)
@@ -35,7 +40,8 @@ func TestEdgeFramesMatchReference(t *testing.T) {
 			}
 		}
 	}
-	if worst > 1e-12 {
+	t.Logf("largest difference from the reference: %g", worst)
+	if worst > edgeFramesTol {
 		t.Errorf("rendered columns differ from the reference by %g", worst)
 	}
 }

@@ -40,7 +40,7 @@ func flashEnsemble(net *opticlobe.Network, members []string, j Job) ([]string, e
 	var fris [][][]float64 // [members][radii][types]
 	var res *FlashResult
 	for _, m := range members {
-		p, err := opticlobe.LoadParams(net, m)
+		p, err := opticlobe.LoadParams(net, j.memberParams(m))
 		if err != nil {
 			return written, fmt.Errorf("--params: %w", err)
 		}

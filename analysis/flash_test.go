@@ -199,3 +199,30 @@ func TestFlashMatchesFlyvisReference(t *testing.T) {
 		t.Errorf("%d types; FRI differs by %g, traces by %g (want <= 1e-4)", len(lines), worst, worstV)
 	}
 }
+
+// An ensemble's members take the checkpoint choice of ENSEMBLE@WHICH, and
+// by default their best, which a member without val_loss lacks.
+func TestEnsembleCheckpointChoice(t *testing.T) {
+	ens := t.TempDir()
+	src := filepath.Join("..", "opticlobe", "testdata", "flyvis", "no_val_loss", "chkpts", "chkpt_00000")
+	b, err := os.ReadFile(src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := filepath.Join(ens, "000", "chkpts")
+	if err := os.MkdirAll(d, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(d, "chkpt_00000"), b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for params, want := range map[string]string{ens: "no val_loss", ens + "@first": "unknown checkpoint choice"} {
+		_, err := RunAnalysis("flash", Job{Spec: specPath(t), Params: params, Out: t.TempDir()})
+		if err == nil || !strings.Contains(err.Error(), want) || !strings.Contains(err.Error(), filepath.Join(ens, "000")) {
+			t.Errorf("%s: %v, want an error naming the member and %q", params, err, want)
+		}
+	}
+	if got := (Job{choice: "latest"}).memberParams("m"); got != "m@latest" {
+		t.Errorf("memberParams: %q", got)
+	}
+}

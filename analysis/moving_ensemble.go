@@ -19,7 +19,7 @@ func edgeEnsemble(net *opticlobe.Network, members []string, j Job, s EdgeSetting
 	var res []*EdgeResult
 	names := make([]string, len(members))
 	for m, path := range members {
-		p, err := opticlobe.LoadParams(net, path)
+		p, err := opticlobe.LoadParams(net, j.memberParams(path))
 		if err != nil {
 			return written, fmt.Errorf("--params: %w", err)
 		}

@@ -20,12 +20,23 @@ type Job struct {
 	Spec, Params, Out string // flyvis description; parameters (opticlobe.LoadParams; "": initial values); output directory
 	Extent            int    // 0: opticlobe.DefaultExtent
 	Workers           int
+	choice            string // the checkpoint each ensemble member runs (opticlobe.SplitParams: "", latest, N)
+}
+
+// memberParams is the --params of an ensemble member: its directory with
+// the ensemble's checkpoint choice.
+func (j Job) memberParams(member string) string {
+	if j.choice == "" {
+		return member
+	}
+	return member + "@" + j.choice
 }
 
 // RunAnalysis builds the network of j.Spec with j.Params, runs the
 // analysis called name and writes its files into j.Out (created), and
 // returns the paths written. For a flyvis ensemble directory
-// (EnsembleMembers) it runs every member into j.Out/NAME and writes the
+// (EnsembleMembers; ENSEMBLE@latest or @N chooses each member's
+// checkpoint as for a network directory) it runs every member into j.Out/NAME and writes the
 // ensemble's table and figure beside them.
 func RunAnalysis(name string, j Job) ([]string, error) {
 	if _, ok := Analyses()[name]; !ok {
@@ -44,7 +55,9 @@ func RunAnalysis(name string, j Job) ([]string, error) {
 	if err := os.MkdirAll(j.Out, 0o755); err != nil {
 		return nil, err
 	}
-	if members := EnsembleMembers(j.Params); len(members) > 0 {
+	base, choice := opticlobe.SplitParams(j.Params)
+	if members := EnsembleMembers(base); len(members) > 0 {
+		j.choice = choice
 		if name == "moving-edge" {
 			return edgeEnsemble(net, members, j, EdgeSettings{Workers: j.Workers})
 		}

@@ -7,8 +7,8 @@ moving_edge_responses) in neuropil (`neuropil analyze moving-edge`, the
 whole command: build, rendering, simulation, peaks, DSI, files and
 figures) and in the independent PyTorch implementation of flyvis's
 Network forward pass of bench/flyvis_flash.py on the CPU (simulation and
-peaks only: the frames are rendered beforehand, untimed, by the float64
-NumPy reimplementation of flyvis's rendering in
+peaks only: the frames are rendered beforehand, untimed, by the NumPy
+reimplementation of flyvis's rendering (float16 hexagons) in
 testdata/gen/moving_edge_render.py, as flyvis caches its renderings on
 disk). It also compares the two DSI tables. Usage, from the repository
 root:
@@ -42,7 +42,7 @@ def render(uv):
     spec = importlib.util.spec_from_file_location("render", path)
     g = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(g)
-    inside = g.membership(np.float64)
+    inside = g.membership(np.float16)  # flyvis's float16 hexagons, as neuropil renders them
     order = {}
     for q in range(-15, 16):
         for r in range(max(-15, -15 - q), min(15, 15 - q) + 1):

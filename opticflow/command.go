@@ -11,6 +11,7 @@ import (
 
 	"github.com/neuropil/neuropil/analysis"
 	"github.com/neuropil/neuropil/internal/atomic"
+	"github.com/neuropil/neuropil/internal/cli"
 
 	"github.com/neuropil/neuropil/opticlobe"
 )
@@ -56,7 +57,7 @@ func Command(args []string, stdout, stderr io.Writer) error {
 	fs.StringVar(&c.Out, "out", "", "output directory: metrics.csv, chkpts/chkpt_NNNNN, resume.gob (required)")
 	analyze := fs.Bool("analyze", true, "run analyze flash and moving-edge on the trained network into --out/analysis/{flash,moving-edge}")
 	fs.BoolVar(&c.Fresh, "fresh", false, "start over in --out instead of going on from its last validation")
-	if err := fs.Parse(args); err != nil {
+	if err := cli.Parse(fs, args, 0); err != nil {
 		return err
 	}
 	if fs.NArg() > 0 {

@@ -329,7 +329,7 @@ func (f *fitter) record(r FitRow, log io.Writer) error {
 	path := filepath.Join(f.cfg.Out, "chkpts", fmt.Sprintf("chkpt_%05d", f.checkpts))
 	f.checkpts++
 	dec := []pt.Item{{Name: "flow", Value: decoderStateDict(f.dec, r.Iteration)}}
-	return opticlobe.SaveCheckpoint(f.net, f.p, path, opticlobe.CheckpointInfo{Dt: f.dt, ValLoss: r.ValLoss, Iteration: r.Iteration, Decoder: dec})
+	return opticlobe.SaveCheckpoint(f.net, f.p, path, opticlobe.CheckpointInfo{DT: f.dt, ValLoss: r.ValLoss, Iteration: r.Iteration, Decoder: dec})
 }
 
 // penaltyGrad returns the activity penalty's gradient of nodes_bias at

@@ -86,9 +86,11 @@
 // Flyvis.Params maps a state dict onto Params (Vrest, Tau, Strength per
 // pair, Coef = sign · exp(syn_count) per edge) and FlyvisOf back.
 // LoadParams reads a flyvis checkpoint (chkpts/chkpt_NNNNN, a torch.save
-// dict whose "network" is the state dict), a network directory (its
-// latest checkpoint) or neuropil's .npz of the same arrays; SaveParams
-// writes either.
+// dict whose "network" is the state dict), a network directory (the
+// checkpoint ChooseCheckpoint picks: by default the best, the smallest
+// val_loss as flyvis's NetworkView; PATH@latest and PATH@N, SplitParams,
+// choose another) or neuropil's .npz of the same arrays; SaveParams and
+// SaveCheckpoint (with the validation loss) write either.
 //
 // # The eye
 //

@@ -8,7 +8,6 @@ import (
 	"math"
 	"os"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"time"
 
@@ -24,9 +23,9 @@ const maxParamsFile = 256 << 20
 // (torch.save of a dict whose "network" entry is the Network's state
 // dict; the rest, decoder, optimiser, numpy scalars, is unpickled under
 // package pt's allow-list and ignored), a bare state dict
-// (torch.save(network.state_dict())), a flyvis network directory (its
-// latest checkpoint, chkpts/chkpt_NNNNN with the highest NNNNN), or
-// neuropil's own .npz with the same five arrays. Missing entries, wrong
+// (torch.save(network.state_dict())), a flyvis network directory (the
+// checkpoint ChooseCheckpoint picks: by default the best, as flyvis's
+// NetworkView; DIR@latest, DIR@N choose another), or neuropil's own .npz with the same five arrays. Missing entries, wrong
 // shapes and globals outside the allow-list are errors naming them.
 func LoadParams(net *Network, path string) (Params, error) {
 	g := net.FlyvisGroups()
@@ -44,17 +43,20 @@ func LoadParams(net *Network, path string) (Params, error) {
 // ReadFlyvis reads a flyvis state dict from a checkpoint, a network
 // directory or an .npz (see LoadParams), without checking its shapes.
 func ReadFlyvis(path string) (*Flyvis, error) {
+	path, which := SplitParams(path)
 	st, err := os.Stat(path)
 	if err != nil {
 		return nil, err
 	}
 	if st.IsDir() {
-		if path, err = LatestCheckpoint(path); err != nil {
+		if path, err = ChooseCheckpoint(path, which); err != nil {
 			return nil, err
 		}
 		if st, err = os.Stat(path); err != nil {
 			return nil, err
 		}
+	} else if which != "" {
+		return nil, fmt.Errorf("opticlobe: %s@%s: a checkpoint is chosen in a network directory, and %s is a file", path, which, path)
 	}
 	if st.Size() > maxParamsFile {
 		return nil, fmt.Errorf("opticlobe: %s: %d bytes, more than a parameter file holds (%d)", path, st.Size(), maxParamsFile)
@@ -134,27 +136,6 @@ func readNPZArrays(b []byte) (map[string][]float32, error) {
 	return out, nil
 }
 
-// LatestCheckpoint returns the checkpoint of a flyvis network directory
-// with the highest index: DIR/chkpts/chkpt_NNNNN (or DIR/chkpt_NNNNN).
-// flyvis records its best checkpoint in HDF5 (best_chkpt_index.h5), which
-// neuropil does not read: pass that checkpoint's file for the best.
-func LatestCheckpoint(dir string) (string, error) {
-	for _, d := range []string{filepath.Join(dir, "chkpts"), dir} {
-		m, _ := filepath.Glob(filepath.Join(d, "chkpt_*"))
-		best, bestK := "", -1
-		for _, p := range m {
-			k, err := strconv.Atoi(strings.TrimPrefix(filepath.Base(p), "chkpt_"))
-			if err == nil && k > bestK {
-				best, bestK = p, k
-			}
-		}
-		if best != "" {
-			return best, nil
-		}
-	}
-	return "", fmt.Errorf("opticlobe: %s: no flyvis checkpoint (chkpts/chkpt_NNNNN; an ensemble directory of networks runs member by member in neuropil analyze)", dir)
-}
-
 // SaveParams writes p as a flyvis state dict: an .npz of the five arrays
 // (float32, flyvis's names) for a path ending in .npz, and otherwise a
 // flyvis checkpoint, {"network": state dict, "decoder": {}, "optim": {},
@@ -165,14 +146,14 @@ func LatestCheckpoint(dir string) (string, error) {
 // clamped at 0 (as flyvis's own forward pass leaves them), and
 // edges_syn_count is log|Coef| in float32 (within 1e-7 of what was read).
 func SaveParams(net *Network, p Params, path string, dt float64) error {
-	return SaveCheckpoint(net, p, path, CheckpointInfo{Dt: dt, ValLoss: math.NaN()})
+	return SaveCheckpoint(net, p, path, CheckpointInfo{DT: dt, ValLoss: math.NaN()})
 }
 
 // CheckpointInfo is what a flyvis checkpoint holds beside the network's
 // parameters.
 type CheckpointInfo struct {
-	Dt        float64   // the data set's dt, seconds
-	ValLoss   float64   // the validation loss (NaN: unknown)
+	DT        float64   // s: the integration step of the run
+	ValLoss   float64   // the validation loss (NaN: unknown), by which ChooseCheckpoint picks the best
 	Iteration int       // the training iteration
 	Decoder   []pt.Item // {task: the decoder's state dict}, as flyvis's {"flow": DecoderGAVP.state_dict()}; nil: {}
 }
@@ -205,6 +186,6 @@ func SaveCheckpoint(net *Network, p Params, path string, info CheckpointInfo) er
 		dec = info.Decoder
 	}
 	items := []pt.Item{{Name: "decoder", Value: dec}, {Name: "optim"}, {Name: "time", Value: time.Now().Format(time.ANSIC)},
-		{Name: "val_loss", Value: info.ValLoss}, {Name: "iteration", Value: info.Iteration}, {Name: "dt", Value: info.Dt}}
+		{Name: "val_loss", Value: info.ValLoss}, {Name: "iteration", Value: info.Iteration}, {Name: "dt", Value: info.DT}}
 	return create(path, func(w io.Writer) error { return pt.EncodeCheckpoint(w, "network", ts, items) })
 }

@@ -89,12 +89,17 @@ func TestLoadParamsFiles(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	latest, err := LoadParams(net, flyvisDir) // chkpt_00001: bias + 0.25
-	if err != nil {
-		t.Fatal(err)
-	}
-	if d := latest.Vrest[0] - p0.Vrest[0]; math.Abs(float64(d)-0.25) > 1e-6 {
-		t.Errorf("network directory: bias differs by %v from chkpt_00000, want 0.25 (chkpt_00001)", d)
+	for _, c := range []struct {
+		params string
+		shift  float64
+	}{{flyvisDir, 0.25}, {flyvisDir + "@best", 0.25}, {flyvisDir + "@latest", 0.5}, {flyvisDir + "@0", 0}, {flyvisDir + "@-1", 0.5}} {
+		p, err := LoadParams(net, c.params)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if d := p.Vrest[0] - p0.Vrest[0]; math.Abs(float64(d)-c.shift) > 1e-6 {
+			t.Errorf("%s: bias differs by %v from chkpt_00000, want %v", c.params, d, c.shift)
+		}
 	}
 	if p0.Strength[net.FlyvisGroups().Pair[5]] != 0 {
 		t.Errorf("a negative syn_strength is not clamped at 0")
@@ -182,5 +187,82 @@ func TestLoadParamsBareStateDict(t *testing.T) {
 	}
 	if p.Vrest[7] != f.Bias[7] || p.Coef[100] == 0 {
 		t.Errorf("bare state dict read differently")
+	}
+}
+
+// ChooseCheckpoint picks as flyvis: the smallest val_loss by default
+// (the fixture's PyTorch-written directory: 0.125, 0.0625, 0.25), the
+// latest or the N-th on request; what is missing is named.
+func TestChooseCheckpoint(t *testing.T) {
+	for which, want := range map[string]string{"": "chkpt_00001", "best": "chkpt_00001", "latest": "chkpt_00002", "0": "chkpt_00000", "2": "chkpt_00002", "-3": "chkpt_00000"} {
+		got, err := ChooseCheckpoint(flyvisDir, which)
+		if err != nil || filepath.Base(got) != want {
+			t.Errorf("%q: %s, %v; want %s", which, got, err, want)
+		}
+	}
+	for i, want := range []float64{0.125, 0.0625, 0.25} {
+		loss, ok, err := ValLoss(filepath.Join(flyvisDir, "chkpts", "chkpt_0000"+string(rune('0'+i))))
+		if err != nil || !ok || loss != want {
+			t.Errorf("chkpt_0000%d: val_loss %v, %v, %v; want %v", i, loss, ok, err, want)
+		}
+	}
+	noval := filepath.Join(flyvisDir, "no_val_loss")
+	empty := t.TempDir()
+	for _, c := range []struct{ dir, which, want string }{
+		{flyvisDir, "3", "no such checkpoint"},
+		{flyvisDir, "-4", "no such checkpoint"},
+		{flyvisDir, "first", "unknown checkpoint choice"},
+		{noval, "", "no val_loss in chkpt_00000"},
+		{empty, "", "no flyvis checkpoint"},
+		{empty, "latest", "no flyvis checkpoint"},
+	} {
+		_, err := ChooseCheckpoint(c.dir, c.which)
+		if err == nil || !strings.Contains(err.Error(), c.want) || !strings.Contains(err.Error(), c.dir) {
+			t.Errorf("%s@%s: %v, want an error naming the directory and %q", c.dir, c.which, err, c.want)
+		}
+	}
+	if got, err := ChooseCheckpoint(noval, "latest"); err != nil || filepath.Base(got) != "chkpt_00000" {
+		t.Errorf("no val_loss, latest: %s, %v", got, err)
+	}
+	if _, err := ReadFlyvis(flyvisCkpt + "@latest"); err == nil || !strings.Contains(err.Error(), "is a file") {
+		t.Errorf("a file@latest: %v", err)
+	}
+	if p, w := SplitParams(flyvisDir + "@7"); p != flyvisDir || w != "7" {
+		t.Errorf("SplitParams: %q, %q", p, w)
+	}
+	if p, w := SplitParams("a@b/c"); p != "a@b/c" || w != "" {
+		t.Errorf("SplitParams of a directory named with @: %q, %q", p, w)
+	}
+}
+
+// Checkpoints written by SaveCheckpoint carry their val_loss (a NaN one,
+// SaveParams's, is passed over by best); the best of a directory is their
+// argmin.
+func TestSaveCheckpointValLoss(t *testing.T) {
+	net := smallNet(t)
+	p := net.DefaultParams(1)
+	dir := filepath.Join(t.TempDir(), "chkpts")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for i, loss := range []float64{math.NaN(), 3, 2, 2, 5} {
+		path := filepath.Join(dir, "chkpt_0000"+string(rune('0'+i)))
+		if err := SaveCheckpoint(net, p, path, CheckpointInfo{DT: 0.02, ValLoss: loss, Iteration: 10 * i}); err != nil {
+			t.Fatal(err)
+		}
+		got, ok, err := ValLoss(path)
+		if err != nil || !ok || !(got == loss || math.IsNaN(loss) && math.IsNaN(got)) {
+			t.Errorf("val_loss %v: read %v, %v, %v", loss, got, ok, err)
+		}
+	}
+	if got, err := ChooseCheckpoint(filepath.Dir(dir), ""); err != nil || filepath.Base(got) != "chkpt_00002" {
+		t.Errorf("best: %s, %v; want chkpt_00002 (the first of the two smallest)", got, err)
+	}
+	one := t.TempDir()
+	if err := SaveParams(net, p, filepath.Join(one, "chkpt_00000"), 0.02); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ChooseCheckpoint(one, ""); err == nil || !strings.Contains(err.Error(), "NaN") {
+		t.Errorf("best of checkpoints of unknown loss: %v", err)
 	}
 }

@@ -5,6 +5,8 @@ import (
 	"path/filepath"
 	"slices"
 	"testing"
+
+	"github.com/neuropil/neuropil/sparse"
 )
 
 func TestSave(t *testing.T) {
@@ -36,5 +38,47 @@ func TestSave(t *testing.T) {
 	}
 	if _, err := net.Save(filepath.Join(dir, "x.npz"), "xlsx"); err == nil {
 		t.Error("unknown table format accepted")
+	}
+}
+
+// WithParams puts the weights of the parameters in the connectome and
+// keeps the tables consistent with them: W[t, s] = sign·n_syn·strength
+// of every edge row, the network itself untouched.
+func TestWithParams(t *testing.T) {
+	net := smallNet(t)
+	p := net.DefaultParams(3)
+	p.Coef = make([]float32, net.Edges.Len())
+	for k := range p.Coef {
+		p.Coef[k] = -float32(net.Edges.Sign[k]) * net.Edges.NSyn[k] * float32(1+k%3) // signs flipped, counts scaled
+	}
+	for k := range p.Strength {
+		p.Strength[k] *= float32(2 + k%2)
+	}
+	before := slices.Clone(net.Conn.W.Val)
+	w, err := net.WithParams(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	at := func(m *sparse.CSR, r, c int32) float32 {
+		for q := m.RowPtr[r]; q < m.RowPtr[r+1]; q++ {
+			if m.ColIdx[q] == c {
+				return m.Val[q]
+			}
+		}
+		return 0
+	}
+	e := &w.Edges
+	for k := range e.Source {
+		want := float32(e.Sign[k]) * e.NSyn[k] * w.Pairs[e.Pair[k]].Strength
+		if got := at(w.Conn.W, e.Target[k], e.Source[k]); got != want || e.Sign[k] == net.Edges.Sign[k] {
+			t.Fatalf("edge %d: W %v, tables give %v (sign %d, was %d)", k, got, want, e.Sign[k], net.Edges.Sign[k])
+		}
+	}
+	if !slices.Equal(net.Conn.W.Val, before) || net.Pairs[0].Strength == w.Pairs[0].Strength {
+		t.Error("WithParams changed the network it was given, or left the strengths")
+	}
+	p.Strength = p.Strength[1:]
+	if _, err := net.WithParams(p); err == nil {
+		t.Error("parameters of another network accepted")
 	}
 }

@@ -24,7 +24,9 @@ import (
 // done run's values and summary.json scalars) and, for the spiking
 // model's runs, spikes.parquet and rates.csv (collectSpikes); for train, ensemble.csv
 // (each done member's values and final metrics, then their mean and
-// standard deviation).
+// standard deviation), or, for trainings of the optic lobe, their final
+// and best validation losses and the flyvis ensemble directory
+// EnsembleDir (collectFlow).
 func (p *Plan) Collect(dir string) ([]string, error) {
 	states, err := p.States(dir)
 	if err != nil {
@@ -59,7 +61,11 @@ func (p *Plan) Collect(dir string) ([]string, error) {
 			extra = append(extra, more...)
 		}
 	case "train":
-		extra, err = p.collectEnsemble(dir, keys, states)
+		if p.Model == "optic-lobe" {
+			extra, err = p.collectFlow(dir, keys, states)
+		} else {
+			extra, err = p.collectEnsemble(dir, keys, states)
+		}
 	}
 	return append(paths, extra...), err
 }

@@ -35,10 +35,15 @@ type catcher struct {
 // CatchFlags keeps fs.
 func (c *catcher) CatchFlags(fs *flag.FlagSet) { c.fs = fs }
 
-// flagsOf returns the flag set of a neuropil command, from e.Run.
-func (e *Env) flagsOf(command string) (*flag.FlagSet, error) {
+// flagsOf returns the flag set of a neuropil command (with --model, when
+// model is not ""), from e.Run.
+func (e *Env) flagsOf(command, model string) (*flag.FlagSet, error) {
 	c := &catcher{Writer: io.Discard}
-	err := e.Run([]string{command}, io.Discard, c)
+	args := []string{command}
+	if model != "" {
+		args = append(args, "--model="+model)
+	}
+	err := e.Run(args, io.Discard, c)
 	if c.fs == nil {
 		return nil, fmt.Errorf("not a command configured by flags alone (%v)", err)
 	}

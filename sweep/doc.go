@@ -15,11 +15,14 @@
 //	SWEEP/slurm/             the array tasks' output files
 //	SWEEP/collected/         merged results (Collect): runs.csv; summary.csv,
 //	                         spikes.parquet and rates.csv (simulate); ensemble.csv
-//	                         and learning_curves.png (train)
+//	                         and learning_curves.png (train); for train --model
+//	                         optic-lobe also ensemble/NNN, a flyvis ensemble directory
 //
 // Conventions: a run is done when its command exited 0 and the files that
 // mark its outputs complete exist (simulate: summary.json, written last;
-// train: metrics.csv and model.npz); only then does status.json say done.
+// train: metrics.csv and model.npz, metrics.csv and curves.png for the
+// optic lobe; a [flags] model picks the markers and the flags a plan
+// checks, learnt from "neuropil COMMAND --model=MODEL"); only then does status.json say done.
 // A run being executed holds an flock on runs/NAME/.lock, so that a run
 // killed mid-way (its lock released by the kernel) reads as pending and is
 // run again, and two executors never run the same run at once. Runs are

@@ -19,20 +19,24 @@ import (
 // A Plan is a sweep's expanded runs, as SWEEP/plan.json holds them.
 type Plan struct {
 	Command string   `json:"command"`
-	Markers []string `json:"markers"` // files in a run's out/ whose presence marks it complete
+	Model   string   `json:"model,omitempty"` // the --model of [flags], when given: it picks the command's flags, markers and collection
+	Markers []string `json:"markers"`         // files in a run's out/ whose presence marks it complete
 	Runs    []Run    `json:"runs"`
 }
 
-// markers are the files a command writes last, per command; a command not
-// listed is complete when it exits 0.
+// markers are the files a command writes last, per command (or per
+// command/model where a model writes others); a command not listed is
+// complete when it exits 0.
 var markers = map[string][]string{
-	"simulate": {"summary.json"},
-	"train":    {"metrics.csv", "model.npz"},
+	"simulate":         {"summary.json"},
+	"train":            {"metrics.csv", "model.npz"},
+	"train/optic-lobe": {"metrics.csv", "curves.png"},
 }
 
 // FlagsOf returns a fresh flag set of a neuropil command, with every flag
-// it takes defined.
-type FlagsOf func(command string) (*flag.FlagSet, error)
+// it takes defined; model, when not "", is the --model the runs give it
+// (a model may take flags of its own: train --model optic-lobe).
+type FlagsOf func(command, model string) (*flag.FlagSet, error)
 
 // NewPlan reads GRID.toml at gridPath and expands it. Nothing is written.
 func NewPlan(gridPath string, flagsOf FlagsOf) (*Plan, error) {
@@ -47,7 +51,11 @@ func NewPlan(gridPath string, flagsOf FlagsOf) (*Plan, error) {
 	if g.Command == "sweep" {
 		return nil, fmt.Errorf("%s: command = \"sweep\": a sweep cannot run sweeps", gridPath)
 	}
-	fs, err := flagsOf(g.Command)
+	model := ""
+	if m, ok := g.Flags["model"].(string); ok {
+		model = m
+	}
+	fs, err := flagsOf(g.Command, model)
 	if err != nil {
 		return nil, fmt.Errorf("%s: command %q: %w", gridPath, g.Command, err)
 	}
@@ -55,7 +63,11 @@ func NewPlan(gridPath string, flagsOf FlagsOf) (*Plan, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w (neuropil %s -h lists its flags)", gridPath, err, g.Command)
 	}
-	return &Plan{Command: g.Command, Markers: markers[g.Command], Runs: runs}, nil
+	m, ok := markers[g.Command+"/"+model]
+	if !ok {
+		m = markers[g.Command]
+	}
+	return &Plan{Command: g.Command, Model: model, Markers: m, Runs: runs}, nil
 }
 
 // Write writes the plan into dir (SWEEP/plan.json and plan.csv), creating

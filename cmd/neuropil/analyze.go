@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/neuropil/neuropil/analysis"
+	"github.com/neuropil/neuropil/opticlobe"
 )
 
 func init() {
@@ -19,7 +20,8 @@ func runAnalyze(args []string, stdout, stderr io.Writer) error {
 	}
 	fs, j := newFlags("analyze "+args[0], stderr), analysis.Job{}
 	fs.StringVar(&j.Spec, "spec", "", "flyvis network description (JSON), e.g. ../shared/data/flyvis/fib25-fib19_v2.2.json (required)")
-	fs.StringVar(&j.Params, "params", "", "a flyvis checkpoint, network directory, ensemble directory or .npz (default: flyvis's initial values)")
+	fs.StringVar(&j.Params, "params", "", "a flyvis checkpoint, network directory (DIR@best, the default, DIR@latest, DIR@N), ensemble directory (every member; ENSEMBLE@latest, ...) or .npz (default: flyvis's initial values)")
+	fs.IntVar(&j.Extent, "extent", opticlobe.DefaultExtent, "radius of the hexagonal lattice in columns (that of the parameters)")
 	fs.StringVar(&j.Out, "out", "", "output directory (required)")
 	if err := parseFlags(fs, args[1:], 0); err != nil {
 		return err

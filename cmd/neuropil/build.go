@@ -45,6 +45,7 @@ func runBuildOpticLobe(args []string, stdout, stderr io.Writer) error {
 	spec := fs.String("spec", "", "flyvis network description (JSON), e.g. ../shared/data/flyvis/fib25-fib19_v2.2.json")
 	out := fs.String("out", "", "connectome file to write; the extension picks the format ("+strings.Join(format.Extensions(), ", ")+")")
 	extent := fs.Int("extent", opticlobe.DefaultExtent, "radius of the hexagonal lattice in columns")
+	params := fs.String("params", "", "weights from these parameters: a flyvis checkpoint, network directory (DIR@best, the default, DIR@latest, DIR@N) or .npz; also written beside --out as NAME.params.npz (default: flyvis's initial strengths)")
 	tables := fs.String("tables", "csv", "format of the neuron, edge and pair tables written beside --out ("+strings.Join(opticlobe.TableFormats(), ", ")+", or none)")
 	if err := parseFlags(fs, args, 0); err != nil {
 		return err
@@ -63,14 +64,36 @@ func runBuildOpticLobe(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
+	if *params != "" {
+		if net, err = withParams(net, *params, *out); err != nil {
+			return err
+		}
+	}
 	built := time.Since(start)
 	written, err := net.Save(*out, *tables)
 	if err != nil {
 		return err
+	}
+	if *params != "" {
+		written = append(written, opticlobe.TablePrefix(*out)+".params.npz")
 	}
 	c := net.Counts()
 	fmt.Fprintf(stdout, "optic lobe, extent %d: %d neurons, %d edges (%d excitatory, %d inhibitory), %d of %d type pairs realised\n",
 		*extent, c.Neurons, c.Edges, c.Excitatory, c.Inhibitory, c.PairsRealised, len(net.Pairs))
 	fmt.Fprintf(stdout, "built in %v; wrote %s\n", built.Round(time.Millisecond), strings.Join(written, ", "))
 	return nil
+}
+
+// withParams returns net with the weights of the parameters in path
+// (opticlobe.LoadParams) and writes those parameters to the .params.npz
+// beside out.
+func withParams(net *opticlobe.Network, path, out string) (*opticlobe.Network, error) {
+	p, err := opticlobe.LoadParams(net, path)
+	if err != nil {
+		return nil, fmt.Errorf("build optic-lobe: --params %w", err)
+	}
+	if err := opticlobe.SaveParams(net, p, opticlobe.TablePrefix(out)+".params.npz", 0); err != nil {
+		return nil, err
+	}
+	return net.WithParams(p)
 }

@@ -15,6 +15,7 @@ import (
 	"github.com/neuropil/neuropil/connectome"
 	"github.com/neuropil/neuropil/format"
 	"github.com/neuropil/neuropil/format/npy"
+	"github.com/neuropil/neuropil/opticlobe"
 	"github.com/neuropil/neuropil/sparse"
 )
 
@@ -158,5 +159,54 @@ func TestDaleSignedConnectome(t *testing.T) {
 	}
 	if err := run([]string{"simulate", "--dale-clamp", "--out", out}, &stdout, &stderr); err == nil || !strings.Contains(err.Error(), "only with --dale") {
 		t.Errorf("--dale-clamp alone: %v", err)
+	}
+}
+
+// build optic-lobe --params writes the weights of a PyTorch-written
+// flyvis checkpoint (sign·exp(syn_count)·max(syn_strength, 0)), the ones
+// the simulation integrates, and the parameters beside them.
+func TestBuildOpticLobeParams(t *testing.T) {
+	spec := flyvisSpec(t)
+	ckpt := filepath.Join("..", "..", "opticlobe", "testdata", "flyvis", "chkpts", "chkpt_00000")
+	dir := t.TempDir()
+	out := filepath.Join(dir, "trained.npz")
+	var stdout, stderr bytes.Buffer
+	if err := run([]string{"build", "optic-lobe", "--spec", spec, "--params", ckpt, "--out", out, "--tables", "npz"}, &stdout, &stderr); err != nil {
+		t.Fatalf("%v\n%s", err, stderr.String())
+	}
+	if !strings.Contains(stdout.String(), "trained.params.npz") {
+		t.Errorf("summary does not name the parameters: %s", stdout.String())
+	}
+	net, err := opticlobe.BuildFile(spec, opticlobe.DefaultExtent)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := opticlobe.LoadParams(net, ckpt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	d, err := opticlobe.NewDynamics(net, p, 1, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	c, err := format.Load(out, format.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := d.Weights()
+	if !slices.Equal(c.W.RowPtr, want.RowPtr) || !slices.Equal(c.W.ColIdx, want.ColIdx) || !slices.Equal(c.W.Val, want.Val) {
+		t.Error("the written weights are not the checkpoint's")
+	}
+	if slices.Equal(c.W.Val, net.Conn.W.Val) {
+		t.Error("the written weights are the initial ones")
+	}
+	back, err := opticlobe.LoadParams(net, filepath.Join(dir, "trained.params.npz"))
+	if err != nil || !slices.Equal(back.Vrest, p.Vrest) || !slices.Equal(back.Strength, p.Strength) {
+		t.Errorf("trained.params.npz: %v", err)
+	}
+	err = run([]string{"build", "optic-lobe", "--spec", spec, "--params", filepath.Join(dir, "none"), "--out", out}, &stdout, &stderr)
+	if err == nil || !strings.Contains(err.Error(), "--params") {
+		t.Errorf("missing parameters: %v", err)
 	}
 }

@@ -8,19 +8,21 @@ reimplementation of flyvis's HexEye.render_offset_bars:
   render_bars_cartesian -> rotate_image (edge padding to the diagonal,
   uint8 of 255*img, PIL's bilinear affine rotation, /255, crop; PIL
   transposes for 90/180/270) -> mean over the pixels is_inside_hex puts in
-  each hexagon (here in float64).
+  each hexagon, decided in float16 as HexEye does (NumPy's float16
+  arithmetic, every operation rounded; the vertices' rotation, a half
+  matmul in flyvis, as float32 products and sum rounded once), checked
+  equal to the same test in PyTorch float16 tensors.
 
-It also renders the same frames with PIL itself (Image.rotate) and with
-the hexagon membership computed in float16 (NumPy's float16 arithmetic,
-standing in for flyvis's torch float16 tensors) and prints how far those
-are from the float64 reimplementation: the tolerance the Go renderer is
-documented to.
+It also rotates the frames with PIL itself (Image.rotate), which the
+NumPy rotation matches exactly, and prints how far float64 hexagons
+would move the columns.
 
 Usage (from the repository root):
 
     /usr/bin/python3 testdata/gen/moving_edge_render.py analysis/testdata
 
 Writes moving_edge_frames.npy (float64 [angles][intensities][offsets][721],
+float16 hexagons,
 angles ANGLES, intensities 0 and 1, offsets OFFSETS in LEDs) and
 moving_edge_indices.npy (int64: torch.linspace(0, 20, int(t_stim/dt))
 .long() for each of flyvis's six speeds, concatenated, with dt 1/200).
@@ -103,39 +105,66 @@ def rotate(img, angle, use_pil):
     return out[p:out.shape[0] - p, p:out.shape[1] - p]
 
 
-def membership(dtype):
-    """is_inside_hex for HexEye(721, 25): the pixels (index row*W + col)
-    inside each hexagon, hexagon (q, r) at column W//2 + 25r, row
-    W//2 + 25(q + r/2)."""
+def centres():
+    """Hexagon (q, r) of HexEye(721, 25) at column W//2 + 25r, row
+    W//2 + 25(q + r/2), in hexal order."""
     n = 15
     xc, yc = [], []
     for q in range(-n, n + 1):
         for r in range(max(-n, -n - q), min(n, n - q) + 1):
             xc.append(25.0 * r + W // 2)
             yc.append(25.0 * (q + r / 2) + W // 2)
-    xc, yc = np.array(xc, dtype=dtype), np.array(yc, dtype=dtype)
+    return xc, yc
+
+
+def window(xc, yc):
+    """The monitor pixels (row, col) near a centre: a hexagon reaches
+    less than 16 pixels from it."""
+    r0, c0 = int(yc) - 16, int(xc) - 16
+    row, col = np.mgrid[r0:r0 + 34, c0:c0 + 34]
+    row, col = row.reshape(-1), col.reshape(-1)
+    ok = (row >= 0) & (row < W) & (col >= 0) & (col < W)
+    return row[ok], col[ok]
+
+
+def vertices(dtype):
+    """The seven vertices (the first repeated) relative to the centre:
+    (2/sqrt(3)*12.5, 0) rotated by 60 degrees in turn."""
     t = dtype
     c, s = t(np.cos(t(np.pi) / t(3))), t(np.sin(t(np.pi) / t(3)))
-    vert = [np.array([t(2 / np.sqrt(3) * 12.5), t(0)], dtype=dtype)]
+    vert = [(t(2 / np.sqrt(3) * 12.5), t(0))]
+    f = np.float32 if dtype == np.float16 else dtype
     for _ in range(6):
-        x, y = vert[-1]
-        vert.append(np.array([t(c * x) + t(-s * y), t(s * x) + t(c * y)], dtype=dtype))
-    inside = []  # per hexagon: the pixel indices inside it (it reaches < 16 pixels from its centre)
-    for k in range(len(xc)):
-        r0, c0 = int(yc[k]) - 16, int(xc[k]) - 16
-        row, col = np.mgrid[r0:r0 + 34, c0:c0 + 34]
-        row, col = row.reshape(-1), col.reshape(-1)
-        ok = (row >= 0) & (row < W) & (col >= 0) & (col < W)
-        row, col = row[ok], col[ok]
-        px, py = col.astype(dtype), row.astype(dtype)
-        keep = np.ones(len(px), dtype=bool)
+        # The 2x2 rotation as PyTorch's half matmul computes it (on the GPU,
+        # and on CPUs where it runs at all: PyTorch 1.13's CPU has no half
+        # matmul): float32 products and sum, one rounding to float16.
+        x, y = f(vert[-1][0]), f(vert[-1][1])
+        vert.append((t(f(c) * x + f(-s) * y), t(f(s) * x + f(c) * y)))
+    return vert
+
+
+def membership(dtype, array=np.array, sign=np.sign):
+    """is_inside_hex for HexEye(721, 25): the pixels (index row*W + col)
+    inside each hexagon, every operation in dtype (NumPy's, or PyTorch's
+    with array=torch.tensor and sign=torch.sign), pixels x = image row,
+    y = image column as HexEye passes them."""
+    vert = vertices(np.float16 if dtype in (np.float16, torch.float16) else np.float64)
+    cx, cy = centres()
+    xc, yc = array(cx, dtype=dtype), array(cy, dtype=dtype)
+    vx = array([float(v[0]) for v in vert], dtype=dtype)
+    vy = array([float(v[1]) for v in vert], dtype=dtype)
+    inside = []
+    for k in range(len(cx)):
+        row, col = window(cx[k], cy[k])
+        px, py = array(col, dtype=dtype), array(row, dtype=dtype)
+        keep = np.ones(len(row), dtype=bool)
         for i in range(6):
-            x1, y1 = vert[i][0] + xc[k], vert[i][1] + yc[k]
-            x2, y2 = vert[i + 1][0] + xc[k], vert[i + 1][1] + yc[k]
+            x1, y1 = vx[i] + xc[k], vy[i] + yc[k]
+            x2, y2 = vx[i + 1] + xc[k], vy[i + 1] + yc[k]
             slope = (y2 - y1) / (x2 - x1)
             fc = y1 + slope * (xc[k] - x1) - yc[k]
             fp = y1 + slope * (px - x1) - py
-            keep &= np.sign(fc) == np.sign(fp)
+            keep &= np.asarray(sign(fc) == sign(fp))
         inside.append(row[keep] * W + col[keep])
     return inside
 
@@ -149,21 +178,23 @@ def main():
     out = sys.argv[1]
     os.makedirs(out, exist_ok=True)
     in64, in16 = membership(np.float64), membership(np.float16)
+    in_torch = membership(torch.float16, torch.tensor, torch.sign)
+    assert all(np.array_equal(a, b) for a, b in zip(in16, in_torch)), "NumPy and PyTorch float16 hexagons differ"
     frames = np.zeros((len(ANGLES), 2, len(OFFSETS), 721))
-    d_pil, d_16 = 0.0, 0.0
+    d_pil, d_64 = 0.0, 0.0
     for a, angle in enumerate(ANGLES):
         for i, inten in enumerate([0, 1]):
             for o, off in enumerate(OFFSETS):
                 img = cartesian(off, inten)
                 ours = rotate(img, angle, False)
-                frames[a, i, o] = hexmean(ours, in64)
+                frames[a, i, o] = hexmean(ours, in16)
                 pil = rotate(img, angle, True)
                 d_pil = max(d_pil, np.abs(pil - ours).max())
-                d_16 = max(d_16, np.abs(hexmean(pil, in16) - frames[a, i, o]).max())
+                d_64 = max(d_64, np.abs(hexmean(ours, in64) - frames[a, i, o]).max())
     print("pixels: PIL's rotation vs the NumPy reimplementation: largest difference %.3g" % d_pil)
-    print("hexagons: membership in float16 (as flyvis) vs float64: %d of %d pixel-hexagon pairs differ"
-          % (sum(len(np.setxor1d(a, b)) for a, b in zip(in16, in64)), sum(len(a) for a in in64)))
-    print("columns: flyvis-like (PIL, float16 membership) vs float64 reimplementation: largest difference %.3g" % d_16)
+    print("hexagons: float16 (as flyvis; NumPy and PyTorch agree) vs float64: %d of %d pixel-hexagon pairs differ"
+          % (sum(len(np.setxor1d(a, b)) for a, b in zip(in16, in64)), sum(len(a) for a in in16)))
+    print("columns: float16 hexagons (as flyvis) vs float64 ones: largest difference %.3g" % d_64)
     np.save(os.path.join(out, "moving_edge_frames.npy"), frames)
     idx = []
     for s in SPEEDS:

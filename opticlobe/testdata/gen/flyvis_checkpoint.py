@@ -3,7 +3,10 @@ central-column response of an independent float64 implementation of
 flyvis's dynamics (PPNeuronIGRSynapses, explicit Euler) to a flash
 (flash_central.npy), and flyvis's flash protocol with its flash response
 indices (flash_fri.npy, flash_on_full.npy); also bad checkpoints (a
-missing entry, a pickle naming print).
+missing entry, a pickle naming print). The output directory is a flyvis
+network directory of three checkpoints of different val_loss
+(chkpts/chkpt_0000{0,1,2}: 0.125, 0.0625, 0.25), and no_val_loss/ one
+whose checkpoint lacks val_loss.
 
 Run with Debian's PyTorch 1.13 from the repository root:
 
@@ -95,9 +98,18 @@ def main(prefix, out):
     }
     os.makedirs(os.path.join(out, "chkpts"), exist_ok=True)
     torch.save(chkpt, os.path.join(out, "chkpts", "chkpt_00000"))
-    later = dict(chkpt, iteration=2000, network=collections.OrderedDict(network))
-    later["network"]["nodes_bias"] = torch.tensor(bias + 0.25)
-    torch.save(later, os.path.join(out, "chkpts", "chkpt_00001"))
+    # A network directory of three checkpoints: the best (smallest
+    # val_loss) is chkpt_00001 (bias + 0.25), the latest chkpt_00002
+    # (bias + 0.5).
+    for k, (shift, loss) in enumerate([(0.25, 0.0625), (0.5, 0.25)], start=1):
+        later = dict(chkpt, iteration=1000 * (k + 1), val_loss=np.float64(loss),
+                     network=collections.OrderedDict(network))
+        later["network"]["nodes_bias"] = torch.tensor(bias + shift)
+        torch.save(later, os.path.join(out, "chkpts", "chkpt_%05d" % k))
+    # A network directory whose checkpoint has no val_loss: no best.
+    os.makedirs(os.path.join(out, "no_val_loss", "chkpts"), exist_ok=True)
+    torch.save({k: v for k, v in chkpt.items() if k != "val_loss"},
+               os.path.join(out, "no_val_loss", "chkpts", "chkpt_00000"))
     bad = dict(chkpt, network=collections.OrderedDict(
         (k, t) for k, t in network.items() if k != "edges_syn_count"))
     torch.save(bad, os.path.join(out, "missing_syn_count.pt"))
