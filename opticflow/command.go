@@ -44,7 +44,7 @@ func Command(args []string, stdout, stderr io.Writer) error {
 	fs.String("model", "optic-lobe", "the model: optic-lobe")
 	fs.StringVar(&spec, "spec", "", "flyvis network description (JSON), e.g. ../shared/data/flyvis/fib25-fib19_v2.2.json (required)")
 	fs.IntVar(&extent, "extent", opticlobe.DefaultExtent, "radius of the hexagonal lattice in columns")
-	fs.StringVar(&params, "params", "", "initial parameters: a flyvis checkpoint, network directory or .npz (default: flyvis's initialisation)")
+	fs.StringVar(&params, "params", "", "initial parameters: a flyvis checkpoint, network directory (DIR@best, the default, DIR@latest, DIR@N) or .npz (default: flyvis's initialisation)")
 	fs.StringVar(&c.Sintel.Dir, "data", "", "MPI-Sintel directory (training/final/<scene>/*.png, training/flow/<scene>/*.flo); default: the built-in procedural flow data")
 	fs.IntVar(&c.Sintel.Fold, "fold", 1, "with --data and --split folds: the validation fold, 0-3 (flyvis task.yaml)")
 	fs.StringVar(&c.Sintel.Split, "split", "original", "with --data: flyvis's original split of the scenes, or folds")

@@ -70,3 +70,18 @@ func (net *Network) WithParams(p Params) (*Network, error) {
 	}
 	return &out, nil
 }
+
+// WithParamsFile is WithParams with the parameters in path (LoadParams),
+// which it also writes to paramsOut (SaveParams; "": not written).
+func (net *Network) WithParamsFile(path, paramsOut string) (*Network, error) {
+	p, err := LoadParams(net, path)
+	if err != nil {
+		return nil, err
+	}
+	if paramsOut != "" {
+		if err := SaveParams(net, p, paramsOut, 0); err != nil {
+			return nil, err
+		}
+	}
+	return net.WithParams(p)
+}

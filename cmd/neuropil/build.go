@@ -65,8 +65,8 @@ func runBuildOpticLobe(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	if *params != "" {
-		if net, err = withParams(net, *params, *out); err != nil {
-			return err
+		if net, err = net.WithParamsFile(*params, opticlobe.TablePrefix(*out)+".params.npz"); err != nil {
+			return fmt.Errorf("build optic-lobe: --params %w", err)
 		}
 	}
 	built := time.Since(start)
@@ -82,18 +82,4 @@ func runBuildOpticLobe(args []string, stdout, stderr io.Writer) error {
 		*extent, c.Neurons, c.Edges, c.Excitatory, c.Inhibitory, c.PairsRealised, len(net.Pairs))
 	fmt.Fprintf(stdout, "built in %v; wrote %s\n", built.Round(time.Millisecond), strings.Join(written, ", "))
 	return nil
-}
-
-// withParams returns net with the weights of the parameters in path
-// (opticlobe.LoadParams) and writes those parameters to the .params.npz
-// beside out.
-func withParams(net *opticlobe.Network, path, out string) (*opticlobe.Network, error) {
-	p, err := opticlobe.LoadParams(net, path)
-	if err != nil {
-		return nil, fmt.Errorf("build optic-lobe: --params %w", err)
-	}
-	if err := opticlobe.SaveParams(net, p, opticlobe.TablePrefix(out)+".params.npz", 0); err != nil {
-		return nil, err
-	}
-	return net.WithParams(p)
 }

@@ -36,7 +36,7 @@ func (f *opticLobe) models() map[string]string {
 
 func (f *opticLobe) addFlags(fs *flag.FlagSet) {
 	fs.StringVar(&f.spec, "spec", "", "flyvis network description (JSON), e.g. ../shared/data/flyvis/fib25-fib19_v2.2.json (required)")
-	fs.StringVar(&f.params, "params", "", "parameters: a flyvis checkpoint (chkpts/chkpt_NNNNN), a flyvis network directory (its latest checkpoint) or a .npz of flyvis's state dict (default: flyvis's initial values with --seed)")
+	fs.StringVar(&f.params, "params", "", "parameters: a flyvis checkpoint (chkpts/chkpt_NNNNN), a flyvis network directory (DIR@best, the default, DIR@latest, DIR@N) or a .npz of flyvis's state dict (default: flyvis's initial values with --seed)")
 	fs.IntVar(&f.extent, "extent", opticlobe.DefaultExtent, "radius of the hexagonal lattice in columns")
 	fs.StringVar(&f.image, "image", "", "PNG or JPEG image shown to every sample (grey levels in [0, 1])")
 	fs.StringVar(&f.movie, "movie", "", ".npy movie [frames][h][w] (or one image [h][w]) of light levels, frames spread evenly over --duration; uint8 is divided by 255")
