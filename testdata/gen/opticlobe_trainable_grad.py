@@ -16,7 +16,9 @@ Usage (from the repository root):
 
 Writes trainable_grad.npy (float64 [3][max(types, pairs)]: rows the
 gradients of nodes_bias, nodes_time_const, edges_syn_strength, zero padded)
-and reads the movie dynamics_movie.npy that opticlobe_dynamics.py wrote.
+and trainable_grad_f32.npy (the same computed by PyTorch in float32, as
+flyvis trains), and reads the movie dynamics_movie.npy that
+opticlobe_dynamics.py wrote.
 """
 import json
 import os
@@ -30,37 +32,43 @@ from opticlobe_dynamics import DT, EXTENT, FRAMES, STEPS, default_strength, netw
 from opticlobe_pairs import columns  # noqa: E402
 
 
-def main():
-    spec = json.load(open(sys.argv[1]))
-    out = sys.argv[2]
+def gradients(spec, out, dtype):
+    """The three gradient rows, computed by autograd in dtype."""
     index, types, where, src, tar, coef, pair = network(spec, EXTENT)
     nt, npairs, nn = len(spec["nodes"]), len(spec["edges"]), len(index)
-    k = torch.arange(nt, dtype=torch.float64)
+    k = torch.arange(nt, dtype=dtype)
     tau = (0.03 + 0.001 * k).requires_grad_()
     vrest = (0.5 + 0.05 * torch.sin(k)).requires_grad_()
-    strength = torch.tensor(default_strength(spec, coef, pair), dtype=torch.float64, requires_grad=True)
+    strength = torch.tensor(default_strength(spec, coef, pair), dtype=dtype, requires_grad=True)
     ty = torch.tensor(types)
-    w = torch.tensor(coef, dtype=torch.float64) * strength[torch.tensor(pair)]
+    w = torch.tensor(coef, dtype=dtype) * strength[torch.tensor(pair)]
     movie = np.load(os.path.join(out, "dynamics_movie.npy"))
     cols = columns(EXTENT, (1, 1))
-    inputs = torch.zeros(FRAMES, nn, dtype=torch.float64)
+    inputs = torch.zeros(FRAMES, nn, dtype=dtype)
     for name in spec["input_units"]:
         for c, (u, v) in enumerate(cols):
-            inputs[:, where[(name, u, v)]] = torch.from_numpy(movie[:, c]).double()
+            inputs[:, where[(name, u, v)]] = torch.from_numpy(movie[:, c]).to(dtype)
     tgt, srt = torch.tensor(tar), torch.tensor(src)
-    c = torch.cos(torch.arange(nn, dtype=torch.float64))
+    c = torch.cos(torch.arange(nn, dtype=dtype))
     V = vrest[ty].detach().clone()
     loss = 0
     for j in range(STEPS):
         x = inputs[j * FRAMES // STEPS]
-        syn = torch.zeros(nn, dtype=torch.float64).index_add(0, tgt, w * torch.relu(V)[srt])
+        syn = torch.zeros(nn, dtype=dtype).index_add(0, tgt, w * torch.relu(V)[srt])
         V = V + DT * (-V + vrest[ty] + syn + x) / tau[ty]
         if (j + 1) % (STEPS // FRAMES) == 0:
             loss = loss + (c * V).sum()
     loss.backward()
-    g = np.zeros((3, max(nt, npairs)))
+    g = np.zeros((3, max(nt, npairs)), dtype=np.float64 if dtype == torch.float64 else np.float32)
     g[0, :nt], g[1, :nt], g[2, :npairs] = vrest.grad.numpy(), tau.grad.numpy(), strength.grad.numpy()
-    np.save(os.path.join(out, "trainable_grad.npy"), g)
+    return g
+
+
+def main():
+    spec = json.load(open(sys.argv[1]))
+    out = sys.argv[2]
+    np.save(os.path.join(out, "trainable_grad.npy"), gradients(spec, out, torch.float64))
+    np.save(os.path.join(out, "trainable_grad_f32.npy"), gradients(spec, out, torch.float32))
 
 
 if __name__ == "__main__":
