@@ -52,6 +52,7 @@ func Command(args []string, stdout, stderr io.Writer) error {
 	fs.IntVar(&c.Batch, "batch", 4, "movies per step")
 	fs.Uint64Var(&c.Seed, "seed", 0, "seed of the data, dropout and initial resting potentials")
 	fs.Float64Var(&c.LR, "lr", 5e-5, "Adam's starting learning rate (flyvis: 5e-5, falling stepwise to 5e-6)")
+	fs.IntVar(&c.Schedule, "schedule-iterations", 0, "steps the learning rate's stepwise fall to lr/10 spans (250000: flyvis's run, of which this one is the start; default --iterations)")
 	fs.IntVar(&c.EvalEvery, "eval-every", 0, "validation and checkpoint every this many steps (default iterations/10)")
 	fs.IntVar(&c.ValBatches, "val-batches", 0, "validation batches (default 8 of the procedural data; with --data all of MPI-Sintel's validation movies)")
 	fs.StringVar(&c.Out, "out", "", "output directory: metrics.csv, chkpts/chkpt_NNNNN, resume.gob (required)")

@@ -28,6 +28,7 @@ type FitConfig struct {
 	Scenes     int     // distinct training scenes, cycled through; 0: a new scene for every movie
 	NoPenalty  bool    // leave out flyvis's activity penalty
 	PenaltyEnd int     // last step with the activity penalty; 0: 150000 (flyvis stop_iter)
+	Schedule   int     // steps the learning-rate schedule spans (250000: flyvis's whole run, of which this run is the start); 0: Iterations
 
 	Data    Config        // the data set; its Seed is replaced by Seed
 	Sintel  SintelConfig  // with Sintel.Dir set, MPI-Sintel instead of Data; its Extent and Seed are replaced by the network's and Seed
@@ -75,11 +76,16 @@ func (c FitConfig) withDefaults() FitConfig {
 }
 
 // lrAt returns the learning rate of step it: flyvis's "stepwise"
-// schedule, ten equal parts of the run at learning rates evenly spaced
-// from LR down to LR/10 (np.linspace(start, stop, 10)).
+// schedule, ten equal parts of the Schedule steps (the run, by default)
+// at learning rates evenly spaced from LR down to LR/10
+// (np.linspace(start, stop, 10)).
 func (c FitConfig) lrAt(it int) float64 {
 	const steps = 10
-	k := min(it*steps/max(c.Iterations, 1), steps-1)
+	n := c.Iterations
+	if c.Schedule > 0 {
+		n = c.Schedule
+	}
+	k := min(it*steps/max(n, 1), steps-1)
 	return c.LR + (c.LR/10-c.LR)*float64(k)/(steps-1)
 }
 
@@ -178,7 +184,7 @@ func Fit(net *opticlobe.Network, cfg FitConfig, log io.Writer) ([]FitRow, error)
 }
 
 func newFitter(net *opticlobe.Network, cfg FitConfig) (*fitter, error) {
-	if cfg.Iterations < 0 || cfg.Scenes < 0 || cfg.Batch < 1 || cfg.EvalEvery < 1 || cfg.ValBatches < 0 || !(cfg.LR > 0) || !(cfg.TPre > 0) {
+	if cfg.Iterations < 0 || cfg.Schedule < 0 || cfg.Scenes < 0 || cfg.Batch < 1 || cfg.EvalEvery < 1 || cfg.ValBatches < 0 || !(cfg.LR > 0) || !(cfg.TPre > 0) {
 		return nil, fmt.Errorf("opticflow: bad iterations %d, batch %d, eval every %d, validation batches %d, lr %v or t_pre %v",
 			cfg.Iterations, cfg.Batch, cfg.EvalEvery, cfg.ValBatches, cfg.LR, cfg.TPre)
 	}

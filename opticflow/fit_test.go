@@ -155,7 +155,7 @@ func TestFitResume(t *testing.T) {
 		t.Errorf("other seed in the same directory: %v", err)
 	}
 	c.Seed, c.LR = cfg.Seed, 2e-2
-	if _, err := Fit(net, c, nil); err == nil || !strings.Contains(err.Error(), "other settings (data: procedural, lr 0.01)") {
+	if _, err := Fit(net, c, nil); err == nil || !strings.Contains(err.Error(), "other settings (data: procedural, lr 0.01, schedule of 0 steps)") {
 		t.Errorf("other learning rate in the same directory: %v", err)
 	}
 	if rows, _ := run(dir, 0, true, 4); len(rows) != 4 {
@@ -170,6 +170,12 @@ func TestLRSchedule(t *testing.T) {
 	for it, want := range map[int]float64{0: 5e-5, 9: 5e-5, 10: 4.5e-5, 55: 2.5e-5, 99: 5e-6, 100: 5e-6} {
 		if got := c.lrAt(it); math.Abs(got-want) > 1e-18 {
 			t.Errorf("step %d: %v, want %v", it, got, want)
+		}
+	}
+	c.Schedule = 250000 // the start of flyvis's run
+	for it, want := range map[int]float64{99: 5e-5, 24999: 5e-5, 25000: 4.5e-5, 249999: 5e-6} {
+		if got := c.lrAt(it); math.Abs(got-want) > 1e-18 {
+			t.Errorf("step %d of 250000: %v, want %v", it, got, want)
 		}
 	}
 }

@@ -27,6 +27,7 @@ type resumeState struct {
 	Batch, Iterations, Ev int
 	Data                  string  // dataKey of the run
 	LR                    float64 // the starting learning rate
+	Schedule              int     // the learning-rate schedule's span
 }
 
 // dataKey names the run's data: "procedural", or MPI-Sintel's directory,
@@ -57,7 +58,7 @@ func (f *fitter) save(rows []FitRow) error {
 	st := resumeState{Rows: rows, Vrest: f.p.Vrest, Tau: f.p.Tau, Strength: f.p.Strength, Decoder: f.dec.P,
 		RunMean: f.dec.RunMean, RunVar: f.dec.RunVar, OptStep: f.opt.Step, OptM: f.opt.M, OptV: f.opt.V,
 		Dropout: rng, Checkpoints: f.checkpts, Seed: f.cfg.Seed, Batch: f.cfg.Batch,
-		Iterations: f.cfg.Iterations, Ev: f.cfg.EvalEvery, Data: f.dataKey(), LR: f.cfg.LR}
+		Iterations: f.cfg.Iterations, Ev: f.cfg.EvalEvery, Data: f.dataKey(), LR: f.cfg.LR, Schedule: f.cfg.Schedule}
 	return atomic.WriteFile(f.resumePath(), func(w io.Writer) error { return gob.NewEncoder(w).Encode(&st) })
 }
 
@@ -115,8 +116,8 @@ func (f *fitter) restore(st *resumeState) error {
 		return fmt.Errorf("saved by a run of other settings (seed %d, batch %d, %d iterations, validation every %d, %d types); use --fresh",
 			st.Seed, st.Batch, st.Iterations, st.Ev, len(st.Vrest))
 	}
-	if st.Data != f.dataKey() || st.LR != c.LR {
-		return fmt.Errorf("saved by a run of other settings (data: %s, lr %g); use --fresh", st.Data, st.LR)
+	if st.Data != f.dataKey() || st.LR != c.LR || st.Schedule != c.Schedule {
+		return fmt.Errorf("saved by a run of other settings (data: %s, lr %g, schedule of %d steps); use --fresh", st.Data, st.LR, st.Schedule)
 	}
 	copy(f.p.Vrest, st.Vrest)
 	copy(f.p.Tau, st.Tau)
