@@ -1,0 +1,9 @@
+//go:build !noasm
+
+package opticflow
+
+// axpy32 reports that there is no assembly kernel (yet).
+func axpy32(dst, src []float32, a float32) bool { return false }
+
+// dot32 reports that there is no assembly kernel (yet).
+func dot32(a, b []float32) (float32, bool) { return 0, false }
