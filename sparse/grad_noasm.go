@@ -8,4 +8,9 @@ func mulGrad8Fast(dst, gw []float32, rowPtr, col []int32, val, gz, y []float32, 
 	return false
 }
 
+// mulGrad4Fast reports that no assembly kernel is available.
+func mulGrad4Fast(dst, gw []float32, rowPtr, col []int32, val, gz, y []float32, r0, r1 int) bool {
+	return false
+}
+
 func hasAVX2Grad() bool { return false }
