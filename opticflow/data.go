@@ -195,12 +195,16 @@ func (d *Data) Sample(frames, flow []float32, s *Scene) {
 	lo := -(k / 2)
 	mid := float64(lo) + float64(k-1)/2
 	scale := d.FlowScale()
+	plans := make([]*boxPlan, nf)
+	for f := range nf {
+		plans[f] = s.boxPlan(k, float64(f)*d.cfg.Dt)
+	}
 	for c := range nc {
 		dy, dx := d.eye.Offset(c)
 		z := complex(float64(dx), float64(dy))
 		disp := s.Motion.Displacement(z+complex(mid, mid), d.cfg.Dt)
 		for f := range nf {
-			frames[f*nc+c] = float32(s.BoxMean(z, k, float64(f)*d.cfg.Dt))
+			frames[f*nc+c] = float32(plans[f].mean(z))
 			flow[(f*2)*nc+c] = float32(scale * real(disp))
 			flow[(f*2+1)*nc+c] = float32(-scale * imag(disp))
 		}
