@@ -12,23 +12,23 @@ import (
 // decoder_amd64.s.
 var hasFMA = cpu.X86.HasAVX2 && cpu.X86.HasFMA
 
-// axpyAVX2 adds a·src to dst for n elements.
-//
-//go:noescape
-func axpyAVX2(dst, src *float32, a float32, n int)
-
 // dotAVX2 returns the dot product of n elements of a and b.
 //
 //go:noescape
 func dotAVX2(a, b *float32, n int) float32
 
-// axpy32 runs axpy in assembly (src as long as dst) and reports whether
-// it could.
-func axpy32(dst, src []float32, a float32) bool {
-	if !hasFMA || len(dst) == 0 {
+// convAVX2 adds Σ_j w[j]·in[p+offs[j]] to out[p] for p < n, j < nt.
+//
+//go:noescape
+func convAVX2(out, in *float32, offs *int, w *float32, nt, n int)
+
+// convTaps32 runs convTaps in assembly (the caller checked the bounds)
+// and reports whether it could.
+func convTaps32(out, in []float32, offs []int, w []float32) bool {
+	if !hasFMA || len(out) == 0 || len(offs) == 0 {
 		return hasFMA
 	}
-	axpyAVX2(unsafe.SliceData(dst), unsafe.SliceData(src), a, len(dst))
+	convAVX2(unsafe.SliceData(out), unsafe.SliceData(in), unsafe.SliceData(offs), unsafe.SliceData(w), len(offs), len(out))
 	return true
 }
 

@@ -2,59 +2,6 @@
 
 #include "textflag.h"
 
-// func axpyAVX2(dst, src *float32, a float32, n int)
-//
-// dst[i] += a·src[i] for i < n, 32 then 8 elements at a time with fused
-// multiply-adds, the rest one at a time.
-TEXT ·axpyAVX2(SB), NOSPLIT, $0-32
-	MOVQ         dst+0(FP), DI
-	MOVQ         src+8(FP), SI
-	VBROADCASTSS a+16(FP), Y0
-	MOVQ         n+24(FP), CX
-	XORQ         AX, AX
-
-block32:
-	LEAQ        32(AX), DX
-	CMPQ        DX, CX
-	JG          block8
-	VMOVUPS     (SI)(AX*4), Y1
-	VMOVUPS     32(SI)(AX*4), Y2
-	VMOVUPS     64(SI)(AX*4), Y3
-	VMOVUPS     96(SI)(AX*4), Y4
-	VFMADD213PS (DI)(AX*4), Y0, Y1
-	VFMADD213PS 32(DI)(AX*4), Y0, Y2
-	VFMADD213PS 64(DI)(AX*4), Y0, Y3
-	VFMADD213PS 96(DI)(AX*4), Y0, Y4
-	VMOVUPS     Y1, (DI)(AX*4)
-	VMOVUPS     Y2, 32(DI)(AX*4)
-	VMOVUPS     Y3, 64(DI)(AX*4)
-	VMOVUPS     Y4, 96(DI)(AX*4)
-	MOVQ        DX, AX
-	JMP         block32
-
-block8:
-	LEAQ        8(AX), DX
-	CMPQ        DX, CX
-	JG          tail
-	VMOVUPS     (SI)(AX*4), Y1
-	VFMADD213PS (DI)(AX*4), Y0, Y1
-	VMOVUPS     Y1, (DI)(AX*4)
-	MOVQ        DX, AX
-	JMP         block8
-
-tail:
-	CMPQ        AX, CX
-	JGE         done
-	VMOVSS      (SI)(AX*4), X1
-	VFMADD213SS (DI)(AX*4), X0, X1
-	VMOVSS      X1, (DI)(AX*4)
-	INCQ        AX
-	JMP         tail
-
-done:
-	VZEROUPPER
-	RET
-
 // func dotAVX2(a, b *float32, n int) float32
 //
 // Σ a[i]·b[i] for i < n: four vector accumulators over blocks of 32, one
@@ -114,4 +61,94 @@ dtail:
 ddone:
 	VZEROUPPER
 	MOVSS X0, ret+24(FP)
+	RET
+
+// func convAVX2(out, in *float32, offs *int, w *float32, nt, n int)
+//
+// out[p] += Σ_j w[j]·in[p+offs[j]] for p < n, j < nt: positions 32 at a
+// time in four vector accumulators over all taps j (one broadcast weight
+// and four loads of in per tap, no stores), then 8 at a time, then one at
+// a time; each block's sum is added to out once.
+TEXT ·convAVX2(SB), NOSPLIT, $0-48
+	MOVQ out+0(FP), DI
+	MOVQ in+8(FP), SI
+	MOVQ offs+16(FP), R8
+	MOVQ w+24(FP), R9
+	MOVQ nt+32(FP), CX
+	MOVQ n+40(FP), BX
+	XORQ AX, AX
+
+cblock32:
+	LEAQ   32(AX), R11
+	CMPQ   R11, BX
+	JG     cblock8
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+	XORQ   DX, DX
+
+ctap32:
+	MOVQ         (R8)(DX*8), R10
+	ADDQ         AX, R10
+	VBROADCASTSS (R9)(DX*4), Y8
+	VFMADD231PS  (SI)(R10*4), Y8, Y0
+	VFMADD231PS  32(SI)(R10*4), Y8, Y1
+	VFMADD231PS  64(SI)(R10*4), Y8, Y2
+	VFMADD231PS  96(SI)(R10*4), Y8, Y3
+	INCQ         DX
+	CMPQ         DX, CX
+	JL           ctap32
+	VADDPS       (DI)(AX*4), Y0, Y0
+	VADDPS       32(DI)(AX*4), Y1, Y1
+	VADDPS       64(DI)(AX*4), Y2, Y2
+	VADDPS       96(DI)(AX*4), Y3, Y3
+	VMOVUPS      Y0, (DI)(AX*4)
+	VMOVUPS      Y1, 32(DI)(AX*4)
+	VMOVUPS      Y2, 64(DI)(AX*4)
+	VMOVUPS      Y3, 96(DI)(AX*4)
+	MOVQ         R11, AX
+	JMP          cblock32
+
+cblock8:
+	LEAQ   8(AX), R11
+	CMPQ   R11, BX
+	JG     cone
+	VXORPS Y0, Y0, Y0
+	XORQ   DX, DX
+
+ctap8:
+	MOVQ         (R8)(DX*8), R10
+	ADDQ         AX, R10
+	VBROADCASTSS (R9)(DX*4), Y8
+	VFMADD231PS  (SI)(R10*4), Y8, Y0
+	INCQ         DX
+	CMPQ         DX, CX
+	JL           ctap8
+	VADDPS       (DI)(AX*4), Y0, Y0
+	VMOVUPS      Y0, (DI)(AX*4)
+	MOVQ         R11, AX
+	JMP          cblock8
+
+cone:
+	CMPQ   AX, BX
+	JGE    cdone
+	VXORPS X0, X0, X0
+	XORQ   DX, DX
+
+ctap1:
+	MOVQ        (R8)(DX*8), R10
+	ADDQ        AX, R10
+	VMOVSS      (R9)(DX*4), X8
+	VFMADD231SS (SI)(R10*4), X8, X0
+	INCQ        DX
+	CMPQ        DX, CX
+	JL          ctap1
+	VADDSS      (DI)(AX*4), X0, X0
+	VMOVSS      X0, (DI)(AX*4)
+	INCQ        AX
+	JMP         cone
+
+cdone:
+	VZEROUPPER
 	RET

@@ -11,10 +11,12 @@ import "github.com/neuropil/neuropil/internal/team"
 // The sums are taken in the same order as on the unpadded maps, adding
 // zeros where a tap falls off the map.
 
-// convScratch is one part's padded maps and gradients.
+// convScratch is one part's padded maps, gradients and tap lists.
 type convScratch[T any] struct {
-	in, g, gin, out []T // [channels][ps·ps] padded input, output gradient, input gradient; [ps·ps] one output
-	gw              []T // weight and bias gradients of the part
+	in, g, out []T   // [channels][ps·ps] padded input and output gradient; [ps·ps] one output row
+	gw         []T   // weight and bias gradients of the part
+	w          []T   // [channels·taps] one output's weights, as convTaps reads them
+	offs       []int // [channels·taps] the taps' offsets, as convTaps reads them
 }
 
 // parts returns the number of parts images are split into and sizes each
@@ -22,7 +24,7 @@ type convScratch[T any] struct {
 // bias gradients.
 func (d *Decoder[T]) parts(n, ci, co, nw int) int {
 	parts := min(team.Helpers()+1, n)
-	pp := d.ps * d.ps
+	pp, nc := d.ps*d.ps, max(ci, co)
 	size := func(b []T, m int) []T {
 		if len(b) < m {
 			return make([]T, m) // zero: the borders stay zero
@@ -34,8 +36,10 @@ func (d *Decoder[T]) parts(n, ci, co, nw int) int {
 	}
 	for p := range parts {
 		s := &d.scratch[p]
-		s.in, s.g, s.gin = size(s.in, max(ci, co)*pp), size(s.g, co*pp), size(s.gin, max(ci, co)*pp)
-		s.out, s.gw = size(s.out, pp), size(s.gw, nw)
+		s.in, s.g, s.out, s.gw, s.w = size(s.in, nc*pp), size(s.g, co*pp), size(s.out, pp), size(s.gw, nw), size(s.w, nc*len(d.taps))
+		if len(s.offs) < nc*len(d.taps) {
+			s.offs = make([]int, nc*len(d.taps))
+		}
 	}
 	return parts
 }
@@ -57,6 +61,22 @@ func (d *Decoder[T]) rows() (lo, hi int) {
 	return r * d.ps, (r + d.side) * d.ps
 }
 
+// unpad adds (add) or copies the map's part of the row range [lo, hi) of
+// a padded map, src, to the map dst [hw].
+func (d *Decoder[T]) unpad(dst, src []T, add bool) {
+	r := d.Cfg.Kernel / 2
+	for y := range d.side {
+		row, in := dst[y*d.side:][:d.side], src[y*d.ps+r:][:d.side]
+		if !add {
+			copy(row, in)
+			continue
+		}
+		for x, v := range in {
+			row[x] += v
+		}
+	}
+}
+
 // conv writes to dst ([images][co][hw]) the hexagonal convolution of src
 // ([images][ci][hw]) with w ([co][ci][k][k]), plus bias b ([co]).
 func (d *Decoder[T]) conv(dst, src, w, b []T, n, ci, co int) {
@@ -68,11 +88,17 @@ func (d *Decoder[T]) conv(dst, src, w, b []T, n, ci, co int) {
 	})
 }
 
-// convImages is conv on images [i0, i1).
+// convImages is conv on images [i0, i1): each output row is the bias plus
+// convTaps over every input channel's taps.
 func (d *Decoder[T]) convImages(s *convScratch[T], dst, src, w, b []T, i0, i1, ci, co int) {
-	kk, pp, r := d.Cfg.Kernel*d.Cfg.Kernel, d.ps*d.ps, d.Cfg.Kernel/2
+	kk, pp, nt := d.Cfg.Kernel*d.Cfg.Kernel, d.ps*d.ps, len(d.taps)
 	lo, hi := d.rows()
-	out := s.out[lo:hi]
+	out, offs, wl := s.out[:hi-lo], s.offs[:ci*nt], s.w[:ci*nt]
+	for i := range ci {
+		for j, t := range d.taps {
+			offs[i*nt+j] = i*pp + lo + t.off
+		}
+	}
 	for img := i0; img < i1; img++ {
 		d.pad(s.in, src[img*ci*d.hw:], ci)
 		for o := range co {
@@ -80,15 +106,12 @@ func (d *Decoder[T]) convImages(s *convScratch[T], dst, src, w, b []T, i0, i1, c
 				out[p] = b[o]
 			}
 			for i := range ci {
-				in := s.in[i*pp:]
-				for _, t := range d.taps {
-					axpy(out, in[lo+t.off:hi+t.off], w[(o*ci+i)*kk+t.k])
+				for j, t := range d.taps {
+					wl[i*nt+j] = w[(o*ci+i)*kk+t.k]
 				}
 			}
-			dm := dst[(img*co+o)*d.hw:]
-			for y := range d.side {
-				copy(dm[y*d.side:][:d.side], s.out[(y+r)*d.ps+r:][:d.side])
-			}
+			convTaps(out, s.in[:ci*pp], offs, wl)
+			d.unpad(dst[(img*co+o)*d.hw:], out, false)
 		}
 	}
 }
@@ -122,16 +145,22 @@ func (d *Decoder[T]) convBack(gsrc, gw, gb, gout, src, w []T, n, ci, co int) {
 	}
 }
 
-// convBackImages is convBack on images [i0, i1) (gsrc already cleared).
+// convBackImages is convBack on images [i0, i1) (gsrc already cleared):
+// the weight gradients are dot products of the output gradient with the
+// shifted inputs, the input gradient the convolution of the output
+// gradient with the taps mirrored (convTaps at the negated offsets).
 func (d *Decoder[T]) convBackImages(s *convScratch[T], gsrc, gw, gb, gout, src, w []T, i0, i1, ci, co int) {
-	kk, pp, r := d.Cfg.Kernel*d.Cfg.Kernel, d.ps*d.ps, d.Cfg.Kernel/2
+	kk, pp, nt := d.Cfg.Kernel*d.Cfg.Kernel, d.ps*d.ps, len(d.taps)
 	lo, hi := d.rows()
+	out, offs, wl := s.out[:hi-lo], s.offs[:co*nt], s.w[:co*nt]
+	for o := range co {
+		for j, t := range d.taps {
+			offs[o*nt+j] = o*pp + lo - t.off
+		}
+	}
 	for img := i0; img < i1; img++ {
 		d.pad(s.in, src[img*ci*d.hw:], ci)
 		d.pad(s.g, gout[img*co*d.hw:], co)
-		if gsrc != nil {
-			clear(s.gin[:ci*pp])
-		}
 		for o := range co {
 			var sb T
 			for _, v := range gout[(img*co+o)*d.hw : (img*co+o+1)*d.hw] {
@@ -140,13 +169,9 @@ func (d *Decoder[T]) convBackImages(s *convScratch[T], gsrc, gw, gb, gout, src, 
 			gb[o] += sb
 			g := s.g[o*pp+lo : o*pp+hi]
 			for i := range ci {
-				in, gi := s.in[i*pp:], s.gin[i*pp:]
+				in := s.in[i*pp:]
 				for _, t := range d.taps {
-					q := (o*ci+i)*kk + t.k
-					gw[q] += dot(g, in[lo+t.off:hi+t.off])
-					if gsrc != nil {
-						axpy(gi[lo+t.off:hi+t.off], g, w[q])
-					}
+					gw[(o*ci+i)*kk+t.k] += dot(g, in[lo+t.off:hi+t.off])
 				}
 			}
 		}
@@ -154,13 +179,14 @@ func (d *Decoder[T]) convBackImages(s *convScratch[T], gsrc, gw, gb, gout, src, 
 			continue
 		}
 		for i := range ci {
-			gm, gi := gsrc[(img*ci+i)*d.hw:], s.gin[i*pp:]
-			for y := range d.side {
-				row := gm[y*d.side:][:d.side]
-				for x, v := range gi[(y+r)*d.ps+r:][:d.side] {
-					row[x] += v
+			clear(out)
+			for o := range co {
+				for j, t := range d.taps {
+					wl[o*nt+j] = w[(o*ci+i)*kk+t.k]
 				}
 			}
+			convTaps(out, s.g[:co*pp], offs, wl)
+			d.unpad(gsrc[(img*ci+i)*d.hw:], out, true)
 		}
 	}
 }

@@ -1,15 +1,10 @@
 package opticflow
 
-import "github.com/neuropil/neuropil/ode"
+import (
+	"fmt"
 
-// axpy adds a·src to dst (src at least as long as dst): float32 in
-// assembly where there is a kernel (decoder_amd64.s), else axpyGo.
-func axpy[T ode.Float](dst, src []T, a T) {
-	if d, ok := any(dst).([]float32); ok && axpy32(d, any(src).([]float32)[:len(d)], float32(a)) {
-		return
-	}
-	axpyGo(dst, src, a)
-}
+	"github.com/neuropil/neuropil/ode"
+)
 
 // dot returns Σ a[i]·b[i] over a (b at least as long): float32 in
 // assembly where there is a kernel, else dotGo.
@@ -20,6 +15,31 @@ func dot[T ode.Float](a, b []T) T {
 		}
 	}
 	return dotGo(a, b)
+}
+
+// convTaps adds Σ_j w[j]·in[p+offs[j]] to out[p] for every p < len(out)
+// (one output row of a convolution whose taps j read in at offsets
+// offs[j]): float32 in assembly where there is a kernel, else convTapsGo.
+// It panics if a tap reads outside in.
+func convTaps[T ode.Float](out, in []T, offs []int, w []T) {
+	w = w[:len(offs)]
+	for _, o := range offs {
+		if o < 0 || o+len(out) > len(in) {
+			panic(fmt.Sprintf("opticflow: tap offset %d of %d outputs outside %d inputs", o, len(out), len(in)))
+		}
+	}
+	if o32, ok := any(out).([]float32); ok && convTaps32(o32, any(in).([]float32), offs, any(w).([]float32)) {
+		return
+	}
+	convTapsGo(out, in, offs, w)
+}
+
+// convTapsGo is the plain Go convTaps, tap after tap, the reference of
+// the kernel.
+func convTapsGo[T ode.Float](out, in []T, offs []int, w []T) {
+	for j, o := range offs {
+		axpyGo(out, in[o:], w[j])
+	}
 }
 
 // axpyGo is the plain Go axpy, the reference of the kernels.

@@ -6,45 +6,60 @@ import (
 	"testing"
 )
 
-// The float32 axpy and dot (the assembly kernels where the CPU has them)
-// agree with their plain Go references, computed in float64, within
+// The float32 convTaps and dot (the assembly kernels where the CPU has
+// them) agree with their plain Go references, computed in float64, within
 // float32 rounding, for every length around the kernels' blocks of 8 and
 // 32 and the decoder's rows of a padded map; they touch only the first
-// len(dst) (len(a)) elements.
+// len(out) (len(a)) elements.
 func TestDecoderKernels(t *testing.T) {
 	rng := rand.New(rand.NewPCG(5, 6))
 	lengths := []int{0, 1, 7, 8, 9, 31, 32, 33, 40, 63, 64, 65, 100, 31 * 35}
 	for _, n := range lengths {
-		x, y := make([]float32, n+3), make([]float32, n+3)
-		for i := range x {
-			x[i], y[i] = float32(rng.NormFloat64()), float32(rng.NormFloat64())
+		in := make([]float32, n+200)
+		for i := range in {
+			in[i] = float32(rng.NormFloat64())
 		}
-		a := float32(rng.NormFloat64())
-		got := append([]float32(nil), y...)
-		axpy(got[:n], x, a)
-		var abs float64
-		for i := range got {
-			want := float64(y[i])
-			if i < n {
-				want += float64(a) * float64(x[i])
+		offs, w := []int{0, 3, 200, 17, 100}, make([]float32, 5)
+		for j := range w {
+			w[j] = float32(rng.NormFloat64())
+		}
+		out0 := make([]float32, n+3)
+		for i := range out0 {
+			out0[i] = float32(rng.NormFloat64())
+		}
+		got := append([]float32(nil), out0...)
+		convTaps(got[:n], in, offs, w)
+		for p := range got {
+			want, abs := float64(out0[p]), math.Abs(float64(out0[p]))
+			if p < n {
+				for j, o := range offs {
+					want += float64(w[j]) * float64(in[p+o])
+					abs += math.Abs(float64(w[j]) * float64(in[p+o]))
+				}
 			}
-			if d := math.Abs(float64(got[i]) - want); d > 2e-7*(math.Abs(want)+math.Abs(float64(a*x[i]))) {
-				t.Fatalf("axpy n=%d: [%d] = %v, want %v", n, i, got[i], want)
-			}
-			if i < n {
-				abs += math.Abs(float64(x[i]) * float64(y[i]))
+			if d := math.Abs(float64(got[p]) - want); d > 6e-7*abs {
+				t.Fatalf("convTaps n=%d: [%d] = %v, want %v", n, p, got[p], want)
 			}
 		}
+		x, y := in[:n], in[100:]
 		x64, y64 := make([]float64, n), make([]float64, n)
+		var abs float64
 		for i := range n {
 			x64[i], y64[i] = float64(x[i]), float64(y[i])
+			abs += math.Abs(x64[i] * y64[i])
 		}
 		want := dotGo(x64, y64)
-		if d := math.Abs(float64(dot(x[:n], y)) - want); d > 1.2e-7*float64(n+1)*abs {
-			t.Errorf("dot n=%d: %v, want %v", n, dot(x[:n], y), want)
+		if d := math.Abs(float64(dot(x, y)) - want); d > 1.2e-7*float64(n+1)*abs {
+			t.Errorf("dot n=%d: %v, want %v", n, dot(x, y), want)
 		}
 		if got, want := dot(x64, y64), dotGo(x64, y64); got != want {
 			t.Errorf("float64 dot n=%d: %v, want %v", n, got, want)
 		}
 	}
+	defer func() {
+		if recover() == nil {
+			t.Error("a tap outside the input: no panic")
+		}
+	}()
+	convTaps(make([]float32, 10), make([]float32, 10), []int{1}, []float32{1})
 }
