@@ -28,7 +28,7 @@ Usage, from the repository root (the PyTorch side alone prints JSON):
 
   go build -o /tmp/neuropil ./cmd/neuropil
   /usr/bin/python3 bench/flyvis_train.py /tmp/neuropil ../shared/data/flyvis/fib25-fib19_v2.2.json \\
-      opticlobe/testdata/flyvis/chkpts/chkpt_00000 [--iters 5] [--go-steps 5] [--torch-only]
+      opticlobe/testdata/flyvis/chkpts/chkpt_00000 [--iters 5] [--go-steps 5] [--rounds 2] [--torch-only]
 """
 import argparse
 import json
@@ -165,11 +165,11 @@ def torch_train(prefix, chkpt, iters, lr=5e-5):
     g = torch.Generator().manual_seed(1)
     data = [(torch.rand(BATCH, FRAMES, ncol, generator=g), 0.1 * torch.randn(BATCH, FRAMES, 2, ncol, generator=g))
             for _ in range(iters + 1)]
-    times, steady, fwd, bwd = [], [], [], []
+    times, steady, fwd, bwd, cpu = [], [], [], [], []
     for it, (lum, flow) in enumerate(data):
         t0 = time.perf_counter()
         x0 = net.steady(BATCH)
-        t1 = time.perf_counter()
+        t1, c1 = time.perf_counter(), time.process_time()
         opt.zero_grad()
         act = net(lum, x0)
         loss = l2norm(dec(act), flow)
@@ -181,8 +181,9 @@ def torch_train(prefix, chkpt, iters, lr=5e-5):
         penalty(act, central).backward()
         pen_opt.step()
         net.clamp()
-        t4 = time.perf_counter()
+        t4, c4 = time.perf_counter(), time.process_time()
         if it > 0:  # the first is a warm-up
+            cpu.append(c4 - c1)
             steady.append(t1 - t0)
             times.append(t4 - t1)
             fwd.append(t2 - t1)
@@ -190,6 +191,7 @@ def torch_train(prefix, chkpt, iters, lr=5e-5):
     med = lambda x: float(np.median(x))  # noqa: E731
     return dict(implementation="PyTorch %s, CPU" % torch.__version__, threads=torch.get_num_threads(),
                 iterations_timed=iters, iteration_seconds=med(times), iteration_min_seconds=min(times),
+                iteration_cpu_seconds=med(cpu),
                 steady_state_seconds=med(steady), iteration_with_steady_seconds=med(np.add(times, steady)),
                 forward_seconds=med(fwd), backward_seconds=med(bwd), loss=float(loss),
                 projected_250k_hours=250000 * med(times) / 3600)
@@ -201,33 +203,37 @@ def main():
     ap.add_argument("neuropil")
     ap.add_argument("spec")
     ap.add_argument("chkpt")
-    ap.add_argument("--iters", type=int, default=5, help="timed PyTorch iterations (after one warm-up)")
-    ap.add_argument("--go-steps", type=int, default=5, help="timed neuropil steps (after one warm-up)")
+    ap.add_argument("--iters", type=int, default=5, help="timed PyTorch iterations per round (after one warm-up)")
+    ap.add_argument("--go-steps", type=int, default=5, help="timed neuropil steps per round (after one warm-up)")
+    ap.add_argument("--rounds", type=int, default=1, help="alternate rounds: neuropil, PyTorch, neuropil, ...")
     ap.add_argument("--torch-only", action="store_true", help="only the PyTorch side, as JSON")
     a = ap.parse_args()
     with tempfile.TemporaryDirectory() as d:
         subprocess.run([a.neuropil, "build", "optic-lobe", "--spec", a.spec, "--out", os.path.join(d, "ol.npz"),
                         "--tables", "npz"], check=True, capture_output=True)
-        go = None
-        if not a.torch_only:
+        if a.torch_only:
+            print(json.dumps(torch_train(os.path.join(d, "ol"), a.chkpt, a.iters), indent=2))
+            return
+        rounds = []
+        for _ in range(a.rounds):
             r = subprocess.run([a.neuropil, "bench", "--train", "--model", "optic-lobe", "--spec", a.spec, "--json",
                                 "--steps", str(a.go_steps)], check=True, capture_output=True, text=True)
-            go = json.loads(r.stdout)
-        pt = torch_train(os.path.join(d, "ol"), a.chkpt, a.iters)
-    if go is None:
-        print(json.dumps(pt, indent=2))
-        return
-    print(json.dumps(dict(neuropil=go, pytorch=pt), indent=2))
-    print("torch threads %d, GOMAXPROCS %d (%d CPUs)" % (pt["threads"], go["gomaxprocs"], os.cpu_count()))
-    print("neuropil iteration: %.3f s (median of %d; steady state %.3f s)" % (
-        go["iteration_seconds"], go["steps_timed"], go["steady_state_seconds"]))
-    print("PyTorch iteration:  %.3f s (median of %d; steady state %.3f s)" % (
-        pt["iteration_seconds"], pt["iterations_timed"], pt["steady_state_seconds"]))
-    print("ratio PyTorch / neuropil: %.1fx (with the steady state every iteration: %.1fx)" % (
-        pt["iteration_seconds"] / go["iteration_seconds"], pt["iteration_with_steady_seconds"] /
-        (go["iteration_seconds"] + go["steady_state_seconds"])))
-    print("250,000 iterations: neuropil %.1f h, PyTorch %.1f h on these cores" % (
-        go["projected_250k_hours"], pt["projected_250k_hours"]))
+            rounds.append((json.loads(r.stdout), torch_train(os.path.join(d, "ol"), a.chkpt, a.iters)))
+    print(json.dumps([dict(neuropil=go, pytorch=pt) for go, pt in rounds], indent=2))
+    go, pt = rounds[0]
+    print("torch threads %d, GOMAXPROCS %d (%d CPUs); %d alternate rounds" % (
+        pt["threads"], go["gomaxprocs"], os.cpu_count(), len(rounds)))
+    for k, (go, pt) in enumerate(rounds):
+        print("round %d: neuropil %.3f s (processor %.3f s; steady state %.3f s), PyTorch %.3f s (processor %.3f s;"
+              " steady state %.3f s) per iteration" % (
+                  k, go["iteration_seconds"], go["iteration_cpu_seconds"], go["steady_state_seconds"],
+                  pt["iteration_seconds"], pt["iteration_cpu_seconds"], pt["steady_state_seconds"]))
+        print("  ratio PyTorch / neuropil: %.1fx wall, %.1fx processor time, %.1fx with the steady state every"
+              " iteration" % (pt["iteration_seconds"] / go["iteration_seconds"],
+                              pt["iteration_cpu_seconds"] / go["iteration_cpu_seconds"],
+                              pt["iteration_with_steady_seconds"] / (go["iteration_seconds"] + go["steady_state_seconds"])))
+        print("  250,000 iterations: neuropil %.1f h, PyTorch %.1f h on these cores" % (
+            go["projected_250k_hours"], pt["projected_250k_hours"]))
 
 
 if __name__ == "__main__":

@@ -4,6 +4,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"math"
 	"runtime"
 	"slices"
 	"time"
@@ -60,6 +61,7 @@ type BenchReport struct {
 
 	IterationSeconds    float64 `json:"iteration_seconds"`     // one step: data, forward, backward, update
 	IterationMinSeconds float64 `json:"iteration_min_seconds"` // the fastest step
+	IterationCPUSeconds float64 `json:"iteration_cpu_seconds"` // processor time of a step, all threads (spinning included); -1: not measured
 	SteadySeconds       float64 `json:"steady_state_seconds"`  // TPre of grey from rest (flyvis: once per epoch)
 	DataSeconds         float64 `json:"data_seconds"`          // generating the batch's movies and flow
 	ForwardSeconds      float64 `json:"forward_seconds"`       // euler steps, decoder, loss, penalty
@@ -88,26 +90,31 @@ func BenchFit(net *opticlobe.Network, cfg FitConfig, steps int) (*BenchReport, e
 	if _, err := f.step(0); err != nil {
 		return nil, err
 	}
-	total := make([]float64, steps)
+	total, cpu := make([]float64, steps), make([]float64, steps)
 	var phases [numPhases][]float64
 	for i := range steps {
 		f.lap = &laps{}
-		t0 := time.Now()
+		t0, c0 := time.Now(), cpuSeconds()
 		if _, err := f.step(i + 1); err != nil {
 			return nil, err
 		}
-		total[i] = time.Since(t0).Seconds()
+		total[i], cpu[i] = time.Since(t0).Seconds(), cpuSeconds()-c0
 		for p, d := range f.lap.d {
 			phases[p] = append(phases[p], d.Seconds())
 		}
 	}
 	f.lap = nil
-	r.IterationSeconds, r.IterationMinSeconds = median(total), slices.Min(total)
+	r.IterationSeconds, r.IterationMinSeconds, r.IterationCPUSeconds = median(total), slices.Min(total), median(cpu)
+	if math.IsNaN(r.IterationCPUSeconds) {
+		r.IterationCPUSeconds = -1
+	}
 	r.DataSeconds, r.ForwardSeconds = median(phases[phaseData]), median(phases[phaseForward])
 	r.BackwardSeconds, r.UpdateSeconds = median(phases[phaseBackward]), median(phases[phaseUpdate])
 	r.Projected250kHours = 250000 * r.IterationSeconds / 3600
 	return r, nil
 }
+
+var nan = math.NaN()
 
 // median returns the median of x (the mean of the middle two for an even
 // count); x is sorted in place.
@@ -166,6 +173,7 @@ func BenchCommand(args []string, stdout, stderr io.Writer) error {
 		r.Neurons, r.Batch, r.Frames, r.Dt, r.GOMAXPROCS, r.Steps)
 	fmt.Fprintf(stdout, "iteration    %.3f s (fastest %.3f s): data %.3f s, forward %.3f s, backward %.3f s, update %.3f s\n",
 		r.IterationSeconds, r.IterationMinSeconds, r.DataSeconds, r.ForwardSeconds, r.BackwardSeconds, r.UpdateSeconds)
+	fmt.Fprintf(stdout, "processor    %.3f s per iteration, all threads\n", r.IterationCPUSeconds)
 	fmt.Fprintf(stdout, "steady state %.3f s; 250,000 iterations: %.1f h\n", r.SteadySeconds, r.Projected250kHours)
 	return nil
 }

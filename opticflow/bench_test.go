@@ -22,7 +22,7 @@ func TestBenchFit(t *testing.T) {
 	}
 	phases := r.DataSeconds + r.ForwardSeconds + r.BackwardSeconds + r.UpdateSeconds
 	if !(r.IterationSeconds > 0 && r.IterationMinSeconds <= r.IterationSeconds && r.SteadySeconds > 0 &&
-		r.ForwardSeconds > 0 && r.BackwardSeconds > 0 && r.DataSeconds > 0) {
+		r.ForwardSeconds > 0 && r.BackwardSeconds > 0 && r.DataSeconds > 0 && (r.IterationCPUSeconds >= 0 || r.IterationCPUSeconds == -1)) {
 		t.Errorf("times: %+v", r)
 	}
 	// the medians of the phases need not add up to the median step; allow
