@@ -109,6 +109,15 @@ def torch_flash(prefix, chkpt, reps):
     return min(times), x[:, central].numpy()
 
 
+def parser():
+    """The arguments every side-by-side script takes: the neuropil binary,
+    flyvis's spec and a checkpoint."""
+    ap = argparse.ArgumentParser()
+    for name in ("neuropil", "spec", "chkpt"):
+        ap.add_argument(name)
+    return ap
+
+
 def time_neuropil(a, analysis, d):
     """Writes neuropil's build tables to d/ol.*.npz and returns the times
     of a.reps runs of `neuropil analyze ANALYSIS` into d/out0, d/out1, ..."""

@@ -30,7 +30,6 @@ Usage, from the repository root (the PyTorch side alone prints JSON):
   /usr/bin/python3 bench/flyvis_train.py /tmp/neuropil ../shared/data/flyvis/fib25-fib19_v2.2.json \\
       opticlobe/testdata/flyvis/chkpts/chkpt_00000 [--iters 5] [--go-steps 5] [--rounds 2] [--torch-only]
 """
-import argparse
 import json
 import os
 import subprocess
@@ -43,7 +42,7 @@ import torch
 import torch.nn.functional as F
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from flyvis_flash import tables  # noqa: E402
+from flyvis_flash import parser, tables  # noqa: E402
 
 DT, FRAMES, BATCH, T_PRE, EXTENT = 0.02, 19, 4, 0.5, 15
 PEN = dict(weight=0.1, baseline=5.0, below=1.0, above=0.1)
@@ -199,10 +198,7 @@ def torch_train(prefix, chkpt, iters, lr=5e-5):
 
 def main():
     torch.set_num_threads(os.cpu_count())
-    ap = argparse.ArgumentParser()
-    ap.add_argument("neuropil")
-    ap.add_argument("spec")
-    ap.add_argument("chkpt")
+    ap = parser()
     ap.add_argument("--iters", type=int, default=5, help="timed PyTorch iterations per round (after one warm-up)")
     ap.add_argument("--go-steps", type=int, default=5, help="timed neuropil steps per round (after one warm-up)")
     ap.add_argument("--rounds", type=int, default=1, help="alternate rounds: neuropil, PyTorch, neuropil, ...")

@@ -103,11 +103,7 @@ func MulGradRowsTo[T Float](dst, gw []T, rowPtr, colIdx []int32, val, gz, y []T,
 		panic(fmt.Sprintf("sparse: y has %d values and gw %d, want %d and %d for rows [%d, %d)", len(y), len(gw), r1*batch, rowPtr[r1], r0, r1))
 	}
 	if (batch == 8 || batch == 4) && r0 < r1 && rowPtr[r0] < rowPtr[r1] {
-		fast := mulGrad8Fast
-		if batch == 4 {
-			fast = mulGrad4Fast
-		}
-		if d32, ok := any(dst).([]float32); ok && fast(d32, any(gw).([]float32), rowPtr, colIdx,
+		if d32, ok := any(dst).([]float32); ok && mulGradFast(batch, d32, any(gw).([]float32), rowPtr, colIdx,
 			any(val).([]float32), any(gz).([]float32), any(y).([]float32), r0, r1) {
 			return
 		}

@@ -71,10 +71,10 @@ func TestMulGradAssemblyRuns(t *testing.T) {
 	dst := make([]float32, 20*8)
 	gw := make([]float32, a.NNZ())
 	x := make([]float32, 20*8)
-	if !mulGrad8Fast(dst, gw, a.RowPtr, a.ColIdx, a.Val, x, x, 0, 20) {
+	if !mulGradFast(8, dst, gw, a.RowPtr, a.ColIdx, a.Val, x, x, 0, 20) {
 		t.Fatal("the AVX2 kernel did not run")
 	}
-	if !mulGrad4Fast(dst[:20*4], gw, a.RowPtr, a.ColIdx, a.Val, x[:20*4], x[:20*4], 0, 20) {
+	if !mulGradFast(4, dst[:20*4], gw, a.RowPtr, a.ColIdx, a.Val, x[:20*4], x[:20*4], 0, 20) {
 		t.Fatal("the batch-4 AVX2 kernel did not run")
 	}
 }
