@@ -5,6 +5,7 @@ import (
 	"math"
 	"math/rand/v2"
 
+	"github.com/neuropil/neuropil/internal/team"
 	"github.com/neuropil/neuropil/ode"
 	"github.com/neuropil/neuropil/opticlobe"
 )
@@ -217,10 +218,7 @@ func (d *Decoder[T]) Forward(states [][]T, batch int) []T {
 	d.conv(d.z1, d.x, d.P[DW1], d.P[DB1], n, d.in, d.hidden)
 	d.batchNorm(n)
 	keep := 1 - d.Cfg.Dropout
-	for q, v := range d.xh {
-		o := d.hidden
-		ch := (q / d.hw) % o
-		d.a1[q] = softplus(d.P[DGamma][ch]*v + d.P[DBeta][ch])
+	for q := range d.m { // the dropout masks, drawn in order
 		d.m[q] = 1
 		if d.Training && d.Cfg.Dropout > 0 {
 			d.m[q] = 0
@@ -228,8 +226,13 @@ func (d *Decoder[T]) Forward(states [][]T, batch int) []T {
 				d.m[q] = T(1 / keep)
 			}
 		}
-		d.a1[q] *= d.m[q]
 	}
+	team.For(n*d.hidden, 1, func(r0, r1 int) { // the maps of (image, channel) r0 … r1−1
+		for q := r0 * d.hw; q < r1*d.hw; q++ {
+			ch := (q / d.hw) % d.hidden
+			d.a1[q] = softplus(d.P[DGamma][ch]*d.xh[q]+d.P[DBeta][ch]) * d.m[q]
+		}
+	})
 	d.conv(d.z2, d.a1, d.P[DW2], d.P[DB2], n, d.hidden, 3)
 	for img := range n {
 		z := d.z2[img*3*d.hw:]
@@ -306,14 +309,17 @@ func (d *Decoder[T]) Backward(dstates [][]T, gflow []T, batch int) {
 	d.convBack(ga, d.G[DW2], d.G[DB2], gz2, d.a1, d.P[DW2], n, d.hidden, 3)
 	// through dropout, softplus and the batch norm's affine map: ga
 	// becomes ∂L/∂xh
-	for q := range ga {
+	team.For(n*d.hidden, 1, func(r0, r1 int) { // ga becomes ∂L/∂(γ·xh + β)
+		for q := r0 * d.hw; q < r1*d.hw; q++ {
+			ch := (q / d.hw) % d.hidden
+			ga[q] = ga[q] * d.m[q] * sigmoid(d.P[DGamma][ch]*d.xh[q]+d.P[DBeta][ch])
+		}
+	})
+	for q, g := range ga { // in order, as the sums were taken before
 		ch := (q / d.hw) % d.hidden
-		gam := d.P[DGamma][ch]
-		pre := gam*d.xh[q] + d.P[DBeta][ch]
-		g := ga[q] * d.m[q] * sigmoid(pre)
 		d.G[DGamma][ch] += g * d.xh[q]
 		d.G[DBeta][ch] += g
-		ga[q] = g * gam
+		ga[q] = g * d.P[DGamma][ch]
 	}
 	d.batchNormBack(ga, n)
 	gx := d.gx
