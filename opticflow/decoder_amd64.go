@@ -32,6 +32,33 @@ func convTaps32(out, in []float32, offs []int, w []float32) bool {
 	return true
 }
 
+// dot4AVX2 writes to sums[0:4] the dot products of n elements of gr (n a
+// multiple of 8) with in at the four offsets offs[0:4].
+//
+//go:noescape
+func dot4AVX2(sums *float32, gr, in *float32, offs *int, n int)
+
+// dotTaps32 runs dotTaps in assembly, four taps at a time (the caller
+// checked the bounds), and reports whether it could.
+func dotTaps32(sums, g, in []float32, offs []int) bool {
+	if !hasFMA {
+		return false
+	}
+	n8 := len(g) &^ 7
+	var s [4]float32
+	j := 0
+	for ; j+4 <= len(offs) && n8 > 0; j += 4 {
+		dot4AVX2(&s[0], unsafe.SliceData(g), unsafe.SliceData(in), &offs[j], n8)
+		for q := range 4 {
+			sums[j+q] += s[q] + dotGo(g[n8:], in[offs[j+q]+n8:])
+		}
+	}
+	for ; j < len(offs); j++ {
+		sums[j] += dot(g, in[offs[j]:])
+	}
+	return true
+}
+
 // dot32 runs dot in assembly (b as long as a) and reports whether it
 // could.
 func dot32(a, b []float32) (float32, bool) {

@@ -152,3 +152,49 @@ ctap1:
 cdone:
 	VZEROUPPER
 	RET
+
+// func dot4AVX2(sums *float32, gr, in *float32, offs *int, n int)
+//
+// sums[j] = Σ_{p<n} gr[p]·in[p+offs[j]] for the four taps j < 4, n a
+// multiple of 8: gr is read once for the four taps, one vector accumulator
+// per tap, reduced together at the end by a VHADDPS tree.
+TEXT ·dot4AVX2(SB), NOSPLIT, $0-40
+	MOVQ   sums+0(FP), DI
+	MOVQ   gr+8(FP), SI
+	MOVQ   in+16(FP), R8
+	MOVQ   offs+24(FP), R9
+	MOVQ   n+32(FP), CX
+	MOVQ   (R9), R10
+	MOVQ   8(R9), R11
+	MOVQ   16(R9), R12
+	MOVQ   24(R9), R13
+	LEAQ   (R8)(R10*4), R10
+	LEAQ   (R8)(R11*4), R11
+	LEAQ   (R8)(R12*4), R12
+	LEAQ   (R8)(R13*4), R13
+	XORQ   AX, AX
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+
+d4loop:
+	CMPQ        AX, CX
+	JGE         d4reduce
+	VMOVUPS     (SI)(AX*4), Y4
+	VFMADD231PS (R10)(AX*4), Y4, Y0
+	VFMADD231PS (R11)(AX*4), Y4, Y1
+	VFMADD231PS (R12)(AX*4), Y4, Y2
+	VFMADD231PS (R13)(AX*4), Y4, Y3
+	ADDQ        $8, AX
+	JMP         d4loop
+
+d4reduce:
+	VHADDPS      Y1, Y0, Y0
+	VHADDPS      Y3, Y2, Y2
+	VHADDPS      Y2, Y0, Y0
+	VEXTRACTF128 $1, Y0, X1
+	VADDPS       X1, X0, X0
+	VMOVUPS      X0, (DI)
+	VZEROUPPER
+	RET

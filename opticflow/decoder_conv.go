@@ -16,7 +16,8 @@ type convScratch[T any] struct {
 	in, g, out []T   // [channels][ps·ps] padded input and output gradient; [ps·ps] one output row
 	gw         []T   // weight and bias gradients of the part
 	w          []T   // [channels·taps] one output's weights, as convTaps reads them
-	offs       []int // [channels·taps] the taps' offsets, as convTaps reads them
+	offs       []int // [channels·taps] the taps' offsets, as convTaps reads them; then [taps] dotTaps's
+	sums       []T   // [taps] dotTaps's sums
 }
 
 // parts returns the number of parts images are split into and sizes each
@@ -37,9 +38,10 @@ func (d *Decoder[T]) parts(n, ci, co, nw int) int {
 	for p := range parts {
 		s := &d.scratch[p]
 		s.in, s.g, s.out, s.gw, s.w = size(s.in, nc*pp), size(s.g, co*pp), size(s.out, pp), size(s.gw, nw), size(s.w, nc*len(d.taps))
-		if len(s.offs) < nc*len(d.taps) {
-			s.offs = make([]int, nc*len(d.taps))
+		if len(s.offs) < (nc+1)*len(d.taps) {
+			s.offs = make([]int, (nc+1)*len(d.taps))
 		}
+		s.sums = size(s.sums, len(d.taps))
 	}
 	return parts
 }
@@ -147,14 +149,16 @@ func (d *Decoder[T]) convBack(gsrc, gw, gb, gout, src, w []T, n, ci, co int) {
 
 // convBackImages is convBack on images [i0, i1) (gsrc already cleared):
 // the weight gradients are dot products of the output gradient with the
-// shifted inputs, the input gradient the convolution of the output
+// shifted inputs (dotTaps), the input gradient the convolution of the output
 // gradient with the taps mirrored (convTaps at the negated offsets).
 func (d *Decoder[T]) convBackImages(s *convScratch[T], gsrc, gw, gb, gout, src, w []T, i0, i1, ci, co int) {
 	kk, pp, nt := d.Cfg.Kernel*d.Cfg.Kernel, d.ps*d.ps, len(d.taps)
 	lo, hi := d.rows()
 	out, offs, wl := s.out[:hi-lo], s.offs[:co*nt], s.w[:co*nt]
-	for o := range co {
-		for j, t := range d.taps {
+	doffs, sums := s.offs[co*nt:][:nt], s.sums[:nt]
+	for j, t := range d.taps {
+		doffs[j] = lo + t.off
+		for o := range co {
 			offs[o*nt+j] = o*pp + lo - t.off
 		}
 	}
@@ -169,9 +173,10 @@ func (d *Decoder[T]) convBackImages(s *convScratch[T], gsrc, gw, gb, gout, src, 
 			gb[o] += sb
 			g := s.g[o*pp+lo : o*pp+hi]
 			for i := range ci {
-				in := s.in[i*pp:]
-				for _, t := range d.taps {
-					gw[(o*ci+i)*kk+t.k] += dot(g, in[lo+t.off:hi+t.off])
+				clear(sums)
+				dotTaps(sums, g, s.in[i*pp:(i+1)*pp], doffs)
+				for j, t := range d.taps {
+					gw[(o*ci+i)*kk+t.k] += sums[j]
 				}
 			}
 		}

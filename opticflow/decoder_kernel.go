@@ -34,6 +34,30 @@ func convTaps[T ode.Float](out, in []T, offs []int, w []T) {
 	convTapsGo(out, in, offs, w)
 }
 
+// dotTaps adds to sums[j] the dot product of g with in at offset offs[j]
+// (the weight gradients of one output and input channel of a
+// convolution): float32 in assembly where there is a kernel, else
+// dotTapsGo. It panics if a tap reads outside in.
+func dotTaps[T ode.Float](sums, g, in []T, offs []int) {
+	sums = sums[:len(offs)]
+	for _, o := range offs {
+		if o < 0 || o+len(g) > len(in) {
+			panic(fmt.Sprintf("opticflow: tap offset %d of %d values outside %d inputs", o, len(g), len(in)))
+		}
+	}
+	if s32, ok := any(sums).([]float32); ok && dotTaps32(s32, any(g).([]float32), any(in).([]float32), offs) {
+		return
+	}
+	dotTapsGo(sums, g, in, offs)
+}
+
+// dotTapsGo is the plain Go dotTaps, the reference of the kernel.
+func dotTapsGo[T ode.Float](sums, g, in []T, offs []int) {
+	for j, o := range offs {
+		sums[j] += dotGo(g, in[o:])
+	}
+}
+
 // convTapsGo is the plain Go convTaps, tap after tap, the reference of
 // the kernel.
 func convTapsGo[T ode.Float](out, in []T, offs []int, w []T) {

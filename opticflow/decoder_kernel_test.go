@@ -6,7 +6,7 @@ import (
 	"testing"
 )
 
-// The float32 convTaps and dot (the assembly kernels where the CPU has
+// The float32 convTaps, dotTaps and dot (the assembly kernels where the CPU has
 // them) agree with their plain Go references, computed in float64, within
 // float32 rounding, for every length around the kernels' blocks of 8 and
 // 32 and the decoder's rows of a padded map; they touch only the first
@@ -41,6 +41,22 @@ func TestDecoderKernels(t *testing.T) {
 				t.Fatalf("convTaps n=%d: [%d] = %v, want %v", n, p, got[p], want)
 			}
 		}
+		// dotTaps: seven taps, four in assembly and three one by one
+		toffs, sums := []int{0, 1, 2, 50, 100, 199, 7}, make([]float32, 7)
+		for j := range sums {
+			sums[j] = float32(j)
+		}
+		dotTaps(sums, in[:n], in, toffs)
+		for j, o := range toffs {
+			want, abs := float64(j), float64(j)
+			for p := range n {
+				want += float64(in[p]) * float64(in[p+o])
+				abs += math.Abs(float64(in[p]) * float64(in[p+o]))
+			}
+			if d := math.Abs(float64(sums[j]) - want); d > 1.2e-7*float64(n+2)*abs {
+				t.Errorf("dotTaps n=%d tap %d: %v, want %v", n, j, sums[j], want)
+			}
+		}
 		x, y := in[:n], in[100:]
 		x64, y64 := make([]float64, n), make([]float64, n)
 		var abs float64
@@ -62,4 +78,37 @@ func TestDecoderKernels(t *testing.T) {
 		}
 	}()
 	convTaps(make([]float32, 10), make([]float32, 10), []int{1}, []float32{1})
+}
+
+func TestDotTapsBounds(t *testing.T) {
+	defer func() {
+		if recover() == nil {
+			t.Error("a tap outside the input: no panic")
+		}
+	}()
+	dotTaps(make([]float32, 1), make([]float32, 10), make([]float32, 10), []int{1})
+}
+
+// BenchmarkDecoder is the decoder's share of a training step: Forward and
+// Backward of 19 frames at batch 4 on the full eye (extent 15).
+func BenchmarkDecoder(b *testing.B) {
+	net := smallNet(b, 15)
+	d := NewDecoder[float32](net, DecoderConfig{}, 1)
+	rng := rand.New(rand.NewPCG(1, 1))
+	states, grads := make([][]float32, 19), make([][]float32, 19)
+	for f := range states {
+		states[f], grads[f] = make([]float32, net.Neurons()*4), make([]float32, net.Neurons()*4)
+		for q := range states[f] {
+			states[f][q] = float32(rng.NormFloat64())
+		}
+	}
+	gflow := make([]float32, 19*4*2*721)
+	for q := range gflow {
+		gflow[q] = float32(rng.NormFloat64())
+	}
+	for b.Loop() {
+		d.Forward(states, 4)
+		d.ZeroGrad()
+		d.Backward(grads, gflow, 4)
+	}
 }
