@@ -201,20 +201,22 @@ func sigmoid[T ode.Float](x T) T { return T(1 / (1 + math.Exp(-float64(x)))) }
 func (d *Decoder[T]) Forward(states [][]T, batch int) []T {
 	n := len(states) * batch
 	d.grow(n)
-	clear(d.x)
-	for f, y := range states {
-		for b := range batch {
-			img := f*batch + b
+	team.For(len(states), 1, func(f0, f1 int) { // the frames' images, read from their states
+		clear(d.x[f0*batch*d.in*d.hw : f1*batch*d.in*d.hw])
+		for f := f0; f < f1; f++ {
+			y := states[f]
 			for ch, idx := range d.src {
-				x := d.x[(img*d.in+ch)*d.hw:]
 				for c, i := range idx {
-					if i >= 0 {
-						x[d.pos[c]] = max(y[int(i)*batch+b], 0)
+					if i < 0 {
+						continue
+					}
+					for b, v := range y[int(i)*batch : int(i+1)*batch] {
+						d.x[((f*batch+b)*d.in+ch)*d.hw+int(d.pos[c])] = max(v, 0)
 					}
 				}
 			}
 		}
-	}
+	})
 	d.conv(d.z1, d.x, d.P[DW1], d.P[DB1], n, d.in, d.hidden)
 	d.batchNorm(n)
 	keep := 1 - d.Cfg.Dropout
@@ -324,20 +326,25 @@ func (d *Decoder[T]) Backward(dstates [][]T, gflow []T, batch int) {
 	d.batchNormBack(ga, n)
 	gx := d.gx
 	d.convBack(gx, d.G[DW1], d.G[DB1], ga, d.x, d.P[DW1], n, d.in, d.hidden)
-	for f, dst := range dstates {
-		clear(dst)
-		for b := range batch {
-			img := f*batch + b
+	team.For(len(dstates), 1, func(f0, f1 int) { // each neuron is read by one (channel, column) at most
+		for f := f0; f < f1; f++ {
+			dst := dstates[f]
+			clear(dst)
 			for ch, idx := range d.src {
-				x, g := d.x[(img*d.in+ch)*d.hw:], gx[(img*d.in+ch)*d.hw:]
 				for c, i := range idx {
-					if i >= 0 && x[d.pos[c]] > 0 {
-						dst[int(i)*batch+b] += g[d.pos[c]]
+					if i < 0 {
+						continue
+					}
+					for b := range batch {
+						q := ((f*batch+b)*d.in+ch)*d.hw + int(d.pos[c])
+						if d.x[q] > 0 {
+							dst[int(i)*batch+b] += gx[q]
+						}
 					}
 				}
 			}
 		}
-	}
+	})
 	d.maskTaps()
 }
 
