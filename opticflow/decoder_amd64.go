@@ -32,6 +32,22 @@ func convTaps32(out, in []float32, offs []int, w []float32) bool {
 	return true
 }
 
+// conv2AVX2 is convAVX2 for two output rows, the weights interleaved.
+//
+//go:noescape
+func conv2AVX2(out0, out1, in *float32, offs *int, w *float32, nt, n int)
+
+// convPair32 runs convTapsPair in assembly (the caller checked the bounds)
+// and reports whether it could.
+func convPair32(out0, out1, in []float32, offs []int, w2 []float32) bool {
+	if !hasFMA || len(out0) == 0 || len(offs) == 0 {
+		return hasFMA
+	}
+	conv2AVX2(unsafe.SliceData(out0), unsafe.SliceData(out1), unsafe.SliceData(in), unsafe.SliceData(offs),
+		unsafe.SliceData(w2), len(offs), len(out0))
+	return true
+}
+
 // dot4AVX2 writes to sums[0:4] the dot products of n elements of gr (n a
 // multiple of 8) with in at the four offsets offs[0:4].
 //

@@ -13,9 +13,9 @@ import "github.com/neuropil/neuropil/internal/team"
 
 // convScratch is one part's padded maps, gradients and tap lists.
 type convScratch[T any] struct {
-	in, g, out []T   // [channels][ps·ps] padded input and output gradient; [ps·ps] one output row
+	in, g, out []T   // [channels][ps·ps] padded input and output gradient; [2][ps·ps] two output rows
 	gw         []T   // weight and bias gradients of the part
-	w          []T   // [channels·taps] one output's weights, as convTaps reads them
+	w          []T   // [channels·taps][2] two outputs' weights, as convTapsPair reads them
 	offs       []int // [channels·taps] the taps' offsets, as convTaps reads them; then [taps] dotTaps's
 	sums       []T   // [taps] dotTaps's sums
 }
@@ -37,7 +37,7 @@ func (d *Decoder[T]) parts(n, ci, co, nw int) int {
 	}
 	for p := range parts {
 		s := &d.scratch[p]
-		s.in, s.g, s.out, s.gw, s.w = size(s.in, nc*pp), size(s.g, co*pp), size(s.out, pp), size(s.gw, nw), size(s.w, nc*len(d.taps))
+		s.in, s.g, s.out, s.gw, s.w = size(s.in, nc*pp), size(s.g, co*pp), size(s.out, 2*pp), size(s.gw, nw), size(s.w, 2*nc*len(d.taps))
 		if len(s.offs) < (nc+1)*len(d.taps) {
 			s.offs = make([]int, (nc+1)*len(d.taps))
 		}
@@ -95,7 +95,7 @@ func (d *Decoder[T]) conv(dst, src, w, b []T, n, ci, co int) {
 func (d *Decoder[T]) convImages(s *convScratch[T], dst, src, w, b []T, i0, i1, ci, co int) {
 	kk, pp, nt := d.Cfg.Kernel*d.Cfg.Kernel, d.ps*d.ps, len(d.taps)
 	lo, hi := d.rows()
-	out, offs, wl := s.out[:hi-lo], s.offs[:ci*nt], s.w[:ci*nt]
+	out, offs, wl := s.out[:hi-lo], s.offs[:ci*nt], s.w[:2*ci*nt]
 	for i := range ci {
 		for j, t := range d.taps {
 			offs[i*nt+j] = i*pp + lo + t.off
@@ -103,17 +103,30 @@ func (d *Decoder[T]) convImages(s *convScratch[T], dst, src, w, b []T, i0, i1, c
 	}
 	for img := i0; img < i1; img++ {
 		d.pad(s.in, src[img*ci*d.hw:], ci)
-		for o := range co {
-			for p := range out {
-				out[p] = b[o]
-			}
-			for i := range ci {
-				for j, t := range d.taps {
-					wl[i*nt+j] = w[(o*ci+i)*kk+t.k]
+		for o := 0; o < co; o += 2 {
+			pair := min(co-o, 2) // outputs o and o+1 together where there are two
+			for k := range pair {
+				row := s.out[k*pp:][:hi-lo]
+				for p := range row {
+					row[p] = b[o+k]
+				}
+				for i := range ci {
+					for j, t := range d.taps {
+						wl[2*(i*nt+j)+k] = w[((o+k)*ci+i)*kk+t.k]
+					}
 				}
 			}
-			convTaps(out, s.in[:ci*pp], offs, wl)
-			d.unpad(dst[(img*co+o)*d.hw:], out, false)
+			if pair == 2 {
+				convTapsPair(out, s.out[pp:][:hi-lo], s.in[:ci*pp], offs, wl)
+			} else {
+				for q := range offs {
+					wl[q] = wl[2*q]
+				}
+				convTaps(out, s.in[:ci*pp], offs, wl)
+			}
+			for k := range pair {
+				d.unpad(dst[(img*co+o+k)*d.hw:], s.out[k*pp:], false)
+			}
 		}
 	}
 }
@@ -154,7 +167,7 @@ func (d *Decoder[T]) convBack(gsrc, gw, gb, gout, src, w []T, n, ci, co int) {
 func (d *Decoder[T]) convBackImages(s *convScratch[T], gsrc, gw, gb, gout, src, w []T, i0, i1, ci, co int) {
 	kk, pp, nt := d.Cfg.Kernel*d.Cfg.Kernel, d.ps*d.ps, len(d.taps)
 	lo, hi := d.rows()
-	out, offs, wl := s.out[:hi-lo], s.offs[:co*nt], s.w[:co*nt]
+	out, offs, wl := s.out[:hi-lo], s.offs[:co*nt], s.w[:2*co*nt]
 	doffs, sums := s.offs[co*nt:][:nt], s.sums[:nt]
 	for j, t := range d.taps {
 		doffs[j] = lo + t.off
@@ -183,15 +196,27 @@ func (d *Decoder[T]) convBackImages(s *convScratch[T], gsrc, gw, gb, gout, src, 
 		if gsrc == nil {
 			continue
 		}
-		for i := range ci {
-			clear(out)
-			for o := range co {
-				for j, t := range d.taps {
-					wl[o*nt+j] = w[(o*ci+i)*kk+t.k]
+		for i := 0; i < ci; i += 2 {
+			pair := min(ci-i, 2) // inputs i and i+1 together where there are two
+			for k := range pair {
+				clear(s.out[k*pp:][:hi-lo])
+				for o := range co {
+					for j, t := range d.taps {
+						wl[2*(o*nt+j)+k] = w[(o*ci+i+k)*kk+t.k]
+					}
 				}
 			}
-			convTaps(out, s.g[:co*pp], offs, wl)
-			d.unpad(gsrc[(img*ci+i)*d.hw:], out, true)
+			if pair == 2 {
+				convTapsPair(out, s.out[pp:][:hi-lo], s.g[:co*pp], offs, wl)
+			} else {
+				for q := range offs {
+					wl[q] = wl[2*q]
+				}
+				convTaps(out, s.g[:co*pp], offs, wl)
+			}
+			for k := range pair {
+				d.unpad(gsrc[(img*ci+i+k)*d.hw:], s.out[k*pp:], true)
+			}
 		}
 	}
 }

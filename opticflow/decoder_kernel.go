@@ -58,6 +58,28 @@ func dotTapsGo[T ode.Float](sums, g, in []T, offs []int) {
 	}
 }
 
+// convTapsPair is convTaps for two output rows of the same length reading
+// the same taps, out0 with the weights w2[2j] and out1 with w2[2j+1]:
+// float32 in assembly where there is a kernel (in reads once for both),
+// else convTapsGo on each.
+func convTapsPair[T ode.Float](out0, out1, in []T, offs []int, w2 []T) {
+	w2 = w2[:2*len(offs)]
+	out1 = out1[:len(out0)]
+	for _, o := range offs {
+		if o < 0 || o+len(out0) > len(in) {
+			panic(fmt.Sprintf("opticflow: tap offset %d of %d outputs outside %d inputs", o, len(out0), len(in)))
+		}
+	}
+	if o32, ok := any(out0).([]float32); ok && convPair32(o32, any(out1).([]float32), any(in).([]float32), offs, any(w2).([]float32)) {
+		return
+	}
+	for k, out := range [2][]T{out0, out1} {
+		for j, o := range offs {
+			axpyGo(out, in[o:], w2[2*j+k])
+		}
+	}
+}
+
 // convTapsGo is the plain Go convTaps, tap after tap, the reference of
 // the kernel.
 func convTapsGo[T ode.Float](out, in []T, offs []int, w []T) {

@@ -6,7 +6,7 @@ import (
 	"testing"
 )
 
-// The float32 convTaps, dotTaps and dot (the assembly kernels where the CPU has
+// The float32 convTaps, convTapsPair, dotTaps and dot (the assembly kernels where the CPU has
 // them) agree with their plain Go references, computed in float64, within
 // float32 rounding, for every length around the kernels' blocks of 8 and
 // 32 and the decoder's rows of a padded map; they touch only the first
@@ -39,6 +39,25 @@ func TestDecoderKernels(t *testing.T) {
 			}
 			if d := math.Abs(float64(got[p]) - want); d > 6e-7*abs {
 				t.Fatalf("convTaps n=%d: [%d] = %v, want %v", n, p, got[p], want)
+			}
+		}
+		// convTapsPair: the same taps into two rows, interleaved weights
+		w2 := make([]float32, 2*len(offs))
+		for j := range w2 {
+			w2[j] = float32(rng.NormFloat64())
+		}
+		p0, p1 := append([]float32(nil), out0[:n]...), append([]float32(nil), out0[:n]...)
+		convTapsPair(p0, p1, in, offs, w2)
+		for k, row := range [2][]float32{p0, p1} {
+			for p := range row {
+				want, abs := float64(out0[p]), math.Abs(float64(out0[p]))
+				for j, o := range offs {
+					want += float64(w2[2*j+k]) * float64(in[p+o])
+					abs += math.Abs(float64(w2[2*j+k]) * float64(in[p+o]))
+				}
+				if d := math.Abs(float64(row[p]) - want); d > 6e-7*abs {
+					t.Fatalf("convTapsPair n=%d row %d: [%d] = %v, want %v", n, k, p, row[p], want)
+				}
 			}
 		}
 		// dotTaps: seven taps, four in assembly and three one by one

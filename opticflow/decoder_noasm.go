@@ -10,3 +10,6 @@ func convTaps32(out, in []float32, offs []int, w []float32) bool { return false 
 
 // dotTaps32 reports that there is no assembly kernel.
 func dotTaps32(sums, g, in []float32, offs []int) bool { return false }
+
+// convPair32 reports that there is no assembly kernel.
+func convPair32(out0, out1, in []float32, offs []int, w2 []float32) bool { return false }
