@@ -34,3 +34,17 @@ func TestSampleMatchesBoxMean(t *testing.T) {
 		t.Errorf("only %d of 16 motion and texture kinds drawn", len(kinds))
 	}
 }
+
+// BenchmarkBatch is a training step's data: four movies of 19 frames on
+// the full eye, with their flow.
+func BenchmarkBatch(b *testing.B) {
+	d, err := New(Config{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	nf, nc := d.cfg.Frames, d.Columns()
+	x, v := make([]float32, nf*4*nc), make([]float32, nf*8*nc)
+	for i := 0; b.Loop(); i++ {
+		d.Batch(x, v, Train, 4*i)
+	}
+}
