@@ -17,22 +17,8 @@ var hasFMA = cpu.X86.HasAVX2 && cpu.X86.HasFMA
 //go:noescape
 func dotAVX2(a, b *float32, n int) float32
 
-// convAVX2 adds Σ_j w[j]·in[p+offs[j]] to out[p] for p < n, j < nt.
-//
-//go:noescape
-func convAVX2(out, in *float32, offs *int, w *float32, nt, n int)
-
-// convTaps32 runs convTaps in assembly (the caller checked the bounds)
-// and reports whether it could.
-func convTaps32(out, in []float32, offs []int, w []float32) bool {
-	if !hasFMA || len(out) == 0 || len(offs) == 0 {
-		return hasFMA
-	}
-	convAVX2(unsafe.SliceData(out), unsafe.SliceData(in), unsafe.SliceData(offs), unsafe.SliceData(w), len(offs), len(out))
-	return true
-}
-
-// conv2AVX2 is convAVX2 for two output rows, the weights interleaved.
+// conv2AVX2 adds Σ_j w[2j+k]·in[p+offs[j]] to outk[p] for p < n, j < nt,
+// k = 0, 1.
 //
 //go:noescape
 func conv2AVX2(out0, out1, in *float32, offs *int, w *float32, nt, n int)

@@ -63,96 +63,6 @@ ddone:
 	MOVSS X0, ret+24(FP)
 	RET
 
-// func convAVX2(out, in *float32, offs *int, w *float32, nt, n int)
-//
-// out[p] += Σ_j w[j]·in[p+offs[j]] for p < n, j < nt: positions 32 at a
-// time in four vector accumulators over all taps j (one broadcast weight
-// and four loads of in per tap, no stores), then 8 at a time, then one at
-// a time; each block's sum is added to out once.
-TEXT ·convAVX2(SB), NOSPLIT, $0-48
-	MOVQ out+0(FP), DI
-	MOVQ in+8(FP), SI
-	MOVQ offs+16(FP), R8
-	MOVQ w+24(FP), R9
-	MOVQ nt+32(FP), CX
-	MOVQ n+40(FP), BX
-	XORQ AX, AX
-
-cblock32:
-	LEAQ   32(AX), R11
-	CMPQ   R11, BX
-	JG     cblock8
-	VXORPS Y0, Y0, Y0
-	VXORPS Y1, Y1, Y1
-	VXORPS Y2, Y2, Y2
-	VXORPS Y3, Y3, Y3
-	XORQ   DX, DX
-
-ctap32:
-	MOVQ         (R8)(DX*8), R10
-	ADDQ         AX, R10
-	VBROADCASTSS (R9)(DX*4), Y8
-	VFMADD231PS  (SI)(R10*4), Y8, Y0
-	VFMADD231PS  32(SI)(R10*4), Y8, Y1
-	VFMADD231PS  64(SI)(R10*4), Y8, Y2
-	VFMADD231PS  96(SI)(R10*4), Y8, Y3
-	INCQ         DX
-	CMPQ         DX, CX
-	JL           ctap32
-	VADDPS       (DI)(AX*4), Y0, Y0
-	VADDPS       32(DI)(AX*4), Y1, Y1
-	VADDPS       64(DI)(AX*4), Y2, Y2
-	VADDPS       96(DI)(AX*4), Y3, Y3
-	VMOVUPS      Y0, (DI)(AX*4)
-	VMOVUPS      Y1, 32(DI)(AX*4)
-	VMOVUPS      Y2, 64(DI)(AX*4)
-	VMOVUPS      Y3, 96(DI)(AX*4)
-	MOVQ         R11, AX
-	JMP          cblock32
-
-cblock8:
-	LEAQ   8(AX), R11
-	CMPQ   R11, BX
-	JG     cone
-	VXORPS Y0, Y0, Y0
-	XORQ   DX, DX
-
-ctap8:
-	MOVQ         (R8)(DX*8), R10
-	ADDQ         AX, R10
-	VBROADCASTSS (R9)(DX*4), Y8
-	VFMADD231PS  (SI)(R10*4), Y8, Y0
-	INCQ         DX
-	CMPQ         DX, CX
-	JL           ctap8
-	VADDPS       (DI)(AX*4), Y0, Y0
-	VMOVUPS      Y0, (DI)(AX*4)
-	MOVQ         R11, AX
-	JMP          cblock8
-
-cone:
-	CMPQ   AX, BX
-	JGE    cdone
-	VXORPS X0, X0, X0
-	XORQ   DX, DX
-
-ctap1:
-	MOVQ        (R8)(DX*8), R10
-	ADDQ        AX, R10
-	VMOVSS      (R9)(DX*4), X8
-	VFMADD231SS (SI)(R10*4), X8, X0
-	INCQ        DX
-	CMPQ        DX, CX
-	JL          ctap1
-	VADDSS      (DI)(AX*4), X0, X0
-	VMOVSS      X0, (DI)(AX*4)
-	INCQ        AX
-	JMP         cone
-
-cdone:
-	VZEROUPPER
-	RET
-
 // func dot4AVX2(sums *float32, gr, in *float32, offs *int, n int)
 //
 // sums[j] = Σ_{p<n} gr[p]·in[p+offs[j]] for the four taps j < 4, n a
@@ -201,9 +111,11 @@ d4reduce:
 
 // func conv2AVX2(out0, out1, in *float32, offs *int, w *float32, nt, n int)
 //
-// convAVX2 for two output rows at once, reading in once for both:
-// out0[p] += Σ_j w[2j]·in[p+offs[j]] and out1[p] += Σ_j w[2j+1]·in[p+offs[j]],
-// eight vector accumulators over blocks of 32 positions.
+// out0[p] += Σ_j w[2j]·in[p+offs[j]] and out1[p] += Σ_j w[2j+1]·in[p+offs[j]]
+// for p < n, j < nt: two output rows at once, reading in once for both;
+// positions 32 at a time in eight vector accumulators over all taps j (two
+// broadcast weights and four loads of in per tap, no stores), then 8 at a
+// time, then one at a time; each block's sums are added to the rows once.
 TEXT ·conv2AVX2(SB), NOSPLIT, $0-56
 	MOVQ out0+0(FP), DI
 	MOVQ out1+8(FP), R12

@@ -16,7 +16,7 @@ type convScratch[T any] struct {
 	in, g, out []T   // [channels][ps·ps] padded input and output gradient; [2][ps·ps] two output rows
 	gw         []T   // weight and bias gradients of the part
 	w          []T   // [channels·taps][2] two outputs' weights, as convTapsPair reads them
-	offs       []int // [channels·taps] the taps' offsets, as convTaps reads them; then [taps] dotTaps's
+	offs       []int // [channels·taps] the taps' offsets, as convTapsPair reads them; then [taps] dotTaps's
 	sums       []T   // [taps] dotTaps's sums
 }
 
@@ -91,11 +91,11 @@ func (d *Decoder[T]) conv(dst, src, w, b []T, n, ci, co int) {
 }
 
 // convImages is conv on images [i0, i1): each output row is the bias plus
-// convTaps over every input channel's taps.
+// the taps of every input channel, two outputs at a time (rowPair).
 func (d *Decoder[T]) convImages(s *convScratch[T], dst, src, w, b []T, i0, i1, ci, co int) {
 	kk, pp, nt := d.Cfg.Kernel*d.Cfg.Kernel, d.ps*d.ps, len(d.taps)
-	lo, hi := d.rows()
-	out, offs, wl := s.out[:hi-lo], s.offs[:ci*nt], s.w[:2*ci*nt]
+	lo, _ := d.rows()
+	offs := s.offs[:ci*nt]
 	for i := range ci {
 		for j, t := range d.taps {
 			offs[i*nt+j] = i*pp + lo + t.off
@@ -104,31 +104,43 @@ func (d *Decoder[T]) convImages(s *convScratch[T], dst, src, w, b []T, i0, i1, c
 	for img := i0; img < i1; img++ {
 		d.pad(s.in, src[img*ci*d.hw:], ci)
 		for o := 0; o < co; o += 2 {
-			pair := min(co-o, 2) // outputs o and o+1 together where there are two
-			for k := range pair {
-				row := s.out[k*pp:][:hi-lo]
-				for p := range row {
-					row[p] = b[o+k]
-				}
-				for i := range ci {
-					for j, t := range d.taps {
-						wl[2*(i*nt+j)+k] = w[((o+k)*ci+i)*kk+t.k]
-					}
-				}
-			}
-			if pair == 2 {
-				convTapsPair(out, s.out[pp:][:hi-lo], s.in[:ci*pp], offs, wl)
-			} else {
-				for q := range offs {
-					wl[q] = wl[2*q]
-				}
-				convTaps(out, s.in[:ci*pp], offs, wl)
-			}
+			pair := min(co-o, 2)
+			d.rowPair(s, s.in[:ci*pp], offs, ci, pair, func(k int) T { return b[o+k] },
+				func(k, i int, t tap) T { return w[((o+k)*ci+i)*kk+t.k] })
 			for k := range pair {
 				d.unpad(dst[(img*co+o+k)*d.hw:], s.out[k*pp:], false)
 			}
 		}
 	}
+}
+
+// rowPair computes the padded rows [lo, hi) s.out[0] and s.out[1] of two
+// outputs (of one where pair is 1: the second row is then computed with
+// zero weights and not read), each init(k) plus the sum over channels
+// c < nc and taps t of weight(k, c, t) times in at offs[c·taps + t].
+func (d *Decoder[T]) rowPair(s *convScratch[T], in []T, offs []int, nc, pair int, init func(k int) T, weight func(k, c int, t tap) T) {
+	pp, nt := d.ps*d.ps, len(d.taps)
+	lo, hi := d.rows()
+	wl := s.w[:2*nc*nt]
+	for k := range 2 {
+		var v T
+		if k < pair {
+			v = init(k)
+		}
+		row := s.out[k*pp:][:hi-lo]
+		for p := range row {
+			row[p] = v
+		}
+		for c := range nc {
+			for j, t := range d.taps {
+				wl[2*(c*nt+j)+k] = 0
+				if k < pair {
+					wl[2*(c*nt+j)+k] = weight(k, c, t)
+				}
+			}
+		}
+	}
+	convTapsPair(s.out[:hi-lo], s.out[pp:][:hi-lo], in, offs, wl)
 }
 
 // convBack accumulates the gradients of the convolution: gw and gb from
@@ -163,11 +175,11 @@ func (d *Decoder[T]) convBack(gsrc, gw, gb, gout, src, w []T, n, ci, co int) {
 // convBackImages is convBack on images [i0, i1) (gsrc already cleared):
 // the weight gradients are dot products of the output gradient with the
 // shifted inputs (dotTaps), the input gradient the convolution of the output
-// gradient with the taps mirrored (convTaps at the negated offsets).
+// gradient with the taps mirrored (rowPair at the negated offsets).
 func (d *Decoder[T]) convBackImages(s *convScratch[T], gsrc, gw, gb, gout, src, w []T, i0, i1, ci, co int) {
 	kk, pp, nt := d.Cfg.Kernel*d.Cfg.Kernel, d.ps*d.ps, len(d.taps)
 	lo, hi := d.rows()
-	out, offs, wl := s.out[:hi-lo], s.offs[:co*nt], s.w[:2*co*nt]
+	offs := s.offs[:co*nt]
 	doffs, sums := s.offs[co*nt:][:nt], s.sums[:nt]
 	for j, t := range d.taps {
 		doffs[j] = lo + t.off
@@ -197,23 +209,9 @@ func (d *Decoder[T]) convBackImages(s *convScratch[T], gsrc, gw, gb, gout, src, 
 			continue
 		}
 		for i := 0; i < ci; i += 2 {
-			pair := min(ci-i, 2) // inputs i and i+1 together where there are two
-			for k := range pair {
-				clear(s.out[k*pp:][:hi-lo])
-				for o := range co {
-					for j, t := range d.taps {
-						wl[2*(o*nt+j)+k] = w[(o*ci+i+k)*kk+t.k]
-					}
-				}
-			}
-			if pair == 2 {
-				convTapsPair(out, s.out[pp:][:hi-lo], s.g[:co*pp], offs, wl)
-			} else {
-				for q := range offs {
-					wl[q] = wl[2*q]
-				}
-				convTaps(out, s.g[:co*pp], offs, wl)
-			}
+			pair := min(ci-i, 2)
+			d.rowPair(s, s.g[:co*pp], offs, co, pair, func(int) T { return 0 },
+				func(k, o int, t tap) T { return w[(o*ci+i+k)*kk+t.k] })
 			for k := range pair {
 				d.unpad(gsrc[(img*ci+i+k)*d.hw:], s.out[k*pp:], true)
 			}

@@ -17,23 +17,6 @@ func dot[T ode.Float](a, b []T) T {
 	return dotGo(a, b)
 }
 
-// convTaps adds Σ_j w[j]·in[p+offs[j]] to out[p] for every p < len(out)
-// (one output row of a convolution whose taps j read in at offsets
-// offs[j]): float32 in assembly where there is a kernel, else convTapsGo.
-// It panics if a tap reads outside in.
-func convTaps[T ode.Float](out, in []T, offs []int, w []T) {
-	w = w[:len(offs)]
-	for _, o := range offs {
-		if o < 0 || o+len(out) > len(in) {
-			panic(fmt.Sprintf("opticflow: tap offset %d of %d outputs outside %d inputs", o, len(out), len(in)))
-		}
-	}
-	if o32, ok := any(out).([]float32); ok && convTaps32(o32, any(in).([]float32), offs, any(w).([]float32)) {
-		return
-	}
-	convTapsGo(out, in, offs, w)
-}
-
 // dotTaps adds to sums[j] the dot product of g with in at offset offs[j]
 // (the weight gradients of one output and input channel of a
 // convolution): float32 in assembly where there is a kernel, else
@@ -58,10 +41,12 @@ func dotTapsGo[T ode.Float](sums, g, in []T, offs []int) {
 	}
 }
 
-// convTapsPair is convTaps for two output rows of the same length reading
-// the same taps, out0 with the weights w2[2j] and out1 with w2[2j+1]:
-// float32 in assembly where there is a kernel (in reads once for both),
-// else convTapsGo on each.
+// convTapsPair adds Σ_j w2[2j]·in[p+offs[j]] to out0[p] and
+// Σ_j w2[2j+1]·in[p+offs[j]] to out1[p] for every p < len(out0) (two
+// output rows of a convolution whose taps j read in at offsets offs[j]):
+// float32 in assembly where there is a kernel, reading in once for both,
+// else the plain Go loops, tap after tap. It panics if a tap reads
+// outside in.
 func convTapsPair[T ode.Float](out0, out1, in []T, offs []int, w2 []T) {
 	w2 = w2[:2*len(offs)]
 	out1 = out1[:len(out0)]
@@ -80,15 +65,7 @@ func convTapsPair[T ode.Float](out0, out1, in []T, offs []int, w2 []T) {
 	}
 }
 
-// convTapsGo is the plain Go convTaps, tap after tap, the reference of
-// the kernel.
-func convTapsGo[T ode.Float](out, in []T, offs []int, w []T) {
-	for j, o := range offs {
-		axpyGo(out, in[o:], w[j])
-	}
-}
-
-// axpyGo is the plain Go axpy, the reference of the kernels.
+// axpyGo adds a·src to dst (src at least as long).
 func axpyGo[T ode.Float](dst, src []T, a T) {
 	src = src[:len(dst)]
 	for i, v := range src {

@@ -5,9 +5,6 @@ package opticflow
 // dot32 reports that there is no assembly kernel.
 func dot32(a, b []float32) (float32, bool) { return 0, false }
 
-// convTaps32 reports that there is no assembly kernel.
-func convTaps32(out, in []float32, offs []int, w []float32) bool { return false }
-
 // dotTaps32 reports that there is no assembly kernel.
 func dotTaps32(sums, g, in []float32, offs []int) bool { return false }
 
