@@ -32,12 +32,13 @@ def groups(keys):
     return torch.tensor(rank[inv])
 
 
-def network(prefix, chkpt, dt):
-    """The network of neuropil's build tables at prefix with the
-    checkpoint's parameters: step(x, cols) is one explicit Euler step of
-    dt for states x (batch, nodes) under column inputs cols (batch,
-    columns), bias the resting potentials, central the central node of
-    each type."""
+def tables(prefix, chkpt):
+    """The index tables of neuropil's build tables at prefix and the
+    checkpoint's parameters (flyvis's names), shared with
+    bench/flyvis_train.py: per edge its source, target, type pair pg and
+    (pair, offset) group cg; per node its type, u, v; inputs, the nodes
+    that take column input, and incol their column; names the type names;
+    r1 the R1 nodes, whose (u, v) order the columns."""
     e, n = np.load(prefix + ".edges.npz"), np.load(prefix + ".neurons.npz")
     src, tgt = (torch.tensor(e[k].astype(np.int64)) for k in ("source", "target"))
     u, v, typ = n["u"].astype(np.int64), n["v"].astype(np.int64), torch.tensor(n["type"].astype(np.int64))
@@ -50,6 +51,19 @@ def network(prefix, chkpt, dt):
     inputs = torch.tensor(np.isin(n["type"], [names.index("R%d" % k) for k in range(1, 9)]))
     col = {(a, b): k for k, (a, b) in enumerate(zip(u[r1], v[r1]))}
     incol = torch.tensor([col[a, b] for a, b in zip(u[inputs.numpy()], v[inputs.numpy()])])
+    return dict(src=src, tgt=tgt, typ=typ, pg=pg, cg=cg, u=u, v=v, ntype=n["type"], names=names, net=net,
+                r1=r1, inputs=inputs, incol=incol, col=col)
+
+
+def network(prefix, chkpt, dt):
+    """The network of neuropil's build tables at prefix with the
+    checkpoint's parameters: step(x, cols) is one explicit Euler step of
+    dt for states x (batch, nodes) under column inputs cols (batch,
+    columns), bias the resting potentials, central the central node of
+    each type."""
+    t = tables(prefix, chkpt)
+    src, tgt, typ, pg, cg, net = t["src"], t["tgt"], t["typ"], t["pg"], t["cg"], t["net"]
+    inputs, incol, names, u, v, r1 = t["inputs"], t["incol"], t["names"], t["u"], t["v"], t["r1"]
     with torch.no_grad():
         w = net["edges_sign"][pg] * net["edges_syn_count"].exp()[cg] * net["edges_syn_strength"].clamp(min=0)[pg]
         tau = torch.max(net["nodes_time_const"], torch.tensor(dt).float())[typ]
@@ -61,7 +75,7 @@ def network(prefix, chkpt, dt):
         cur = torch.zeros_like(x).scatter_add_(-1, tgt.expand(x.shape[0], -1), w * torch.relu(x[:, src]))
         return x + dt / tau * (-x + bias + cur + stim)
 
-    central = [np.flatnonzero((n["type"] == k) & (u == 0) & (v == 0))[0] for k in range(len(names))]
+    central = [np.flatnonzero((t["ntype"] == k) & (u == 0) & (v == 0))[0] for k in range(len(names))]
     return step, bias, central, names, (u[r1], v[r1])
 
 
@@ -93,6 +107,15 @@ def torch_flash(prefix, chkpt, reps):
         x = run()
         times.append(time.perf_counter() - t)
     return min(times), x[:, central].numpy()
+
+
+def parser():
+    """The arguments every side-by-side script takes: the neuropil binary,
+    flyvis's spec and a checkpoint."""
+    ap = argparse.ArgumentParser()
+    for name in ("neuropil", "spec", "chkpt"):
+        ap.add_argument(name)
+    return ap
 
 
 def time_neuropil(a, analysis, d):

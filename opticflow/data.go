@@ -81,8 +81,10 @@ const (
 
 // Data is the procedural data set of a Config.
 type Data struct {
-	cfg Config
-	eye *opticlobe.Eye
+	cfg  Config
+	eye  *opticlobe.Eye
+	zs   []complex128 // [columns] pixel offset of each column's box
+	grid *boxGrid     // the boxes by their coordinates
 }
 
 // New returns the data set of cfg. It returns an error for negative or
@@ -97,7 +99,13 @@ func New(cfg Config) (*Data, error) {
 			return nil, fmt.Errorf("opticflow: speeds %v, %v, %v must be finite and non-negative", c.Speed, c.Rotation, c.Expansion)
 		}
 	}
-	return &Data{cfg: c, eye: opticlobe.NewEye(c.Extent, c.Kernel)}, nil
+	d := &Data{cfg: c, eye: opticlobe.NewEye(c.Extent, c.Kernel)}
+	for col := range d.eye.Columns() {
+		dy, dx := d.eye.Offset(col)
+		d.zs = append(d.zs, complex(float64(dx), float64(dy)))
+	}
+	d.grid = newBoxGrid(d.zs)
+	return d, nil
 }
 
 // Config returns the data set's settings with defaults filled in.
@@ -195,12 +203,13 @@ func (d *Data) Sample(frames, flow []float32, s *Scene) {
 	lo := -(k / 2)
 	mid := float64(lo) + float64(k-1)/2
 	scale := d.FlowScale()
-	for c := range nc {
-		dy, dx := d.eye.Offset(c)
-		z := complex(float64(dx), float64(dy))
+	var ex, ey []complex128
+	for f := range nf {
+		ex, ey = s.boxPlan(k, float64(f)*d.cfg.Dt).means(frames[f*nc:(f+1)*nc], d.zs, d.grid, ex, ey)
+	}
+	for c, z := range d.zs {
 		disp := s.Motion.Displacement(z+complex(mid, mid), d.cfg.Dt)
 		for f := range nf {
-			frames[f*nc+c] = float32(s.BoxMean(z, k, float64(f)*d.cfg.Dt))
 			flow[(f*2)*nc+c] = float32(scale * real(disp))
 			flow[(f*2+1)*nc+c] = float32(-scale * imag(disp))
 		}

@@ -67,14 +67,15 @@ type Decoder[T ode.Float] struct {
 	mean, invStd     []T       // [hidden]
 	images           int
 	rng              *rand.Rand
-	pcg              *rand.PCG // rng's source: its state is saved for resuming
-	gz2, ga, gx      []T       // Backward's gradients of z2, of the hidden layer, of x
-	partG            [][]T     // per part of convBack: weight and bias gradients
+	pcg              *rand.PCG        // rng's source: its state is saved for resuming
+	gz2, ga, gx      []T              // Backward's gradients of z2, of the hidden layer, of x
+	ps               int              // side of the padded maps of the convolutions (side + kernel − 1)
+	scratch          []convScratch[T] // per part of conv and convBack
 }
 
 // tap is a kernel position: its index in the k×k kernel and its offset in
-// the map.
-type tap struct{ k, off, du, dv int }
+// a padded map (decoder_conv.go).
+type tap struct{ k, off int }
 
 // NewDecoder returns the decoder reading the output cell types of net
 // with all weights and biases at cfg.ConstWeight (flyvis's
@@ -126,10 +127,11 @@ func newDecoder[T ode.Float](e int, src [][]int32, cfg DecoderConfig, seed uint6
 		d.pos = append(d.pos, int32((c.U+e)*d.side+c.V+e))
 	}
 	k, r := cfg.Kernel, cfg.Kernel/2
+	d.ps = d.side + 2*r
 	for du := -r; du <= r; du++ {
 		for dv := -r; dv <= r; dv++ {
 			if du+dv >= -r && du+dv <= r {
-				d.taps = append(d.taps, tap{k: (du+r)*k + dv + r, off: du*d.side + dv, du: du, dv: dv})
+				d.taps = append(d.taps, tap{k: (du+r)*k + dv + r, off: du*d.ps + dv})
 			}
 		}
 	}
@@ -184,119 +186,6 @@ func (d *Decoder[T]) grow(n int) {
 	d.gz2, d.ga, d.gx = make([]T, n*3*d.hw), make([]T, n*d.hidden*d.hw), make([]T, n*d.in*d.hw)
 }
 
-// conv adds to dst ([images][co][hw]) the hexagonal convolution of src
-// ([images][ci][hw]) with w ([co][ci][k][k]), plus bias b ([co]).
-func (d *Decoder[T]) conv(dst, src, w, b []T, n, ci, co int) {
-	team.For(n, 1, func(i0, i1 int) { d.convImages(dst, src, w, b, i0, i1, ci, co) })
-}
-
-// convImages is conv on images [i0, i1).
-func (d *Decoder[T]) convImages(dst, src, w, b []T, i0, i1, ci, co int) {
-	kk, s := d.Cfg.Kernel*d.Cfg.Kernel, d.side
-	for img := i0; img < i1; img++ {
-		for o := range co {
-			out := dst[(img*co+o)*d.hw : (img*co+o+1)*d.hw]
-			for p := range out {
-				out[p] = b[o]
-			}
-			for i := range ci {
-				in := src[(img*ci+i)*d.hw : (img*ci+i+1)*d.hw]
-				for _, t := range d.taps {
-					wv := w[(o*ci+i)*kk+t.k]
-					y0, y1 := max(0, -t.du), min(s, s-t.du)
-					x0, x1 := max(0, -t.dv), min(s, s-t.dv)
-					for y := y0; y < y1; y++ {
-						a, b := y*s+x0, y*s+x1
-						or, ir := out[a:b], in[a+t.off:b+t.off]
-						for x := range or {
-							or[x] += wv * ir[x]
-						}
-					}
-				}
-			}
-		}
-	}
-}
-
-// convBack accumulates the gradients of the convolution: gw and gb from
-// the output gradient gout and src, and (unless gsrc is nil) gsrc, the
-// input gradient, overwritten.
-// The images are split into one part per team member, each with its own
-// weight gradient, summed in part order afterwards (deterministic for a
-// given team size).
-func (d *Decoder[T]) convBack(gsrc, gw, gb, gout, src, w []T, n, ci, co int) {
-	if gsrc != nil {
-		clear(gsrc)
-	}
-	parts := min(team.Helpers()+1, n)
-	for len(d.partG) < parts {
-		d.partG = append(d.partG, nil)
-	}
-	team.For(parts, 1, func(p0, p1 int) {
-		for p := p0; p < p1; p++ {
-			g := d.partG[p]
-			if len(g) < len(gw)+len(gb) {
-				g = make([]T, len(gw)+len(gb))
-				d.partG[p] = g
-			}
-			g = g[:len(gw)+len(gb)]
-			clear(g)
-			d.convBackImages(gsrc, g[:len(gw)], g[len(gw):], gout, src, w, n*p/parts, n*(p+1)/parts, ci, co)
-		}
-	})
-	for p := range parts {
-		g := d.partG[p]
-		for q := range gw {
-			gw[q] += g[q]
-		}
-		for q := range gb {
-			gb[q] += g[len(gw)+q]
-		}
-	}
-}
-
-// convBackImages is convBack on images [i0, i1) (gsrc already cleared).
-func (d *Decoder[T]) convBackImages(gsrc, gw, gb, gout, src, w []T, i0, i1, ci, co int) {
-	kk, s := d.Cfg.Kernel*d.Cfg.Kernel, d.side
-	for img := i0; img < i1; img++ {
-		for o := range co {
-			g := gout[(img*co+o)*d.hw : (img*co+o+1)*d.hw]
-			var sb T
-			for _, v := range g {
-				sb += v
-			}
-			gb[o] += sb
-			for i := range ci {
-				in := src[(img*ci+i)*d.hw : (img*ci+i+1)*d.hw]
-				var gi []T
-				if gsrc != nil {
-					gi = gsrc[(img*ci+i)*d.hw : (img*ci+i+1)*d.hw]
-				}
-				for _, t := range d.taps {
-					q := (o*ci+i)*kk + t.k
-					wv := w[q]
-					y0, y1 := max(0, -t.du), min(s, s-t.du)
-					x0, x1 := max(0, -t.dv), min(s, s-t.dv)
-					var sw T
-					for y := y0; y < y1; y++ {
-						a, b := y*s+x0, y*s+x1
-						gr, ir := g[a:b], in[a+t.off:b+t.off]
-						for x, v := range gr {
-							sw += v * ir[x]
-						}
-						if gi != nil {
-							for x, v := range gr {
-								gi[a+t.off+x] += wv * v
-							}
-						}
-					}
-					gw[q] += sw
-				}
-			}
-		}
-	}
-}
-
 func softplus[T ode.Float](x T) T {
 	if x > 20 { // torch's threshold
 		return x
@@ -312,27 +201,26 @@ func sigmoid[T ode.Float](x T) T { return T(1 / (1 + math.Exp(-float64(x)))) }
 func (d *Decoder[T]) Forward(states [][]T, batch int) []T {
 	n := len(states) * batch
 	d.grow(n)
-	clear(d.x)
-	for f, y := range states {
-		for b := range batch {
-			img := f*batch + b
+	team.For(len(states), 1, func(f0, f1 int) { // the frames' images, read from their states
+		clear(d.x[f0*batch*d.in*d.hw : f1*batch*d.in*d.hw])
+		for f := f0; f < f1; f++ {
+			y := states[f]
 			for ch, idx := range d.src {
-				x := d.x[(img*d.in+ch)*d.hw:]
 				for c, i := range idx {
-					if i >= 0 {
-						x[d.pos[c]] = max(y[int(i)*batch+b], 0)
+					if i < 0 {
+						continue
+					}
+					for b, v := range y[int(i)*batch : int(i+1)*batch] {
+						d.x[((f*batch+b)*d.in+ch)*d.hw+int(d.pos[c])] = max(v, 0)
 					}
 				}
 			}
 		}
-	}
+	})
 	d.conv(d.z1, d.x, d.P[DW1], d.P[DB1], n, d.in, d.hidden)
 	d.batchNorm(n)
 	keep := 1 - d.Cfg.Dropout
-	for q, v := range d.xh {
-		o := d.hidden
-		ch := (q / d.hw) % o
-		d.a1[q] = softplus(d.P[DGamma][ch]*v + d.P[DBeta][ch])
+	for q := range d.m { // the dropout masks, drawn in order
 		d.m[q] = 1
 		if d.Training && d.Cfg.Dropout > 0 {
 			d.m[q] = 0
@@ -340,8 +228,13 @@ func (d *Decoder[T]) Forward(states [][]T, batch int) []T {
 				d.m[q] = T(1 / keep)
 			}
 		}
-		d.a1[q] *= d.m[q]
 	}
+	team.For(n*d.hidden, 1, func(r0, r1 int) { // the maps of (image, channel) r0 … r1−1
+		for q := r0 * d.hw; q < r1*d.hw; q++ {
+			ch := (q / d.hw) % d.hidden
+			d.a1[q] = softplus(d.P[DGamma][ch]*d.xh[q]+d.P[DBeta][ch]) * d.m[q]
+		}
+	})
 	d.conv(d.z2, d.a1, d.P[DW2], d.P[DB2], n, d.hidden, 3)
 	for img := range n {
 		z := d.z2[img*3*d.hw:]
@@ -418,32 +311,40 @@ func (d *Decoder[T]) Backward(dstates [][]T, gflow []T, batch int) {
 	d.convBack(ga, d.G[DW2], d.G[DB2], gz2, d.a1, d.P[DW2], n, d.hidden, 3)
 	// through dropout, softplus and the batch norm's affine map: ga
 	// becomes ∂L/∂xh
-	for q := range ga {
+	team.For(n*d.hidden, 1, func(r0, r1 int) { // ga becomes ∂L/∂(γ·xh + β)
+		for q := r0 * d.hw; q < r1*d.hw; q++ {
+			ch := (q / d.hw) % d.hidden
+			ga[q] = ga[q] * d.m[q] * sigmoid(d.P[DGamma][ch]*d.xh[q]+d.P[DBeta][ch])
+		}
+	})
+	for q, g := range ga { // in order, as the sums were taken before
 		ch := (q / d.hw) % d.hidden
-		gam := d.P[DGamma][ch]
-		pre := gam*d.xh[q] + d.P[DBeta][ch]
-		g := ga[q] * d.m[q] * sigmoid(pre)
 		d.G[DGamma][ch] += g * d.xh[q]
 		d.G[DBeta][ch] += g
-		ga[q] = g * gam
+		ga[q] = g * d.P[DGamma][ch]
 	}
 	d.batchNormBack(ga, n)
 	gx := d.gx
 	d.convBack(gx, d.G[DW1], d.G[DB1], ga, d.x, d.P[DW1], n, d.in, d.hidden)
-	for f, dst := range dstates {
-		clear(dst)
-		for b := range batch {
-			img := f*batch + b
+	team.For(len(dstates), 1, func(f0, f1 int) { // each neuron is read by one (channel, column) at most
+		for f := f0; f < f1; f++ {
+			dst := dstates[f]
+			clear(dst)
 			for ch, idx := range d.src {
-				x, g := d.x[(img*d.in+ch)*d.hw:], gx[(img*d.in+ch)*d.hw:]
 				for c, i := range idx {
-					if i >= 0 && x[d.pos[c]] > 0 {
-						dst[int(i)*batch+b] += g[d.pos[c]]
+					if i < 0 {
+						continue
+					}
+					for b := range batch {
+						q := ((f*batch+b)*d.in+ch)*d.hw + int(d.pos[c])
+						if d.x[q] > 0 {
+							dst[int(i)*batch+b] += gx[q]
+						}
 					}
 				}
 			}
 		}
-	}
+	})
 	d.maskTaps()
 }
 

@@ -54,4 +54,14 @@
 // penalty, differentiated in a second backward pass of the same
 // trajectory. Decoder images are [frames][batch] (flyvis's are
 // [samples][frames]; only the order of dropout draws depends on it).
+// The decoder's hexagonal convolutions run on zero-bordered copies of the
+// maps, a tap one flat offset (decoder_conv.go), with float32 kernels in
+// AVX2 assembly where the CPU has them (decoder_amd64.s) and plain Go
+// twins that the noasm tag selects, held equal by tests within float32
+// rounding.
+//
+// Speed: BenchFit ("neuropil bench --train --model optic-lobe") times
+// training steps as Fit takes them, with the split into data, forward,
+// backward and update; bench/flyvis_train.py times the same iteration in
+// PyTorch beside it.
 package opticflow

@@ -110,6 +110,7 @@ type fitter struct {
 	checkpts int
 	metrics  io.Writer
 	saved    [][]float32 // the network's flow-loss gradients while the penalty's are computed
+	lap      *laps       // BenchFit's timer of the phases of a step; nil: none
 }
 
 // Fit trains every parameter of the optic lobe (nodes_bias,
@@ -289,14 +290,17 @@ func (f *fitter) step(it int) (float64, error) {
 	if f.cfg.Scenes > 0 {
 		first %= f.cfg.Scenes
 	}
+	f.lap.start()
 	f.data.Batch(f.x, f.flow, Train, first)
 	if err := SourceErr(f.data); err != nil {
 		return 0, err
 	}
+	f.lap.mark(phaseData)
 	loss, err := f.tr.Forward(f.x, f.solve)
 	if err != nil {
 		return loss, err
 	}
+	f.lap.mark(phaseForward)
 	f.dec.ZeroGrad()
 	f.task.PenaltyPhase = false
 	f.tr.Backward()
@@ -304,6 +308,7 @@ func (f *fitter) step(it int) (float64, error) {
 	if f.task.Penalty != nil && it < f.cfg.PenaltyEnd {
 		pen = f.penaltyGrad()
 	}
+	f.lap.mark(phaseBackward)
 	f.opt.Config.LR = f.cfg.lrAt(it)
 	_, lr, err := f.opt.Update(f.params, f.grads, nil)
 	if err != nil {
@@ -318,6 +323,7 @@ func (f *fitter) step(it int) (float64, error) {
 	for k, v := range f.p.Tau {
 		f.p.Tau[k] = max(v, float32(f.dt))
 	}
+	f.lap.mark(phaseUpdate)
 	return loss, nil
 }
 

@@ -129,23 +129,116 @@ func (s *Scene) Render(t float64, h, w int) []float32 {
 // z0 + (j, l), j and l from −k/2 to k−1−k/2 (an opticlobe.Eye box
 // centred at pixel offset z0).
 func (s *Scene) BoxMean(z0 complex128, k int, t float64) float64 {
+	return s.boxPlan(k, t).mean(z0)
+}
+
+// boxPlan holds what BoxMean computes once per time and box size, for
+// the boxes of every column.
+type boxPlan struct {
+	s         *Scene
+	k, lo     int
+	mid, a, b complex128 // the box's mean offset; Φ_{−t}(z) = a·z + b
+	rho       float64    // half-diagonal of a box's image in the texture
+	waves     []planWave
+}
+
+// planWave is a wave seen through Φ_{−t}: its vector conj(a)·K, its phase
+// shift Re(conj(K)·b) and its Dirichlet kernels.
+type planWave struct {
+	kk             complex128
+	amp, kb, phase float64
+	dx, dy         float64
+}
+
+// boxPlan returns the plan of boxes of side k at time t.
+func (s *Scene) boxPlan(k int, t float64) *boxPlan {
 	a, b := s.Motion.Affine(-t)
 	lo := -(k / 2)
-	mid := complex(float64(lo)+float64(k-1)/2, float64(lo)+float64(k-1)/2)
+	p := &boxPlan{s: s, k: k, lo: lo, a: a, b: b, mid: complex(float64(lo)+float64(k-1)/2, float64(lo)+float64(k-1)/2),
+		rho: cmplx.Abs(a) * float64(k) * math.Sqrt2 / 2, waves: make([]planWave, len(s.Texture.Waves))}
+	for i, w := range s.Texture.Waves {
+		kk := cmplx.Conj(a) * w.K
+		p.waves[i] = planWave{kk: kk, amp: w.Amp, kb: dotC(w.K, b), phase: w.Phase, dx: dirichlet(real(kk), k), dy: dirichlet(imag(kk), k)}
+	}
+	return p
+}
+
+// mean is BoxMean of the box at z0.
+func (p *boxPlan) mean(z0 complex128) float64 {
 	// The waves, in closed form: a wave seen through z ↦ a·z + b is the
 	// wave of vector conj(a)·K; its mean over the box offsets is its value
 	// at the mean offset times the Dirichlet kernels of kx and ky.
 	v := 0.5
-	for _, w := range s.Texture.Waves {
-		kk := cmplx.Conj(a) * w.K
-		v += w.Amp * math.Cos(dotC(kk, z0+mid)+dotC(w.K, b)+w.Phase) * dirichlet(real(kk), k) * dirichlet(imag(kk), k)
+	for _, w := range p.waves {
+		v += w.amp * math.Cos(dotC(w.kk, z0+p.mid)+w.kb+w.phase) * w.dx * w.dy
 	}
+	return p.shapes(z0, v)
+}
+
+// boxGrid is a set of boxes (an eye's columns) by the distinct
+// coordinates of their centres z0: the box at (xs[ix[c]], ys[iy[c]]).
+type boxGrid struct {
+	xs, ys []float64 // distinct real and imaginary parts of the centres
+	ix, iy []int     // [boxes] each box's index in xs and ys
+}
+
+// newBoxGrid returns the grid of boxes centred at zs.
+func newBoxGrid(zs []complex128) *boxGrid {
+	g := &boxGrid{ix: make([]int, len(zs)), iy: make([]int, len(zs))}
+	index := func(vals *[]float64, v float64) int {
+		for i, u := range *vals {
+			if u == v {
+				return i
+			}
+		}
+		*vals = append(*vals, v)
+		return len(*vals) - 1
+	}
+	for c, z := range zs {
+		g.ix[c], g.iy[c] = index(&g.xs, real(z)), index(&g.ys, imag(z))
+	}
+	return g
+}
+
+// means writes to dst[c] (as float32) the mean of box c of grid g, box
+// centres zs: mean's values, the waves' cosines taken as the real part
+// of e^{i(kx·x + Re(conj(K)·b) + phase)}·e^{i·ky·y}, whose factors are
+// computed once per distinct x and y (the difference from mean's
+// math.Cos is a few float64 roundings).
+func (p *boxPlan) means(dst []float32, zs []complex128, g *boxGrid, ex, ey []complex128) ([]complex128, []complex128) {
+	nx, ny := len(g.xs), len(g.ys)
+	ex, ey = append(ex[:0], make([]complex128, len(p.waves)*nx)...), append(ey[:0], make([]complex128, len(p.waves)*ny)...)
+	for w, wv := range p.waves {
+		for i, x := range g.xs {
+			s, c := math.Sincos(real(wv.kk)*(x+real(p.mid)) + wv.kb + wv.phase)
+			ex[w*nx+i] = complex(c, s)
+		}
+		for i, y := range g.ys {
+			s, c := math.Sincos(imag(wv.kk) * (y + imag(p.mid)))
+			ey[w*ny+i] = complex(c, s)
+		}
+	}
+	for c, z0 := range zs {
+		v := 0.5
+		for w, wv := range p.waves {
+			a, b := ex[w*nx+g.ix[c]], ey[w*ny+g.iy[c]]
+			v += wv.amp * (real(a)*real(b) - imag(a)*imag(b)) * wv.dx * wv.dy
+		}
+		dst[c] = float32(p.shapes(z0, v))
+	}
+	return ex, ey
+}
+
+// shapes returns v plus the mean of the texture's edges and dots over the
+// box at z0.
+func (p *boxPlan) shapes(z0 complex128, v float64) float64 {
+	a, b, k, lo := p.a, p.b, p.k, p.lo
 	// The shapes: those that do not cross the box (whose image in the
 	// texture is a square of half-diagonal ρ about zc) add a constant.
-	zc, rho := a*(z0+mid)+b, cmplx.Abs(a)*float64(k)*math.Sqrt2/2
+	zc, rho := a*(z0+p.mid)+b, p.rho
 	var edges []Edge
 	var dots []Dot
-	for _, e := range s.Texture.Edges {
+	for _, e := range p.s.Texture.Edges {
 		switch d := dotC(e.N, zc) - e.D; {
 		case d > rho:
 			v += e.Amp
@@ -155,7 +248,7 @@ func (s *Scene) BoxMean(z0 complex128, k int, t float64) float64 {
 			edges = append(edges, e)
 		}
 	}
-	for _, d := range s.Texture.Dots {
+	for _, d := range p.s.Texture.Dots {
 		switch r := cmplx.Abs(zc - d.C); {
 		case r > d.R+rho:
 		case r+rho < d.R:
@@ -170,7 +263,7 @@ func (s *Scene) BoxMean(z0 complex128, k int, t float64) float64 {
 	var sum float64
 	for j := lo; j < lo+k; j++ {
 		for l := lo; l < lo+k; l++ {
-			sum += s.Texture.shapesAt(a*(z0+complex(float64(l), float64(j)))+b, edges, dots)
+			sum += p.s.Texture.shapesAt(a*(z0+complex(float64(l), float64(j)))+b, edges, dots)
 		}
 	}
 	return v + sum/float64(k*k)

@@ -20,7 +20,7 @@
 // A Product computes rows of dst = A·x with a kernel chosen once, when the
 // Product is made: the plain Go reference (mulRowsGeneric, also MulTo),
 // Go kernels for batch 1 and 8, and on amd64 assembly kernels using AVX2
-// with FMA (batch 1, 8, 16, 32 and any batch, with masked loads for the
+// with FMA (batch 1, 4, 8, 16, 32 and any batch, with masked loads for the
 // lanes past a multiple of 8) and AVX-512 (batch 1 with gathers, 16, 32,
 // any batch under a lane mask, and batches of 64 or more in passes of 128
 // lanes that read each x row contiguously), picked at run time from the
@@ -42,7 +42,7 @@
 // structure and where each of its entries sits in the matrix). Each has
 // one plain Go reference (mulRowsGeneric, which is also the product's
 // reference, and mulGradRowsGeneric); MulGradRowsTo runs an AVX2 kernel
-// for float32 at batch 8 (grad_amd64.s), tested against the reference on
+// for float32 at batch 8 and one at batch 4 (grad_amd64.s), tested against the reference on
 // the conformance shapes (grad_test.go).
 //
 // The rows are split into parts of about equal nonzeros, claimed by the

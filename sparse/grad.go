@@ -90,7 +90,7 @@ var defaultKernels = sync.OnceValue(func() []kernel {
 //	dst[j*batch+b] = Σ_k val[k] * gz[colIdx[k]*batch+b]
 //	gw[k]        += Σ_b gz[colIdx[k]*batch+b] * y[j*batch+b]     (when gw != nil)
 //
-// float32 at batch 8 runs an assembly kernel where the CPU has AVX2 and
+// float32 at batch 8 or 4 runs an assembly kernel where the CPU has AVX2 and
 // FMA (grad_amd64.s); otherwise the plain Go reference. Without gw it is
 // MulRowsTo.
 func MulGradRowsTo[T Float](dst, gw []T, rowPtr, colIdx []int32, val, gz, y []T, batch, r0, r1 int) {
@@ -102,8 +102,8 @@ func MulGradRowsTo[T Float](dst, gw []T, rowPtr, colIdx []int32, val, gz, y []T,
 	if len(y) < r1*batch || len(gw) < int(rowPtr[r1]) {
 		panic(fmt.Sprintf("sparse: y has %d values and gw %d, want %d and %d for rows [%d, %d)", len(y), len(gw), r1*batch, rowPtr[r1], r0, r1))
 	}
-	if batch == 8 && r0 < r1 && rowPtr[r0] < rowPtr[r1] {
-		if d32, ok := any(dst).([]float32); ok && mulGrad8Fast(d32, any(gw).([]float32), rowPtr, colIdx,
+	if (batch == 8 || batch == 4) && r0 < r1 && rowPtr[r0] < rowPtr[r1] {
+		if d32, ok := any(dst).([]float32); ok && mulGradFast(batch, d32, any(gw).([]float32), rowPtr, colIdx,
 			any(val).([]float32), any(gz).([]float32), any(y).([]float32), r0, r1) {
 			return
 		}

@@ -11,13 +11,22 @@ import "unsafe"
 //go:noescape
 func grad8AVX2(dst *float32, gw *float32, rowPtr *int32, col *int32, val *float32, gz *float32, y *float32, r0, r1 int)
 
-// mulGrad8Fast runs rows [r0, r1) of MulGradRowsTo for float32 at batch 8
-// with the assembly kernel and reports whether it could.
-func mulGrad8Fast(dst, gw []float32, rowPtr, col []int32, val, gz, y []float32, r0, r1 int) bool {
-	if !hasAVX2 {
+// grad4AVX2 is grad8AVX2 at batch 4 (grad_amd64.s).
+//
+//go:noescape
+func grad4AVX2(dst *float32, gw *float32, rowPtr *int32, col *int32, val *float32, gz *float32, y *float32, r0, r1 int)
+
+// mulGradFast runs rows [r0, r1) of MulGradRowsTo for float32 at batch 8
+// or 4 with the assembly kernel and reports whether it could.
+func mulGradFast(batch int, dst, gw []float32, rowPtr, col []int32, val, gz, y []float32, r0, r1 int) bool {
+	if !hasAVX2 || (batch != 8 && batch != 4) {
 		return false
 	}
-	grad8AVX2(unsafe.SliceData(dst), unsafe.SliceData(gw), unsafe.SliceData(rowPtr), unsafe.SliceData(col),
+	f := grad8AVX2
+	if batch == 4 {
+		f = grad4AVX2
+	}
+	f(unsafe.SliceData(dst), unsafe.SliceData(gw), unsafe.SliceData(rowPtr), unsafe.SliceData(col),
 		unsafe.SliceData(val), unsafe.SliceData(gz), unsafe.SliceData(y), r0, r1)
 	return true
 }

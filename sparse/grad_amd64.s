@@ -115,3 +115,94 @@ store:
 done:
 	VZEROUPPER
 	RET
+
+// func grad4AVX2(dst *float32, gw *float32, rowPtr *int32, col *int32, val *float32, gz *float32, y *float32, r0, r1 int)
+//
+// grad8AVX2 for batch 4, in 128-bit registers: a row of gz or y is one
+// register. Entries go four at a time: the four products gz[i]⊙y[j] are
+// reduced together by three VHADDPS into one vector of four sums added to
+// gw[kt:kt+4]; the rest of a row goes one entry at a time.
+//
+// Registers as grad8AVX2's: X0 and X12 accumulate dst's row, X1 holds y's
+// row, X2 the gathered gz row, X3 the broadcast weight, X4–X7 the four
+// products.
+
+// One entry of a block of four.
+#define ENTRY4(off, acc, p) \
+	MOVLQSX      off(R8)(AX*4), DX \
+	SHLQ         $4, DX \
+	VMOVUPS      (R10)(DX*1), X2 \
+	VBROADCASTSS off(R9)(AX*4), X3 \
+	VFMADD231PS  X2, X3, acc \
+	VMULPS       X2, X1, p
+
+TEXT ·grad4AVX2(SB), NOSPLIT, $0-72
+	MOVQ dst+0(FP), DI
+	MOVQ gw+8(FP), R13
+	MOVQ rowPtr+16(FP), SI
+	MOVQ col+24(FP), R8
+	MOVQ val+32(FP), R9
+	MOVQ gz+40(FP), R10
+	MOVQ y+48(FP), CX
+	MOVQ r0+56(FP), R11
+	MOVQ r1+64(FP), R12
+	CMPQ R11, R12
+	JGE  done4
+
+row4:
+	MOVLQSX (SI)(R11*4), AX
+	MOVLQSX 4(SI)(R11*4), BX
+	MOVQ    R11, DX
+	SHLQ    $4, DX
+	VMOVUPS (CX)(DX*1), X1
+	VXORPS  X0, X0, X0
+	VXORPS  X12, X12, X12
+	LEAQ    -4(BX), R15
+	CMPQ    AX, R15
+	JG      entry4
+
+block4:
+	PREFETCHT0 2048(R8)(AX*4)
+	PREFETCHT0 2048(R9)(AX*4)
+	PREFETCHT0 2048(R13)(AX*4)
+	ENTRY4(0, X0, X4)
+	ENTRY4(4, X12, X5)
+	ENTRY4(8, X0, X6)
+	ENTRY4(12, X12, X7)
+	VHADDPS X5, X4, X4
+	VHADDPS X7, X6, X6
+	VHADDPS X6, X4, X4
+	VADDPS  (R13)(AX*4), X4, X4
+	VMOVUPS X4, (R13)(AX*4)
+	ADDQ    $4, AX
+	CMPQ    AX, R15
+	JLE     block4
+
+entry4:
+	CMPQ         AX, BX
+	JGE          store4
+	MOVLQSX      (R8)(AX*4), DX
+	SHLQ         $4, DX
+	VMOVUPS      (R10)(DX*1), X2
+	VBROADCASTSS (R9)(AX*4), X3
+	VFMADD231PS  X2, X3, X0
+	VMULPS       X2, X1, X4
+	VHADDPS      X4, X4, X4
+	VHADDPS      X4, X4, X4
+	VADDSS       (R13)(AX*4), X4, X4
+	VMOVSS       X4, (R13)(AX*4)
+	INCQ         AX
+	JMP          entry4
+
+store4:
+	VADDPS  X12, X0, X0
+	MOVQ    R11, DX
+	SHLQ    $4, DX
+	VMOVUPS X0, (DI)(DX*1)
+	INCQ    R11
+	CMPQ    R11, R12
+	JL      row4
+
+done4:
+	VZEROUPPER
+	RET

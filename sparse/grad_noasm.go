@@ -2,9 +2,9 @@
 
 package sparse
 
-// mulGrad8Fast reports that no assembly kernel is available: MulGradRowsTo
+// mulGradFast reports that no assembly kernel is available: MulGradRowsTo
 // runs the plain Go reference.
-func mulGrad8Fast(dst, gw []float32, rowPtr, col []int32, val, gz, y []float32, r0, r1 int) bool {
+func mulGradFast(batch int, dst, gw []float32, rowPtr, col []int32, val, gz, y []float32, r0, r1 int) bool {
 	return false
 }
 

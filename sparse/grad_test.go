@@ -10,12 +10,12 @@ import (
 // The fused transposed product and gradient (the assembly kernel where
 // there is one, else the Go reference) agree with the float64 reference
 // on matrices with empty rows, rows of every length around the kernel's
-// blocks of eight, and batches that are not eight (which take the Go
-// loop), computed in uneven row blocks as the workers call it.
+// blocks of eight (four at batch 4), and batches that are not eight or
+// four (which take the Go loop), computed in uneven row blocks as the workers call it.
 func TestMulGradRowsConform(t *testing.T) {
 	rng := rand.New(rand.NewPCG(1, 2))
 	for _, s := range conformanceShapes {
-		for _, batch := range []int{1, 3, 8, 9} {
+		for _, batch := range []int{1, 3, 4, 8, 9} {
 			t.Run(fmt.Sprintf("%dx%d/nnz%d/batch%d", s.rows, s.cols, s.nnz, batch), func(t *testing.T) {
 				a := Random(s.rows, s.cols, s.nnz, s.sigma, uint64(s.nnz+s.rows), nil)
 				checkMulGrad(t, rng, a, batch)
@@ -61,7 +61,7 @@ func checkMulGrad(t *testing.T, rng *rand.Rand, a *CSR, batch int) {
 	}
 }
 
-// The assembly kernel runs where the CPU has it: the conformance test
+// The assembly kernels (batch 8 and 4) run where the CPU has it: the conformance test
 // above would otherwise only check the reference against itself.
 func TestMulGradAssemblyRuns(t *testing.T) {
 	if len(archKernels()) == 0 || !hasAVX2Grad() {
@@ -71,8 +71,11 @@ func TestMulGradAssemblyRuns(t *testing.T) {
 	dst := make([]float32, 20*8)
 	gw := make([]float32, a.NNZ())
 	x := make([]float32, 20*8)
-	if !mulGrad8Fast(dst, gw, a.RowPtr, a.ColIdx, a.Val, x, x, 0, 20) {
+	if !mulGradFast(8, dst, gw, a.RowPtr, a.ColIdx, a.Val, x, x, 0, 20) {
 		t.Fatal("the AVX2 kernel did not run")
+	}
+	if !mulGradFast(4, dst[:20*4], gw, a.RowPtr, a.ColIdx, a.Val, x[:20*4], x[:20*4], 0, 20) {
+		t.Fatal("the batch-4 AVX2 kernel did not run")
 	}
 }
 

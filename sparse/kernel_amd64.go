@@ -19,6 +19,9 @@ func rows1FMA(dst *float32, rowPtr *int32, colIdx *int32, val *float32, x *float
 func rows1AVX512(dst *float32, rowPtr *int32, colIdx *int32, val *float32, x *float32, r0, r1 int)
 
 //go:noescape
+func rows4AVX2(dst *float32, rowPtr *int32, colIdx *int32, val *float32, x *float32, r0, r1 int)
+
+//go:noescape
 func rows8AVX2(dst *float32, rowPtr *int32, colIdx *int32, val *float32, x *float32, r0, r1 int)
 
 //go:noescape
@@ -176,6 +179,7 @@ func archKernels() []variant {
 	if hasAVX2 {
 		ks = append(ks,
 			variant{name: "avx2-1", batch: 1, f: asmFixed(rows1FMA)},
+			variant{name: "avx2-4", batch: 4, f: asmFixed(rows4AVX2)},
 			variant{name: "avx2-8", batch: 8, f: asmFixed(rows8AVX2)},
 			variant{name: "avx2-16", batch: 16, f: asmFixed(rows16AVX2)},
 			variant{name: "avx2-32", batch: 32, f: asmFixed(rows32AVX2)},

@@ -148,6 +148,74 @@ done:
 	VZEROUPPER
 	RET
 
+// --------------------------------------------------------------- batch 4
+
+// One entry, one xmm: acc += val[k] * x[col][0:4].
+#define NNZ4(off, acc) \
+	MOVL         off(R8)(AX*4), DX \
+	SHLQ         $4, DX \
+	VBROADCASTSS off(R9)(AX*4), X8 \
+	VFMADD231PS  (R10)(DX*1), X8, acc
+
+// func rows4AVX2(dst *float32, rowPtr *int32, colIdx *int32, val *float32, x *float32, r0, r1 int)
+//
+// rows8AVX2 at batch 4 (the optic lobe's training batch): a row of x is
+// one 128-bit register; four accumulators over entries four at a time.
+TEXT ·rows4AVX2(SB), NOSPLIT, $0-56
+	MOVQ dst+0(FP), DI
+	MOVQ rowPtr+8(FP), SI
+	MOVQ colIdx+16(FP), R8
+	MOVQ val+24(FP), R9
+	MOVQ x+32(FP), R10
+	MOVQ r0+40(FP), R11
+	MOVQ r1+48(FP), R12
+	CMPQ R11, R12
+	JGE  done4
+
+row4:
+	MOVLQSX (SI)(R11*4), AX
+	MOVLQSX 4(SI)(R11*4), BX
+	VXORPS  X0, X0, X0
+	VXORPS  X1, X1, X1
+	VXORPS  X2, X2, X2
+	VXORPS  X3, X3, X3
+	LEAQ    -4(BX), CX
+	CMPQ    AX, CX
+	JG      tail4
+
+loop4x4:
+	PREFETCHT0 2048(R8)(AX*4)
+	PREFETCHT0 2048(R9)(AX*4)
+	NNZ4(0, X0)
+	NNZ4(4, X1)
+	NNZ4(8, X2)
+	NNZ4(12, X3)
+	ADDQ $4, AX
+	CMPQ AX, CX
+	JLE  loop4x4
+
+tail4:
+	CMPQ AX, BX
+	JGE  store4
+	NNZ4(0, X0)
+	INCQ AX
+	JMP  tail4
+
+store4:
+	VADDPS  X1, X0, X0
+	VADDPS  X3, X2, X2
+	VADDPS  X2, X0, X0
+	MOVQ    R11, CX
+	SHLQ    $4, CX
+	VMOVUPS X0, (DI)(CX*1)
+	INCQ    R11
+	CMPQ    R11, R12
+	JL      row4
+
+done4:
+	VZEROUPPER
+	RET
+
 // --------------------------------------------------------------- batch 16
 
 // One entry, two ymm: (a, b) += val[k] * x[col][0:16].

@@ -244,7 +244,7 @@ func BenchmarkNarrow(b *testing.B) {
 // a multiple of any vector width.
 func BenchmarkKernels(b *testing.B) {
 	a := RandomExact(47521, 47521, 4623254, 1, 1234, nil)
-	for _, batch := range []int{1, 8, 16, 32, 13, 64, 128, 256} {
+	for _, batch := range []int{1, 4, 8, 16, 32, 13, 64, 128, 256} {
 		for _, name := range Kernels(batch) {
 			if batch > 64 && strings.HasPrefix(name, "go-") {
 				continue // seconds per product

@@ -16,6 +16,7 @@ import (
 	"github.com/neuropil/neuropil/internal/membw"
 	"github.com/neuropil/neuropil/internal/profile"
 	"github.com/neuropil/neuropil/model"
+	"github.com/neuropil/neuropil/opticflow"
 	"github.com/neuropil/neuropil/sim"
 	"github.com/neuropil/neuropil/sparse"
 )
@@ -73,6 +74,9 @@ func (b *benchFlags) check(fs *flag.FlagSet) error {
 }
 
 func runBench(args []string, stdout, stderr io.Writer) (err error) {
+	if opticflow.Wants(args) { // --train --model optic-lobe: its own flags (package opticflow)
+		return opticflow.BenchCommand(args, stdout, stderr)
+	}
 	var b benchFlags
 	fs := newFlags("bench", stderr)
 	b.add(fs)

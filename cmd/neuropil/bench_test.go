@@ -79,3 +79,16 @@ func TestBenchTrainJSON(t *testing.T) {
 		t.Error("--train ran the default simulation too")
 	}
 }
+
+// "bench --train --model optic-lobe" is package opticflow's benchmark: its
+// own flags, and a missing spec is an error naming --spec.
+func TestBenchOpticLobeDispatch(t *testing.T) {
+	var out, errb bytes.Buffer
+	err := run([]string{"bench", "--train", "--model", "optic-lobe", "--spec", filepath.Join(t.TempDir(), "none.json")}, &out, &errb)
+	if err == nil || !strings.Contains(err.Error(), "--spec") {
+		t.Errorf("missing spec: %v", err)
+	}
+	if err := run([]string{"bench", "--model", "optic-lobe", "--steps", "0"}, &out, &errb); err == nil || !strings.Contains(err.Error(), "--steps 0") {
+		t.Errorf("--steps 0: %v", err)
+	}
+}

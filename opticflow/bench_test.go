@@ -1,0 +1,67 @@
+package opticflow
+
+import (
+	"bytes"
+	"encoding/json"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"testing"
+)
+
+// BenchFit times real steps: positive times whose phases add up to no
+// more than the step, for the configuration asked.
+func TestBenchFit(t *testing.T) {
+	net := smallNet(t, 2)
+	r, err := BenchFit(net, FitConfig{Batch: 2, Seed: 3}, 3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Steps != 3 || r.Batch != 2 || r.Frames != 19 || r.Dt != 0.02 || r.Extent != 2 || r.Neurons != net.Neurons() {
+		t.Errorf("report of the wrong run: %+v", r)
+	}
+	phases := r.DataSeconds + r.ForwardSeconds + r.BackwardSeconds + r.UpdateSeconds
+	if !(r.IterationSeconds > 0 && r.IterationMinSeconds <= r.IterationSeconds && r.SteadySeconds > 0 &&
+		r.ForwardSeconds > 0 && r.BackwardSeconds > 0 && r.DataSeconds > 0 && (r.IterationCPUSeconds >= 0 || r.IterationCPUSeconds == -1)) {
+		t.Errorf("times: %+v", r)
+	}
+	// the medians of the phases need not add up to the median step; allow
+	// for that and the timer's own reads
+	if phases > 1.5*r.IterationSeconds {
+		t.Errorf("phases %.4g s > step %.4g s", phases, r.IterationSeconds)
+	}
+	if r.Projected250kHours != 250000*r.IterationSeconds/3600 {
+		t.Errorf("projection %v for %v s", r.Projected250kHours, r.IterationSeconds)
+	}
+	if _, err := BenchFit(net, FitConfig{}, 0); err == nil {
+		t.Error("0 steps: no error")
+	}
+}
+
+func TestBenchCommand(t *testing.T) {
+	_, file, _, _ := runtime.Caller(0)
+	spec := filepath.Join(filepath.Dir(file), "..", DefaultSpec)
+	smallNet(t, 2) // skips without the shared spec
+	var out, errb bytes.Buffer
+	if err := BenchCommand([]string{"--train", "--model", "optic-lobe", "--spec", spec, "--extent", "2", "--steps", "1",
+		"--batch", "1", "--json"}, &out, &errb); err != nil {
+		t.Fatalf("%v\n%s", err, errb.String())
+	}
+	var r map[string]any
+	if err := json.Unmarshal(out.Bytes(), &r); err != nil {
+		t.Fatalf("not JSON: %v\n%s", err, out.String())
+	}
+	if s, ok := r["iteration_seconds"].(float64); !ok || !(s > 0) || r["batch"].(float64) != 1 || r["extent"].(float64) != 2 {
+		t.Errorf("report: %s", out.String())
+	}
+	out.Reset()
+	if err := BenchCommand([]string{"--spec", spec, "--extent", "2", "--steps", "1", "--batch", "1"}, &out, &errb); err != nil ||
+		!strings.Contains(out.String(), "iteration ") {
+		t.Errorf("text report: %v\n%s", err, out.String())
+	}
+	for _, args := range [][]string{{"--steps", "0"}, {"--batch", "0"}, {"--spec", spec, "extra"}, {"--spec", "nowhere.json"}} {
+		if err := BenchCommand(args, &out, &errb); err == nil {
+			t.Errorf("%q: no error", args)
+		}
+	}
+}
