@@ -356,7 +356,9 @@ func (f *fitter) penaltyGrad() []float32 {
 		f.saved[i] = append(f.saved[i][:0], q.Grad...)
 	}
 	f.task.PenaltyPhase = true
+	f.m.SetFrozen([]bool{opticlobe.ParamTimeConst: true, opticlobe.ParamStrength: true}) // only nodes_bias's: no per-edge gradients
 	f.tr.Backward()
+	f.m.SetFrozen(nil)
 	f.task.PenaltyPhase = false
 	pen := append([]float32(nil), ps[opticlobe.ParamBias].Grad...)
 	for i, q := range ps {

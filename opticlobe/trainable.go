@@ -315,9 +315,11 @@ func (m *Trainable[T]) FinishGrad() {
 		gb[t] += m.biasN[i]
 		gt[t] += m.tauN[i]
 	}
-	for kt, g := range m.gwT {
-		k := m.tPerm[kt]
-		gs[m.pair[k]] += m.coef[k] * g
+	if !m.frozen[ParamStrength] {
+		for kt, g := range m.gwT {
+			k := m.tPerm[kt]
+			gs[m.pair[k]] += m.coef[k] * g
+		}
 	}
 	for i := range m.g {
 		if m.frozen[i] {
