@@ -50,19 +50,21 @@ type Trainable[T ode.Float] struct {
 	p, g             [numParams][]T
 	frozen           [numParams]bool
 
-	rowPtr, col          []int32 // [neurons+1], [edges] W[post, pre] by postsynaptic neuron
-	coef                 []T     // [edges] sign·n_syn of each entry of W
-	pair                 []int32 // [edges] pair of each entry of W
-	tRowPtr, tCol, tPerm []int32 // Wᵀ: row pointers, postsynaptic neuron, entry in W
-	w, wT, gwT           []T     // weights in W and Wᵀ order; their gradient in Wᵀ order
-	typ, inCol           []int32 // [neurons] cell type; input column (-1: none)
-	invTau               []T     // [neurons] 1/tau
-	x                    []T     // [frames][inputs][batch]
-	frames, frame        int     // frames set; the frame in force
-	u                    []T     // [neurons][batch] VJP scratch: kbar/tau
-	biasN, tauN          []T     // [neurons] gradients per neuron
-	act, ks              [][]T   // [slots] relu(V) [neurons][batch]; the slot's slope (the caller's)
-	rows                 team.Ranges
+	rowPtr, col   []int32 // [neurons+1], [edges] W[post, pre] by postsynaptic neuron
+	coef          []T     // [edges] sign·n_syn of each entry of W
+	pair          []int32 // [edges] pair of each entry of W
+	tRowPtr, tCol []int32 // Wᵀ: row pointers, postsynaptic neuron
+	coefT         []T     // [edges] coef in Wᵀ order
+	pairT         []int32 // [edges] pair in Wᵀ order
+	w, wT, gwT    []T     // weights in W and Wᵀ order; their gradient in Wᵀ order
+	typ, inCol    []int32 // [neurons] cell type; input column (-1: none)
+	invTau        []T     // [neurons] 1/tau
+	x             []T     // [frames][inputs][batch]
+	frames, frame int     // frames set; the frame in force
+	u             []T     // [neurons][batch] VJP scratch: kbar/tau
+	biasN, tauN   []T     // [neurons] gradients per neuron
+	act, ks       [][]T   // [slots] relu(V) [neurons][batch]; the slot's slope (the caller's)
+	rows          team.Ranges
 }
 
 // NewTrainable prepares the model of net with parameter values vrest
@@ -88,8 +90,13 @@ func NewTrainable[T ode.Float](net *Network, vrest, tau, strength []T, batch int
 	}
 	m.byTarget()
 	w := &sparse.CSR{Rows: n, Cols: n, RowPtr: m.rowPtr, ColIdx: m.col}
-	m.tRowPtr, m.tCol, m.tPerm = w.TransposeMap()
+	var perm []int32
+	m.tRowPtr, m.tCol, perm = w.TransposeMap()
 	ne := len(m.col)
+	m.coefT, m.pairT = make([]T, ne), make([]int32, ne)
+	for kt, k := range perm {
+		m.coefT[kt], m.pairT[kt] = m.coef[k], m.pair[k]
+	}
 	m.w, m.wT, m.gwT = make([]T, ne), make([]T, ne), make([]T, ne)
 	for i := range m.inCol {
 		m.inCol[i] = -1
@@ -184,8 +191,8 @@ func (m *Trainable[T]) Sync() {
 	for k, c := range m.coef {
 		m.w[k] = c * s[m.pair[k]]
 	}
-	for k, q := range m.tPerm {
-		m.wT[k] = m.w[q]
+	for kt, c := range m.coefT { // Wᵀ's order, read in sequence
+		m.wT[kt] = c * s[m.pairT[kt]]
 	}
 	tau := m.p[ParamTimeConst]
 	for i, t := range m.typ {
@@ -317,8 +324,7 @@ func (m *Trainable[T]) FinishGrad() {
 	}
 	if !m.frozen[ParamStrength] {
 		for kt, g := range m.gwT {
-			k := m.tPerm[kt]
-			gs[m.pair[k]] += m.coef[k] * g
+			gs[m.pairT[kt]] += m.coefT[kt] * g
 		}
 	}
 	for i := range m.g {
