@@ -25,10 +25,6 @@ func init() {
 	register("eval", "evaluate a trained checkpoint on MNIST, optionally export its parameters", runEval)
 }
 
-// trainSettings are the options of "neuropil train" that define a run;
-// they are stored in its checkpoints, and a resumed run uses them.
-type trainSettings = train.Settings
-
 // trainRun holds the options of one "neuropil train" invocation that are
 // not stored in checkpoints.
 type trainRun struct {
@@ -42,7 +38,7 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 	if opticflow.Wants(args) { // the flow task: its own flags (package opticflow)
 		return opticflow.Command(args, stdout, stderr)
 	}
-	var s trainSettings
+	var s train.Settings
 	var o trainRun
 	fs := trainFlags(&s, &o, stderr)
 	if err := parseFlags(fs, args, 0); err != nil {
@@ -115,7 +111,7 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 }
 
 // trainFlags declares the flags of "neuropil train".
-func trainFlags(s *trainSettings, o *trainRun, stderr io.Writer) *flag.FlagSet {
+func trainFlags(s *train.Settings, o *trainRun, stderr io.Writer) *flag.FlagSet {
 	fs := newFlags("train", stderr)
 	s.AddFlags(fs)
 	fs.StringVar(&o.out, "out", "train-out", "output directory")
@@ -129,7 +125,7 @@ func trainFlags(s *trainSettings, o *trainRun, stderr io.Writer) *flag.FlagSet {
 // resumeRun loads the checkpoint of an earlier run unless fresh: its
 // model, optimizer and position, and its settings into s (keeping an
 // --epochs given now). done: the run already finished its epochs.
-func resumeRun(fs *flag.FlagSet, s *trainSettings, ckpt string, fresh bool, stdout io.Writer) (m *train.Model, opt *train.Optimizer, st train.State, done bool, err error) {
+func resumeRun(fs *flag.FlagSet, s *train.Settings, ckpt string, fresh bool, stdout io.Writer) (m *train.Model, opt *train.Optimizer, st train.State, done bool, err error) {
 	if fresh {
 		return nil, nil, st, false, nil
 	}
@@ -154,7 +150,7 @@ func resumeRun(fs *flag.FlagSet, s *trainSettings, ckpt string, fresh bool, stdo
 }
 
 // newRun builds the model and optimizer of a new run from s.
-func newRun(s *trainSettings, trainLen int, stdout io.Writer) (*train.Model, *train.Optimizer, error) {
+func newRun(s *train.Settings, trainLen int, stdout io.Writer) (*train.Model, *train.Optimizer, error) {
 	conn, desc, err := format.LoadOrDefault(s.Connectome, format.Options{})
 	if err != nil {
 		return nil, nil, err
@@ -178,7 +174,7 @@ func newRun(s *trainSettings, trainLen int, stdout io.Writer) (*train.Model, *tr
 // runConfig returns Fit's configuration: checkpoints, a progress bar (or
 // log lines) on stderr, epoch lines on stdout and the metrics files. The
 // bar is the one in use, for the caller to close on an error.
-func runConfig(s *trainSettings, o *trainRun, solve train.Solve, ckpt string, stdout, stderr io.Writer) (train.RunConfig, **progress.Bar) {
+func runConfig(s *train.Settings, o *trainRun, solve train.Solve, ckpt string, stdout, stderr io.Writer) (train.RunConfig, **progress.Bar) {
 	settings, _ := json.Marshal(s)
 	bar, testDone := new(*progress.Bar), new(int)
 	barEpoch, ran, start := -1, 0, time.Now()
