@@ -1,0 +1,313 @@
+package opticflow
+
+// Experiments on why the optic lobe learns the flow task slowly from
+// flyvis's initial parameters (README, "Training on optic flow"). They are
+// measurements, not tests: each runs only with NEUROPIL_EXPERIMENTS=1 and
+// prints what it measured, e.g.
+//
+//	NEUROPIL_EXPERIMENTS=1 go test ./opticflow -run Experiment -v -timeout 60m
+//	NEUROPIL_EXPERIMENTS=1 go test ./opticflow -run ExperimentResponsiveness -v
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"os"
+	"testing"
+
+	"github.com/neuropil/neuropil/train"
+	"gonum.org/v1/gonum/mat"
+)
+
+// experiment skips t unless NEUROPIL_EXPERIMENTS is set.
+func experiment(t *testing.T) {
+	t.Helper()
+	if os.Getenv("NEUROPIL_EXPERIMENTS") == "" {
+		t.Skip("an experiment: set NEUROPIL_EXPERIMENTS=1 to run it")
+	}
+}
+
+// experimentFitter returns a fitter of flyvis's initial network at extent
+// ext with strengths scaled by scale, at its steady state.
+func experimentFitter(t *testing.T, ext int, scale float32, cfg FitConfig) *fitter {
+	t.Helper()
+	net := smallNet(t, ext)
+	p := net.DefaultParams(0)
+	for k := range p.Strength {
+		p.Strength[k] *= scale
+	}
+	cfg.Params = &p
+	f, err := newFitter(net, cfg.withDefaults())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(f.tr.Close)
+	f.steady()
+	return f
+}
+
+// ExperimentResponsiveness: per output type, over one training batch of
+// the procedural movies, the fraction of columns with positive voltage,
+// the mean and the spatial standard deviation of the decoder's input
+// (relu of the voltage) and the root mean square of its change from frame
+// to frame, for flyvis's initial strengths times 1, 3 and 10.
+func TestExperimentResponsiveness(t *testing.T) {
+	experiment(t)
+	for _, scale := range []float32{1, 3, 10} {
+		f := experimentFitter(t, 8, scale, FitConfig{Iterations: 10, NoPenalty: true})
+		f.data.Batch(f.x, f.flow, Train, 0)
+		if _, err := f.tr.Forward(f.x, f.solve); err != nil {
+			t.Fatal(err)
+		}
+		d, b := f.dec, f.cfg.Batch
+		images := f.frames * b
+		nc := f.data.Columns()
+		var in2 float64
+		for q := b * nc; q < len(f.x); q++ {
+			in2 += float64(f.x[q]-f.x[q-b*nc]) * float64(f.x[q]-f.x[q-b*nc])
+		}
+		fmt.Printf("strengths ×%g; the input's change per frame %.2g\n", scale, math.Sqrt(in2/float64(len(f.x)-b*nc)))
+		for ch := range d.in {
+			var pos, n int
+			var s, s2, ds2 float64
+			for img := range images {
+				for _, p := range d.pos {
+					v := float64(d.x[(img*d.in+ch)*d.hw+int(p)])
+					if v > 0 {
+						pos++
+					}
+					n++
+					s, s2 = s+v, s2+v*v
+					if img >= b {
+						u := float64(d.x[((img-b)*d.in+ch)*d.hw+int(p)])
+						ds2 += (v - u) * (v - u)
+					}
+				}
+			}
+			m := s / float64(n)
+			fmt.Printf("  %-6s positive %.2f  mean %.4f  spatial std %.4f  change per frame %.2g\n", f.net.Spec.OutputUnits[ch],
+				float64(pos)/float64(n), m, math.Sqrt(max(s2/float64(n)-m*m, 0)), math.Sqrt(ds2/float64(n)))
+		}
+	}
+}
+
+// ExperimentLinearReadout: a ridge regression of the flow on the untrained
+// network's output types (the column and its 6 neighbours, this frame and
+// the previous one: 476 features and a constant) fitted on 12 training
+// batches and scored on 4 validation batches: the residual sum of squares
+// over the total (1: nothing explained).
+func TestExperimentLinearReadout(t *testing.T) {
+	experiment(t)
+	f := experimentFitter(t, 15, 1, FitConfig{Iterations: 10})
+	d := f.dec
+	d.Training = false
+	offs := []int{0, 1, -1, d.side, -d.side, d.side - 1, -d.side + 1}
+	nf := 2*len(offs)*d.in + 1
+	feature := func(img, c int, out []float64) {
+		k := 0
+		for lag := range 2 {
+			im := img - lag*f.cfg.Batch
+			for ch := range d.in {
+				for _, o := range offs {
+					out[k] = 0
+					if p := int(d.pos[c]) + o; im >= 0 && p >= 0 && p < d.hw {
+						out[k] = float64(d.x[(im*d.in+ch)*d.hw+p])
+					}
+					k++
+				}
+			}
+		}
+		out[k] = 1
+	}
+	const fitBatches, valBatches = 12, 4
+	xtx, xty, row := make([]float64, nf*nf), make([]float64, nf*2), make([]float64, nf)
+	rows := 0
+	each := func(split Split, batches, every int, do func(y [2]float64)) {
+		for k := range batches {
+			f.data.Batch(f.x, f.flow, split, k*f.cfg.Batch)
+			if _, err := f.tr.Forward(f.x, f.solve); err != nil {
+				t.Fatal(err)
+			}
+			for img := range f.frames * f.cfg.Batch {
+				for c := 0; c < d.ncol; c += every {
+					feature(img, c, row)
+					do([2]float64{float64(f.flow[(img*2)*d.ncol+c]), float64(f.flow[(img*2+1)*d.ncol+c])})
+				}
+			}
+		}
+	}
+	each(Train, fitBatches, 5, func(y [2]float64) {
+		rows++
+		for i, ri := range row {
+			if ri == 0 {
+				continue
+			}
+			for j := i; j < nf; j++ {
+				xtx[i*nf+j] += ri * row[j]
+			}
+			xty[i*2], xty[i*2+1] = xty[i*2]+ri*y[0], xty[i*2+1]+ri*y[1]
+		}
+	})
+	a := mat.NewSymDense(nf, nil)
+	for i := range nf {
+		for j := i; j < nf; j++ {
+			a.SetSym(i, j, xtx[i*nf+j])
+		}
+		a.SetSym(i, i, a.At(i, i)+1e-3*float64(rows))
+	}
+	var ch mat.Cholesky
+	if !ch.Factorize(a) {
+		t.Fatal("ridge system not positive definite")
+	}
+	var beta mat.Dense
+	if err := ch.SolveTo(&beta, mat.NewDense(nf, 2, xty)); err != nil {
+		t.Fatal(err)
+	}
+	var sse, sst float64
+	each(Validation, valBatches, 1, func(y [2]float64) {
+		for q := range 2 {
+			p := 0.0
+			for i, ri := range row {
+				p += ri * beta.At(i, q)
+			}
+			sse, sst = sse+(p-y[q])*(p-y[q]), sst+y[q]*y[q]
+		}
+	})
+	fmt.Printf("linear read-out of the untrained network: residual/total %.4f on validation scenes\n", sse/sst)
+}
+
+// ExperimentDecoderOnly: the decoder alone trained (Adam 3e-3, 30 epochs)
+// on the cached states of the untrained network (extent 8) for 50
+// training batches, scored on 8 validation batches.
+func TestExperimentDecoderOnly(t *testing.T) {
+	experiment(t)
+	f := experimentFitter(t, 8, 1, FitConfig{Iterations: 10, NoPenalty: true})
+	type cached struct {
+		states [][]float32
+		flow   []float32
+	}
+	cache := func(split Split, n int) []cached {
+		var cs []cached
+		for k := range n {
+			f.data.Batch(f.x, f.flow, split, k*f.cfg.Batch)
+			if _, err := f.tr.Forward(f.x, f.solve); err != nil {
+				t.Fatal(err)
+			}
+			var c cached
+			for _, s := range f.task.states {
+				c.states = append(c.states, append([]float32(nil), s...))
+			}
+			cs = append(cs, cached{c.states, append([]float32(nil), f.flow...)})
+		}
+		return cs
+	}
+	trn, val := cache(Train, 50), cache(Validation, 8)
+	opt, err := train.NewOptimizer(train.OptimConfig{Method: "adam", LR: 3e-3}, f.dec.P[:])
+	if err != nil {
+		t.Fatal(err)
+	}
+	grads := make([][]float32, len(trn[0].states))
+	for i := range grads {
+		grads[i] = make([]float32, len(trn[0].states[0]))
+	}
+	loss := func(cs []cached, learn bool) float64 {
+		f.dec.Training = learn
+		var s float64
+		for _, c := range cs {
+			f.task.Target = c.flow
+			l, err := f.task.Forward(c.states)
+			if err != nil {
+				t.Fatal(err)
+			}
+			s += l
+			if learn {
+				f.dec.ZeroGrad()
+				f.task.Backward(grads)
+				if _, _, err := opt.Update(f.dec.P[:], f.dec.G[:], nil); err != nil {
+					t.Fatal(err)
+				}
+			}
+		}
+		return s / float64(len(cs))
+	}
+	fmt.Printf("decoder alone: validation loss %.4g untrained\n", loss(val, false))
+	for ep := range 30 {
+		tl := loss(trn, true)
+		fmt.Printf("  epoch %d: training %.4g, validation %.4g\n", ep, tl, loss(val, false))
+	}
+}
+
+// ExperimentLuminanceControl: the same pipeline (network from flyvis's
+// initial parameters, decoder, l2norm, Adam 1e-3, clamps) with the target
+// 4·(luminance − 0.5) in channel 0 instead of the flow, at extent 4: a
+// target the network can carry, to show that training reaches it.
+func TestExperimentLuminanceControl(t *testing.T) {
+	experiment(t)
+	f := experimentFitter(t, 4, 1, FitConfig{Iterations: 1000, LR: 1e-3, NoPenalty: true})
+	nc, b := f.data.Columns(), f.cfg.Batch
+	batch := func(split Split, k int) {
+		f.data.Batch(f.x, f.flow, split, k*b)
+		for img := range f.frames * b {
+			for c := range nc {
+				f.flow[(img*2)*nc+c] = 4 * (f.x[img*nc+c] - 0.5)
+				f.flow[(img*2+1)*nc+c] = 0
+			}
+		}
+	}
+	validate := func() float64 {
+		f.dec.Training = false
+		defer func() { f.dec.Training = true }()
+		var s float64
+		for k := range 4 {
+			batch(Validation, k)
+			l, err := f.tr.Forward(f.x, f.solve)
+			if err != nil {
+				t.Fatal(err)
+			}
+			s += l
+		}
+		return s / 4
+	}
+	rng := rand.New(rand.NewPCG(1, 1))
+	for it := range 601 {
+		if it%100 == 0 {
+			fmt.Printf("luminance target, step %d: validation loss %.4g\n", it, validate())
+		}
+		batch(Train, rng.IntN(1<<20))
+		if _, err := f.tr.Forward(f.x, f.solve); err != nil {
+			t.Fatal(err)
+		}
+		f.dec.ZeroGrad()
+		f.tr.Backward()
+		if _, _, err := f.opt.Update(f.params, f.grads, nil); err != nil {
+			t.Fatal(err)
+		}
+		for k, v := range f.p.Strength {
+			f.p.Strength[k] = max(v, 0)
+		}
+		for k, v := range f.p.Tau {
+			f.p.Tau[k] = max(v, float32(f.dt))
+		}
+	}
+}
+
+// ExperimentStrengthScale: Fit (Adam 2e-4) at extent 4 for 1,600 steps
+// from flyvis's initial strengths times 1, 2 and 3 and from the same with
+// 12,000 steps: the validation losses, printed as Fit logs them.
+func TestExperimentStrengthScale(t *testing.T) {
+	experiment(t)
+	for _, c := range []struct {
+		scale float32
+		steps int
+	}{{1, 1600}, {2, 1600}, {3, 1600}, {1, 12000}} {
+		fmt.Printf("strengths ×%g, %d steps\n", c.scale, c.steps)
+		net := smallNet(t, 4)
+		p := net.DefaultParams(0)
+		for k := range p.Strength {
+			p.Strength[k] *= c.scale
+		}
+		if _, err := Fit(net, FitConfig{Iterations: c.steps, EvalEvery: c.steps / 8, LR: 2e-4, Params: &p}, os.Stdout); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
