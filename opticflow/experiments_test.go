@@ -13,8 +13,10 @@ import (
 	"math"
 	"math/rand/v2"
 	"os"
+	"strconv"
 	"testing"
 
+	"github.com/neuropil/neuropil/opticlobe"
 	"github.com/neuropil/neuropil/train"
 	"gonum.org/v1/gonum/mat"
 )
@@ -50,11 +52,39 @@ func experimentFitter(t *testing.T, ext int, scale float32, cfg FitConfig) *fitt
 // the procedural movies, the fraction of columns with positive voltage,
 // the mean and the spatial standard deviation of the decoder's input
 // (relu of the voltage) and the root mean square of its change from frame
-// to frame, for flyvis's initial strengths times 1, 3 and 10.
+// to frame, for flyvis's initial strengths times 1, 3 and 10 at extent 8,
+// and for the parameters NEUROPIL_EXPERIMENT_PARAMS names (a checkpoint of
+// a run at extent NEUROPIL_EXPERIMENT_EXTENT), when set.
 func TestExperimentResponsiveness(t *testing.T) {
 	experiment(t)
+	type run struct {
+		scale float32
+		f     *fitter
+	}
+	var runs []run
 	for _, scale := range []float32{1, 3, 10} {
-		f := experimentFitter(t, 8, scale, FitConfig{Iterations: 10, NoPenalty: true})
+		runs = append(runs, run{scale, experimentFitter(t, 8, scale, FitConfig{Iterations: 10, NoPenalty: true})})
+	}
+	if path := os.Getenv("NEUROPIL_EXPERIMENT_PARAMS"); path != "" {
+		ext, err := strconv.Atoi(os.Getenv("NEUROPIL_EXPERIMENT_EXTENT"))
+		if err != nil {
+			t.Fatalf("NEUROPIL_EXPERIMENT_EXTENT: %v", err)
+		}
+		net := smallNet(t, ext)
+		p, err := opticlobe.LoadParams(net, path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		f, err := newFitter(net, FitConfig{Iterations: 10, NoPenalty: true, Params: &p}.withDefaults())
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(f.tr.Close)
+		f.steady()
+		runs = append(runs, run{0, f})
+	}
+	for _, r := range runs {
+		scale, f := r.scale, r.f
 		f.data.Batch(f.x, f.flow, Train, 0)
 		if _, err := f.tr.Forward(f.x, f.solve); err != nil {
 			t.Fatal(err)
@@ -66,7 +96,11 @@ func TestExperimentResponsiveness(t *testing.T) {
 		for q := b * nc; q < len(f.x); q++ {
 			in2 += float64(f.x[q]-f.x[q-b*nc]) * float64(f.x[q]-f.x[q-b*nc])
 		}
-		fmt.Printf("strengths ×%g; the input's change per frame %.2g\n", scale, math.Sqrt(in2/float64(len(f.x)-b*nc)))
+		what := fmt.Sprintf("strengths ×%g", scale)
+		if scale == 0 {
+			what = os.Getenv("NEUROPIL_EXPERIMENT_PARAMS")
+		}
+		fmt.Printf("%s; the input's change per frame %.2g\n", what, math.Sqrt(in2/float64(len(f.x)-b*nc)))
 		for ch := range d.in {
 			var pos, n int
 			var s, s2, ds2 float64
