@@ -84,6 +84,9 @@ func Command(args []string, stdout, stderr io.Writer) error {
 	}
 	fmt.Fprintf(stdout, "optic lobe: %d neurons, %d types, %d type pairs; %s, %d iterations of batch %d\n",
 		net.Neurons(), len(net.Spec.Types), len(net.Pairs), data, c.Iterations, c.Batch)
+	if _, err := os.Stat(c.Out); errors.Is(err, os.ErrNotExist) {
+		defer os.Remove(c.Out) // a run that failed before writing anything leaves no empty directory
+	}
 	if err := os.MkdirAll(c.Out, 0o755); err != nil {
 		return err
 	}

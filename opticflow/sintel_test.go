@@ -2,6 +2,7 @@ package opticflow
 
 import (
 	"encoding/json"
+	"errors"
 	"image"
 	"image/color"
 	"image/png"
@@ -682,10 +683,14 @@ func TestCommandSintelData(t *testing.T) {
 	bad := filepath.Join(dir, "training", "flow", "b_1", "frame_0002.flo")
 	os.WriteFile(bad, []byte("PIEH"), 0o644)
 	var out, errs strings.Builder
+	outDir := filepath.Join(t.TempDir(), "run")
 	err := Command([]string{"--model", "optic-lobe", "--spec", spec, "--extent", "2", "--data", dir, "--iterations", "1",
-		"--out", t.TempDir(), "--analyze=false"}, &out, &errs)
+		"--out", outDir, "--analyze=false"}, &out, &errs)
 	if err == nil || !strings.Contains(err.Error(), bad) {
 		t.Errorf("Command: %v, want an error naming %s", err, bad)
+	}
+	if _, err := os.Stat(outDir); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("a run refused for its data left %s behind: %v", outDir, err)
 	}
 	err = Command([]string{"--model", "optic-lobe", "--spec", spec, "--data", dir, "--split", "thirds", "--out", t.TempDir()}, &out, &errs)
 	if err == nil || !strings.Contains(err.Error(), "known: original, folds") {
