@@ -345,3 +345,105 @@ func TestExperimentStrengthScale(t *testing.T) {
 		}
 	}
 }
+
+// ExperimentContrastInversion: whether flyvis's initial network is linear
+// in the movie's contrast. Four training scenes are run as they are and with
+// their texture negated (luminance 1 − L: the same motion, the same flow);
+// with x₊, x₋ the decoder's inputs (relu of the output types' voltages)
+// and x₀ the same under grey, the even part (x₊ + x₋)/2 − x₀ against the
+// odd part (x₊ − x₋)/2 measures the network's nonlinearity. Where the even
+// part is nil, any function of the outputs that is linear in them flips
+// sign with the contrast while the flow does not, so it predicts no flow
+// at all; the flow must come from the decoder's softplus. Also the
+// fraction of all neurons' voltages at or below 0 (where relu acts).
+func TestExperimentContrastInversion(t *testing.T) {
+	experiment(t)
+	f := experimentFitter(t, 8, 1, FitConfig{Iterations: 10, NoPenalty: true})
+	f.dec.Training = false
+	d, b, nc := f.dec, f.cfg.Batch, f.data.Columns()
+	data := f.data.(*Data)
+	run := func(sign float64, grey bool) (x []float64, below, all int) {
+		xs, v := make([]float32, f.frames*nc), make([]float32, f.frames*2*nc)
+		for k := range b {
+			s := data.Scene(Train, k)
+			for i := range s.Texture.Waves {
+				s.Texture.Waves[i].Amp *= sign
+			}
+			for i := range s.Texture.Edges {
+				s.Texture.Edges[i].Amp *= sign
+			}
+			for i := range s.Texture.Dots {
+				s.Texture.Dots[i].Amp *= sign
+			}
+			data.Sample(xs, v, s)
+			for fr := range f.frames {
+				for c := range nc {
+					l := xs[fr*nc+c]
+					if grey {
+						l = 0.5
+					}
+					f.x[(fr*b+k)*nc+c] = l
+				}
+			}
+		}
+		if _, err := f.tr.Forward(f.x, f.solve); err != nil {
+			t.Fatal(err)
+		}
+		for _, y := range f.task.states {
+			for _, u := range y {
+				if u <= 0 {
+					below++
+				}
+				all++
+			}
+		}
+		for img := range f.frames * b {
+			for ch := range d.in {
+				for _, p := range d.pos {
+					x = append(x, float64(d.x[(img*d.in+ch)*d.hw+int(p)]))
+				}
+			}
+		}
+		return x, below, all
+	}
+	xp, bp, n := run(1, false)
+	xm, bm, _ := run(-1, false)
+	x0, b0, _ := run(1, true)
+	fmt.Printf("voltages at or below 0: %.2g (movie), %.2g (inverted), %.2g (grey) of %d\n",
+		float64(bp)/float64(n), float64(bm)/float64(n), float64(b0)/float64(n), n)
+	per := len(d.pos)
+	for ch := range d.in {
+		var e2, o2 float64
+		for img := range f.frames * b {
+			for q := (img*d.in + ch) * per; q < (img*d.in+ch+1)*per; q++ {
+				e, o := (xp[q]+xm[q])/2-x0[q], (xp[q]-xm[q])/2
+				e2, o2 = e2+e*e, o2+o*o
+			}
+		}
+		fmt.Printf("  %-6s odd part rms %.3g, even part rms %.3g (ratio %.2g)\n", f.net.Spec.OutputUnits[ch],
+			math.Sqrt(o2/float64(f.frames*b*per)), math.Sqrt(e2/float64(f.frames*b*per)), math.Sqrt(e2/o2))
+	}
+}
+
+// ExperimentZeroFlow: the validation loss (Fit's: 8 batches of the
+// validation split, l2norm) of predicting no flow at all, and of the
+// untrained network's decoder, at extents 8 and 15: how much of a fall
+// the decoder can make without any motion estimate.
+func TestExperimentZeroFlow(t *testing.T) {
+	experiment(t)
+	for _, ext := range []int{8, 15} {
+		f := experimentFitter(t, ext, 1, FitConfig{Iterations: 10, NoPenalty: true})
+		zero := make([]float32, len(f.flow))
+		var sum float64
+		for k := range f.cfg.ValBatches {
+			f.data.Batch(f.x, f.flow, Validation, k*f.cfg.Batch)
+			sum += L2Norm(nil, zero, f.flow, f.frames, f.cfg.Batch)
+		}
+		untrained, err := f.validate()
+		if err != nil {
+			t.Fatal(err)
+		}
+		fmt.Printf("extent %d: validation loss of no flow %.4g, of the untrained network %.4g\n",
+			ext, sum/float64(f.cfg.ValBatches), untrained)
+	}
+}
