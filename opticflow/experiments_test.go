@@ -30,15 +30,18 @@ func experiment(t *testing.T) {
 }
 
 // experimentFitter returns a fitter of flyvis's initial network at extent
-// ext with strengths scaled by scale, at its steady state.
+// ext with strengths scaled by scale (or of cfg.Params when set), at its
+// steady state.
 func experimentFitter(t *testing.T, ext int, scale float32, cfg FitConfig) *fitter {
 	t.Helper()
 	net := smallNet(t, ext)
-	p := net.DefaultParams(0)
-	for k := range p.Strength {
-		p.Strength[k] *= scale
+	if cfg.Params == nil {
+		p := net.DefaultParams(0)
+		for k := range p.Strength {
+			p.Strength[k] *= scale
+		}
+		cfg.Params = &p
 	}
-	cfg.Params = &p
 	f, err := newFitter(net, cfg.withDefaults())
 	if err != nil {
 		t.Fatal(err)
@@ -355,10 +358,19 @@ func TestExperimentStrengthScale(t *testing.T) {
 // part is nil, any function of the outputs that is linear in them flips
 // sign with the contrast while the flow does not, so it predicts no flow
 // at all; the flow must come from the decoder's softplus. Also the
-// fraction of all neurons' voltages at or below 0 (where relu acts).
+// fraction of all neurons' voltages at or below 0 (where relu acts). With
+// NEUROPIL_EXPERIMENT_PARAMS, the same for that checkpoint (extent 8).
 func TestExperimentContrastInversion(t *testing.T) {
 	experiment(t)
 	f := experimentFitter(t, 8, 1, FitConfig{Iterations: 10, NoPenalty: true})
+	if path := os.Getenv("NEUROPIL_EXPERIMENT_PARAMS"); path != "" {
+		p, err := opticlobe.LoadParams(f.net, path) // a checkpoint of a run at extent 8
+		if err != nil {
+			t.Fatal(err)
+		}
+		f = experimentFitter(t, 8, 1, FitConfig{Iterations: 10, NoPenalty: true, Params: &p})
+		fmt.Println(path)
+	}
 	f.dec.Training = false
 	d, b, nc := f.dec, f.cfg.Batch, f.data.Columns()
 	data := f.data.(*Data)
