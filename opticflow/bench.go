@@ -1,9 +1,11 @@
 package opticflow
 
 import (
+	"errors"
 	"flag"
 	"fmt"
 	"io"
+	"io/fs"
 	"math"
 	"runtime"
 	"slices"
@@ -132,6 +134,19 @@ func median(x []float64) float64 {
 // to the repository, as its tests find it, from the repository's root.
 const DefaultSpec = "../shared/data/flyvis/fib25-fib19_v2.2.json"
 
+// buildSpec builds the optic lobe of spec at extent; the error of a
+// missing default says to pass --spec.
+func buildSpec(spec string, extent int) (*opticlobe.Network, error) {
+	net, err := opticlobe.BuildFile(spec, extent)
+	if errors.Is(err, fs.ErrNotExist) && spec == DefaultSpec {
+		return nil, fmt.Errorf("--spec: flyvis's network description is not at the default %s (run from the repository's root beside ../shared, or pass --spec FILE): %w", DefaultSpec, err)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("--spec: %w", err)
+	}
+	return net, nil
+}
+
 // BenchCommand runs "neuropil bench --train --model optic-lobe": it times
 // training steps of the optic lobe of --spec (BenchFit) and prints the
 // report, as JSON with --json.
@@ -158,9 +173,9 @@ func BenchCommand(args []string, stdout, stderr io.Writer) error {
 	if err := cli.Need(steps >= 1 && c.Batch >= 1, "bench: --steps %d and --batch %d must be at least 1", steps, c.Batch); err != nil {
 		return err
 	}
-	net, err := opticlobe.BuildFile(spec, extent)
+	net, err := buildSpec(spec, extent)
 	if err != nil {
-		return fmt.Errorf("bench: --spec: %w", err)
+		return fmt.Errorf("bench: %w", err)
 	}
 	r, err := BenchFit(net, c, steps)
 	if err != nil {

@@ -3,6 +3,7 @@ package opticflow
 import (
 	"bytes"
 	"encoding/json"
+	"os"
 	"path/filepath"
 	"runtime"
 	"strings"
@@ -63,5 +64,32 @@ func TestBenchCommand(t *testing.T) {
 		if err := BenchCommand(args, &out, &errb); err == nil {
 			t.Errorf("%q: no error", args)
 		}
+	}
+}
+
+// Without --spec, train and bench read flyvis's description from the shared
+// data beside the repository, from the repository's root; elsewhere they
+// say to pass --spec.
+func TestCommandDefaultSpec(t *testing.T) {
+	smallNet(t, 2) // skips without the shared spec
+	_, file, _, _ := runtime.Caller(0)
+	t.Chdir(filepath.Join(filepath.Dir(file), ".."))
+	var out, errb bytes.Buffer
+	dir := filepath.Join(t.TempDir(), "run")
+	if err := Command([]string{"--model", "optic-lobe", "--extent", "2", "--iterations", "1", "--analyze=false", "--out", dir},
+		&out, &errb); err != nil {
+		t.Fatalf("train from the repository's root without --spec: %v\n%s", err, errb.String())
+	}
+	if _, err := os.Stat(filepath.Join(dir, "metrics.csv")); err != nil {
+		t.Error(err)
+	}
+	t.Chdir(t.TempDir())
+	err := Command([]string{"--extent", "2", "--iterations", "1", "--out", filepath.Join(t.TempDir(), "x")}, &out, &errb)
+	if err == nil || !strings.Contains(err.Error(), "--spec") || !strings.Contains(err.Error(), DefaultSpec) {
+		t.Errorf("train elsewhere without --spec: %v", err)
+	}
+	err = BenchCommand([]string{"--extent", "2", "--steps", "1"}, &out, &errb)
+	if err == nil || !strings.Contains(err.Error(), "pass --spec") {
+		t.Errorf("bench elsewhere without --spec: %v", err)
 	}
 }

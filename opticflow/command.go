@@ -42,7 +42,7 @@ func Command(args []string, stdout, stderr io.Writer) error {
 	var spec, params string
 	var extent int
 	fs.String("model", "optic-lobe", "the model: optic-lobe")
-	fs.StringVar(&spec, "spec", "", "flyvis network description (JSON), e.g. ../shared/data/flyvis/fib25-fib19_v2.2.json (required)")
+	fs.StringVar(&spec, "spec", DefaultSpec, "flyvis network description (JSON); the default is the shared data beside the repository")
 	fs.IntVar(&extent, "extent", opticlobe.DefaultExtent, "radius of the hexagonal lattice in columns")
 	fs.StringVar(&params, "params", "", "initial parameters: a flyvis checkpoint, network directory (DIR@best, the default, DIR@latest, DIR@N) or .npz (default: flyvis's initialisation)")
 	fs.StringVar(&c.Sintel.Dir, "data", "", "MPI-Sintel directory (training/final/<scene>/*.png, training/flow/<scene>/*.flo); default: the built-in procedural flow data")
@@ -64,10 +64,10 @@ func Command(args []string, stdout, stderr io.Writer) error {
 	if fs.NArg() > 0 {
 		return fmt.Errorf("unexpected arguments %q", fs.Args())
 	}
-	if spec == "" || c.Out == "" {
-		return errors.New("--spec and --out are required for --model optic-lobe")
+	if c.Out == "" {
+		return errors.New("--out is required for --model optic-lobe")
 	}
-	net, err := opticlobe.BuildFile(spec, extent)
+	net, err := buildSpec(spec, extent)
 	if err != nil {
 		return err
 	}
