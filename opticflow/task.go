@@ -53,10 +53,12 @@ func (k *Task[T]) Backward(grads [][]T) {
 }
 
 // Solve returns the integration of a movie of frames at dt: one euler
-// step per frame, the output times every frame's end (and the start).
+// step per frame, the output times every frame's end (and the start). Each
+// step's sparse product is kept (StoreZ), so that the backward passes (the
+// loss's and the activity penalty's) replay it instead of recomputing it.
 func Solve(frames int, dt float64) train.Solve {
 	return train.Solve{Method: "euler", Steps: frames, T1: float64(frames) * dt, Frames: frames,
-		LossAll: true, Evals: frames + 1}
+		LossAll: true, Evals: frames + 1, StoreZ: true}
 }
 
 var _ train.Loss[float32] = (*Task[float32])(nil)

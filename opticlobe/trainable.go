@@ -64,6 +64,7 @@ type Trainable[T ode.Float] struct {
 	u             []T     // [neurons][batch] VJP scratch: kbar/tau
 	biasN, tauN   []T     // [neurons] gradients per neuron
 	act, ks       [][]T   // [slots] relu(V) [neurons][batch]; the slot's slope (the caller's)
+	prod          [][]T   // [slots] W relu(V) of the slot's last Forward, for Replay (nil: none)
 	rows          team.Ranges
 }
 
@@ -238,24 +239,48 @@ func (m *Trainable[T]) slot(i int) []T {
 	for len(m.act) <= i {
 		m.act = append(m.act, make([]T, m.n*m.batch))
 		m.ks = append(m.ks, nil)
+		m.prod = append(m.prod, nil)
 	}
 	return m.act[i]
 }
 
 // Eval writes dydt = (−V + Vrest + W relu(V) + x)/tau and records relu(V)
 // in slot; linearised (any mode but Forward), also dydt by reference.
+// Forward keeps the slot's W relu(V), and Replay (the same V, parameters
+// and frame as that Forward) reuses it: no sparse product.
 func (m *Trainable[T]) Eval(slot int, dydt, y []T, t []float64, mode model.EvalMode) {
 	act := m.slot(slot)
 	if mode != model.Forward {
 		m.ks[slot] = dydt
 	}
 	b := m.batch
-	for q, v := range y {
-		act[q] = max(v, 0)
+	prod := m.prod[slot]
+	replay := mode == model.Replay && prod != nil
+	switch {
+	case replay:
+		// act holds relu(V) of the Forward
+	case mode == model.Forward:
+		if prod == nil {
+			prod = make([]T, m.n*b)
+			m.prod[slot] = prod
+		}
+		fallthrough
+	default:
+		for q, v := range y {
+			act[q] = max(v, 0)
+		}
 	}
 	vrest, x := m.p[ParamBias], m.x[m.frame*m.inputs*b:(m.frame+1)*m.inputs*b]
 	m.rows.For(m.n, rowChunk, func(r0, r1 int) {
-		sparse.MulRowsTo(dydt, m.rowPtr, m.col, m.w, act, b, r0, r1)
+		switch {
+		case replay:
+			copy(dydt[r0*b:r1*b], prod[r0*b:r1*b])
+		case mode == model.Forward:
+			sparse.MulRowsTo(dydt, m.rowPtr, m.col, m.w, act, b, r0, r1)
+			copy(prod[r0*b:r1*b], dydt[r0*b:r1*b])
+		default:
+			sparse.MulRowsTo(dydt, m.rowPtr, m.col, m.w, act, b, r0, r1)
+		}
 		for i := r0; i < r1; i++ {
 			rest, it, c := vrest[m.typ[i]], m.invTau[i], int(m.inCol[i])
 			for s := 0; s < b; s++ {
@@ -337,7 +362,13 @@ func (m *Trainable[T]) FinishGrad() {
 // RecordBytes returns the bytes held by the slots' records.
 func (m *Trainable[T]) RecordBytes() int64 {
 	var e T
-	return int64(len(m.act)) * int64(m.n*m.batch) * int64(unsafe.Sizeof(e))
+	n := len(m.act)
+	for _, p := range m.prod {
+		if p != nil {
+			n++
+		}
+	}
+	return int64(n) * int64(m.n*m.batch) * int64(unsafe.Sizeof(e))
 }
 
 // The trainable optic lobe is a Differentiable model.

@@ -3,6 +3,7 @@ package opticlobe
 import (
 	"math"
 	"math/rand/v2"
+	"reflect"
 	"testing"
 
 	"github.com/neuropil/neuropil/model"
@@ -264,4 +265,52 @@ func TestTrainableFit(t *testing.T) {
 		t.Error("edges_syn_strength did not change")
 	}
 	t.Logf("train loss by epoch: %.5f %.5f %.5f", h[0].TrainLoss, h[1].TrainLoss, h[2].TrainLoss)
+}
+
+// With StoreZ the backward pass replays each step's stored product
+// instead of recomputing it: the loss and every gradient are the same,
+// bit for bit, and a second backward pass (as the activity penalty's)
+// replays the same records.
+func TestTrainableReplay(t *testing.T) {
+	net, p := smallLobe(t)
+	const batch, frames = 2, 4
+	var grads [2][][]float32
+	var losses [2]float64
+	for k, store := range []bool{false, true} {
+		m, err := NewTrainable(net, p.Vrest, p.Tau, p.Strength, batch)
+		if err != nil {
+			t.Fatal(err)
+		}
+		head, err := train.NewHead(net.Neurons(), train.HeadConfig{Hidden: 4, Classes: 3, Seed: 1})
+		if err != nil {
+			t.Fatal(err)
+		}
+		r := train.NewRunnerOf[float32](m, head)
+		rng := rand.New(rand.NewPCG(3, 4))
+		x := make([]float32, frames*batch*m.Inputs())
+		for i := range x {
+			x[i] = rng.Float32()
+		}
+		s := train.Solve{Method: "euler", Steps: frames, T1: 0.1, LossAll: true, Frames: frames, StoreZ: store}
+		res, err := r.Forward(x, []int{0, 2}, nil, s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		losses[k] = res.Loss
+		for range 2 {
+			r.Backward()
+			var g [][]float32
+			for _, q := range r.Params()[:numParams] {
+				g = append(g, append([]float32(nil), q.Grad...))
+			}
+			if grads[k] != nil && !reflect.DeepEqual(g, grads[k]) {
+				t.Errorf("StoreZ %v: a second backward pass differs from the first", store)
+			}
+			grads[k] = g
+		}
+		r.Close()
+	}
+	if losses[0] != losses[1] || !reflect.DeepEqual(grads[0], grads[1]) {
+		t.Errorf("StoreZ changes the loss (%v, %v) or the gradients", losses[0], losses[1])
+	}
 }
