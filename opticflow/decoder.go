@@ -231,6 +231,10 @@ func (d *Decoder[T]) Forward(states [][]T, batch int) []T {
 	}
 	team.For(n*d.hidden, 1, func(r0, r1 int) { // the maps of (image, channel) r0 … r1−1
 		for q := r0 * d.hw; q < r1*d.hw; q++ {
+			if d.m[q] == 0 { // dropped: no softplus to compute
+				d.a1[q] = 0
+				continue
+			}
 			ch := (q / d.hw) % d.hidden
 			d.a1[q] = softplus(d.P[DGamma][ch]*d.xh[q]+d.P[DBeta][ch]) * d.m[q]
 		}
@@ -313,6 +317,10 @@ func (d *Decoder[T]) Backward(dstates [][]T, gflow []T, batch int) {
 	// becomes ∂L/∂xh
 	team.For(n*d.hidden, 1, func(r0, r1 int) { // ga becomes ∂L/∂(γ·xh + β)
 		for q := r0 * d.hw; q < r1*d.hw; q++ {
+			if d.m[q] == 0 { // dropped
+				ga[q] = 0
+				continue
+			}
 			ch := (q / d.hw) % d.hidden
 			ga[q] = ga[q] * d.m[q] * sigmoid(d.P[DGamma][ch]*d.xh[q]+d.P[DBeta][ch])
 		}
