@@ -109,8 +109,7 @@ type fitter struct {
 	dt       float64
 	checkpts int
 	metrics  io.Writer
-	saved    [][]float32 // the network's flow-loss gradients while the penalty's are computed
-	lap      *laps       // BenchFit's timer of the phases of a step; nil: none
+	lap      *laps // BenchFit's timer of the phases of a step; nil: none
 }
 
 // Fit trains every parameter of the optic lobe (nodes_bias,
@@ -303,10 +302,14 @@ func (f *fitter) step(it int) (float64, error) {
 	f.lap.mark(phaseForward)
 	f.dec.ZeroGrad()
 	f.task.PenaltyPhase = false
-	f.tr.Backward()
 	var pen []float32 // the penalty's gradient of nodes_bias
 	if f.task.Penalty != nil && it < f.cfg.PenaltyEnd {
-		pen = f.penaltyGrad()
+		pen, err = f.backwardWithPenalty()
+		if err != nil {
+			return loss, err
+		}
+	} else {
+		f.tr.Backward()
 	}
 	f.lap.mark(phaseBackward)
 	f.opt.Config.LR = f.cfg.lrAt(it)
@@ -344,27 +347,19 @@ func (f *fitter) record(r FitRow, log io.Writer) error {
 	return opticlobe.SaveCheckpoint(f.net, f.p, path, opticlobe.CheckpointInfo{DT: f.dt, ValLoss: r.ValLoss, Iteration: r.Iteration, Decoder: dec})
 }
 
-// penaltyGrad returns the activity penalty's gradient of nodes_bias at
-// the parameters of the last forward pass, leaving the flow loss's
-// gradients in place.
-func (f *fitter) penaltyGrad() []float32 {
-	ps := f.tr.Params()
-	for len(f.saved) < len(ps) {
-		f.saved = append(f.saved, nil)
+// backwardWithPenalty computes the flow loss's gradients and returns the
+// activity penalty's gradient of nodes_bias, both at the parameters of the
+// last forward pass and in one backward sweep (train's BackwardDual).
+func (f *fitter) backwardWithPenalty() ([]float32, error) {
+	err := f.tr.BackwardDual(func(gouts [][]float32) {
+		f.task.PenaltyPhase = true
+		f.task.Backward(gouts)
+		f.task.PenaltyPhase = false
+	})
+	if err != nil {
+		return nil, err
 	}
-	for i, q := range ps {
-		f.saved[i] = append(f.saved[i][:0], q.Grad...)
-	}
-	f.task.PenaltyPhase = true
-	f.m.SetFrozen([]bool{opticlobe.ParamTimeConst: true, opticlobe.ParamStrength: true}) // only nodes_bias's: no per-edge gradients
-	f.tr.Backward()
-	f.m.SetFrozen(nil)
-	f.task.PenaltyPhase = false
-	pen := append([]float32(nil), ps[opticlobe.ParamBias].Grad...)
-	for i, q := range ps {
-		copy(q.Grad, f.saved[i])
-	}
-	return pen
+	return f.m.SecondBiasGrad(), nil
 }
 
 // drawCurves draws Out/curves.png: the training loss (the mean since the

@@ -213,3 +213,84 @@ print("%.6g %d %d %d" % (c["val_loss"].item(), c["iteration"], m.base[1].num_bat
 		t.Errorf("torch.load: %s, want %s", out, want)
 	}
 }
+
+// One backward sweep with the activity penalty's adjoint alongside
+// (BackwardDual) gives the gradients of two separate passes.
+func TestBackwardWithPenalty(t *testing.T) {
+	net := smallNet(t, 3)
+	f, err := newFitter(net, FitConfig{Iterations: 10, Seed: 2}.withDefaults())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.tr.Close()
+	f.steady()
+	f.data.Batch(f.x, f.flow, Train, 0)
+	if _, err := f.tr.Forward(f.x, f.solve); err != nil {
+		t.Fatal(err)
+	}
+	grads := func() [][]float32 {
+		var g [][]float32
+		for _, q := range f.tr.Params() {
+			g = append(g, append([]float32(nil), q.Grad...))
+		}
+		return g
+	}
+	f.tr.Backward()
+	pen0 := penaltyGrad(f)
+	want := grads()
+	pen, err := f.backwardWithPenalty()
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := grads()
+	worst := func(a, b []float32) float64 { // largest difference over the largest gradient
+		var d, m float64
+		for k := range a {
+			d, m = max(d, math.Abs(float64(a[k]-b[k]))), max(m, math.Abs(float64(b[k])))
+		}
+		return d / m
+	}
+	nonzero := 0
+	for _, v := range pen0 {
+		if v != 0 {
+			nonzero++
+		}
+	}
+	if nonzero < len(pen0)/2 {
+		t.Fatalf("penalty gradient nonzero for %d of %d types", nonzero, len(pen0))
+	}
+	w := worst(pen, pen0)
+	t.Logf("penalty's nodes_bias gradient: difference %.3g of the largest", w)
+	if w > 1e-5 {
+		t.Errorf("penalty's nodes_bias gradient: difference %.3g of the largest", w)
+	}
+	for i := range want {
+		w := worst(got[i], want[i])
+		t.Logf("%s: difference %.3g of the largest", f.tr.Params()[i].Name, w)
+		if w > 1e-5 {
+			t.Errorf("%s: difference %.3g of the largest", f.tr.Params()[i].Name, w)
+		}
+	}
+}
+
+// penaltyGrad is backwardWithPenalty's reference: it returns the activity
+// penalty's gradient of nodes_bias at the parameters of the last forward
+// pass, leaving the flow loss's gradients in place, by a backward pass of
+// its own.
+func penaltyGrad(f *fitter) []float32 {
+	ps := f.tr.Params()
+	saved := make([][]float32, len(ps))
+	for i, q := range ps {
+		saved[i] = append([]float32(nil), q.Grad...)
+	}
+	f.task.PenaltyPhase = true
+	f.m.SetFrozen([]bool{opticlobe.ParamTimeConst: true, opticlobe.ParamStrength: true}) // only nodes_bias's: no per-edge gradients
+	f.tr.Backward()
+	f.m.SetFrozen(nil)
+	f.task.PenaltyPhase = false
+	pen := append([]float32(nil), ps[opticlobe.ParamBias].Grad...)
+	for i, q := range ps {
+		copy(q.Grad, saved[i])
+	}
+	return pen
+}

@@ -64,6 +64,8 @@ type Trainable[T ode.Float] struct {
 	u             []T     // [neurons][batch] VJP scratch: kbar/tau
 	biasN, tauN   []T     // [neurons] gradients per neuron
 	act, ks       [][]T   // [slots] relu(V) [neurons][batch]; the slot's slope (the caller's)
+	biasN2, bias2 []T     // VJPDual's second adjoint: resting-potential gradients per neuron, per type
+	u2, act2, d2  []T     // VJPDual scratch [neurons][2·batch]: both adjoints over tau; relu(V) and 0; the product
 	prod          [][]T   // [slots] W relu(V) of the slot's last Forward, for Replay (nil: none)
 	rows          team.Ranges
 }
@@ -332,9 +334,65 @@ func (m *Trainable[T]) VJP(slot int, dst, kbar []T) {
 	})
 }
 
-// ZeroGrad clears the gradients and the sums VJP accumulates.
+// VJPDual is VJP of kbar into dst, its gradients accumulated as VJP's,
+// together with a second adjoint through the same evaluation, kbar2 into
+// dst2, of which only the resting potentials' gradient is kept
+// (SecondBiasGrad after FinishGrad): the activity penalty's. The two go
+// through Wᵀ in one pass of 2·batch lanes; the recurrent weights'
+// gradient reads the first batch's lanes alone (the second's relu(V) are
+// zeros).
+func (m *Trainable[T]) VJPDual(slot int, dst, kbar, dst2, kbar2 []T) {
+	b, b2 := m.batch, 2*m.batch
+	if len(m.u2) != m.n*b2 {
+		m.u2, m.act2, m.d2 = make([]T, m.n*b2), make([]T, m.n*b2), make([]T, m.n*b2)
+		m.biasN2, m.bias2 = make([]T, m.n), make([]T, len(m.p[ParamBias]))
+	}
+	act, k := m.act[slot], m.ks[slot]
+	m.rows.For(m.n, rowChunk, func(r0, r1 int) {
+		for i := r0; i < r1; i++ {
+			it := m.invTau[i]
+			var sb, sb2, st T
+			for s := 0; s < b; s++ {
+				q, q2 := i*b+s, i*b2+s
+				u, u2 := kbar[q]*it, kbar2[q]*it
+				m.u[q], m.u2[q2], m.u2[q2+b] = u, u, u2
+				m.act2[q2], m.act2[q2+b] = act[q], 0
+				sb += u
+				sb2 += u2
+				st -= kbar[q] * k[q]
+			}
+			m.biasN[i] += sb
+			m.biasN2[i] += sb2
+			m.tauN[i] += st * it
+		}
+	})
+	var gw []T
+	if !m.frozen[ParamStrength] {
+		gw = m.gwT
+	}
+	m.rows.For(m.n, rowChunk, func(r0, r1 int) {
+		sparse.MulGradRowsTo(m.d2, gw, m.tRowPtr, m.tCol, m.wT, m.u2, m.act2, b2, r0, r1)
+		for i := r0; i < r1; i++ {
+			for s := 0; s < b; s++ {
+				q, q2 := i*b+s, i*b2+s
+				d, d2 := m.d2[q2], m.d2[q2+b]
+				if !(act[q] > 0) {
+					d, d2 = 0, 0
+				}
+				dst[q] = d - m.u[q]
+				dst2[q] = d2 - m.u2[q2+b]
+			}
+		}
+	})
+}
+
+// SecondBiasGrad returns the resting potentials' gradient of the second
+// adjoint of VJPDual, reduced by FinishGrad (nil before any VJPDual).
+func (m *Trainable[T]) SecondBiasGrad() []T { return m.bias2 }
+
+// ZeroGrad clears the gradients and the sums VJP and VJPDual accumulate.
 func (m *Trainable[T]) ZeroGrad() {
-	for _, v := range append(m.g[:], m.gwT, m.biasN, m.tauN) {
+	for _, v := range append(m.g[:], m.gwT, m.biasN, m.tauN, m.biasN2, m.bias2) {
 		clear(v)
 	}
 }
@@ -346,6 +404,11 @@ func (m *Trainable[T]) FinishGrad() {
 	for i, t := range m.typ {
 		gb[t] += m.biasN[i]
 		gt[t] += m.tauN[i]
+	}
+	if m.bias2 != nil {
+		for i, t := range m.typ {
+			m.bias2[t] += m.biasN2[i]
+		}
 	}
 	if !m.frozen[ParamStrength] {
 		for kt, g := range m.gwT {

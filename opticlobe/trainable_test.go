@@ -314,3 +314,67 @@ func TestTrainableReplay(t *testing.T) {
 		t.Errorf("StoreZ changes the loss (%v, %v) or the gradients", losses[0], losses[1])
 	}
 }
+
+// VJPDual takes two adjoints through one evaluation: the first as VJP
+// takes it (dst and every gradient), the second as VJP with time
+// constants and strengths frozen (dst2 and the resting potentials'
+// gradient), in float64 to rounding.
+func TestTrainableVJPDual(t *testing.T) {
+	net, p := smallLobe(t)
+	const batch = 3
+	m, err := NewTrainable(net, to64(p.Vrest), to64(p.Tau), to64(p.Strength), batch)
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := net.Neurons()
+	rng := rand.New(rand.NewPCG(5, 6))
+	random := func(scale, shift float64) []float64 {
+		v := make([]float64, n*batch)
+		for i := range v {
+			v[i] = scale*rng.Float64() + shift
+		}
+		return v
+	}
+	y, kbar, kbar2 := random(1, -0.3), random(1, -0.5), random(1, -0.5) // some voltages below 0
+	x := make([]float64, m.Inputs()*batch)
+	m.SetInput(x)
+	dydt := make([]float64, n*batch)
+	m.Eval(0, dydt, y, nil, model.Linearize)
+	grads := func() [][]float64 {
+		m.FinishGrad()
+		var g [][]float64
+		for _, q := range m.Params() {
+			g = append(g, append([]float64(nil), q.Grad...))
+		}
+		return g
+	}
+	dst, dst2 := make([]float64, n*batch), make([]float64, n*batch)
+	m.ZeroGrad()
+	m.VJP(0, dst, kbar)
+	want := grads()
+	m.ZeroGrad()
+	m.SetFrozen([]bool{ParamTimeConst: true, ParamStrength: true})
+	m.VJP(0, dst2, kbar2)
+	want2 := grads()[ParamBias]
+	m.SetFrozen(nil)
+	gotDst, gotDst2 := make([]float64, n*batch), make([]float64, n*batch)
+	m.ZeroGrad()
+	m.VJPDual(0, gotDst, kbar, gotDst2, kbar2)
+	got := grads()
+	close := func(what string, a, b []float64) {
+		t.Helper()
+		var d, s float64
+		for k := range a {
+			d, s = max(d, math.Abs(a[k]-b[k])), max(s, math.Abs(b[k]))
+		}
+		if !(d <= 1e-12*s) || s == 0 {
+			t.Errorf("%s: difference %.3g, largest value %.3g", what, d, s)
+		}
+	}
+	close("dst", gotDst, dst)
+	close("dst2", gotDst2, dst2)
+	for i := range want {
+		close(m.Params()[i].Name, got[i], want[i])
+	}
+	close("second nodes_bias", m.SecondBiasGrad(), want2)
+}

@@ -305,7 +305,10 @@ func checkFinite[T ode.Float](y []T, t float64) error {
 // the readout's, then each step from the last replayed through the
 // Stepper (its stages linearised, or replayed from their records with
 // StoreZ) and run backwards with the model's vector–Jacobian products.
-func (nt *net[T]) backward() {
+func (nt *net[T]) backward() { nt.sweep(nil) }
+
+// sweep is the backward pass, with a second adjoint when du is not nil.
+func (nt *net[T]) sweep(du *dual[T]) {
 	if !nt.ran {
 		panic("train: backward without a successful forward pass")
 	}
@@ -334,7 +337,7 @@ func (nt *net[T]) backward() {
 	}
 	for c := len(nt.hs) - 1; c >= 0; c-- {
 		if nt.loss != nil {
-			nt.injectOutputs(c + 1)
+			nt.injectOutputs(nt.ybar, nt.gouts, c+1)
 		} else {
 			nt.rd.inject(nt, c+1)
 		}
@@ -343,7 +346,14 @@ func (nt *net[T]) backward() {
 		nt.st.Step(nt.y1, nt.ys[c], starts[c], h, func(i int, k, y []T, t []float64) {
 			nt.rnn.Eval(nt.slot(c, i), k, y, t, mode)
 		})
+		if du != nil {
+			nt.injectOutputs(du.ybar, du.gouts, c+1)
+		}
 		nt.st.Adjoint(nt.ybar, h, func(i int, dst, kbar []T) {
+			if du != nil {
+				du.vjp(nt.slot(c, i), nt.batch, h, dst, kbar)
+				return
+			}
 			nt.rnn.VJP(nt.slot(c, i), dst, kbar)
 		})
 	}

@@ -3,6 +3,9 @@ package train
 import (
 	"fmt"
 
+	"github.com/neuropil/neuropil/internal/team"
+	"github.com/neuropil/neuropil/internal/vec"
+
 	"github.com/neuropil/neuropil/model"
 	"github.com/neuropil/neuropil/ode"
 )
@@ -129,19 +132,89 @@ func (nt *net[T]) lossBackward() {
 	nt.loss.Backward(g)
 }
 
-// injectOutputs adds the adjoints of the outputs taken at checkpoint c to
-// the state adjoint.
-func (nt *net[T]) injectOutputs(c int) {
+// injectOutputs adds the adjoints gouts of the outputs taken at checkpoint
+// c to the state adjoint ybar.
+func (nt *net[T]) injectOutputs(ybar []T, gouts [][]T, c int) {
 	b := nt.batch
 	for e, at := range nt.outAt {
-		g := nt.gouts[e]
+		g := gouts[e]
 		for s, ce := range at {
 			if ce != c {
 				continue
 			}
 			for i := range nt.n {
-				nt.ybar[i*b+s] += g[i*b+s]
+				ybar[i*b+s] += g[i*b+s]
 			}
 		}
 	}
+}
+
+// DualVJP is a model that takes a second adjoint through the same recorded
+// evaluation as the first (BackwardDual): VJPDual is VJP of kbar into dst,
+// accumulating the Params' gradients, and of kbar2 into dst2, accumulating
+// the gradients the model keeps for it.
+type DualVJP[T ode.Float] interface {
+	VJPDual(slot int, dst, kbar, dst2, kbar2 []T)
+}
+
+// BackwardDual is Backward with a second adjoint taken in the same sweep:
+// second writes the adjoints of the output states ([evals][dim][batch],
+// zeroed) of another function of the same Forward, and the model
+// accumulates that function's gradients as its VJPDual says. It needs a
+// model that is a DualVJP and a one-stage explicit method (euler), and
+// returns an error otherwise, having computed nothing.
+func (r *Trajectory[T]) BackwardDual(second func(gouts [][]T)) error {
+	d, ok := r.nt.rnn.(DualVJP[T])
+	if !ok {
+		return fmt.Errorf("train: BackwardDual: the model has no VJPDual")
+	}
+	if m := r.nt.sol.method; m.Stages() != 1 || m.FSAL || r.nt.sol.adapt {
+		return fmt.Errorf("train: BackwardDual: method %s has %d stages (one-stage methods only)", m.Name, m.Stages())
+	}
+	nt := r.nt
+	du := &dual[T]{m: d, b0: nt.sol.method.B[0]}
+	for range nt.outAt {
+		du.gouts = append(du.gouts, make([]T, nt.n*nt.batch))
+	}
+	second(du.gouts)
+	du.ybar, du.kbar, du.dst = make([]T, nt.n*nt.batch), make([]T, nt.n*nt.batch), make([]T, nt.n*nt.batch)
+	nt.sweep(du)
+	return nil
+}
+
+// dual is the second adjoint of a BackwardDual sweep.
+type dual[T ode.Float] struct {
+	m               DualVJP[T]
+	b0              float64 // the method's one weight
+	gouts           [][]T
+	ybar, kbar, dst []T
+	coef            []T // [batch] h·b0 of the step
+}
+
+// vjp takes both adjoints through the evaluation in slot: the first's
+// kbar as the Stepper formed it, the second's as it forms one (h·b0·ȳ).
+func (du *dual[T]) vjp(slot, batch int, h []float64, dst, kbar []T) {
+	du.coef = du.coef[:0]
+	for _, hs := range h {
+		du.coef = append(du.coef, T(hs*du.b0))
+	}
+	n := len(du.ybar) / batch
+	team.For(n, 1<<12, func(r0, r1 int) {
+		for i := r0; i < r1; i++ {
+			for s, c := range du.coef {
+				du.kbar[i*batch+s] = c * du.ybar[i*batch+s]
+			}
+		}
+	})
+	du.m.VJPDual(slot, dst, kbar, du.dst, du.kbar)
+	team.For(n, 1<<12, func(r0, r1 int) {
+		y, d := du.ybar[r0*batch:r1*batch], du.dst[r0*batch:r1*batch]
+		if y32, ok := any(y).([]float32); ok {
+			vec.Add(y32, any(d).([]float32))
+			return
+		}
+		for q, v := range d {
+			y[q] += v
+		}
+	})
 }
