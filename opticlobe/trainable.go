@@ -68,6 +68,17 @@ type Trainable[T ode.Float] struct {
 	u2, act2, d2  []T     // VJPDual scratch [neurons][2·batch]: both adjoints over tau; relu(V) and 0; the product
 	prod          [][]T   // [slots] W relu(V) of the slot's last Forward, for Replay (nil: none)
 	rows          team.Ranges
+	split         team.Split
+	rowsW, rowsWT []int // runs of rows of W and of Wᵀ of about equal edges (team.Bounds)
+}
+
+// rowBounds divides the rows of a CSR (row pointers rowPtr) into runs of
+// about equal work for the team: a row costs its entries and rowCost, so
+// that a product's parallel loop is balanced where rows differ (the
+// optic lobe's W: a quarter of the edges in the first half of its rows).
+func rowBounds(rowPtr []int32) []int {
+	const rowCost = 2
+	return team.Bounds(len(rowPtr)-1, 4*(team.Helpers()+1), func(r int) int64 { return int64(rowPtr[r]) + rowCost*int64(r) })
 }
 
 // NewTrainable prepares the model of net with parameter values vrest
@@ -101,6 +112,7 @@ func NewTrainable[T ode.Float](net *Network, vrest, tau, strength []T, batch int
 		m.coefT[kt], m.pairT[kt] = m.coef[k], m.pair[k]
 	}
 	m.w, m.wT, m.gwT = make([]T, ne), make([]T, ne), make([]T, ne)
+	m.rowsW, m.rowsWT = rowBounds(m.rowPtr), rowBounds(m.tRowPtr)
 	for i := range m.inCol {
 		m.inCol[i] = -1
 	}
@@ -273,7 +285,7 @@ func (m *Trainable[T]) Eval(slot int, dydt, y []T, t []float64, mode model.EvalM
 		}
 	}
 	vrest, x := m.p[ParamBias], m.x[m.frame*m.inputs*b:(m.frame+1)*m.inputs*b]
-	m.rows.For(m.n, rowChunk, func(r0, r1 int) {
+	m.split.For(m.rowsW, func(r0, r1 int) {
 		switch {
 		case replay:
 			copy(dydt[r0*b:r1*b], prod[r0*b:r1*b])
@@ -323,7 +335,7 @@ func (m *Trainable[T]) VJP(slot int, dst, kbar []T) {
 	if !m.frozen[ParamStrength] {
 		gw = m.gwT
 	}
-	m.rows.For(m.n, rowChunk, func(r0, r1 int) {
+	m.split.For(m.rowsWT, func(r0, r1 int) {
 		sparse.MulGradRowsTo(dst, gw, m.tRowPtr, m.tCol, m.wT, m.u, act, b, r0, r1)
 		for q := r0 * b; q < r1*b; q++ {
 			if !(act[q] > 0) {
@@ -370,7 +382,7 @@ func (m *Trainable[T]) VJPDual(slot int, dst, kbar, dst2, kbar2 []T) {
 	if !m.frozen[ParamStrength] {
 		gw = m.gwT
 	}
-	m.rows.For(m.n, rowChunk, func(r0, r1 int) {
+	m.split.For(m.rowsWT, func(r0, r1 int) {
 		sparse.MulGradRowsTo(m.d2, gw, m.tRowPtr, m.tCol, m.wT, m.u2, m.act2, b2, r0, r1)
 		for i := r0; i < r1; i++ {
 			for s := 0; s < b; s++ {

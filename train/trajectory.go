@@ -138,6 +138,12 @@ func (nt *net[T]) injectOutputs(ybar []T, gouts [][]T, c int) {
 	b := nt.batch
 	for e, at := range nt.outAt {
 		g := gouts[e]
+		if same(at) { // every sample's output at one checkpoint: whole rows
+			if at[0] == c {
+				addRows(ybar, g, nt.n, b)
+			}
+			continue
+		}
 		for s, ce := range at {
 			if ce != c {
 				continue
@@ -147,6 +153,20 @@ func (nt *net[T]) injectOutputs(ybar []T, gouts [][]T, c int) {
 			}
 		}
 	}
+}
+
+// addRows adds y += x over n rows of batch values, in parallel.
+func addRows[T ode.Float](y, x []T, n, batch int) {
+	team.For(n, 1<<12, func(r0, r1 int) {
+		y, x := y[r0*batch:r1*batch], x[r0*batch:r1*batch]
+		if y32, ok := any(y).([]float32); ok {
+			vec.Add(y32, any(x).([]float32))
+			return
+		}
+		for q, v := range x {
+			y[q] += v
+		}
+	})
 }
 
 // DualVJP is a model that takes a second adjoint through the same recorded
@@ -207,14 +227,5 @@ func (du *dual[T]) vjp(slot, batch int, h []float64, dst, kbar []T) {
 		}
 	})
 	du.m.VJPDual(slot, dst, kbar, du.dst, du.kbar)
-	team.For(n, 1<<12, func(r0, r1 int) {
-		y, d := du.ybar[r0*batch:r1*batch], du.dst[r0*batch:r1*batch]
-		if y32, ok := any(y).([]float32); ok {
-			vec.Add(y32, any(d).([]float32))
-			return
-		}
-		for q, v := range d {
-			y[q] += v
-		}
-	})
+	addRows(du.ybar, du.dst, n, batch)
 }
