@@ -360,22 +360,24 @@ func (m *Trainable[T]) VJPDual(slot int, dst, kbar, dst2, kbar2 []T) {
 		m.biasN2, m.bias2 = make([]T, m.n), make([]T, len(m.p[ParamBias]))
 	}
 	act, k := m.act[slot], m.ks[slot]
+	u1, u2, act2, d2 := m.u, m.u2, m.act2, m.d2 // act2's second lanes stay 0
 	m.rows.For(m.n, rowChunk, func(r0, r1 int) {
-		for i := r0; i < r1; i++ {
-			it := m.invTau[i]
+		invTau, biasN, biasN2, tauN := m.invTau[r0:r1], m.biasN[r0:r1], m.biasN2[r0:r1], m.tauN[r0:r1]
+		for j, it := range invTau {
+			i := r0 + j
+			kb, kb2, kk, ac := kbar[i*b:i*b+b], kbar2[i*b:i*b+b:i*b+b], k[i*b:i*b+b:i*b+b], act[i*b:i*b+b:i*b+b]
+			uu, w2, a2 := u1[i*b:i*b+b:i*b+b], u2[i*b2:i*b2+b2:i*b2+b2], act2[i*b2:i*b2+b:i*b2+b]
 			var sb, sb2, st T
-			for s := 0; s < b; s++ {
-				q, q2 := i*b+s, i*b2+s
-				u, u2 := kbar[q]*it, kbar2[q]*it
-				m.u[q], m.u2[q2], m.u2[q2+b] = u, u, u2
-				m.act2[q2], m.act2[q2+b] = act[q], 0
+			for s, x := range kb {
+				u, v := x*it, kb2[s]*it
+				uu[s], w2[s], w2[b+s], a2[s] = u, u, v, ac[s]
 				sb += u
-				sb2 += u2
-				st -= kbar[q] * k[q]
+				sb2 += v
+				st -= x * kk[s]
 			}
-			m.biasN[i] += sb
-			m.biasN2[i] += sb2
-			m.tauN[i] += st * it
+			biasN[j] += sb
+			biasN2[j] += sb2
+			tauN[j] += st * it
 		}
 	})
 	var gw []T
@@ -383,16 +385,17 @@ func (m *Trainable[T]) VJPDual(slot int, dst, kbar, dst2, kbar2 []T) {
 		gw = m.gwT
 	}
 	m.split.For(m.rowsWT, func(r0, r1 int) {
-		sparse.MulGradRowsTo(m.d2, gw, m.tRowPtr, m.tCol, m.wT, m.u2, m.act2, b2, r0, r1)
+		sparse.MulGradRowsTo(d2, gw, m.tRowPtr, m.tCol, m.wT, u2, act2, b2, r0, r1)
 		for i := r0; i < r1; i++ {
-			for s := 0; s < b; s++ {
-				q, q2 := i*b+s, i*b2+s
-				d, d2 := m.d2[q2], m.d2[q2+b]
-				if !(act[q] > 0) {
-					d, d2 = 0, 0
+			ac, uu, dd, o, o2 := act[i*b:i*b+b], u1[i*b:i*b+b:i*b+b], d2[i*b2:i*b2+b2:i*b2+b2], dst[i*b:i*b+b:i*b+b], dst2[i*b:i*b+b:i*b+b]
+			v2 := u2[i*b2+b : i*b2+b2 : i*b2+b2]
+			for s, a := range ac {
+				d, e := dd[s], dd[b+s]
+				if !(a > 0) {
+					d, e = 0, 0
 				}
-				dst[q] = d - m.u[q]
-				dst2[q] = d2 - m.u2[q2+b]
+				o[s] = d - uu[s]
+				o2[s] = e - v2[s]
 			}
 		}
 	})
