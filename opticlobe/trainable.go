@@ -69,16 +69,15 @@ type Trainable[T ode.Float] struct {
 	prod          [][]T   // [slots] W relu(V) of the slot's last Forward, for Replay (nil: none)
 	rows          team.Ranges
 	split         team.Split
-	rowsW, rowsWT []int // runs of rows of W and of Wᵀ of about equal edges (team.Bounds)
+	rowsW, rowsWT []int // runs of rows of W and of Wᵀ of about equal edges
 }
 
 // rowBounds divides the rows of a CSR (row pointers rowPtr) into runs of
-// about equal work for the team: a row costs its entries and rowCost, so
-// that a product's parallel loop is balanced where rows differ (the
+// about equal work for the team (sparse.SplitByNNZ, four runs a worker),
+// so that a product's parallel loop is balanced where rows differ (the
 // optic lobe's W: a quarter of the edges in the first half of its rows).
 func rowBounds(rowPtr []int32) []int {
-	const rowCost = 2
-	return team.Bounds(len(rowPtr)-1, 4*(team.Helpers()+1), func(r int) int64 { return int64(rowPtr[r]) + rowCost*int64(r) })
+	return sparse.SplitByNNZ(rowPtr, min(len(rowPtr)-1, 4*(team.Helpers()+1)))
 }
 
 // NewTrainable prepares the model of net with parameter values vrest

@@ -2,7 +2,6 @@ package team
 
 import (
 	"runtime"
-	"sort"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -110,22 +109,8 @@ func (r *Ranges) For(n, minChunk int, fn func(lo, hi int)) {
 
 func (r *Ranges) part(p int) { r.fn(r.n*p/r.parts, r.n*(p+1)/r.parts) }
 
-// Bounds divides items 0 … n−1 into parts runs of about equal cost, where
-// cum(i) is the cost of items 0 … i−1 (non-decreasing, cum(0) = 0): it
-// returns the parts+1 boundaries, 0 first and n last (runs may be empty).
-func Bounds(n, parts int, cum func(i int) int64) []int {
-	parts = max(parts, 1)
-	b := make([]int, parts+1)
-	total := cum(n)
-	for p := 1; p < parts; p++ {
-		target := total * int64(p) / int64(parts)
-		b[p] = max(b[p-1], sort.Search(n, func(i int) bool { return cum(i) >= target }))
-	}
-	b[parts] = n
-	return b
-}
-
-// Split runs a loop over runs of items given by boundaries (Bounds) on the
+// Split runs a loop over runs of items given by boundaries (as
+// sparse.SplitByNNZ's) on the
 // team, more runs than workers balancing as they claim them. After the
 // first call a Split reused in a loop allocates nothing (when fn does not).
 // One call at a time.
