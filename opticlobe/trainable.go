@@ -202,12 +202,16 @@ func (m *Trainable[T]) SetFrozen(frozen []bool) {
 // the parameters.
 func (m *Trainable[T]) Sync() {
 	s := m.p[ParamStrength]
-	for k, c := range m.coef {
-		m.w[k] = c * s[m.pair[k]]
-	}
-	for kt, c := range m.coefT { // Wᵀ's order, read in sequence
-		m.wT[kt] = c * s[m.pairT[kt]]
-	}
+	m.rows.For(len(m.coef), 1<<15, func(k0, k1 int) {
+		w, coef, pair := m.w[k0:k1], m.coef[k0:k1], m.pair[k0:k1]
+		for k, c := range coef {
+			w[k] = c * s[pair[k]]
+		}
+		wT, coefT, pairT := m.wT[k0:k1], m.coefT[k0:k1], m.pairT[k0:k1] // Wᵀ's order, read in sequence
+		for k, c := range coefT {
+			wT[k] = c * s[pairT[k]]
+		}
+	})
 	tau := m.p[ParamTimeConst]
 	for i, t := range m.typ {
 		m.invTau[i] = 1 / tau[t]
