@@ -22,7 +22,8 @@ resting potentials) is timed apart: flyvis's solver computes it once per
 epoch, not per iteration, so iteration_seconds leaves it out (on both
 sides); iteration_with_steady_seconds adds it. The batches are random
 tensors made beforehand (flyvis reads Sintel from its dataloader outside
-handle_batch); neuropil's iteration includes generating its data.
+handle_batch); neuropil's iteration includes generating its data, and its
+iteration_without_data_seconds leaves that out, like for like.
 
 Usage, from the repository root (the PyTorch side alone prints JSON):
 
@@ -228,6 +229,9 @@ def main():
               " iteration" % (pt["iteration_seconds"] / go["iteration_seconds"],
                               pt["iteration_cpu_seconds"] / go["iteration_cpu_seconds"],
                               pt["iteration_with_steady_seconds"] / (go["iteration_seconds"] + go["steady_state_seconds"])))
+        print("  like for like (neuropil less its batch's generation, %.3f s, as PyTorch's batches are drawn"
+              " beforehand): %.1fx wall" % (go["iteration_without_data_seconds"],
+                                           pt["iteration_seconds"] / go["iteration_without_data_seconds"]))
         print("  250,000 iterations: neuropil %.1f h, PyTorch %.1f h on these cores" % (
             go["projected_250k_hours"], pt["projected_250k_hours"]))
 

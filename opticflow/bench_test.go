@@ -23,7 +23,8 @@ func TestBenchFit(t *testing.T) {
 	}
 	phases := r.DataSeconds + r.ForwardSeconds + r.BackwardSeconds + r.UpdateSeconds
 	if !(r.IterationSeconds > 0 && r.IterationMinSeconds <= r.IterationSeconds && r.SteadySeconds > 0 &&
-		r.ForwardSeconds > 0 && r.BackwardSeconds > 0 && r.DataSeconds > 0 && (r.IterationCPUSeconds >= 0 || r.IterationCPUSeconds == -1)) {
+		r.ForwardSeconds > 0 && r.BackwardSeconds > 0 && r.DataSeconds > 0 && (r.IterationCPUSeconds >= 0 || r.IterationCPUSeconds == -1) &&
+		r.IterationNoData > 0 && r.IterationNoData < r.IterationSeconds+r.DataSeconds) {
 		t.Errorf("times: %+v", r)
 	}
 	// the medians of the phases need not add up to the median step; allow
