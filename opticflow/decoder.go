@@ -64,6 +64,7 @@ type Decoder[T ode.Float] struct {
 	x, z1, xh, a1, m []T       // [images][channels or hidden][hw] input, conv, normalised, activation, dropout scale
 	z2               []T       // [images][3][hw]
 	out              []T       // [images][2][columns]
+	den              []T       // [images][columns] softplus(the third output) + 1
 	mean, invStd     []T       // [hidden]
 	images           int
 	rng              *rand.Rand
@@ -182,7 +183,7 @@ func (d *Decoder[T]) grow(n int) {
 	d.images = n
 	d.x = make([]T, n*d.in*d.hw)
 	d.z1, d.xh, d.a1, d.m = make([]T, n*d.hidden*d.hw), make([]T, n*d.hidden*d.hw), make([]T, n*d.hidden*d.hw), make([]T, n*d.hidden*d.hw)
-	d.z2, d.out = make([]T, n*3*d.hw), make([]T, n*2*d.ncol)
+	d.z2, d.out, d.den = make([]T, n*3*d.hw), make([]T, n*2*d.ncol), make([]T, n*d.ncol)
 	d.gz2, d.ga, d.gx = make([]T, n*3*d.hw), make([]T, n*d.hidden*d.hw), make([]T, n*d.in*d.hw)
 }
 
@@ -240,14 +241,17 @@ func (d *Decoder[T]) Forward(states [][]T, batch int) []T {
 		}
 	})
 	d.conv(d.z2, d.a1, d.P[DW2], d.P[DB2], n, d.hidden, 3)
-	for img := range n {
-		z := d.z2[img*3*d.hw:]
-		for c, p := range d.pos {
-			den := softplus(z[2*d.hw+int(p)]) + 1
-			d.out[(img*2)*d.ncol+c] = z[int(p)] / den
-			d.out[(img*2+1)*d.ncol+c] = z[d.hw+int(p)] / den
+	team.For(n, 1, func(i0, i1 int) {
+		for img := i0; img < i1; img++ {
+			z := d.z2[img*3*d.hw:]
+			for c, p := range d.pos {
+				den := softplus(z[2*d.hw+int(p)]) + 1
+				d.den[img*d.ncol+c] = den
+				d.out[(img*2)*d.ncol+c] = z[int(p)] / den
+				d.out[(img*2+1)*d.ncol+c] = z[d.hw+int(p)] / den
+			}
 		}
-	}
+	})
 	return d.out
 }
 
@@ -300,17 +304,19 @@ func (d *Decoder[T]) Backward(dstates [][]T, gflow []T, batch int) {
 		panic(fmt.Sprintf("opticflow: decoder backward of %d flow values and %d frames of batch %d after %d images", len(gflow), len(dstates), batch, n))
 	}
 	gz2 := d.gz2
-	for img := range n {
-		z, g := d.z2[img*3*d.hw:], gz2[img*3*d.hw:]
-		for c, p := range d.pos {
-			den := softplus(z[2*d.hw+int(p)]) + 1
-			gx, gy := gflow[(img*2)*d.ncol+c], gflow[(img*2+1)*d.ncol+c]
-			g[p] = gx / den
-			g[d.hw+int(p)] = gy / den
-			num := gx*z[p] + gy*z[d.hw+int(p)]
-			g[2*d.hw+int(p)] = -num / (den * den) * sigmoid(z[2*d.hw+int(p)])
+	team.For(n, 1, func(i0, i1 int) {
+		for img := i0; img < i1; img++ {
+			z, g := d.z2[img*3*d.hw:], gz2[img*3*d.hw:]
+			for c, p := range d.pos {
+				den := d.den[img*d.ncol+c]
+				gx, gy := gflow[(img*2)*d.ncol+c], gflow[(img*2+1)*d.ncol+c]
+				g[p] = gx / den
+				g[d.hw+int(p)] = gy / den
+				num := gx*z[p] + gy*z[d.hw+int(p)]
+				g[2*d.hw+int(p)] = -num / (den * den) * sigmoid(z[2*d.hw+int(p)])
+			}
 		}
-	}
+	})
 	ga := d.ga
 	d.convBack(ga, d.G[DW2], d.G[DB2], gz2, d.a1, d.P[DW2], n, d.hidden, 3)
 	// through dropout, softplus and the batch norm's affine map: ga
