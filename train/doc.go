@@ -53,6 +53,13 @@
 // recompute the stages: faster, more memory (fixed steps only).
 // Runner.StateBytes reports the states held.
 //
+// A Trajectory (a model and a Loss on its states, no head: the optic lobe
+// and its decoder) runs the same passes. Its BackwardDual takes a second
+// function's adjoint through the same sweep, for one-stage methods and a
+// model with VJPDual: the optic lobe's activity penalty, whose gradient
+// flyvis takes at the same parameters as the loss's, goes through Wᵀ in
+// the same pass as the loss's adjoint.
+//
 // # Layouts
 //
 // States and their adjoints are [neurons][batch]; inputs are [batch][inputs]
