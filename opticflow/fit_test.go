@@ -6,6 +6,8 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"reflect"
+	"slices"
 	"strings"
 	"testing"
 
@@ -243,6 +245,14 @@ func TestBackwardWithPenalty(t *testing.T) {
 		t.Fatal(err)
 	}
 	got := grads()
+	pen = append([]float32(nil), pen...)
+	again, err := f.backwardWithPenalty() // the sweep's buffers reused
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(again, pen) || !reflect.DeepEqual(grads(), got) {
+		t.Error("a second backward sweep differs from the first")
+	}
 	worst := func(a, b []float32) float64 { // largest difference over the largest gradient
 		var d, m float64
 		for k := range a {

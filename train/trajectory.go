@@ -5,7 +5,6 @@ import (
 
 	"github.com/neuropil/neuropil/internal/team"
 	"github.com/neuropil/neuropil/internal/vec"
-
 	"github.com/neuropil/neuropil/model"
 	"github.com/neuropil/neuropil/ode"
 )
@@ -32,6 +31,7 @@ type Loss[T ode.Float] interface {
 // after use.
 type Trajectory[T ode.Float] struct {
 	nt *net[T]
+	du *dual[T] // BackwardDual's buffers, kept between calls
 }
 
 // NewTrajectory prepares the model rnn (prepared for its batch size) read
@@ -182,7 +182,8 @@ type DualVJP[T ode.Float] interface {
 // zeroed) of another function of the same Forward, and the model
 // accumulates that function's gradients as its VJPDual says. It needs a
 // model that is a DualVJP and a one-stage explicit method (euler), and
-// returns an error otherwise, having computed nothing.
+// returns an error otherwise, having computed nothing. It panics if there
+// was no successful Forward.
 func (r *Trajectory[T]) BackwardDual(second func(gouts [][]T)) error {
 	d, ok := r.nt.rnn.(DualVJP[T])
 	if !ok {
@@ -191,13 +192,21 @@ func (r *Trajectory[T]) BackwardDual(second func(gouts [][]T)) error {
 	if m := r.nt.sol.method; m.Stages() != 1 || m.FSAL || r.nt.sol.adapt {
 		return fmt.Errorf("train: BackwardDual: method %s has %d stages (one-stage methods only)", m.Name, m.Stages())
 	}
-	nt := r.nt
-	du := &dual[T]{m: d, b0: nt.sol.method.B[0]}
-	for range nt.outAt {
-		du.gouts = append(du.gouts, make([]T, nt.n*nt.batch))
+	nt, size := r.nt, r.nt.n*r.nt.batch
+	if r.du == nil || len(r.du.ybar) != size {
+		r.du = &dual[T]{ybar: make([]T, size), kbar: make([]T, size), dst: make([]T, size)}
 	}
+	du := r.du
+	du.m, du.b0 = d, nt.sol.method.B[0]
+	for len(du.gouts) < len(nt.outAt) {
+		du.gouts = append(du.gouts, make([]T, size))
+	}
+	du.gouts = du.gouts[:len(nt.outAt)]
+	for _, g := range du.gouts {
+		clear(g)
+	}
+	clear(du.ybar)
 	second(du.gouts)
-	du.ybar, du.kbar, du.dst = make([]T, nt.n*nt.batch), make([]T, nt.n*nt.batch), make([]T, nt.n*nt.batch)
 	nt.sweep(du)
 	return nil
 }
