@@ -166,7 +166,7 @@ func (pn Panel) plot() (*gplot.Plot, error) {
 	p.X.Label.Text, p.Y.Label.Text = pn.XLabel, pn.YLabel
 	p.X.Label.TextStyle.Font.Size = vg.Points(18)
 	p.Y.Label.TextStyle.Font.Size = vg.Points(18)
-	legend := false
+	legend, labels := false, 0
 	for k, s := range pn.Series {
 		if len(s.X) != len(s.Y) || len(s.X) == 0 {
 			return nil, fmt.Errorf("plot: series %d has %d x and %d y values", k, len(s.X), len(s.Y))
@@ -201,11 +201,21 @@ func (pn Panel) plot() (*gplot.Plot, error) {
 		}
 		if s.Label != "" {
 			p.Legend.Add(s.Label, thumbs...)
-			legend = true
+			legend, labels = true, labels+1
 		}
 	}
 	if legend {
 		p.Legend.Top = !pn.LegendBottom
+		p.Legend.Padding = vg.Points(4) // the markers are taller than the text
+		// room for the legend above (below) the data: it must not hide them
+		room := 0.12 * float64(labels) // of the data's span, per entry
+		if span := p.Y.Max - p.Y.Min; span > 0 {
+			if p.Legend.Top {
+				p.Y.Max += room * span
+			} else {
+				p.Y.Min -= room * span
+			}
+		}
 	}
 	if len(pn.XCategories) > 0 {
 		ticks := make(fixedTicks, len(pn.XCategories))
