@@ -11,6 +11,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/neuropil/neuropil/internal/budget"
 	"github.com/neuropil/neuropil/internal/cli"
 	"github.com/neuropil/neuropil/opticlobe"
 )
@@ -161,6 +162,7 @@ func BenchCommand(args []string, stdout, stderr io.Writer) error {
 	var extent, steps int
 	fs.Bool("train", true, "time training steps (the only benchmark of the optic lobe)")
 	fs.String("model", "optic-lobe", "the model: optic-lobe")
+	budget.AddFlag(fs)
 	fs.StringVar(&spec, "spec", DefaultSpec, "flyvis network description (JSON)")
 	fs.IntVar(&extent, "extent", opticlobe.DefaultExtent, "radius of the hexagonal lattice in columns")
 	fs.IntVar(&steps, "steps", 5, "timed training steps (after one untimed); the median is reported")

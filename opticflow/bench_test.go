@@ -94,3 +94,28 @@ func TestCommandDefaultSpec(t *testing.T) {
 		t.Errorf("bench elsewhere without --spec: %v", err)
 	}
 }
+
+// A run beyond --max-memory is refused before anything is written, with an
+// error naming the flag and the batch.
+func TestCommandMemoryBudget(t *testing.T) {
+	smallNet(t, 2) // skips without the shared spec
+	_, file, _, _ := runtime.Caller(0)
+	spec := filepath.Join(filepath.Dir(file), "..", DefaultSpec)
+	out := filepath.Join(t.TempDir(), "run")
+	var o, e bytes.Buffer
+	err := Command([]string{"--spec", spec, "--extent", "4", "--batch", "100000", "--max-memory", "64MiB", "--out", out}, &o, &e)
+	if err == nil || !strings.Contains(err.Error(), "--max-memory") || !strings.Contains(err.Error(), "batch 100000") {
+		t.Errorf("error %v, want a refusal naming --max-memory and the batch", err)
+	}
+	if _, err := os.Stat(out); !os.IsNotExist(err) {
+		t.Errorf("refused run left %s: %v", out, err)
+	}
+	if err := Command([]string{"--spec", spec, "--extent", "2", "--iterations", "1", "--analyze=false", "--max-memory", "1GiB",
+		"--out", out}, &o, &e); err != nil {
+		t.Errorf("a run within the budget: %v", err)
+	}
+	if err := BenchCommand([]string{"--spec", spec, "--extent", "4", "--batch", "100000", "--max-memory", "64MiB"}, &o, &e); err == nil ||
+		!strings.Contains(err.Error(), "--max-memory") {
+		t.Errorf("bench beyond the budget: %v", err)
+	}
+}

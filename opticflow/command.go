@@ -13,6 +13,7 @@ import (
 	"github.com/neuropil/neuropil/internal/atomic"
 	"github.com/neuropil/neuropil/internal/cli"
 
+	"github.com/neuropil/neuropil/internal/budget"
 	"github.com/neuropil/neuropil/opticlobe"
 )
 
@@ -42,6 +43,7 @@ func Command(args []string, stdout, stderr io.Writer) error {
 	var spec, params string
 	var extent int
 	fs.String("model", "optic-lobe", "the model: optic-lobe")
+	budget.AddFlag(fs)
 	fs.StringVar(&spec, "spec", DefaultSpec, "flyvis network description (JSON); the default is the shared data beside the repository")
 	fs.IntVar(&extent, "extent", opticlobe.DefaultExtent, "radius of the hexagonal lattice in columns")
 	fs.StringVar(&params, "params", "", "initial parameters: a flyvis checkpoint, network directory (DIR@best, the default, DIR@latest, DIR@N) or .npz (default: flyvis's initialisation)")

@@ -71,14 +71,7 @@ func usage(w io.Writer) {
 func newFlags(name string, stderr io.Writer) *flag.FlagSet {
 	fs := flag.NewFlagSet("neuropil "+name, flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	budget.Set(0) // each command starts from the default budget
-	fs.Func("max-memory", "memory budget such as 4GiB: work estimated beyond it is refused before it starts (default: half the memory this process may use)", func(v string) error {
-		n, err := budget.Parse(v)
-		if err == nil {
-			budget.Set(n)
-		}
-		return err
-	})
+	budget.AddFlag(fs) // each command starts from the default budget
 	return fs
 }
 

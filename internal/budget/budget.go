@@ -3,6 +3,7 @@ package budget
 import (
 	"bufio"
 	"bytes"
+	"flag"
 	"fmt"
 	"math"
 	"os"
@@ -54,6 +55,19 @@ func Limit() int64 {
 
 // Set sets the budget to n bytes; n <= 0 restores the default.
 func Set(n int64) { limit.Store(max(n, 0)) }
+
+// AddFlag restores the default budget and adds --max-memory to fs, which
+// sets it: every command has the flag.
+func AddFlag(fs *flag.FlagSet) {
+	Set(0)
+	fs.Func(Flag[2:], "memory budget such as 4GiB: work estimated beyond it is refused before it starts (default: half the memory this process may use)", func(v string) error {
+		n, err := Parse(v)
+		if err == nil {
+			Set(n)
+		}
+		return err
+	})
+}
 
 // Error is the refusal of work whose estimate exceeds the budget.
 type Error struct {
