@@ -3,11 +3,15 @@ package opticflow
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
+	"math"
 	"os"
 	"path/filepath"
 	"runtime"
 	"strings"
 	"testing"
+
+	"github.com/neuropil/neuropil/train"
 )
 
 // BenchFit times real steps: positive times whose phases add up to no
@@ -117,5 +121,29 @@ func TestCommandMemoryBudget(t *testing.T) {
 	if err := BenchCommand([]string{"--spec", spec, "--extent", "4", "--batch", "100000", "--max-memory", "64MiB"}, &o, &e); err == nil ||
 		!strings.Contains(err.Error(), "--max-memory") {
 		t.Errorf("bench beyond the budget: %v", err)
+	}
+}
+
+// Bad values of the training's flags are errors naming the flag, before
+// anything is written; a diverged network's error says what to do.
+func TestCommandBadFlags(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "run")
+	for flag, v := range map[string]string{"--iterations": "-1", "--batch": "0", "--lr": "inf", "--schedule-iterations": "-3",
+		"--eval-every": "-5", "--val-batches": "-2"} {
+		var o, e bytes.Buffer
+		err := Command([]string{flag, v, "--out", out}, &o, &e)
+		if err == nil || !strings.HasPrefix(err.Error(), flag+" ") {
+			t.Errorf("%s %s: %v", flag, v, err)
+		}
+		if _, err := os.Stat(out); !os.IsNotExist(err) {
+			t.Errorf("%s %s left %s", flag, v, out)
+		}
+	}
+	err := diverged(fmt.Errorf("validation: %w", &train.NonFiniteError{Index: 3, Value: math.NaN(), T: 0.02}))
+	if !strings.Contains(err.Error(), "diverged") || !strings.Contains(err.Error(), "--lr") {
+		t.Errorf("diverged: %v", err)
+	}
+	if err := diverged(os.ErrNotExist); err != os.ErrNotExist {
+		t.Errorf("another error changed: %v", err)
 	}
 }

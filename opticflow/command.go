@@ -5,15 +5,15 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"path/filepath"
 	"strings"
 
 	"github.com/neuropil/neuropil/analysis"
 	"github.com/neuropil/neuropil/internal/atomic"
-	"github.com/neuropil/neuropil/internal/cli"
-
 	"github.com/neuropil/neuropil/internal/budget"
+	"github.com/neuropil/neuropil/internal/cli"
 	"github.com/neuropil/neuropil/opticlobe"
 )
 
@@ -68,6 +68,16 @@ func Command(args []string, stdout, stderr io.Writer) error {
 	}
 	if c.Out == "" {
 		return errors.New("--out is required for --model optic-lobe")
+	}
+	if err := cli.First(
+		cli.Need(c.Iterations >= 0, "--iterations %d: must be at least 0", c.Iterations),
+		cli.Need(c.Batch >= 1, "--batch %d: must be at least 1", c.Batch),
+		cli.Need(c.LR > 0 && !math.IsInf(c.LR, 0), "--lr %v: must be positive and finite", c.LR),
+		cli.Need(c.Schedule >= 0, "--schedule-iterations %d: must be at least 0 (0: --iterations)", c.Schedule),
+		cli.Need(c.EvalEvery >= 0, "--eval-every %d: must be at least 0 (0: iterations/10)", c.EvalEvery),
+		cli.Need(c.ValBatches >= 0, "--val-batches %d: must be at least 0 (0: the default)", c.ValBatches),
+	); err != nil {
+		return err
 	}
 	net, err := buildSpec(spec, extent)
 	if err != nil {

@@ -1,6 +1,7 @@
 package opticflow
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"math"
@@ -157,7 +158,7 @@ func Fit(net *opticlobe.Network, cfg FitConfig, log io.Writer) ([]FitRow, error)
 			f.steady()
 			val, err := f.validate()
 			if err != nil {
-				return rows, err
+				return rows, diverged(err)
 			}
 			row := FitRow{Iteration: it, TrainLoss: sum / float64(count), ValLoss: val, Seconds: time.Since(start).Seconds()}
 			sum, count = 0, 0
@@ -177,11 +178,21 @@ func Fit(net *opticlobe.Network, cfg FitConfig, log io.Writer) ([]FitRow, error)
 		}
 		loss, err := f.step(it)
 		if err != nil {
-			return rows, fmt.Errorf("iteration %d: %w", it, err)
+			return rows, fmt.Errorf("iteration %d: %w", it, diverged(err))
 		}
 		sum += loss
 		count++
 	}
+}
+
+// diverged adds what to do to the error of a forward pass whose states
+// became NaN or infinite.
+func diverged(err error) error {
+	var nf *train.NonFiniteError
+	if errors.As(err, &nf) {
+		return fmt.Errorf("%w: the network diverged (a smaller --lr may help; the checkpoints in --out hold the last validated state)", err)
+	}
+	return err
 }
 
 func newFitter(net *opticlobe.Network, cfg FitConfig) (*fitter, error) {

@@ -296,9 +296,20 @@ func (nt *net[T]) adaptive() error {
 
 func checkFinite[T ode.Float](y []T, t float64) error {
 	if i := vec.FirstNonFinite(y); i >= 0 {
-		return fmt.Errorf("state of neuron %d is %v at t = %g", i, y[i], t)
+		return &NonFiniteError{Index: i, Value: float64(y[i]), T: t}
 	}
 	return nil
+}
+
+// NonFiniteError is a forward pass whose state became NaN or infinite: the
+// model diverged.
+type NonFiniteError struct {
+	Index    int     // the value's index in the state (as the message says it, "neuron")
+	Value, T float64 // the value and the time it was found at
+}
+
+func (e *NonFiniteError) Error() string {
+	return fmt.Sprintf("state of neuron %d is %v at t = %g", e.Index, e.Value, e.T)
 }
 
 // backward computes the gradients of the last forward pass's loss into g:
