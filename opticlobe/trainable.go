@@ -271,32 +271,25 @@ func (m *Trainable[T]) Eval(slot int, dydt, y []T, t []float64, mode model.EvalM
 		m.ks[slot] = dydt
 	}
 	b := m.batch
+	if mode == model.Forward && m.prod[slot] == nil {
+		m.prod[slot] = make([]T, m.n*b)
+	}
 	prod := m.prod[slot]
-	replay := mode == model.Replay && prod != nil
-	switch {
-	case replay:
-		// act holds relu(V) of the Forward
-	case mode == model.Forward:
-		if prod == nil {
-			prod = make([]T, m.n*b)
-			m.prod[slot] = prod
-		}
-		fallthrough
-	default:
+	replay := mode == model.Replay && prod != nil // act already holds relu(V)
+	if !replay {
 		for q, v := range y {
 			act[q] = max(v, 0)
 		}
 	}
 	vrest, x := m.p[ParamBias], m.x[m.frame*m.inputs*b:(m.frame+1)*m.inputs*b]
 	m.split.For(m.rowsW, func(r0, r1 int) {
-		switch {
-		case replay:
+		if replay {
 			copy(dydt[r0*b:r1*b], prod[r0*b:r1*b])
-		case mode == model.Forward:
+		} else {
 			sparse.MulRowsTo(dydt, m.rowPtr, m.col, m.w, act, b, r0, r1)
-			copy(prod[r0*b:r1*b], dydt[r0*b:r1*b])
-		default:
-			sparse.MulRowsTo(dydt, m.rowPtr, m.col, m.w, act, b, r0, r1)
+			if mode == model.Forward {
+				copy(prod[r0*b:r1*b], dydt[r0*b:r1*b])
+			}
 		}
 		for i := r0; i < r1; i++ {
 			rest, it, c := vrest[m.typ[i]], m.invTau[i], int(m.inCol[i])
@@ -363,17 +356,17 @@ func (m *Trainable[T]) VJPDual(slot int, dst, kbar, dst2, kbar2 []T) {
 		m.biasN2, m.bias2 = make([]T, m.n), make([]T, len(m.p[ParamBias]))
 	}
 	act, k := m.act[slot], m.ks[slot]
-	u1, u2, act2, d2 := m.u, m.u2, m.act2, m.d2 // act2's second lanes stay 0
+	u2, act2, d2 := m.u2, m.act2, m.d2 // act2's second lanes stay 0
 	m.rows.For(m.n, rowChunk, func(r0, r1 int) {
 		invTau, biasN, biasN2, tauN := m.invTau[r0:r1], m.biasN[r0:r1], m.biasN2[r0:r1], m.tauN[r0:r1]
 		for j, it := range invTau {
 			i := r0 + j
 			kb, kb2, kk, ac := kbar[i*b:i*b+b], kbar2[i*b:i*b+b:i*b+b], k[i*b:i*b+b:i*b+b], act[i*b:i*b+b:i*b+b]
-			uu, w2, a2 := u1[i*b:i*b+b:i*b+b], u2[i*b2:i*b2+b2:i*b2+b2], act2[i*b2:i*b2+b:i*b2+b]
+			w2, a2 := u2[i*b2:i*b2+b2:i*b2+b2], act2[i*b2:i*b2+b:i*b2+b]
 			var sb, sb2, st T
 			for s, x := range kb {
 				u, v := x*it, kb2[s]*it
-				uu[s], w2[s], w2[b+s], a2[s] = u, u, v, ac[s]
+				w2[s], w2[b+s], a2[s] = u, v, ac[s]
 				sb += u
 				sb2 += v
 				st -= x * kk[s]
@@ -390,15 +383,14 @@ func (m *Trainable[T]) VJPDual(slot int, dst, kbar, dst2, kbar2 []T) {
 	m.split.For(m.rowsWT, func(r0, r1 int) {
 		sparse.MulGradRowsTo(d2, gw, m.tRowPtr, m.tCol, m.wT, u2, act2, b2, r0, r1)
 		for i := r0; i < r1; i++ {
-			ac, uu, dd, o, o2 := act[i*b:i*b+b], u1[i*b:i*b+b:i*b+b], d2[i*b2:i*b2+b2:i*b2+b2], dst[i*b:i*b+b:i*b+b], dst2[i*b:i*b+b:i*b+b]
-			v2 := u2[i*b2+b : i*b2+b2 : i*b2+b2]
+			ac, dd, uu, o, o2 := act[i*b:i*b+b], d2[i*b2:i*b2+b2:i*b2+b2], u2[i*b2:i*b2+b2:i*b2+b2], dst[i*b:i*b+b:i*b+b], dst2[i*b:i*b+b:i*b+b]
 			for s, a := range ac {
 				d, e := dd[s], dd[b+s]
 				if !(a > 0) {
 					d, e = 0, 0
 				}
 				o[s] = d - uu[s]
-				o2[s] = e - v2[s]
+				o2[s] = e - uu[b+s]
 			}
 		}
 	})

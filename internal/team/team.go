@@ -110,10 +110,9 @@ func (r *Ranges) For(n, minChunk int, fn func(lo, hi int)) {
 func (r *Ranges) part(p int) { r.fn(r.n*p/r.parts, r.n*(p+1)/r.parts) }
 
 // Split runs a loop over runs of items given by boundaries (as
-// sparse.SplitByNNZ's) on the
-// team, more runs than workers balancing as they claim them. After the
-// first call a Split reused in a loop allocates nothing (when fn does not).
-// One call at a time.
+// sparse.SplitByNNZ returns them) on the team, more runs than workers
+// balancing as they claim them. After the first call a Split reused in a
+// loop allocates nothing (when fn does not). One call at a time.
 type Split struct {
 	job    Job
 	bounds []int
