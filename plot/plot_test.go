@@ -68,3 +68,27 @@ func TestBadDataIsAnError(t *testing.T) {
 		t.Errorf("files left: %v", ents)
 	}
 }
+
+// A panel's legend gets room beside the data: the y axis reaches beyond
+// the data on the legend's side (above by default, below with
+// LegendBottom), and not at all without labels.
+func TestLegendRoom(t *testing.T) {
+	s := Series{X: []float64{0, 1, 2}, Y: []float64{10, 20, 30}}
+	for _, c := range []struct {
+		label  string
+		bottom bool
+	}{{"", false}, {"loss", false}, {"loss", true}} {
+		s.Label = c.label
+		p, err := Panel{Series: []Series{s}, LegendBottom: c.bottom}.plot()
+		if err != nil {
+			t.Fatal(err)
+		}
+		above, below := p.Y.Max > 30, p.Y.Min < 10
+		if want := c.label != "" && !c.bottom; above != want {
+			t.Errorf("label %q, bottom %v: y up to %v", c.label, c.bottom, p.Y.Max)
+		}
+		if want := c.label != "" && c.bottom; below != want {
+			t.Errorf("label %q, bottom %v: y down to %v", c.label, c.bottom, p.Y.Min)
+		}
+	}
+}
