@@ -187,15 +187,6 @@ func (d *Decoder[T]) grow(n int) {
 	d.gz2, d.ga, d.gx = make([]T, n*3*d.hw), make([]T, n*d.hidden*d.hw), make([]T, n*d.in*d.hw)
 }
 
-func softplus[T ode.Float](x T) T {
-	if x > 20 { // torch's threshold
-		return x
-	}
-	return T(math.Log1p(math.Exp(float64(x))))
-}
-
-func sigmoid[T ode.Float](x T) T { return T(1 / (1 + math.Exp(-float64(x)))) }
-
 // Forward decodes the states after each frame, states[f] [neurons][batch],
 // into the flow, returned as [frames][batch][2][columns] (the decoder's
 // buffer, valid until the next Forward).

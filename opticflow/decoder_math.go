@@ -1,0 +1,66 @@
+package opticflow
+
+import (
+	"math"
+	"unsafe"
+
+	"github.com/neuropil/neuropil/ode"
+)
+
+// softplus is torch's Softplus (beta 1, threshold 20): log(1 + eˣ), and x
+// itself above 20. In float32 it is computed by expNeg and log1pUnit, to
+// float32 precision at a fraction of math.Exp's and math.Log1p's cost (the
+// decoder evaluates it some 10⁶ times a training step); in float64 by the
+// math package, to full precision, as the finite-difference tests need.
+func softplus[T ode.Float](x T) T {
+	if x > 20 { // torch's threshold
+		return x
+	}
+	if unsafe.Sizeof(x) == 4 {
+		a := float64(x)
+		return T(max(a, 0) + log1pUnit(expNeg(-math.Abs(a))))
+	}
+	return T(math.Log1p(math.Exp(float64(x))))
+}
+
+// sigmoid is 1/(1 + e⁻ˣ), the derivative of softplus; in float32 by
+// expNeg, in float64 by the math package.
+func sigmoid[T ode.Float](x T) T {
+	if unsafe.Sizeof(x) == 4 {
+		a := float64(x)
+		e := expNeg(-math.Abs(a))
+		if a >= 0 {
+			return T(1 / (1 + e))
+		}
+		return T(e / (1 + e))
+	}
+	return T(1 / (1 + math.Exp(-float64(x))))
+}
+
+// expNeg returns eˣ for x ≤ 0 with a relative error below 1e-9 (far below
+// float32's 6e-8): x = n·ln 2 + r with |r| ≤ ln 2 / 2, eʳ by its Taylor
+// polynomial of degree 9 (remainder under 5e-12), times 2ⁿ. Below −745
+// it returns 0, as eˣ underflows there in float64 too.
+func expNeg(x float64) float64 {
+	if x < -745 {
+		return 0
+	}
+	const ln2Hi, ln2Lo = 6.93147180369123816490e-01, 1.90821492927058770002e-10
+	n := math.Floor(x*math.Log2E + 0.5)
+	r := x - n*ln2Hi - n*ln2Lo
+	p := 1 + r*(1+r*(1.0/2+r*(1.0/6+r*(1.0/24+r*(1.0/120+r*(1.0/720+r*(1.0/5040+r*(1.0/40320+r/362880))))))))
+	if n < -1022 { // 2ⁿ below the normal range: scale in two steps
+		return p * math.Float64frombits(uint64(int64(n)+1022+1023)<<52) * 0x1p-1022
+	}
+	return p * math.Float64frombits(uint64(int64(n)+1023)<<52)
+}
+
+// log1pUnit returns log(1 + e) for 0 ≤ e ≤ 1 with a relative error below
+// 1e-9: 2·atanh(s), s = e/(2 + e) ≤ 1/3, by the odd series of atanh to
+// s¹⁹ (remainder under 2e-10 relative). No 1 + e is rounded, so small e
+// keep their precision.
+func log1pUnit(e float64) float64 {
+	s := e / (2 + e)
+	q := s * s
+	return 2 * s * (1 + q*(1.0/3+q*(1.0/5+q*(1.0/7+q*(1.0/9+q*(1.0/11+q*(1.0/13+q*(1.0/15+q*(1.0/17+q/19)))))))))
+}
