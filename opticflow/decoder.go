@@ -247,36 +247,39 @@ func (d *Decoder[T]) Forward(states [][]T, batch int) []T {
 }
 
 // batchNorm normalises z1 into xh with the batch statistics (training,
-// updating the running ones as torch) or the running ones.
+// updating the running ones as torch) or the running ones. The channels
+// go in parallel, each summed in the same order as alone.
 func (d *Decoder[T]) batchNorm(n int) {
 	cnt := n * d.hw
-	for ch := range d.hidden {
-		if d.Training {
-			var s, ss float64
+	team.For(d.hidden, 1, func(c0, c1 int) {
+		for ch := c0; ch < c1; ch++ {
+			if d.Training {
+				var s, ss float64
+				for img := range n {
+					for _, v := range d.z1[(img*d.hidden+ch)*d.hw : (img*d.hidden+ch+1)*d.hw] {
+						s += float64(v)
+					}
+				}
+				m := s / float64(cnt)
+				for img := range n {
+					for _, v := range d.z1[(img*d.hidden+ch)*d.hw : (img*d.hidden+ch+1)*d.hw] {
+						ss += (float64(v) - m) * (float64(v) - m)
+					}
+				}
+				d.mean[ch], d.invStd[ch] = T(m), T(1/math.Sqrt(ss/float64(cnt)+bnEps))
+				d.RunMean[ch] = T((1-bnMomentum)*float64(d.RunMean[ch]) + bnMomentum*m)
+				d.RunVar[ch] = T((1-bnMomentum)*float64(d.RunVar[ch]) + bnMomentum*ss/float64(max(cnt-1, 1)))
+			} else {
+				d.mean[ch], d.invStd[ch] = d.RunMean[ch], T(1/math.Sqrt(float64(d.RunVar[ch])+bnEps))
+			}
 			for img := range n {
-				for _, v := range d.z1[(img*d.hidden+ch)*d.hw : (img*d.hidden+ch+1)*d.hw] {
-					s += float64(v)
+				o := (img*d.hidden + ch) * d.hw
+				for p := range d.hw {
+					d.xh[o+p] = (d.z1[o+p] - d.mean[ch]) * d.invStd[ch]
 				}
 			}
-			m := s / float64(cnt)
-			for img := range n {
-				for _, v := range d.z1[(img*d.hidden+ch)*d.hw : (img*d.hidden+ch+1)*d.hw] {
-					ss += (float64(v) - m) * (float64(v) - m)
-				}
-			}
-			d.mean[ch], d.invStd[ch] = T(m), T(1/math.Sqrt(ss/float64(cnt)+bnEps))
-			d.RunMean[ch] = T((1-bnMomentum)*float64(d.RunMean[ch]) + bnMomentum*m)
-			d.RunVar[ch] = T((1-bnMomentum)*float64(d.RunVar[ch]) + bnMomentum*ss/float64(max(cnt-1, 1)))
-		} else {
-			d.mean[ch], d.invStd[ch] = d.RunMean[ch], T(1/math.Sqrt(float64(d.RunVar[ch])+bnEps))
 		}
-		for img := range n {
-			o := (img*d.hidden + ch) * d.hw
-			for p := range d.hw {
-				d.xh[o+p] = (d.z1[o+p] - d.mean[ch]) * d.invStd[ch]
-			}
-		}
-	}
+	})
 }
 
 // ZeroGrad clears the parameters' gradients.
@@ -310,25 +313,31 @@ func (d *Decoder[T]) Backward(dstates [][]T, gflow []T, batch int) {
 	})
 	ga := d.ga
 	d.convBack(ga, d.G[DW2], d.G[DB2], gz2, d.a1, d.P[DW2], n, d.hidden, 3)
-	// through dropout, softplus and the batch norm's affine map: ga
-	// becomes ∂L/∂xh
-	team.For(n*d.hidden, 1, func(r0, r1 int) { // ga becomes ∂L/∂(γ·xh + β)
-		for q := r0 * d.hw; q < r1*d.hw; q++ {
-			if d.m[q] == 0 { // dropped
-				ga[q] = 0
-				continue
+	// through dropout, softplus, the batch norm's affine map (ga becomes
+	// ∂L/∂xh, γ's and β's gradients summed in the order of the images) and
+	// the batch norm; the channels in parallel
+	team.For(d.hidden, 1, func(c0, c1 int) {
+		for ch := c0; ch < c1; ch++ {
+			gamma, beta := d.P[DGamma][ch], d.P[DBeta][ch]
+			gg, gb := d.G[DGamma][ch], d.G[DBeta][ch]
+			for img := range n {
+				o := (img*d.hidden + ch) * d.hw
+				g, m, xh := ga[o:o+d.hw], d.m[o:o+d.hw:o+d.hw], d.xh[o:o+d.hw:o+d.hw]
+				for p, v := range g {
+					if m[p] == 0 { // dropped
+						v = 0
+					} else {
+						v = v * m[p] * sigmoid(gamma*xh[p]+beta)
+					}
+					gg += v * xh[p]
+					gb += v
+					g[p] = v * gamma
+				}
 			}
-			ch := (q / d.hw) % d.hidden
-			ga[q] = ga[q] * d.m[q] * sigmoid(d.P[DGamma][ch]*d.xh[q]+d.P[DBeta][ch])
+			d.G[DGamma][ch], d.G[DBeta][ch] = gg, gb
+			d.batchNormBack(ga, n, ch)
 		}
 	})
-	for q, g := range ga { // in order, as the sums were taken before
-		ch := (q / d.hw) % d.hidden
-		d.G[DGamma][ch] += g * d.xh[q]
-		d.G[DBeta][ch] += g
-		ga[q] = g * d.P[DGamma][ch]
-	}
-	d.batchNormBack(ga, n)
 	gx := d.gx
 	d.convBack(gx, d.G[DW1], d.G[DB1], ga, d.x, d.P[DW1], n, d.in, d.hidden)
 	team.For(len(dstates), 1, func(f0, f1 int) { // each neuron is read by one (channel, column) at most
@@ -353,28 +362,26 @@ func (d *Decoder[T]) Backward(dstates [][]T, gflow []T, batch int) {
 	d.maskTaps()
 }
 
-// batchNormBack turns g, ∂L/∂xh, into ∂L/∂z1 in place: with batch
-// statistics, g·σ⁻¹ − mean(g)·σ⁻¹ − xh·mean(g·xh)·σ⁻¹ per channel.
-func (d *Decoder[T]) batchNormBack(g []T, n int) {
-	for ch := range d.hidden {
-		is := d.invStd[ch]
-		var sg, sgx float64
-		if d.Training {
-			for img := range n {
-				o := (img*d.hidden + ch) * d.hw
-				for p := range d.hw {
-					sg += float64(g[o+p])
-					sgx += float64(g[o+p] * d.xh[o+p])
-				}
-			}
-			cnt := float64(n * d.hw)
-			sg, sgx = sg/cnt, sgx/cnt
-		}
+// batchNormBack turns channel ch of g, ∂L/∂xh, into ∂L/∂z1 in place: with
+// batch statistics, g·σ⁻¹ − mean(g)·σ⁻¹ − xh·mean(g·xh)·σ⁻¹.
+func (d *Decoder[T]) batchNormBack(g []T, n, ch int) {
+	is := d.invStd[ch]
+	var sg, sgx float64
+	if d.Training {
 		for img := range n {
 			o := (img*d.hidden + ch) * d.hw
 			for p := range d.hw {
-				g[o+p] = (g[o+p] - T(sg) - d.xh[o+p]*T(sgx)) * is
+				sg += float64(g[o+p])
+				sgx += float64(g[o+p] * d.xh[o+p])
 			}
+		}
+		cnt := float64(n * d.hw)
+		sg, sgx = sg/cnt, sgx/cnt
+	}
+	for img := range n {
+		o := (img*d.hidden + ch) * d.hw
+		for p := range d.hw {
+			g[o+p] = (g[o+p] - T(sg) - d.xh[o+p]*T(sgx)) * is
 		}
 	}
 }

@@ -37,18 +37,23 @@ func sigmoid[T ode.Float](x T) T {
 	return T(1 / (1 + math.Exp(-float64(x))))
 }
 
-// expNeg returns eˣ for x ≤ 0 with a relative error below 1e-9 (far below
-// float32's 6e-8): x = n·ln 2 + r with |r| ≤ ln 2 / 2, eʳ by its Taylor
-// polynomial of degree 9 (remainder under 5e-12), times 2ⁿ. Below −745
-// it returns 0, as eˣ underflows there in float64 too.
+// expNeg returns eˣ for x ≤ 0 with a relative error below 1e-8 (float32's
+// half step is 3e-8): x = n·ln 2 + r with |r| ≤ ln 2 / 2, eʳ by its Taylor
+// polynomial of degree 7 (remainder under 8e-9), evaluated in Estrin's
+// scheme (a short dependency chain: the decoder calls it in loops), times
+// 2ⁿ. Below −745 it returns 0, as eˣ underflows there in float64 too.
 func expNeg(x float64) float64 {
-	if x < -745 {
+	if !(x >= -745) {
+		if x != x {
+			return x
+		}
 		return 0
 	}
 	const ln2Hi, ln2Lo = 6.93147180369123816490e-01, 1.90821492927058770002e-10
-	n := math.Floor(x*math.Log2E + 0.5)
+	n := float64(int64(x*math.Log2E - 0.5)) // truncation: n within 1/2 of x/ln 2
 	r := x - n*ln2Hi - n*ln2Lo
-	p := 1 + r*(1+r*(1.0/2+r*(1.0/6+r*(1.0/24+r*(1.0/120+r*(1.0/720+r*(1.0/5040+r*(1.0/40320+r/362880))))))))
+	r2 := r * r
+	p := (1 + r) + r2*(1.0/2+r*(1.0/6)) + r2*r2*((1.0/24+r*(1.0/120))+r2*(1.0/720+r*(1.0/5040)))
 	if n < -1022 { // 2ⁿ below the normal range: scale in two steps
 		return p * math.Float64frombits(uint64(int64(n)+1022+1023)<<52) * 0x1p-1022
 	}
@@ -56,11 +61,12 @@ func expNeg(x float64) float64 {
 }
 
 // log1pUnit returns log(1 + e) for 0 ≤ e ≤ 1 with a relative error below
-// 1e-9: 2·atanh(s), s = e/(2 + e) ≤ 1/3, by the odd series of atanh to
-// s¹⁹ (remainder under 2e-10 relative). No 1 + e is rounded, so small e
-// keep their precision.
+// 2e-8: 2·atanh(s), s = e/(2 + e) ≤ 1/3, by the odd series of atanh to
+// s¹³ (remainder under 1.5e-8 relative), in Estrin's scheme. No 1 + e is
+// rounded, so small e keep their precision.
 func log1pUnit(e float64) float64 {
 	s := e / (2 + e)
 	q := s * s
-	return 2 * s * (1 + q*(1.0/3+q*(1.0/5+q*(1.0/7+q*(1.0/9+q*(1.0/11+q*(1.0/13+q*(1.0/15+q*(1.0/17+q/19)))))))))
+	q2 := q * q
+	return 2 * s * ((1 + q*(1.0/3)) + q2*(1.0/5+q*(1.0/7)) + q2*q2*((1.0/9+q*(1.0/11))+q2*(1.0/13)))
 }
