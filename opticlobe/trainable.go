@@ -70,6 +70,13 @@ type Trainable[T ode.Float] struct {
 	rows          team.Ranges
 	split         team.Split
 	rowsW, rowsWT []int // runs of rows of W and of Wᵀ of about equal edges
+
+	// Wᵀ's edges by pair (in Wᵀ order within a pair) for FinishGrad: pair
+	// p's are pairEdge[pairPtr[p]:pairPtr[p+1]], with coefficients
+	// pairCoef; rowsPair, runs of pairs of about equal edges.
+	pairPtr, pairEdge []int32
+	pairCoef          []T
+	rowsPair          []int
 }
 
 // rowBounds divides the rows of a CSR (row pointers rowPtr) into runs of
@@ -112,6 +119,7 @@ func NewTrainable[T ode.Float](net *Network, vrest, tau, strength []T, batch int
 	}
 	m.w, m.wT, m.gwT = make([]T, ne), make([]T, ne), make([]T, ne)
 	m.rowsW, m.rowsWT = rowBounds(m.rowPtr), rowBounds(m.tRowPtr)
+	m.byPair(len(net.Pairs))
 	for i := range m.inCol {
 		m.inCol[i] = -1
 	}
@@ -420,16 +428,42 @@ func (m *Trainable[T]) FinishGrad() {
 			m.bias2[t] += m.biasN2[i]
 		}
 	}
-	if !m.frozen[ParamStrength] {
-		for kt, g := range m.gwT {
-			gs[m.pairT[kt]] += m.coefT[kt] * g
-		}
+	if !m.frozen[ParamStrength] { // pairs in parallel, each summed in Wᵀ order
+		m.split.For(m.rowsPair, func(p0, p1 int) {
+			for p := p0; p < p1; p++ {
+				k0, k1 := m.pairPtr[p], m.pairPtr[p+1]
+				s, c := gs[p], m.pairCoef[k0:k1]
+				for k, kt := range m.pairEdge[k0:k1] {
+					s += c[k] * m.gwT[kt]
+				}
+				gs[p] = s
+			}
+		})
 	}
 	for i := range m.g {
 		if m.frozen[i] {
 			clear(m.g[i])
 		}
 	}
+}
+
+// byPair sorts Wᵀ's edges by pair, stably (pairPtr, pairEdge, pairCoef,
+// rowsPair).
+func (m *Trainable[T]) byPair(pairs int) {
+	m.pairPtr = make([]int32, pairs+1)
+	for _, p := range m.pairT {
+		m.pairPtr[p+1]++
+	}
+	for p := range pairs {
+		m.pairPtr[p+1] += m.pairPtr[p]
+	}
+	next := append([]int32(nil), m.pairPtr[:pairs]...)
+	m.pairEdge, m.pairCoef = make([]int32, len(m.pairT)), make([]T, len(m.pairT))
+	for kt, p := range m.pairT {
+		m.pairEdge[next[p]], m.pairCoef[next[p]] = int32(kt), m.coefT[kt]
+		next[p]++
+	}
+	m.rowsPair = rowBounds(m.pairPtr)
 }
 
 // RecordBytes returns the bytes held by the slots' records.
