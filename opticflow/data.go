@@ -196,44 +196,59 @@ func (d *Data) FlowScale() float64 {
 // [frames][columns], flow [frames][2][columns] (see the package doc). It
 // panics if the lengths are not those.
 func (d *Data) Sample(frames, flow []float32, s *Scene) {
-	nf, nc, k := d.cfg.Frames, d.Columns(), d.cfg.Kernel
+	nf, nc := d.cfg.Frames, d.Columns()
 	if len(frames) != nf*nc || len(flow) != nf*2*nc {
 		panic(fmt.Sprintf("opticflow: %d frame and %d flow values, want %d×%d and %d×2×%d", len(frames), len(flow), nf, nc, nf, nc))
 	}
-	lo := -(k / 2)
-	mid := float64(lo) + float64(k-1)/2
-	scale := d.FlowScale()
 	var ex, ey []complex128
 	for f := range nf {
-		ex, ey = s.boxPlan(k, float64(f)*d.cfg.Dt).means(frames[f*nc:(f+1)*nc], d.zs, d.grid, ex, ey)
+		ex, ey = d.frame(frames[f*nc:(f+1)*nc], s, f, ex, ey)
 	}
+	d.flow(flow, s, 1)
+}
+
+// frame writes frame f of scene s's movie (columns values) to dst; ex and
+// ey are scratch, returned for reuse.
+func (d *Data) frame(dst []float32, s *Scene, f int, ex, ey []complex128) ([]complex128, []complex128) {
+	return s.boxPlan(d.cfg.Kernel, float64(f)*d.cfg.Dt).means(dst, d.zs, d.grid, ex, ey)
+}
+
+// flow writes scene s's flow, the same in every frame, to dst:
+// [frames][2][columns] with frame f's at dst[f·stride·2·columns:].
+func (d *Data) flow(dst []float32, s *Scene, stride int) {
+	nf, nc, k := d.cfg.Frames, d.Columns(), d.cfg.Kernel
+	mid := float64(-(k / 2)) + float64(k-1)/2
+	scale := d.FlowScale()
 	for c, z := range d.zs {
 		disp := s.Motion.Displacement(z+complex(mid, mid), d.cfg.Dt)
 		for f := range nf {
-			flow[(f*2)*nc+c] = float32(scale * real(disp))
-			flow[(f*2+1)*nc+c] = float32(-scale * imag(disp))
+			o := f * stride * 2 * nc
+			dst[o+c] = float32(scale * real(disp))
+			dst[o+nc+c] = float32(-scale * imag(disp))
 		}
 	}
 }
 
 // Batch writes scenes start … start+batch−1 of split as a batch: frames
 // [frames][batch][columns] and flow [frames][batch][2][columns], with
-// batch = len(frames)/(frames×columns). The scenes are sampled in
-// parallel.
+// batch = len(frames)/(frames×columns). The frames of all scenes are
+// rendered in parallel, claimed one at a time (scenes of many edges and
+// dots take longer).
 func (d *Data) Batch(frames, flow []float32, split Split, start int) {
 	nf, nc := d.cfg.Frames, d.Columns()
 	batch := len(frames) / (nf * nc)
 	if batch < 1 || len(frames) != nf*batch*nc || len(flow) != 2*len(frames) {
 		panic(fmt.Sprintf("opticflow: batch of %d frame and %d flow values for %d frames of %d columns", len(frames), len(flow), nf, nc))
 	}
+	scenes := make([]*Scene, batch)
 	team.For(batch, 1, func(b0, b1 int) {
-		x, v := make([]float32, nf*nc), make([]float32, nf*2*nc)
 		for b := b0; b < b1; b++ {
-			d.Sample(x, v, d.Scene(split, start+b))
-			for f := range nf {
-				copy(frames[(f*batch+b)*nc:], x[f*nc:(f+1)*nc])
-				copy(flow[(f*batch+b)*2*nc:], v[f*2*nc:(f+1)*2*nc])
-			}
+			scenes[b] = d.Scene(split, start+b)
+			d.flow(flow[b*2*nc:], scenes[b], batch)
 		}
 	})
+	team.Run(&team.Job{Parts: batch * nf, F: func(part int) {
+		f, b := part/batch, part%batch
+		d.frame(frames[(f*batch+b)*nc:(f*batch+b+1)*nc], scenes[b], f, nil, nil)
+	}})
 }
