@@ -211,18 +211,23 @@ func (d *Decoder[T]) Forward(states [][]T, batch int) []T {
 	})
 	d.conv(d.z1, d.x, d.P[DW1], d.P[DB1], n, d.in, d.hidden)
 	d.batchNorm(n)
-	keep := 1 - d.Cfg.Dropout
-	for q := range d.m { // the dropout masks, drawn in order
-		d.m[q] = 1
-		if d.Training && d.Cfg.Dropout > 0 {
-			d.m[q] = 0
-			if d.rng.Float64() < keep {
-				d.m[q] = T(1 / keep)
-			}
-		}
+	// The dropout masks: one draw of the decoder's generator seeds a
+	// counter-based one (SplitMix64 of the seed and the element's index),
+	// so that they are drawn in parallel, the same on any number of cores.
+	keep, drop := 1-d.Cfg.Dropout, d.Training && d.Cfg.Dropout > 0
+	var seed uint64
+	if drop {
+		seed = d.rng.Uint64()
 	}
 	team.For(n*d.hidden, 1, func(r0, r1 int) { // the maps of (image, channel) r0 … r1−1
 		for q := r0 * d.hw; q < r1*d.hw; q++ {
+			d.m[q] = 1
+			if drop {
+				d.m[q] = 0
+				if float64(splitMix(seed, q)>>11)*0x1p-53 < keep {
+					d.m[q] = T(1 / keep)
+				}
+			}
 			if d.m[q] == 0 { // dropped: no softplus to compute
 				d.a1[q] = 0
 				continue
@@ -244,6 +249,15 @@ func (d *Decoder[T]) Forward(states [][]T, batch int) []T {
 		}
 	})
 	return d.out
+}
+
+// splitMix returns value i of the SplitMix64 sequence of seed (Steele,
+// Lea and Flood 2014): a well-mixed 64-bit hash of seed + (i+1)·γ.
+func splitMix(seed uint64, i int) uint64 {
+	z := seed + uint64(i+1)*0x9e3779b97f4a7c15
+	z = (z ^ z>>30) * 0xbf58476d1ce4e5b9
+	z = (z ^ z>>27) * 0x94d049bb133111eb
+	return z ^ z>>31
 }
 
 // batchNorm normalises z1 into xh with the batch statistics (training,

@@ -174,3 +174,56 @@ func TestDecoderInit(t *testing.T) {
 		t.Errorf("running variance %v, want %v", got, want)
 	}
 }
+
+// The dropout masks: two decoders of the same seed draw the same masks,
+// each Forward new ones; a kept unit is scaled by 1/keep and about keep of
+// them are kept; no masks outside training.
+func TestDropoutMasks(t *testing.T) {
+	net := smallNet(t, 3)
+	rng := rand.New(rand.NewPCG(5, 5))
+	states := make([][]float32, 3)
+	for f := range states {
+		states[f] = make([]float32, net.Neurons()*2)
+		for q := range states[f] {
+			states[f][q] = float32(rng.Float64())
+		}
+	}
+	d1, d2 := NewDecoder[float32](net, DecoderConfig{Dropout: 0.3}, 7), NewDecoder[float32](net, DecoderConfig{Dropout: 0.3}, 7)
+	d1.Forward(states, 2)
+	d2.Forward(states, 2)
+	first := append([]float32(nil), d1.m...)
+	kept := 0
+	for q, m := range first {
+		if m != d2.m[q] {
+			t.Fatalf("mask %d: %v and %v from the same seed", q, m, d2.m[q])
+		}
+		switch m {
+		case 0:
+		case float32(1 / 0.7):
+			kept++
+		default:
+			t.Fatalf("mask %d is %v, want 0 or 1/0.7", q, m)
+		}
+	}
+	n := float64(len(first))
+	if frac, sd := float64(kept)/n, math.Sqrt(0.7*0.3/n); math.Abs(frac-0.7) > 5*sd {
+		t.Errorf("kept %.4f of %d units, want 0.7 ± %.4f", frac, len(first), 5*sd)
+	}
+	d1.Forward(states, 2)
+	same := 0
+	for q, m := range d1.m {
+		if m == first[q] {
+			same++
+		}
+	}
+	if want := 0.58 * n; math.Abs(float64(same)-want) > 0.02*n { // 0.7² + 0.3² of the masks agree by chance
+		t.Errorf("the second Forward's masks agree with the first's at %d of %.0f units, want about %.0f", same, n, want)
+	}
+	d1.Training = false
+	d1.Forward(states, 2)
+	for q, m := range d1.m {
+		if m != 1 {
+			t.Fatalf("evaluation: mask %d is %v", q, m)
+		}
+	}
+}

@@ -285,9 +285,11 @@ func (m *Trainable[T]) Eval(slot int, dydt, y []T, t []float64, mode model.EvalM
 	prod := m.prod[slot]
 	replay := mode == model.Replay && prod != nil // act already holds relu(V)
 	if !replay {
-		for q, v := range y {
-			act[q] = max(v, 0)
-		}
+		m.rows.For(m.n, rowChunk, func(r0, r1 int) {
+			for q, v := range y[r0*b : r1*b] {
+				act[r0*b+q] = max(v, 0)
+			}
+		})
 	}
 	vrest, x := m.p[ParamBias], m.x[m.frame*m.inputs*b:(m.frame+1)*m.inputs*b]
 	m.split.For(m.rowsW, func(r0, r1 int) {
