@@ -200,7 +200,7 @@ func (d *Data) Sample(frames, flow []float32, s *Scene) {
 	if len(frames) != nf*nc || len(flow) != nf*2*nc {
 		panic(fmt.Sprintf("opticflow: %d frame and %d flow values, want %d×%d and %d×2×%d", len(frames), len(flow), nf, nc, nf, nc))
 	}
-	var ex, ey []complex128
+	var ex, ey []float64
 	for f := range nf {
 		ex, ey = d.frame(frames[f*nc:(f+1)*nc], s, f, ex, ey)
 	}
@@ -209,7 +209,7 @@ func (d *Data) Sample(frames, flow []float32, s *Scene) {
 
 // frame writes frame f of scene s's movie (columns values) to dst; ex and
 // ey are scratch, returned for reuse.
-func (d *Data) frame(dst []float32, s *Scene, f int, ex, ey []complex128) ([]complex128, []complex128) {
+func (d *Data) frame(dst []float32, s *Scene, f int, ex, ey []float64) ([]float64, []float64) {
 	return s.boxPlan(d.cfg.Kernel, float64(f)*d.cfg.Dt).means(dst, d.zs, d.grid, ex, ey)
 }
 

@@ -202,27 +202,35 @@ func newBoxGrid(zs []complex128) *boxGrid {
 
 // means writes to dst[c] (as float32) the mean of box c of grid g, box
 // centres zs: mean's values, the waves' cosines taken as the real part
-// of e^{i(kx·x + Re(conj(K)·b) + phase)}·e^{i·ky·y}, whose factors are
-// computed once per distinct x and y (the difference from mean's
-// math.Cos is a few float64 roundings).
-func (p *boxPlan) means(dst []float32, zs []complex128, g *boxGrid, ex, ey []complex128) ([]complex128, []complex128) {
-	nx, ny := len(g.xs), len(g.ys)
-	ex, ey = append(ex[:0], make([]complex128, len(p.waves)*nx)...), append(ey[:0], make([]complex128, len(p.waves)*ny)...)
+// of A·e^{i(kx·x + Re(conj(K)·b) + phase)}·e^{i·ky·y}, A the wave's
+// amplitude times its Dirichlet kernels, whose factors are computed once
+// per distinct x and y and laid out by coordinate, then wave, so that a
+// box's sum over the waves reads them in sequence (the difference from
+// mean's math.Cos is a few float64 roundings). ex and ey are scratch,
+// returned for reuse.
+func (p *boxPlan) means(dst []float32, zs []complex128, g *boxGrid, ex, ey []float64) ([]float64, []float64) {
+	nw := len(p.waves)
+	ex, ey = append(ex[:0], make([]float64, 2*nw*len(g.xs))...), append(ey[:0], make([]float64, 2*nw*len(g.ys))...)
 	for w, wv := range p.waves {
+		amp := wv.amp * wv.dx * wv.dy
 		for i, x := range g.xs {
 			s, c := math.Sincos(real(wv.kk)*(x+real(p.mid)) + wv.kb + wv.phase)
-			ex[w*nx+i] = complex(c, s)
+			ex[2*i*nw+w], ex[(2*i+1)*nw+w] = amp*c, amp*s
 		}
 		for i, y := range g.ys {
 			s, c := math.Sincos(imag(wv.kk) * (y + imag(p.mid)))
-			ey[w*ny+i] = complex(c, s)
+			ey[2*i*nw+w], ey[(2*i+1)*nw+w] = c, s
 		}
 	}
 	for c, z0 := range zs {
+		ix, iy := 2*int(g.ix[c])*nw, 2*int(g.iy[c])*nw
+		ar, ai := ex[ix:ix+nw], ex[ix+nw:ix+2*nw]
+		br, bi := ey[iy:iy+nw:iy+nw], ey[iy+nw:iy+2*nw:iy+2*nw]
+		br, bi = br[:len(ar)], bi[:len(ar)]
+		ai = ai[:len(ar)]
 		v := 0.5
-		for w, wv := range p.waves {
-			a, b := ex[w*nx+g.ix[c]], ey[w*ny+g.iy[c]]
-			v += wv.amp * (real(a)*real(b) - imag(a)*imag(b)) * wv.dx * wv.dy
+		for w, a := range ar {
+			v += a*br[w] - ai[w]*bi[w]
 		}
 		dst[c] = float32(p.shapes(z0, v))
 	}
