@@ -293,19 +293,23 @@ func (m *Trainable[T]) Eval(slot int, dydt, y []T, t []float64, mode model.EvalM
 	}
 	vrest, x := m.p[ParamBias], m.x[m.frame*m.inputs*b:(m.frame+1)*m.inputs*b]
 	m.split.For(m.rowsW, func(r0, r1 int) {
-		if replay {
-			copy(dydt[r0*b:r1*b], prod[r0*b:r1*b])
-		} else {
-			sparse.MulRowsTo(dydt, m.rowPtr, m.col, m.w, act, b, r0, r1)
-			if mode == model.Forward {
-				copy(prod[r0*b:r1*b], dydt[r0*b:r1*b])
-			}
+		// the product W·relu(V) in wv: replayed from prod, or computed
+		// into prod (forward, kept for a replay) or into dydt
+		wv := dydt
+		switch {
+		case replay:
+			wv = prod
+		case mode == model.Forward:
+			wv = prod
+			sparse.MulRowsTo(wv, m.rowPtr, m.col, m.w, act, b, r0, r1)
+		default:
+			sparse.MulRowsTo(wv, m.rowPtr, m.col, m.w, act, b, r0, r1)
 		}
 		for i := r0; i < r1; i++ {
 			rest, it, c := vrest[m.typ[i]], m.invTau[i], int(m.inCol[i])
 			for s := 0; s < b; s++ {
 				q := i*b + s
-				v := dydt[q] - y[q] + rest
+				v := wv[q] - y[q] + rest
 				if c >= 0 {
 					v += x[c*b+s]
 				}
