@@ -220,20 +220,19 @@ func (d *Decoder[T]) Forward(states [][]T, batch int) []T {
 		seed = d.rng.Uint64()
 	}
 	team.For(n*d.hidden, 1, func(r0, r1 int) { // the maps of (image, channel) r0 … r1−1
-		for q := r0 * d.hw; q < r1*d.hw; q++ {
-			d.m[q] = 1
-			if drop {
-				d.m[q] = 0
-				if float64(splitMix(seed, q)>>11)*0x1p-53 < keep {
-					d.m[q] = T(1 / keep)
+		for r := r0; r < r1; r++ {
+			o, ch := r*d.hw, r%d.hidden
+			m := d.m[o : o+d.hw]
+			for p := range m {
+				m[p] = 1
+				if drop {
+					m[p] = 0
+					if float64(splitMix(seed, o+p)>>11)*0x1p-53 < keep {
+						m[p] = T(1 / keep)
+					}
 				}
 			}
-			if d.m[q] == 0 { // dropped: no softplus to compute
-				d.a1[q] = 0
-				continue
-			}
-			ch := (q / d.hw) % d.hidden
-			d.a1[q] = softplus(d.P[DGamma][ch]*d.xh[q]+d.P[DBeta][ch]) * d.m[q]
+			softplusAffine(d.a1[o:o+d.hw], d.xh[o:o+d.hw], m, d.P[DGamma][ch], d.P[DBeta][ch])
 		}
 	})
 	d.conv(d.z2, d.a1, d.P[DW2], d.P[DB2], n, d.hidden, 3)
@@ -336,13 +335,9 @@ func (d *Decoder[T]) Backward(dstates [][]T, gflow []T, batch int) {
 			gg, gb := d.G[DGamma][ch], d.G[DBeta][ch]
 			for img := range n {
 				o := (img*d.hidden + ch) * d.hw
-				g, m, xh := ga[o:o+d.hw], d.m[o:o+d.hw:o+d.hw], d.xh[o:o+d.hw:o+d.hw]
+				g, xh := ga[o:o+d.hw], d.xh[o:o+d.hw:o+d.hw]
+				sigmoidGrad(g, xh, d.m[o:o+d.hw], gamma, beta)
 				for p, v := range g {
-					if m[p] == 0 { // dropped
-						v = 0
-					} else {
-						v = v * m[p] * sigmoid(gamma*xh[p]+beta)
-					}
 					gg += v * xh[p]
 					gb += v
 					g[p] = v * gamma

@@ -70,3 +70,56 @@ func log1pUnit(e float64) float64 {
 	q2 := q * q
 	return 2 * s * ((1 + q*(1.0/3)) + q2*(1.0/5+q*(1.0/7)) + q2*q2*((1.0/9+q*(1.0/11))+q2*(1.0/13)))
 }
+
+// softplusAffine writes softplus(g·x[i] + b)·m[i] to dst[i] (the decoder's
+// hidden activation under its dropout mask m; 0 where m[i] is 0): float32
+// in assembly where there is a kernel, else softplusAffineGo. x and m are
+// at least as long as dst.
+func softplusAffine[T ode.Float](dst, x, m []T, g, b T) {
+	x, m = x[:len(dst)], m[:len(dst)]
+	done := 0
+	if d32, ok := any(dst).([]float32); ok {
+		done = softplusAffine32(d32, any(x).([]float32), any(m).([]float32), float32(g), float32(b))
+	}
+	softplusAffineGo(dst[done:], x[done:], m[done:], g, b)
+}
+
+// softplusAffineGo is the plain Go softplusAffine, the kernel's reference.
+func softplusAffineGo[T ode.Float](dst, x, m []T, g, b T) {
+	for i := range dst {
+		if m[i] == 0 { // dropped: no softplus to compute
+			dst[i] = 0
+			continue
+		}
+		dst[i] = softplus(affine(g, x[i], b)) * m[i]
+	}
+}
+
+// sigmoidGrad multiplies gr[i] by m[i]·σ(g·x[i] + b), softplus's
+// derivative (0 where m[i] is 0): float32 in assembly where there is a
+// kernel, else sigmoidGradGo.
+func sigmoidGrad[T ode.Float](gr, x, m []T, g, b T) {
+	x, m = x[:len(gr)], m[:len(gr)]
+	done := 0
+	if g32, ok := any(gr).([]float32); ok {
+		done = sigmoidGrad32(g32, any(x).([]float32), any(m).([]float32), float32(g), float32(b))
+	}
+	sigmoidGradGo(gr[done:], x[done:], m[done:], g, b)
+}
+
+// sigmoidGradGo is the plain Go sigmoidGrad, the kernel's reference.
+func sigmoidGradGo[T ode.Float](gr, x, m []T, g, b T) {
+	for i := range gr {
+		if m[i] == 0 { // dropped
+			gr[i] = 0
+			continue
+		}
+		gr[i] = gr[i] * m[i] * sigmoid(affine(g, x[i], b))
+	}
+}
+
+// affine returns g·x + b rounded once, as the kernels' fused multiply-add
+// does: in float64, where a float32 product is exact, then rounded to T
+// (the arguments' rounding decides the values far below 0, where
+// softplus(t) ≈ eᵗ).
+func affine[T ode.Float](g, x, b T) T { return T(float64(g)*float64(x) + float64(b)) }
