@@ -50,23 +50,24 @@ type Trainable[T ode.Float] struct {
 	p, g             [numParams][]T
 	frozen           [numParams]bool
 
-	rowPtr, col   []int32 // [neurons+1], [edges] W[post, pre] by postsynaptic neuron
-	coef          []T     // [edges] sign·n_syn of each entry of W
-	pair          []int32 // [edges] pair of each entry of W
-	tRowPtr, tCol []int32 // Wᵀ: row pointers, postsynaptic neuron
-	coefT         []T     // [edges] coef in Wᵀ order
-	pairT         []int32 // [edges] pair in Wᵀ order
-	w, wT, gwT    []T     // weights in W and Wᵀ order; their gradient in Wᵀ order
-	typ, inCol    []int32 // [neurons] cell type; input column (-1: none)
-	invTau        []T     // [neurons] 1/tau
-	x             []T     // [frames][inputs][batch]
-	frames, frame int     // frames set; the frame in force
-	u             []T     // [neurons][batch] VJP scratch: kbar/tau
-	biasN, tauN   []T     // [neurons] gradients per neuron
-	act, ks       [][]T   // [slots] relu(V) [neurons][batch]; the slot's slope (the caller's)
-	biasN2, bias2 []T     // VJPDual's second adjoint: resting-potential gradients per neuron, per type
-	u2, act2, d2  []T     // VJPDual scratch [neurons][2·batch]: both adjoints over tau; relu(V) and 0; the product
-	prod          [][]T   // [slots] W relu(V) of the slot's last Forward, for Replay (nil: none)
+	rowPtr, col   []int32  // [neurons+1], [edges] W[post, pre] by postsynaptic neuron
+	coef          []T      // [edges] sign·n_syn of each entry of W
+	pair          []int32  // [edges] pair of each entry of W
+	tRowPtr, tCol []int32  // Wᵀ: row pointers, postsynaptic neuron
+	coefT         []T      // [edges] coef in Wᵀ order
+	pairT         []int32  // [edges] pair in Wᵀ order
+	w, wT, gwT    []T      // weights in W and Wᵀ order; their gradient in Wᵀ order
+	typ, inCol    []int32  // [neurons] cell type; input column (-1: none)
+	inRuns        [][2]int // runs [start, end) of neurons with an input column
+	invTau        []T      // [neurons] 1/tau
+	x             []T      // [frames][inputs][batch]
+	frames, frame int      // frames set; the frame in force
+	u             []T      // [neurons][batch] VJP scratch: kbar/tau
+	biasN, tauN   []T      // [neurons] gradients per neuron
+	act, ks       [][]T    // [slots] relu(V) [neurons][batch]; the slot's slope (the caller's)
+	biasN2, bias2 []T      // VJPDual's second adjoint: resting-potential gradients per neuron, per type
+	u2, act2, d2  []T      // VJPDual scratch [neurons][2·batch]: both adjoints over tau; relu(V) and 0; the product
+	prod          [][]T    // [slots] W relu(V) of the slot's last Forward, for Replay (nil: none)
 	rows          team.Ranges
 	split         team.Split
 	rowsW, rowsWT []int // runs of rows of W and of Wᵀ of about equal edges
@@ -127,6 +128,15 @@ func NewTrainable[T ode.Float](net *Network, vrest, tau, strength []T, batch int
 		s, e, _ := net.TypeNeurons(name)
 		for i := s; i < e; i++ {
 			m.inCol[i] = int32(ColumnIndex(net.Extent, int(net.U[i]), int(net.V[i])))
+		}
+	}
+	for i, c := range m.inCol { // the runs of photoreceptors
+		switch {
+		case c < 0:
+		case len(m.inRuns) > 0 && m.inRuns[len(m.inRuns)-1][1] == i:
+			m.inRuns[len(m.inRuns)-1][1]++
+		default:
+			m.inRuns = append(m.inRuns, [2]int{i, i + 1})
 		}
 	}
 	m.invTau, m.biasN, m.tauN = make([]T, n), make([]T, n), make([]T, n)
@@ -305,17 +315,25 @@ func (m *Trainable[T]) Eval(slot int, dydt, y []T, t []float64, mode model.EvalM
 		default:
 			sparse.MulRowsTo(wv, m.rowPtr, m.col, m.w, act, b, r0, r1)
 		}
-		for i := r0; i < r1; i++ {
-			rest, it, c := vrest[m.typ[i]], m.invTau[i], int(m.inCol[i])
-			for s := 0; s < b; s++ {
-				q := i*b + s
-				v := wv[q] - y[q] + rest
-				if c >= 0 {
-					v += x[c*b+s]
-				}
-				dydt[q] = v * it
+		// the relaxation of the neurons without input, then of the
+		// photoreceptors, with their columns' input
+		i := r0
+		for _, run := range m.inRuns {
+			s, e := max(run[0], r0), min(run[1], r1)
+			if s >= e {
+				continue
 			}
+			relaxRows(dydt, wv, y, vrest, m.typ, m.invTau, b, i, s)
+			for ; s < e; s++ {
+				rest, it, c := vrest[m.typ[s]], m.invTau[s], int(m.inCol[s])
+				for k := 0; k < b; k++ {
+					q := s*b + k
+					dydt[q] = (wv[q] - y[q] + rest + x[c*b+k]) * it
+				}
+			}
+			i = e
 		}
+		relaxRows(dydt, wv, y, vrest, m.typ, m.invTau, b, i, r1)
 	})
 }
 
