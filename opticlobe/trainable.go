@@ -66,7 +66,7 @@ type Trainable[T ode.Float] struct {
 	biasN, tauN   []T      // [neurons] gradients per neuron
 	act, ks       [][]T    // [slots] relu(V) [neurons][batch]; the slot's slope (the caller's)
 	biasN2, bias2 []T      // VJPDual's second adjoint: resting-potential gradients per neuron, per type
-	u2, act2, d2  []T      // VJPDual scratch [neurons][2·batch]: both adjoints over tau; relu(V) and 0; the product
+	u2, d2        []T      // VJPDual scratch [neurons][2·batch]: both adjoints over tau; the product
 	prod          [][]T    // [slots] W relu(V) of the slot's last Forward, for Replay (nil: none)
 	rows          team.Ranges
 	split         team.Split
@@ -379,26 +379,26 @@ func (m *Trainable[T]) VJP(slot int, dst, kbar []T) {
 // dst2, of which only the resting potentials' gradient is kept
 // (SecondBiasGrad after FinishGrad): the activity penalty's. The two go
 // through Wᵀ in one pass of 2·batch lanes; the recurrent weights'
-// gradient reads the first batch's lanes alone (the second's relu(V) are
-// zeros).
+// gradient reads the first batch's lanes alone, with relu(V) as recorded
+// (sparse.MulGradDualRowsTo).
 func (m *Trainable[T]) VJPDual(slot int, dst, kbar, dst2, kbar2 []T) {
 	b, b2 := m.batch, 2*m.batch
 	if len(m.u2) != m.n*b2 {
-		m.u2, m.act2, m.d2 = make([]T, m.n*b2), make([]T, m.n*b2), make([]T, m.n*b2)
+		m.u2, m.d2 = make([]T, m.n*b2), make([]T, m.n*b2)
 		m.biasN2, m.bias2 = make([]T, m.n), make([]T, len(m.p[ParamBias]))
 	}
 	act, k := m.act[slot], m.ks[slot]
-	u2, act2, d2 := m.u2, m.act2, m.d2 // act2's second lanes stay 0
+	u2, d2 := m.u2, m.d2
 	m.rows.For(m.n, rowChunk, func(r0, r1 int) {
 		invTau, biasN, biasN2, tauN := m.invTau[r0:r1], m.biasN[r0:r1], m.biasN2[r0:r1], m.tauN[r0:r1]
 		for j, it := range invTau {
 			i := r0 + j
-			kb, kb2, kk, ac := kbar[i*b:i*b+b], kbar2[i*b:i*b+b:i*b+b], k[i*b:i*b+b:i*b+b], act[i*b:i*b+b:i*b+b]
-			w2, a2 := u2[i*b2:i*b2+b2:i*b2+b2], act2[i*b2:i*b2+b:i*b2+b]
+			kb, kb2, kk := kbar[i*b:i*b+b], kbar2[i*b:i*b+b:i*b+b], k[i*b:i*b+b:i*b+b]
+			w2 := u2[i*b2 : i*b2+b2 : i*b2+b2]
 			var sb, sb2, st T
 			for s, x := range kb {
 				u, v := x*it, kb2[s]*it
-				w2[s], w2[b+s], a2[s] = u, v, ac[s]
+				w2[s], w2[b+s] = u, v
 				sb += u
 				sb2 += v
 				st -= x * kk[s]
@@ -413,7 +413,7 @@ func (m *Trainable[T]) VJPDual(slot int, dst, kbar, dst2, kbar2 []T) {
 		gw = m.gwT
 	}
 	m.split.For(m.rowsWT, func(r0, r1 int) {
-		sparse.MulGradRowsTo(d2, gw, m.tRowPtr, m.tCol, m.wT, u2, act2, b2, r0, r1)
+		sparse.MulGradDualRowsTo(d2, gw, m.tRowPtr, m.tCol, m.wT, u2, act, b, r0, r1)
 		for i := r0; i < r1; i++ {
 			ac, dd, uu, o, o2 := act[i*b:i*b+b], d2[i*b2:i*b2+b2:i*b2+b2], u2[i*b2:i*b2+b2:i*b2+b2], dst[i*b:i*b+b:i*b+b], dst2[i*b:i*b+b:i*b+b]
 			for s, a := range ac {

@@ -111,6 +111,47 @@ func MulGradRowsTo[T Float](dst, gw []T, rowPtr, colIdx []int32, val, gz, y []T,
 	mulGradRowsGeneric(dst, gw, rowPtr, colIdx, val, gz, y, batch, r0, r1)
 }
 
+// MulGradDualRowsTo is MulGradRowsTo for two adjoints at once whose
+// gradient only the first is wanted: gz and dst have 2·half lanes per row
+// (the first adjoint's half, then the second's) and y has half:
+//
+//	dst[j*2half+b] = Σ_k val[k] * gz[colIdx[k]*2half+b]              (b < 2half)
+//	gw[k]         += Σ_{b<half} gz[colIdx[k]*2half+b] * y[j*half+b]
+//
+// It is MulGradRowsTo at batch 2·half with y padded by zeros, without the
+// padded copy (the same values). float32 at half 4 runs an assembly kernel
+// where the CPU has AVX2 and FMA; otherwise the plain Go reference.
+func MulGradDualRowsTo[T Float](dst, gw []T, rowPtr, colIdx []int32, val, gz, y []T, half, r0, r1 int) {
+	batch := 2 * half
+	checkRows(len(dst), len(rowPtr), batch, r0, r1)
+	if len(y) < r1*half || len(gw) < int(rowPtr[r1]) {
+		panic(fmt.Sprintf("sparse: y has %d values and gw %d, want %d and %d for rows [%d, %d)", len(y), len(gw), r1*half, rowPtr[r1], r0, r1))
+	}
+	if half == 4 && r0 < r1 && rowPtr[r0] < rowPtr[r1] {
+		if d32, ok := any(dst).([]float32); ok && mulGradHalfFast(d32, any(gw).([]float32), rowPtr, colIdx,
+			any(val).([]float32), any(gz).([]float32), any(y).([]float32), r0, r1) {
+			return
+		}
+	}
+	for j := r0; j < r1; j++ {
+		d := dst[j*batch : (j+1)*batch]
+		clear(d)
+		yj := y[j*half : (j+1)*half]
+		for k := rowPtr[j]; k < rowPtr[j+1]; k++ {
+			v := val[k]
+			zs := gz[int(colIdx[k])*batch:][:batch]
+			var acc T
+			for b, z := range zs {
+				d[b] += v * z
+				if b < half {
+					acc += z * yj[b]
+				}
+			}
+			gw[k] += acc
+		}
+	}
+}
+
 // checkRows panics if rows [r0, r1) are not within dst or the row
 // pointers.
 func checkRows(nDst, nRowPtr, batch, r0, r1 int) {

@@ -31,4 +31,20 @@ func mulGradFast(batch int, dst, gw []float32, rowPtr, col []int32, val, gz, y [
 	return true
 }
 
+// gradHalf8AVX2 is grad8AVX2 with y of four lanes a row (grad_amd64.s).
+//
+//go:noescape
+func gradHalf8AVX2(dst *float32, gw *float32, rowPtr *int32, col *int32, val *float32, gz *float32, y *float32, r0, r1 int)
+
+// mulGradHalfFast runs rows [r0, r1) of MulGradDualRowsTo for float32 at
+// half 4 with the assembly kernel and reports whether it could.
+func mulGradHalfFast(dst, gw []float32, rowPtr, col []int32, val, gz, y []float32, r0, r1 int) bool {
+	if !hasAVX2 {
+		return false
+	}
+	gradHalf8AVX2(unsafe.SliceData(dst), unsafe.SliceData(gw), unsafe.SliceData(rowPtr), unsafe.SliceData(col),
+		unsafe.SliceData(val), unsafe.SliceData(gz), unsafe.SliceData(y), r0, r1)
+	return true
+}
+
 func hasAVX2Grad() bool { return hasAVX2 }
