@@ -66,7 +66,7 @@ type Trainable[T ode.Float] struct {
 	biasN, tauN   []T      // [neurons] gradients per neuron
 	act, ks       [][]T    // [slots] relu(V) [neurons][batch]; the slot's slope (the caller's)
 	biasN2, bias2 []T      // VJPDual's second adjoint: resting-potential gradients per neuron, per type
-	u2, d2        []T      // VJPDual scratch [neurons][2·batch]: both adjoints over tau; the product
+	u2            []T      // VJPDual scratch [neurons][2·batch]: both adjoints over tau
 	prod          [][]T    // [slots] W relu(V) of the slot's last Forward, for Replay (nil: none)
 	rows          team.Ranges
 	split         team.Split
@@ -379,16 +379,17 @@ func (m *Trainable[T]) VJP(slot int, dst, kbar []T) {
 // dst2, of which only the resting potentials' gradient is kept
 // (SecondBiasGrad after FinishGrad): the activity penalty's. The two go
 // through Wᵀ in one pass of 2·batch lanes; the recurrent weights'
-// gradient reads the first batch's lanes alone, with relu(V) as recorded
-// (sparse.MulGradDualRowsTo).
+// gradient reads the first batch's lanes alone, with relu(V) as recorded,
+// and relu's adjoint is applied as each row is done
+// (sparse.MulGradDualReluRowsTo).
 func (m *Trainable[T]) VJPDual(slot int, dst, kbar, dst2, kbar2 []T) {
 	b, b2 := m.batch, 2*m.batch
 	if len(m.u2) != m.n*b2 {
-		m.u2, m.d2 = make([]T, m.n*b2), make([]T, m.n*b2)
+		m.u2 = make([]T, m.n*b2)
 		m.biasN2, m.bias2 = make([]T, m.n), make([]T, len(m.p[ParamBias]))
 	}
 	act, k := m.act[slot], m.ks[slot]
-	u2, d2 := m.u2, m.d2
+	u2 := m.u2
 	m.rows.For(m.n, rowChunk, func(r0, r1 int) {
 		invTau, biasN, biasN2, tauN := m.invTau[r0:r1], m.biasN[r0:r1], m.biasN2[r0:r1], m.tauN[r0:r1]
 		for j, it := range invTau {
@@ -413,18 +414,7 @@ func (m *Trainable[T]) VJPDual(slot int, dst, kbar, dst2, kbar2 []T) {
 		gw = m.gwT
 	}
 	m.split.For(m.rowsWT, func(r0, r1 int) {
-		sparse.MulGradDualRowsTo(d2, gw, m.tRowPtr, m.tCol, m.wT, u2, act, b, r0, r1)
-		for i := r0; i < r1; i++ {
-			ac, dd, uu, o, o2 := act[i*b:i*b+b], d2[i*b2:i*b2+b2:i*b2+b2], u2[i*b2:i*b2+b2:i*b2+b2], dst[i*b:i*b+b:i*b+b], dst2[i*b:i*b+b:i*b+b]
-			for s, a := range ac {
-				d, e := dd[s], dd[b+s]
-				if !(a > 0) {
-					d, e = 0, 0
-				}
-				o[s] = d - uu[s]
-				o2[s] = e - uu[b+s]
-			}
-		}
+		sparse.MulGradDualReluRowsTo(dst, dst2, gw, m.tRowPtr, m.tCol, m.wT, u2, act, b, r0, r1)
 	})
 }
 

@@ -119,11 +119,15 @@ func MulGradRowsTo[T Float](dst, gw []T, rowPtr, colIdx []int32, val, gz, y []T,
 //	gw[k]         += Σ_{b<half} gz[colIdx[k]*2half+b] * y[j*half+b]
 //
 // It is MulGradRowsTo at batch 2·half with y padded by zeros, without the
-// padded copy (the same values). float32 at half 4 runs an assembly kernel
+// padded copy (the same values); without gw, MulRowsTo. float32 at half 4 runs an assembly kernel
 // where the CPU has AVX2 and FMA; otherwise the plain Go reference.
 func MulGradDualRowsTo[T Float](dst, gw []T, rowPtr, colIdx []int32, val, gz, y []T, half, r0, r1 int) {
 	batch := 2 * half
 	checkRows(len(dst), len(rowPtr), batch, r0, r1)
+	if gw == nil {
+		MulRowsTo(dst, rowPtr, colIdx, val, gz, batch, r0, r1)
+		return
+	}
 	if len(y) < r1*half || len(gw) < int(rowPtr[r1]) {
 		panic(fmt.Sprintf("sparse: y has %d values and gw %d, want %d and %d for rows [%d, %d)", len(y), len(gw), r1*half, rowPtr[r1], r0, r1))
 	}
@@ -148,6 +152,61 @@ func MulGradDualRowsTo[T Float](dst, gw []T, rowPtr, colIdx []int32, val, gz, y 
 				}
 			}
 			gw[k] += acc
+		}
+	}
+}
+
+// MulGradDualReluRowsTo is MulGradDualRowsTo for a square B (rows and
+// columns both neurons) followed by the adjoint of relu minus the
+// identity, row by row, into two outputs of half lanes: with d the row j
+// of Bᵀ·gz (MulGradDualRowsTo's dst),
+//
+//	dst1[j*half+b] = [y[j*half+b] > 0]·d[b]      − gz[j*2half+b]
+//	dst2[j*half+b] = [y[j*half+b] > 0]·d[half+b] − gz[j*2half+half+b]
+//
+// (the adjoints of the state of dV/dt = W·relu(V) − V + … for two adjoints
+// at once, y = relu(V)), without writing d. gw as MulGradDualRowsTo's
+// (nil: none; then the plain Go loop runs).
+func MulGradDualReluRowsTo[T Float](dst1, dst2, gw []T, rowPtr, colIdx []int32, val, gz, y []T, half, r0, r1 int) {
+	batch := 2 * half
+	checkRows(len(dst1), len(rowPtr), half, r0, r1)
+	checkRows(len(dst2), len(rowPtr), half, r0, r1)
+	if len(y) < r1*half || len(gz) < r1*batch || (gw != nil && len(gw) < int(rowPtr[r1])) {
+		panic(fmt.Sprintf("sparse: y has %d values, gz %d and gw %d, want %d, %d and %d for rows [%d, %d)",
+			len(y), len(gz), len(gw), r1*half, r1*batch, rowPtr[r1], r0, r1))
+	}
+	if half == 4 && r0 < r1 && gw != nil {
+		if d32, ok := any(dst1).([]float32); ok && mulGradHalfReluFast(d32, any(dst2).([]float32), any(gw).([]float32), rowPtr, colIdx,
+			any(val).([]float32), any(gz).([]float32), any(y).([]float32), r0, r1) {
+			return
+		}
+	}
+	d := make([]T, batch)
+	for j := r0; j < r1; j++ {
+		clear(d)
+		yj := y[j*half : (j+1)*half]
+		for k := rowPtr[j]; k < rowPtr[j+1]; k++ {
+			v := val[k]
+			zs := gz[int(colIdx[k])*batch:][:batch]
+			var acc T
+			for b, z := range zs {
+				d[b] += v * z
+				if b < half {
+					acc += z * yj[b]
+				}
+			}
+			if gw != nil {
+				gw[k] += acc
+			}
+		}
+		own := gz[j*batch : (j+1)*batch]
+		for b, a := range yj {
+			e1, e2 := d[b], d[half+b]
+			if !(a > 0) {
+				e1, e2 = 0, 0
+			}
+			dst1[j*half+b] = e1 - own[b]
+			dst2[j*half+b] = e2 - own[half+b]
 		}
 	}
 }

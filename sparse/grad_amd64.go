@@ -47,4 +47,21 @@ func mulGradHalfFast(dst, gw []float32, rowPtr, col []int32, val, gz, y []float3
 	return true
 }
 
+// gradHalfRelu8AVX2 is gradHalf8AVX2 with MulGradDualReluRowsTo's
+// epilogue (grad_amd64.s).
+//
+//go:noescape
+func gradHalfRelu8AVX2(dst1, dst2 *float32, gw *float32, rowPtr *int32, col *int32, val *float32, gz *float32, y *float32, r0, r1 int)
+
+// mulGradHalfReluFast runs rows [r0, r1) of MulGradDualReluRowsTo for
+// float32 at half 4 with the assembly kernel and reports whether it could.
+func mulGradHalfReluFast(dst1, dst2, gw []float32, rowPtr, col []int32, val, gz, y []float32, r0, r1 int) bool {
+	if !hasAVX2 {
+		return false
+	}
+	gradHalfRelu8AVX2(unsafe.SliceData(dst1), unsafe.SliceData(dst2), unsafe.SliceData(gw), unsafe.SliceData(rowPtr), unsafe.SliceData(col),
+		unsafe.SliceData(val), unsafe.SliceData(gz), unsafe.SliceData(y), r0, r1)
+	return true
+}
+
 func hasAVX2Grad() bool { return hasAVX2 }

@@ -205,6 +205,103 @@ doneH:
 	VZEROUPPER
 	RET
 
+// func gradHalfRelu8AVX2(dst1, dst2 *float32, gw *float32, rowPtr *int32, col *int32, val *float32, gz *float32, y *float32, r0, r1 int)
+//
+// gradHalf8AVX2 with the adjoint of relu − identity applied to each row as
+// it is stored (MulGradDualReluRowsTo): with d the row j of Bᵀ·gz (eight
+// lanes), dst1[j] = [y[j] > 0]·d[0:4] − gz[j][0:4] and dst2[j] =
+// [y[j] > 0]·d[4:8] − gz[j][4:8], the operations of the Go reference.
+TEXT ·gradHalfRelu8AVX2(SB), NOSPLIT, $0-80
+	MOVQ dst1+0(FP), DI
+	MOVQ gw+16(FP), R13
+	MOVQ rowPtr+24(FP), SI
+	MOVQ col+32(FP), R8
+	MOVQ val+40(FP), R9
+	MOVQ gz+48(FP), R10
+	MOVQ y+56(FP), CX
+	MOVQ r0+64(FP), R11
+	MOVQ r1+72(FP), R12
+	CMPQ R11, R12
+	JGE  doneR
+
+rowR:
+	MOVLQSX (SI)(R11*4), AX
+	MOVLQSX 4(SI)(R11*4), BX
+	MOVQ    R11, DX
+	SHLQ    $4, DX
+	VMOVUPS (CX)(DX*1), X1           // y's row: four lanes, the upper four zeroed
+	VXORPS  Y0, Y0, Y0
+	VXORPS  Y12, Y12, Y12
+	LEAQ    -8(BX), R15
+	CMPQ    AX, R15
+	JG      entry1R
+
+block8R:
+	PREFETCHT0 2048(R8)(AX*4)
+	PREFETCHT0 2048(R9)(AX*4)
+	PREFETCHT0 2048(R13)(AX*4)
+	ENTRY(0, Y0, Y4)
+	ENTRY(4, Y12, Y5)
+	ENTRY(8, Y0, Y6)
+	ENTRY(12, Y12, Y7)
+	ENTRY(16, Y0, Y8)
+	ENTRY(20, Y12, Y9)
+	ENTRY(24, Y0, Y10)
+	ENTRY(28, Y12, Y11)
+	VHADDPS    Y5, Y4, Y4
+	VHADDPS    Y7, Y6, Y6
+	VHADDPS    Y9, Y8, Y8
+	VHADDPS    Y11, Y10, Y10
+	VHADDPS    Y6, Y4, Y4
+	VHADDPS    Y10, Y8, Y8
+	VPERM2F128 $0x20, Y8, Y4, Y5
+	VPERM2F128 $0x31, Y8, Y4, Y6
+	VADDPS     Y6, Y5, Y5
+	VADDPS     (R13)(AX*4), Y5, Y5
+	VMOVUPS    Y5, (R13)(AX*4)
+	ADDQ       $8, AX
+	CMPQ       AX, R15
+	JLE        block8R
+
+entry1R:
+	CMPQ         AX, BX
+	JGE          storeR
+	MOVLQSX      (R8)(AX*4), DX
+	SHLQ         $5, DX
+	VMOVUPS      (R10)(DX*1), Y2
+	VBROADCASTSS (R9)(AX*4), Y3
+	VFMADD231PS  Y2, Y3, Y0
+	VMULPS       Y2, Y1, Y4
+	VEXTRACTF128 $1, Y4, X5
+	VADDPS       X5, X4, X4
+	VHADDPS      X4, X4, X4
+	VHADDPS      X4, X4, X4
+	VADDSS       (R13)(AX*4), X4, X4
+	VMOVSS       X4, (R13)(AX*4)
+	INCQ         AX
+	JMP          entry1R
+
+storeR:
+	VADDPS       Y12, Y0, Y0         // the row of Bᵀ·gz, both adjoints
+	VXORPS       X2, X2, X2
+	VCMPPS       $14, X2, X1, X3     // y > 0 (false for NaN)
+	VINSERTF128  $1, X3, Y3, Y3      // for both halves
+	VANDPS       Y3, Y0, Y0
+	MOVQ         R11, DX
+	SHLQ         $5, DX
+	VSUBPS       (R10)(DX*1), Y0, Y0 // − gz's own row j
+	SHRQ         $1, DX
+	VMOVUPS      X0, (DI)(DX*1)
+	MOVQ         dst2+8(FP), BX
+	VEXTRACTF128 $1, Y0, (BX)(DX*1)
+	INCQ    R11
+	CMPQ    R11, R12
+	JL      rowR
+
+doneR:
+	VZEROUPPER
+	RET
+
 // func grad4AVX2(dst *float32, gw *float32, rowPtr *int32, col *int32, val *float32, gz *float32, y *float32, r0, r1 int)
 //
 // grad8AVX2 for batch 4, in 128-bit registers: a row of gz or y is one

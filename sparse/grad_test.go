@@ -170,3 +170,70 @@ func TestMulGradDualRows(t *testing.T) {
 		}
 	}
 }
+
+// MulGradDualReluRowsTo equals MulGradDualRowsTo followed by relu's
+// adjoint minus the identity, value for value, kernel and reference, with
+// y ≤ 0 (and NaN) in places and empty rows.
+func TestMulGradDualReluRows(t *testing.T) {
+	rng := rand.New(rand.NewPCG(5, 6))
+	for _, s := range conformanceShapes {
+		if s.rows != s.cols {
+			continue
+		}
+		for _, half := range []int{1, 4} {
+			a := Random(s.rows, s.cols, s.nnz, s.sigma, uint64(s.nnz+s.rows), nil)
+			batch := 2 * half
+			gz, y := randVec(rng, a.Cols*batch), randVec(rng, a.Rows*half)
+			if len(y) > 3 {
+				y[3] = float32(math.NaN())
+			}
+			gw0 := randVec(rng, a.NNZ())
+			d1, d2, gw := make([]float32, a.Rows*half), make([]float32, a.Rows*half), append([]float32(nil), gw0...)
+			d, gwWant := make([]float32, a.Rows*batch), append([]float32(nil), gw0...)
+			for r0 := 0; r0 < a.Rows; {
+				r1 := min(a.Rows, r0+1+rng.IntN(40))
+				MulGradDualReluRowsTo(d1, d2, gw, a.RowPtr, a.ColIdx, a.Val, gz, y, half, r0, r1)
+				MulGradDualRowsTo(d, gwWant, a.RowPtr, a.ColIdx, a.Val, gz, y, half, r0, r1)
+				r0 = r1
+			}
+			for j := range a.Rows {
+				for b := range half {
+					e1, e2 := d[j*batch+b], d[j*batch+half+b]
+					if !(y[j*half+b] > 0) {
+						e1, e2 = 0, 0
+					}
+					w1, w2 := e1-gz[j*batch+b], e2-gz[j*batch+half+b]
+					if !same32(d1[j*half+b], w1) || !same32(d2[j*half+b], w2) {
+						t.Fatalf("%dx%d half %d row %d lane %d: %v, %v, want %v, %v", s.rows, s.cols, half, j, b, d1[j*half+b], d2[j*half+b], w1, w2)
+					}
+				}
+			}
+			for k := range gw {
+				if !same32(gw[k], gwWant[k]) {
+					t.Fatalf("%dx%d half %d: gw[%d] = %v, want %v", s.rows, s.cols, half, k, gw[k], gwWant[k])
+				}
+			}
+			// without a gradient (frozen weights): the same adjoints, up to
+			// the order of the sums (the Go loop's, the kernel's two
+			// accumulators)
+			n1, n2 := make([]float32, a.Rows*half), make([]float32, a.Rows*half)
+			MulGradDualReluRowsTo(n1, n2, nil, a.RowPtr, a.ColIdx, a.Val, gz, y, half, 0, a.Rows)
+			near := func(u, v float32) bool { return same32(u, v) || math.Abs(float64(u-v)) <= 1e-5*(1+math.Abs(float64(v))) }
+			for q := range n1 {
+				if !near(n1[q], d1[q]) || !near(n2[q], d2[q]) {
+					t.Fatalf("%dx%d half %d, no gradient: %d: %v, %v, want %v, %v", s.rows, s.cols, half, q, n1[q], n2[q], d1[q], d2[q])
+				}
+			}
+		}
+	}
+	if hasAVX2Grad() {
+		a := Random(20, 20, 100, 1, 1, nil)
+		x := make([]float32, 20*8)
+		if !mulGradHalfReluFast(x[:80], x[80:], make([]float32, a.NNZ()), a.RowPtr, a.ColIdx, a.Val, make([]float32, 160), x[:80], 0, 20) {
+			t.Fatal("the AVX2 kernel did not run")
+		}
+	}
+}
+
+// same32 reports whether a and b are equal or both NaN.
+func same32(a, b float32) bool { return a == b || (a != a && b != b) }
