@@ -218,7 +218,9 @@ func TestMulGradDualReluRows(t *testing.T) {
 			// accumulators)
 			n1, n2 := make([]float32, a.Rows*half), make([]float32, a.Rows*half)
 			MulGradDualReluRowsTo(n1, n2, nil, a.RowPtr, a.ColIdx, a.Val, gz, y, half, 0, a.Rows)
-			near := func(u, v float32) bool { return same32(u, v) || math.Abs(float64(u-v)) <= 1e-5*(1+math.Abs(float64(v))) }
+			near := func(u, v float32) bool {
+				return same32(u, v) || math.Abs(float64(u-v)) <= 1e-5*(1+math.Abs(float64(v)))
+			}
 			for q := range n1 {
 				if !near(n1[q], d1[q]) || !near(n2[q], d2[q]) {
 					t.Fatalf("%dx%d half %d, no gradient: %d: %v, %v, want %v, %v", s.rows, s.cols, half, q, n1[q], n2[q], d1[q], d2[q])
