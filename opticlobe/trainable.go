@@ -391,23 +391,8 @@ func (m *Trainable[T]) VJPDual(slot int, dst, kbar, dst2, kbar2 []T) {
 	act, k := m.act[slot], m.ks[slot]
 	u2 := m.u2
 	m.rows.For(m.n, rowChunk, func(r0, r1 int) {
-		invTau, biasN, biasN2, tauN := m.invTau[r0:r1], m.biasN[r0:r1], m.biasN2[r0:r1], m.tauN[r0:r1]
-		for j, it := range invTau {
-			i := r0 + j
-			kb, kb2, kk := kbar[i*b:i*b+b], kbar2[i*b:i*b+b:i*b+b], k[i*b:i*b+b:i*b+b]
-			w2 := u2[i*b2 : i*b2+b2 : i*b2+b2]
-			var sb, sb2, st T
-			for s, x := range kb {
-				u, v := x*it, kb2[s]*it
-				w2[s], w2[b+s] = u, v
-				sb += u
-				sb2 += v
-				st -= x * kk[s]
-			}
-			biasN[j] += sb
-			biasN2[j] += sb2
-			tauN[j] += st * it
-		}
+		dualScale(u2[r0*b2:r1*b2], kbar[r0*b:r1*b], kbar2[r0*b:r1*b], k[r0*b:r1*b], m.invTau[r0:r1],
+			m.biasN[r0:r1], m.biasN2[r0:r1], m.tauN[r0:r1], b)
 	})
 	var gw []T
 	if !m.frozen[ParamStrength] {
