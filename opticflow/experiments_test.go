@@ -40,6 +40,18 @@ func experimentFitter(t *testing.T, ext int, scale float32, cfg FitConfig) *fitt
 		for k := range p.Strength {
 			p.Strength[k] *= scale
 		}
+		// NEUROPIL_EXPERIMENT_TAU=LO,HI: time constants drawn per type,
+		// log-uniform in [LO, HI] seconds, instead of flyvis's 0.05 s
+		if v := os.Getenv("NEUROPIL_EXPERIMENT_TAU"); v != "" {
+			var lo, hi float64
+			if _, err := fmt.Sscanf(v, "%g,%g", &lo, &hi); err != nil || !(lo > 0 && hi >= lo) {
+				t.Fatalf("NEUROPIL_EXPERIMENT_TAU=%q: want LO,HI seconds", v)
+			}
+			rng := rand.New(rand.NewPCG(7, 7))
+			for k := range p.Tau {
+				p.Tau[k] = float32(lo * math.Exp(rng.Float64()*math.Log(hi/lo)))
+			}
+		}
 		cfg.Params = &p
 	}
 	f, err := newFitter(net, cfg.withDefaults())
@@ -216,9 +228,20 @@ func TestExperimentLinearReadout(t *testing.T) {
 // ExperimentDecoderOnly: the decoder alone trained (Adam 3e-3, 11 epochs)
 // on the cached states of the untrained network (extent 8) for 50
 // training batches, scored on 8 validation batches.
+//
+// NEUROPIL_EXPERIMENT_DECODER=HIDDEN,DROPOUT,LR,EPOCHS replaces flyvis's
+// decoder (8 hidden channels, dropout 0.5) and the training (3e-3, 11
+// epochs), to probe whether a larger readout finds motion in the untrained
+// network's outputs.
 func TestExperimentDecoderOnly(t *testing.T) {
 	experiment(t)
-	f := experimentFitter(t, 8, 1, FitConfig{Iterations: 10, NoPenalty: true})
+	dec, lr, epochs := DecoderConfig{}, 3e-3, 11
+	if v := os.Getenv("NEUROPIL_EXPERIMENT_DECODER"); v != "" {
+		if _, err := fmt.Sscanf(v, "%d,%g,%g,%d", &dec.Hidden, &dec.Dropout, &lr, &epochs); err != nil {
+			t.Fatalf("NEUROPIL_EXPERIMENT_DECODER=%q: %v", v, err)
+		}
+	}
+	f := experimentFitter(t, 8, 1, FitConfig{Iterations: 10, NoPenalty: true, Decoder: dec})
 	type cached struct {
 		states [][]float32
 		flow   []float32
@@ -239,7 +262,7 @@ func TestExperimentDecoderOnly(t *testing.T) {
 		return cs
 	}
 	trn, val := cache(Train, 50), cache(Validation, 8)
-	opt, err := train.NewOptimizer(train.OptimConfig{Method: "adam", LR: 3e-3}, f.dec.P[:])
+	opt, err := train.NewOptimizer(train.OptimConfig{Method: "adam", LR: lr}, f.dec.P[:])
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -268,7 +291,7 @@ func TestExperimentDecoderOnly(t *testing.T) {
 		return s / float64(len(cs))
 	}
 	fmt.Printf("decoder alone: validation loss %.4g untrained\n", loss(val, false))
-	for ep := range 11 {
+	for ep := range epochs {
 		tl := loss(trn, true)
 		fmt.Printf("  epoch %d: training %.4g, validation %.4g\n", ep, tl, loss(val, false))
 	}
@@ -358,8 +381,11 @@ func TestExperimentStrengthScale(t *testing.T) {
 // part is nil, any function of the outputs that is linear in them flips
 // sign with the contrast while the flow does not, so it predicts no flow
 // at all; the flow must come from the decoder's softplus. Also the
-// fraction of all neurons' voltages at or below 0 (where relu acts). With
-// NEUROPIL_EXPERIMENT_PARAMS, the same for that checkpoint (extent 8).
+// fraction of all neurons' voltages at or below 0 (where relu acts), and
+// per type the response to grey (its mean, and its spread over columns:
+// the lattice's border) and how much the movie's part (movie − grey)
+// changes from frame to frame. With NEUROPIL_EXPERIMENT_PARAMS, the same
+// for that checkpoint (extent 8).
 func TestExperimentContrastInversion(t *testing.T) {
 	experiment(t)
 	f := experimentFitter(t, 8, 1, FitConfig{Iterations: 10, NoPenalty: true})
@@ -425,15 +451,24 @@ func TestExperimentContrastInversion(t *testing.T) {
 		float64(bp)/float64(n), float64(bm)/float64(n), float64(b0)/float64(n), n)
 	per := len(d.pos)
 	for ch := range d.in {
-		var e2, o2 float64
+		var e2, o2, s1, s2, df float64
 		for img := range f.frames * b {
 			for q := (img*d.in + ch) * per; q < (img*d.in+ch+1)*per; q++ {
 				e, o := (xp[q]+xm[q])/2-x0[q], (xp[q]-xm[q])/2
 				e2, o2 = e2+e*e, o2+o*o
+				s1, s2 = s1+x0[q], s2+x0[q]*x0[q]
+				if img >= b { // the movie's part's change from the frame before
+					r := q - b*d.in*per
+					c := (xp[q] - x0[q]) - (xp[r] - x0[r])
+					df += c * c
+				}
 			}
 		}
-		fmt.Printf("  %-6s odd part rms %.3g, even part rms %.3g (ratio %.2g)\n", f.net.Spec.OutputUnits[ch],
-			math.Sqrt(o2/float64(f.frames*b*per)), math.Sqrt(e2/float64(f.frames*b*per)), math.Sqrt(e2/o2))
+		cnt := float64(f.frames * b * per)
+		m := s1 / cnt
+		fmt.Printf("  %-6s odd part rms %.3g, even part rms %.3g (ratio %.2g); under grey: mean %.3g, spread over columns %.3g; the movie's part changes by %.3g a frame\n",
+			f.net.Spec.OutputUnits[ch], math.Sqrt(o2/cnt), math.Sqrt(e2/cnt), math.Sqrt(e2/o2), m, math.Sqrt(max(s2/cnt-m*m, 0)),
+			math.Sqrt(df/float64((f.frames-1)*b*per)))
 	}
 }
 
