@@ -160,14 +160,41 @@ func (s *Stepper[T]) run(dst, src, x []T) {
 // with the coefficients repeated along each row of the batch.
 func (s *Stepper[T]) combineRows(r0, r1 int) {
 	lo, hi := r0*s.Batch, r1*s.Batch
-	dst := s.dst[lo:hi]
-	if s.src == nil {
+	dst, terms := s.dst[lo:hi], s.terms
+	switch {
+	case s.src == nil:
 		clear(dst)
-	} else {
+	case len(terms) > 0 && hi > lo:
+		// the copy and the first term in one pass
+		axpyRowsFrom(dst, s.src[lo:hi], terms[0][lo:hi], s.coef[0])
+		for l, k := range terms[1:] {
+			axpyRows(dst, k[lo:hi], s.coef[l+1])
+		}
+		return
+	default:
 		copy(dst, s.src[lo:hi]) // a no-op when src is dst
 	}
-	for l, k := range s.terms {
+	for l, k := range terms {
 		axpyRows(dst, k[lo:hi], s.coef[l])
+	}
+}
+
+// axpyRowsFrom writes src + c ⊙ x to dst (axpyRows after copying src to
+// dst, the same values; src is dst or does not overlap it).
+func axpyRowsFrom[T Float](dst, src, x, c []T) {
+	if d32, ok := as32(dst); ok {
+		s32, _ := as32(src)
+		x32, _ := as32(x)
+		c32, _ := as32(c)
+		vec.AxpyPatternFrom(d32, s32, x32, c32)
+		return
+	}
+	batch := len(c)
+	for j := 0; j < len(dst); j += batch {
+		o, s, xx := dst[j:j+batch], src[j:j+batch], x[j:j+batch]
+		for b, cb := range c {
+			o[b] = s[b] + cb*xx[b]
+		}
 	}
 }
 

@@ -93,7 +93,7 @@ func BenchmarkRelaxRows(b *testing.B) {
 func BenchmarkAxpyPattern(b *testing.B) {
 	benchPair(b,
 		func(n int) func() { x, d := benchData(n); return func() { AxpyPattern(d, x, x[:8]) } },
-		func(n int) func() { x, d := benchData(n); return func() { axpyPatternGo(d, x, x[:8]) } })
+		func(n int) func() { x, d := benchData(n); return func() { axpyPatternGo(d, d, x, x[:8]) } })
 }
 
 // BenchmarkErrorSq has the six nonzero terms of dopri5's error estimate.

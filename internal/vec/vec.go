@@ -258,21 +258,30 @@ func relaxRowsGo(dst, r, h, w []float32, batch int) {
 //	for j, v := range x {
 //		dst[j] += coef[j%len(coef)] * v
 //	}
-func AxpyPattern(dst, x, coef []float32) {
-	checkLen("AxpyPattern", len(dst), len(x))
+func AxpyPattern(dst, x, coef []float32) { axpyPattern("AxpyPattern", dst, dst, x, coef) }
+
+// AxpyPatternFrom is AxpyPattern into dst from src, in one pass:
+// dst[j] = src[j] + coef[j%len(coef)]·x[j] (src may be dst; otherwise it
+// must not overlap it). It is copy(dst, src) then AxpyPattern(dst, x,
+// coef), the same values, without the copy's pass.
+func AxpyPatternFrom(dst, src, x, coef []float32) { axpyPattern("AxpyPatternFrom", dst, src, x, coef) }
+
+func axpyPattern(fn string, dst, src, x, coef []float32) {
+	checkLen(fn, len(dst), len(x))
+	checkLen(fn, len(dst), len(src))
 	if len(coef) == 0 || len(dst)%len(coef) != 0 {
-		panic(fmt.Sprintf("vec: AxpyPattern: length %d is not a multiple of the pattern's %d", len(dst), len(coef)))
+		panic(fmt.Sprintf("vec: %s: length %d is not a multiple of the pattern's %d", fn, len(dst), len(coef)))
 	}
-	n := axpyPatternArch(dst, x, coef)
-	axpyPatternGo(dst[n:], x[n:], coef)
+	n := axpyPatternArch(dst, src, x, coef)
+	axpyPatternGo(dst[n:], src[n:], x[n:], coef)
 }
 
-func axpyPatternGo(dst, x, coef []float32) {
+func axpyPatternGo(dst, src, x, coef []float32) {
 	p := len(coef)
 	for j := 0; j < len(dst); j += p {
-		o, xx := dst[j:j+p], x[j:j+p]
+		o, s, xx := dst[j:j+p], src[j:j+p], x[j:j+p]
 		for b, c := range coef {
-			o[b] += c * xx[b]
+			o[b] = s[b] + c*xx[b]
 		}
 	}
 }

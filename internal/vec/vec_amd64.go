@@ -31,7 +31,7 @@ func addRowsAVX2(dst, v *float32, rows, batch int)
 func relaxRowsAVX2(dst, r, h, w *float32, rows, batch int)
 
 //go:noescape
-func axpyPatternAVX2(dst, x, coef *float32, n, p int)
+func axpyPatternAVX2(dst, src, x, coef *float32, n, p int)
 
 //go:noescape
 func errorSq8AVX2(sums *float64, k **float32, c *float64, terms int, y, y1 *float32, rows int, atol, rtol float64)
@@ -101,7 +101,7 @@ func relaxRowsArch(dst, r, h, w []float32, batch int) bool {
 
 // axpyPatternArch covers patterns of a multiple of 8 (whole) and those of
 // 1, 2 or 4 (repeated to 8 lanes, on the leading multiple of 8).
-func axpyPatternArch(dst, x, coef []float32) int {
+func axpyPatternArch(dst, src, x, coef []float32) int {
 	p := len(coef)
 	if !useAsm {
 		return 0
@@ -109,7 +109,7 @@ func axpyPatternArch(dst, x, coef []float32) int {
 	switch {
 	case p%8 == 0:
 		if len(dst) > 0 {
-			axpyPatternAVX2(unsafe.SliceData(dst), unsafe.SliceData(x), unsafe.SliceData(coef), len(dst), p)
+			axpyPatternAVX2(unsafe.SliceData(dst), unsafe.SliceData(src), unsafe.SliceData(x), unsafe.SliceData(coef), len(dst), p)
 		}
 		return len(dst)
 	case 8%p == 0:
@@ -121,7 +121,7 @@ func axpyPatternArch(dst, x, coef []float32) int {
 		for l := range c8 {
 			c8[l] = coef[l%p]
 		}
-		axpyPatternAVX2(unsafe.SliceData(dst), unsafe.SliceData(x), &c8[0], n, 8)
+		axpyPatternAVX2(unsafe.SliceData(dst), unsafe.SliceData(src), unsafe.SliceData(x), &c8[0], n, 8)
 		return n
 	}
 	return 0

@@ -204,14 +204,16 @@ relaxChunk:
 	VZEROUPPER
 	RET
 
-// func axpyPatternAVX2(dst, x, coef *float32, n, p int)
-// n and p are multiples of 8, n a multiple of p.
-TEXT ·axpyPatternAVX2(SB), NOSPLIT, $0-40
+// func axpyPatternAVX2(dst, src, x, coef *float32, n, p int)
+// dst = src + coef·x (src may be dst); n and p are multiples of 8, n a
+// multiple of p.
+TEXT ·axpyPatternAVX2(SB), NOSPLIT, $0-48
 	MOVQ dst+0(FP), DI
-	MOVQ x+8(FP), SI
-	MOVQ coef+16(FP), DX
-	MOVQ n+24(FP), CX
-	MOVQ p+32(FP), R8
+	MOVQ src+8(FP), R9
+	MOVQ x+16(FP), SI
+	MOVQ coef+24(FP), DX
+	MOVQ n+32(FP), CX
+	MOVQ p+40(FP), R8
 	SHLQ $2, CX
 	SHLQ $2, R8
 	XORQ AX, AX                   // byte offset of the element
@@ -219,8 +221,8 @@ TEXT ·axpyPatternAVX2(SB), NOSPLIT, $0-40
 
 axpyLoop:
 	VMOVUPS     (DX)(BX*1), Y0
-	VMOVUPS     (DI)(AX*1), Y1
-	VFMADD231PS (SI)(AX*1), Y0, Y1 // dst += coef·x
+	VMOVUPS     (R9)(AX*1), Y1
+	VFMADD231PS (SI)(AX*1), Y0, Y1 // src + coef·x
 	VMOVUPS     Y1, (DI)(AX*1)
 	ADDQ        $32, AX
 	ADDQ        $32, BX

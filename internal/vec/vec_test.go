@@ -215,7 +215,10 @@ func TestLinearKernels(t *testing.T) {
 			got := append([]float32(nil), d...)
 			AxpyPattern(got, x, coef)
 			twin := append([]float32(nil), d...)
-			axpyPatternGo(twin, x, coef)
+			axpyPatternGo(twin, twin, x, coef)
+			from := make([]float32, n) // from d into another slice: AxpyPattern's values
+			AxpyPatternFrom(from, d, x, coef)
+			equal(t, fmt.Sprintf("AxpyPatternFrom p=%d n=%d", p, n), from, got)
 			for j := range got {
 				c, xj := float64(coef[j%p]), float64(x[j])
 				want := float64(d[j]) + c*xj
