@@ -5,6 +5,7 @@ import (
 	"math"
 	"math/cmplx"
 	"math/rand/v2"
+	"sync"
 
 	"github.com/neuropil/neuropil/internal/team"
 	"github.com/neuropil/neuropil/opticlobe"
@@ -229,6 +230,12 @@ func (d *Data) flow(dst []float32, s *Scene, stride int) {
 	}
 }
 
+// frameScratch is a frame's scratch for boxPlan.means, kept between
+// frames in framePool.
+type frameScratch struct{ ex, ey []float64 }
+
+var framePool = sync.Pool{New: func() any { return new(frameScratch) }}
+
 // Batch writes scenes start … start+batch−1 of split as a batch: frames
 // [frames][batch][columns] and flow [frames][batch][2][columns], with
 // batch = len(frames)/(frames×columns). The frames of all scenes are
@@ -249,6 +256,8 @@ func (d *Data) Batch(frames, flow []float32, split Split, start int) {
 	})
 	team.Run(&team.Job{Parts: batch * nf, F: func(part int) {
 		f, b := part/batch, part%batch
-		d.frame(frames[(f*batch+b)*nc:(f*batch+b+1)*nc], scenes[b], f, nil, nil)
+		sc := framePool.Get().(*frameScratch)
+		sc.ex, sc.ey = d.frame(frames[(f*batch+b)*nc:(f*batch+b+1)*nc], scenes[b], f, sc.ex, sc.ey)
+		framePool.Put(sc)
 	}})
 }

@@ -210,7 +210,7 @@ func newBoxGrid(zs []complex128) *boxGrid {
 // returned for reuse.
 func (p *boxPlan) means(dst []float32, zs []complex128, g *boxGrid, ex, ey []float64) ([]float64, []float64) {
 	nw := len(p.waves)
-	ex, ey = append(ex[:0], make([]float64, 2*nw*len(g.xs))...), append(ey[:0], make([]float64, 2*nw*len(g.ys))...)
+	ex, ey = grow(ex, 2*nw*len(g.xs)), grow(ey, 2*nw*len(g.ys)) // every value is written below
 	for w, wv := range p.waves {
 		amp := wv.amp * wv.dx * wv.dy
 		for i, x := range g.xs {
@@ -235,6 +235,15 @@ func (p *boxPlan) means(dst []float32, zs []complex128, g *boxGrid, ex, ey []flo
 		dst[c] = float32(p.shapes(z0, v))
 	}
 	return ex, ey
+}
+
+// grow returns s resized to n values, reallocated only when too small
+// (the values are not cleared).
+func grow(s []float64, n int) []float64 {
+	if cap(s) < n {
+		return make([]float64, n)
+	}
+	return s[:n]
 }
 
 // shapes returns v plus the mean of the texture's edges and dots over the
