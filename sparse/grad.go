@@ -38,17 +38,27 @@ func mulRowsGeneric[T Float](dst []T, rowPtr, colIdx []int32, val, x []T, batch,
 //			gw[k]          += Σ_b gz[colIdx[k]*batch+b] * y[j*batch+b]
 func mulGradRowsGeneric[T Float](dst, gw []T, rowPtr, colIdx []int32, val, gz, y []T, batch, r0, r1 int) {
 	for j := r0; j < r1; j++ {
-		d := dst[j*batch : (j+1)*batch]
-		clear(d)
-		yj := y[j*batch : (j+1)*batch]
-		for k := rowPtr[j]; k < rowPtr[j+1]; k++ {
-			v := val[k]
-			zs := gz[int(colIdx[k])*batch:][:batch]
-			var acc T
-			for b, z := range zs {
-				d[b] += v * z
+		gradRow(dst[j*batch:(j+1)*batch], gw, rowPtr, colIdx, val, gz, y[j*batch:(j+1)*batch], j)
+	}
+}
+
+// gradRow writes row j of the product, d = Σ_k val[k]·gz[colIdx[k]] over
+// len(d) lanes, and adds to gw[k] (unless nil) the dot product of
+// gz[colIdx[k]]'s first len(yj) lanes with yj.
+func gradRow[T Float](d, gw []T, rowPtr, colIdx []int32, val, gz, yj []T, j int) {
+	batch := len(d)
+	clear(d)
+	for k := rowPtr[j]; k < rowPtr[j+1]; k++ {
+		v := val[k]
+		zs := gz[int(colIdx[k])*batch:][:batch]
+		var acc T
+		for b, z := range zs {
+			d[b] += v * z
+			if b < len(yj) {
 				acc += z * yj[b]
 			}
+		}
+		if gw != nil {
 			gw[k] += acc
 		}
 	}
@@ -111,62 +121,22 @@ func MulGradRowsTo[T Float](dst, gw []T, rowPtr, colIdx []int32, val, gz, y []T,
 	mulGradRowsGeneric(dst, gw, rowPtr, colIdx, val, gz, y, batch, r0, r1)
 }
 
-// MulGradDualRowsTo is MulGradRowsTo for two adjoints at once whose
-// gradient only the first is wanted: gz and dst have 2·half lanes per row
-// (the first adjoint's half, then the second's) and y has half:
+// MulGradDualReluRowsTo is the fused transposed product (MulGradRowsTo)
+// of two adjoints at once through a square B (rows and columns both
+// neurons), gz of 2·half lanes a row (the first adjoint's, then the
+// second's), whose weight gradient only the first is wanted, y of half
+// lanes, followed by the adjoint of relu minus the identity, row by row,
+// into two outputs of half lanes: with d the row j of Bᵀ·gz,
 //
-//	dst[j*2half+b] = Σ_k val[k] * gz[colIdx[k]*2half+b]              (b < 2half)
-//	gw[k]         += Σ_{b<half} gz[colIdx[k]*2half+b] * y[j*half+b]
-//
-// It is MulGradRowsTo at batch 2·half with y padded by zeros, without the
-// padded copy (the same values); without gw, MulRowsTo. float32 at half 4 runs an assembly kernel
-// where the CPU has AVX2 and FMA; otherwise the plain Go reference.
-func MulGradDualRowsTo[T Float](dst, gw []T, rowPtr, colIdx []int32, val, gz, y []T, half, r0, r1 int) {
-	batch := 2 * half
-	checkRows(len(dst), len(rowPtr), batch, r0, r1)
-	if gw == nil {
-		MulRowsTo(dst, rowPtr, colIdx, val, gz, batch, r0, r1)
-		return
-	}
-	if len(y) < r1*half || len(gw) < int(rowPtr[r1]) {
-		panic(fmt.Sprintf("sparse: y has %d values and gw %d, want %d and %d for rows [%d, %d)", len(y), len(gw), r1*half, rowPtr[r1], r0, r1))
-	}
-	if half == 4 && r0 < r1 && rowPtr[r0] < rowPtr[r1] {
-		if d32, ok := any(dst).([]float32); ok && mulGradHalfFast(d32, any(gw).([]float32), rowPtr, colIdx,
-			any(val).([]float32), any(gz).([]float32), any(y).([]float32), r0, r1) {
-			return
-		}
-	}
-	for j := r0; j < r1; j++ {
-		d := dst[j*batch : (j+1)*batch]
-		clear(d)
-		yj := y[j*half : (j+1)*half]
-		for k := rowPtr[j]; k < rowPtr[j+1]; k++ {
-			v := val[k]
-			zs := gz[int(colIdx[k])*batch:][:batch]
-			var acc T
-			for b, z := range zs {
-				d[b] += v * z
-				if b < half {
-					acc += z * yj[b]
-				}
-			}
-			gw[k] += acc
-		}
-	}
-}
-
-// MulGradDualReluRowsTo is MulGradDualRowsTo for a square B (rows and
-// columns both neurons) followed by the adjoint of relu minus the
-// identity, row by row, into two outputs of half lanes: with d the row j
-// of Bᵀ·gz (MulGradDualRowsTo's dst),
-//
-//	dst1[j*half+b] = [y[j*half+b] > 0]·d[b]      − gz[j*2half+b]
-//	dst2[j*half+b] = [y[j*half+b] > 0]·d[half+b] − gz[j*2half+half+b]
+//	gw[k]          += Σ_{b<half} gz[colIdx[k]*2half+b] * y[j*half+b]   (unless gw is nil)
+//	dst1[j*half+b]  = [y[j*half+b] > 0]·d[b]      − gz[j*2half+b]
+//	dst2[j*half+b]  = [y[j*half+b] > 0]·d[half+b] − gz[j*2half+half+b]
 //
 // (the adjoints of the state of dV/dt = W·relu(V) − V + … for two adjoints
-// at once, y = relu(V)), without writing d. gw as MulGradDualRowsTo's
-// (nil: none; then the plain Go loop runs).
+// at once, y = relu(V)), without writing d. It is MulGradRowsTo at batch
+// 2·half with y padded by zeros, then that loop, the same values. float32
+// at half 4 with a gradient runs an assembly kernel where the CPU has AVX2
+// and FMA; otherwise the plain Go reference.
 func MulGradDualReluRowsTo[T Float](dst1, dst2, gw []T, rowPtr, colIdx []int32, val, gz, y []T, half, r0, r1 int) {
 	batch := 2 * half
 	checkRows(len(dst1), len(rowPtr), half, r0, r1)
@@ -183,23 +153,8 @@ func MulGradDualReluRowsTo[T Float](dst1, dst2, gw []T, rowPtr, colIdx []int32, 
 	}
 	d := make([]T, batch)
 	for j := r0; j < r1; j++ {
-		clear(d)
-		yj := y[j*half : (j+1)*half]
-		for k := rowPtr[j]; k < rowPtr[j+1]; k++ {
-			v := val[k]
-			zs := gz[int(colIdx[k])*batch:][:batch]
-			var acc T
-			for b, z := range zs {
-				d[b] += v * z
-				if b < half {
-					acc += z * yj[b]
-				}
-			}
-			if gw != nil {
-				gw[k] += acc
-			}
-		}
-		own := gz[j*batch : (j+1)*batch]
+		yj, own := y[j*half:(j+1)*half], gz[j*batch:(j+1)*batch]
+		gradRow(d, gw, rowPtr, colIdx, val, gz, yj, j)
 		for b, a := range yj {
 			e1, e2 := d[b], d[half+b]
 			if !(a > 0) {

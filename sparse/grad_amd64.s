@@ -2,14 +2,21 @@
 
 #include "textflag.h"
 
-// func grad8AVX2(dst *float32, gw *float32, rowPtr *int32, col *int32, val *float32, gz *float32, y *float32, r0, r1 int)
+// func grad8AVX2(dst1, dst2 *float32, gw *float32, rowPtr *int32, col *int32, val *float32, gz *float32, y *float32, r0, r1, mode int)
 //
 // Rows [r0, r1) of the fused kernel MulGradRowsTo (grad.go) for batch 8:
 // for each row j of Aᵀ (a presynaptic neuron) and each entry kt (synapse
 // j → i = col[kt]):
 //
-//	dst[j][0:8] = Σ_kt val[kt] * gz[i][0:8]
-//	gw[kt]     += Σ_b gz[i][b] * y[j][b]
+//	d[0:8]  = Σ_kt val[kt] * gz[i][0:8]
+//	gw[kt] += Σ_b gz[i][b] * y[j][b]
+//
+// mode 0 (MulGradRowsTo): y's rows have eight lanes, dst1[j] = d. mode 1
+// (MulGradDualReluRowsTo): y's rows have four lanes, standing for eight
+// whose upper four are zero (the gradient reads gz's first four lanes),
+// and relu's adjoint minus the identity is applied as the row is stored:
+// dst1[j] = [y[j] > 0]·d[0:4] − gz[j][0:4], dst2[j] = [y[j] > 0]·d[4:8] −
+// gz[j][4:8], the Go reference's operations.
 //
 // Entries go eight at a time: the eight products gz[i]⊙y[j] are reduced
 // together by a transpose-and-add tree (six VHADDPS, two VPERM2F128) into
@@ -18,9 +25,9 @@
 // entry at a time. The streams (col, val, gw) are prefetched 512 entries
 // ahead, as in the product's kernels (kernel_amd64.s).
 //
-// Registers: DI dst, R13 gw, SI rowPtr, R8 col, R9 val, R10 gz, CX y,
-// R11 row, R12 r1, AX entry, BX end of row, R15 last start of a block of
-// eight, DX byte offset of a row. Y0 and Y12 accumulate dst's row, Y1
+// Registers: DI dst1, R13 gw, SI rowPtr, R8 col, R9 val, R10 gz, CX y,
+// R11 row, R12 r1, R14 mode, AX entry, BX end of row, R15 last start of a
+// block of eight, DX byte offset of a row. Y0 and Y12 accumulate d, Y1
 // holds y's row, Y2 the gathered gz row, Y3 the broadcast weight, Y4–Y11
 // the eight products.
 
@@ -33,16 +40,17 @@
 	VFMADD231PS  Y2, Y3, acc \
 	VMULPS       Y2, Y1, p
 
-TEXT ·grad8AVX2(SB), NOSPLIT, $0-72
-	MOVQ dst+0(FP), DI
-	MOVQ gw+8(FP), R13
-	MOVQ rowPtr+16(FP), SI
-	MOVQ col+24(FP), R8
-	MOVQ val+32(FP), R9
-	MOVQ gz+40(FP), R10
-	MOVQ y+48(FP), CX
-	MOVQ r0+56(FP), R11
-	MOVQ r1+64(FP), R12
+TEXT ·grad8AVX2(SB), NOSPLIT, $0-88
+	MOVQ dst1+0(FP), DI
+	MOVQ gw+16(FP), R13
+	MOVQ rowPtr+24(FP), SI
+	MOVQ col+32(FP), R8
+	MOVQ val+40(FP), R9
+	MOVQ gz+48(FP), R10
+	MOVQ y+56(FP), CX
+	MOVQ r0+64(FP), R11
+	MOVQ r1+72(FP), R12
+	MOVQ mode+80(FP), R14
 	CMPQ R11, R12
 	JGE  done
 
@@ -50,8 +58,17 @@ row:
 	MOVLQSX (SI)(R11*4), AX
 	MOVLQSX 4(SI)(R11*4), BX
 	MOVQ    R11, DX
+	TESTQ   R14, R14
+	JNZ     yhalf
 	SHLQ    $5, DX
 	VMOVUPS (CX)(DX*1), Y1
+	JMP     yread
+
+yhalf:
+	SHLQ    $4, DX
+	VMOVUPS (CX)(DX*1), X1           // four lanes, the upper four zeroed
+
+yread:
 	VXORPS  Y0, Y0, Y0
 	VXORPS  Y12, Y12, Y12
 	LEAQ    -8(BX), R15
@@ -107,198 +124,28 @@ store:
 	VADDPS  Y12, Y0, Y0
 	MOVQ    R11, DX
 	SHLQ    $5, DX
+	TESTQ   R14, R14
+	JNZ     storeRelu
 	VMOVUPS Y0, (DI)(DX*1)
-	INCQ    R11
-	CMPQ    R11, R12
-	JL      row
+	JMP     next
 
-done:
-	VZEROUPPER
-	RET
-
-// func gradHalf8AVX2(dst *float32, gw *float32, rowPtr *int32, col *int32, val *float32, gz *float32, y *float32, r0, r1 int)
-//
-// grad8AVX2 with y of four lanes per row ([rows][4]) standing for eight
-// whose upper four are zero: the gradient reads gz's first four lanes
-// (MulGradDualRowsTo). The same sums in the same order as grad8AVX2 on
-// that zero-padded y.
-TEXT ·gradHalf8AVX2(SB), NOSPLIT, $0-72
-	MOVQ dst+0(FP), DI
-	MOVQ gw+8(FP), R13
-	MOVQ rowPtr+16(FP), SI
-	MOVQ col+24(FP), R8
-	MOVQ val+32(FP), R9
-	MOVQ gz+40(FP), R10
-	MOVQ y+48(FP), CX
-	MOVQ r0+56(FP), R11
-	MOVQ r1+64(FP), R12
-	CMPQ R11, R12
-	JGE  doneH
-
-rowH:
-	MOVLQSX (SI)(R11*4), AX
-	MOVLQSX 4(SI)(R11*4), BX
-	MOVQ    R11, DX
-	SHLQ    $4, DX
-	VMOVUPS (CX)(DX*1), X1           // y's row: four lanes, the upper four zeroed
-	VXORPS  Y0, Y0, Y0
-	VXORPS  Y12, Y12, Y12
-	LEAQ    -8(BX), R15
-	CMPQ    AX, R15
-	JG      entry1H
-
-block8H:
-	PREFETCHT0 2048(R8)(AX*4)
-	PREFETCHT0 2048(R9)(AX*4)
-	PREFETCHT0 2048(R13)(AX*4)
-	ENTRY(0, Y0, Y4)
-	ENTRY(4, Y12, Y5)
-	ENTRY(8, Y0, Y6)
-	ENTRY(12, Y12, Y7)
-	ENTRY(16, Y0, Y8)
-	ENTRY(20, Y12, Y9)
-	ENTRY(24, Y0, Y10)
-	ENTRY(28, Y12, Y11)
-	VHADDPS    Y5, Y4, Y4
-	VHADDPS    Y7, Y6, Y6
-	VHADDPS    Y9, Y8, Y8
-	VHADDPS    Y11, Y10, Y10
-	VHADDPS    Y6, Y4, Y4
-	VHADDPS    Y10, Y8, Y8
-	VPERM2F128 $0x20, Y8, Y4, Y5
-	VPERM2F128 $0x31, Y8, Y4, Y6
-	VADDPS     Y6, Y5, Y5
-	VADDPS     (R13)(AX*4), Y5, Y5
-	VMOVUPS    Y5, (R13)(AX*4)
-	ADDQ       $8, AX
-	CMPQ       AX, R15
-	JLE        block8H
-
-entry1H:
-	CMPQ         AX, BX
-	JGE          storeH
-	MOVLQSX      (R8)(AX*4), DX
-	SHLQ         $5, DX
-	VMOVUPS      (R10)(DX*1), Y2
-	VBROADCASTSS (R9)(AX*4), Y3
-	VFMADD231PS  Y2, Y3, Y0
-	VMULPS       Y2, Y1, Y4
-	VEXTRACTF128 $1, Y4, X5
-	VADDPS       X5, X4, X4
-	VHADDPS      X4, X4, X4
-	VHADDPS      X4, X4, X4
-	VADDSS       (R13)(AX*4), X4, X4
-	VMOVSS       X4, (R13)(AX*4)
-	INCQ         AX
-	JMP          entry1H
-
-storeH:
-	VADDPS  Y12, Y0, Y0
-	MOVQ    R11, DX
-	SHLQ    $5, DX
-	VMOVUPS Y0, (DI)(DX*1)
-	INCQ    R11
-	CMPQ    R11, R12
-	JL      rowH
-
-doneH:
-	VZEROUPPER
-	RET
-
-// func gradHalfRelu8AVX2(dst1, dst2 *float32, gw *float32, rowPtr *int32, col *int32, val *float32, gz *float32, y *float32, r0, r1 int)
-//
-// gradHalf8AVX2 with the adjoint of relu − identity applied to each row as
-// it is stored (MulGradDualReluRowsTo): with d the row j of Bᵀ·gz (eight
-// lanes), dst1[j] = [y[j] > 0]·d[0:4] − gz[j][0:4] and dst2[j] =
-// [y[j] > 0]·d[4:8] − gz[j][4:8], the operations of the Go reference.
-TEXT ·gradHalfRelu8AVX2(SB), NOSPLIT, $0-80
-	MOVQ dst1+0(FP), DI
-	MOVQ gw+16(FP), R13
-	MOVQ rowPtr+24(FP), SI
-	MOVQ col+32(FP), R8
-	MOVQ val+40(FP), R9
-	MOVQ gz+48(FP), R10
-	MOVQ y+56(FP), CX
-	MOVQ r0+64(FP), R11
-	MOVQ r1+72(FP), R12
-	CMPQ R11, R12
-	JGE  doneR
-
-rowR:
-	MOVLQSX (SI)(R11*4), AX
-	MOVLQSX 4(SI)(R11*4), BX
-	MOVQ    R11, DX
-	SHLQ    $4, DX
-	VMOVUPS (CX)(DX*1), X1           // y's row: four lanes, the upper four zeroed
-	VXORPS  Y0, Y0, Y0
-	VXORPS  Y12, Y12, Y12
-	LEAQ    -8(BX), R15
-	CMPQ    AX, R15
-	JG      entry1R
-
-block8R:
-	PREFETCHT0 2048(R8)(AX*4)
-	PREFETCHT0 2048(R9)(AX*4)
-	PREFETCHT0 2048(R13)(AX*4)
-	ENTRY(0, Y0, Y4)
-	ENTRY(4, Y12, Y5)
-	ENTRY(8, Y0, Y6)
-	ENTRY(12, Y12, Y7)
-	ENTRY(16, Y0, Y8)
-	ENTRY(20, Y12, Y9)
-	ENTRY(24, Y0, Y10)
-	ENTRY(28, Y12, Y11)
-	VHADDPS    Y5, Y4, Y4
-	VHADDPS    Y7, Y6, Y6
-	VHADDPS    Y9, Y8, Y8
-	VHADDPS    Y11, Y10, Y10
-	VHADDPS    Y6, Y4, Y4
-	VHADDPS    Y10, Y8, Y8
-	VPERM2F128 $0x20, Y8, Y4, Y5
-	VPERM2F128 $0x31, Y8, Y4, Y6
-	VADDPS     Y6, Y5, Y5
-	VADDPS     (R13)(AX*4), Y5, Y5
-	VMOVUPS    Y5, (R13)(AX*4)
-	ADDQ       $8, AX
-	CMPQ       AX, R15
-	JLE        block8R
-
-entry1R:
-	CMPQ         AX, BX
-	JGE          storeR
-	MOVLQSX      (R8)(AX*4), DX
-	SHLQ         $5, DX
-	VMOVUPS      (R10)(DX*1), Y2
-	VBROADCASTSS (R9)(AX*4), Y3
-	VFMADD231PS  Y2, Y3, Y0
-	VMULPS       Y2, Y1, Y4
-	VEXTRACTF128 $1, Y4, X5
-	VADDPS       X5, X4, X4
-	VHADDPS      X4, X4, X4
-	VHADDPS      X4, X4, X4
-	VADDSS       (R13)(AX*4), X4, X4
-	VMOVSS       X4, (R13)(AX*4)
-	INCQ         AX
-	JMP          entry1R
-
-storeR:
-	VADDPS       Y12, Y0, Y0         // the row of Bᵀ·gz, both adjoints
+storeRelu:
 	VXORPS       X2, X2, X2
 	VCMPPS       $14, X2, X1, X3     // y > 0 (false for NaN)
 	VINSERTF128  $1, X3, Y3, Y3      // for both halves
 	VANDPS       Y3, Y0, Y0
-	MOVQ         R11, DX
-	SHLQ         $5, DX
 	VSUBPS       (R10)(DX*1), Y0, Y0 // − gz's own row j
 	SHRQ         $1, DX
 	VMOVUPS      X0, (DI)(DX*1)
 	MOVQ         dst2+8(FP), BX
 	VEXTRACTF128 $1, Y0, (BX)(DX*1)
+
+next:
 	INCQ    R11
 	CMPQ    R11, R12
-	JL      rowR
+	JL      row
 
-doneR:
+done:
 	VZEROUPPER
 	RET
 

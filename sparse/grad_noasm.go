@@ -10,11 +10,6 @@ func mulGradFast(batch int, dst, gw []float32, rowPtr, col []int32, val, gz, y [
 
 func hasAVX2Grad() bool { return false }
 
-// mulGradHalfFast reports that no assembly kernel is available.
-func mulGradHalfFast(dst, gw []float32, rowPtr, col []int32, val, gz, y []float32, r0, r1 int) bool {
-	return false
-}
-
 // mulGradHalfReluFast reports that no assembly kernel is available.
 func mulGradHalfReluFast(dst1, dst2, gw []float32, rowPtr, col []int32, val, gz, y []float32, r0, r1 int) bool {
 	return false

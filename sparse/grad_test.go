@@ -126,54 +126,10 @@ func TestTransposeMap(t *testing.T) {
 	}
 }
 
-// MulGradDualRowsTo equals MulGradRowsTo at twice the batch with y padded
-// by zeros, value for value (kernel against kernel where there is one,
-// reference against reference otherwise), over the conformance shapes and
-// uneven row blocks; the kernel runs where the CPU has it.
-func TestMulGradDualRows(t *testing.T) {
-	rng := rand.New(rand.NewPCG(3, 4))
-	for _, s := range conformanceShapes {
-		for _, half := range []int{1, 4} {
-			a := Random(s.rows, s.cols, s.nnz, s.sigma, uint64(s.nnz+s.rows), nil)
-			batch := 2 * half
-			gz, y := randVec(rng, a.Cols*batch), randVec(rng, a.Rows*half)
-			padded := make([]float32, a.Rows*batch)
-			for j := range a.Rows {
-				copy(padded[j*batch:], y[j*half:(j+1)*half])
-			}
-			gw0 := randVec(rng, a.NNZ())
-			got, gw := make([]float32, a.Rows*batch), append([]float32(nil), gw0...)
-			want, gwWant := make([]float32, a.Rows*batch), append([]float32(nil), gw0...)
-			for r0 := 0; r0 < a.Rows; {
-				r1 := min(a.Rows, r0+1+rng.IntN(40))
-				MulGradDualRowsTo(got, gw, a.RowPtr, a.ColIdx, a.Val, gz, y, half, r0, r1)
-				MulGradRowsTo(want, gwWant, a.RowPtr, a.ColIdx, a.Val, gz, padded, batch, r0, r1)
-				r0 = r1
-			}
-			for q := range got {
-				if got[q] != want[q] {
-					t.Fatalf("%dx%d half %d: dst[%d] = %v, want %v", s.rows, s.cols, half, q, got[q], want[q])
-				}
-			}
-			for k := range gw {
-				if gw[k] != gwWant[k] {
-					t.Fatalf("%dx%d half %d: gw[%d] = %v, want %v", s.rows, s.cols, half, k, gw[k], gwWant[k])
-				}
-			}
-		}
-	}
-	if hasAVX2Grad() {
-		a := Random(20, 20, 100, 1, 1, nil)
-		x := make([]float32, 20*8)
-		if !mulGradHalfFast(x, make([]float32, a.NNZ()), a.RowPtr, a.ColIdx, a.Val, x, x[:80], 0, 20) {
-			t.Fatal("the AVX2 kernel did not run")
-		}
-	}
-}
-
-// MulGradDualReluRowsTo equals MulGradDualRowsTo followed by relu's
-// adjoint minus the identity, value for value, kernel and reference, with
-// y ≤ 0 (and NaN) in places and empty rows.
+// MulGradDualReluRowsTo equals MulGradRowsTo at twice the batch with y
+// padded by zeros, followed by relu's adjoint minus the identity, value for
+// value, kernel against kernel and reference against reference, with y ≤ 0
+// (and NaN) in places and empty rows, in uneven row blocks.
 func TestMulGradDualReluRows(t *testing.T) {
 	rng := rand.New(rand.NewPCG(5, 6))
 	for _, s := range conformanceShapes {
@@ -190,10 +146,14 @@ func TestMulGradDualReluRows(t *testing.T) {
 			gw0 := randVec(rng, a.NNZ())
 			d1, d2, gw := make([]float32, a.Rows*half), make([]float32, a.Rows*half), append([]float32(nil), gw0...)
 			d, gwWant := make([]float32, a.Rows*batch), append([]float32(nil), gw0...)
+			padded := make([]float32, a.Rows*batch) // y with zeros in the second adjoint's lanes
+			for j := range a.Rows {
+				copy(padded[j*batch:], y[j*half:(j+1)*half])
+			}
 			for r0 := 0; r0 < a.Rows; {
 				r1 := min(a.Rows, r0+1+rng.IntN(40))
 				MulGradDualReluRowsTo(d1, d2, gw, a.RowPtr, a.ColIdx, a.Val, gz, y, half, r0, r1)
-				MulGradDualRowsTo(d, gwWant, a.RowPtr, a.ColIdx, a.Val, gz, y, half, r0, r1)
+				MulGradRowsTo(d, gwWant, a.RowPtr, a.ColIdx, a.Val, gz, padded, batch, r0, r1)
 				r0 = r1
 			}
 			for j := range a.Rows {
