@@ -10,8 +10,11 @@
 // softplus and sigmoid). softplus(t) = max(t, 0) + log1p(e), which above
 // t = 20 rounds to t, torch's threshold.
 //
-// Constants, eight copies each (32 bytes), in the order of the offsets
-// below.
+// Constants, eight copies each (32 bytes), at offsets: 0 sign bit, 32
+// −87.34 (the clamp), 64 log2(e), 96 and 128 ln 2 in two parts, 160–320
+// the exponential's polynomial P (highest power first), 352 1, 384 2, 416
+// the exponent bias 127 (int32), 448–608 the atanh series' 1/13, 1/11,
+// 1/9, 1/7, 1/5, 1/3.
 DATA spc<>+0(SB)/4, $0x80000000
 DATA spc<>+4(SB)/4, $0x80000000
 DATA spc<>+8(SB)/4, $0x80000000
@@ -174,6 +177,31 @@ DATA spc<>+632(SB)/4, $0x3eaaaaab
 DATA spc<>+636(SB)/4, $0x3eaaaaab
 GLOBL spc<>(SB), RODATA|NOPTR, $640
 
+// EXPNEG writes e = exp(−|t|) to Y3 for t in Y0 (Y1, Y2, Y4, Y5
+// scratch): a = max(−|t|, −87.34); a = n·ln 2 + r (Cephes's two-part
+// ln 2); e = 2ⁿ·(1 + r + r²·P(r)), P of degree 5.
+#define EXPNEG \
+	VORPS        spc<>+0(SB), Y0, Y1 \
+	VMAXPS       spc<>+32(SB), Y1, Y1 \
+	VMULPS       spc<>+64(SB), Y1, Y2 \
+	VROUNDPS     $0, Y2, Y2 \
+	VFNMADD231PS spc<>+96(SB), Y2, Y1 \
+	VFNMADD231PS spc<>+128(SB), Y2, Y1 \
+	VMOVUPS      spc<>+160(SB), Y3 \
+	VFMADD213PS  spc<>+192(SB), Y1, Y3 \
+	VFMADD213PS  spc<>+224(SB), Y1, Y3 \
+	VFMADD213PS  spc<>+256(SB), Y1, Y3 \
+	VFMADD213PS  spc<>+288(SB), Y1, Y3 \
+	VFMADD213PS  spc<>+320(SB), Y1, Y3 \
+	VMULPS       Y1, Y1, Y4 \
+	VFMADD213PS  Y1, Y4, Y3 \
+	VADDPS       spc<>+352(SB), Y3, Y3 \
+	VCVTPS2DQ    Y2, Y5 \
+	VPADDD       spc<>+416(SB), Y5, Y5 \
+	VPSLLD       $23, Y5, Y5 \
+	VMULPS       Y5, Y3, Y3
+
+
 // func softplusAffineAVX2(dst, x, m *float32, n int, gamma, beta float32)
 //
 // dst[i] = softplus(gamma·x[i] + beta)·m[i] for i < n (n a multiple of 8),
@@ -193,25 +221,7 @@ sploop:
 	JGE          spdone
 	VMOVUPS      (SI)(AX*4), Y0
 	VFMADD213PS  Y14, Y15, Y0
-	VORPS        spc<>+0(SB), Y0, Y1
-	VMAXPS       spc<>+32(SB), Y1, Y1
-	VMULPS       spc<>+64(SB), Y1, Y2
-	VROUNDPS     $0, Y2, Y2
-	VFNMADD231PS spc<>+96(SB), Y2, Y1
-	VFNMADD231PS spc<>+128(SB), Y2, Y1
-	VMOVUPS      spc<>+160(SB), Y3
-	VFMADD213PS  spc<>+192(SB), Y1, Y3
-	VFMADD213PS  spc<>+224(SB), Y1, Y3
-	VFMADD213PS  spc<>+256(SB), Y1, Y3
-	VFMADD213PS  spc<>+288(SB), Y1, Y3
-	VFMADD213PS  spc<>+320(SB), Y1, Y3
-	VMULPS       Y1, Y1, Y4
-	VFMADD213PS  Y1, Y4, Y3
-	VADDPS       spc<>+352(SB), Y3, Y3
-	VCVTPS2DQ    Y2, Y5
-	VPADDD       spc<>+416(SB), Y5, Y5
-	VPSLLD       $23, Y5, Y5
-	VMULPS       Y5, Y3, Y3
+	EXPNEG
 	VADDPS       spc<>+384(SB), Y3, Y4
 	VDIVPS       Y4, Y3, Y4
 	VMULPS       Y4, Y4, Y5
@@ -260,25 +270,7 @@ sgloop:
 	JGE          sgdone
 	VMOVUPS      (SI)(AX*4), Y0
 	VFMADD213PS  Y14, Y15, Y0
-	VORPS        spc<>+0(SB), Y0, Y1
-	VMAXPS       spc<>+32(SB), Y1, Y1
-	VMULPS       spc<>+64(SB), Y1, Y2
-	VROUNDPS     $0, Y2, Y2
-	VFNMADD231PS spc<>+96(SB), Y2, Y1
-	VFNMADD231PS spc<>+128(SB), Y2, Y1
-	VMOVUPS      spc<>+160(SB), Y3
-	VFMADD213PS  spc<>+192(SB), Y1, Y3
-	VFMADD213PS  spc<>+224(SB), Y1, Y3
-	VFMADD213PS  spc<>+256(SB), Y1, Y3
-	VFMADD213PS  spc<>+288(SB), Y1, Y3
-	VFMADD213PS  spc<>+320(SB), Y1, Y3
-	VMULPS       Y1, Y1, Y4
-	VFMADD213PS  Y1, Y4, Y3
-	VADDPS       spc<>+352(SB), Y3, Y3
-	VCVTPS2DQ    Y2, Y5
-	VPADDD       spc<>+416(SB), Y5, Y5
-	VPSLLD       $23, Y5, Y5
-	VMULPS       Y5, Y3, Y3
+	EXPNEG
 	VCMPPS       $13, Y13, Y0, Y6
 	VMOVUPS      spc<>+352(SB), Y7
 	VSUBPS       Y3, Y7, Y8

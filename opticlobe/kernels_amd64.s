@@ -52,6 +52,18 @@ relaxPair:
 	VZEROUPPER
 	RET
 
+// FOLD4(op, v) folds the four lanes of v into X7 in order, from 0:
+// X7 = (((0 op v0) op v1) op v2) op v3 (X6 scratch).
+#define FOLD4(op, v) \
+	VXORPS    X7, X7, X7 \
+	op        v, X7, X7 \
+	VMOVSHDUP v, X6 \
+	op        X6, X7, X7 \
+	VMOVHLPS  v, v, X6 \
+	op        X6, X7, X7 \
+	VMOVSHDUP X6, X6 \
+	op        X6, X7, X7
+
 // func dualScale4AVX2(u2, kbar, kbar2, k, invTau, biasN, biasN2, tauN *float32, n int)
 //
 // For neurons i < n at batch 4 (VJPDual's first loop): u = kbar[i]·it and
@@ -85,40 +97,17 @@ dsloop:
 	VMOVUPS      X4, (DI)(BX*2)
 	VMOVUPS      X5, 16(DI)(BX*2)
 
-	// sb = ((0 + u0) + u1 + u2) + u3
-	VXORPS    X7, X7, X7
-	VADDSS    X4, X7, X7
-	VMOVSHDUP X4, X6
-	VADDSS    X6, X7, X7
-	VMOVHLPS  X4, X4, X6
-	VADDSS    X6, X7, X7
-	VMOVSHDUP X6, X6
-	VADDSS    X6, X7, X7
-	VADDSS    (R10)(AX*4), X7, X7
-	VMOVSS    X7, (R10)(AX*4)
-
-	// sb2 of v
-	VXORPS    X7, X7, X7
-	VADDSS    X5, X7, X7
-	VMOVSHDUP X5, X6
-	VADDSS    X6, X7, X7
-	VMOVHLPS  X5, X5, X6
-	VADDSS    X6, X7, X7
-	VMOVSHDUP X6, X6
-	VADDSS    X6, X7, X7
-	VADDSS    (R11)(AX*4), X7, X7
-	VMOVSS    X7, (R11)(AX*4)
+	// biasN += ((0 + u0) + u1 + u2) + u3, biasN2 likewise of v
+	FOLD4(VADDSS, X4)
+	VADDSS (R10)(AX*4), X7, X7
+	VMOVSS X7, (R10)(AX*4)
+	FOLD4(VADDSS, X5)
+	VADDSS (R11)(AX*4), X7, X7
+	VMOVSS X7, (R11)(AX*4)
 
 	// st = 0 − p0 − p1 − p2 − p3; tauN += st·it
-	VXORPS    X7, X7, X7
-	VSUBSS    X8, X7, X7
-	VMOVSHDUP X8, X6
-	VSUBSS    X6, X7, X7
-	VMOVHLPS  X8, X8, X6
-	VSUBSS    X6, X7, X7
-	VMOVSHDUP X6, X6
-	VSUBSS    X6, X7, X7
-	VMULSS    X3, X7, X7
+	FOLD4(VSUBSS, X8)
+	VMULSS X3, X7, X7
 	VADDSS    (R12)(AX*4), X7, X7
 	VMOVSS    X7, (R12)(AX*4)
 
