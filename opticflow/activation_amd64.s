@@ -253,8 +253,8 @@ spdone:
 // func sigmoidGradAVX2(gr, x, m *float32, n int, gamma, beta float32)
 //
 // gr[i] = gr[i]·m[i]·σ(gamma·x[i] + beta) for i < n (n a multiple of 8),
-// exactly 0 where m[i] is 0 and NaN where gamma·x[i] + beta is; σ(t) = num/(1 + e), num = 1 for t ≥ 0 and e
-// below.
+// exactly 0 where m[i] is 0 and NaN where gamma·x[i] + beta is;
+// σ(t) = num/(1 + e), num 1 for t ≥ 0 and e below.
 TEXT ·sigmoidGradAVX2(SB), NOSPLIT, $0-40
 	MOVQ         gr+0(FP), DI
 	MOVQ         x+8(FP), SI
