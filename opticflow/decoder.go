@@ -303,8 +303,9 @@ func (d *Decoder[T]) ZeroGrad() {
 }
 
 // Backward takes gflow, ∂L/∂flow ([frames][batch][2][columns]) of the
-// last Forward, accumulates the parameters' gradients into G and writes
-// ∂L/∂states into dstates (per frame [neurons][batch], overwritten).
+// last Forward, accumulates the parameters' gradients into G and adds
+// ∂L/∂states to dstates (per frame [neurons][batch], which train hands
+// zeroed; only the output types' neurons get any).
 func (d *Decoder[T]) Backward(dstates [][]T, gflow []T, batch int) {
 	n := d.images
 	if len(gflow) != n*2*d.ncol || len(dstates)*batch != n {
@@ -352,7 +353,6 @@ func (d *Decoder[T]) Backward(dstates [][]T, gflow []T, batch int) {
 	team.For(len(dstates), 1, func(f0, f1 int) { // each neuron is read by one (channel, column) at most
 		for f := f0; f < f1; f++ {
 			dst := dstates[f]
-			clear(dst)
 			for ch, idx := range d.src {
 				for c, i := range idx {
 					if i < 0 {

@@ -282,6 +282,9 @@ func TestExperimentDecoderOnly(t *testing.T) {
 			s += l
 			if learn {
 				f.dec.ZeroGrad()
+				for _, g := range grads {
+					clear(g)
+				}
 				f.task.Backward(grads)
 				if _, _, err := opt.Update(f.dec.P[:], f.dec.G[:], nil); err != nil {
 					t.Fatal(err)
