@@ -478,22 +478,36 @@ func TestExperimentContrastInversion(t *testing.T) {
 // ExperimentZeroFlow: the validation loss (Fit's: 8 batches of the
 // validation split, l2norm) of predicting no flow at all, and of the
 // untrained network's decoder, at extents 8 and 15: how much of a fall
-// the decoder can make without any motion estimate.
+// the decoder can make without any motion estimate; and of an estimate
+// exact from a frame on and none before (a detector that needs that many
+// frames): how much of a fall the data allows.
 func TestExperimentZeroFlow(t *testing.T) {
 	experiment(t)
 	for _, ext := range []int{8, 15} {
 		f := experimentFitter(t, ext, 1, FitConfig{Iterations: 10, NoPenalty: true})
-		zero := make([]float32, len(f.flow))
+		zero, late := make([]float32, len(f.flow)), make([]float32, len(f.flow))
+		lags := []int{1, 3, 6, 10}
 		var sum float64
+		sums := make([]float64, len(lags))
+		per := len(f.flow) / f.frames // a frame's flow values, all movies
 		for k := range f.cfg.ValBatches {
 			f.data.Batch(f.x, f.flow, Validation, k*f.cfg.Batch)
 			sum += L2Norm(nil, zero, f.flow, f.frames, f.cfg.Batch)
+			for i, lag := range lags { // no flow before frame lag, the true flow from it on
+				clear(late)
+				copy(late[lag*per:], f.flow[lag*per:])
+				sums[i] += L2Norm(nil, late, f.flow, f.frames, f.cfg.Batch)
+			}
 		}
 		untrained, err := f.validate()
 		if err != nil {
 			t.Fatal(err)
 		}
-		fmt.Printf("extent %d: validation loss of no flow %.4g, of the untrained network %.4g\n",
-			ext, sum/float64(f.cfg.ValBatches), untrained)
+		nb := float64(f.cfg.ValBatches)
+		fmt.Printf("extent %d: validation loss of no flow %.4g, of the untrained network %.4g\n", ext, sum/nb, untrained)
+		for i, lag := range lags {
+			fmt.Printf("  the exact flow from frame %d on (%.0f ms), none before: %.4g (%.1f %% under the untrained network)\n",
+				lag, 1000*float64(lag)*f.cfg.Data.withDefaults().Dt, sums[i]/nb, 100*(1-sums[i]/nb/untrained))
+		}
 	}
 }
