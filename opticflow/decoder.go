@@ -193,17 +193,18 @@ func (d *Decoder[T]) grow(n int) {
 func (d *Decoder[T]) Forward(states [][]T, batch int) []T {
 	n := len(states) * batch
 	d.grow(n)
-	team.For(len(states), 1, func(f0, f1 int) { // the frames' images, read from their states
-		clear(d.x[f0*batch*d.in*d.hw : f1*batch*d.in*d.hw])
-		for f := f0; f < f1; f++ {
-			y := states[f]
-			for ch, idx := range d.src {
+	// the frames' images, read from their states: (frame, channel) units
+	// in parallel, each the maps of one channel in the frame's images
+	team.For(len(states)*d.in, 1, func(u0, u1 int) {
+		for u := u0; u < u1; u++ {
+			f, ch := u/d.in, u%d.in
+			y, idx := states[f], d.src[ch]
+			for b := range batch {
+				m := d.x[((f*batch+b)*d.in+ch)*d.hw:][:d.hw]
+				clear(m)
 				for c, i := range idx {
-					if i < 0 {
-						continue
-					}
-					for b, v := range y[int(i)*batch : int(i+1)*batch] {
-						d.x[((f*batch+b)*d.in+ch)*d.hw+int(d.pos[c])] = max(v, 0)
+					if i >= 0 {
+						m[d.pos[c]] = max(y[int(i)*batch+b], 0)
 					}
 				}
 			}
@@ -350,19 +351,18 @@ func (d *Decoder[T]) Backward(dstates [][]T, gflow []T, batch int) {
 	})
 	gx := d.gx
 	d.convBack(gx, d.G[DW1], d.G[DB1], ga, d.x, d.P[DW1], n, d.in, d.hidden)
-	team.For(len(dstates), 1, func(f0, f1 int) { // each neuron is read by one (channel, column) at most
-		for f := f0; f < f1; f++ {
-			dst := dstates[f]
-			for ch, idx := range d.src {
+	// (frame, channel) units in parallel: each neuron is read by one
+	// (channel, column) at most, so the units write apart
+	team.For(len(dstates)*d.in, 1, func(u0, u1 int) {
+		for u := u0; u < u1; u++ {
+			f, ch := u/d.in, u%d.in
+			dst, idx := dstates[f], d.src[ch]
+			for b := range batch {
+				o := ((f*batch+b)*d.in + ch) * d.hw
+				x, g := d.x[o:o+d.hw], gx[o:o+d.hw]
 				for c, i := range idx {
-					if i < 0 {
-						continue
-					}
-					for b := range batch {
-						q := ((f*batch+b)*d.in+ch)*d.hw + int(d.pos[c])
-						if d.x[q] > 0 {
-							dst[int(i)*batch+b] += gx[q]
-						}
+					if p := d.pos[c]; i >= 0 && x[p] > 0 {
+						dst[int(i)*batch+b] += g[p]
 					}
 				}
 			}
