@@ -150,14 +150,14 @@ func (d *Decoder[T]) rowPair(s *convScratch[T], in []T, offs []int, nc, pair int
 // weight gradient, summed in part order afterwards (deterministic for a
 // given team size).
 func (d *Decoder[T]) convBack(gsrc, gw, gb, gout, src, w []T, n, ci, co int) {
-	if gsrc != nil {
-		clear(gsrc)
-	}
 	parts := d.parts(n, ci, co, len(gw)+len(gb))
 	team.For(parts, 1, func(p0, p1 int) {
 		for p := p0; p < p1; p++ {
 			s := &d.scratch[p]
 			clear(s.gw)
+			if gsrc != nil { // the part's images of the input gradient
+				clear(gsrc[n*p/parts*ci*d.hw : n*(p+1)/parts*ci*d.hw])
+			}
 			d.convBackImages(s, gsrc, s.gw[:len(gw)], s.gw[len(gw):], gout, src, w, n*p/parts, n*(p+1)/parts, ci, co)
 		}
 	})

@@ -409,9 +409,10 @@ func (m *Trainable[T]) SecondBiasGrad() []T { return m.bias2 }
 
 // ZeroGrad clears the gradients and the sums VJP and VJPDual accumulate.
 func (m *Trainable[T]) ZeroGrad() {
-	for _, v := range append(m.g[:], m.gwT, m.biasN, m.tauN, m.biasN2, m.bias2) {
+	for _, v := range append(m.g[:], m.biasN, m.tauN, m.biasN2, m.bias2) {
 		clear(v)
 	}
+	m.rows.For(len(m.gwT), 1<<15, func(k0, k1 int) { clear(m.gwT[k0:k1]) }) // an edge each: megabytes
 }
 
 // FinishGrad reduces the accumulated gradients to the shared parameters:

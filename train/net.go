@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"math"
 
-	"github.com/neuropil/neuropil/internal/vec"
 	"github.com/neuropil/neuropil/model"
 	"github.com/neuropil/neuropil/ode"
 )
@@ -295,7 +294,7 @@ func (nt *net[T]) adaptive() error {
 }
 
 func checkFinite[T ode.Float](y []T, t float64) error {
-	if i := vec.FirstNonFinite(y); i >= 0 {
+	if i := firstNonFinite(y); i >= 0 {
 		return &NonFiniteError{Index: i, Value: float64(y[i]), T: t}
 	}
 	return nil
@@ -327,7 +326,7 @@ func (nt *net[T]) sweep(du *dual[T]) {
 	for _, g := range nt.g[nt.ro:] {
 		clear(g)
 	}
-	clear(nt.ybar)
+	clearAll([][]T{nt.ybar})
 	if nt.loss != nil {
 		nt.lossBackward()
 	} else {

@@ -126,9 +126,7 @@ func same(at []int) bool {
 // lossBackward asks the loss for the adjoints of the output states.
 func (nt *net[T]) lossBackward() {
 	g := nt.gouts[:len(nt.outAt)]
-	for _, v := range g {
-		clear(v)
-	}
+	clearAll(g)
 	nt.loss.Backward(g)
 }
 
@@ -202,10 +200,8 @@ func (r *Trajectory[T]) BackwardDual(second func(gouts [][]T)) error {
 		du.gouts = append(du.gouts, make([]T, size))
 	}
 	du.gouts = du.gouts[:len(nt.outAt)]
-	for _, g := range du.gouts {
-		clear(g)
-	}
-	clear(du.ybar)
+	clearAll(du.gouts)
+	clearAll([][]T{du.ybar})
 	second(du.gouts)
 	nt.sweep(du)
 	return nil
