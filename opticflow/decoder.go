@@ -17,6 +17,12 @@ type DecoderConfig struct {
 	Kernel      int     // odd side of the hexagonal kernels; 0: 5
 	Dropout     float64 // dropout probability after the hidden layer; 0: 0.5 (negative: none)
 	ConstWeight float64 // initial value of every weight and bias; 0: 0.001
+
+	// SubtractGrey, not flyvis's, is an experiment's option: the decoder
+	// reads relu(V) less its value in the steady state under grey (Fit
+	// sets Decoder.Baseline at each steady state), so that it sees what the
+	// movie changes and not the lattice border's static pattern.
+	SubtractGrey bool
 }
 
 // Decoder indices of the parameters, in the order of Decoder.Params.
@@ -56,6 +62,8 @@ type Decoder[T ode.Float] struct {
 	P, G             [numDecoderParams][]T // parameters and their gradients
 	RunMean, RunVar  []T                   // [hidden] batch norm running statistics
 	Training         bool                  // batch statistics and dropout
+	Baseline         []T                   // [neurons] subtracted from relu(V) before decoding (nil: none; DecoderConfig.SubtractGrey)
+	xr               []T                   // with a Baseline: relu(V) as read, for relu's adjoint
 	in, hidden, ncol int
 	side, hw         int
 	pos              []int32   // [columns] position of each column in the map
@@ -193,6 +201,9 @@ func (d *Decoder[T]) grow(n int) {
 func (d *Decoder[T]) Forward(states [][]T, batch int) []T {
 	n := len(states) * batch
 	d.grow(n)
+	if d.Baseline != nil && len(d.xr) != len(d.x) {
+		d.xr = make([]T, len(d.x))
+	}
 	// the frames' images, read from their states: (frame, channel) units
 	// in parallel, each the maps of one channel in the frame's images
 	team.For(len(states)*d.in, 1, func(u0, u1 int) {
@@ -200,11 +211,21 @@ func (d *Decoder[T]) Forward(states [][]T, batch int) []T {
 			f, ch := u/d.in, u%d.in
 			y, idx := states[f], d.src[ch]
 			for b := range batch {
-				m := d.x[((f*batch+b)*d.in+ch)*d.hw:][:d.hw]
+				o := ((f*batch+b)*d.in + ch) * d.hw
+				m := d.x[o:][:d.hw]
 				clear(m)
 				for c, i := range idx {
 					if i >= 0 {
 						m[d.pos[c]] = max(y[int(i)*batch+b], 0)
+					}
+				}
+				if d.Baseline != nil {
+					r := d.xr[o:][:d.hw]
+					copy(r, m)
+					for c, i := range idx {
+						if i >= 0 {
+							m[d.pos[c]] -= d.Baseline[i]
+						}
 					}
 				}
 			}
@@ -360,6 +381,9 @@ func (d *Decoder[T]) Backward(dstates [][]T, gflow []T, batch int) {
 			for b := range batch {
 				o := ((f*batch+b)*d.in + ch) * d.hw
 				x, g := d.x[o:o+d.hw], gx[o:o+d.hw]
+				if d.Baseline != nil {
+					x = d.xr[o : o+d.hw]
+				}
 				for c, i := range idx {
 					if p := d.pos[c]; i >= 0 && x[p] > 0 {
 						dst[int(i)*batch+b] += g[p]

@@ -83,11 +83,18 @@ func (c *decoderCase) loss(grad []float64) float64 {
 }
 
 // The decoder's gradients (every parameter and the states), in training
-// (batch statistics, dropout) and evaluation mode, agree with central
-// finite differences in float64.
+// (batch statistics, dropout) and evaluation mode, and with a baseline
+// subtracted from its input, agree with central finite differences in
+// float64.
 func TestDecoderGradientFiniteDifferences(t *testing.T) {
-	for _, training := range []bool{true, false} {
+	for k, training := range []bool{true, false, true} {
 		c := newDecoderCase(t, training)
+		if k == 2 { // with a baseline subtracted from relu(V) (SubtractGrey)
+			c.d.Baseline = make([]float64, len(c.states[0])/c.batch)
+			for i := range c.d.Baseline {
+				c.d.Baseline[i] = 0.3 + 0.01*float64(i%17)
+			}
+		}
 		gflow := make([]float64, len(c.target))
 		c.loss(gflow)
 		c.d.ZeroGrad()

@@ -511,3 +511,36 @@ func TestExperimentZeroFlow(t *testing.T) {
 		}
 	}
 }
+
+// ExperimentSubtractGrey: training at extent 8 with flyvis's settings
+// (learning rate 5e-5 in the first part of a 250,000-step schedule), the
+// decoder reading relu(V) less its steady state under grey
+// (DecoderConfig.SubtractGrey, not flyvis's): whether the lattice border's
+// static pattern is what keeps the flow loss at the zero-flow level.
+// NEUROPIL_EXPERIMENT_STEPS (6000) and NEUROPIL_EXPERIMENT_LR (5e-5) change
+// the run; NEUROPIL_EXPERIMENT_CONTROL=1 runs it without the subtraction.
+func TestExperimentSubtractGrey(t *testing.T) {
+	experiment(t)
+	steps, lr := 6000, 5e-5
+	if v := os.Getenv("NEUROPIL_EXPERIMENT_STEPS"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 10 {
+			t.Fatalf("NEUROPIL_EXPERIMENT_STEPS=%q", v)
+		}
+		steps = n
+	}
+	if v := os.Getenv("NEUROPIL_EXPERIMENT_LR"); v != "" {
+		x, err := strconv.ParseFloat(v, 64)
+		if err != nil || !(x > 0) {
+			t.Fatalf("NEUROPIL_EXPERIMENT_LR=%q", v)
+		}
+		lr = x
+	}
+	net := smallNet(t, 8)
+	cfg := FitConfig{Iterations: steps, EvalEvery: steps / 10, LR: lr, Schedule: 250000,
+		Decoder: DecoderConfig{SubtractGrey: os.Getenv("NEUROPIL_EXPERIMENT_CONTROL") == ""}}
+	fmt.Printf("extent 8, %d steps at %g, subtract grey %v\n", steps, lr, cfg.Decoder.SubtractGrey)
+	if _, err := Fit(net, cfg, os.Stdout); err != nil {
+		t.Fatal(err)
+	}
+}

@@ -278,6 +278,14 @@ func (f *fitter) steady() {
 		}
 	}
 	f.tr.SetInitial(f.y0)
+	if f.cfg.Decoder.SubtractGrey { // the experiment's baseline: relu(V) at rest under grey
+		if len(f.dec.Baseline) != len(f.net.Conn.Type) {
+			f.dec.Baseline = make([]float32, len(f.net.Conn.Type))
+		}
+		for i := range f.dec.Baseline {
+			f.dec.Baseline[i] = max(f.y0[i*b], 0)
+		}
+	}
 }
 
 // validate returns the mean loss over the validation batches, the
