@@ -517,8 +517,9 @@ func TestExperimentZeroFlow(t *testing.T) {
 // decoder reading relu(V) less its steady state under grey
 // (DecoderConfig.SubtractGrey, not flyvis's): whether the lattice border's
 // static pattern is what keeps the flow loss at the zero-flow level.
-// NEUROPIL_EXPERIMENT_STEPS (6000) and NEUROPIL_EXPERIMENT_LR (5e-5) change
-// the run; NEUROPIL_EXPERIMENT_CONTROL=1 runs it without the subtraction.
+// NEUROPIL_EXPERIMENT_STEPS (6000), NEUROPIL_EXPERIMENT_LR (5e-5) and
+// NEUROPIL_EXPERIMENT_TAU change the run; NEUROPIL_EXPERIMENT_CONTROL=1 runs
+// it without the subtraction.
 func TestExperimentSubtractGrey(t *testing.T) {
 	experiment(t)
 	steps, lr := 6000, 5e-5
@@ -539,6 +540,19 @@ func TestExperimentSubtractGrey(t *testing.T) {
 	net := smallNet(t, 8)
 	cfg := FitConfig{Iterations: steps, EvalEvery: steps / 10, LR: lr, Schedule: 250000,
 		Decoder: DecoderConfig{SubtractGrey: os.Getenv("NEUROPIL_EXPERIMENT_CONTROL") == ""}}
+	if v := os.Getenv("NEUROPIL_EXPERIMENT_TAU"); v != "" { // as experimentFitter's
+		var lo, hi float64
+		if _, err := fmt.Sscanf(v, "%g,%g", &lo, &hi); err != nil || !(lo > 0 && hi >= lo) {
+			t.Fatalf("NEUROPIL_EXPERIMENT_TAU=%q: want LO,HI seconds", v)
+		}
+		p := net.DefaultParams(0)
+		rng := rand.New(rand.NewPCG(7, 7))
+		for k := range p.Tau {
+			p.Tau[k] = float32(lo * math.Exp(rng.Float64()*math.Log(hi/lo)))
+		}
+		cfg.Params = &p
+		fmt.Printf("time constants log-uniform in [%g, %g] s\n", lo, hi)
+	}
 	fmt.Printf("extent 8, %d steps at %g, subtract grey %v\n", steps, lr, cfg.Decoder.SubtractGrey)
 	if _, err := Fit(net, cfg, os.Stdout); err != nil {
 		t.Fatal(err)
