@@ -204,29 +204,19 @@ func (d *Decoder[T]) Forward(states [][]T, batch int) []T {
 	if d.Baseline != nil && len(d.xr) != len(d.x) {
 		d.xr = make([]T, len(d.x))
 	}
-	// the frames' images, read from their states: (frame, channel) units
-	// in parallel, each the maps of one channel in the frame's images
-	team.For(len(states)*d.in, 1, func(u0, u1 int) {
-		for u := u0; u < u1; u++ {
-			f, ch := u/d.in, u%d.in
-			y, idx := states[f], d.src[ch]
-			for b := range batch {
-				o := ((f*batch+b)*d.in + ch) * d.hw
-				m := d.x[o:][:d.hw]
-				clear(m)
-				for c, i := range idx {
-					if i >= 0 {
-						m[d.pos[c]] = max(y[int(i)*batch+b], 0)
-					}
-				}
-				if d.Baseline != nil {
-					r := d.xr[o:][:d.hw]
-					copy(r, m)
-					for c, i := range idx {
-						if i >= 0 {
-							m[d.pos[c]] -= d.Baseline[i]
-						}
-					}
+	d.eachMap(len(states), batch, func(f, ch, b, o int) { // the images, read from the states
+		y, idx, m := states[f], d.src[ch], d.x[o:o+d.hw]
+		clear(m)
+		for c, i := range idx {
+			if i >= 0 {
+				m[d.pos[c]] = max(y[int(i)*batch+b], 0)
+			}
+		}
+		if d.Baseline != nil {
+			copy(d.xr[o:o+d.hw], m)
+			for c, i := range idx {
+				if i >= 0 {
+					m[d.pos[c]] -= d.Baseline[i]
 				}
 			}
 		}
@@ -270,6 +260,20 @@ func (d *Decoder[T]) Forward(states [][]T, batch int) []T {
 		}
 	})
 	return d.out
+}
+
+// eachMap calls fn for the map of every frame f < frames, output type ch
+// and sample b < batch of the decoder's input, o its offset in d.x;
+// (frame, type) units in parallel.
+func (d *Decoder[T]) eachMap(frames, batch int, fn func(f, ch, b, o int)) {
+	team.For(frames*d.in, 1, func(u0, u1 int) {
+		for u := u0; u < u1; u++ {
+			f, ch := u/d.in, u%d.in
+			for b := range batch {
+				fn(f, ch, b, ((f*batch+b)*d.in+ch)*d.hw)
+			}
+		}
+	})
 }
 
 // splitMix returns value i of the SplitMix64 sequence of seed (Steele,
@@ -372,23 +376,17 @@ func (d *Decoder[T]) Backward(dstates [][]T, gflow []T, batch int) {
 	})
 	gx := d.gx
 	d.convBack(gx, d.G[DW1], d.G[DB1], ga, d.x, d.P[DW1], n, d.in, d.hidden)
-	// (frame, channel) units in parallel: each neuron is read by one
-	// (channel, column) at most, so the units write apart
-	team.For(len(dstates)*d.in, 1, func(u0, u1 int) {
-		for u := u0; u < u1; u++ {
-			f, ch := u/d.in, u%d.in
-			dst, idx := dstates[f], d.src[ch]
-			for b := range batch {
-				o := ((f*batch+b)*d.in + ch) * d.hw
-				x, g := d.x[o:o+d.hw], gx[o:o+d.hw]
-				if d.Baseline != nil {
-					x = d.xr[o : o+d.hw]
-				}
-				for c, i := range idx {
-					if p := d.pos[c]; i >= 0 && x[p] > 0 {
-						dst[int(i)*batch+b] += g[p]
-					}
-				}
+	relu := d.x // relu(V) as read, whose sign is relu's adjoint
+	if d.Baseline != nil {
+		relu = d.xr
+	}
+	// each neuron is read by one (channel, column) at most, so the maps
+	// write apart
+	d.eachMap(len(dstates), batch, func(f, ch, b, o int) {
+		dst, x, g := dstates[f], relu[o:o+d.hw], gx[o:o+d.hw]
+		for c, i := range d.src[ch] {
+			if p := d.pos[c]; i >= 0 && x[p] > 0 {
+				dst[int(i)*batch+b] += g[p]
 			}
 		}
 	})
