@@ -200,18 +200,4 @@ func axpyRowsFrom[T Float](dst, src, x, c []T) {
 
 // axpyRows adds c ⊙ x to dst, with c ([batch]) repeated along the rows of
 // dst and x ([rows][batch]).
-func axpyRows[T Float](dst, x, c []T) {
-	if d32, ok := as32(dst); ok {
-		x32, _ := as32(x)
-		c32, _ := as32(c)
-		vec.AxpyPattern(d32, x32, c32)
-		return
-	}
-	batch := len(c)
-	for j := 0; j < len(dst); j += batch {
-		o, xx := dst[j:j+batch], x[j:j+batch]
-		for b, cb := range c {
-			o[b] += cb * xx[b]
-		}
-	}
-}
+func axpyRows[T Float](dst, x, c []T) { axpyRowsFrom(dst, dst, x, c) }
