@@ -18,6 +18,13 @@ type DecoderConfig struct {
 	Dropout     float64 // dropout probability after the hidden layer; 0: 0.5 (negative: none)
 	ConstWeight float64 // initial value of every weight and bias; 0: 0.001
 
+	// UniformInit, not flyvis's, draws the convolutions' weights and
+	// biases as torch's nn.Conv2d does by default, uniform in
+	// ±1/sqrt(fan in), from the decoder's seed, instead of ConstWeight.
+	// flyvis's constant start makes every hidden channel the same, and
+	// only dropout's masks tell them apart.
+	UniformInit bool
+
 	// SubtractGrey, not flyvis's, is an experiment's option: the decoder
 	// reads relu(V) less its value in the steady state under grey (Fit
 	// sets Decoder.Baseline at each steady state), so that it sees what the
@@ -148,11 +155,19 @@ func newDecoder[T ode.Float](e int, src [][]int32, cfg DecoderConfig, seed uint6
 	for i, n := range shapes {
 		d.P[i], d.G[i] = make([]T, n), make([]T, n)
 	}
+	init := rand.New(rand.NewPCG(seed, 0x1417))
 	for _, i := range []int{DW1, DB1, DW2, DB2} {
-		w := T(cfg.ConstWeight)
+		fanIn := d.in * k * k
+		if i == DW2 || i == DB2 {
+			fanIn = d.hidden * k * k
+		}
+		bound := 1 / math.Sqrt(float64(fanIn))
 		for q := range d.P[i] {
 			if i == DB1 || i == DB2 || d.isTap(q%(k*k)) {
-				d.P[i][q] = w
+				d.P[i][q] = T(cfg.ConstWeight)
+				if cfg.UniformInit {
+					d.P[i][q] = T(bound * (2*init.Float64() - 1))
+				}
 			}
 		}
 	}

@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"testing"
 
 	"github.com/neuropil/neuropil/opticlobe"
@@ -179,6 +180,52 @@ func TestDecoderInit(t *testing.T) {
 	}
 	if got, want := float64(d.RunVar[0]), 0.9+0.1*ss/float64(len(z)-1); math.Abs(got-want) > 1e-5 {
 		t.Errorf("running variance %v, want %v", got, want)
+	}
+}
+
+// UniformInit draws every tap and bias within ±1/sqrt(fan in), from the
+// seed alone; the taps off the hexagon stay 0 and the hidden channels
+// differ (flyvis's constant start makes them equal).
+func TestDecoderUniformInit(t *testing.T) {
+	net := smallNet(t, 2)
+	cfg := DecoderConfig{UniformInit: true}
+	a, b, c := NewDecoder[float32](net, cfg, 1), NewDecoder[float32](net, cfg, 1), NewDecoder[float32](net, cfg, 2)
+	k := 5
+	for i, fan := range map[int]int{DW1: 34 * k * k, DB1: 34 * k * k, DW2: 8 * k * k, DB2: 8 * k * k} {
+		bound := 1 / math.Sqrt(float64(fan))
+		var s2 float64
+		n := 0
+		for q, v := range a.P[i] {
+			if b.P[i][q] != v {
+				t.Fatalf("%s[%d]: %v and %v from the same seed", DecoderParamNames[i], q, v, b.P[i][q])
+			}
+			onTap := i == DB1 || i == DB2 || a.isTap(q%(k*k))
+			switch {
+			case !onTap && v != 0:
+				t.Fatalf("%s[%d] = %v off the hexagon", DecoderParamNames[i], q, v)
+			case onTap && (math.Abs(float64(v)) > bound || v == 0):
+				t.Fatalf("%s[%d] = %v, want within ±%v", DecoderParamNames[i], q, v, bound)
+			case onTap:
+				s2 += float64(v) * float64(v)
+				n++
+			}
+		}
+		// uniform in ±bound: mean square bound²/3
+		if n > 100 {
+			if got, want := s2/float64(n), bound*bound/3; math.Abs(got-want) > 0.15*want {
+				t.Errorf("%s: mean square %v, want about %v", DecoderParamNames[i], got, want)
+			}
+		}
+	}
+	if slices.Equal(a.P[DW1], c.P[DW1]) {
+		t.Error("seeds 1 and 2 drew the same weights")
+	}
+	per := len(a.P[DW1]) / 8
+	if slices.Equal(a.P[DW1][:per], a.P[DW1][per:2*per]) {
+		t.Error("hidden channels 0 and 1 start equal")
+	}
+	if a.P[DGamma][0] != 1 || a.P[DBeta][0] != 0 {
+		t.Errorf("batch norm starts at scale %v, shift %v; want 1, 0", a.P[DGamma][0], a.P[DBeta][0])
 	}
 }
 

@@ -232,7 +232,14 @@ func TestExperimentLinearReadout(t *testing.T) {
 // NEUROPIL_EXPERIMENT_DECODER=HIDDEN,DROPOUT,LR,EPOCHS replaces flyvis's
 // decoder (8 hidden channels, dropout 0.5) and the training (3e-3, 11
 // epochs), to probe whether a larger readout finds motion in the untrained
-// network's outputs.
+// network's outputs. Without dropout, flyvis's constant initial weights
+// keep every hidden channel the same for good (nothing tells them apart):
+// NEUROPIL_EXPERIMENT_UNIFORM=1 draws them as torch does
+// (DecoderConfig.UniformInit). NEUROPIL_EXPERIMENT_SUBTRACT=1 sets
+// DecoderConfig.SubtractGrey. NEUROPIL_EXPERIMENT_ORACLE=D plants the
+// answer: the first two output types' voltages at each column become
+// 0.5 + (the true flow there)/D, a check of what the decoder and its
+// training can find beside the rest of the network's outputs.
 func TestExperimentDecoderOnly(t *testing.T) {
 	experiment(t)
 	dec, lr, epochs := DecoderConfig{}, 3e-3, 11
@@ -241,6 +248,8 @@ func TestExperimentDecoderOnly(t *testing.T) {
 			t.Fatalf("NEUROPIL_EXPERIMENT_DECODER=%q: %v", v, err)
 		}
 	}
+	dec.UniformInit = os.Getenv("NEUROPIL_EXPERIMENT_UNIFORM") != ""
+	dec.SubtractGrey = os.Getenv("NEUROPIL_EXPERIMENT_SUBTRACT") != ""
 	f := experimentFitter(t, 8, 1, FitConfig{Iterations: 10, NoPenalty: true, Decoder: dec})
 	type cached struct {
 		states [][]float32
@@ -262,6 +271,38 @@ func TestExperimentDecoderOnly(t *testing.T) {
 		return cs
 	}
 	trn, val := cache(Train, 50), cache(Validation, 8)
+	if v := os.Getenv("NEUROPIL_EXPERIMENT_ORACLE"); v != "" {
+		d, err := strconv.ParseFloat(v, 64)
+		if err != nil || !(d > 0) {
+			t.Fatalf("NEUROPIL_EXPERIMENT_ORACLE=%q: want a positive divisor", v)
+		}
+		oracleDiv := float32(d)
+		nc, B := f.dec.ncol, f.cfg.Batch
+		for _, cs := range [][]cached{trn, val} {
+			for _, c := range cs {
+				for fr, s := range c.states {
+					for b := range B {
+						for ch := range 2 {
+							for col := range nc {
+								if n := f.dec.src[ch][col]; n >= 0 {
+									s[int(n)*B+b] = 0.5 + c.flow[((fr*B+b)*2+ch)*nc+col]/oracleDiv
+								}
+							}
+						}
+					}
+				}
+			}
+		}
+	}
+	{
+		var s2 float64
+		for _, c := range trn {
+			for _, v := range c.flow {
+				s2 += float64(v) * float64(v)
+			}
+		}
+		fmt.Printf("flow rms %.4g\n", math.Sqrt(s2/float64(len(trn)*len(trn[0].flow))))
+	}
 	opt, err := train.NewOptimizer(train.OptimConfig{Method: "adam", LR: lr}, f.dec.P[:])
 	if err != nil {
 		t.Fatal(err)
