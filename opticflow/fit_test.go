@@ -165,6 +165,65 @@ func TestFitResume(t *testing.T) {
 	}
 }
 
+// With the schedule's span fixed, a finished run goes on to more
+// iterations as if it had been started with them: the same rows and
+// parameters as a run of that length; without it, or from off the
+// validation grid, or to fewer iterations than done, it is refused.
+func TestFitExtend(t *testing.T) {
+	net := smallNet(t, 2)
+	cfg := FitConfig{Iterations: 6, EvalEvery: 2, LR: 1e-2, Seed: 4, Batch: 2, ValBatches: 1, Schedule: 40}
+	run := func(dir string, iters int) ([]FitRow, opticlobe.Params, error) {
+		p := net.DefaultParams(4)
+		c := cfg
+		c.Out, c.Iterations, c.Params = dir, iters, &p
+		rows, err := Fit(net, c, nil)
+		return rows, p, err
+	}
+	want, pw, err := run(t.TempDir(), 6)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	if _, _, err := run(dir, 4); err != nil {
+		t.Fatal(err)
+	}
+	got, pg, err := run(dir, 6)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != len(want) {
+		t.Fatalf("%d rows extended, %d in one run", len(got), len(want))
+	}
+	for i := range want {
+		if got[i].ValLoss != want[i].ValLoss || (i > 0 && got[i].TrainLoss != want[i].TrainLoss) {
+			t.Errorf("row %d: %+v extended, %+v in one run", i, got[i], want[i])
+		}
+	}
+	if !slices.Equal(pg.Strength, pw.Strength) || !slices.Equal(pg.Vrest, pw.Vrest) || !slices.Equal(pg.Tau, pw.Tau) {
+		t.Error("the extended run's parameters differ from one run's")
+	}
+	if _, _, err := run(dir, 4); err == nil || !strings.Contains(err.Error(), "past the 4 iterations") {
+		t.Errorf("shortened below where it is: %v", err)
+	}
+	// off the validation grid: a run of 5 ends with a validation at 5
+	off := t.TempDir()
+	if _, _, err := run(off, 5); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := run(off, 8); err == nil || !strings.Contains(err.Error(), "off its validation grid") {
+		t.Errorf("extended from off the grid: %v", err)
+	}
+	// the schedule spanning the run's own length
+	cfg.Schedule = 0
+	plain := t.TempDir()
+	if _, _, err := run(plain, 4); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := run(plain, 6); err == nil || !strings.Contains(err.Error(), "--schedule-iterations") {
+		t.Errorf("extended with the schedule spanning the run: %v", err)
+	}
+}
+
 // The learning rate follows flyvis's stepwise schedule: np.linspace(5e-5,
 // 5e-6, 10), each for a tenth of the run.
 func TestLRSchedule(t *testing.T) {

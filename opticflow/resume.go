@@ -111,6 +111,22 @@ func (f *fitter) open() ([]FitRow, int, error) {
 // error.
 func (f *fitter) restore(st *resumeState) error {
 	c := f.cfg
+	if st.Iterations != c.Iterations && len(st.Rows) > 0 {
+		// A run goes on with more (or fewer, not below where it is)
+		// iterations as if it had been started with them, when nothing it
+		// did depended on the count: its learning rate's schedule has a
+		// span of its own and it stopped on its validation grid.
+		last := st.Rows[len(st.Rows)-1].Iteration
+		switch {
+		case st.Schedule == 0 || st.Schedule != c.Schedule:
+			return fmt.Errorf("saved by a run of %d iterations whose learning rate's schedule spans them; a run can be extended only with the schedule's span fixed (--schedule-iterations) from its start; use --fresh", st.Iterations)
+		case last%c.EvalEvery != 0:
+			return fmt.Errorf("saved by a run of %d iterations that ended at iteration %d, off its validation grid (every %d): going on would not be the run it extends; use --fresh", st.Iterations, last, c.EvalEvery)
+		case c.Iterations < last:
+			return fmt.Errorf("saved at iteration %d, past the %d iterations asked for; use --fresh", last, c.Iterations)
+		}
+		st.Iterations = c.Iterations
+	}
 	if st.Seed != c.Seed || st.Batch != c.Batch || st.Iterations != c.Iterations || st.Ev != c.EvalEvery ||
 		len(st.Vrest) != len(f.p.Vrest) || len(st.Strength) != len(f.p.Strength) || len(st.OptM) != len(f.opt.M) {
 		return fmt.Errorf("saved by a run of other settings (seed %d, batch %d, %d iterations, validation every %d, %d types); use --fresh",
