@@ -378,7 +378,11 @@ func trainBytes(net *opticlobe.Network, batch, frames int) float64 {
 // record writes a row of metrics.csv and a checkpoint, and logs the row.
 func (f *fitter) record(r FitRow, log io.Writer) error {
 	if log != nil {
-		fmt.Fprintf(log, "iteration %d: train loss %.5g, validation loss %.5g, %.1f s\n", r.Iteration, r.TrainLoss, r.ValLoss, r.Seconds)
+		if math.IsNaN(r.TrainLoss) { // no step yet: the untrained network
+			fmt.Fprintf(log, "iteration %d (untrained): validation loss %.5g, %.1f s\n", r.Iteration, r.ValLoss, r.Seconds)
+		} else {
+			fmt.Fprintf(log, "iteration %d: train loss %.5g, validation loss %.5g, %.1f s\n", r.Iteration, r.TrainLoss, r.ValLoss, r.Seconds)
+		}
 	}
 	if f.cfg.Out == "" {
 		return nil
