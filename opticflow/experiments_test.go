@@ -240,6 +240,9 @@ func TestExperimentLinearReadout(t *testing.T) {
 // answer: the first two output types' voltages at each column become
 // 0.5 + (the true flow there)/D, a check of what the decoder and its
 // training can find beside the rest of the network's outputs.
+// NEUROPIL_EXPERIMENT_GAIN=G multiplies what the movie adds to every
+// voltage (its difference from the steady state under grey) by G: whether
+// the untrained network's outputs hold a motion signal too small to find.
 func TestExperimentDecoderOnly(t *testing.T) {
 	experiment(t)
 	dec, lr, epochs := DecoderConfig{}, 3e-3, 11
@@ -271,6 +274,21 @@ func TestExperimentDecoderOnly(t *testing.T) {
 		return cs
 	}
 	trn, val := cache(Train, 50), cache(Validation, 8)
+	if v := os.Getenv("NEUROPIL_EXPERIMENT_GAIN"); v != "" {
+		g, err := strconv.ParseFloat(v, 32)
+		if err != nil || !(g > 0) {
+			t.Fatalf("NEUROPIL_EXPERIMENT_GAIN=%q: want a positive factor", v)
+		}
+		for _, cs := range [][]cached{trn, val} {
+			for _, c := range cs {
+				for _, s := range c.states {
+					for q, y := range s {
+						s[q] = f.y0[q] + float32(g)*(y-f.y0[q])
+					}
+				}
+			}
+		}
+	}
 	if v := os.Getenv("NEUROPIL_EXPERIMENT_ORACLE"); v != "" {
 		d, err := strconv.ParseFloat(v, 64)
 		if err != nil || !(d > 0) {
