@@ -240,7 +240,11 @@ func TestExperimentLinearReadout(t *testing.T) {
 // answer: the first two output types' voltages at each column become
 // 0.5 + (the true flow there)/D, a check of what the decoder and its
 // training can find beside the rest of the network's outputs.
-// NEUROPIL_EXPERIMENT_GAIN=G multiplies what the movie adds to every
+// NEUROPIL_EXPERIMENT_DELAYED=1 is the positive control of a motion
+// readout: the first two output types' voltages become the luminance at
+// each column in this frame and in the last, from which a decoder that
+// can compute motion energy (products of neighbouring columns across the
+// two) can estimate the flow. NEUROPIL_EXPERIMENT_GAIN=G multiplies what the movie adds to every
 // voltage (its difference from the steady state under grey) by G: whether
 // the untrained network's outputs hold a motion signal too small to find.
 func TestExperimentDecoderOnly(t *testing.T) {
@@ -255,8 +259,8 @@ func TestExperimentDecoderOnly(t *testing.T) {
 	dec.SubtractGrey = os.Getenv("NEUROPIL_EXPERIMENT_SUBTRACT") != ""
 	f := experimentFitter(t, 8, 1, FitConfig{Iterations: 10, NoPenalty: true, Decoder: dec})
 	type cached struct {
-		states [][]float32
-		flow   []float32
+		states  [][]float32
+		flow, x []float32
 	}
 	cache := func(split Split, n int) []cached {
 		var cs []cached
@@ -269,7 +273,7 @@ func TestExperimentDecoderOnly(t *testing.T) {
 			for _, s := range f.task.states {
 				c.states = append(c.states, append([]float32(nil), s...))
 			}
-			cs = append(cs, cached{c.states, append([]float32(nil), f.flow...)})
+			cs = append(cs, cached{c.states, append([]float32(nil), f.flow...), append([]float32(nil), f.x...)})
 		}
 		return cs
 	}
@@ -284,6 +288,24 @@ func TestExperimentDecoderOnly(t *testing.T) {
 				for _, s := range c.states {
 					for q, y := range s {
 						s[q] = f.y0[q] + float32(g)*(y-f.y0[q])
+					}
+				}
+			}
+		}
+	}
+	if os.Getenv("NEUROPIL_EXPERIMENT_DELAYED") != "" {
+		nc, B := f.dec.ncol, f.cfg.Batch
+		for _, cs := range [][]cached{trn, val} {
+			for _, c := range cs {
+				for fr, s := range c.states {
+					for b := range B {
+						for ch, from := range []int{fr, max(fr-1, 0)} {
+							for col := range nc {
+								if n := f.dec.src[ch][col]; n >= 0 {
+									s[int(n)*B+b] = c.x[(from*B+b)*nc+col]
+								}
+							}
+						}
 					}
 				}
 			}
