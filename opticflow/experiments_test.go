@@ -704,3 +704,77 @@ func TestExperimentOneBatch(t *testing.T) {
 		}
 	}
 }
+
+// ExperimentTwoFrames: what flyvis's decoder can learn without the
+// network. Its input channels are the luminance at each column in this
+// frame and in the last and ten times their difference (the inputs of
+// any motion detector, the motion recoverable from them: a Lucas–Kanade
+// estimate over the eye finds each translation's displacement); it is
+// trained alone (Adam 1e-3, no dropout, weights drawn as torch does) on
+// the procedural training movies at extent 8, and its loss is printed
+// against zero flow's on the same batches. NEUROPIL_EXPERIMENT_HIDDEN
+// (64) and NEUROPIL_EXPERIMENT_STEPS (3000) change the run.
+func TestExperimentTwoFrames(t *testing.T) {
+	experiment(t)
+	hidden, steps := 64, 3000
+	for name, p := range map[string]*int{"NEUROPIL_EXPERIMENT_HIDDEN": &hidden, "NEUROPIL_EXPERIMENT_STEPS": &steps} {
+		if v := os.Getenv(name); v != "" {
+			n, err := strconv.Atoi(v)
+			if err != nil || n < 1 {
+				t.Fatalf("%s=%q: want a positive count", name, v)
+			}
+			*p = n
+		}
+	}
+	e, B, nch := 8, 4, 3
+	d, err := New(Config{Extent: e})
+	if err != nil {
+		t.Fatal(err)
+	}
+	nf, nc := d.cfg.Frames, d.Columns()
+	var src [][]int32
+	for ch := range nch {
+		idx := make([]int32, nc)
+		for c := range idx {
+			idx[c] = int32(ch*nc + c)
+		}
+		src = append(src, idx)
+	}
+	dec := newDecoder[float32](e, src, DecoderConfig{Hidden: hidden, Kernel: 5, Dropout: -1, UniformInit: true}, 1)
+	opt, err := train.NewOptimizer(train.OptimConfig{Method: "adam", LR: 1e-3}, dec.P[:])
+	if err != nil {
+		t.Fatal(err)
+	}
+	x, flow, zero := make([]float32, nf*B*nc), make([]float32, nf*B*2*nc), make([]float32, nf*B*2*nc)
+	states, grads := make([][]float32, nf), make([][]float32, nf)
+	for f := range states {
+		states[f], grads[f] = make([]float32, nch*nc*B), make([]float32, nch*nc*B)
+	}
+	var sum, sumZero float64
+	n := 0
+	for it := range steps {
+		d.Batch(x, flow, Train, it*B)
+		for f := range nf {
+			for b := range B {
+				for c := range nc {
+					now, last := x[(f*B+b)*nc+c], x[(max(f-1, 0)*B+b)*nc+c]
+					states[f][c*B+b], states[f][(nc+c)*B+b], states[f][(2*nc+c)*B+b] = now, last, 0.5+10*(now-last)
+				}
+			}
+		}
+		fl := dec.Forward(states, B)
+		g := make([]float32, len(fl))
+		sum += L2Norm(g, fl, flow, nf, B)
+		sumZero += L2Norm(nil, zero, flow, nf, B)
+		n++
+		dec.ZeroGrad()
+		dec.Backward(grads, g, B)
+		if _, _, err := opt.Update(dec.P[:], dec.G[:], nil); err != nil {
+			t.Fatal(err)
+		}
+		if (it+1)%250 == 0 || it == steps-1 {
+			fmt.Printf("steps %5d: training loss %.2f, zero flow %.2f on the same batches (%+.1f %%)\n", it+1, sum/float64(n), sumZero/float64(n), 100*(sum/sumZero-1))
+			sum, sumZero, n = 0, 0, 0
+		}
+	}
+}
