@@ -244,3 +244,57 @@ func BenchmarkBatch4(b *testing.B) {
 		d.Batch(x, v, Train, 4*i)
 	}
 }
+
+// The motion is in the sampled movie where the sampled flow says: for
+// translations, a Lucas–Kanade estimate over the whole eye (the
+// brightness-constancy least squares, spatial gradients fitted over each
+// column's neighbours) finds the displacement between frames that the
+// flow gives, in direction (flow's y up) and size.
+func TestSampledMotionIsRecoverable(t *testing.T) {
+	d, err := New(Config{Extent: 8})
+	if err != nil {
+		t.Fatal(err)
+	}
+	nf, nc := d.cfg.Frames, d.Columns()
+	frames, flow := make([]float32, nf*nc), make([]float32, nf*2*nc)
+	spacing := math.Inf(1)
+	for c := 1; c < nc; c++ {
+		spacing = min(spacing, cmplx.Abs(d.zs[c]-d.zs[0]))
+	}
+	n := 0
+	for i := 0; n < 8; i++ {
+		s := d.Scene(Train, i)
+		if s.MotionKind != Translation || cmplx.Abs(s.Motion.T) < 50 {
+			continue
+		}
+		n++
+		d.Sample(frames, flow, s)
+		var a11, a12, a22, b1, b2 float64
+		for f := 1; f < nf; f++ {
+			i0, i1 := frames[(f-1)*nc:f*nc], frames[f*nc:(f+1)*nc]
+			for c := range nc {
+				var g11, g12, g22, h1, h2 float64
+				for c2 := range nc {
+					dz := d.zs[c2] - d.zs[c]
+					if r := cmplx.Abs(dz); r == 0 || r > 1.5*spacing {
+						continue
+					}
+					dv := float64(i0[c2]+i1[c2]-i0[c]-i1[c]) / 2
+					x, y := real(dz), imag(dz)
+					g11, g12, g22, h1, h2 = g11+x*x, g12+x*y, g22+y*y, h1+x*dv, h2+y*dv
+				}
+				det := g11*g22 - g12*g12
+				gx, gy := (g22*h1-g12*h2)/det, (g11*h2-g12*h1)/det
+				it := float64(i1[c] - i0[c])
+				a11, a12, a22, b1, b2 = a11+gx*gx, a12+gx*gy, a22+gy*gy, b1-gx*it, b2-gy*it
+			}
+		}
+		det := a11*a22 - a12*a12
+		lk := complex((a22*b1-a12*b2)/det, -(a11*b2-a12*b1)/det) // pixels a frame, y up as the flow
+		fl := complex(float64(flow[0]), float64(flow[nc])) / complex(d.FlowScale(), 0)
+		angle := math.Abs(cmplx.Phase(lk / fl))
+		if ratio := cmplx.Abs(lk) / cmplx.Abs(fl); angle > 15*math.Pi/180 || ratio < 0.8 || ratio > 1.6 {
+			t.Errorf("scene %d: Lucas–Kanade %.2f pixels a frame, flow %.2f: %.0f° apart, ratio %.2f", i, lk, fl, angle*180/math.Pi, ratio)
+		}
+	}
+}
