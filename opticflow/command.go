@@ -107,6 +107,7 @@ func Command(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	defer lock.Unlock()
+	c.Progress = stderr
 	if _, err := Fit(net, c, stdout); err != nil || !*analyze {
 		return err
 	}

@@ -10,6 +10,7 @@ import (
 
 	"github.com/neuropil/neuropil/format/pt"
 	"github.com/neuropil/neuropil/internal/budget"
+	"github.com/neuropil/neuropil/internal/progress"
 	"github.com/neuropil/neuropil/model"
 	"github.com/neuropil/neuropil/opticlobe"
 	"github.com/neuropil/neuropil/plot"
@@ -44,6 +45,11 @@ type FitConfig struct {
 	// for bit as if it had not stopped (the settings must be the same).
 	Fresh     bool
 	StopAfter int // stop (as if killed) after this many steps; 0: never
+
+	// Progress, when a terminal, shows a progress bar of the steps
+	// between validations (the step, the mean training loss since the
+	// last validation, the time left); elsewhere, or nil, nothing.
+	Progress io.Writer
 }
 
 // FitRow is one row of metrics.csv.
@@ -151,6 +157,9 @@ func Fit(net *opticlobe.Network, cfg FitConfig, log io.Writer) ([]FitRow, error)
 	}
 	var sum float64
 	var count int
+	bar := progress.New(f.cfg.Progress, "training", float64(f.cfg.Iterations))
+	defer bar.Clear()
+	began := time.Now()
 	for it := first; ; it++ {
 		if it == first && len(rows) > 0 {
 			f.steady() // resumed at a validation: its steady state again
@@ -163,6 +172,7 @@ func Fit(net *opticlobe.Network, cfg FitConfig, log io.Writer) ([]FitRow, error)
 			row := FitRow{Iteration: it, TrainLoss: sum / float64(count), ValLoss: val, Seconds: time.Since(start).Seconds()}
 			sum, count = 0, 0
 			rows = append(rows, row)
+			bar.Clear()
 			if err := f.record(row, log); err != nil {
 				return rows, err
 			}
@@ -182,6 +192,8 @@ func Fit(net *opticlobe.Network, cfg FitConfig, log io.Writer) ([]FitRow, error)
 		}
 		sum += loss
 		count++
+		left := time.Duration(float64(time.Since(began)) / float64(it+1-first) * float64(f.cfg.Iterations-it-1))
+		bar.Set(float64(it+1), fmt.Sprintf("step %d/%d, training loss %.5g, %s left", it+1, f.cfg.Iterations, sum/float64(count), left.Round(time.Second)))
 	}
 }
 

@@ -1,6 +1,7 @@
 package opticflow
 
 import (
+	"bytes"
 	"fmt"
 	"math"
 	"os"
@@ -162,6 +163,22 @@ func TestFitResume(t *testing.T) {
 	}
 	if rows, _ := run(dir, 0, true, 4); len(rows) != 4 {
 		t.Errorf("fresh run: %d rows", len(rows))
+	}
+}
+
+// Training shows progress only on a terminal: with Progress a buffer
+// (output piped), nothing is written to it.
+func TestFitQuietWhenPiped(t *testing.T) {
+	net := smallNet(t, 2)
+	var bar, log bytes.Buffer
+	if _, err := Fit(net, FitConfig{Iterations: 3, EvalEvery: 3, Batch: 2, ValBatches: 1, Progress: &bar}, &log); err != nil {
+		t.Fatal(err)
+	}
+	if bar.Len() != 0 {
+		t.Errorf("progress written to a pipe: %q", bar.String())
+	}
+	if !strings.Contains(log.String(), "iteration 0 (untrained): validation loss") || !strings.Contains(log.String(), "iteration 3: train loss") {
+		t.Errorf("log:\n%s", log.String())
 	}
 }
 

@@ -76,3 +76,15 @@ func (b *Bar) Done() {
 	}
 	fmt.Fprintln(b.w)
 }
+
+// Clear erases the bar's line, so that other output can be written on the
+// terminal; the next Set draws the bar again.
+func (b *Bar) Clear() {
+	if b == nil {
+		return
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	fmt.Fprint(b.w, "\r\x1b[K")
+	b.last = time.Time{}
+}
