@@ -42,7 +42,9 @@ type FitConfig struct {
 
 	// Fresh starts over in Out; otherwise a run finds the state saved at
 	// its last validation in Out/resume.gob and goes on from there, bit
-	// for bit as if it had not stopped (the settings must be the same).
+	// for bit as if it had not stopped (the settings must be the same,
+	// except that with Schedule set a run that ended on its validation
+	// grid can go on to more Iterations, as if started with them).
 	Fresh     bool
 	StopAfter int // stop (as if killed) after this many steps; 0: never
 
