@@ -293,30 +293,9 @@ func TestExperimentDecoderOnly(t *testing.T) {
 			}
 		}
 	}
-	if os.Getenv("NEUROPIL_EXPERIMENT_DELAYED") != "" {
-		nc, B := f.dec.ncol, f.cfg.Batch
-		for _, cs := range [][]cached{trn, val} {
-			for _, c := range cs {
-				for fr, s := range c.states {
-					for b := range B {
-						for ch, from := range []int{fr, max(fr-1, 0)} {
-							for col := range nc {
-								if n := f.dec.src[ch][col]; n >= 0 {
-									s[int(n)*B+b] = c.x[(from*B+b)*nc+col]
-								}
-							}
-						}
-					}
-				}
-			}
-		}
-	}
-	if v := os.Getenv("NEUROPIL_EXPERIMENT_ORACLE"); v != "" {
-		d, err := strconv.ParseFloat(v, 64)
-		if err != nil || !(d > 0) {
-			t.Fatalf("NEUROPIL_EXPERIMENT_ORACLE=%q: want a positive divisor", v)
-		}
-		oracleDiv := float32(d)
+	// plant sets the first two output types' voltages of every cached
+	// frame to value(c, frame, sample, type, column)
+	plant := func(value func(c cached, fr, b, ch, col int) float32) {
 		nc, B := f.dec.ncol, f.cfg.Batch
 		for _, cs := range [][]cached{trn, val} {
 			for _, c := range cs {
@@ -325,7 +304,7 @@ func TestExperimentDecoderOnly(t *testing.T) {
 						for ch := range 2 {
 							for col := range nc {
 								if n := f.dec.src[ch][col]; n >= 0 {
-									s[int(n)*B+b] = 0.5 + c.flow[((fr*B+b)*2+ch)*nc+col]/oracleDiv
+									s[int(n)*B+b] = value(c, fr, b, ch, col)
 								}
 							}
 						}
@@ -333,6 +312,17 @@ func TestExperimentDecoderOnly(t *testing.T) {
 				}
 			}
 		}
+	}
+	nc, B := f.dec.ncol, f.cfg.Batch
+	if os.Getenv("NEUROPIL_EXPERIMENT_DELAYED") != "" { // this frame's luminance and the last's
+		plant(func(c cached, fr, b, ch, col int) float32 { return c.x[(max(fr-ch, 0)*B+b)*nc+col] })
+	}
+	if v := os.Getenv("NEUROPIL_EXPERIMENT_ORACLE"); v != "" {
+		d, err := strconv.ParseFloat(v, 64)
+		if err != nil || !(d > 0) {
+			t.Fatalf("NEUROPIL_EXPERIMENT_ORACLE=%q: want a positive divisor", v)
+		}
+		plant(func(c cached, fr, b, ch, col int) float32 { return 0.5 + c.flow[((fr*B+b)*2+ch)*nc+col]/float32(d) })
 	}
 	{
 		var s2 float64
