@@ -118,7 +118,7 @@ func (f *fitter) restore(st *resumeState) error {
 		// span of its own and it stopped on its validation grid.
 		last := st.Rows[len(st.Rows)-1].Iteration
 		switch {
-		case st.Schedule == 0 || st.Schedule != c.Schedule:
+		case st.Schedule == 0:
 			return fmt.Errorf("saved by a run of %d iterations whose learning rate's schedule spans them; a run can be extended only with the schedule's span fixed (--schedule-iterations) from its start; use --fresh", st.Iterations)
 		case last%c.EvalEvery != 0:
 			return fmt.Errorf("saved by a run of %d iterations that ended at iteration %d, off its validation grid (every %d): going on would not be the run it extends; use --fresh", st.Iterations, last, c.EvalEvery)
