@@ -50,42 +50,39 @@ type Trainable[T ode.Float] struct {
 	p, g             [numParams][]T
 	frozen           [numParams]bool
 
-	rowPtr, col   []int32  // [neurons+1], [edges] W[post, pre] by postsynaptic neuron
-	coef          []T      // [edges] sign·n_syn of each entry of W
-	pair          []int32  // [edges] pair of each entry of W
-	tRowPtr, tCol []int32  // Wᵀ: row pointers, postsynaptic neuron
-	coefT         []T      // [edges] coef in Wᵀ order
-	pairT         []int32  // [edges] pair in Wᵀ order
-	w, wT, gwT    []T      // weights in W and Wᵀ order; their gradient in Wᵀ order
-	typ, inCol    []int32  // [neurons] cell type; input column (-1: none)
-	inRuns        [][2]int // runs [start, end) of neurons with an input column
-	invTau        []T      // [neurons] 1/tau
-	x             []T      // [frames][inputs][batch]
-	frames, frame int      // frames set; the frame in force
-	u             []T      // [neurons][batch] VJP scratch: kbar/tau
-	biasN, tauN   []T      // [neurons] gradients per neuron
-	act, ks       [][]T    // [slots] relu(V) [neurons][batch]; the slot's slope (the caller's)
-	biasN2, bias2 []T      // VJPDual's second adjoint: resting-potential gradients per neuron, per type
-	u2            []T      // VJPDual scratch [neurons][2·batch]: both adjoints over tau
-	prod          [][]T    // [slots] W relu(V) of the slot's last Forward, for Replay (nil: none)
-	rows          team.Ranges
-	split         team.Split
-	rowsW, rowsWT []int // runs of rows of W and of Wᵀ of about equal edges
-
-	// Wᵀ's edges by pair (in Wᵀ order within a pair) for FinishGrad: pair
-	// p's are pairEdge[pairPtr[p]:pairPtr[p+1]], with coefficients
-	// pairCoef; rowsPair, runs of pairs of about equal edges.
-	pairPtr, pairEdge []int32
-	pairCoef          []T
-	rowsPair          []int
+	st           *stencil // W as terms shifted over the lattice
+	fOff, bOff   []int    // the terms' offsets: forward at batch lanes, transposed at batch lanes
+	bOff2        []int    // transposed at 2·batch lanes (VJPDual)
+	fw, bw       []T      // the terms' weights sign·n_syn·strength in fwd and in bwd order
+	tg           []T      // [terms] the terms' gradients Σ u_target·relu(V_source) in fwd order, accumulated
+	actMap       []T      // [types][cells][batch] relu(V) on the maps (zero margins)
+	uMap, u2Map  []T      // [types][cells][batch or 2·batch] adjoints over tau on the maps
+	scratch      [][]T    // [types] a run of 2·batch lanes: VJPDual's transposed stencil
+	typ, inCol   []int32  // [neurons] cell type; input column (-1: none)
+	inRuns       [][2]int // runs [start, end) of neurons with an input column
+	invTau       []T      // [neurons] 1/tau
+	x            []T      // [frames][inputs][batch]
+	frames       int      // frames set
+	frame        int      // the frame in force
+	biasN, tauN  []T      // [neurons] gradients per neuron
+	act, ks      [][]T    // [slots] relu(V) [neurons][batch]; the slot's slope (the caller's)
+	biasN2       []T      // VJPDual's second adjoint: resting-potential gradients per neuron
+	bias2        []T      // and per type
+	prod         [][]T    // [slots] W relu(V) of the slot's last Forward, for Replay (nil: none)
+	rows         team.Ranges
+	split        team.Split
+	byNeurons    []int // runs of types of about equal neurons
+	byFwd, byBwd []int // runs of types of about equal forward, and transposed and gradient, work
 }
 
-// rowBounds divides the rows of a CSR (row pointers rowPtr) into runs of
-// about equal work for the team (sparse.SplitByNNZ, four runs a worker),
-// so that a product's parallel loop is balanced where rows differ (the
-// optic lobe's W: a quarter of the edges in the first half of its rows).
-func rowBounds(rowPtr []int32) []int {
-	return sparse.SplitByNNZ(rowPtr, min(len(rowPtr)-1, 4*(team.Helpers()+1)))
+// typeBounds divides items (types, rows) into runs of about equal work
+// (work[i] for item i) for the team, four runs a worker.
+func typeBounds(work []int) []int {
+	ptr := make([]int32, len(work)+1)
+	for t, w := range work {
+		ptr[t+1] = ptr[t] + int32(w)
+	}
+	return sparse.SplitByNNZ(ptr, min(len(work), 4*(team.Helpers()+1)))
 }
 
 // NewTrainable prepares the model of net with parameter values vrest
@@ -104,23 +101,32 @@ func NewTrainable[T ode.Float](net *Network, vrest, tau, strength []T, batch int
 			len(vrest), len(tau), len(strength), nt, nt, np)
 	}
 	n := net.Neurons()
+	st, err := newStencil(net)
+	if err != nil {
+		return nil, err
+	}
 	m := &Trainable[T]{net: net, n: n, batch: batch, inputs: ColumnCount(net.Extent),
-		p: [numParams][]T{vrest, tau, strength}, typ: net.Conn.Type, inCol: make([]int32, n)}
+		p: [numParams][]T{vrest, tau, strength}, typ: net.Conn.Type, inCol: make([]int32, n), st: st}
 	for i := range m.g {
 		m.g[i] = make([]T, len(m.p[i]))
 	}
-	m.byTarget()
-	w := &sparse.CSR{Rows: n, Cols: n, RowPtr: m.rowPtr, ColIdx: m.col}
-	var perm []int32
-	m.tRowPtr, m.tCol, perm = w.TransposeMap()
-	ne := len(m.col)
-	m.coefT, m.pairT = make([]T, ne), make([]int32, ne)
-	for kt, k := range perm {
-		m.coefT[kt], m.pairT[kt] = m.coef[k], m.pair[k]
+	m.fOff, m.bOff = st.offsets(st.fwd, true, batch), st.offsets(st.bwd, false, batch)
+	m.fw, m.bw, m.tg = make([]T, len(st.fwd)), make([]T, len(st.bwd)), make([]T, len(st.pair))
+	m.actMap = make([]T, nt*st.cells*batch)
+	m.scratch = make([][]T, nt)
+	nw, fw, bw := make([]int, nt), make([]int, nt), make([]int, nt)
+	for t, runs := range st.runs {
+		long := 0
+		for _, r := range runs {
+			nw[t] += r.n
+			long = max(long, r.n)
+		}
+		m.scratch[t] = make([]T, long*2*batch)
+		nf, nb := int(st.fwdPtr[t+1]-st.fwdPtr[t]), int(st.bwdPtr[t+1]-st.bwdPtr[t])
+		fw[t] = nw[t] * (nf + 1)
+		bw[t] = nw[t] * (nb + nf + 1) // the transposed product and the term gradients
 	}
-	m.w, m.wT, m.gwT = make([]T, ne), make([]T, ne), make([]T, ne)
-	m.rowsW, m.rowsWT = rowBounds(m.rowPtr), rowBounds(m.tRowPtr)
-	m.byPair(len(net.Pairs))
+	m.byNeurons, m.byFwd, m.byBwd = typeBounds(nw), typeBounds(fw), typeBounds(bw)
 	for i := range m.inCol {
 		m.inCol[i] = -1
 	}
@@ -140,34 +146,12 @@ func NewTrainable[T ode.Float](net *Network, vrest, tau, strength []T, batch int
 		}
 	}
 	m.invTau, m.biasN, m.tauN = make([]T, n), make([]T, n), make([]T, n)
-	m.x, m.u, m.frames = make([]T, m.inputs*batch), make([]T, n*batch), 1
+	m.x, m.frames = make([]T, m.inputs*batch), 1
 	if err := m.check(); err != nil {
 		return nil, err
 	}
 	m.Sync()
 	return m, nil
-}
-
-// byTarget lays the edges out as the rows of W[post, pre] (a counting
-// sort by postsynaptic neuron, edge order kept within a row), with each
-// entry's sign·n_syn and pair.
-func (m *Trainable[T]) byTarget() {
-	e := &m.net.Edges
-	m.rowPtr = make([]int32, m.n+1)
-	for _, t := range e.Target {
-		m.rowPtr[t+1]++
-	}
-	for i := 0; i < m.n; i++ {
-		m.rowPtr[i+1] += m.rowPtr[i]
-	}
-	next := append([]int32(nil), m.rowPtr[:m.n]...)
-	m.col, m.pair, m.coef = make([]int32, e.Len()), make([]int32, e.Len()), make([]T, e.Len())
-	for k, t := range e.Target {
-		q := next[t]
-		next[t]++
-		m.col[q], m.pair[q] = e.Source[k], e.Pair[k]
-		m.coef[q] = T(e.Sign[k]) * T(e.NSyn[k])
-	}
 }
 
 // check returns an error for time constants that are not positive and
@@ -216,20 +200,16 @@ func (m *Trainable[T]) SetFrozen(frozen []bool) {
 	}
 }
 
-// Sync derives the weights in W and Wᵀ order and 1/tau per neuron from
-// the parameters.
+// Sync derives the terms' weights and 1/tau per neuron from the
+// parameters.
 func (m *Trainable[T]) Sync() {
-	s := m.p[ParamStrength]
-	m.rows.For(len(m.coef), 1<<15, func(k0, k1 int) {
-		w, coef, pair := m.w[k0:k1], m.coef[k0:k1], m.pair[k0:k1]
-		for k, c := range coef {
-			w[k] = c * s[pair[k]]
-		}
-		wT, coefT, pairT := m.wT[k0:k1], m.coefT[k0:k1], m.pairT[k0:k1] // Wᵀ's order, read in sequence
-		for k, c := range coefT {
-			wT[k] = c * s[pairT[k]]
-		}
-	})
+	s, st := m.p[ParamStrength], m.st
+	for k, q := range st.fwd {
+		m.fw[k] = T(st.coef[q]) * s[st.pair[q]]
+	}
+	for k, q := range st.bwd {
+		m.bw[k] = T(st.coef[q]) * s[st.pair[q]]
+	}
 	tau := m.p[ParamTimeConst]
 	for i, t := range m.typ {
 		m.invTau[i] = 1 / tau[t]
@@ -282,7 +262,7 @@ func (m *Trainable[T]) slot(i int) []T {
 // Eval writes dydt = (−V + Vrest + W relu(V) + x)/tau and records relu(V)
 // in slot; linearised (any mode but Forward), also dydt by reference.
 // Forward keeps the slot's W relu(V), and Replay (the same V, parameters
-// and frame as that Forward) reuses it: no sparse product.
+// and frame as that Forward) reuses it: no product.
 func (m *Trainable[T]) Eval(slot int, dydt, y []T, t []float64, mode model.EvalMode) {
 	act := m.slot(slot)
 	if mode != model.Forward {
@@ -295,111 +275,163 @@ func (m *Trainable[T]) Eval(slot int, dydt, y []T, t []float64, mode model.EvalM
 	prod := m.prod[slot]
 	replay := mode == model.Replay && prod != nil // act already holds relu(V)
 	if !replay {
-		m.rows.For(m.n, rowChunk, func(r0, r1 int) {
-			for q, v := range y[r0*b : r1*b] {
-				act[r0*b+q] = max(v, 0)
+		m.split.For(m.byNeurons, func(t0, t1 int) {
+			for t := t0; t < t1; t++ {
+				for _, r := range m.st.runs[t] {
+					a := act[r.neuron*b : (r.neuron+r.n)*b]
+					for q, v := range y[r.neuron*b : (r.neuron+r.n)*b] {
+						a[q] = max(v, 0)
+					}
+					copy(m.actMap[m.st.mapIndex(t, r.cell, b):], a)
+				}
 			}
 		})
 	}
-	vrest, x := m.p[ParamBias], m.x[m.frame*m.inputs*b:(m.frame+1)*m.inputs*b]
-	m.split.For(m.rowsW, func(r0, r1 int) {
-		// the product W·relu(V) in wv: replayed from prod, or computed
-		// into prod (forward, kept for a replay) or into dydt
-		wv := dydt
-		switch {
-		case replay:
-			wv = prod
-		case mode == model.Forward:
-			wv = prod
-			sparse.MulRowsTo(wv, m.rowPtr, m.col, m.w, act, b, r0, r1)
-		default:
-			sparse.MulRowsTo(wv, m.rowPtr, m.col, m.w, act, b, r0, r1)
-		}
-		// the relaxation of the neurons without input, then of the
-		// photoreceptors, with their columns' input
-		i := r0
-		for _, run := range m.inRuns {
-			s, e := max(run[0], r0), min(run[1], r1)
-			if s >= e {
-				continue
-			}
-			relaxRows(dydt, wv, y, vrest, m.typ, m.invTau, b, i, s)
-			for ; s < e; s++ {
-				rest, it, c := vrest[m.typ[s]], m.invTau[s], int(m.inCol[s])
-				for k := 0; k < b; k++ {
-					q := s*b + k
-					dydt[q] = (wv[q] - y[q] + rest + x[c*b+k]) * it
+	wv := dydt // the product W·relu(V): replayed from prod, or computed into prod (forward, kept for a replay) or into dydt
+	if mode == model.Forward || replay {
+		wv = prod
+	}
+	m.split.For(m.byFwd, func(t0, t1 int) {
+		for t := t0; t < t1; t++ {
+			for _, r := range m.st.runs[t] {
+				r := typeRun{r, int32(t)}
+				if !replay {
+					f0, f1 := m.st.fwdPtr[r.t], m.st.fwdPtr[r.t+1]
+					stencilRun(wv[r.neuron*b:(r.neuron+r.n)*b], m.actMap, r.cell*b, m.fOff[f0:f1], m.fw[f0:f1])
 				}
+				m.relax(dydt, wv, y, r.neuron, r.neuron+r.n)
 			}
-			i = e
 		}
-		relaxRows(dydt, wv, y, vrest, m.typ, m.invTau, b, i, r1)
 	})
 }
 
+// relax writes dydt = (wv − V + Vrest + x)/tau for the neurons [r0, r1):
+// those without input, then the photoreceptors, with their columns' input.
+func (m *Trainable[T]) relax(dydt, wv, y []T, r0, r1 int) {
+	b := m.batch
+	vrest, x := m.p[ParamBias], m.x[m.frame*m.inputs*b:(m.frame+1)*m.inputs*b]
+	i := r0
+	for _, run := range m.inRuns {
+		s, e := max(run[0], r0), min(run[1], r1)
+		if s >= e {
+			continue
+		}
+		relaxRows(dydt, wv, y, vrest, m.typ, m.invTau, b, i, s)
+		for ; s < e; s++ {
+			rest, it, c := vrest[m.typ[s]], m.invTau[s], int(m.inCol[s])
+			for k := 0; k < b; k++ {
+				q := s*b + k
+				dydt[q] = (wv[q] - y[q] + rest + x[c*b+k]) * it
+			}
+		}
+		i = e
+	}
+	relaxRows(dydt, wv, y, vrest, m.typ, m.invTau, b, i, r1)
+}
+
 // VJP writes into dst the adjoint (∂f/∂V)ᵀ kbar of the evaluation
-// recorded in slot, accumulating the gradients per neuron and per edge:
+// recorded in slot, accumulating the gradients per neuron and per term:
 // with u = kbar/tau, ∂L/∂Vrest_i += Σ u_i, ∂L/∂tau_i −= Σ kbar_i f_i/tau_i,
-// ∂L/∂w_ij += Σ u_i relu(V_j), and dst_j = relu'(V_j) Σ_i w_ij u_i − u_j.
+// the term's Σ u_target relu(V_source) for the strengths, and
+// dst_j = relu'(V_j) Σ_i w_ij u_i − u_j.
 func (m *Trainable[T]) VJP(slot int, dst, kbar []T) {
 	b := m.batch
 	act, k := m.act[slot], m.ks[slot]
-	m.rows.For(m.n, rowChunk, func(r0, r1 int) {
-		for i := r0; i < r1; i++ {
-			it := m.invTau[i]
-			var sb, st T
-			for s := 0; s < b; s++ {
-				q := i*b + s
-				u := kbar[q] * it
-				m.u[q] = u
-				sb += u
-				st -= kbar[q] * k[q]
-			}
-			m.biasN[i] += sb
-			m.tauN[i] += st * it
-		}
-	})
-	var gw []T
-	if !m.frozen[ParamStrength] {
-		gw = m.gwT
+	if m.uMap == nil {
+		m.uMap = make([]T, len(m.actMap))
 	}
-	m.split.For(m.rowsWT, func(r0, r1 int) {
-		sparse.MulGradRowsTo(dst, gw, m.tRowPtr, m.tCol, m.wT, m.u, act, b, r0, r1)
-		for q := r0 * b; q < r1*b; q++ {
-			if !(act[q] > 0) {
-				dst[q] = 0
+	m.split.For(m.byNeurons, func(t0, t1 int) {
+		for t := t0; t < t1; t++ {
+			for _, r := range m.st.runs[t] {
+				u := m.uMap[m.st.mapIndex(t, r.cell, b):]
+				for j := range r.n {
+					i := r.neuron + j
+					it := m.invTau[i]
+					var sb, st T
+					for s := 0; s < b; s++ {
+						q := i*b + s
+						v := kbar[q] * it
+						u[j*b+s] = v
+						sb += v
+						st -= kbar[q] * k[q]
+					}
+					m.biasN[i] += sb
+					m.tauN[i] += st * it
+				}
+				copy(m.actMap[m.st.mapIndex(t, r.cell, b):], act[r.neuron*b:(r.neuron+r.n)*b])
 			}
-			dst[q] -= m.u[q]
 		}
 	})
+	m.split.For(m.byBwd, func(t0, t1 int) {
+		for t := t0; t < t1; t++ {
+			for _, r := range m.st.runs[t] {
+				r := typeRun{r, int32(t)}
+				b0, b1 := m.st.bwdPtr[r.t], m.st.bwdPtr[r.t+1]
+				d := dst[r.neuron*b : (r.neuron+r.n)*b]
+				stencilRun(d, m.uMap, r.cell*b, m.bOff[b0:b1], m.bw[b0:b1])
+				a, u := act[r.neuron*b:], m.uMap[m.st.mapIndex(int(r.t), r.cell, b):]
+				for q := range d {
+					if !(a[q] > 0) {
+						d[q] = 0
+					}
+					d[q] -= u[q]
+				}
+				m.termGrads(r, m.uMap, b)
+			}
+		}
+	})
+}
+
+// termGrads adds to the gradients of the terms into r's type (tg, in
+// fwd order: each type's terms are its own, so types run in parallel) Σ u·relu(V_source) over r's neurons and the batch, u on maps
+// of lanes values a cell (the first batch of them read), relu(V) on
+// actMap.
+func (m *Trainable[T]) termGrads(r typeRun, u []T, lanes int) {
+	if m.frozen[ParamStrength] {
+		return
+	}
+	st, b := m.st, m.batch
+	f0, f1 := st.fwdPtr[r.t], st.fwdPtr[r.t+1]
+	termDots(m.tg[f0:f1], u, st.mapIndex(int(r.t), r.cell, lanes), lanes, m.actMap, r.cell*b, m.fOff[f0:f1], b, r.n)
 }
 
 // VJPDual is VJP of kbar into dst, its gradients accumulated as VJP's,
 // together with a second adjoint through the same evaluation, kbar2 into
 // dst2, of which only the resting potentials' gradient is kept
 // (SecondBiasGrad after FinishGrad): the activity penalty's. The two go
-// through Wᵀ in one pass of 2·batch lanes; the recurrent weights'
-// gradient reads the first batch's lanes alone, with relu(V) as recorded,
-// and relu's adjoint is applied as each row is done
-// (sparse.MulGradDualReluRowsTo).
+// through Wᵀ in one pass of 2·batch lanes; the strengths' gradient reads
+// the first batch's lanes alone, with relu(V) as recorded.
 func (m *Trainable[T]) VJPDual(slot int, dst, kbar, dst2, kbar2 []T) {
 	b, b2 := m.batch, 2*m.batch
-	if len(m.u2) != m.n*b2 {
-		m.u2 = make([]T, m.n*b2)
+	if m.u2Map == nil {
+		m.u2Map = make([]T, 2*len(m.actMap))
 		m.biasN2, m.bias2 = make([]T, m.n), make([]T, len(m.p[ParamBias]))
+		m.bOff2 = m.st.offsets(m.st.bwd, false, b2)
 	}
 	act, k := m.act[slot], m.ks[slot]
-	u2 := m.u2
-	m.rows.For(m.n, rowChunk, func(r0, r1 int) {
-		dualScale(u2[r0*b2:r1*b2], kbar[r0*b:r1*b], kbar2[r0*b:r1*b], k[r0*b:r1*b], m.invTau[r0:r1],
-			m.biasN[r0:r1], m.biasN2[r0:r1], m.tauN[r0:r1], b)
+	m.split.For(m.byNeurons, func(t0, t1 int) {
+		for t := t0; t < t1; t++ {
+			for _, r := range m.st.runs[t] {
+				i0, i1 := r.neuron, r.neuron+r.n
+				u2 := m.u2Map[m.st.mapIndex(t, r.cell, b2):]
+				dualScale(u2[:r.n*b2], kbar[i0*b:i1*b], kbar2[i0*b:i1*b], k[i0*b:i1*b], m.invTau[i0:i1],
+					m.biasN[i0:i1], m.biasN2[i0:i1], m.tauN[i0:i1], b)
+				copy(m.actMap[m.st.mapIndex(t, r.cell, b):], act[i0*b:i1*b])
+			}
+		}
 	})
-	var gw []T
-	if !m.frozen[ParamStrength] {
-		gw = m.gwT
-	}
-	m.split.For(m.rowsWT, func(r0, r1 int) {
-		sparse.MulGradDualReluRowsTo(dst, dst2, gw, m.tRowPtr, m.tCol, m.wT, u2, act, b, r0, r1)
+	m.split.For(m.byBwd, func(t0, t1 int) {
+		for t := t0; t < t1; t++ {
+			for _, r := range m.st.runs[t] {
+				r := typeRun{r, int32(t)}
+				b0, b1 := m.st.bwdPtr[r.t], m.st.bwdPtr[r.t+1]
+				sc := m.scratch[t][:r.n*b2]
+				stencilRun(sc, m.u2Map, r.cell*b2, m.bOff2[b0:b1], m.bw[b0:b1])
+				own := m.u2Map[m.st.mapIndex(int(r.t), r.cell, b2):m.st.mapIndex(int(r.t), r.cell+r.n, b2)]
+				dualRelu(dst[r.neuron*b:(r.neuron+r.n)*b], dst2[r.neuron*b:(r.neuron+r.n)*b], sc, own, act[r.neuron*b:(r.neuron+r.n)*b], b)
+				m.termGrads(r, m.u2Map, b2)
+			}
+		}
 	})
 }
 
@@ -409,14 +441,13 @@ func (m *Trainable[T]) SecondBiasGrad() []T { return m.bias2 }
 
 // ZeroGrad clears the gradients and the sums VJP and VJPDual accumulate.
 func (m *Trainable[T]) ZeroGrad() {
-	for _, v := range append(m.g[:], m.biasN, m.tauN, m.biasN2, m.bias2) {
+	for _, v := range append(m.g[:], m.biasN, m.tauN, m.biasN2, m.bias2, m.tg) {
 		clear(v)
 	}
-	m.rows.For(len(m.gwT), 1<<15, func(k0, k1 int) { clear(m.gwT[k0:k1]) }) // an edge each: megabytes
 }
 
 // FinishGrad reduces the accumulated gradients to the shared parameters:
-// neurons to their types, edges (through sign·n_syn) to their pairs.
+// neurons to their types, terms (through sign·n_syn) to their pairs.
 func (m *Trainable[T]) FinishGrad() {
 	gb, gt, gs := m.g[ParamBias], m.g[ParamTimeConst], m.g[ParamStrength]
 	for i, t := range m.typ {
@@ -428,42 +459,16 @@ func (m *Trainable[T]) FinishGrad() {
 			m.bias2[t] += m.biasN2[i]
 		}
 	}
-	if !m.frozen[ParamStrength] { // pairs in parallel, each summed in Wᵀ order
-		m.split.For(m.rowsPair, func(p0, p1 int) {
-			for p := p0; p < p1; p++ {
-				k0, k1 := m.pairPtr[p], m.pairPtr[p+1]
-				s, c := gs[p], m.pairCoef[k0:k1]
-				for k, kt := range m.pairEdge[k0:k1] {
-					s += c[k] * m.gwT[kt]
-				}
-				gs[p] = s
-			}
-		})
+	if !m.frozen[ParamStrength] {
+		for k, q := range m.st.fwd {
+			gs[m.st.pair[q]] += T(m.st.coef[q]) * m.tg[k]
+		}
 	}
 	for i := range m.g {
 		if m.frozen[i] {
 			clear(m.g[i])
 		}
 	}
-}
-
-// byPair sorts Wᵀ's edges by pair, stably (pairPtr, pairEdge, pairCoef,
-// rowsPair).
-func (m *Trainable[T]) byPair(pairs int) {
-	m.pairPtr = make([]int32, pairs+1)
-	for _, p := range m.pairT {
-		m.pairPtr[p+1]++
-	}
-	for p := range pairs {
-		m.pairPtr[p+1] += m.pairPtr[p]
-	}
-	next := append([]int32(nil), m.pairPtr[:pairs]...)
-	m.pairEdge, m.pairCoef = make([]int32, len(m.pairT)), make([]T, len(m.pairT))
-	for kt, p := range m.pairT {
-		m.pairEdge[next[p]], m.pairCoef[next[p]] = int32(kt), m.coefT[kt]
-		next[p]++
-	}
-	m.rowsPair = rowBounds(m.pairPtr)
 }
 
 // RecordBytes returns the bytes held by the slots' records.
