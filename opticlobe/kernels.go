@@ -1,6 +1,9 @@
 package opticlobe
 
-import "github.com/neuropil/neuropil/ode"
+import (
+	"github.com/neuropil/neuropil/internal/vec"
+	"github.com/neuropil/neuropil/ode"
+)
 
 // relaxRows writes the right-hand side of neurons [r0, r1) without input,
 // dydt = (wv − y + Vrest)/tau per sample, at batch b: wv holds W·relu(V),
@@ -62,5 +65,16 @@ func dualScaleGo[T ode.Float](u2, kbar, kbar2, k, invTau, biasN, biasN2, tauN []
 		biasN[i] += sb
 		biasN2[i] += sb2
 		tauN[i] += st * it
+	}
+}
+
+// relu writes dst = max(x, 0), float32 by vec.ReLU.
+func relu[T ode.Float](dst, x []T) {
+	if d32, ok := any(dst).([]float32); ok {
+		vec.ReLU(d32, any(x).([]float32))
+		return
+	}
+	for q, v := range x {
+		dst[q] = max(v, 0)
 	}
 }

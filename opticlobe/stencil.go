@@ -125,7 +125,28 @@ func newStencil(net *Network) (*stencil, error) {
 	if edges != e.Len() {
 		return nil, fmt.Errorf("opticlobe: the network's %d edges are not its %d terms' reach (%d)", e.Len(), len(st.pair), edges)
 	}
+	if err := st.checkReads(); err != nil {
+		return nil, err
+	}
 	return st, nil
+}
+
+// checkReads returns an error if a term reads, for a run of its target
+// (forward) or its source (transposed), a cell outside the other type's
+// map: the products then read within the maps at any number of lanes,
+// unchecked.
+func (st *stencil) checkReads() error {
+	for q := range st.pair {
+		for _, c := range [2]struct{ own, sign int }{{int(st.tgt[q]), -1}, {int(st.src[q]), 1}} {
+			for _, r := range st.runs[c.own] {
+				first := r.cell + c.sign*st.shift[q]
+				if first < 0 || first+r.n > st.cells {
+					return fmt.Errorf("opticlobe: term %d reads cells [%d, %d) of a map of %d", q, first, first+r.n, st.cells)
+				}
+			}
+		}
+	}
+	return nil
 }
 
 // groupTerms returns the terms grouped by the type of each (a counting
@@ -177,17 +198,24 @@ func (st *stencil) offsets(group []int32, forward bool, lanes int) []int {
 // stencilRun writes dst[i] = Σ_k w[k]·src[base+off[k]+i] for i < len(dst),
 // the sum over k in order from 0. float32 runs an assembly kernel where
 // there is one (fused multiply-adds), the plain Go reference otherwise.
+// It panics on a read outside src.
 func stencilRun[T ode.Float](dst, src []T, base int, off []int, w []T) {
 	if len(off) != len(w) {
 		panic(fmt.Sprintf("opticlobe: stencil of %d offsets and %d weights", len(off), len(w)))
 	}
-	if len(dst) == 0 {
-		return
-	}
 	for _, o := range off {
-		if base+o < 0 || base+o+len(dst) > len(src) {
+		if len(dst) > 0 && (base+o < 0 || base+o+len(dst) > len(src)) {
 			panic(fmt.Sprintf("opticlobe: stencil reads [%d, %d) of %d values", base+o, base+o+len(dst), len(src)))
 		}
+	}
+	stencilRunTo(dst, src, base, off, w)
+}
+
+// stencilRunTo is stencilRun without its checks, for the reads the
+// stencil has checked (checkReads).
+func stencilRunTo[T ode.Float](dst, src []T, base int, off []int, w []T) {
+	if len(dst) == 0 {
+		return
 	}
 	if d32, ok := any(dst).([]float32); ok {
 		if done := stencilRunFast(d32, any(src).([]float32), base, off, any(w).([]float32)); done == len(dst) {
@@ -216,7 +244,7 @@ func stencilRunGo[T ode.Float](dst, src []T, base int, off []int, w []T) {
 // map of us values a cell (its first lanes values) with n cells of maps of
 // lanes values a cell, one at each offset. float32 at 4 lanes runs an
 // assembly kernel where there is one, the plain Go reference otherwise
-// (another order of summation).
+// (another order of summation). It panics on a read outside u or a.
 func termDots[T ode.Float](out, u []T, ub, us int, a []T, ab int, off []int, lanes, n int) {
 	if n <= 0 {
 		return
@@ -229,6 +257,12 @@ func termDots[T ode.Float](out, u []T, ub, us int, a []T, ab int, off []int, lan
 			panic(fmt.Sprintf("opticlobe: dot reads [%d, %d) of %d values", ab+o, ab+o+n*lanes, len(a)))
 		}
 	}
+	termDotsTo(out, u, ub, us, a, ab, off, lanes, n)
+}
+
+// termDotsTo is termDots without its checks, for the reads the stencil
+// has checked (checkReads).
+func termDotsTo[T ode.Float](out, u []T, ub, us int, a []T, ab int, off []int, lanes, n int) {
 	if lanes == 4 {
 		if o32, ok := any(out).([]float32); ok && termDots4Fast(o32, any(u).([]float32)[ub:], us, any(a).([]float32), ab, off, n) {
 			return

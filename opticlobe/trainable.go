@@ -57,7 +57,8 @@ type Trainable[T ode.Float] struct {
 	tg           []T      // [terms] the terms' gradients Σ u_target·relu(V_source) in fwd order, accumulated
 	actMap       []T      // [types][cells][batch] relu(V) on the maps (zero margins)
 	uMap, u2Map  []T      // [types][cells][batch or 2·batch] adjoints over tau on the maps
-	scratch      [][]T    // [types] a run of 2·batch lanes: VJPDual's transposed stencil
+	u2           []T      // [neurons][2·batch] VJPDual's adjoints over tau
+	scratch      [][]T    // [types] [neurons of the type][2·batch]: VJPDual's transposed stencil
 	typ, inCol   []int32  // [neurons] cell type; input column (-1: none)
 	inRuns       [][2]int // runs [start, end) of neurons with an input column
 	invTau       []T      // [neurons] 1/tau
@@ -116,12 +117,10 @@ func NewTrainable[T ode.Float](net *Network, vrest, tau, strength []T, batch int
 	m.scratch = make([][]T, nt)
 	nw, fw, bw := make([]int, nt), make([]int, nt), make([]int, nt)
 	for t, runs := range st.runs {
-		long := 0
 		for _, r := range runs {
 			nw[t] += r.n
-			long = max(long, r.n)
 		}
-		m.scratch[t] = make([]T, long*2*batch)
+		m.scratch[t] = make([]T, nw[t]*2*batch)
 		nf, nb := int(st.fwdPtr[t+1]-st.fwdPtr[t]), int(st.bwdPtr[t+1]-st.bwdPtr[t])
 		fw[t] = nw[t] * (nf + 1)
 		bw[t] = nw[t] * (nb + nf + 1) // the transposed product and the term gradients
@@ -277,12 +276,10 @@ func (m *Trainable[T]) Eval(slot int, dydt, y []T, t []float64, mode model.EvalM
 	if !replay {
 		m.split.For(m.byNeurons, func(t0, t1 int) {
 			for t := t0; t < t1; t++ {
+				i0, i1 := m.net.TypeStart[t], m.net.TypeStart[t+1]
+				relu(act[i0*b:i1*b], y[i0*b:i1*b])
 				for _, r := range m.st.runs[t] {
-					a := act[r.neuron*b : (r.neuron+r.n)*b]
-					for q, v := range y[r.neuron*b : (r.neuron+r.n)*b] {
-						a[q] = max(v, 0)
-					}
-					copy(m.actMap[m.st.mapIndex(t, r.cell, b):], a)
+					copy(m.actMap[m.st.mapIndex(t, r.cell, b):], act[r.neuron*b:(r.neuron+r.n)*b])
 				}
 			}
 		})
@@ -293,14 +290,13 @@ func (m *Trainable[T]) Eval(slot int, dydt, y []T, t []float64, mode model.EvalM
 	}
 	m.split.For(m.byFwd, func(t0, t1 int) {
 		for t := t0; t < t1; t++ {
-			for _, r := range m.st.runs[t] {
-				r := typeRun{r, int32(t)}
-				if !replay {
-					f0, f1 := m.st.fwdPtr[r.t], m.st.fwdPtr[r.t+1]
-					stencilRun(wv[r.neuron*b:(r.neuron+r.n)*b], m.actMap, r.cell*b, m.fOff[f0:f1], m.fw[f0:f1])
+			if !replay {
+				f0, f1 := m.st.fwdPtr[t], m.st.fwdPtr[t+1]
+				for _, r := range m.st.runs[t] {
+					stencilRunTo(wv[r.neuron*b:(r.neuron+r.n)*b], m.actMap, r.cell*b, m.fOff[f0:f1], m.fw[f0:f1])
 				}
-				m.relax(dydt, wv, y, r.neuron, r.neuron+r.n)
 			}
+			m.relax(dydt, wv, y, m.net.TypeStart[t], m.net.TypeStart[t+1])
 		}
 	})
 }
@@ -392,7 +388,7 @@ func (m *Trainable[T]) termGrads(r typeRun, u []T, lanes int) {
 	}
 	st, b := m.st, m.batch
 	f0, f1 := st.fwdPtr[r.t], st.fwdPtr[r.t+1]
-	termDots(m.tg[f0:f1], u, st.mapIndex(int(r.t), r.cell, lanes), lanes, m.actMap, r.cell*b, m.fOff[f0:f1], b, r.n)
+	termDotsTo(m.tg[f0:f1], u, st.mapIndex(int(r.t), r.cell, lanes), lanes, m.actMap, r.cell*b, m.fOff[f0:f1], b, r.n)
 }
 
 // VJPDual is VJP of kbar into dst, its gradients accumulated as VJP's,
@@ -404,33 +400,33 @@ func (m *Trainable[T]) termGrads(r typeRun, u []T, lanes int) {
 func (m *Trainable[T]) VJPDual(slot int, dst, kbar, dst2, kbar2 []T) {
 	b, b2 := m.batch, 2*m.batch
 	if m.u2Map == nil {
-		m.u2Map = make([]T, 2*len(m.actMap))
+		m.u2Map, m.u2 = make([]T, 2*len(m.actMap)), make([]T, 2*m.n*b)
 		m.biasN2, m.bias2 = make([]T, m.n), make([]T, len(m.p[ParamBias]))
 		m.bOff2 = m.st.offsets(m.st.bwd, false, b2)
 	}
-	act, k := m.act[slot], m.ks[slot]
+	act, k, u2 := m.act[slot], m.ks[slot], m.u2
 	m.split.For(m.byNeurons, func(t0, t1 int) {
 		for t := t0; t < t1; t++ {
+			i0, i1 := m.net.TypeStart[t], m.net.TypeStart[t+1]
+			dualScale(u2[i0*b2:i1*b2], kbar[i0*b:i1*b], kbar2[i0*b:i1*b], k[i0*b:i1*b], m.invTau[i0:i1],
+				m.biasN[i0:i1], m.biasN2[i0:i1], m.tauN[i0:i1], b)
 			for _, r := range m.st.runs[t] {
-				i0, i1 := r.neuron, r.neuron+r.n
-				u2 := m.u2Map[m.st.mapIndex(t, r.cell, b2):]
-				dualScale(u2[:r.n*b2], kbar[i0*b:i1*b], kbar2[i0*b:i1*b], k[i0*b:i1*b], m.invTau[i0:i1],
-					m.biasN[i0:i1], m.biasN2[i0:i1], m.tauN[i0:i1], b)
-				copy(m.actMap[m.st.mapIndex(t, r.cell, b):], act[i0*b:i1*b])
+				copy(m.u2Map[m.st.mapIndex(t, r.cell, b2):], u2[r.neuron*b2:(r.neuron+r.n)*b2])
+				copy(m.actMap[m.st.mapIndex(t, r.cell, b):], act[r.neuron*b:(r.neuron+r.n)*b])
 			}
 		}
 	})
 	m.split.For(m.byBwd, func(t0, t1 int) {
 		for t := t0; t < t1; t++ {
+			i0, i1 := m.net.TypeStart[t], m.net.TypeStart[t+1]
+			b0, b1 := m.st.bwdPtr[t], m.st.bwdPtr[t+1]
+			sc := m.scratch[t]
 			for _, r := range m.st.runs[t] {
-				r := typeRun{r, int32(t)}
-				b0, b1 := m.st.bwdPtr[r.t], m.st.bwdPtr[r.t+1]
-				sc := m.scratch[t][:r.n*b2]
-				stencilRun(sc, m.u2Map, r.cell*b2, m.bOff2[b0:b1], m.bw[b0:b1])
-				own := m.u2Map[m.st.mapIndex(int(r.t), r.cell, b2):m.st.mapIndex(int(r.t), r.cell+r.n, b2)]
-				dualRelu(dst[r.neuron*b:(r.neuron+r.n)*b], dst2[r.neuron*b:(r.neuron+r.n)*b], sc, own, act[r.neuron*b:(r.neuron+r.n)*b], b)
-				m.termGrads(r, m.u2Map, b2)
+				j := (r.neuron - i0) * b2
+				stencilRunTo(sc[j:j+r.n*b2], m.u2Map, r.cell*b2, m.bOff2[b0:b1], m.bw[b0:b1])
+				m.termGrads(typeRun{r, int32(t)}, m.u2Map, b2)
 			}
+			dualRelu(dst[i0*b:i1*b], dst2[i0*b:i1*b], sc, u2[i0*b2:i1*b2], act[i0*b:i1*b], b)
 		}
 	})
 }
