@@ -16,7 +16,7 @@ import (
 type Stepper[T Float] struct {
 	M          *Method
 	Dim, Batch int
-	Y, K       [][]T // [stages][dim][batch] each stage's input and slope of the last Step
+	Y, K       [][]T // [stages][dim][batch] each stage's input (stage 0's: the step's y) and slope of the last Step
 
 	coef [][]T     // [stages][batch] h_b·a (or h_b·b) of the combination being formed
 	ts   []float64 // [batch] stage times
@@ -45,7 +45,10 @@ func NewStepper[T Float](m *Method, dim, batch int) *Stepper[T] {
 	s.coef = make([][]T, stages)
 	s.terms = make([][]T, 0, stages)
 	for i := range stages {
-		s.Y[i], s.K[i] = make([]T, n), make([]T, n)
+		if !zeroRow(m.A[i]) {
+			s.Y[i] = make([]T, n)
+		}
+		s.K[i] = make([]T, n)
 		s.coef[i] = make([]T, batch)
 	}
 	s.combineFn = s.combineRows
@@ -55,24 +58,48 @@ func NewStepper[T Float](m *Method, dim, batch int) *Stepper[T] {
 // Step computes y1 = y + h_b Σ_i B_i k_i (per sample b), where stage i is
 // k_i = f(Y_i) at Y_i = y + h_b Σ_{j<i} A_ij k_j and time t_b + C_i h_b.
 // eval(i, k, y, t) must write stage i's slope into k (it may record what a
-// later vector–Jacobian product needs). y1 may alias nothing else. For an
-// FSAL method the last stage (whose B weight is 0) is not evaluated: Y
-// and K of the last stage are left as they were (free for the caller,
-// e.g. for f(y1)).
+// later vector–Jacobian product needs) and must not write into y. y1 may
+// alias nothing else. For an FSAL method the last stage (whose B weight is
+// 0) is not evaluated: Y and K of the last stage are left as they were
+// (free for the caller, e.g. for f(y1)).
 func (s *Stepper[T]) Step(y1, y []T, t, h []float64, eval func(i int, k, y []T, t []float64)) {
+	if len(y1) != len(y) {
+		panic(fmt.Sprintf("ode: Stepper.Step: y1 has %d elements, want %d", len(y1), len(y)))
+	}
+	s.Stages(y, t, h, eval)
+	s.combine(y1, y, s.M.B, h)
+}
+
+// Stages evaluates the stages of Step without forming y1: what a backward
+// pass needs to recompute a step's records before Adjoint. A stage whose
+// input is y itself (stage 0) reads y, which Y[i] then is, without a copy.
+func (s *Stepper[T]) Stages(y []T, t, h []float64, eval func(i int, k, y []T, t []float64)) {
 	s.check("Step", y, h)
-	if len(y1) != len(y) || len(t) != s.Batch {
-		panic(fmt.Sprintf("ode: Stepper.Step: y1 has %d elements and t %d, want %d and %d", len(y1), len(t), len(y), s.Batch))
+	if len(t) != s.Batch {
+		panic(fmt.Sprintf("ode: Stepper.Step: t has %d elements, want %d", len(t), s.Batch))
 	}
 	m := s.M
 	for i := range m.evaluated() {
 		for b := range s.ts {
 			s.ts[b] = t[b] + m.C[i]*h[b]
 		}
-		s.combine(s.Y[i], y, m.A[i], h)
+		if zeroRow(m.A[i]) {
+			s.Y[i] = y
+		} else {
+			s.combine(s.Y[i], y, m.A[i], h)
+		}
 		eval(i, s.K[i], s.Y[i], s.ts)
 	}
-	s.combine(y1, y, m.B, h)
+}
+
+// zeroRow reports whether a row of the method's A has no nonzero weight.
+func zeroRow(a []float64) bool {
+	for _, v := range a {
+		if v != 0 {
+			return false
+		}
+	}
+	return true
 }
 
 // Adjoint runs the step backwards: given ybar = ∂L/∂y1 it overwrites ybar

@@ -24,7 +24,7 @@ type net[T ode.Float] struct {
 	hs       [][]float64
 	outAt    [][]int // [evals][batch] checkpoint of each output
 	sol      resolved
-	ybar, y1 []T
+	ybar     []T
 	out      []T // adaptive: ode.Solve's outputs (unused: the checkpoints are kept)
 	ts, tb   []float64
 	rd       readout[T]
@@ -72,7 +72,7 @@ func newNetFor[T ode.Float](h *Head, rnn model.Differentiable[T], ro [][]T) *net
 	}
 	nt.frozen = make([]bool, len(nt.p))
 	nt.setFrozen(nt.frozen)
-	nt.ybar, nt.y1 = make([]T, n*batch), make([]T, n*batch)
+	nt.ybar = make([]T, n*batch)
 	nt.ts, nt.tb = make([]float64, batch), make([]float64, batch)
 	if h != nil {
 		nt.rd.init(h, batch)
@@ -353,7 +353,7 @@ func (nt *net[T]) sweep(du *dual[T]) {
 		}
 		h := nt.hs[c]
 		nt.setFrame(starts[c][0], h[0])
-		nt.st.Step(nt.y1, nt.ys[c], starts[c], h, func(i int, k, y []T, t []float64) {
+		nt.st.Stages(nt.ys[c], starts[c], h, func(i int, k, y []T, t []float64) { // the step's records again
 			nt.rnn.Eval(nt.slot(c, i), k, y, t, mode)
 		})
 		if du != nil {
