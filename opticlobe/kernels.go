@@ -34,29 +34,31 @@ func relaxRowsGo[T ode.Float](dydt, wv, y, vrest []T, typ []int32, invTau []T, b
 
 // dualScale is the first loop of VJPDual over neurons of invTau (the
 // slices start at the same neuron; batch b): u = kbar·it and v =
-// kbar2·it into u2 ([neurons][2b]: u then v), Σu into biasN, Σv into
-// biasN2 and −Σ kbar·k, times it, into tauN, each sum lane after lane.
-// float32 at batch 4 in assembly where there is a kernel, the same values
-// (dualScaleGo, the reference, otherwise).
-func dualScale[T ode.Float](u2, kbar, kbar2, k, invTau, biasN, biasN2, tauN []T, b int) {
+// (c2·ybar2)·it (c2 per sample) into u2 ([neurons][2b]: u then v), Σu
+// into biasN, Σv into biasN2 and −Σ kbar·k, times it, into tauN, each sum
+// lane after lane. float32 at batch 4 in assembly where there is a kernel,
+// the same values (dualScaleGo, the reference, otherwise).
+func dualScale[T ode.Float](u2, kbar, ybar2, c2, k, invTau, biasN, biasN2, tauN []T, b int) {
 	if b == 4 {
-		if u32, ok := any(u2).([]float32); ok && dualScale4(u32, any(kbar).([]float32), any(kbar2).([]float32), any(k).([]float32),
+		if u32, ok := any(u2).([]float32); ok && dualScale4(u32, any(kbar).([]float32), any(ybar2).([]float32), any(c2).([]float32), any(k).([]float32),
 			any(invTau).([]float32), any(biasN).([]float32), any(biasN2).([]float32), any(tauN).([]float32)) {
 			return
 		}
 	}
-	dualScaleGo(u2, kbar, kbar2, k, invTau, biasN, biasN2, tauN, b)
+	dualScaleGo(u2, kbar, ybar2, c2, k, invTau, biasN, biasN2, tauN, b)
 }
 
 // dualScaleGo is the plain Go dualScale, the kernel's reference.
-func dualScaleGo[T ode.Float](u2, kbar, kbar2, k, invTau, biasN, biasN2, tauN []T, b int) {
+func dualScaleGo[T ode.Float](u2, kbar, ybar2, c2, k, invTau, biasN, biasN2, tauN []T, b int) {
 	b2 := 2 * b
+	c2 = c2[:b]
 	for i, it := range invTau {
-		kb, kb2, kk := kbar[i*b:i*b+b], kbar2[i*b:i*b+b:i*b+b], k[i*b:i*b+b:i*b+b]
+		kb, y2, kk := kbar[i*b:i*b+b], ybar2[i*b:i*b+b:i*b+b], k[i*b:i*b+b:i*b+b]
 		w2 := u2[i*b2 : i*b2+b2 : i*b2+b2]
 		var sb, sb2, st T
 		for s, x := range kb {
-			u, v := x*it, kb2[s]*it
+			kb2 := c2[s] * y2[s]
+			u, v := x*it, kb2*it
 			w2[s], w2[b+s] = u, v
 			sb += u
 			sb2 += v

@@ -41,20 +41,20 @@ func relax4(dydt, wv, y, vrest []float32, typ []int32, invTau []float32) int {
 // dualScale4AVX2 is dualScale at batch 4 for n neurons (kernels_amd64.s).
 //
 //go:noescape
-func dualScale4AVX2(u2, kbar, kbar2, k, invTau, biasN, biasN2, tauN *float32, n int)
+func dualScale4AVX2(u2, kbar, ybar2, c2, k, invTau, biasN, biasN2, tauN *float32, n int)
 
 // dualScale4 runs dualScale at batch 4 in assembly and reports whether it
 // could. It panics if the lengths do not fit invTau's neurons.
-func dualScale4(u2, kbar, kbar2, k, invTau, biasN, biasN2, tauN []float32) bool {
+func dualScale4(u2, kbar, ybar2, c2, k, invTau, biasN, biasN2, tauN []float32) bool {
 	n := len(invTau)
 	if !hasAVX2 || n == 0 {
 		return false
 	}
-	if len(u2) < 8*n || len(kbar) < 4*n || len(kbar2) < 4*n || len(k) < 4*n || len(biasN) < n || len(biasN2) < n || len(tauN) < n {
-		panic(fmt.Sprintf("opticlobe: dual scale of %d neurons with %d, %d, %d, %d, %d, %d, %d values", n,
-			len(u2), len(kbar), len(kbar2), len(k), len(biasN), len(biasN2), len(tauN)))
+	if len(u2) < 8*n || len(kbar) < 4*n || len(ybar2) < 4*n || len(c2) < 4 || len(k) < 4*n || len(biasN) < n || len(biasN2) < n || len(tauN) < n {
+		panic(fmt.Sprintf("opticlobe: dual scale of %d neurons with %d, %d, %d, %d, %d, %d, %d, %d values", n,
+			len(u2), len(kbar), len(ybar2), len(c2), len(k), len(biasN), len(biasN2), len(tauN)))
 	}
-	dualScale4AVX2(unsafe.SliceData(u2), unsafe.SliceData(kbar), unsafe.SliceData(kbar2), unsafe.SliceData(k),
+	dualScale4AVX2(unsafe.SliceData(u2), unsafe.SliceData(kbar), unsafe.SliceData(ybar2), unsafe.SliceData(c2), unsafe.SliceData(k),
 		unsafe.SliceData(invTau), unsafe.SliceData(biasN), unsafe.SliceData(biasN2), unsafe.SliceData(tauN), n)
 	return true
 }

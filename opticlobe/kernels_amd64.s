@@ -64,27 +64,28 @@ relaxPair:
 	VMOVSHDUP X6, X6 \
 	op        X6, X7, X7
 
-// func dualScale4AVX2(u2, kbar, kbar2, k, invTau, biasN, biasN2, tauN *float32, n int)
+// func dualScale4AVX2(u2, kbar, ybar2, c2, k, invTau, biasN, biasN2, tauN *float32, n int)
 //
 // For neurons i < n at batch 4 (VJPDual's first loop): u = kbar[i]·it and
-// v = kbar2[i]·it (it = invTau[i]) stored as u2[i] = [u, v];
+// v = (c2·ybar2[i])·it (it = invTau[i]) stored as u2[i] = [u, v];
 // biasN[i] += ((0 + u0) + u1 + u2) + u3, biasN2[i] likewise of v, and
 // tauN[i] += (0 − p0 − p1 − p2 − p3)·it with p = kbar[i]·k[i]: the
-// operations of dualScaleGo in its order, lane after lane, so the same
-// values.
-TEXT ·dualScale4AVX2(SB), NOSPLIT, $0-72
-	MOVQ u2+0(FP), DI
-	MOVQ kbar+8(FP), SI
-	MOVQ kbar2+16(FP), DX
-	MOVQ k+24(FP), R8
-	MOVQ invTau+32(FP), R9
-	MOVQ biasN+40(FP), R10
-	MOVQ biasN2+48(FP), R11
-	MOVQ tauN+56(FP), R12
-	MOVQ n+64(FP), CX
-	XORQ AX, AX                    // neuron
-	TESTQ CX, CX
-	JLE  dsdone
+// operations of dualScaleGo in its order, so the same values.
+TEXT ·dualScale4AVX2(SB), NOSPLIT, $0-80
+	MOVQ    u2+0(FP), DI
+	MOVQ    kbar+8(FP), SI
+	MOVQ    ybar2+16(FP), DX
+	MOVQ    c2+24(FP), AX
+	VMOVUPS (AX), X9               // c2
+	MOVQ    k+32(FP), R8
+	MOVQ    invTau+40(FP), R9
+	MOVQ    biasN+48(FP), R10
+	MOVQ    biasN2+56(FP), R11
+	MOVQ    tauN+64(FP), R12
+	MOVQ    n+72(FP), CX
+	XORQ    AX, AX                 // neuron
+	TESTQ   CX, CX
+	JLE     dsdone
 
 dsloop:
 	MOVQ         AX, BX
@@ -92,7 +93,8 @@ dsloop:
 	VBROADCASTSS (R9)(AX*4), X3    // it
 	VMOVUPS      (SI)(BX*1), X0    // kbar
 	VMULPS       X3, X0, X4        // u
-	VMULPS       (DX)(BX*1), X3, X5 // v
+	VMULPS       (DX)(BX*1), X9, X5 // c2·ybar2
+	VMULPS       X3, X5, X5        // v
 	VMULPS       (R8)(BX*1), X0, X8 // p
 	VMOVUPS      X4, (DI)(BX*2)
 	VMOVUPS      X5, 16(DI)(BX*2)

@@ -6,7 +6,7 @@ package opticlobe
 func relax4(dydt, wv, y, vrest []float32, typ []int32, invTau []float32) int { return 0 }
 
 // dualScale4 reports that there is no assembly kernel.
-func dualScale4(u2, kbar, kbar2, k, invTau, biasN, biasN2, tauN []float32) bool { return false }
+func dualScale4(u2, kbar, ybar2, c2, k, invTau, biasN, biasN2, tauN []float32) bool { return false }
 
 // stencilRunFast reports that there is no assembly kernel: it wrote no value.
 func stencilRunFast(dst, src []float32, base int, off []int, w []float32) int { return 0 }
@@ -17,4 +17,4 @@ func termDots4Fast(out, u []float32, us int, a []float32, ab int, off []int, n i
 }
 
 // dualRelu4 reports that there is no assembly kernel.
-func dualRelu4(dst1, dst2, d, own, a []float32) bool { return false }
+func dualRelu4(dst1, ybar2, d, own, a []float32) bool { return false }

@@ -67,8 +67,9 @@ func TestDualScaleKernel(t *testing.T) {
 		gb, gb2, gt := sums()
 		wb, wb2, wt := append([]float32(nil), gb...), append([]float32(nil), gb2...), append([]float32(nil), gt...)
 		got, want := make([]float32, 8*n), make([]float32, 8*n)
-		dualScale(got, kbar, kbar2, k, invTau, gb, gb2, gt, 4)
-		dualScaleGo(want, kbar, kbar2, k, invTau, wb, wb2, wt, 4)
+		c2 := []float32{0.02, -0.5, 3, float32(math.Copysign(0, -1))}
+		dualScale(got, kbar, kbar2, c2, k, invTau, gb, gb2, gt, 4)
+		dualScaleGo(want, kbar, kbar2, c2, k, invTau, wb, wb2, wt, 4)
 		bits := math.Float32bits
 		for q := range got {
 			if bits(got[q]) != bits(want[q]) {

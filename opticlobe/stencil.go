@@ -288,24 +288,25 @@ func termDotsGo[T ode.Float](out, u []T, ub, us int, a []T, ab int, off []int, l
 // dualRelu applies relu's adjoint, less the identity, to both halves of
 // d ([neurons][2b], the transposed product of both adjoints): with a =
 // relu(V) ([neurons][b]) and own the adjoints over tau ([neurons][2b]),
-// dst1 = [a > 0]·d[:b] − own[:b] and dst2 = [a > 0]·d[b:] − own[b:].
-// float32 at 4 lanes runs an assembly kernel where there is one, the
-// plain Go reference otherwise (the same values).
-func dualRelu[T ode.Float](dst1, dst2, d, own, a []T, b int) {
+// dst1 = [a > 0]·d[:b] − own[:b], and ybar2 += [a > 0]·d[b:] − own[b:]
+// (the difference rounded, then added). float32 at 4 lanes runs an
+// assembly kernel where there is one, the plain Go reference otherwise
+// (the same values).
+func dualRelu[T ode.Float](dst1, ybar2, d, own, a []T, b int) {
 	n := len(a) / b
-	if len(dst1) < n*b || len(dst2) < n*b || len(d) < 2*n*b || len(own) < 2*n*b {
-		panic(fmt.Sprintf("opticlobe: relu adjoint of %d neurons into %d, %d from %d, %d", n, len(dst1), len(dst2), len(d), len(own)))
+	if len(dst1) < n*b || len(ybar2) < n*b || len(d) < 2*n*b || len(own) < 2*n*b {
+		panic(fmt.Sprintf("opticlobe: relu adjoint of %d neurons into %d, %d from %d, %d", n, len(dst1), len(ybar2), len(d), len(own)))
 	}
 	if b == 4 {
-		if a32, ok := any(a).([]float32); ok && dualRelu4(any(dst1).([]float32), any(dst2).([]float32), any(d).([]float32), any(own).([]float32), a32) {
+		if a32, ok := any(a).([]float32); ok && dualRelu4(any(dst1).([]float32), any(ybar2).([]float32), any(d).([]float32), any(own).([]float32), a32) {
 			return
 		}
 	}
-	dualReluGo(dst1, dst2, d, own, a, b)
+	dualReluGo(dst1, ybar2, d, own, a, b)
 }
 
 // dualReluGo is the plain Go dualRelu, the kernel's reference.
-func dualReluGo[T ode.Float](dst1, dst2, d, own, a []T, b int) {
+func dualReluGo[T ode.Float](dst1, ybar2, d, own, a []T, b int) {
 	for j := range len(a) / b {
 		dj, oj := d[j*2*b:(j+1)*2*b], own[j*2*b:(j+1)*2*b]
 		for l, v := range a[j*b : (j+1)*b] {
@@ -314,7 +315,7 @@ func dualReluGo[T ode.Float](dst1, dst2, d, own, a []T, b int) {
 				e1, e2 = 0, 0
 			}
 			dst1[j*b+l] = e1 - oj[l]
-			dst2[j*b+l] = e2 - oj[b+l]
+			ybar2[j*b+l] += e2 - oj[b+l]
 		}
 	}
 }

@@ -56,16 +56,16 @@ func termDots4Fast(out, u []float32, us int, a []float32, ab int, off []int, n i
 // dualRelu4AVX2 is dualRelu at 4 lanes for n neurons (stencil_amd64.s).
 //
 //go:noescape
-func dualRelu4AVX2(dst1, dst2, d, own, a *float32, n int)
+func dualRelu4AVX2(dst1, ybar2, d, own, a *float32, n int)
 
 // dualRelu4 runs dualRelu at 4 lanes in assembly and reports whether it
 // could (dualRelu has checked the lengths).
-func dualRelu4(dst1, dst2, d, own, a []float32) bool {
+func dualRelu4(dst1, ybar2, d, own, a []float32) bool {
 	if !hasAVX2 {
 		return false
 	}
 	if n := len(a) / 4; n > 0 {
-		dualRelu4AVX2(unsafe.SliceData(dst1), unsafe.SliceData(dst2), unsafe.SliceData(d), unsafe.SliceData(own), unsafe.SliceData(a), n)
+		dualRelu4AVX2(unsafe.SliceData(dst1), unsafe.SliceData(ybar2), unsafe.SliceData(d), unsafe.SliceData(own), unsafe.SliceData(a), n)
 	}
 	return true
 }

@@ -249,14 +249,14 @@ tdsum:
 	VZEROUPPER
 	RET
 
-// func dualRelu4AVX2(dst1, dst2, d, own, a *float32, n int)
+// func dualRelu4AVX2(dst1, ybar2, d, own, a *float32, n int)
 //
 // dualRelu at 4 lanes for n neurons: with m = [a > 0] (false for NaN),
-// dst1 = (m and d[:4]) − own[:4], dst2 = (m and d[4:]) − own[4:], the
+// dst1 = (m and d[:4]) − own[:4], ybar2 += (m and d[4:]) − own[4:], the
 // values of dualRelu.
 TEXT ·dualRelu4AVX2(SB), NOSPLIT, $0-48
 	MOVQ   dst1+0(FP), DI
-	MOVQ   dst2+8(FP), R8
+	MOVQ   ybar2+8(FP), R8
 	MOVQ   d+16(FP), SI
 	MOVQ   own+24(FP), DX
 	MOVQ   a+32(FP), R9
@@ -264,8 +264,8 @@ TEXT ·dualRelu4AVX2(SB), NOSPLIT, $0-48
 	VXORPS X15, X15, X15
 
 dr:
-	TESTQ  CX, CX
-	JLE    drdone
+	TESTQ   CX, CX
+	JLE     drdone
 	VMOVUPS (R9), X0
 	VCMPPS  $0x1e, X15, X0, X1   // a > 0, ordered
 	VANDPS  (SI), X1, X2
@@ -273,6 +273,7 @@ dr:
 	VMOVUPS X2, (DI)
 	VANDPS  16(SI), X1, X3
 	VSUBPS  16(DX), X3, X3
+	VADDPS  (R8), X3, X3
 	VMOVUPS X3, (R8)
 	ADDQ    $16, R9
 	ADDQ    $32, SI

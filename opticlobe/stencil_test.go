@@ -177,6 +177,10 @@ func TestStencilKernels(t *testing.T) {
 			d[i], own[i] = float32(rng.NormFloat64()), float32(rng.NormFloat64())
 		}
 		g1, g2, w1, w2 := make([]float32, 4*n), make([]float32, 4*n), make([]float32, 4*n), make([]float32, 4*n)
+		for i := range g2 {
+			g2[i] = float32(rng.NormFloat64())
+			w2[i] = g2[i]
+		}
 		dualRelu(g1, g2, d, own, a, 4)
 		dualReluGo(w1, w2, d, own, a, 4)
 		for i := range g1 {

@@ -392,13 +392,18 @@ func (m *Trainable[T]) termGrads(r typeRun, u []T, lanes int) {
 }
 
 // VJPDual is VJP of kbar into dst, its gradients accumulated as VJP's,
-// together with a second adjoint through the same evaluation, kbar2 into
-// dst2, of which only the resting potentials' gradient is kept
+// together with a second adjoint through the same evaluation (the
+// train.DualVJP of a one-stage step): its slope's adjoint is coef2 ⊙ ybar2
+// (coef2 [batch]), and VJP's dst of it is added into ybar2 in place. Of
+// the second adjoint only the resting potentials' gradient is kept
 // (SecondBiasGrad after FinishGrad): the activity penalty's. The two go
 // through Wᵀ in one pass of 2·batch lanes; the strengths' gradient reads
 // the first batch's lanes alone, with relu(V) as recorded.
-func (m *Trainable[T]) VJPDual(slot int, dst, kbar, dst2, kbar2 []T) {
+func (m *Trainable[T]) VJPDual(slot int, dst, kbar, ybar2, coef2 []T) {
 	b, b2 := m.batch, 2*m.batch
+	if len(coef2) != b {
+		panic(fmt.Sprintf("opticlobe: VJPDual with %d coefficients for batch %d", len(coef2), b))
+	}
 	if m.u2Map == nil {
 		m.u2Map, m.u2 = make([]T, 2*len(m.actMap)), make([]T, 2*m.n*b)
 		m.biasN2, m.bias2 = make([]T, m.n), make([]T, len(m.p[ParamBias]))
@@ -408,7 +413,7 @@ func (m *Trainable[T]) VJPDual(slot int, dst, kbar, dst2, kbar2 []T) {
 	m.split.For(m.byNeurons, func(t0, t1 int) {
 		for t := t0; t < t1; t++ {
 			i0, i1 := m.net.TypeStart[t], m.net.TypeStart[t+1]
-			dualScale(u2[i0*b2:i1*b2], kbar[i0*b:i1*b], kbar2[i0*b:i1*b], k[i0*b:i1*b], m.invTau[i0:i1],
+			dualScale(u2[i0*b2:i1*b2], kbar[i0*b:i1*b], ybar2[i0*b:i1*b], coef2, k[i0*b:i1*b], m.invTau[i0:i1],
 				m.biasN[i0:i1], m.biasN2[i0:i1], m.tauN[i0:i1], b)
 			for _, r := range m.st.runs[t] {
 				copy(m.u2Map[m.st.mapIndex(t, r.cell, b2):], u2[r.neuron*b2:(r.neuron+r.n)*b2])
@@ -426,7 +431,7 @@ func (m *Trainable[T]) VJPDual(slot int, dst, kbar, dst2, kbar2 []T) {
 				stencilRunTo(sc[j:j+r.n*b2], m.u2Map, r.cell*b2, m.bOff2[b0:b1], m.bw[b0:b1])
 				m.termGrads(typeRun{r, int32(t)}, m.u2Map, b2)
 			}
-			dualRelu(dst[i0*b:i1*b], dst2[i0*b:i1*b], sc, u2[i0*b2:i1*b2], act[i0*b:i1*b], b)
+			dualRelu(dst[i0*b:i1*b], ybar2[i0*b:i1*b], sc, u2[i0*b2:i1*b2], act[i0*b:i1*b], b)
 		}
 	})
 }

@@ -316,9 +316,10 @@ func TestTrainableReplay(t *testing.T) {
 }
 
 // VJPDual takes two adjoints through one evaluation: the first as VJP
-// takes it (dst and every gradient), the second as VJP with time
-// constants and strengths frozen (dst2 and the resting potentials'
-// gradient), in float64 to rounding.
+// takes it (dst and every gradient), the second, whose slope's adjoint is
+// coef2 ⊙ ybar2, as VJP of that with time constants and strengths frozen
+// (its dst added into ybar2, and the resting potentials' gradient), in
+// float64 to rounding.
 func TestTrainableVJPDual(t *testing.T) {
 	net, p := smallLobe(t)
 	const batch = 3
@@ -335,7 +336,12 @@ func TestTrainableVJPDual(t *testing.T) {
 		}
 		return v
 	}
-	y, kbar, kbar2 := random(1, -0.3), random(1, -0.5), random(1, -0.5) // some voltages below 0
+	y, kbar, ybar2 := random(1, -0.3), random(1, -0.5), random(1, -0.5) // some voltages below 0
+	coef2 := []float64{0.02, -0.3, 1.5}
+	kbar2 := make([]float64, n*batch)
+	for q, v := range ybar2 {
+		kbar2[q] = coef2[q%batch] * v
+	}
 	x := make([]float64, m.Inputs()*batch)
 	m.SetInput(x)
 	dydt := make([]float64, n*batch)
@@ -357,9 +363,12 @@ func TestTrainableVJPDual(t *testing.T) {
 	m.VJP(0, dst2, kbar2)
 	want2 := grads()[ParamBias]
 	m.SetFrozen(nil)
-	gotDst, gotDst2 := make([]float64, n*batch), make([]float64, n*batch)
+	gotDst, gotYbar2 := make([]float64, n*batch), append([]float64(nil), ybar2...)
 	m.ZeroGrad()
-	m.VJPDual(0, gotDst, kbar, gotDst2, kbar2)
+	m.VJPDual(0, gotDst, kbar, gotYbar2, coef2)
+	for q := range dst2 {
+		dst2[q] += ybar2[q]
+	}
 	got := grads()
 	close := func(what string, a, b []float64) {
 		t.Helper()
@@ -372,7 +381,7 @@ func TestTrainableVJPDual(t *testing.T) {
 		}
 	}
 	close("dst", gotDst, dst)
-	close("dst2", gotDst2, dst2)
+	close("ybar2", gotYbar2, dst2)
 	for i := range want {
 		close(m.Params()[i].Name, got[i], want[i])
 	}

@@ -56,7 +56,8 @@
 // A Trajectory (a model and a Loss on its states, no head: the optic lobe
 // and its decoder) runs the same passes. Its BackwardDual takes a second
 // function's adjoint through the same sweep, for one-stage methods and a
-// model with VJPDual: the optic lobe's activity penalty, whose gradient
+// model with VJPDual (which forms the second slope adjoint and adds its
+// input adjoint back itself): the optic lobe's activity penalty, whose gradient
 // flyvis takes at the same parameters as the loss's, goes through Wᵀ in
 // the same pass as the loss's adjoint.
 //

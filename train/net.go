@@ -361,7 +361,7 @@ func (nt *net[T]) sweep(du *dual[T]) {
 		}
 		nt.st.Adjoint(nt.ybar, h, func(i int, dst, kbar []T) {
 			if du != nil {
-				du.vjp(nt.slot(c, i), nt.batch, h, dst, kbar)
+				du.vjp(nt.slot(c, i), h, dst, kbar)
 				return
 			}
 			nt.rnn.VJP(nt.slot(c, i), dst, kbar)

@@ -169,10 +169,14 @@ func addRows[T ode.Float](y, x []T, n, batch int) {
 
 // DualVJP is a model that takes a second adjoint through the same recorded
 // evaluation as the first (BackwardDual): VJPDual is VJP of kbar into dst,
-// accumulating the Params' gradients, and of kbar2 into dst2, accumulating
-// the gradients the model keeps for it.
+// accumulating the Params' gradients, and, in the same pass, of the
+// second adjoint: its slope's adjoint is coef2 ⊙ ybar2 (coef2 per sample,
+// ybar2 [dim][batch], the adjoint of the one-stage step's result) and the
+// adjoint of the evaluation's input is added into ybar2 in place (the
+// step's input is the stage's), accumulating the gradients the model
+// keeps for it.
 type DualVJP[T ode.Float] interface {
-	VJPDual(slot int, dst, kbar, dst2, kbar2 []T)
+	VJPDual(slot int, dst, kbar, ybar2, coef2 []T)
 }
 
 // BackwardDual is Backward with a second adjoint taken in the same sweep:
@@ -192,7 +196,7 @@ func (r *Trajectory[T]) BackwardDual(second func(gouts [][]T)) error {
 	}
 	nt, size := r.nt, r.nt.n*r.nt.batch
 	if r.du == nil || len(r.du.ybar) != size {
-		r.du = &dual[T]{ybar: make([]T, size), kbar: make([]T, size), dst: make([]T, size)}
+		r.du = &dual[T]{ybar: make([]T, size)}
 	}
 	du := r.du
 	du.m, du.b0 = d, nt.sol.method.B[0]
@@ -209,28 +213,20 @@ func (r *Trajectory[T]) BackwardDual(second func(gouts [][]T)) error {
 
 // dual is the second adjoint of a BackwardDual sweep.
 type dual[T ode.Float] struct {
-	m               DualVJP[T]
-	b0              float64 // the method's one weight
-	gouts           [][]T
-	ybar, kbar, dst []T
-	coef            []T // [batch] h·b0 of the step
+	m     DualVJP[T]
+	b0    float64 // the method's one weight
+	gouts [][]T
+	ybar  []T
+	coef  []T // [batch] h·b0 of the step
 }
 
 // vjp takes both adjoints through the evaluation in slot: the first's
-// kbar as the Stepper formed it, the second's as it forms one (h·b0·ȳ).
-func (du *dual[T]) vjp(slot, batch int, h []float64, dst, kbar []T) {
+// kbar as the Stepper formed it, the second's as the Stepper would
+// (h·b0·ȳ), formed and added back into ȳ by the model.
+func (du *dual[T]) vjp(slot int, h []float64, dst, kbar []T) {
 	du.coef = du.coef[:0]
 	for _, hs := range h {
 		du.coef = append(du.coef, T(hs*du.b0))
 	}
-	n := len(du.ybar) / batch
-	team.For(n, 1<<12, func(r0, r1 int) {
-		for i := r0; i < r1; i++ {
-			for s, c := range du.coef {
-				du.kbar[i*batch+s] = c * du.ybar[i*batch+s]
-			}
-		}
-	})
-	du.m.VJPDual(slot, dst, kbar, du.dst, du.kbar)
-	addRows(du.ybar, du.dst, n, batch)
+	du.m.VJPDual(slot, dst, kbar, du.ybar, du.coef)
 }
