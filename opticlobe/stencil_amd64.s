@@ -4,7 +4,58 @@
 
 // Registers of stencilRunAVX2: DI dst, SI src at the block, R8 off, R9
 // w, R10 terms, AX the term j, BX &src[off[j]] of the block, Y15 w[j]
-// broadcast, CX values left.
+// broadcast, CX values left; Y0–Y7 the block's accumulators.
+
+// TERM(w) points BX at term AX's values of the block and broadcasts its
+// weight into w.
+#define TERM(w) \
+	MOVQ         (R8)(AX*8), BX \
+	LEAQ         (SI)(BX*4), BX \
+	VBROADCASTSS (R9)(AX*4), w
+
+// The low and high halves of a 64-value block: zeroed, accumulated from
+// the term at BX, stored at DI.
+#define ZERO_LO \
+	VXORPS Y0, Y0, Y0 \
+	VXORPS Y1, Y1, Y1 \
+	VXORPS Y2, Y2, Y2 \
+	VXORPS Y3, Y3, Y3
+
+#define ZERO_HI \
+	VXORPS Y4, Y4, Y4 \
+	VXORPS Y5, Y5, Y5 \
+	VXORPS Y6, Y6, Y6 \
+	VXORPS Y7, Y7, Y7
+
+#define FMA_LO \
+	VFMADD231PS (BX), Y15, Y0 \
+	VFMADD231PS 32(BX), Y15, Y1 \
+	VFMADD231PS 64(BX), Y15, Y2 \
+	VFMADD231PS 96(BX), Y15, Y3
+
+#define FMA_HI \
+	VFMADD231PS 128(BX), Y15, Y4 \
+	VFMADD231PS 160(BX), Y15, Y5 \
+	VFMADD231PS 192(BX), Y15, Y6 \
+	VFMADD231PS 224(BX), Y15, Y7
+
+#define STORE_LO \
+	VMOVUPS Y0, (DI) \
+	VMOVUPS Y1, 32(DI) \
+	VMOVUPS Y2, 64(DI) \
+	VMOVUPS Y3, 96(DI)
+
+#define STORE_HI \
+	VMOVUPS Y4, 128(DI) \
+	VMOVUPS Y5, 160(DI) \
+	VMOVUPS Y6, 192(DI) \
+	VMOVUPS Y7, 224(DI)
+
+// NEXT(bytes, values) moves dst and src past a block.
+#define NEXT(bytes, values) \
+	ADDQ $bytes, DI \
+	ADDQ $bytes, SI \
+	SUBQ $values, CX
 
 // func stencilRunAVX2(dst *float32, n int, src *float32, off *int, w *float32, k int)
 //
@@ -20,80 +71,45 @@ TEXT ·stencilRunAVX2(SB), NOSPLIT, $0-48
 	MOVQ k+40(FP), R10
 
 b64:
-	CMPQ   CX, $64
-	JL     b32
-	VXORPS Y0, Y0, Y0
-	VXORPS Y1, Y1, Y1
-	VXORPS Y2, Y2, Y2
-	VXORPS Y3, Y3, Y3
-	VXORPS Y4, Y4, Y4
-	VXORPS Y5, Y5, Y5
-	VXORPS Y6, Y6, Y6
-	VXORPS Y7, Y7, Y7
-	XORQ   AX, AX
+	CMPQ CX, $64
+	JL   b32
+	ZERO_LO
+	ZERO_HI
+	XORQ AX, AX
 
 t64:
-	CMPQ         AX, R10
-	JGE          s64
-	MOVQ         (R8)(AX*8), BX
-	LEAQ         (SI)(BX*4), BX
-	VBROADCASTSS (R9)(AX*4), Y15
-	VFMADD231PS  (BX), Y15, Y0
-	VFMADD231PS  32(BX), Y15, Y1
-	VFMADD231PS  64(BX), Y15, Y2
-	VFMADD231PS  96(BX), Y15, Y3
-	VFMADD231PS  128(BX), Y15, Y4
-	VFMADD231PS  160(BX), Y15, Y5
-	VFMADD231PS  192(BX), Y15, Y6
-	VFMADD231PS  224(BX), Y15, Y7
-	INCQ         AX
-	JMP          t64
+	CMPQ AX, R10
+	JGE  s64
+	TERM(Y15)
+	FMA_LO
+	FMA_HI
+	INCQ AX
+	JMP  t64
 
 s64:
-	VMOVUPS Y0, (DI)
-	VMOVUPS Y1, 32(DI)
-	VMOVUPS Y2, 64(DI)
-	VMOVUPS Y3, 96(DI)
-	VMOVUPS Y4, 128(DI)
-	VMOVUPS Y5, 160(DI)
-	VMOVUPS Y6, 192(DI)
-	VMOVUPS Y7, 224(DI)
-	ADDQ    $256, DI
-	ADDQ    $256, SI
-	SUBQ    $64, CX
-	JMP     b64
+	STORE_LO
+	STORE_HI
+	NEXT(256, 64)
+	JMP b64
 
 b32:
-	CMPQ   CX, $32
-	JL     b8
-	VXORPS Y0, Y0, Y0
-	VXORPS Y1, Y1, Y1
-	VXORPS Y2, Y2, Y2
-	VXORPS Y3, Y3, Y3
-	XORQ   AX, AX
+	CMPQ CX, $32
+	JL   b8
+	ZERO_LO
+	XORQ AX, AX
 
 t32:
-	CMPQ         AX, R10
-	JGE          s32
-	MOVQ         (R8)(AX*8), BX
-	LEAQ         (SI)(BX*4), BX
-	VBROADCASTSS (R9)(AX*4), Y15
-	VFMADD231PS  (BX), Y15, Y0
-	VFMADD231PS  32(BX), Y15, Y1
-	VFMADD231PS  64(BX), Y15, Y2
-	VFMADD231PS  96(BX), Y15, Y3
-	INCQ         AX
-	JMP          t32
+	CMPQ AX, R10
+	JGE  s32
+	TERM(Y15)
+	FMA_LO
+	INCQ AX
+	JMP  t32
 
 s32:
-	VMOVUPS Y0, (DI)
-	VMOVUPS Y1, 32(DI)
-	VMOVUPS Y2, 64(DI)
-	VMOVUPS Y3, 96(DI)
-	ADDQ    $128, DI
-	ADDQ    $128, SI
-	SUBQ    $32, CX
-	JMP     b32
+	STORE_LO
+	NEXT(128, 32)
+	JMP b32
 
 b8:
 	CMPQ   CX, $8
@@ -102,20 +118,16 @@ b8:
 	XORQ   AX, AX
 
 t8:
-	CMPQ         AX, R10
-	JGE          s8
-	MOVQ         (R8)(AX*8), BX
-	LEAQ         (SI)(BX*4), BX
-	VBROADCASTSS (R9)(AX*4), Y15
-	VFMADD231PS  (BX), Y15, Y0
-	INCQ         AX
-	JMP          t8
+	CMPQ        AX, R10
+	JGE         s8
+	TERM(Y15)
+	VFMADD231PS (BX), Y15, Y0
+	INCQ        AX
+	JMP         t8
 
 s8:
 	VMOVUPS Y0, (DI)
-	ADDQ    $32, DI
-	ADDQ    $32, SI
-	SUBQ    $8, CX
+	NEXT(32, 8)
 	JMP     b8
 
 b4:
@@ -125,20 +137,16 @@ b4:
 	XORQ   AX, AX
 
 t4:
-	CMPQ         AX, R10
-	JGE          s4
-	MOVQ         (R8)(AX*8), BX
-	LEAQ         (SI)(BX*4), BX
-	VBROADCASTSS (R9)(AX*4), X15
-	VFMADD231PS  (BX), X15, X0
-	INCQ         AX
-	JMP          t4
+	CMPQ        AX, R10
+	JGE         s4
+	TERM(X15)
+	VFMADD231PS (BX), X15, X0
+	INCQ        AX
+	JMP         t4
 
 s4:
 	VMOVUPS X0, (DI)
-	ADDQ    $16, DI
-	ADDQ    $16, SI
-	SUBQ    $4, CX
+	NEXT(16, 4)
 	JMP     b4
 
 done:
@@ -155,6 +163,17 @@ done:
 	VADDSS       o(DI), x, x \
 	VMOVSS       x, o(DI)
 
+// ADDR(o, r) sets r to a plus 4 times the offset at o(R9), R9 last.
+#define ADDR(o, r) \
+	MOVQ o(R9), r \
+	LEAQ (DI)(r*4), r
+
+// TAIL(p, acc) adds the one cell left, at p + DI in a, times X8 (upper
+// lanes zero), to acc.
+#define TAIL(p, acc) \
+	VMOVUPS     (p)(DI*1), X9 \
+	VFMADD231PS Y9, Y8, acc
+
 // func termDots8AVX2(u *float32, us int, a *float32, off *int, n int, out *float32)
 //
 // out[j] += Σ_{i<n} Σ_{l<4} u[i·us+l]·a[off[j]+4i+l] for j < 8: two cells
@@ -170,32 +189,17 @@ TEXT ·termDots8AVX2(SB), NOSPLIT, $0-48
 	MOVQ n+32(FP), CX
 
 	// the eight terms' addresses in a
-	MOVQ 0(R9), AX
-	LEAQ (DI)(AX*4), AX
-	MOVQ 8(R9), BX
-	LEAQ (DI)(BX*4), BX
-	MOVQ 16(R9), R8
-	LEAQ (DI)(R8*4), R8
-	MOVQ 24(R9), R10
-	LEAQ (DI)(R10*4), R10
-	MOVQ 32(R9), R11
-	LEAQ (DI)(R11*4), R11
-	MOVQ 40(R9), R12
-	LEAQ (DI)(R12*4), R12
-	MOVQ 48(R9), R13
-	LEAQ (DI)(R13*4), R13
-	MOVQ 56(R9), R9
-	LEAQ (DI)(R9*4), R9
+	ADDR(0, AX)
+	ADDR(8, BX)
+	ADDR(16, R8)
+	ADDR(24, R10)
+	ADDR(32, R11)
+	ADDR(40, R12)
+	ADDR(48, R13)
+	ADDR(56, R9)
 	XORQ DI, DI                  // byte offset of the cell in a
-
-	VXORPS Y0, Y0, Y0
-	VXORPS Y1, Y1, Y1
-	VXORPS Y2, Y2, Y2
-	VXORPS Y3, Y3, Y3
-	VXORPS Y4, Y4, Y4
-	VXORPS Y5, Y5, Y5
-	VXORPS Y6, Y6, Y6
-	VXORPS Y7, Y7, Y7
+	ZERO_LO
+	ZERO_HI
 
 td2:
 	CMPQ        CX, $2
@@ -218,23 +222,15 @@ td2:
 td1:
 	TESTQ       CX, CX
 	JLE         tdsum
-	VMOVUPS     (SI), X8         // the upper lanes zero
-	VMOVUPS     (AX)(DI*1), X9
-	VFMADD231PS Y9, Y8, Y0
-	VMOVUPS     (BX)(DI*1), X9
-	VFMADD231PS Y9, Y8, Y1
-	VMOVUPS     (R8)(DI*1), X9
-	VFMADD231PS Y9, Y8, Y2
-	VMOVUPS     (R10)(DI*1), X9
-	VFMADD231PS Y9, Y8, Y3
-	VMOVUPS     (R11)(DI*1), X9
-	VFMADD231PS Y9, Y8, Y4
-	VMOVUPS     (R12)(DI*1), X9
-	VFMADD231PS Y9, Y8, Y5
-	VMOVUPS     (R13)(DI*1), X9
-	VFMADD231PS Y9, Y8, Y6
-	VMOVUPS     (R9)(DI*1), X9
-	VFMADD231PS Y9, Y8, Y7
+	VMOVUPS (SI), X8             // the upper lanes zero
+	TAIL(AX, Y0)
+	TAIL(BX, Y1)
+	TAIL(R8, Y2)
+	TAIL(R10, Y3)
+	TAIL(R11, Y4)
+	TAIL(R12, Y5)
+	TAIL(R13, Y6)
+	TAIL(R9, Y7)
 
 tdsum:
 	MOVQ out+40(FP), DI
