@@ -37,13 +37,13 @@ const rowChunk = 256
 //
 // Its parameters are shared per cell type T (nodes_bias = Vrest,
 // nodes_time_const = tau) and per type pair (edges_syn_strength): the
-// gradients accumulated per neuron and per edge are reduced to them by
-// FinishGrad. The input x ([batch][columns]) drives the photoreceptors,
+// gradients accumulated per neuron and per term of the stencil (a pair
+// and a column offset; see the package documentation) are reduced to them
+// by FinishGrad. The input x ([batch][columns]) drives the photoreceptors,
 // each with its column's value, as in Dynamics. A slot records relu(V) of
 // its evaluation (and, linearised, the slope), from which VJP takes the
-// recurrent weights' gradient in the fused transposed product
-// sparse.MulGradRowsTo. The state starts where the caller puts it
-// (package train: at 0).
+// terms' gradients, one dot product each, beside the transposed product.
+// The state starts where the caller puts it (package train: at 0).
 type Trainable[T ode.Float] struct {
 	net              *Network
 	n, batch, inputs int
