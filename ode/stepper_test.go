@@ -183,3 +183,63 @@ func TestStepperFloat32(t *testing.T) {
 		}
 	}
 }
+
+// Stages evaluates what Step evaluates, without writing y1: the same
+// slopes, stage inputs and times for every method, stage 0's input the
+// step's y itself (not a copy), and y left as it was.
+func TestStepperStages(t *testing.T) {
+	const dim, batch = 5, 3
+	net := newTanhNet(dim, batch, 7)
+	rng := rand.New(rand.NewPCG(8, 9))
+	y := make([]float64, dim*batch)
+	for i := range y {
+		y[i] = rng.NormFloat64()
+	}
+	keep := append([]float64(nil), y...)
+	t0, h := []float64{0, 0.5, 1}, []float64{0.1, 0.02, 0}
+	for _, name := range Names() {
+		m, err := Lookup(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		type stage struct {
+			k, y []float64
+			t    []float64
+		}
+		record := func(into *[]stage) func(i int, k, y []float64, ts []float64) {
+			return func(i int, k, y []float64, ts []float64) {
+				net.f(k, y, ts)
+				*into = append(*into, stage{append([]float64(nil), k...), append([]float64(nil), y...), append([]float64(nil), ts...)})
+			}
+		}
+		var want, got []stage
+		step := NewStepper[float64](m, dim, batch)
+		y1 := make([]float64, len(y))
+		step.Step(y1, y, t0, h, record(&want))
+		st := NewStepper[float64](m, dim, batch)
+		st.Stages(y, t0, h, record(&got))
+		if len(got) != len(want) {
+			t.Fatalf("%s: %d stages, Step evaluated %d", name, len(got), len(want))
+		}
+		for i := range got {
+			for q := range got[i].k {
+				if got[i].k[q] != want[i].k[q] || got[i].y[q] != want[i].y[q] {
+					t.Fatalf("%s stage %d: slope or input differs at %d", name, i, q)
+				}
+			}
+			for b := range got[i].t {
+				if got[i].t[b] != want[i].t[b] {
+					t.Fatalf("%s stage %d: time %v, want %v", name, i, got[i].t, want[i].t)
+				}
+			}
+		}
+		if &st.Y[0][0] != &y[0] {
+			t.Errorf("%s: stage 0's input is a copy of y", name)
+		}
+		for q := range y {
+			if y[q] != keep[q] {
+				t.Fatalf("%s: y changed at %d", name, q)
+			}
+		}
+	}
+}
