@@ -10,13 +10,13 @@ import (
 // strengths' gradient Σ_edges sign·n_syn·u_post·x_pre per pair, computed
 // on the maps, equal the same computed edge by edge on the network's CSR,
 // in float64, for the optic lobe at extent 15 (two strided types) and at
-// extent 2.
+// extents 0, 1 and 2.
 func TestStencilIsW(t *testing.T) {
 	s, err := LoadSpec(specPath(t))
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, extent := range []int{2, DefaultExtent} {
+	for _, extent := range []int{0, 1, 2, DefaultExtent} {
 		net, err := Build(s, extent)
 		if err != nil {
 			t.Fatal(err)
