@@ -8,7 +8,7 @@ import (
 
 // The stencil's terms are the network's edges: W·x, Wᵀ·u and the
 // strengths' gradient Σ_edges sign·n_syn·u_post·x_pre per pair, computed
-// on the maps, equal the same computed edge by edge on the network's CSR,
+// on the maps, equal the same computed edge by edge from the edge table,
 // in float64, for the optic lobe at extent 15 (two strided types) and at
 // extents 0, 1 and 2.
 func TestStencilIsW(t *testing.T) {
