@@ -119,7 +119,8 @@ type fitter struct {
 	dt       float64
 	checkpts int
 	metrics  io.Writer
-	lap      *laps // BenchFit's timer of the phases of a step; nil: none
+	zeroFlow float64 // the loss of predicting no flow on the validation batches (zeroFlowLoss)
+	lap      *laps   // BenchFit's timer of the phases of a step; nil: none
 }
 
 // Fit trains every parameter of the optic lobe (nodes_bias,
@@ -152,6 +153,9 @@ func Fit(net *opticlobe.Network, cfg FitConfig, log io.Writer) ([]FitRow, error)
 	}
 	if f.metrics != nil {
 		defer f.metrics.(io.Closer).Close()
+	}
+	if err := f.zeroFlowLoss(); err != nil {
+		return nil, err
 	}
 	start := time.Now()
 	if len(rows) > 0 {
@@ -322,6 +326,24 @@ func (f *fitter) validate() (float64, error) {
 	return sum / float64(f.cfg.ValBatches), nil
 }
 
+// zeroFlowLoss sets zeroFlow, the l2norm loss of a prediction of no flow
+// on the validation batches: the level a decoder that has learnt nothing
+// of motion reaches, which the log and the curves show beside the
+// validation loss.
+func (f *fitter) zeroFlowLoss() error {
+	none := make([]float32, len(f.flow))
+	var sum float64
+	for k := range f.cfg.ValBatches {
+		f.data.Batch(f.x, f.flow, Validation, k*f.cfg.Batch)
+		if err := SourceErr(f.data); err != nil {
+			return err
+		}
+		sum += L2Norm(nil, none, f.flow, f.frames, f.cfg.Batch)
+	}
+	f.zeroFlow = sum / float64(f.cfg.ValBatches)
+	return nil
+}
+
 // step trains on batch it of the training split and returns its loss.
 func (f *fitter) step(it int) (float64, error) {
 	first := it * f.cfg.Batch
@@ -393,7 +415,7 @@ func trainBytes(net *opticlobe.Network, batch, frames int) float64 {
 func (f *fitter) record(r FitRow, log io.Writer) error {
 	if log != nil {
 		if math.IsNaN(r.TrainLoss) { // no step yet: the untrained network
-			fmt.Fprintf(log, "iteration %d (untrained): validation loss %.5g, %.1f s\n", r.Iteration, r.ValLoss, r.Seconds)
+			fmt.Fprintf(log, "iteration %d (untrained): validation loss %.5g (predicting no flow: %.5g), %.1f s\n", r.Iteration, r.ValLoss, f.zeroFlow, r.Seconds)
 		} else {
 			fmt.Fprintf(log, "iteration %d: train loss %.5g, validation loss %.5g, %.1f s\n", r.Iteration, r.TrainLoss, r.ValLoss, r.Seconds)
 		}
@@ -426,7 +448,8 @@ func (f *fitter) backwardWithPenalty() ([]float32, error) {
 }
 
 // drawCurves draws Out/curves.png: the training loss (the mean since the
-// previous validation) and the validation loss against the step.
+// previous validation) and the validation loss against the step, with the
+// validation loss of predicting no flow as a level line.
 func (f *fitter) drawCurves(rows []FitRow) error {
 	if f.cfg.Out == "" {
 		return nil
@@ -441,6 +464,9 @@ func (f *fitter) drawCurves(rows []FitRow) error {
 	series := []plot.Series{val}
 	if len(tr.X) > 0 {
 		series = []plot.Series{tr, val}
+	}
+	if last := rows[len(rows)-1].Iteration; last > 0 && !math.IsNaN(f.zeroFlow) {
+		series = append(series, plot.Series{Label: "validation, predicting no flow", X: []float64{0, float64(last)}, Y: []float64{f.zeroFlow, f.zeroFlow}})
 	}
 	return plot.Lines(filepath.Join(f.cfg.Out, "curves.png"), "Optic flow, l2norm loss", "iteration", "loss",
 		series, 6*vg.Inch, 3.5*vg.Inch)

@@ -21,9 +21,29 @@ import (
 func TestFit(t *testing.T) {
 	net := smallNet(t, 2)
 	dir := t.TempDir()
-	rows, err := Fit(net, FitConfig{Iterations: 30, EvalEvery: 10, LR: 1e-2, Seed: 1, Out: dir, ValBatches: 2, Scenes: 4}, nil)
+	var log strings.Builder
+	cfg := FitConfig{Iterations: 30, EvalEvery: 10, LR: 1e-2, Seed: 1, Out: dir, ValBatches: 2, Scenes: 4}
+	rows, err := Fit(net, cfg, &log)
 	if err != nil {
 		t.Fatal(err)
+	}
+	// the level of predicting no flow: the mean over the validation
+	// batches of the flow's own l2norm, in the untrained network's line
+	cfg = cfg.withDefaults()
+	cfg.Data.Extent = 2
+	data, err := New(cfg.Data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	nc, frames := opticlobe.ColumnCount(2), data.Config().Frames
+	x, flow := make([]float32, frames*cfg.Batch*nc), make([]float32, frames*cfg.Batch*2*nc)
+	var none float64
+	for k := range cfg.ValBatches {
+		data.Batch(x, flow, Validation, k*cfg.Batch)
+		none += L2Norm(nil, make([]float32, len(flow)), flow, frames, cfg.Batch) / float64(cfg.ValBatches)
+	}
+	if want := fmt.Sprintf("(predicting no flow: %.5g)", none); !(none > 0) || !strings.Contains(log.String(), want) {
+		t.Errorf("log does not say %q:\n%s", want, log.String())
 	}
 	if len(rows) != 4 || rows[0].Iteration != 0 || rows[3].Iteration != 30 || !math.IsNaN(rows[0].TrainLoss) {
 		t.Fatalf("rows %+v", rows)
