@@ -57,8 +57,7 @@ type Trainable[T ode.Float] struct {
 	tg           []T      // [terms] the terms' gradients Σ u_target·relu(V_source) in fwd order, accumulated
 	actMap       []T      // [types][cells][batch] relu(V) on the maps (zero margins)
 	uMap, u2Map  []T      // [types][cells][batch or 2·batch] adjoints over tau on the maps
-	u2           []T      // [neurons][2·batch] VJPDual's adjoints over tau
-	scratch      [][]T    // [types] [neurons of the type][2·batch]: VJPDual's transposed stencil
+	scratch      [][]T    // [types] a run of 2·batch lanes: VJPDual's transposed stencil
 	typ, inCol   []int32  // [neurons] cell type; input column (-1: none)
 	inRuns       [][2]int // runs [start, end) of neurons with an input column
 	invTau       []T      // [neurons] 1/tau
@@ -117,10 +116,12 @@ func NewTrainable[T ode.Float](net *Network, vrest, tau, strength []T, batch int
 	m.scratch = make([][]T, nt)
 	nw, fw, bw := make([]int, nt), make([]int, nt), make([]int, nt)
 	for t, runs := range st.runs {
+		long := 0
 		for _, r := range runs {
 			nw[t] += r.n
+			long = max(long, r.n)
 		}
-		m.scratch[t] = make([]T, nw[t]*2*batch)
+		m.scratch[t] = make([]T, long*2*batch)
 		nf, nb := int(st.fwdPtr[t+1]-st.fwdPtr[t]), int(st.bwdPtr[t+1]-st.bwdPtr[t])
 		fw[t] = nw[t] * (nf + 1)
 		bw[t] = nw[t] * (nb + nf + 1) // the transposed product and the term gradients
@@ -405,33 +406,32 @@ func (m *Trainable[T]) VJPDual(slot int, dst, kbar, ybar2, coef2 []T) {
 		panic(fmt.Sprintf("opticlobe: VJPDual with %d coefficients for batch %d", len(coef2), b))
 	}
 	if m.u2Map == nil {
-		m.u2Map, m.u2 = make([]T, 2*len(m.actMap)), make([]T, 2*m.n*b)
+		m.u2Map = make([]T, 2*len(m.actMap))
 		m.biasN2, m.bias2 = make([]T, m.n), make([]T, len(m.p[ParamBias]))
 		m.bOff2 = m.st.offsets(m.st.bwd, false, b2)
 	}
-	act, k, u2 := m.act[slot], m.ks[slot], m.u2
+	act, k := m.act[slot], m.ks[slot]
 	m.split.For(m.byNeurons, func(t0, t1 int) {
 		for t := t0; t < t1; t++ {
-			i0, i1 := m.net.TypeStart[t], m.net.TypeStart[t+1]
-			dualScale(u2[i0*b2:i1*b2], kbar[i0*b:i1*b], ybar2[i0*b:i1*b], coef2, k[i0*b:i1*b], m.invTau[i0:i1],
-				m.biasN[i0:i1], m.biasN2[i0:i1], m.tauN[i0:i1], b)
 			for _, r := range m.st.runs[t] {
-				copy(m.u2Map[m.st.mapIndex(t, r.cell, b2):], u2[r.neuron*b2:(r.neuron+r.n)*b2])
-				copy(m.actMap[m.st.mapIndex(t, r.cell, b):], act[r.neuron*b:(r.neuron+r.n)*b])
+				i0, i1 := r.neuron, r.neuron+r.n
+				dualScale(m.u2Map[m.st.mapIndex(t, r.cell, b2):m.st.mapIndex(t, r.cell+r.n, b2)], kbar[i0*b:i1*b], ybar2[i0*b:i1*b], coef2,
+					k[i0*b:i1*b], m.invTau[i0:i1], m.biasN[i0:i1], m.biasN2[i0:i1], m.tauN[i0:i1], b)
+				copy(m.actMap[m.st.mapIndex(t, r.cell, b):], act[i0*b:i1*b])
 			}
 		}
 	})
 	m.split.For(m.byBwd, func(t0, t1 int) {
 		for t := t0; t < t1; t++ {
-			i0, i1 := m.net.TypeStart[t], m.net.TypeStart[t+1]
 			b0, b1 := m.st.bwdPtr[t], m.st.bwdPtr[t+1]
 			sc := m.scratch[t]
 			for _, r := range m.st.runs[t] {
-				j := (r.neuron - i0) * b2
-				stencilRunTo(sc[j:j+r.n*b2], m.u2Map, r.cell*b2, m.bOff2[b0:b1], m.bw[b0:b1])
+				i0, i1 := r.neuron, r.neuron+r.n
+				stencilRunTo(sc[:r.n*b2], m.u2Map, r.cell*b2, m.bOff2[b0:b1], m.bw[b0:b1])
 				m.termGrads(typeRun{r, int32(t)}, m.u2Map, b2)
+				own := m.u2Map[m.st.mapIndex(t, r.cell, b2):m.st.mapIndex(t, r.cell+r.n, b2)]
+				dualRelu(dst[i0*b:i1*b], ybar2[i0*b:i1*b], sc, own, act[i0*b:i1*b], b)
 			}
-			dualRelu(dst[i0*b:i1*b], ybar2[i0*b:i1*b], sc, u2[i0*b2:i1*b2], act[i0*b:i1*b], b)
 		}
 	})
 }
