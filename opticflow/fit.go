@@ -392,23 +392,37 @@ func (f *fitter) step(it int) (float64, error) {
 }
 
 // trainBytes estimates the memory of training net (beyond the network
-// itself) at the given batch and frames per movie: nine float32 or int32
-// values per edge (weights and their gradient in two orders, coefficients,
-// pairs), about 5·(frames+1) + 15 states of neurons·batch values (the
-// steps' states, records and products, both adjoints and their outputs'
-// adjoints, the stepper's and the dual pass's scratch), the decoder's maps
-// of every image (frames·batch of them) and the batch's movies and flow.
-// Its growth with the batch, about 32 MB a movie at extent 15, is within
-// a few percent of the peak resident memory's between batch 4 and 16.
+// itself) at the given batch and frames per movie: the stencil's maps of
+// relu(V) and of both adjoints (three values a cell of the lattice's
+// square maps with their margins, per type and sample), about
+// 5·(frames+1) + 15 states of neurons·batch values (the steps' states,
+// records and products, both adjoints and their outputs' adjoints, the
+// stepper's scratch), the decoder's maps of every image (frames·batch of
+// them) and the batch's movies and flow. Its growth with the batch, about
+// 30 MB a movie at extent 15, is the peak resident memory's between batch
+// 4 and 16 (194 and 559 MB, the network included).
 func trainBytes(net *opticlobe.Network, batch, frames int) float64 {
-	n, e, b, f := float64(net.Neurons()), float64(net.Edges.Len()), float64(batch), float64(frames)
+	n, b, f := float64(net.Neurons()), float64(batch), float64(frames)
+	pad := 0 // the stencil's margin: the largest column offset of an edge
+	for k, s := range net.Edges.Source {
+		t := net.Edges.Target[k]
+		pad = max(pad, iabs(int(net.U[t]-net.U[s])), iabs(int(net.V[t]-net.V[s])))
+	}
 	side := float64(2*net.Extent + 1)
+	maps := float64(len(net.Spec.Types)) * (side + 2*float64(pad)) * (side + 2*float64(pad))
 	hw, ps := side*side, (side+4)*(side+4)
 	in := float64(len(net.Spec.OutputUnits))
 	const hidden = 8
 	perImage := (2*in+5*hidden+6)*hw + in*ps
 	cols := float64(opticlobe.ColumnCount(net.Extent))
-	return 4 * (9*e + (5*(f+1)+15)*n*b + f*b*perImage + 3*f*b*cols)
+	return 4 * (3*maps*b + (5*(f+1)+15)*n*b + f*b*perImage + 3*f*b*cols)
+}
+
+func iabs(x int) int {
+	if x < 0 {
+		return -x
+	}
+	return x
 }
 
 // record writes a row of metrics.csv and a checkpoint, and logs the row.
