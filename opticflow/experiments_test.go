@@ -13,6 +13,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"os"
+	"sort"
 	"strconv"
 	"testing"
 
@@ -766,5 +767,57 @@ func TestExperimentTwoFrames(t *testing.T) {
 			fmt.Printf("steps %5d: training loss %.2f, zero flow %.2f on the same batches (%+.1f %%)\n", it+1, sum/float64(n), sumZero/float64(n), 100*(sum/sumZero-1))
 			sum, sumZero, n = 0, 0, 0
 		}
+	}
+}
+
+// ExperimentPenaltyGrad: the activity penalty's gradient of each type's
+// resting potential, and the SGD step it makes at flyvis's schedule, at a
+// checkpoint of a run at extent 15 (NEUROPIL_EXPERIMENT_PARAMS, a path
+// LoadParams reads; NEUROPIL_EXPERIMENT_STEP, its step, for the learning
+// rate), over eight training batches: which types the penalty pushes, and
+// how far.
+func TestExperimentPenaltyGrad(t *testing.T) {
+	path := os.Getenv("NEUROPIL_EXPERIMENT_PARAMS")
+	if os.Getenv("NEUROPIL_EXPERIMENTS") == "" || path == "" {
+		t.Skip("NEUROPIL_EXPERIMENTS=1 and NEUROPIL_EXPERIMENT_PARAMS=CHECKPOINT run it")
+	}
+	step, _ := strconv.Atoi(os.Getenv("NEUROPIL_EXPERIMENT_STEP"))
+	net := smallNet(t, 15)
+	p, err := opticlobe.LoadParams(net, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, err := newFitter(net, FitConfig{Iterations: 10, Schedule: 250000, Params: &p}.withDefaults())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(f.tr.Close)
+	f.steady()
+	nt := len(net.Spec.Types)
+	sum := make([]float64, nt)
+	const batches = 8
+	for k := range batches {
+		f.data.Batch(f.x, f.flow, Train, k*f.cfg.Batch)
+		if _, err := f.tr.Forward(f.x, f.solve); err != nil {
+			t.Fatal(err)
+		}
+		f.dec.ZeroGrad()
+		pen, err := f.backwardWithPenalty()
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i, g := range pen {
+			sum[i] += float64(g) / batches
+		}
+	}
+	lr := f.cfg.lrAt(step)
+	order := make([]int, nt)
+	for i := range order {
+		order[i] = i
+	}
+	sort.Slice(order, func(a, b int) bool { return math.Abs(sum[order[a]]) > math.Abs(sum[order[b]]) })
+	fmt.Printf("step %d, learning rate %.3g: the penalty's gradient of nodes_bias (mean of %d batches), the SGD step, 2,000 such steps\n", step, lr, batches)
+	for _, i := range order[:12] {
+		fmt.Printf("  %-8s Vrest %.3f  gradient %+.4g  step %+.3g  2,000 steps %+.3g\n", net.Spec.Types[i].Name, p.Vrest[i], sum[i], -lr*sum[i], -2000*lr*sum[i])
 	}
 }
