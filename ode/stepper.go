@@ -74,9 +74,9 @@ func (s *Stepper[T]) Step(y1, y []T, t, h []float64, eval func(i int, k, y []T, 
 // pass needs to recompute a step's records before Adjoint. A stage whose
 // input is y itself (stage 0) reads y, which Y[i] then is, without a copy.
 func (s *Stepper[T]) Stages(y []T, t, h []float64, eval func(i int, k, y []T, t []float64)) {
-	s.check("Step", y, h)
+	s.check("Stages", y, h)
 	if len(t) != s.Batch {
-		panic(fmt.Sprintf("ode: Stepper.Step: t has %d elements, want %d", len(t), s.Batch))
+		panic(fmt.Sprintf("ode: Stepper.Stages: t has %d elements, want %d", len(t), s.Batch))
 	}
 	m := s.M
 	for i := range m.evaluated() {

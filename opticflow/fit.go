@@ -119,8 +119,9 @@ type fitter struct {
 	dt       float64
 	checkpts int
 	metrics  io.Writer
-	zeroFlow float64 // the loss of predicting no flow on the validation batches (zeroFlowLoss)
-	lap      *laps   // BenchFit's timer of the phases of a step; nil: none
+	zeroFlow float64   // the loss of predicting no flow on the validation batches (validate; NaN before)
+	noFlow   []float32 // zeros shaped as flow
+	lap      *laps     // BenchFit's timer of the phases of a step; nil: none
 }
 
 // Fit trains every parameter of the optic lobe (nodes_bias,
@@ -153,9 +154,6 @@ func Fit(net *opticlobe.Network, cfg FitConfig, log io.Writer) ([]FitRow, error)
 	}
 	if f.metrics != nil {
 		defer f.metrics.(io.Closer).Close()
-	}
-	if err := f.zeroFlowLoss(); err != nil {
-		return nil, err
 	}
 	start := time.Now()
 	if len(rows) > 0 {
@@ -267,6 +265,7 @@ func newFitter(net *opticlobe.Network, cfg FitConfig) (*fitter, error) {
 	}
 	nc := data.Columns()
 	f.x, f.flow = make([]float32, f.frames*cfg.Batch*nc), make([]float32, f.frames*cfg.Batch*2*nc)
+	f.noFlow, f.zeroFlow = make([]float32, len(f.flow)), math.NaN()
 	f.task.Target = f.flow
 	f.grey = make([]float32, cfg.Batch*nc)
 	for i := range f.grey {
@@ -307,41 +306,27 @@ func (f *fitter) steady() {
 }
 
 // validate returns the mean loss over the validation batches, the
-// decoder in evaluation mode.
+// decoder in evaluation mode, and sets zeroFlow, the loss of predicting no
+// flow on them: the level a decoder that has learnt nothing of motion
+// reaches, which the log and the curves show beside the validation loss.
 func (f *fitter) validate() (float64, error) {
 	f.dec.Training = false
 	defer func() { f.dec.Training = true }()
-	var sum float64
+	var sum, none float64
 	for k := range f.cfg.ValBatches {
 		f.data.Batch(f.x, f.flow, Validation, k*f.cfg.Batch)
 		if err := SourceErr(f.data); err != nil {
 			return 0, err
 		}
+		none += L2Norm(nil, f.noFlow, f.flow, f.frames, f.cfg.Batch)
 		loss, err := f.tr.Forward(f.x, f.solve)
 		if err != nil {
 			return 0, fmt.Errorf("validation: %w", err)
 		}
 		sum += loss
 	}
+	f.zeroFlow = none / float64(f.cfg.ValBatches)
 	return sum / float64(f.cfg.ValBatches), nil
-}
-
-// zeroFlowLoss sets zeroFlow, the l2norm loss of a prediction of no flow
-// on the validation batches: the level a decoder that has learnt nothing
-// of motion reaches, which the log and the curves show beside the
-// validation loss.
-func (f *fitter) zeroFlowLoss() error {
-	none := make([]float32, len(f.flow))
-	var sum float64
-	for k := range f.cfg.ValBatches {
-		f.data.Batch(f.x, f.flow, Validation, k*f.cfg.Batch)
-		if err := SourceErr(f.data); err != nil {
-			return err
-		}
-		sum += L2Norm(nil, none, f.flow, f.frames, f.cfg.Batch)
-	}
-	f.zeroFlow = sum / float64(f.cfg.ValBatches)
-	return nil
 }
 
 // step trains on batch it of the training split and returns its loss.
@@ -403,26 +388,15 @@ func (f *fitter) step(it int) (float64, error) {
 // 4 and 16 (194 and 559 MB, the network included).
 func trainBytes(net *opticlobe.Network, batch, frames int) float64 {
 	n, b, f := float64(net.Neurons()), float64(batch), float64(frames)
-	pad := 0 // the stencil's margin: the largest column offset of an edge
-	for k, s := range net.Edges.Source {
-		t := net.Edges.Target[k]
-		pad = max(pad, iabs(int(net.U[t]-net.U[s])), iabs(int(net.V[t]-net.V[s])))
-	}
 	side := float64(2*net.Extent + 1)
-	maps := float64(len(net.Spec.Types)) * (side + 2*float64(pad)) * (side + 2*float64(pad))
+	mapSide := side + 2*float64(net.MaxOffset()) // the stencil's maps, margins included
+	maps := float64(len(net.Spec.Types)) * mapSide * mapSide
 	hw, ps := side*side, (side+4)*(side+4)
 	in := float64(len(net.Spec.OutputUnits))
 	const hidden = 8
 	perImage := (2*in+5*hidden+6)*hw + in*ps
 	cols := float64(opticlobe.ColumnCount(net.Extent))
 	return 4 * (3*maps*b + (5*(f+1)+15)*n*b + f*b*perImage + 3*f*b*cols)
-}
-
-func iabs(x int) int {
-	if x < 0 {
-		return -x
-	}
-	return x
 }
 
 // record writes a row of metrics.csv and a checkpoint, and logs the row.

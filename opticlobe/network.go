@@ -247,6 +247,19 @@ func (net *Network) TypeNeurons(name string) (start, end int, ok bool) {
 	return net.TypeStart[k], net.TypeStart[k+1], true
 }
 
+// MaxOffset returns the largest |du| or |dv| of an edge's column offset:
+// the margin of the lattice maps on which Trainable computes (the
+// stencil's pad).
+func (net *Network) MaxOffset() int {
+	m := 0
+	for k, s := range net.Edges.Source {
+		t := net.Edges.Target[k]
+		du, dv := int(net.U[t]-net.U[s]), int(net.V[t]-net.V[s])
+		m = max(m, du, -du, dv, -dv)
+	}
+	return m
+}
+
 // Central returns, for each type, the neuron in the central column (0, 0).
 func (net *Network) Central() []int {
 	c := make([]int, len(net.Spec.Types))

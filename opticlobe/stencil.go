@@ -61,7 +61,7 @@ func newStencil(net *Network) (*stencil, error) {
 	index := map[key]int{}
 	st := &stencil{runs: make([][]cellRun, nt)}
 	var du, dv []int32
-	pad := 0
+	pad := net.MaxOffset()
 	for k := range e.Source {
 		s, t := e.Source[k], e.Target[k]
 		d := key{e.Pair[k], net.U[t] - net.U[s], net.V[t] - net.V[s]}
@@ -75,7 +75,6 @@ func newStencil(net *Network) (*stencil, error) {
 			st.src = append(st.src, net.Conn.Type[s])
 			st.tgt = append(st.tgt, net.Conn.Type[t])
 			du, dv = append(du, d.du), append(dv, d.dv)
-			pad = max(pad, int(abs32(d.du)), int(abs32(d.dv)))
 			continue
 		}
 		if st.coef[q] != c || st.src[q] != net.Conn.Type[s] || st.tgt[q] != net.Conn.Type[t] {
@@ -166,13 +165,6 @@ func groupTerms(of []int32, types int) (ptr, terms []int32) {
 		next[t]++
 	}
 	return ptr, terms
-}
-
-func abs32(x int32) int32 {
-	if x < 0 {
-		return -x
-	}
-	return x
 }
 
 // mapIndex returns the index in a set of maps of lanes values a cell of

@@ -365,7 +365,7 @@ func (m *Trainable[T]) VJP(slot int, dst, kbar []T) {
 				r := typeRun{r, int32(t)}
 				b0, b1 := m.st.bwdPtr[r.t], m.st.bwdPtr[r.t+1]
 				d := dst[r.neuron*b : (r.neuron+r.n)*b]
-				stencilRun(d, m.uMap, r.cell*b, m.bOff[b0:b1], m.bw[b0:b1])
+				stencilRunTo(d, m.uMap, r.cell*b, m.bOff[b0:b1], m.bw[b0:b1])
 				a, u := act[r.neuron*b:], m.uMap[m.st.mapIndex(int(r.t), r.cell, b):]
 				for q := range d {
 					if !(a[q] > 0) {
