@@ -196,3 +196,21 @@ func TestStencilKernels(t *testing.T) {
 func close32(a, b float32, terms int) bool {
 	return math.Abs(float64(a)-float64(b)) <= 1e-6*float64(terms+1)*(1+math.Abs(float64(b)))
 }
+
+// MaxOffset is the largest column offset of an edge: none at extent 0 (a
+// single column), 6 at flyvis's extent 15 (the stencil's margin).
+func TestMaxOffset(t *testing.T) {
+	s, err := LoadSpec(specPath(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for extent, want := range map[int]int{0: 0, DefaultExtent: 6} {
+		net, err := Build(s, extent)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := net.MaxOffset(); got != want {
+			t.Errorf("extent %d: MaxOffset %d, want %d", extent, got, want)
+		}
+	}
+}
