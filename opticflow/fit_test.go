@@ -400,3 +400,29 @@ func penaltyGrad(f *fitter) []float32 {
 	}
 	return pen
 }
+
+// A network that is not at rest after the grey before the movies (here
+// its L2–L4 loop made unstable) gets a warning in the log at each
+// validation; flyvis's initial network gets none.
+func TestFitWarnsNotAtRest(t *testing.T) {
+	net := smallNet(t, 2)
+	for _, scale := range []float32{1, 20} {
+		p := net.DefaultParams(1)
+		for q, pr := range net.Pairs {
+			s, d := net.Spec.Types[pr.Source].Name, net.Spec.Types[pr.Target].Name
+			if (s == "L2" || s == "L4") && (d == "L2" || d == "L4") {
+				p.Strength[q] *= scale
+			}
+		}
+		var log strings.Builder
+		_, err := Fit(net, FitConfig{Iterations: 1, EvalEvery: 1, Seed: 1, Batch: 1, ValBatches: 1, Params: &p}, &log)
+		if err != nil {
+			t.Fatal(err)
+		}
+		warned := strings.Contains(log.String(), "not at rest")
+		t.Logf("strengths ×%v: %s", scale, log.String())
+		if warned != (scale > 1) {
+			t.Errorf("strengths of the L2–L4 loop ×%v: warned %v; log:\n%s", scale, warned, log.String())
+		}
+	}
+}
