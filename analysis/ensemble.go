@@ -48,6 +48,7 @@ func flashEnsemble(net *opticlobe.Network, members []string, j Job) ([]string, e
 		if err != nil {
 			return written, err
 		}
+		j.warn("flash", j.memberParams(m), r.Warnings)
 		if written, err = writeMember(j.Out, m, r.Write, written); err != nil {
 			return written, err
 		}

@@ -40,6 +40,9 @@ type FlashResult struct {
 	Traces  [][][]float32 // [samples][frames][types]
 	Radii   []int
 	FRI     [][]float64 // [radii][types]
+	// Warnings are the simulation's (opticlobe.Result), e.g. a network
+	// not at rest after the grey.
+	Warnings []string
 }
 
 func (s FlashSettings) withDefaults() FlashSettings {
@@ -104,6 +107,7 @@ func Flash(net *opticlobe.Network, s FlashSettings) (*FlashResult, error) {
 	if err != nil {
 		return nil, err
 	}
+	r.Warnings = res.Warnings
 	nf := len(res.Times) - 1 // response frame i is output i+1
 	r.Time = make([]float64, nf)
 	for i := range r.Time {

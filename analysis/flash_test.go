@@ -226,3 +226,33 @@ func TestEnsembleCheckpointChoice(t *testing.T) {
 		t.Errorf("memberParams: %q", got)
 	}
 }
+
+// A network not at rest after the grey before the flashes (its L2–L4 loop
+// made unstable) carries the simulation's warning into the result, and a
+// Job writes it naming the analysis and the parameters; flyvis's initial
+// network has none.
+func TestFlashWarnsNotAtRest(t *testing.T) {
+	net, err := opticlobe.BuildFile(specPath(t), 3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, scale := range []float32{1, 20} {
+		p := net.DefaultParams(0)
+		for q, pr := range net.Pairs {
+			s, d := net.Spec.Types[pr.Source].Name, net.Spec.Types[pr.Target].Name
+			if (s == "L2" || s == "L4") && (d == "L2" || d == "L4") {
+				p.Strength[q] *= scale
+			}
+		}
+		r, err := Flash(net, FlashSettings{Params: &p})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var log strings.Builder
+		Job{Warn: &log}.warn("flash", "", r.Warnings)
+		want := scale > 1
+		if got := strings.HasPrefix(log.String(), "warning: analyze flash, the initial network: not at rest after 1 s of grey"); got != want || len(r.Warnings) > 1 {
+			t.Errorf("L2–L4 strengths ×%v: warnings %q", scale, log.String())
+		}
+	}
+}

@@ -31,6 +31,7 @@ type EdgeResult struct {
 	DSI, PD                     [][]float64     // [types][intensities]; PD in radians
 	Time                        [][]float64     // [speeds][frames] flyvis time of each response frame, s
 	Traces                      [][][][]float32 // [speeds][samples][frames][types], sample = angle·len(Intensities) + intensity
+	Warnings                    []string        // the simulations' warnings (opticlobe.Result), each once
 }
 
 func (s EdgeSettings) withDefaults() EdgeSettings {
@@ -150,5 +151,6 @@ func (r *EdgeResult) runSpeed(net *opticlobe.Network, s EdgeSettings, speed floa
 		}
 	}
 	r.Time, r.Traces = append(r.Time, time), append(r.Traces, tr)
+	r.Warnings = addWarnings(r.Warnings, res.Warnings)
 	return nil
 }

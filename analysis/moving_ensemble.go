@@ -28,6 +28,7 @@ func edgeEnsemble(net *opticlobe.Network, members []string, j Job, s EdgeSetting
 		if err != nil {
 			return written, err
 		}
+		j.warn("moving-edge", j.memberParams(path), r.Warnings)
 		names[m] = filepath.Base(path)
 		if written, err = writeMember(j.Out, path, r.Write, written); err != nil {
 			return written, err

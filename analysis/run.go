@@ -2,7 +2,9 @@ package analysis
 
 import (
 	"fmt"
+	"io"
 	"os"
+	"slices"
 
 	"github.com/neuropil/neuropil/opticlobe"
 )
@@ -20,7 +22,8 @@ type Job struct {
 	Spec, Params, Out string // flyvis description; parameters (opticlobe.LoadParams; "": initial values); output directory
 	Extent            int    // 0: opticlobe.DefaultExtent
 	Workers           int
-	choice            string // the checkpoint each ensemble member runs (opticlobe.SplitParams: "", latest, N)
+	Warn              io.Writer // the analyses' warnings, one a line (nil: none)
+	choice            string    // the checkpoint each ensemble member runs (opticlobe.SplitParams: "", latest, N)
 }
 
 // memberParams is the --params of an ensemble member: its directory with
@@ -76,11 +79,37 @@ func RunAnalysis(name string, j Job) ([]string, error) {
 		if err != nil {
 			return nil, err
 		}
+		j.warn(name, j.Params, r.Warnings)
 		return r.Write(j.Out)
 	}
 	r, err := Flash(net, FlashSettings{Params: p, Workers: j.Workers})
 	if err != nil {
 		return nil, err
 	}
+	j.warn(name, j.Params, r.Warnings)
 	return r.Write(j.Out)
+}
+
+// warn writes the warnings of analysis name of the network of params to
+// j.Warn.
+func (j Job) warn(name, params string, ws []string) {
+	if j.Warn == nil {
+		return
+	}
+	if params == "" {
+		params = "the initial network"
+	}
+	for _, w := range ws {
+		fmt.Fprintf(j.Warn, "warning: analyze %s, %s: %s\n", name, params, w)
+	}
+}
+
+// addWarnings appends to ws those of add it does not hold yet.
+func addWarnings(ws, add []string) []string {
+	for _, w := range add {
+		if !slices.Contains(ws, w) {
+			ws = append(ws, w)
+		}
+	}
+	return ws
 }

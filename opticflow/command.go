@@ -118,7 +118,7 @@ func Command(args []string, stdout, stderr io.Writer) error {
 			continue
 		}
 		fmt.Fprintf(stdout, "analyze %s of the trained network\n", name)
-		written, err := analysis.RunAnalysis(name, analysis.Job{Spec: spec, Params: c.Out, Out: filepath.Join(c.Out, "analysis", name), Extent: extent})
+		written, err := analysis.RunAnalysis(name, analysis.Job{Spec: spec, Params: c.Out, Out: filepath.Join(c.Out, "analysis", name), Extent: extent, Warn: stdout})
 		if err != nil {
 			return fmt.Errorf("analyze %s: %w", name, err)
 		}

@@ -296,10 +296,7 @@ func (f *fitter) steady() {
 		}
 	}
 	f.m.Eval(0, d, f.y0, ts, model.Forward)
-	f.drift = 0
-	for _, v := range d {
-		f.drift = max(f.drift, math.Abs(float64(v)))
-	}
+	f.drift = opticlobe.MaxAbs(d)
 	f.tr.SetInitial(f.y0)
 	if f.cfg.Decoder.SubtractGrey { // the experiment's baseline: relu(V) at rest under grey
 		if len(f.dec.Baseline) != len(f.net.Conn.Type) {
@@ -405,14 +402,6 @@ func trainBytes(net *opticlobe.Network, batch, frames int) float64 {
 	return 4 * (3*maps*b + (5*(f+1)+15)*n*b + f*b*perImage + 3*f*b*cols)
 }
 
-// restDrift is the largest |dV/dt| (1/s) at the end of the grey before
-// the movies that record accepts without a warning. flyvis's initial
-// network is at 5e-4/s there; above 1/s a voltage still moves by 0.02 or
-// more a frame, so the movies do not start from a steady state: the
-// network's slowest mode has a time constant of a good part of a second
-// or grows (README, "the longest run").
-const restDrift = 1.0
-
 // record writes a row of metrics.csv and a checkpoint, and logs the row.
 func (f *fitter) record(r FitRow, log io.Writer) error {
 	if log != nil {
@@ -421,8 +410,8 @@ func (f *fitter) record(r FitRow, log io.Writer) error {
 		} else {
 			fmt.Fprintf(log, "iteration %d: train loss %.5g, validation loss %.5g, %.1f s\n", r.Iteration, r.TrainLoss, r.ValLoss, r.Seconds)
 		}
-		if f.drift > restDrift || math.IsNaN(f.drift) {
-			fmt.Fprintf(log, "  warning: after %.2g s of grey the network is not at rest (|dV/dt| up to %.3g/s, above %g/s): its rest state is slow or unstable, and the movies start from a moving state\n", f.cfg.TPre, f.drift, restDrift)
+		if !(f.drift <= opticlobe.RestDrift) {
+			fmt.Fprintf(log, "  warning: after %.2g s of grey the network is not at rest (|dV/dt| up to %.3g/s, above %g/s): its rest state is slow or unstable, and the movies start from a moving state\n", f.cfg.TPre, f.drift, opticlobe.RestDrift)
 		}
 	}
 	if f.cfg.Out == "" {

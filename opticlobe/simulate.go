@@ -116,6 +116,11 @@ func Simulate(net *Network, frames []float32, nframes, batch int, s Settings) (*
 	if err != nil {
 		return nil, err
 	}
+	if s.Relax > 0 {
+		if w := restWarning(d, y0, s.Relax); w != "" {
+			warnings = append(warnings, w)
+		}
+	}
 	r, err := sim.Run(d, sim.Input{X: frames, Frames: nframes, T0: 0, T1: s.Duration}, sim.Readout{Neurons: s.Record},
 		sim.Settings{Solver: s.solver(), Times: ode.Linspace(0, s.Duration, s.Evals), Y0: y0, MaxValues: maxWindowValues})
 	if err != nil {
@@ -218,6 +223,38 @@ func (s Settings) relax(d *Dynamics) ([]float32, error) {
 		return nil, fmt.Errorf("opticlobe: relaxing to the grey steady state: %w", err)
 	}
 	return r.Last, nil
+}
+
+// RestDrift is the largest |dV/dt| (1/s) after the grey relaxation that
+// passes without a warning. flyvis's initial network is at 5e-4/s after
+// 0.5 s; above 1/s a voltage still moves by 0.02 or more in a 20 ms frame,
+// so a stimulus does not start from a steady state: the network's slowest
+// mode takes a good part of a second to decay, or grows.
+const RestDrift = 1.0
+
+// MaxAbs returns the largest |v| of x, NaN if any is NaN (0 for none).
+func MaxAbs(x []float32) float64 {
+	var m float64
+	for _, v := range x {
+		a := math.Abs(float64(v))
+		if math.IsNaN(a) {
+			return a
+		}
+		m = max(m, a)
+	}
+	return m
+}
+
+// restWarning returns a warning when the state y after relax seconds of
+// grey (d's input) is not at rest by RestDrift, or "".
+func restWarning(d *Dynamics, y []float32, relax float64) string {
+	dv := make([]float32, len(y))
+	d.RHS(dv, y, make([]float64, d.Batch()))
+	m := MaxAbs(dv)
+	if m <= RestDrift {
+		return ""
+	}
+	return fmt.Sprintf("not at rest after %g s of grey (|dV/dt| up to %.3g/s, above %g/s): the network's rest state is slow or unstable, and the responses depend on when the stimulus starts", relax, m, RestDrift)
 }
 
 // maxWindowValues bounds the states Simulate holds at once (256 MiB of

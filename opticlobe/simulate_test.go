@@ -146,3 +146,33 @@ func TestSimulateWindows(t *testing.T) {
 		}
 	}
 }
+
+// A network still moving after the grey relaxation (here its L2–L4 loop
+// made unstable) is warned about; flyvis's initial network is not.
+func TestSimulateWarnsNotAtRest(t *testing.T) {
+	net := smallNet(t)
+	grey := make([]float32, ColumnCount(net.Extent))
+	for i := range grey {
+		grey[i] = 0.5
+	}
+	for _, scale := range []float32{1, 20} {
+		p := net.DefaultParams(1)
+		for q, pr := range net.Pairs {
+			s, d := net.Spec.Types[pr.Source].Name, net.Spec.Types[pr.Target].Name
+			if (s == "L2" || s == "L4") && (d == "L2" || d == "L4") {
+				p.Strength[q] *= scale
+			}
+		}
+		res, err := Simulate(net, grey, 1, 1, Settings{Record: []int{0}, Relax: 0.5, Params: &p})
+		if err != nil {
+			t.Fatal(err)
+		}
+		warned := len(res.Warnings) == 1 && strings.Contains(res.Warnings[0], "not at rest after 0.5 s of grey")
+		if warned != (scale > 1) || len(res.Warnings) > 1 {
+			t.Errorf("L2–L4 strengths ×%v: warnings %q", scale, res.Warnings)
+		}
+	}
+	if MaxAbs([]float32{1, -3, 2}) != 3 || !math.IsNaN(MaxAbs([]float32{1, float32(math.NaN()), 5})) || MaxAbs(nil) != 0 {
+		t.Error("MaxAbs")
+	}
+}

@@ -26,6 +26,7 @@ func runAnalyze(args []string, stdout, stderr io.Writer) error {
 	if err := parseFlags(fs, args[1:], 0); err != nil {
 		return err
 	}
+	j.Warn = stderr
 	written, err := analysis.RunAnalysis(args[0], j)
 	if err == nil {
 		fmt.Fprintf(stdout, "wrote %s\n", strings.Join(written, ", "))
