@@ -238,11 +238,8 @@ func TestFlashWarnsNotAtRest(t *testing.T) {
 	}
 	for _, scale := range []float32{1, 20} {
 		p := net.DefaultParams(0)
-		for q, pr := range net.Pairs {
-			s, d := net.Spec.Types[pr.Source].Name, net.Spec.Types[pr.Target].Name
-			if (s == "L2" || s == "L4") && (d == "L2" || d == "L4") {
-				p.Strength[q] *= scale
-			}
+		for _, q := range net.PairsAmong("L2", "L4") {
+			p.Strength[q] *= scale
 		}
 		r, err := Flash(net, FlashSettings{Params: &p})
 		if err != nil {

@@ -13,6 +13,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"os"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -910,12 +911,12 @@ func TestExperimentStability(t *testing.T) {
 		}
 		// the effective weights among the types of the L2–L4 loop: a
 		// central target's Σ strength·sign·n_syn over its inputs of the pair
-		loop := map[string]bool{"L2": true, "L4": true}
+		loop := net.PairsAmong("L2", "L4")
 		eff := map[int]float64{}
 		for k, tg := range net.Edges.Target {
-			pr := net.Pairs[net.Edges.Pair[k]]
-			if int(tg) == central[pr.Target] && loop[names[pr.Source]] && loop[names[pr.Target]] {
-				eff[int(net.Edges.Pair[k])] += float64(p.Strength[net.Edges.Pair[k]]) * float64(net.Edges.Sign[k]) * float64(net.Edges.NSyn[k])
+			q := int(net.Edges.Pair[k])
+			if int(tg) == central[net.Pairs[q].Target] && slices.Contains(loop, q) {
+				eff[q] += float64(p.Strength[q]) * float64(net.Edges.Sign[k]) * float64(net.Edges.NSyn[k])
 			}
 		}
 		var effs []string

@@ -408,11 +408,8 @@ func TestFitWarnsNotAtRest(t *testing.T) {
 	net := smallNet(t, 2)
 	for _, scale := range []float32{1, 20} {
 		p := net.DefaultParams(1)
-		for q, pr := range net.Pairs {
-			s, d := net.Spec.Types[pr.Source].Name, net.Spec.Types[pr.Target].Name
-			if (s == "L2" || s == "L4") && (d == "L2" || d == "L4") {
-				p.Strength[q] *= scale
-			}
+		for _, q := range net.PairsAmong("L2", "L4") {
+			p.Strength[q] *= scale
 		}
 		var log strings.Builder
 		_, err := Fit(net, FitConfig{Iterations: 1, EvalEvery: 1, Seed: 1, Batch: 1, ValBatches: 1, Params: &p}, &log)

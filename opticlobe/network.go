@@ -2,6 +2,7 @@ package opticlobe
 
 import (
 	"fmt"
+	"slices"
 
 	"github.com/neuropil/neuropil/connectome"
 	"github.com/neuropil/neuropil/internal/budget"
@@ -258,6 +259,19 @@ func (net *Network) MaxOffset() int {
 		m = max(m, du, -du, dv, -dv)
 	}
 	return m
+}
+
+// PairsAmong returns the indices into Pairs of the pairs whose source
+// and target types are both among the named ones (unknown names match
+// nothing), in Pairs' order.
+func (net *Network) PairsAmong(names ...string) []int {
+	var out []int
+	for q, pr := range net.Pairs {
+		if slices.Contains(names, net.Spec.Types[pr.Source].Name) && slices.Contains(names, net.Spec.Types[pr.Target].Name) {
+			out = append(out, q)
+		}
+	}
+	return out
 }
 
 // Central returns, for each type, the neuron in the central column (0, 0).

@@ -2,6 +2,7 @@ package opticlobe
 
 import (
 	"math"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -157,11 +158,8 @@ func TestSimulateWarnsNotAtRest(t *testing.T) {
 	}
 	for _, scale := range []float32{1, 20} {
 		p := net.DefaultParams(1)
-		for q, pr := range net.Pairs {
-			s, d := net.Spec.Types[pr.Source].Name, net.Spec.Types[pr.Target].Name
-			if (s == "L2" || s == "L4") && (d == "L2" || d == "L4") {
-				p.Strength[q] *= scale
-			}
+		for _, q := range net.PairsAmong("L2", "L4") {
+			p.Strength[q] *= scale
 		}
 		res, err := Simulate(net, grey, 1, 1, Settings{Record: []int{0}, Relax: 0.5, Params: &p})
 		if err != nil {
@@ -174,5 +172,26 @@ func TestSimulateWarnsNotAtRest(t *testing.T) {
 	}
 	if MaxAbs([]float32{1, -3, 2}) != 3 || !math.IsNaN(MaxAbs([]float32{1, float32(math.NaN()), 5})) || MaxAbs(nil) != 0 {
 		t.Error("MaxAbs")
+	}
+}
+
+// PairsAmong finds the lamina's L2–L4 loop: L2→L4, L4→L2 and L4→L4
+// (flyvis's spec has no L2→L2), all excitatory.
+func TestPairsAmong(t *testing.T) {
+	net := smallNet(t)
+	var got []string
+	for _, q := range net.PairsAmong("L2", "L4", "no such type") {
+		pr := net.Pairs[q]
+		got = append(got, net.Spec.Types[pr.Source].Name+"→"+net.Spec.Types[pr.Target].Name)
+		if pr.Sign != 1 {
+			t.Errorf("%s: sign %d", got[len(got)-1], pr.Sign)
+		}
+	}
+	slices.Sort(got)
+	if !slices.Equal(got, []string{"L2→L4", "L4→L2", "L4→L4"}) {
+		t.Errorf("pairs among L2 and L4: %v", got)
+	}
+	if q := net.PairsAmong("no such type"); q != nil {
+		t.Errorf("pairs among an unknown type: %v", q)
 	}
 }
