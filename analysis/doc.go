@@ -63,6 +63,24 @@
 // preferred direction) and tuning_ensemble.png (every member's
 // speed-averaged tuning and their median).
 //
+// # Rest
+//
+// Rest is not flyvis's: it asks whether the network has a stable rest
+// under grey, which every protocol above (and training) assumes when it
+// starts a stimulus after TPre seconds of grey. In float64 at batch 1 it
+// takes the network from its resting potentials through training's
+// 0.5 s of grey (euler at 0.02 s) and reports the largest |dV/dt| there
+// (the drift a stimulus starts with), goes on to the steady state (steps
+// of 2 ms, up to 40 s), and there measures the largest real part of the
+// Jacobian's eigenvalues (power iteration on the adjoint of the
+// linearised dynamics, RK4 steps of 5 ms for 10 s) and, for a stable
+// rest, the derivative of the sum of the central voltages by each type's
+// resting potential (the adjoint's steady state): large where a loop
+// amplifies. Files: rest.json (the scalars), rest.csv (per type: the
+// central voltage at rest and the sensitivity), rest_state.npy (every
+// neuron's voltage at the end). It warns when the drift is above
+// opticlobe.RestDrift or the rest is missing or unstable.
+//
 // Traces are laid out [samples][frames][cell types] (the central column
 // of each type, in type order).
 package analysis

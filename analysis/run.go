@@ -14,6 +14,7 @@ func Analyses() map[string]string {
 	return map[string]string{
 		"flash":       "flyvis's ON/OFF flashes (full field and radius 6) and flash response indices",
 		"moving-edge": "flyvis's ON/OFF edges in 12 directions at 6 speeds: peak responses, DSI, preferred directions",
+		"rest":        "the network at rest under grey: drift after training's 0.5 s, steady state, slowest mode, sensitivity to the resting potentials",
 	}
 }
 
@@ -43,7 +44,7 @@ func (j Job) memberParams(member string) string {
 // ensemble's table and figure beside them.
 func RunAnalysis(name string, j Job) ([]string, error) {
 	if _, ok := Analyses()[name]; !ok {
-		return nil, fmt.Errorf("analysis: unknown analysis %q (known: flash, moving-edge)", name)
+		return nil, fmt.Errorf("analysis: unknown analysis %q (known: flash, moving-edge, rest)", name)
 	}
 	if j.Spec == "" || j.Out == "" {
 		return nil, fmt.Errorf("analysis: --spec and --out are required")
@@ -61,6 +62,9 @@ func RunAnalysis(name string, j Job) ([]string, error) {
 	base, choice := opticlobe.SplitParams(j.Params)
 	if members := EnsembleMembers(base); len(members) > 0 {
 		j.choice = choice
+		if name == "rest" {
+			return restEnsemble(net, members, j)
+		}
 		if name == "moving-edge" {
 			return edgeEnsemble(net, members, j, EdgeSettings{Workers: j.Workers})
 		}
@@ -73,6 +77,14 @@ func RunAnalysis(name string, j Job) ([]string, error) {
 			return nil, fmt.Errorf("--params: %w", err)
 		}
 		p = &q
+	}
+	if name == "rest" {
+		r, err := Rest(net, RestSettings{Params: p})
+		if err != nil {
+			return nil, err
+		}
+		j.warn(name, j.Params, r.warnings())
+		return r.Write(j.Out)
 	}
 	if name == "moving-edge" {
 		r, err := MovingEdge(net, EdgeSettings{Params: p, Workers: j.Workers})

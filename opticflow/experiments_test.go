@@ -19,7 +19,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/neuropil/neuropil/model"
+	"github.com/neuropil/neuropil/analysis"
 	"github.com/neuropil/neuropil/opticlobe"
 	"github.com/neuropil/neuropil/train"
 	"gonum.org/v1/gonum/mat"
@@ -827,91 +827,22 @@ func TestExperimentPenaltyGrad(t *testing.T) {
 
 // ExperimentStability: for each checkpoint of NEUROPIL_EXPERIMENT_PARAMS
 // (comma-separated; "init" is flyvis's initialisation, seed 0), at extent
-// 15 in float64: the steady state under grey, how many neurons sit at or
-// below relu's threshold there, the largest real part of the eigenvalues
-// of the network's Jacobian at that state (power iteration on the
-// linearised dynamics; negative: stable, its inverse the slowest mode's
-// time constant), and the steady state's sensitivity: the derivative of
-// the sum of the central cells' voltages with respect to each type's
-// resting potential (the adjoint's steady state), the largest few.
+// 15: analyze rest's measures (analysis.Rest: the drift after training's
+// 0.5 s of grey, the steady state, the slowest mode's rate, the largest
+// sensitivities) and the summed input of a central L2 and L4 from the
+// L2–L4 loop's pairs (Σ strength·sign·n_syn over the edges into it).
 func TestExperimentStability(t *testing.T) {
 	experiment(t)
-	paths := strings.Split(os.Getenv("NEUROPIL_EXPERIMENT_PARAMS"), ",")
 	net := smallNet(t, 15)
-	names := make([]string, len(net.Spec.Types))
-	for k, ty := range net.Spec.Types {
-		names[k] = ty.Name
-	}
-	central := net.Central()
-	for _, path := range paths {
-		var p opticlobe.Params
-		if path == "init" || path == "" {
-			p = net.DefaultParams(0)
-		} else {
+	central, loop := net.Central(), net.PairsAmong("L2", "L4")
+	for _, path := range strings.Split(os.Getenv("NEUROPIL_EXPERIMENT_PARAMS"), ",") {
+		p := net.DefaultParams(0)
+		if path != "init" && path != "" {
 			var err error
 			if p, err = opticlobe.LoadParams(net, path); err != nil {
 				t.Fatal(err)
 			}
 		}
-		f64 := func(v []float32) []float64 {
-			o := make([]float64, len(v))
-			for i, x := range v {
-				o[i] = float64(x)
-			}
-			return o
-		}
-		m, err := opticlobe.NewTrainable[float64](net, f64(p.Vrest), f64(p.Tau), f64(p.Strength), 1)
-		if err != nil {
-			t.Fatal(err)
-		}
-		grey := make([]float64, m.Inputs())
-		for i := range grey {
-			grey[i] = 0.5
-		}
-		m.SetInput(grey)
-		n := m.Dim()
-		y, d := make([]float64, n), make([]float64, n)
-		for i, ty := range net.Conn.Type {
-			y[i] = float64(p.Vrest[ty])
-		}
-		ts := []float64{0}
-		// training's start: 0.5 s of grey in euler steps of dt = 0.02 s,
-		// and how far from rest it leaves the network (max |dV/dt|)
-		var res float64
-		for k := range 26 {
-			m.Eval(0, d, y, ts, model.Forward)
-			if k == 25 {
-				break
-			}
-			for i, v := range d {
-				y[i] += 0.02 * v
-			}
-		}
-		for _, v := range d {
-			res = max(res, math.Abs(v))
-		}
-		fmt.Printf("%s: after 0.5 s of grey max |dV/dt| %.3g /s\n", path, res)
-		const h = 0.002
-		for range 20000 { // 40 s
-			m.Eval(0, d, y, ts, model.Forward)
-			res = 0
-			for i, v := range d {
-				y[i] += h * v
-				res = max(res, math.Abs(v))
-			}
-			if res < 1e-10 {
-				break
-			}
-		}
-		off := 0
-		for _, v := range y {
-			if !(v > 0) {
-				off++
-			}
-		}
-		// the effective weights among the types of the L2–L4 loop: a
-		// central target's Σ strength·sign·n_syn over its inputs of the pair
-		loop := net.PairsAmong("L2", "L4")
 		eff := map[int]float64{}
 		for k, tg := range net.Edges.Target {
 			q := int(net.Edges.Pair[k])
@@ -920,80 +851,24 @@ func TestExperimentStability(t *testing.T) {
 			}
 		}
 		var effs []string
-		for q, w := range eff {
-			effs = append(effs, fmt.Sprintf("%s→%s %+.3f", names[net.Pairs[q].Source], names[net.Pairs[q].Target], w))
+		for _, q := range loop {
+			effs = append(effs, fmt.Sprintf("%s→%s %+.3f", net.Spec.Types[net.Pairs[q].Source].Name, net.Spec.Types[net.Pairs[q].Target].Name, eff[q]))
 		}
-		sort.Strings(effs)
-		if res > 1e-6 || math.IsNaN(res) {
-			fmt.Printf("%s: no steady state under grey after 40 s (residual %.2g); loop weights %s\n", path, res, strings.Join(effs, ", "))
-			continue
+		r, err := analysis.Rest(net, analysis.RestSettings{Params: &p})
+		if err != nil {
+			t.Fatal(err)
 		}
-		m.Eval(0, d, y, ts, model.Linearize)
-		// the leading eigenvalue: v ← v + h·Jᵀv
-		rng := rand.New(rand.NewPCG(3, 3))
-		v, w := make([]float64, n), make([]float64, n)
-		for i := range v {
-			v[i] = rng.NormFloat64()
-		}
-		norm := func(x []float64) float64 {
-			var s float64
-			for _, q := range x {
-				s += q * q
-			}
-			return math.Sqrt(s)
-		}
-		var lam float64
-		const rounds, per = 40, 100
-		for r := range rounds {
-			s0 := norm(v)
-			for i := range v {
-				v[i] /= s0
-			}
-			for range per {
-				m.VJP(0, w, v)
-				for i := range v {
-					v[i] += h * w[i]
-				}
-			}
-			if r >= rounds/2 {
-				lam += (math.Pow(norm(v), 1.0/per) - 1) / h / (rounds - rounds/2)
-			}
-		}
-		// the sensitivity: z' = Jᵀz + c to its steady state, c the central cells
-		z := make([]float64, n)
-		var zres float64
-		for range 50000 {
-			m.VJP(0, w, z)
-			zres = 0
-			for _, i := range central {
-				if i >= 0 {
-					w[i]++
-				}
-			}
-			for i := range z {
-				z[i] += h * w[i]
-				zres = max(zres, math.Abs(w[i]))
-			}
-			if zres < 1e-8 || !(zres < 1e12) {
-				break
-			}
-		}
-		m.ZeroGrad()
-		m.VJP(0, w, z)
-		m.FinishGrad()
-		g := m.Params()[opticlobe.ParamBias].Grad
-		order := make([]int, len(g))
+		order := make([]int, len(r.Types))
+		var sum float64
 		for i := range order {
 			order[i] = i
+			sum += math.Abs(r.Sensitivity[i])
 		}
-		sort.Slice(order, func(a, b int) bool { return math.Abs(g[order[a]]) > math.Abs(g[order[b]]) })
-		var sum float64
-		for _, x := range g {
-			sum += math.Abs(x)
-		}
-		fmt.Printf("%s: grey steady state residual %.2g, %d of %d neurons at or below 0; leading eigenvalue real part %.3f /s (slowest time constant %.3g s); Σ|∂ΣV_central/∂Vrest| %.4g (adjoint residual %.2g)\n  loop weights %s\n  largest:", path, res, off, n, lam, -1/lam, sum, zres, strings.Join(effs, ", "))
+		sort.Slice(order, func(a, b int) bool { return math.Abs(r.Sensitivity[order[a]]) > math.Abs(r.Sensitivity[order[b]]) })
+		fmt.Printf("%s: after %g s of grey |dV/dt| up to %.3g/s; steady %v (residual %.2g), %d of %d neurons at or below 0; slowest rate %.3f/s; Σ|sensitivity| %.4g\n  loop %s\n  largest:",
+			path, r.TPre, r.Drift, r.Steady, r.Residual, r.Below, len(r.State), r.Rate, sum, strings.Join(effs, ", "))
 		for _, k := range order[:8] {
-			fmt.Printf(" %s %+.3g", names[k], g[k])
+			fmt.Printf(" %s %+.3g", r.Types[k], r.Sensitivity[k])
 		}
 		fmt.Println()
 	}

@@ -233,7 +233,7 @@ func (s Settings) relax(d *Dynamics) ([]float32, error) {
 const RestDrift = 1.0
 
 // MaxAbs returns the largest |v| of x, NaN if any is NaN (0 for none).
-func MaxAbs(x []float32) float64 {
+func MaxAbs[T ode.Float](x []T) float64 {
 	var m float64
 	for _, v := range x {
 		a := math.Abs(float64(v))

@@ -170,7 +170,7 @@ func TestSimulateWarnsNotAtRest(t *testing.T) {
 			t.Errorf("L2–L4 strengths ×%v: warnings %q", scale, res.Warnings)
 		}
 	}
-	if MaxAbs([]float32{1, -3, 2}) != 3 || !math.IsNaN(MaxAbs([]float32{1, float32(math.NaN()), 5})) || MaxAbs(nil) != 0 {
+	if MaxAbs([]float32{1, -3, 2}) != 3 || !math.IsNaN(MaxAbs([]float32{1, float32(math.NaN()), 5})) || MaxAbs[float32](nil) != 0 {
 		t.Error("MaxAbs")
 	}
 }
