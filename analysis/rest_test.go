@@ -175,8 +175,10 @@ func TestRestUnstable(t *testing.T) {
 	if got["steady"] != r.Steady || got["t_pre_s"] != 0.5 {
 		t.Errorf("rest.json: %s", b)
 	}
-	if _, err := Rest(net, RestSettings{Dt: -1}); err == nil {
-		t.Error("dt −1 accepted")
+	for _, s := range []RestSettings{{Dt: -1}, {TPre: math.NaN()}, {Horizon: math.Inf(1)}, {TPre: 1, Dt: 1e-9}} {
+		if _, err := Rest(net, s); err == nil {
+			t.Errorf("%+v accepted", s)
+		}
 	}
 }
 
