@@ -216,3 +216,11 @@ func TestRestEnsemble(t *testing.T) {
 		t.Errorf("rest.csv: %d lines, %q, %q", len(lines), lines[0], lines[1])
 	}
 }
+
+// addWarnings keeps each warning once, in first-seen order.
+func TestAddWarnings(t *testing.T) {
+	got := addWarnings(addWarnings(nil, []string{"a", "b"}), []string{"b", "c", "a"})
+	if strings.Join(got, ",") != "a,b,c" {
+		t.Errorf("addWarnings: %q", got)
+	}
+}
