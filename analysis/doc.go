@@ -78,7 +78,7 @@
 // resting potential (the adjoint's steady state): large where a loop
 // amplifies. Files: rest.json (the scalars), rest.csv (per type: the
 // central voltage at rest and the sensitivity), rest_state.npy (every
-// neuron's voltage at the end). It warns when the drift is above
+// neuron's voltage at the end) and rest.png (both per type). It warns when the drift is above
 // opticlobe.RestDrift or the rest is missing or unstable.
 //
 // Traces are laid out [samples][frames][cell types] (the central column

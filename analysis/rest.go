@@ -6,10 +6,14 @@ import (
 	"io"
 	"math"
 	"math/rand/v2"
+	"path/filepath"
+
+	"gonum.org/v1/plot/vg"
 
 	"github.com/neuropil/neuropil/format/npy"
 	"github.com/neuropil/neuropil/model"
 	"github.com/neuropil/neuropil/opticlobe"
+	"github.com/neuropil/neuropil/plot"
 )
 
 // Rest's defaults: training's grey before the movies (flyvis's
@@ -271,8 +275,9 @@ func (r *RestResult) warnings() []string {
 }
 
 // Write writes rest.csv (per type: the central neuron's voltage at rest
-// and the sensitivity), rest.json (the scalars) and rest_state.npy (every
-// neuron's voltage at the end of the relaxation) into dir.
+// and the sensitivity), rest.json (the scalars), rest_state.npy (every
+// neuron's voltage at the end of the relaxation) and, for a steady state,
+// rest.png (both per type) into dir.
 func (r *RestResult) Write(dir string) ([]string, error) {
 	var written []string
 	put := putter(dir, &written)
@@ -316,7 +321,25 @@ func (r *RestResult) Write(dir string) ([]string, error) {
 			return written, err
 		}
 	}
-	return written, nil
+	if !r.Steady {
+		return written, nil
+	}
+	var volt, sens plot.Series
+	for k := range r.Types {
+		volt.X, volt.Y = append(volt.X, float64(k)), append(volt.Y, r.Central[k])
+		sens.X, sens.Y = append(sens.X, float64(k)), append(sens.Y, r.Sensitivity[k])
+	}
+	volt.Marker, sens.Marker = true, true
+	p := filepath.Join(dir, "rest.png")
+	title := fmt.Sprintf("At rest under grey: slowest mode %.3g/s (%.3g s); |dV/dt| %.2g/s after %g s of grey", r.Rate, tc, r.Drift, r.TPre)
+	panels := []plot.Panel{
+		{Title: "central neuron's voltage at rest", XLabel: "cell type", YLabel: "voltage (a.u.)", Series: []plot.Series{volt}, XCategories: r.Types},
+		{Title: "sensitivity: ∂(Σ central voltages at rest)/∂(resting potential)", XLabel: "cell type", YLabel: "sensitivity", Series: []plot.Series{sens}, XCategories: r.Types},
+	}
+	if err := plot.Stack(p, title, panels, 12*vg.Inch, 8*vg.Inch); err != nil {
+		return written, fmt.Errorf("analysis: %w", err)
+	}
+	return append(written, p), nil
 }
 
 // restEnsemble runs Rest for every member into out/NAME.

@@ -204,7 +204,7 @@ func TestRestEnsemble(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(written) != 6 || log.Len() != 0 {
+	if len(written) != 8 || log.Len() != 0 {
 		t.Errorf("written %v, warnings %q", written, log.String())
 	}
 	b, err := os.ReadFile(filepath.Join(out, "001", "rest.csv"))
