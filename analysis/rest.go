@@ -262,8 +262,8 @@ func norm(x []float64) float64 {
 // not at rest when a stimulus starts, or has no stable rest.
 func (r *RestResult) warnings() []string {
 	var ws []string
-	if !(r.Drift <= opticlobe.RestDrift) {
-		ws = append(ws, fmt.Sprintf("not at rest after %g s of grey (|dV/dt| up to %.3g/s, above %g/s)", r.TPre, r.Drift, opticlobe.RestDrift))
+	if w := opticlobe.RestWarning(r.Drift, r.TPre); w != "" {
+		ws = append(ws, w)
 	}
 	switch {
 	case !r.Steady:

@@ -410,8 +410,8 @@ func (f *fitter) record(r FitRow, log io.Writer) error {
 		} else {
 			fmt.Fprintf(log, "iteration %d: train loss %.5g, validation loss %.5g, %.1f s\n", r.Iteration, r.TrainLoss, r.ValLoss, r.Seconds)
 		}
-		if !(f.drift <= opticlobe.RestDrift) {
-			fmt.Fprintf(log, "  warning: after %.2g s of grey the network is not at rest (|dV/dt| up to %.3g/s, above %g/s): its rest state is slow or unstable, and the movies start from a moving state (neuropil analyze rest measures it)\n", f.cfg.TPre, f.drift, opticlobe.RestDrift)
+		if w := opticlobe.RestWarning(f.drift, f.cfg.TPre); w != "" {
+			fmt.Fprintf(log, "  warning: %s\n", w)
 		}
 	}
 	if f.cfg.Out == "" {

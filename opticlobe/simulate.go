@@ -245,16 +245,22 @@ func MaxAbs[T ode.Float](x []T) float64 {
 	return m
 }
 
-// restWarning returns a warning when the state y after relax seconds of
-// grey (d's input) is not at rest by RestDrift, or "".
+// restWarning returns RestWarning of the state y after relax seconds of
+// grey (d's input).
 func restWarning(d *Dynamics, y []float32, relax float64) string {
 	dv := make([]float32, len(y))
 	d.RHS(dv, y, make([]float64, d.Batch()))
-	m := MaxAbs(dv)
-	if m <= RestDrift {
+	return RestWarning(MaxAbs(dv), relax)
+}
+
+// RestWarning returns the warning for a network whose largest |dV/dt| is
+// drift (1/s) after tpre seconds of grey, or "" when drift is at most
+// RestDrift: simulations, analyses and training say it alike.
+func RestWarning(drift, tpre float64) string {
+	if drift <= RestDrift {
 		return ""
 	}
-	return fmt.Sprintf("not at rest after %g s of grey (|dV/dt| up to %.3g/s, above %g/s): the network's rest state is slow or unstable, and the responses depend on when the stimulus starts", relax, m, RestDrift)
+	return fmt.Sprintf("not at rest after %g s of grey (|dV/dt| up to %.3g/s, above %g/s): its rest state is slow or unstable, and what follows depends on when the stimulus starts (neuropil analyze rest measures it)", tpre, drift, RestDrift)
 }
 
 // maxWindowValues bounds the states Simulate holds at once (256 MiB of
